@@ -1,0 +1,56 @@
+// The composition root: parses the command line, loads the config, wires the parts together.
+import { parseArgs } from "node:util";
+import { loadConfig, ConfigError, type CliOverrides } from "../runtime/config/index.ts";
+import { start } from "./start.ts";
+
+const usage = `usage: ledge start [--config FILE] [--data-dir DIR] [--mqtt-port N] [--kafka-port N]
+                   [--http-port N] [--upstream HOST:PORT[,HOST:PORT]] [--host ADDR]`;
+
+function portFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`--${name}`, "a port number from 0 to 65535 (0 = any free port)", value);
+  }
+  return port;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command !== "start") {
+    process.stderr.write(`${usage}\n`);
+    process.exit(command === undefined || command === "--help" || command === "help" ? 0 : 2);
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: "string" },
+      "data-dir": { type: "string" },
+      "mqtt-port": { type: "string" },
+      "kafka-port": { type: "string" },
+      "http-port": { type: "string" },
+      upstream: { type: "string" },
+      host: { type: "string" },
+    },
+    strict: true,
+  });
+  const overrides: CliOverrides = {
+    dataDir: values["data-dir"],
+    host: values.host,
+    mqttPort: portFlag("mqtt-port", values["mqtt-port"]),
+    kafkaPort: portFlag("kafka-port", values["kafka-port"]),
+    httpPort: portFlag("http-port", values["http-port"]),
+    upstream: values.upstream?.split(",").filter(Boolean),
+  };
+  const config = loadConfig(values.config, overrides);
+  await start(config);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError || (err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    process.stderr.write(`ledge: ${(err as Error).message}\n${usage}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`ledge: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

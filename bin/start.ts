@@ -1,0 +1,32 @@
+// `ledge start`: opens the log, starts every listener, prints the ready line, and shuts down
+// cleanly on SIGTERM/SIGINT (in-flight commits finish, LMDB closes).
+import type { LedgeConfig } from "../runtime/config/index.ts";
+import { startHttpGateway } from "../gateways/http/server.ts";
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+export async function start(config: LedgeConfig): Promise<void> {
+  const opened: Closable[] = [];
+  const ports: Record<string, number> = {};
+
+  const http = await startHttpGateway(config.listeners.http);
+  opened.push(http);
+  ports.http = http.port;
+
+  // The contract scripts wait for (DESIGN.md): one line, real ports.
+  process.stdout.write(`ledge ready ${JSON.stringify(ports)}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`ledge: ${signal} received, shutting down\n`);
+    // Close in reverse order of opening: listeners first, the log last.
+    for (const part of opened.reverse()) await part.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,44 @@
+// The HTTP listener: health now; admin API, /metrics, dashboard, /ws and /mqtt upgrades later.
+// Other gateways attach WebSocket upgrades through `onUpgrade` (bin/ wires them).
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { AddressInfo } from "node:net";
+import type { HttpListenerConfig } from "../../runtime/config/index.ts";
+
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export interface HttpGateway {
+  readonly port: number;
+  /** Routes WebSocket upgrades for `path` (e.g. "/mqtt", "/ws") to `handler`. */
+  onUpgrade(path: string, handler: UpgradeHandler): void;
+  close(): Promise<void>;
+}
+
+export async function startHttpGateway(config: HttpListenerConfig): Promise<HttpGateway> {
+  const upgrades = new Map<string, UpgradeHandler>();
+  const server: Server = createServer((req, res) => {
+    if (req.url === "/healthz") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return;
+    }
+    res.writeHead(404, { "content-type": "text/plain" }).end(`no route for ${req.method} ${req.url}\n`);
+  });
+  server.on("upgrade", (req, socket, head) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const handler = upgrades.get(path);
+    if (handler) return handler(req, socket, head);
+    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    onUpgrade: (path, handler) => void upgrades.set(path, handler),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

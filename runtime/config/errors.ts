@@ -1,0 +1,11 @@
+/** A config mistake: names the key, the expected form and what was found. Stops start-up. */
+export class ConfigError extends Error {
+  readonly code = "LEDGE_ERR_CONFIG";
+  readonly key: string;
+
+  constructor(key: string, expected: string, found: unknown) {
+    super(`config key '${key}' must be ${expected}; found ${JSON.stringify(found)}`);
+    this.name = "ConfigError";
+    this.key = key;
+  }
+}

@@ -1,0 +1,51 @@
+// Loads ledge's config: YAML file (optional) → defaults → command-line overrides.
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { ConfigError } from "./errors.ts";
+import { readConfig, type LedgeConfig } from "./schema.ts";
+
+export { ConfigError } from "./errors.ts";
+export { parseBytes, parseMs } from "./units.ts";
+export * from "./schema.ts";
+
+export interface CliOverrides {
+  dataDir?: string;
+  host?: string;
+  mqttPort?: number;
+  kafkaPort?: number;
+  httpPort?: number;
+  upstream?: string[];
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError("--config", "a readable YAML file", `${file} (${(err as Error).message})`);
+  }
+  try {
+    return parse(text);
+  } catch (err) {
+    throw new ConfigError("--config", "valid YAML", `${file}: ${(err as Error).message.split("\n")[0]}`);
+  }
+}
+
+export function applyOverrides(config: LedgeConfig, o: CliOverrides): LedgeConfig {
+  if (o.dataDir !== undefined) config.dataDir = o.dataDir;
+  if (o.host !== undefined) {
+    config.listeners.mqtt.host = o.host;
+    config.listeners.kafka.host = o.host;
+    config.listeners.http.host = o.host;
+  }
+  if (o.mqttPort !== undefined) config.listeners.mqtt.port = o.mqttPort;
+  if (o.kafkaPort !== undefined) config.listeners.kafka.port = o.kafkaPort;
+  if (o.httpPort !== undefined) config.listeners.http.port = o.httpPort;
+  if (o.upstream !== undefined && o.upstream.length > 0) config.bridge = { ...(config.bridge ?? {}), brokers: o.upstream };
+  return config;
+}
+
+export function loadConfig(file: string | undefined, overrides: CliOverrides = {}): LedgeConfig {
+  const doc = file === undefined ? {} : readYaml(file);
+  return applyOverrides(readConfig(doc), overrides);
+}

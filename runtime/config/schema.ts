@@ -1,0 +1,149 @@
+// The config's shape and defaults (DESIGN.md "Configuration"). Every key is optional.
+// Code names carry their unit; YAML values may carry units ("10s", "8GiB").
+import { ConfigReader } from "./reader.ts";
+import { ConfigError } from "./errors.ts";
+
+export type SyncMode = "always" | "interval";
+export type OverflowPolicy = "drop-oldest" | "reject";
+
+export interface StorageConfig {
+  sync: SyncMode;
+  /** With sync: interval, the longest an acknowledged write may stay unsynced. */
+  syncIntervalMs: number;
+  /** Cap on the data directory; past it `overflow` decides. */
+  maxBytes: number;
+  overflow: OverflowPolicy;
+  /** How long a commit window stays open to gather more writers (0 = next event-loop turn). */
+  commitDelayMs: number;
+}
+
+export interface TopicConfig {
+  name: string;
+  partitions: number;
+  /** Kafka's topic config names, as given (validated by runtime/log). */
+  config: Record<string, string | number>;
+}
+
+export interface TlsConfig {
+  cert: string;
+  key: string;
+  ca?: string;
+}
+
+export interface ListenerConfig {
+  host: string;
+  port: number;
+  tls?: TlsConfig;
+}
+
+export interface KafkaListenerConfig extends ListenerConfig {
+  advertisedHost: string;
+  maxRequestBytes: number;
+  sasl?: Record<string, unknown>;
+}
+
+export interface HttpListenerConfig extends ListenerConfig {
+  token?: string;
+}
+
+export interface LogConfig {
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+}
+
+export interface LedgeConfig {
+  dataDir: string;
+  storage: StorageConfig;
+  log: LogConfig;
+  listeners: { mqtt: ListenerConfig; kafka: KafkaListenerConfig; http: HttpListenerConfig };
+  topics: TopicConfig[];
+  /** Read by gateways/mqtt, which validates it (raw here so that gateway owns its schema). */
+  mqtt: Record<string, unknown>;
+  pipelines: unknown[];
+  bridge?: { brokers: string[] };
+}
+
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+
+function tls(r: ConfigReader): TlsConfig | undefined {
+  if (!r.has("tls")) return (r.raw("tls"), undefined);
+  const t = r.section("tls");
+  const out: TlsConfig = { cert: t.string("cert", ""), key: t.string("key", ""), ca: t.optionalString("ca") };
+  if (!out.cert || !out.key) throw new ConfigError(t.path, "a mapping with both cert and key (PEM file paths)", r.raw("tls"));
+  t.done();
+  return out;
+}
+
+function listener(r: ConfigReader, port: number): ListenerConfig {
+  return { host: r.string("host", "0.0.0.0"), port: r.integer("port", port, 0, 65535), tls: tls(r) };
+}
+
+function storage(r: ConfigReader): StorageConfig {
+  const out: StorageConfig = {
+    sync: r.oneOf("sync", ["always", "interval"] as const, "always"),
+    syncIntervalMs: r.ms("syncIntervalMs", 100, 1, 60_000),
+    maxBytes: r.bytes("maxBytes", 8 * GiB, MiB),
+    overflow: r.oneOf("overflow", ["drop-oldest", "reject"] as const, "drop-oldest"),
+    commitDelayMs: r.ms("commitDelayMs", 0, 0, 1000),
+  };
+  r.done();
+  return out;
+}
+
+const topicNamePattern = /^[a-zA-Z0-9._-]{1,249}$/;
+
+function topic(item: unknown, key: string): TopicConfig {
+  const r = new ConfigReader(item, key);
+  const name = r.string("name", "");
+  if (!topicNamePattern.test(name) || name === "." || name === "..") {
+    throw new ConfigError(r.key("name"), "a Kafka topic name: 1 to 249 of [a-zA-Z0-9._-]", r.raw("name"));
+  }
+  const partitions = r.integer("partitions", 1, 1, 10_000);
+  const config = r.raw("config") ?? {};
+  if (typeof config !== "object" || Array.isArray(config)) {
+    throw new ConfigError(r.key("config"), "a mapping of Kafka topic config names to values", config);
+  }
+  r.done();
+  return { name, partitions, config: config as Record<string, string | number> };
+}
+
+/** Validates a parsed YAML document into a full config with defaults. */
+export function readConfig(doc: unknown): LedgeConfig {
+  const r = new ConfigReader(doc, "");
+  const listeners = r.section("listeners");
+  const mqttL = listeners.section("mqtt");
+  const kafkaL = listeners.section("kafka");
+  const httpL = listeners.section("http");
+  const kafkaBase = listener(kafkaL, 9092);
+  const config: LedgeConfig = {
+    dataDir: r.string("dataDir", "./data"),
+    storage: storage(r.section("storage")),
+    log: (() => {
+      const l = r.section("log");
+      const out = { autoCreateTopics: l.boolean("autoCreateTopics", true), defaultPartitions: l.integer("defaultPartitions", 1, 1, 10_000) };
+      l.done();
+      return out;
+    })(),
+    listeners: {
+      mqtt: listener(mqttL, 1883),
+      kafka: {
+        ...kafkaBase,
+        advertisedHost: kafkaL.string("advertisedHost", "127.0.0.1"),
+        maxRequestBytes: kafkaL.bytes("maxRequestBytes", 100 * MiB, 1024, 2 ** 31 - 1),
+        sasl: (kafkaL.raw("sasl") ?? undefined) as Record<string, unknown> | undefined,
+      },
+      http: { ...listener(httpL, 8080), token: httpL.optionalString("token") },
+    },
+    topics: r.list("topics", topic),
+    mqtt: (r.raw("mqtt") ?? {}) as Record<string, unknown>,
+    pipelines: (r.raw("pipelines") ?? []) as unknown[],
+    bridge: r.has("bridge") ? (r.raw("bridge") as { brokers: string[] }) : (r.raw("bridge"), undefined),
+  };
+  mqttL.done();
+  kafkaL.done();
+  httpL.done();
+  listeners.done();
+  r.done();
+  return config;
+}

@@ -1,0 +1,33 @@
+import { describe, it, expect } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLedge, ledgeBin } from "./helpers/ledge-process.ts";
+
+describe("ledge start", () => {
+  it("prints the ready line with real ports and exits cleanly on SIGTERM", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ledge-cli-"));
+    const ledge = await startLedge(["--data-dir", dir]);
+    expect(ledge.ports.http).toBeGreaterThan(0);
+    const res = await fetch(`http://127.0.0.1:${ledge.ports.http}/healthz`);
+    expect(res.status).toBe(200);
+    ledge.child.kill("SIGTERM");
+    expect(await ledge.exited).toBe(0);
+  });
+
+  it("stops on a config mistake with a message naming the key", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ledge-cli-"));
+    const file = join(dir, "ledge.yaml");
+    writeFileSync(file, "storage:\n  sync: sometimes\n");
+    const r = spawnSync(process.execPath, [ledgeBin, "start", "--config", file], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/config key 'storage.sync' must be one of always \| interval/);
+  });
+
+  it("rejects an unknown flag", () => {
+    const r = spawnSync(process.execPath, [ledgeBin, "start", "--mqtt-prot", "1"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/mqtt-prot/);
+  });
+});

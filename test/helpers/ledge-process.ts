@@ -1,0 +1,45 @@
+// Runs the real `bin/ledge` as a child process on loopback and waits for its ready line.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+
+export const ledgeBin = fileURLToPath(new URL("../../bin/ledge", import.meta.url));
+
+export interface LedgeProcess {
+  child: ChildProcess;
+  ports: { mqtt?: number; kafka?: number; http?: number };
+  stderr: () => string;
+  /** Resolves with the exit code (or signal name) once the process is gone. */
+  exited: Promise<number | string>;
+}
+
+/** Starts ledge with all ports free (0) on 127.0.0.1 unless `args` says otherwise. */
+export function startLedge(args: string[], readyTimeoutMs = 20_000): Promise<LedgeProcess> {
+  const child = spawn(
+    process.execPath,
+    [ledgeBin, "start", "--host", "127.0.0.1", "--mqtt-port", "0", "--kafka-port", "0", "--http-port", "0", ...args],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
+  );
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`ledge did not print its ready line within ${readyTimeoutMs} ms; stderr:\n${err}`));
+    }, readyTimeoutMs);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      const m = /^ledge ready (\{.*\})$/.exec(line);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({ child, ports: JSON.parse(m[1]), stderr: () => err, exited });
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`ledge exited (${code}) before it was ready; stderr:\n${err}`));
+    });
+  });
+}

@@ -1,0 +1,11 @@
+// Memory model of the core.
+//
+// The core uses the "stub" runtime: it never frees. So nothing managed ever crosses the
+// boundary; the host asks for regions once (at start-up, or when a larger batch than ever
+// before arrives) with `alloc`, and then passes (pointer, length) pairs to the kernels.
+// Kernels never allocate.
+
+/** Reserves `bytes` of linear memory, 16-byte aligned, for the life of the instance. */
+export function alloc(bytes: u32): usize {
+  return heap.alloc(<usize>bytes);
+}
