@@ -1,0 +1,61 @@
+// The data that crosses runtime/core's surface. Offsets and timestamps are JS numbers:
+// exact to 2^53, which a partition does not reach (285 years at 1M records/s).
+
+/** Kafka's codec ids, stored in the low 3 bits of a batch's attributes. */
+export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
+export type CompressionCodec = (typeof Compression)[keyof typeof Compression];
+export type CompressionName = keyof typeof Compression;
+
+export interface RecordHeader {
+  key: string;
+  value: Uint8Array | null;
+}
+
+/** A record to encode. Timestamps are epoch ms. */
+export interface RecordInput {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers?: RecordHeader[];
+  timestampMs: number;
+}
+
+export interface BatchOptions {
+  compression?: CompressionCodec;
+  producerId?: number;       // -1 when not idempotent (default)
+  producerEpoch?: number;    // -1 default
+  baseSequence?: number;     // -1 default
+  baseOffset?: number;       // 0 default (what clients send)
+  partitionLeaderEpoch?: number; // -1 default
+  logAppendTime?: boolean;   // timestamp type bit
+  transactional?: boolean;
+}
+
+/** The 61-byte RecordBatch v2 header, decoded. */
+export interface BatchHeader {
+  baseOffset: number;
+  batchLength: number;       // bytes after the first 12
+  partitionLeaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  compression: CompressionCodec;
+  logAppendTime: boolean;
+  transactional: boolean;
+  control: boolean;
+  lastOffsetDelta: number;
+  baseTimestampMs: number;
+  maxTimestampMs: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+/** A decoded record. key/value are views into a buffer owned by the decode result. */
+export interface DecodedRecord {
+  offset: number;
+  timestampMs: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeader[];
+}

@@ -1,0 +1,43 @@
+// The surface of runtime/log that gateways, the bridge and pipelines build on.
+// runtime/log is the only importer of `lmdb`. Promises named "durable" resolve only once the
+// data is on disk under the configured storage.sync mode; nothing acks before that.
+
+export interface TopicDescription {
+  name: string;
+  partitions: number;
+  /** Effective Kafka topic config (defaults filled in), as strings like Kafka returns them. */
+  config: Record<string, string>;
+}
+
+export interface PartitionState {
+  logStartOffset: number;
+  /** Next offset to be assigned (== log end offset; no replication, so HWM == LEO). */
+  highWatermark: number;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  /** -1 for CreateTime topics, else the broker time written into the batch. */
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  /** True when an idempotent producer re-sent a batch already stored: nothing was appended. */
+  duplicate: boolean;
+}
+
+export interface ReadResult {
+  /** Whole stored batches, starting with the one holding the requested offset. */
+  batches: Uint8Array[];
+  totalBytes: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+/** A small durable key-value table inside the log's LMDB environment (sessions, retained
+ * messages, bridge cursors, group offsets). put/remove resolve when durable. */
+export interface KeyValueStore<V> {
+  get(key: string): V | undefined;
+  put(key: string, value: V): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** Entries whose key starts with `prefix`, in key order. */
+  range(prefix: string): IterableIterator<{ key: string; value: V }>;
+}
