@@ -2,6 +2,8 @@
 // cleanly on SIGTERM/SIGINT (in-flight commits finish, LMDB closes).
 import type { LedgeConfig } from "../runtime/config/index.ts";
 import { startHttpGateway } from "../gateways/http/server.ts";
+import { createLogger } from "../runtime/logger.ts";
+import { Metrics } from "../runtime/metrics/index.ts";
 
 interface Closable {
   close(): Promise<void>;
@@ -11,7 +13,10 @@ export async function start(config: LedgeConfig): Promise<void> {
   const opened: Closable[] = [];
   const ports: Record<string, number> = {};
 
-  const http = await startHttpGateway(config.listeners.http);
+  const logger = createLogger();
+  const metrics = new Metrics();
+
+  const http = await startHttpGateway(config.listeners.http, metrics);
   opened.push(http);
   ports.http = http.port;
 
@@ -22,7 +27,7 @@ export async function start(config: LedgeConfig): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`ledge: ${signal} received, shutting down\n`);
+    logger.info(`${signal} received, shutting down`);
     // Close in reverse order of opening: listeners first, the log last.
     for (const part of opened.reverse()) await part.close();
     process.exit(0);

@@ -12,6 +12,8 @@ describe("ledge start", () => {
     expect(ledge.ports.http).toBeGreaterThan(0);
     const res = await fetch(`http://127.0.0.1:${ledge.ports.http}/healthz`);
     expect(res.status).toBe(200);
+    const metrics = await fetch(`http://127.0.0.1:${ledge.ports.http}/metrics`);
+    expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
     ledge.child.kill("SIGTERM");
     expect(await ledge.exited).toBe(0);
   });

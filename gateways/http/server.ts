@@ -1,9 +1,10 @@
-// The HTTP listener: health now; admin API, /metrics, dashboard, /ws and /mqtt upgrades later.
+// The HTTP listener: /healthz and /metrics now; admin API, dashboard, /ws and /mqtt upgrades later.
 // Other gateways attach WebSocket upgrades through `onUpgrade` (bin/ wires them).
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import type { HttpListenerConfig } from "../../runtime/config/index.ts";
+import type { Metrics } from "../../runtime/metrics/index.ts";
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -14,11 +15,15 @@ export interface HttpGateway {
   close(): Promise<void>;
 }
 
-export async function startHttpGateway(config: HttpListenerConfig): Promise<HttpGateway> {
+export async function startHttpGateway(config: HttpListenerConfig, metrics: Metrics): Promise<HttpGateway> {
   const upgrades = new Map<string, UpgradeHandler>();
   const server: Server = createServer((req, res) => {
     if (req.url === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return;
+    }
+    if (req.url === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.toPrometheus());
       return;
     }
     res.writeHead(404, { "content-type": "text/plain" }).end(`no route for ${req.method} ${req.url}\n`);
