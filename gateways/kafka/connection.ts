@@ -1,0 +1,124 @@
+// One client connection: frames in, responses out, strictly in request order.
+// Requests are dispatched as they arrive (pipelining: a producer's next batch starts its
+// append while the previous one waits for its commit), and responses are written in order.
+// Reading pauses while `inflightCountMax` requests are open or the socket is backed up, so a
+// fast sender cannot grow our memory. Before SASL completes, requests run one at a time.
+import type { Socket } from "node:net";
+import { FrameReader } from "../../runtime/kafka/protocol/frame.ts";
+import { framed } from "../../runtime/kafka/protocol/message.ts";
+import type { ConnectionState, GatewayParts } from "./context.ts";
+import { dispatch, type Outcome } from "./handlers/index.ts";
+import type { Logger } from "../../runtime/logger.ts";
+
+export interface ConnectionOptions {
+  maxRequestBytes: number;
+  inflightCountMax: number;
+}
+
+export class KafkaConnection {
+  readonly state: ConnectionState;
+  readonly #socket: Socket;
+  readonly #parts: GatewayParts;
+  readonly #logger: Logger;
+  readonly #frames: FrameReader;
+  readonly #inflightCountMax: number;
+  readonly #abort = new AbortController();
+  #tail: Promise<void> = Promise.resolve();
+  #inflightCount = 0;
+  #writeBlocked = false;
+  #closed = false;
+
+  constructor(socket: Socket, id: number, parts: GatewayParts, options: ConnectionOptions) {
+    this.#socket = socket;
+    this.#parts = parts;
+    this.#logger = parts.logger;
+    this.#frames = new FrameReader(options.maxRequestBytes);
+    this.#inflightCountMax = options.inflightCountMax;
+    this.state = {
+      id, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
+      authenticated: parts.listener.sasl === undefined, saslMechanism: null, saslExchange: null,
+      rawSaslTokens: false, principal: null,
+    };
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("error", () => this.#shutdown());
+    socket.on("close", () => this.#shutdown());
+    socket.on("drain", () => {
+      this.#writeBlocked = false;
+      this.#updateFlow();
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#logger.warn(`closing Kafka connection from ${this.state.remoteAddress}: ${reason}`);
+    this.#socket.destroy();
+    this.#shutdown();
+  }
+
+  #shutdown(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    for (const event of this.#frames.push(chunk)) {
+      if (event.kind === "bad-size") {
+        this.close(`request size ${event.size} is negative or above listeners.kafka.maxRequestBytes (${this.#frames.maxFrameBytes}); ` +
+          "the client is not speaking the Kafka protocol or must send smaller requests");
+        return;
+      }
+      this.#enqueue(event.payload);
+    }
+  }
+
+  #enqueue(payload: Uint8Array): void {
+    this.#inflightCount++;
+    this.#updateFlow();
+    // Before authentication a request may change what the next one is allowed to do.
+    const serial = !this.state.authenticated;
+    const previous = this.#tail;
+    const outcome = serial
+      ? previous.then(() => this.#run(payload))
+      : this.#run(payload);
+    this.#tail = previous.then(() => outcome).then((o) => this.#finish(o));
+  }
+
+  async #run(payload: Uint8Array): Promise<Outcome> {
+    if (this.#closed) return { kind: "silent" };
+    try {
+      return await dispatch(payload, this.state, this.#parts, this.#abort.signal);
+    } catch (err) {
+      // A handler threw something it did not map to a Kafka error code: a ledge bug.
+      this.#logger.error(`Kafka request from ${this.state.remoteAddress} failed unexpectedly (a ledge bug; please report it): ${(err as Error).stack ?? err}`);
+      return { kind: "close", reason: "internal error while handling a request" };
+    }
+  }
+
+  #finish(outcome: Outcome): void {
+    this.#inflightCount--;
+    if (this.#closed) return;
+    if (outcome.kind === "close") return this.close(outcome.reason);
+    if (outcome.kind === "respond") {
+      const chunks = framed(outcome.response);
+      this.#socket.cork();
+      let ok = true;
+      for (const c of chunks) ok = this.#socket.write(c);
+      this.#socket.uncork();
+      if (!ok) this.#writeBlocked = true;
+    }
+    this.#updateFlow();
+  }
+
+  #updateFlow(): void {
+    if (this.#closed) return;
+    if (this.#writeBlocked || this.#inflightCount >= this.#inflightCountMax) this.#socket.pause();
+    else this.#socket.resume();
+  }
+}

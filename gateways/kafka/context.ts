@@ -1,0 +1,51 @@
+// What every Kafka request handler receives: the request, and the listener's shared parts.
+import type { KafkaListenerConfig, LedgeConfig } from "../../runtime/config/index.ts";
+import type { Logger } from "../../runtime/logger.ts";
+import type { Metrics } from "../../runtime/metrics/index.ts";
+import type { RequestHeader } from "../../runtime/kafka/protocol/headers.ts";
+import type { KafkaLogPort } from "./log-port.ts";
+
+/** Per-connection state a handler may read or change (SASL progress). */
+export interface ConnectionState {
+  readonly id: number;
+  readonly remoteAddress: string;
+  /** True once SASL succeeded, or from the start on listeners without SASL. */
+  authenticated: boolean;
+  saslMechanism: string | null;
+  /** Mechanism-specific state between SaslAuthenticate round trips (SCRAM). */
+  saslExchange: unknown;
+  /** True after SaslHandshake v0: the next frames are raw tokens, not Kafka requests. */
+  rawSaslTokens: boolean;
+  principal: string | null;
+}
+
+export interface GatewayParts {
+  config: LedgeConfig;
+  listener: KafkaListenerConfig;
+  log: KafkaLogPort;
+  logger: Logger;
+  metrics: Metrics;
+  /** The port the listener really bound (advertised in Metadata). */
+  port(): number;
+}
+
+export interface RequestContext<Req = unknown> {
+  header: RequestHeader;
+  body: Req;
+  parts: GatewayParts;
+  connection: ConnectionState;
+  /** Aborted when the connection closes (ends long polls). */
+  signal: AbortSignal;
+}
+
+/** A handler's answer: a response body, no response (acks=0), or close the connection. */
+export type HandlerResult =
+  | { kind: "respond"; body: unknown }
+  | { kind: "silent" }
+  | { kind: "close"; reason: string };
+
+export type KafkaHandler = (ctx: RequestContext<any>) => Promise<HandlerResult>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const respond = (body: unknown): HandlerResult => ({ kind: "respond", body });
+export const silent: HandlerResult = { kind: "silent" };
+export const closeConnection = (reason: string): HandlerResult => ({ kind: "close", reason });

@@ -1,0 +1,62 @@
+// The one dispatch table: apiKey -> handler. Everything a request must pass before a handler
+// sees it is checked here, in this order: header present, API known, version advertised,
+// SASL done (on SASL listeners), body parses. A failure closes that connection only, as
+// Kafka does, except ApiVersions above our maximum, which gets a v0 error body.
+import { apiRow, ApiKey } from "../../../runtime/kafka/apis/index.ts";
+import { decodeRequest, encodeResponse } from "../../../runtime/kafka/protocol/message.ts";
+import { peekRequestKey } from "../../../runtime/kafka/protocol/headers.ts";
+import { KafkaCodecError } from "../../../runtime/kafka/protocol/reader.ts";
+import type { Writer } from "../../../runtime/kafka/protocol/writer.ts";
+import { ErrorCode } from "../../../runtime/kafka/errors.ts";
+import type { ConnectionState, GatewayParts, KafkaHandler } from "../context.ts";
+import { apiVersionsHandler, advertisedRanges } from "./apiVersions.ts";
+
+const handlers = new Map<number, KafkaHandler>();
+const handled = (apiKey: number) => handlers.has(apiKey);
+
+handlers.set(ApiKey.ApiVersions, apiVersionsHandler(handled));
+
+export function hasHandler(apiKey: number): boolean {
+  return handlers.has(apiKey);
+}
+
+export type Outcome =
+  | { kind: "respond"; response: Writer; apiKey: number }
+  | { kind: "silent" }
+  | { kind: "close"; reason: string };
+
+const preAuthApis = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
+
+function unsupportedApiVersions(correlationId: number, parts: GatewayParts): Outcome {
+  const body = {
+    errorCode: ErrorCode.UNSUPPORTED_VERSION,
+    apiKeys: advertisedRanges(handled, parts.listener.sasl !== undefined),
+  };
+  return { kind: "respond", response: encodeResponse(ApiKey.ApiVersions, 0, correlationId, body), apiKey: ApiKey.ApiVersions };
+}
+
+export async function dispatch(payload: Uint8Array, connection: ConnectionState, parts: GatewayParts, signal: AbortSignal): Promise<Outcome> {
+  const key = peekRequestKey(payload);
+  if (!key) return { kind: "close", reason: `request of ${payload.length} bytes is shorter than a request header` };
+  const row = apiRow(key.apiKey);
+  const handler = handlers.get(key.apiKey);
+  if (!row || !handler) return { kind: "close", reason: `unknown or unsupported API key ${key.apiKey}` };
+  if (key.apiKey === ApiKey.ApiVersions && key.apiVersion > row.maxVersion) return unsupportedApiVersions(key.correlationId, parts);
+  if (key.apiVersion < row.minVersion || key.apiVersion > row.maxVersion) {
+    return { kind: "close", reason: `${row.name} v${key.apiVersion} is outside the advertised v${row.minVersion}-v${row.maxVersion}` };
+  }
+  if (row.saslOnly && parts.listener.sasl === undefined) return { kind: "close", reason: `${row.name} on a listener without SASL` };
+  if (!connection.authenticated && !preAuthApis.has(key.apiKey)) {
+    return { kind: "close", reason: `${row.name} before SASL authentication completed` };
+  }
+  let request;
+  try {
+    request = decodeRequest(payload);
+  } catch (err) {
+    if (!(err instanceof KafkaCodecError)) throw err;
+    return { kind: "close", reason: `${row.name} v${key.apiVersion} body does not parse (${err.message})` };
+  }
+  const result = await handler({ header: request.header, body: request.body, parts, connection, signal });
+  if (result.kind !== "respond") return result;
+  return { kind: "respond", apiKey: key.apiKey, response: encodeResponse(key.apiKey, key.apiVersion, key.correlationId, result.body) };
+}

@@ -1,0 +1,76 @@
+// The Kafka-protocol listener: TCP, or TLS when `listeners.kafka.tls` is set.
+import { createServer, type Server, type Socket, type AddressInfo } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import { readFileSync } from "node:fs";
+import type { LedgeConfig } from "../../runtime/config/index.ts";
+import type { Logger } from "../../runtime/logger.ts";
+import type { Metrics } from "../../runtime/metrics/index.ts";
+import type { KafkaLogPort } from "./log-port.ts";
+import type { GatewayParts } from "./context.ts";
+import { KafkaConnection } from "./connection.ts";
+
+export interface KafkaGatewayOptions {
+  config: LedgeConfig;
+  log: KafkaLogPort;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface KafkaGateway {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Default bound on requests read but not yet answered, per connection. */
+export const inflightCountMaxDefault = 32;
+
+function tlsOptions(config: LedgeConfig) {
+  const tls = config.listeners.kafka.tls!;
+  const read = (key: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read listeners.kafka.tls.${key} file ${file} (${(err as Error).message}); fix the path or remove tls`);
+    }
+  };
+  return { cert: read("cert", tls.cert), key: read("key", tls.key), ca: tls.ca ? read("ca", tls.ca) : undefined };
+}
+
+export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<KafkaGateway> {
+  const listener = options.config.listeners.kafka;
+  const logger = options.logger.child("kafka");
+  const connections = new Set<KafkaConnection>();
+  let nextId = 1;
+  let boundPort = 0;
+  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort };
+  const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");
+  const inflightCountMax = (listener as { inflightCountMax?: number }).inflightCountMax ?? inflightCountMaxDefault;
+
+  const onSocket = (socket: Socket) => {
+    const c = new KafkaConnection(socket, nextId++, parts, { maxRequestBytes: listener.maxRequestBytes, inflightCountMax });
+    connections.add(c);
+    connectionsOpen.set(connections.size);
+    socket.once("close", () => {
+      connections.delete(c);
+      connectionsOpen.set(connections.size);
+    });
+  };
+  const server: Server = listener.tls
+    ? createTlsServer(tlsOptions(options.config), onSocket)
+    : createServer(onSocket);
+  server.on("tlsClientError", (err: Error, socket: Socket) => {
+    logger.warn(`TLS handshake from ${socket.remoteAddress} failed: ${err.message}; check the client's CA and protocol`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(listener.port, listener.host, () => resolve());
+  });
+  boundPort = (server.address() as AddressInfo).port;
+  return {
+    port: boundPort,
+    close: () => new Promise<void>((resolve) => {
+      for (const c of connections) c.close("ledge is shutting down");
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,7 @@
+// OffsetFetch Request (Version: 3) => same as v2
+// OffsetFetch Response (Version: 3) => throttle_time_ms [topics] error_code
+import { int32, struct } from "../../protocol/types.ts";
+import * as v2 from "./v2.ts";
+
+export const request = v2.request;
+export const response = struct({ throttleTimeMs: int32, ...v2.response.fields });

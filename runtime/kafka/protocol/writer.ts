@@ -1,0 +1,133 @@
+// Writes Kafka's big-endian primitives. Small fields go into one growing buffer; large byte
+// fields (record batches) are kept as separate chunks by reference, so a Fetch response sends
+// stored batches without copying them (the socket writes the chunk list with writev).
+import assert from "node:assert";
+
+const utf8 = new TextEncoder();
+/** Byte fields at least this long are sent by reference instead of copied. */
+const zeroCopyBytesMin = 4096;
+
+export class Writer {
+  #buf: Uint8Array;
+  #view: DataView;
+  #pos = 0;
+  #segmentStart = 0;
+  #chunks: Uint8Array[] = [];
+  #chunkBytes = 0;
+
+  constructor(initialBytes = 256) {
+    this.#buf = new Uint8Array(initialBytes);
+    this.#view = new DataView(this.#buf.buffer);
+  }
+
+  /** Bytes written so far, including chunks held by reference. */
+  get length(): number {
+    return this.#chunkBytes + (this.#pos - this.#segmentStart);
+  }
+
+  #room(n: number): number {
+    if (this.#pos + n > this.#buf.length) {
+      // Finished segments keep pointing at the old buffer, which is never written again.
+      const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#pos - this.#segmentStart + n + 256));
+      next.set(this.#buf.subarray(this.#segmentStart, this.#pos));
+      this.#pos -= this.#segmentStart;
+      this.#segmentStart = 0;
+      this.#buf = next;
+      this.#view = new DataView(next.buffer);
+    }
+    const at = this.#pos;
+    this.#pos += n;
+    return at;
+  }
+
+  int8(v: number): this {
+    this.#view.setInt8(this.#room(1), v);
+    return this;
+  }
+  int16(v: number): this {
+    this.#view.setInt16(this.#room(2), v);
+    return this;
+  }
+  int32(v: number): this {
+    this.#view.setInt32(this.#room(4), v);
+    return this;
+  }
+  uint32(v: number): this {
+    this.#view.setUint32(this.#room(4), v);
+    return this;
+  }
+  int64(v: number): this {
+    this.#view.setBigInt64(this.#room(8), BigInt(v));
+    return this;
+  }
+  float64(v: number): this {
+    this.#view.setFloat64(this.#room(8), v);
+    return this;
+  }
+  boolean(v: boolean): this {
+    return this.int8(v ? 1 : 0);
+  }
+  uvarint(v: number): this {
+    assert(Number.isInteger(v) && v >= 0 && v <= 0xffffffff, "uvarint out of range (a ledge bug)");
+    while (v >= 0x80) {
+      this.#buf[this.#room(1)] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.#buf[this.#room(1)] = v;
+    return this;
+  }
+  varint(v: number): this {
+    return this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+  varlong(v: number): this {
+    let z = (BigInt(v) << 1n) ^ (BigInt(v) >> 63n);
+    z &= 0xffffffffffffffffn;
+    while (z >= 0x80n) {
+      this.#buf[this.#room(1)] = Number(z & 0x7fn) | 0x80;
+      z >>= 7n;
+    }
+    this.#buf[this.#room(1)] = Number(z);
+    return this;
+  }
+
+  raw(bytes: Uint8Array): this {
+    if (bytes.length >= zeroCopyBytesMin) {
+      this.#flushSegment();
+      this.#chunks.push(bytes);
+      this.#chunkBytes += bytes.length;
+      return this;
+    }
+    this.#buf.set(bytes, this.#room(bytes.length));
+    return this;
+  }
+  utf8(s: string): Uint8Array {
+    return utf8.encode(s);
+  }
+
+  #flushSegment(): void {
+    if (this.#pos === this.#segmentStart) return;
+    const seg = this.#buf.subarray(this.#segmentStart, this.#pos);
+    this.#chunks.push(seg);
+    this.#chunkBytes += seg.length;
+    this.#segmentStart = this.#pos;
+  }
+
+  /** The written bytes as a list of chunks (no copy of large fields). */
+  chunks(): Uint8Array[] {
+    this.#flushSegment();
+    return this.#chunks;
+  }
+
+  /** The written bytes as one contiguous buffer (copies; for tests and small messages). */
+  toBytes(): Uint8Array {
+    const parts = this.chunks();
+    if (parts.length === 1) return parts[0];
+    const out = new Uint8Array(this.#chunkBytes);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,55 @@
+// Malformed frames against the real listener: each closes only the connection that sent it
+// (Kafka's behaviour, kafka-protocol.md 7), with an operator log line, while another
+// connection keeps being answered.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { RawKafkaClient } from "./helpers/raw-client.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { unusedLog } from "./helpers/unused-log.ts";
+import { Writer } from "../../runtime/kafka/protocol/writer.ts";
+
+let gw: TestGateway;
+let bystander: RawKafkaClient;
+
+beforeAll(async () => {
+  gw = await startTestGateway(unusedLog, { maxRequestBytes: 4096 });
+  bystander = await RawKafkaClient.open(gw.port);
+});
+afterAll(async () => {
+  bystander.destroy();
+  await gw.close();
+});
+
+async function bystanderStillServed() {
+  const res = await bystander.request(18, 3, { clientSoftwareName: "b", clientSoftwareVersion: "1" });
+  expect(res.body.errorCode).toBe(0);
+}
+
+async function expectClosedWithLog(send: (c: RawKafkaClient) => void, logPattern: RegExp) {
+  const c = await RawKafkaClient.open(gw.port);
+  send(c);
+  expect(await c.closesWithin(3000)).toBe(true);
+  expect(gw.logLines.some((l) => logPattern.test(l))).toBe(true);
+  await bystanderStillServed();
+}
+
+const header = (apiKey: number, version: number) => new Writer().int16(apiKey).int16(version).int32(1).int16(-1);
+
+describe("framing and dispatch errors close only that connection", () => {
+  it("negative size", () => expectClosedWithLog((c) => c.write(Buffer.from([0x80, 0, 0, 0])), /request size -2147483648/));
+  it("size above listeners.kafka.maxRequestBytes, before buffering the body", () =>
+    expectClosedWithLog((c) => c.write(Buffer.from([0, 0, 0x10, 0x01, 1, 2, 3])), /request size 4097 .*maxRequestBytes/));
+  it("frame shorter than a request header", () => expectClosedWithLog((c) => c.sendPayload(Uint8Array.from([0, 18, 0])), /shorter than a request header/));
+  it("unknown API key", () => expectClosedWithLog((c) => c.sendPayload(header(999, 0).toBytes()), /unknown or unsupported API key 999/));
+  it("API key ledge does not serve (SASL on a plain listener)", () =>
+    expectClosedWithLog((c) => c.sendPayload(header(17, 1).toBytes()), /SaslHandshake|API key 17/));
+  it("unparsable body (ApiVersions v3 string length past the end)", () =>
+    expectClosedWithLog((c) => c.sendPayload(header(18, 3).int8(0).int8(40).int8(0x61).toBytes()), /ApiVersions v3 body does not parse/));
+
+  it("a truncated frame is held, not answered, and the connection stays open", async () => {
+    const c = await RawKafkaClient.open(gw.port);
+    c.write(Buffer.from([0, 0, 0, 20, 0, 18]));
+    expect(await c.closesWithin(300)).toBe(false);
+    c.destroy();
+    await bystanderStillServed();
+  });
+});

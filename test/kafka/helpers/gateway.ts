@@ -1,0 +1,22 @@
+// Starts the Kafka listener in-process on 127.0.0.1:0 over a given log, for tests.
+import { readConfig, type LedgeConfig } from "../../../runtime/config/index.ts";
+import { createLogger } from "../../../runtime/logger.ts";
+import { Metrics } from "../../../runtime/metrics/index.ts";
+import { startKafkaGateway, type KafkaGateway } from "../../../gateways/kafka/server.ts";
+import type { KafkaLogPort } from "../../../gateways/kafka/log-port.ts";
+
+export interface TestGateway {
+  gateway: KafkaGateway;
+  port: number;
+  config: LedgeConfig;
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(log: KafkaLogPort, kafka: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<TestGateway> {
+  const config = readConfig({ listeners: { kafka: { host: "127.0.0.1", port: 0, ...kafka } }, ...extra });
+  const logLines: string[] = [];
+  const logger = createLogger("test", (line) => void logLines.push(line));
+  const gateway = await startKafkaGateway({ config, log, logger, metrics: new Metrics() });
+  return { gateway, port: gateway.port, config, logLines, close: () => gateway.close() };
+}
