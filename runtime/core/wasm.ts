@@ -8,7 +8,26 @@ export type WasmBuild = "release" | "debug";
 /** Raw exports of wasm-core/assembly/index.ts; every kernel takes pointers and returns an i32 status. */
 export interface CoreExports {
   memory: WebAssembly.Memory;
+  /** Runs the module's top-level code (fills the CRC tables); called once by the constructor. */
+  _initialize?: () => void;
   alloc(bytes: number): number;
+  /** CRC-32C of [ptr, ptr + len) (a value, not a status; returned as a signed i32). */
+  crc32c(ptr: number, len: number): number;
+  /** Header [0, 61) written by the host; writes records, batchLength and CRC. Returns total bytes or a status. */
+  encodeBatchRecords(
+    batch: number, capacity: number, desc: number, count: number, headerDesc: number, headerCount: number,
+    data: number, dataLength: number,
+  ): number;
+  /** Writes only the records section (for the host to compress). Returns its bytes or a status. */
+  encodeRecords(
+    out: number, capacity: number, desc: number, count: number, headerDesc: number, headerCount: number,
+    data: number, dataLength: number,
+  ): number;
+  /** Walks (and optionally decodes into columns) a records section. Returns the header count or a status. */
+  walkRecords(
+    ptr: number, length: number, count: number, lastOffsetDelta: number, strict: number,
+    columns: number, headerColumns: number, headerCapacity: number,
+  ): number;
   [kernel: string]: unknown;
 }
 
@@ -39,7 +58,7 @@ export class WasmCore {
           "run `npm install` (or `npm run build:wasm`) to compile it",
       );
     }
-    const module = new WebAssembly.Module(bytes);
+    const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     const instance = new WebAssembly.Instance(module, {
       env: {
         // abort is reserved for ledge's own bugs (input errors are statuses), so it throws.
@@ -49,6 +68,7 @@ export class WasmCore {
       },
     });
     this.exports = instance.exports as unknown as CoreExports;
+    this.exports._initialize?.();
     this.#bytes = new Uint8Array(this.exports.memory.buffer);
   }
 

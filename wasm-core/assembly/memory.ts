@@ -9,3 +9,10 @@
 export function alloc(bytes: u32): usize {
   return heap.alloc(<usize>bytes);
 }
+
+/** True when [ptr, ptr + len) lies inside linear memory; checked once at kernel entry. */
+// @ts-ignore: decorator
+@inline
+export function inMemory(ptr: usize, len: usize): bool {
+  return <u64>ptr + <u64>len <= (<u64>memory.size() << 16);
+}

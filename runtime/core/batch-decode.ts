@@ -1,0 +1,229 @@
+// RecordBatch v2 bytes → checks, records, columns. Header checks run in JS (fixed offsets), in
+// Kafka's order; the records are walked in wasm in one call, after decompression if compressed.
+import {
+  ATTRIBUTES_OFFSET, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, MAGIC_V2, readBatchHeader,
+} from "./batch-header.ts";
+import { CRC_HARDWARE_BYTES_MIN, hardwareCrc32c } from "./crc32c.ts";
+import { checkStatus, errorForStatus, Status } from "./errors.ts";
+import { decompressRecords } from "./records-codec.ts";
+import { Compression, type BatchHeader, type DecodedRecord, type RecordHeader } from "./types.ts";
+import { workspace, type Workspace } from "./workspace.ts";
+
+export interface BatchLimits {
+  /** Largest whole batch accepted (Kafka's max.message.bytes); larger gets BatchTooLargeError. */
+  maxBatchBytes?: number;
+  /** Cap on a compressed batch's records once decompressed. */
+  maxDecompressedBytes?: number;
+}
+
+export const DEFAULT_MAX_BATCH_BYTES = 0x7fff_ffff;
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+/** Must match wasm-core/assembly/batch-decode.ts. */
+export const RECORD_BYTES_MIN = 7;
+const CODEC_MAX = Compression.zstd;
+
+/** Checks that need only the header: sizes, magic. Returns the batch's total bytes. */
+function checkFraming(bytes: Uint8Array, header: BatchHeader, maxBatchBytes: number): number {
+  if (header.batchLength < BATCH_HEADER_BYTES - BATCH_LENGTH_PREFIX_BYTES) {
+    throw errorForStatus(Status.ERR_BATCH_LENGTH, `batchLength is ${header.batchLength}, the header alone needs 49`);
+  }
+  const total = header.batchLength + BATCH_LENGTH_PREFIX_BYTES;
+  if (total > maxBatchBytes) {
+    throw errorForStatus(Status.ERR_BATCH_TOO_LARGE, `${total} bytes, the limit is ${maxBatchBytes}`);
+  }
+  if (total > bytes.length) {
+    throw errorForStatus(Status.ERR_BATCH_TRUNCATED, `batchLength says ${total} bytes, ${bytes.length} given`);
+  }
+  if (total < bytes.length) {
+    throw errorForStatus(Status.ERR_BATCH_LENGTH, `${bytes.length - total} bytes follow the batch's ${total}`);
+  }
+  if (header.magic !== MAGIC_V2) throw errorForStatus(Status.ERR_BATCH_MAGIC, `magic is ${header.magic}`);
+  return total;
+}
+
+/**
+ * Checks the CRC and leaves the records section in wasm memory (decompressed if needed).
+ * Returns the section's pointer and length in the workspace's input region.
+ */
+function checkCrcAndLoadRecords(ws: Workspace, bytes: Uint8Array, header: BatchHeader, limits: BatchLimits): [number, number] {
+  let crc: number;
+  const hardware = hardwareCrc32c;
+  const useHardware = hardware !== null && bytes.length >= CRC_HARDWARE_BYTES_MIN;
+  if (useHardware) {
+    crc = hardware(bytes.subarray(ATTRIBUTES_OFFSET));
+  } else {
+    const ptr = ws.input.write(bytes);
+    crc = ws.core.exports.crc32c(ptr + ATTRIBUTES_OFFSET, bytes.length - ATTRIBUTES_OFFSET) >>> 0;
+  }
+  if (crc !== header.crc) {
+    throw errorForStatus(Status.ERR_BATCH_CRC, `stored 0x${hex(header.crc)}, computed 0x${hex(crc)}`);
+  }
+  if (header.compression > CODEC_MAX) {
+    throw errorForStatus(Status.ERR_UNSUPPORTED_COMPRESSION, `codec id ${header.compression}`);
+  }
+  if (header.compression === Compression.none) {
+    const ptr = useHardware ? ws.input.write(bytes) : ws.input.ptr;
+    return [ptr + BATCH_HEADER_BYTES, bytes.length - BATCH_HEADER_BYTES];
+  }
+  const maxDecompressed = limits.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  const records = decompressRecords(header.compression, bytes.subarray(BATCH_HEADER_BYTES), maxDecompressed);
+  return [ws.input.write(records), records.length];
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, "0");
+}
+
+/** Kafka's produce-time semantic checks on the header (LogValidator step 3). */
+function checkProduceRules(header: BatchHeader): void {
+  if (header.recordCount <= 0 || header.lastOffsetDelta + 1 !== header.recordCount) {
+    throw errorForStatus(
+      Status.ERR_BATCH_RECORD_COUNT, `lastOffsetDelta ${header.lastOffsetDelta}, recordCount ${header.recordCount}`,
+    );
+  }
+  if (header.control) throw errorForStatus(Status.ERR_BATCH_CONTROL);
+  if (header.producerId >= 0 && header.baseSequence < 0) {
+    throw errorForStatus(Status.ERR_BATCH_SEQUENCE, `producerId ${header.producerId}, baseSequence ${header.baseSequence}`);
+  }
+}
+
+function checkCountFits(count: number, recordsBytes: number): void {
+  if (count < 0 || count > recordsBytes / RECORD_BYTES_MIN) {
+    throw errorForStatus(Status.ERR_RECORD_COUNT_MISMATCH, `recordCount ${count} cannot fit in ${recordsBytes} bytes`);
+  }
+}
+
+/**
+ * Validates a produced batch in Kafka's order: sizes, magic 2, CRC, lastOffsetDelta + 1 ==
+ * count > 0, no control batch, baseSequence >= 0 with a producerId, then every record
+ * (decompressed first when compressed). baseOffset is not checked. Throws a LedgeWasmError.
+ */
+export function validateBatch(bytes: Uint8Array, limits: BatchLimits = {}): BatchHeader {
+  const header = readBatchHeader(bytes);
+  checkFraming(bytes, header, limits.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+  const ws = workspace();
+  const [ptr, length] = checkCrcAndLoadRecords(ws, bytes, header, limits);
+  checkProduceRules(header);
+  checkCountFits(header.recordCount, length);
+  checkStatus(ws.core.exports.walkRecords(ptr, length, header.recordCount, header.lastOffsetDelta, 1, 0, 0, 0));
+  return header;
+}
+
+/** A decoded batch as columns: typed arrays the caller owns, positions into `records`. */
+export interface BatchColumns {
+  header: BatchHeader;
+  /** The (decompressed) records section; every position below points into it. */
+  records: Uint8Array;
+  count: number;
+  timestampDeltaMs: Float64Array;
+  offsetDelta: Int32Array;
+  keyPosition: Int32Array;
+  /** -1 for a null key. */
+  keyLength: Int32Array;
+  valuePosition: Int32Array;
+  valueLength: Int32Array;
+  /** Headers of record i are headerStart[i] .. headerStart[i + 1] - 1. */
+  headerStart: Int32Array;
+  headerKeyPosition: Int32Array;
+  headerKeyLength: Int32Array;
+  headerValuePosition: Int32Array;
+  headerValueLength: Int32Array;
+}
+
+/** Must match wasm-core/assembly/batch-decode.ts. */
+const RECORD_COLUMN_BYTES = 32;
+const HEADER_COLUMN_BYTES = 16;
+
+/** Walks the records into the workspace's column regions; returns the header count. */
+function walkIntoColumns(ws: Workspace, ptr: number, length: number, header: BatchHeader): number {
+  const count = header.recordCount;
+  const columns = ws.columns.ensure(count * RECORD_COLUMN_BYTES + 4);
+  let capacity = Math.floor(ws.headerColumns.capacityBytes / HEADER_COLUMN_BYTES);
+  const walk = () =>
+    checkStatus(ws.core.exports.walkRecords(ptr, length, count, header.lastOffsetDelta, 0, columns, ws.headerColumns.ptr, capacity));
+  let headers = walk();
+  if (headers > capacity) {
+    ws.headerColumns.ensure(headers * HEADER_COLUMN_BYTES);
+    capacity = headers;
+    headers = walk();
+  }
+  return headers;
+}
+
+/** Structural checks + CRC for reading (stored or fetched batches, which may be compacted or empty). */
+function loadForDecode(bytes: Uint8Array, limits: BatchLimits): { ws: Workspace; header: BatchHeader; ptr: number; length: number } {
+  const header = readBatchHeader(bytes);
+  checkFraming(bytes, header, limits.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+  const ws = workspace();
+  const [ptr, length] = checkCrcAndLoadRecords(ws, bytes, header, limits);
+  checkCountFits(header.recordCount, length);
+  return { ws, header, ptr, length };
+}
+
+/** Decodes a batch into columns (copies the caller owns). Checks structure and CRC, not produce rules. */
+export function decodeBatchColumns(bytes: Uint8Array, limits: BatchLimits = {}): BatchColumns {
+  const { ws, header, ptr, length } = loadForDecode(bytes, limits);
+  const headers = walkIntoColumns(ws, ptr, length, header);
+  const n = header.recordCount;
+  const memory = ws.core.bytes;
+  const records = memory.slice(ptr, ptr + length);
+  const columns = memory.slice(ws.columns.ptr, ws.columns.ptr + n * RECORD_COLUMN_BYTES + 4).buffer;
+  const cap = Math.floor(ws.headerColumns.capacityBytes / HEADER_COLUMN_BYTES);
+  const headerColumn = (index: number) =>
+    new Int32Array(memory.buffer, ws.headerColumns.ptr + index * cap * 4, headers).slice();
+  const ints = (index: number, size: number) => new Int32Array(columns, n * 8 + index * n * 4, size);
+  return {
+    header, records, count: n,
+    timestampDeltaMs: new Float64Array(columns, 0, n),
+    offsetDelta: ints(0, n), keyPosition: ints(1, n), keyLength: ints(2, n),
+    valuePosition: ints(3, n), valueLength: ints(4, n), headerStart: ints(5, n + 1),
+    headerKeyPosition: headerColumn(0), headerKeyLength: headerColumn(1),
+    headerValuePosition: headerColumn(2), headerValueLength: headerColumn(3),
+  };
+}
+
+const utf8 = new TextDecoder();
+
+/** A view of a field, or null for length -1. */
+function field(records: Uint8Array, position: number, length: number): Uint8Array | null {
+  return length < 0 ? null : records.subarray(position, position + length);
+}
+
+function readHeaders(records: Uint8Array, h: Int32Array, cap: number, first: number, end: number): RecordHeader[] {
+  const headers: RecordHeader[] = [];
+  for (let k = first; k < end; k++) {
+    const key = records.subarray(h[k], h[k] + h[cap + k]);
+    headers.push({ key: utf8.decode(key), value: field(records, h[2 * cap + k], h[3 * cap + k]) });
+  }
+  return headers;
+}
+
+/**
+ * Decodes a batch (structure and CRC checked; produce rules not, so stored, compacted or empty
+ * batches decode). Keys and values are views into one buffer the result owns.
+ */
+export function decodeBatch(bytes: Uint8Array, limits: BatchLimits = {}): { header: BatchHeader; records: DecodedRecord[] } {
+  const { ws, header, ptr, length } = loadForDecode(bytes, limits);
+  walkIntoColumns(ws, ptr, length, header);
+  const n = header.recordCount;
+  const memory = ws.core.bytes;
+  const owned = memory.slice(ptr, ptr + length);
+  const times = new Float64Array(memory.buffer, ws.columns.ptr, n);
+  const c = new Int32Array(memory.buffer, ws.columns.ptr + n * 8, n * 6 + 1);
+  const cap = Math.floor(ws.headerColumns.capacityBytes / HEADER_COLUMN_BYTES);
+  const h = new Int32Array(memory.buffer, ws.headerColumns.ptr, cap * 4);
+  const records: DecodedRecord[] = new Array(n);
+  const appendTime = header.logAppendTime;
+  for (let i = 0; i < n; i++) {
+    const headersFirst = c[5 * n + i];
+    const headersEnd = c[5 * n + i + 1];
+    records[i] = {
+      offset: header.baseOffset + c[i],
+      timestampMs: appendTime ? header.maxTimestampMs : header.baseTimestampMs + times[i],
+      key: field(owned, c[n + i], c[2 * n + i]),
+      value: field(owned, c[3 * n + i], c[4 * n + i]),
+      headers: headersFirst === headersEnd ? [] : readHeaders(owned, h, cap, headersFirst, headersEnd),
+    };
+  }
+  return { header, records };
+}

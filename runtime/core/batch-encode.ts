@@ -1,0 +1,144 @@
+// Records → RecordBatch v2 bytes. JS lays the records out in wasm memory once (descriptors and
+// one data region); one kernel call writes every record and computes the CRC as it goes.
+import { checkStatus } from "./errors.ts";
+import { compressRecords } from "./records-codec.ts";
+import {
+  ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_LOG_APPEND_TIME, ATTRIBUTE_TRANSACTIONAL, ATTRIBUTES_OFFSET,
+  BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET,
+  BATCH_LENGTH_PREFIX_BYTES, CRC_OFFSET, LAST_OFFSET_DELTA_OFFSET, MAGIC_OFFSET, MAGIC_V2, MAX_TIMESTAMP_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_COUNT_OFFSET, viewOf, writeInt64,
+} from "./batch-header.ts";
+import { crc32c } from "./crc32c.ts";
+import { Compression, type BatchOptions, type RecordInput } from "./types.ts";
+import { workspace, type Workspace } from "./workspace.ts";
+
+/** Must match wasm-core/assembly/batch.ts. */
+const RECORD_DESC_INTS = 5;
+const HEADER_DESC_INTS = 2;
+/** Worst case per record beyond its bytes: length, attributes, timestampDelta, offsetDelta, key/value lengths, header count. */
+const RECORD_OVERHEAD_BYTES_MAX = 5 + 1 + 10 + 5 + 5 + 5 + 5;
+const HEADER_OVERHEAD_BYTES_MAX = 10;
+const TWO_POW_32 = 0x1_0000_0000;
+const utf8 = new TextEncoder();
+
+interface Layout {
+  headerCount: number;
+  dataBytesMax: number;
+}
+
+function measure(records: RecordInput[]): Layout {
+  let headerCount = 0;
+  let dataBytesMax = 0;
+  for (const record of records) {
+    dataBytesMax += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+    const headers = record.headers;
+    if (headers === undefined) continue;
+    headerCount += headers.length;
+    for (const header of headers) dataBytesMax += header.key.length * 3 + (header.value?.length ?? 0);
+  }
+  return { headerCount, dataBytesMax };
+}
+
+/** Copies keys, values and headers into wasm memory and fills the descriptors. Returns data bytes used. */
+function layOut(ws: Workspace, records: RecordInput[], baseTimestampMs: number): number {
+  const memory = ws.core.bytes;
+  const desc = new Int32Array(memory.buffer, ws.recordDescriptors.ptr, records.length * RECORD_DESC_INTS);
+  const headerDesc = new Int32Array(memory.buffer, ws.headerDescriptors.ptr, ws.headerDescriptors.capacityBytes >> 2);
+  let at = ws.data.ptr;
+  let d = 0;
+  let h = 0;
+  for (const record of records) {
+    const { key, value, headers } = record;
+    const delta = record.timestampMs - baseTimestampMs;
+    const deltaHigh = Math.floor(delta / TWO_POW_32);
+    desc[d] = key === null ? -1 : key.length;
+    desc[d + 1] = value === null ? -1 : value.length;
+    desc[d + 2] = headers === undefined ? 0 : headers.length;
+    desc[d + 3] = (delta - deltaHigh * TWO_POW_32) | 0;
+    desc[d + 4] = deltaHigh;
+    d += RECORD_DESC_INTS;
+    if (key !== null) { memory.set(key, at); at += key.length; }
+    if (value !== null) { memory.set(value, at); at += value.length; }
+    if (headers === undefined) continue;
+    for (const header of headers) {
+      const written = utf8.encodeInto(header.key, memory.subarray(at, at + header.key.length * 3)).written;
+      at += written;
+      headerDesc[h] = written;
+      headerDesc[h + 1] = header.value === null ? -1 : header.value.length;
+      h += HEADER_DESC_INTS;
+      if (header.value !== null) { memory.set(header.value, at); at += header.value.length; }
+    }
+  }
+  return at - ws.data.ptr;
+}
+
+function checkTimestamps(records: RecordInput[]): number {
+  let maxTimestampMs = records[0].timestampMs;
+  for (const record of records) {
+    if (!Number.isSafeInteger(record.timestampMs)) {
+      throw new RangeError(`ledge: record timestamp ${record.timestampMs} is not an integer number of ms`);
+    }
+    if (record.timestampMs > maxTimestampMs) maxTimestampMs = record.timestampMs;
+  }
+  return maxTimestampMs;
+}
+
+function writeHeader(view: DataView, at: number, records: RecordInput[], options: BatchOptions, maxTimestampMs: number): void {
+  const compression = options.compression ?? Compression.none;
+  let attributes = compression & ATTRIBUTE_COMPRESSION_MASK;
+  if (options.logAppendTime === true) attributes |= ATTRIBUTE_LOG_APPEND_TIME;
+  if (options.transactional === true) attributes |= ATTRIBUTE_TRANSACTIONAL;
+  writeInt64(view, at + BASE_OFFSET_OFFSET, options.baseOffset ?? 0);
+  view.setInt32(at + PARTITION_LEADER_EPOCH_OFFSET, options.partitionLeaderEpoch ?? -1);
+  view.setInt8(at + MAGIC_OFFSET, MAGIC_V2);
+  view.setInt16(at + ATTRIBUTES_OFFSET, attributes);
+  view.setInt32(at + LAST_OFFSET_DELTA_OFFSET, records.length - 1);
+  writeInt64(view, at + BASE_TIMESTAMP_OFFSET, records[0].timestampMs);
+  writeInt64(view, at + MAX_TIMESTAMP_OFFSET, maxTimestampMs);
+  writeInt64(view, at + PRODUCER_ID_OFFSET, options.producerId ?? -1);
+  view.setInt16(at + PRODUCER_EPOCH_OFFSET, options.producerEpoch ?? -1);
+  view.setInt32(at + BASE_SEQUENCE_OFFSET, options.baseSequence ?? -1);
+  view.setInt32(at + RECORD_COUNT_OFFSET, records.length);
+}
+
+/** Encodes `records` as one RecordBatch v2; the result is a fresh buffer the caller owns. */
+export function encodeBatch(records: RecordInput[], options: BatchOptions = {}): Uint8Array {
+  if (records.length === 0) throw new RangeError("ledge: encodeBatch needs at least one record");
+  const maxTimestampMs = checkTimestamps(records);
+  const { headerCount, dataBytesMax } = measure(records);
+  const outputBytesMax =
+    BATCH_HEADER_BYTES + dataBytesMax + records.length * RECORD_OVERHEAD_BYTES_MAX + headerCount * HEADER_OVERHEAD_BYTES_MAX;
+  const ws = workspace();
+  // Reserve every region before taking views: a reservation may grow (and detach) memory.
+  ws.recordDescriptors.ensure(records.length * RECORD_DESC_INTS * 4);
+  ws.headerDescriptors.ensure(Math.max(headerCount, 1) * HEADER_DESC_INTS * 4);
+  ws.data.ensure(Math.max(dataBytesMax, 1));
+  const out = ws.output.ensure(outputBytesMax);
+  const dataBytes = layOut(ws, records, records[0].timestampMs);
+  writeHeader(new DataView(ws.core.bytes.buffer), out, records, options, maxTimestampMs);
+  const exports = ws.core.exports;
+  const args = [
+    ws.recordDescriptors.ptr, records.length, ws.headerDescriptors.ptr, headerCount, ws.data.ptr, dataBytes,
+  ] as const;
+  const compression = options.compression ?? Compression.none;
+  if (compression === Compression.none) {
+    const total = checkStatus(exports.encodeBatchRecords(out, outputBytesMax, ...args));
+    return ws.core.bytes.slice(out, out + total);
+  }
+  const recordsStart = out + BATCH_HEADER_BYTES;
+  const recordsBytes = checkStatus(exports.encodeRecords(recordsStart, outputBytesMax - BATCH_HEADER_BYTES, ...args));
+  // Copy out before compressing: a wasm codec may grow memory and detach views into it.
+  const header = ws.core.bytes.slice(out, recordsStart);
+  const compressed = compressRecords(compression, ws.core.bytes.slice(recordsStart, recordsStart + recordsBytes));
+  return sealCompressed(header, compressed);
+}
+
+function sealCompressed(header: Uint8Array, compressed: Uint8Array): Uint8Array {
+  const batch = new Uint8Array(BATCH_HEADER_BYTES + compressed.length);
+  batch.set(header, 0);
+  batch.set(compressed, BATCH_HEADER_BYTES);
+  const view = viewOf(batch);
+  view.setInt32(BATCH_LENGTH_OFFSET, batch.length - BATCH_LENGTH_PREFIX_BYTES);
+  view.setUint32(CRC_OFFSET, crc32c(batch.subarray(ATTRIBUTES_OFFSET)));
+  return batch;
+}

@@ -1,0 +1,123 @@
+// The 61-byte RecordBatch v2 header, read and rewritten in place from JS (no wasm call: a
+// header is a few fixed-offset fields). Layout diagram: wasm-core/assembly/batch.ts.
+import { crc32c } from "./crc32c.ts";
+import { errorForStatus, Status } from "./errors.ts";
+import type { BatchHeader, CompressionCodec } from "./types.ts";
+
+export const BASE_OFFSET_OFFSET = 0;
+export const BATCH_LENGTH_OFFSET = 8;
+export const PARTITION_LEADER_EPOCH_OFFSET = 12;
+export const MAGIC_OFFSET = 16;
+export const CRC_OFFSET = 17;
+export const ATTRIBUTES_OFFSET = 21;
+export const LAST_OFFSET_DELTA_OFFSET = 23;
+export const BASE_TIMESTAMP_OFFSET = 27;
+export const MAX_TIMESTAMP_OFFSET = 35;
+export const PRODUCER_ID_OFFSET = 43;
+export const PRODUCER_EPOCH_OFFSET = 51;
+export const BASE_SEQUENCE_OFFSET = 53;
+export const RECORD_COUNT_OFFSET = 57;
+export const BATCH_HEADER_BYTES = 61;
+/** baseOffset and batchLength come before what batchLength counts. */
+export const BATCH_LENGTH_PREFIX_BYTES = 12;
+export const MAGIC_V2 = 2;
+
+export const ATTRIBUTE_COMPRESSION_MASK = 0x07;
+export const ATTRIBUTE_LOG_APPEND_TIME = 0x08;
+export const ATTRIBUTE_TRANSACTIONAL = 0x10;
+export const ATTRIBUTE_CONTROL = 0x20;
+
+const TWO_POW_32 = 0x1_0000_0000;
+
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A big-endian int64 as a JS number (exact below 2^53, which offsets and ms timestamps are). */
+export function readInt64(view: DataView, at: number): number {
+  return view.getInt32(at) * TWO_POW_32 + view.getUint32(at + 4);
+}
+
+export function writeInt64(view: DataView, at: number, value: number): void {
+  const high = Math.floor(value / TWO_POW_32);
+  view.setInt32(at, high);
+  view.setUint32(at + 4, value - high * TWO_POW_32);
+}
+
+function requireHeader(bytes: Uint8Array): void {
+  if (bytes.length < BATCH_HEADER_BYTES) {
+    throw errorForStatus(Status.ERR_BATCH_TRUNCATED, `${bytes.length} bytes given, a header needs ${BATCH_HEADER_BYTES}`);
+  }
+}
+
+/** Reads the header's fields; checks only that 61 bytes are there. */
+export function readBatchHeader(bytes: Uint8Array): BatchHeader {
+  requireHeader(bytes);
+  const view = viewOf(bytes);
+  const attributes = view.getInt16(ATTRIBUTES_OFFSET);
+  return {
+    baseOffset: readInt64(view, BASE_OFFSET_OFFSET),
+    batchLength: view.getInt32(BATCH_LENGTH_OFFSET),
+    partitionLeaderEpoch: view.getInt32(PARTITION_LEADER_EPOCH_OFFSET),
+    magic: view.getInt8(MAGIC_OFFSET),
+    crc: view.getUint32(CRC_OFFSET),
+    attributes,
+    compression: (attributes & ATTRIBUTE_COMPRESSION_MASK) as CompressionCodec,
+    logAppendTime: (attributes & ATTRIBUTE_LOG_APPEND_TIME) !== 0,
+    transactional: (attributes & ATTRIBUTE_TRANSACTIONAL) !== 0,
+    control: (attributes & ATTRIBUTE_CONTROL) !== 0,
+    lastOffsetDelta: view.getInt32(LAST_OFFSET_DELTA_OFFSET),
+    baseTimestampMs: readInt64(view, BASE_TIMESTAMP_OFFSET),
+    maxTimestampMs: readInt64(view, MAX_TIMESTAMP_OFFSET),
+    producerId: readInt64(view, PRODUCER_ID_OFFSET),
+    producerEpoch: view.getInt16(PRODUCER_EPOCH_OFFSET),
+    baseSequence: view.getInt32(BASE_SEQUENCE_OFFSET),
+    recordCount: view.getInt32(RECORD_COUNT_OFFSET),
+  };
+}
+
+/** Rewrites baseOffset in place; it lies outside the CRC, so the CRC stays valid. */
+export function setBaseOffset(bytes: Uint8Array, offset: number): void {
+  requireHeader(bytes);
+  if (!Number.isSafeInteger(offset)) throw new RangeError(`ledge: baseOffset ${offset} is not a safe integer`);
+  writeInt64(viewOf(bytes), BASE_OFFSET_OFFSET, offset);
+}
+
+/** Rewrites partitionLeaderEpoch in place (outside the CRC). */
+export function setPartitionLeaderEpoch(bytes: Uint8Array, epoch: number): void {
+  requireHeader(bytes);
+  viewOf(bytes).setInt32(PARTITION_LEADER_EPOCH_OFFSET, epoch);
+}
+
+export interface ProducerStamp {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+/** The batch's whole length from its header, checked against the bytes given. */
+export function batchBytes(bytes: Uint8Array): number {
+  requireHeader(bytes);
+  const batchLength = viewOf(bytes).getInt32(BATCH_LENGTH_OFFSET);
+  if (batchLength < BATCH_HEADER_BYTES - BATCH_LENGTH_PREFIX_BYTES) {
+    throw errorForStatus(Status.ERR_BATCH_LENGTH, `batchLength is ${batchLength}`);
+  }
+  const total = batchLength + BATCH_LENGTH_PREFIX_BYTES;
+  if (total > bytes.length) {
+    throw errorForStatus(Status.ERR_BATCH_TRUNCATED, `batchLength says ${total} bytes, ${bytes.length} given`);
+  }
+  return total;
+}
+
+/**
+ * Stamps a producer id, epoch and base sequence into a batch in place and recomputes the CRC
+ * in one pass; compressed records stay compressed. (Used by the bridge for idempotence.)
+ */
+export function restampProducer(bytes: Uint8Array, stamp: ProducerStamp): void {
+  const total = batchBytes(bytes);
+  const view = viewOf(bytes);
+  writeInt64(view, PRODUCER_ID_OFFSET, stamp.producerId);
+  view.setInt16(PRODUCER_EPOCH_OFFSET, stamp.producerEpoch);
+  view.setInt32(BASE_SEQUENCE_OFFSET, stamp.baseSequence);
+  view.setUint32(CRC_OFFSET, crc32c(bytes.subarray(ATTRIBUTES_OFFSET, total)));
+}

@@ -1,0 +1,10 @@
+// The RecordBatch v2 family: header access, encode, validate, decode.
+export {
+  readBatchHeader, setBaseOffset, setPartitionLeaderEpoch, restampProducer, BATCH_HEADER_BYTES,
+  type ProducerStamp,
+} from "./batch-header.ts";
+export { encodeBatch } from "./batch-encode.ts";
+export {
+  validateBatch, decodeBatch, decodeBatchColumns, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_DECOMPRESSED_BYTES,
+  type BatchLimits, type BatchColumns,
+} from "./batch-decode.ts";

@@ -1,0 +1,113 @@
+// The one table from wasm-core statuses (wasm-core/assembly/status.ts) to typed errors.
+// Each error carries ledge's `code` and the Kafka error code a listener answers with, so no
+// second table is needed downstream. test/core/errors.test.ts checks this table against status.ts.
+
+/** Kafka protocol error codes these errors map to. */
+export const KafkaErrorCode = {
+  UNKNOWN_SERVER_ERROR: -1,
+  CORRUPT_MESSAGE: 2,
+  MESSAGE_TOO_LARGE: 10,
+  UNSUPPORTED_COMPRESSION_TYPE: 76,
+  INVALID_RECORD: 87,
+} as const;
+
+export class LedgeWasmError extends Error {
+  readonly code: string = "LEDGE_ERR_CORE_INTERNAL";
+  readonly kafkaErrorCode: number = KafkaErrorCode.UNKNOWN_SERVER_ERROR;
+  /** The wasm-core status (negative) this error stands for. */
+  readonly status: number;
+  /** The status's name in status.ts, e.g. "ERR_BATCH_CRC". */
+  readonly statusName: string;
+
+  constructor(status: number, statusName: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.status = status;
+    this.statusName = statusName;
+  }
+}
+
+/** The stored CRC does not match, or the batch's length fields disagree with its bytes. */
+export class CorruptBatchError extends LedgeWasmError {
+  override readonly code = "LEDGE_ERR_CORRUPT_BATCH";
+  override readonly kafkaErrorCode = KafkaErrorCode.CORRUPT_MESSAGE;
+}
+
+/** The batch header or a record breaks a RecordBatch v2 rule Kafka's broker enforces. */
+export class InvalidRecordError extends LedgeWasmError {
+  override readonly code = "LEDGE_ERR_INVALID_RECORD";
+  override readonly kafkaErrorCode = KafkaErrorCode.INVALID_RECORD;
+}
+
+export class BatchTooLargeError extends LedgeWasmError {
+  override readonly code = "LEDGE_ERR_BATCH_TOO_LARGE";
+  override readonly kafkaErrorCode = KafkaErrorCode.MESSAGE_TOO_LARGE;
+}
+
+export class UnsupportedCompressionError extends LedgeWasmError {
+  override readonly code = "LEDGE_ERR_UNSUPPORTED_COMPRESSION";
+  override readonly kafkaErrorCode = KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+}
+
+export class MalformedCompressedDataError extends LedgeWasmError {
+  override readonly code = "LEDGE_ERR_MALFORMED_COMPRESSED_DATA";
+  override readonly kafkaErrorCode = KafkaErrorCode.CORRUPT_MESSAGE;
+}
+
+/** runtime/core handed the core a bad region: a ledge bug, not bad input. */
+export class CoreInternalError extends LedgeWasmError {}
+
+type ErrorClass = new (status: number, statusName: string, message: string) => LedgeWasmError;
+
+interface StatusEntry {
+  status: number;
+  name: string;
+  errorClass: ErrorClass;
+  /** What happened, for operators; the caller adds to what and what to do. */
+  reason: string;
+}
+
+/** Every negative status in wasm-core/assembly/status.ts, in order. */
+export const statusTable = [
+  { status: -1, name: "ERR_REGION_OUT_OF_BOUNDS", errorClass: CoreInternalError, reason: "a region passed to the wasm core lies outside its memory (a ledge bug; please report it)" },
+  { status: -2, name: "ERR_BATCH_TRUNCATED", errorClass: CorruptBatchError, reason: "the record batch is truncated: fewer bytes than its header or batchLength says" },
+  { status: -3, name: "ERR_BATCH_LENGTH", errorClass: CorruptBatchError, reason: "the record batch's batchLength field is invalid (below 49 or not matching the bytes given)" },
+  { status: -4, name: "ERR_BATCH_MAGIC", errorClass: InvalidRecordError, reason: "the record batch's magic byte is not 2 (only RecordBatch v2 is accepted; upgrade the client)" },
+  { status: -5, name: "ERR_BATCH_CRC", errorClass: CorruptBatchError, reason: "the record batch's CRC-32C does not match its bytes (corrupted in transit or on disk)" },
+  { status: -6, name: "ERR_BATCH_RECORD_COUNT", errorClass: InvalidRecordError, reason: "the record batch's lastOffsetDelta + 1 does not equal its record count, or the count is not positive" },
+  { status: -7, name: "ERR_BATCH_CONTROL", errorClass: InvalidRecordError, reason: "a control batch was sent by a client (only brokers write control batches)" },
+  { status: -8, name: "ERR_BATCH_SEQUENCE", errorClass: InvalidRecordError, reason: "the record batch has a producerId but a negative baseSequence" },
+  { status: -9, name: "ERR_RECORD_VARINT", errorClass: InvalidRecordError, reason: "a record's varint is too long or runs past the end of the records" },
+  { status: -10, name: "ERR_RECORD_LENGTH", errorClass: InvalidRecordError, reason: "a record's length is invalid or disagrees with its fields" },
+  { status: -11, name: "ERR_RECORD_FIELD_LENGTH", errorClass: InvalidRecordError, reason: "a record's key, value or header length is invalid (below -1, a null header key, or past the record's end)" },
+  { status: -12, name: "ERR_RECORD_OFFSET_DELTA", errorClass: InvalidRecordError, reason: "a record's offsetDelta is out of order (expected 0, 1, 2, ...)" },
+  { status: -13, name: "ERR_RECORD_COUNT_MISMATCH", errorClass: InvalidRecordError, reason: "the records section holds a different number of records than the batch's record count" },
+  { status: -14, name: "ERR_BATCH_TOO_LARGE", errorClass: BatchTooLargeError, reason: "the record batch is larger than the configured limit" },
+  { status: -15, name: "ERR_UNSUPPORTED_COMPRESSION", errorClass: UnsupportedCompressionError, reason: "the record batch names an unknown compression codec (attributes bits 0-2 hold 5, 6 or 7)" },
+  { status: -16, name: "ERR_DECOMPRESSED_TOO_LARGE", errorClass: BatchTooLargeError, reason: "the record batch's records decompress to more than the configured cap" },
+  { status: -17, name: "ERR_OUTPUT_TOO_SMALL", errorClass: CoreInternalError, reason: "the wasm core's output region was too small for the encoded batch (a ledge bug; please report it)" },
+  { status: -18, name: "ERR_MALFORMED_COMPRESSED_DATA", errorClass: MalformedCompressedDataError, reason: "the record batch's compressed records are malformed" },
+] as const satisfies readonly StatusEntry[];
+
+export type StatusName = (typeof statusTable)[number]["name"];
+
+/** Status values by name, for host code that reports the same failures (header checks). */
+export const Status = Object.fromEntries(statusTable.map((e) => [e.name, e.status])) as Record<StatusName, number>;
+
+const byStatus = new Map<number, StatusEntry>(statusTable.map((entry) => [entry.status, entry]));
+
+/** The typed error for a negative status; `detail` adds the specifics (which field, sizes). */
+export function errorForStatus(status: number, detail?: string): LedgeWasmError {
+  const entry = byStatus.get(status);
+  if (entry === undefined) {
+    return new CoreInternalError(status, "UNKNOWN", `the wasm core returned unknown status ${status} (a ledge bug; please report it)`);
+  }
+  const message = detail === undefined ? entry.reason : `${entry.reason}: ${detail}`;
+  return new entry.errorClass(status, entry.name, message);
+}
+
+/** Returns `rc` when it is a success (>= 0); throws the typed error otherwise. */
+export function checkStatus(rc: number, detail?: string): number {
+  if (rc < 0) throw errorForStatus(rc, detail);
+  return rc;
+}
