@@ -4,6 +4,7 @@ import type { Logger } from "../../runtime/logger.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { RequestHeader } from "../../runtime/kafka/protocol/headers.ts";
 import type { KafkaLogPort } from "./log-port.ts";
+import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 
 /** Per-connection state a handler may read or change (SASL progress). */
 export interface ConnectionState {
@@ -27,6 +28,8 @@ export interface GatewayParts {
   metrics: Metrics;
   /** The port the listener really bound (advertised in Metadata). */
   port(): number;
+  /** The consumer-group coordinator; without one the group APIs answer COORDINATOR_NOT_AVAILABLE. */
+  groups?: GroupCoordinator;
 }
 
 export interface RequestContext<Req = unknown> {

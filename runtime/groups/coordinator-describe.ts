@@ -1,0 +1,32 @@
+// DescribeGroups and ListGroups: read-only views of the coordinator's groups.
+import type { GroupState } from "./coordinator-group.ts";
+import { GroupError, type DescribedGroup, type ListedGroup } from "./coordinator-types.ts";
+
+const noBytes = new Uint8Array(0);
+
+/** A group the coordinator does not hold is reported as Dead with no error, as Kafka does. */
+export function describeGroup(groupId: string, group: GroupState | undefined): DescribedGroup {
+  if (groupId === "") return { errorCode: GroupError.invalidGroupId, groupId, state: "Dead", protocolType: "", protocolName: "", members: [] };
+  if (!group) return { errorCode: GroupError.none, groupId, state: "Dead", protocolType: "", protocolName: "", members: [] };
+  // Member metadata and assignments are shown only once they are settled (Stable), as in Kafka.
+  const stable = group.state === "Stable";
+  return {
+    errorCode: GroupError.none,
+    groupId,
+    state: group.state,
+    protocolType: group.protocolType ?? "",
+    protocolName: stable ? group.protocolName ?? "" : "",
+    members: [...group.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      metadata: stable ? m.metadataFor(group.protocolName!) : noBytes,
+      assignment: stable ? m.assignment : noBytes,
+    })),
+  };
+}
+
+export function listGroups(groups: Iterable<GroupState>): ListedGroup[] {
+  return [...groups].map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? "", state: g.state }));
+}

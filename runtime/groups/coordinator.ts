@@ -1,0 +1,405 @@
+// The classic consumer-group coordinator (Kafka's GroupCoordinator, one broker): members join,
+// the group rebalances (Empty → PreparingRebalance → CompletingRebalance → Stable), the leader's
+// assignments are handed out, and heartbeats keep members alive. It owns every group's timers.
+// JoinGroup and SyncGroup answers are held (promises) until the rebalance step they wait for.
+// Groups live in memory only while they have members; committed offsets are durable in the
+// log's group store, so after a restart members simply rejoin and resume from their offsets.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../logger.ts";
+import { GroupMember, GroupState } from "./coordinator-group.ts";
+import type { GroupCoordinatorSettings } from "./coordinator-settings.ts";
+import { commitOffsets, fetchOffsets, type OffsetFetchTopicsInput } from "./coordinator-offsets.ts";
+import { describeGroup, listGroups } from "./coordinator-describe.ts";
+import {
+  GroupError, type DescribedGroup, type GroupOffsetStore, type HeartbeatInput, type JoinGroupInput,
+  type JoinGroupOutput, type LeaveGroupOutput, type ListedGroup, type OffsetCommitInput,
+  type OffsetCommitOutput, type OffsetFetchOutput, type SyncGroupInput, type SyncGroupOutput,
+} from "./coordinator-types.ts";
+
+type JoinAnswer = (out: JoinGroupOutput) => void;
+type SyncAnswer = (out: SyncGroupOutput) => void;
+
+function joinError(errorCode: number, memberId = ""): JoinGroupOutput {
+  return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId, members: [] };
+}
+
+function syncError(errorCode: number): SyncGroupOutput {
+  return { errorCode, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+}
+
+/** A serialized "consumer" Assignment with no partitions (version 0, no topics, empty user
+ * data): some clients fail on zero bytes, so members the leader left out get this. */
+const emptyConsumerAssignment = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+function timer(ms: number, fn: () => void): NodeJS.Timeout {
+  return setTimeout(fn, ms).unref();
+}
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, GroupState>();
+  private closed = false;
+
+  constructor(
+    readonly settings: GroupCoordinatorSettings,
+    private readonly offsets: GroupOffsetStore,
+    private readonly logger: Logger,
+  ) {}
+
+  joinGroup(input: JoinGroupInput): Promise<JoinGroupOutput> {
+    return new Promise((resolve) => this.join(input, resolve));
+  }
+
+  syncGroup(input: SyncGroupInput): Promise<SyncGroupOutput> {
+    return new Promise((resolve) => this.sync(input, resolve));
+  }
+
+  heartbeat(input: HeartbeatInput): number {
+    if (input.groupId === "") return GroupError.invalidGroupId;
+    const group = this.groups.get(input.groupId);
+    const member = group?.members.get(input.memberId);
+    if (!group || !member) return GroupError.unknownMemberId;
+    if (input.generationId !== group.generationId) return GroupError.illegalGeneration;
+    this.restartSession(group, member);
+    // A heartbeat during PreparingRebalance is how a member learns it must rejoin.
+    return group.state === "PreparingRebalance" ? GroupError.rebalanceInProgress : GroupError.none;
+  }
+
+  leaveGroup(groupId: string, leaving: { memberId: string; groupInstanceId: string | null }[]): LeaveGroupOutput {
+    if (groupId === "") return { errorCode: GroupError.invalidGroupId, members: [] };
+    const group = this.groups.get(groupId);
+    const members = leaving.map(({ memberId, groupInstanceId }) => {
+      let errorCode: number = GroupError.unknownMemberId;
+      const pending = group?.pendingMembers.get(memberId);
+      const member = group?.members.get(memberId);
+      if (group && pending) {
+        clearTimeout(pending);
+        group.pendingMembers.delete(memberId);
+        errorCode = GroupError.none;
+      } else if (group && member) {
+        this.removeMember(group, member, "left the group");
+        errorCode = GroupError.none;
+      }
+      return { memberId, groupInstanceId, errorCode };
+    });
+    if (group && members.some((m) => m.errorCode === GroupError.none)) this.afterMembersRemoved(group, "members left");
+    return { errorCode: GroupError.none, members };
+  }
+
+  commitOffsets(input: OffsetCommitInput): Promise<OffsetCommitOutput> {
+    const status = this.commitStatus(input);
+    return commitOffsets(this.offsets, this.settings, this.logger, input, status);
+  }
+
+  fetchOffsets(groupId: string, topics: OffsetFetchTopicsInput): OffsetFetchOutput {
+    return fetchOffsets(this.offsets, groupId, topics);
+  }
+
+  describeGroups(groupIds: string[]): DescribedGroup[] {
+    return groupIds.map((id) => describeGroup(id, this.groups.get(id)));
+  }
+
+  listGroups(): ListedGroup[] {
+    return listGroups(this.groups.values());
+  }
+
+  /** Stops every timer and answers every held request with COORDINATOR_NOT_AVAILABLE. */
+  close(): void {
+    this.closed = true;
+    for (const group of this.groups.values()) {
+      clearTimeout(group.joinTimer ?? undefined);
+      clearTimeout(group.syncTimer ?? undefined);
+      for (const t of group.pendingMembers.values()) clearTimeout(t);
+      for (const m of group.members.values()) {
+        clearTimeout(m.sessionTimer ?? undefined);
+        m.joinWaiter?.(joinError(GroupError.coordinatorNotAvailable, m.memberId));
+        m.syncWaiter?.(syncError(GroupError.coordinatorNotAvailable));
+      }
+    }
+    this.groups.clear();
+  }
+
+  private join(input: JoinGroupInput, answer: JoinAnswer): void {
+    if (this.closed) return answer(joinError(GroupError.coordinatorNotAvailable, input.memberId));
+    if (input.groupId === "") return answer(joinError(GroupError.invalidGroupId, input.memberId));
+    const { sessionTimeoutMsMin: min, sessionTimeoutMsMax: max } = this.settings;
+    if (input.sessionTimeoutMs < min || input.sessionTimeoutMs > max) {
+      return answer(joinError(GroupError.invalidSessionTimeout, input.memberId));
+    }
+    let group = this.groups.get(input.groupId);
+    if (!group) {
+      if (input.memberId !== "") return answer(joinError(GroupError.unknownMemberId, input.memberId));
+      if (this.groups.size >= this.settings.groupCountMax) {
+        this.logger.warn(`group ${input.groupId} refused: ${this.groups.size} groups are active, the most the coordinator holds (groupCountMax); raise it or retire idle consumers`);
+        return answer(joinError(GroupError.coordinatorNotAvailable));
+      }
+      group = new GroupState(input.groupId);
+      this.groups.set(input.groupId, group);
+    }
+    if (!group.supportsProtocols(input.protocolType, input.protocols, input.memberId)) {
+      answer(joinError(GroupError.inconsistentGroupProtocol, input.memberId));
+      return this.dropIfUnused(group);
+    }
+    if (input.memberId === "") this.joinNewMember(group, input, answer);
+    else this.joinKnownMember(group, input, answer);
+  }
+
+  private joinNewMember(group: GroupState, input: JoinGroupInput, answer: JoinAnswer): void {
+    if (group.memberCount() >= this.settings.memberCountMax) {
+      this.logger.warn(`group ${group.groupId} is full (${group.memberCount()} members, memberCountMax); a member from client ${input.clientId} was refused`);
+      answer(joinError(GroupError.groupMaxSizeReached));
+      return this.dropIfUnused(group);
+    }
+    const memberId = `${input.clientId || "member"}-${randomUUID()}`;
+    if (input.requireKnownMemberId) {
+      // KIP-394: the id is remembered for one session timeout, then forgotten if unused.
+      group.pendingMembers.set(memberId, timer(input.sessionTimeoutMs, () => {
+        group.pendingMembers.delete(memberId);
+        this.tryCompleteJoin(group);
+        this.dropIfUnused(group);
+      }));
+      return answer(joinError(GroupError.memberIdRequired, memberId));
+    }
+    this.addMemberAndRebalance(group, memberId, input, answer);
+  }
+
+  private joinKnownMember(group: GroupState, input: JoinGroupInput, answer: JoinAnswer): void {
+    const pending = group.pendingMembers.get(input.memberId);
+    if (pending) {
+      clearTimeout(pending);
+      group.pendingMembers.delete(input.memberId);
+      return this.addMemberAndRebalance(group, input.memberId, input, answer);
+    }
+    const member = group.members.get(input.memberId);
+    if (!member) return answer(joinError(GroupError.unknownMemberId, input.memberId));
+    const unchanged = member.matches(input.protocols);
+    const isLeader = group.leaderId === member.memberId;
+    if (group.state === "CompletingRebalance" && unchanged) return answer(this.joinAnswer(group, member));
+    if (group.state === "Stable" && unchanged && !isLeader) {
+      this.restartSession(group, member);
+      return answer(this.joinAnswer(group, member));
+    }
+    this.updateMemberAndRebalance(group, member, input, answer);
+  }
+
+  private addMemberAndRebalance(group: GroupState, memberId: string, input: JoinGroupInput, answer: JoinAnswer): void {
+    const member = new GroupMember(
+      memberId, input.groupInstanceId, input.clientId, input.clientHost,
+      input.sessionTimeoutMs, input.rebalanceTimeoutMs, input.protocolType, input.protocols,
+    );
+    member.joinWaiter = answer;
+    if (group.members.size === 0) group.protocolType = input.protocolType;
+    group.members.set(memberId, member);
+    group.leaderId ??= memberId;
+    group.newMemberAdded = true;
+    this.restartSession(group, member);
+    this.prepareRebalance(group, `member ${memberId} (client ${input.clientId}) joined`);
+    this.tryCompleteJoin(group);
+  }
+
+  private updateMemberAndRebalance(group: GroupState, member: GroupMember, input: JoinGroupInput, answer: JoinAnswer): void {
+    // A held join is answered before being replaced: its connection answers in order.
+    member.joinWaiter?.(joinError(GroupError.rebalanceInProgress, member.memberId));
+    member.joinWaiter = answer;
+    member.protocols = input.protocols;
+    member.sessionTimeoutMs = input.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = input.rebalanceTimeoutMs;
+    member.clientId = input.clientId;
+    member.clientHost = input.clientHost;
+    this.restartSession(group, member);
+    this.prepareRebalance(group, `member ${member.memberId} rejoined`);
+    this.tryCompleteJoin(group);
+  }
+
+  /** Moves the group to PreparingRebalance (once) and arms the timer that ends the join phase. */
+  private prepareRebalance(group: GroupState, reason: string): void {
+    if (group.state === "PreparingRebalance") return;
+    if (group.state === "CompletingRebalance") this.failParkedSyncs(group);
+    clearTimeout(group.syncTimer ?? undefined);
+    group.syncTimer = null;
+    const fromEmpty = group.state === "Empty";
+    group.state = "PreparingRebalance";
+    this.logger.info(`group ${group.groupId} is rebalancing after generation ${group.generationId}: ${reason}`);
+    const delayMs = this.settings.initialRebalanceDelayMs;
+    if (fromEmpty && delayMs > 0) {
+      group.initialDelayActive = true;
+      group.newMemberAdded = false;
+      this.armInitialDelay(group, delayMs, Math.max(group.rebalanceTimeoutMs() - delayMs, 0));
+    } else {
+      group.joinTimer = timer(group.rebalanceTimeoutMs(), () => this.completeJoin(group));
+    }
+  }
+
+  /** Kafka's InitialDelayedJoin: while new members keep arriving, wait another delay, within
+   * the rebalance timeout; then complete the join with whoever is there. */
+  private armInitialDelay(group: GroupState, delayMs: number, remainingMs: number): void {
+    group.joinTimer = timer(delayMs, () => {
+      if (group.newMemberAdded && remainingMs > 0) {
+        group.newMemberAdded = false;
+        const next = Math.min(delayMs, remainingMs);
+        return this.armInitialDelay(group, next, remainingMs - next);
+      }
+      group.initialDelayActive = false;
+      this.completeJoin(group);
+    });
+  }
+
+  private tryCompleteJoin(group: GroupState): void {
+    if (group.state !== "PreparingRebalance" || group.initialDelayActive) return;
+    if (group.allMembersJoined()) this.completeJoin(group);
+  }
+
+  /** Ends the join phase: drops members that did not rejoin, starts the next generation and
+   * answers every held JoinGroup (only the leader's answer lists the members). */
+  private completeJoin(group: GroupState): void {
+    if (group.state !== "PreparingRebalance") return;
+    clearTimeout(group.joinTimer ?? undefined);
+    group.joinTimer = null;
+    group.initialDelayActive = false;
+    for (const m of [...group.members.values()]) {
+      if (!m.joinWaiter) this.removeMember(group, m, "did not rejoin within the rebalance timeout");
+    }
+    group.generationId++;
+    if (group.members.size === 0) {
+      this.becomeEmpty(group);
+      return this.dropIfUnused(group);
+    }
+    if (!group.leaderId || !group.members.has(group.leaderId)) group.leaderId = group.members.keys().next().value!;
+    group.protocolName = group.selectProtocol();
+    group.state = "CompletingRebalance";
+    this.logger.info(`group ${group.groupId} generation ${group.generationId}: ${group.members.size} members, protocol ${group.protocolName}, leader ${group.leaderId}`);
+    for (const m of group.members.values()) {
+      const answer = m.joinWaiter!;
+      m.joinWaiter = null;
+      this.restartSession(group, m);
+      answer(this.joinAnswer(group, m));
+    }
+    const generationId = group.generationId;
+    group.syncTimer = timer(group.rebalanceTimeoutMs(), () => this.syncTimedOut(group, generationId));
+  }
+
+  private becomeEmpty(group: GroupState): void {
+    group.state = "Empty";
+    group.protocolName = null;
+    group.protocolType = null;
+    group.leaderId = null;
+    this.logger.info(`group ${group.groupId} is empty at generation ${group.generationId}; its committed offsets stay`);
+  }
+
+  private joinAnswer(group: GroupState, member: GroupMember): JoinGroupOutput {
+    const protocolName = group.protocolName!;
+    const isLeader = group.leaderId === member.memberId;
+    return {
+      errorCode: GroupError.none,
+      generationId: group.generationId,
+      protocolType: group.protocolType,
+      protocolName,
+      leader: group.leaderId!,
+      memberId: member.memberId,
+      members: isLeader
+        ? [...group.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadataFor(protocolName) }))
+        : [],
+    };
+  }
+
+  private sync(input: SyncGroupInput, answer: SyncAnswer): void {
+    if (this.closed) return answer(syncError(GroupError.coordinatorNotAvailable));
+    if (input.groupId === "") return answer(syncError(GroupError.invalidGroupId));
+    const group = this.groups.get(input.groupId);
+    const member = group?.members.get(input.memberId);
+    if (!group || !member) return answer(syncError(GroupError.unknownMemberId));
+    if (input.generationId !== group.generationId) return answer(syncError(GroupError.illegalGeneration));
+    if (group.state === "PreparingRebalance") return answer(syncError(GroupError.rebalanceInProgress));
+    this.restartSession(group, member);
+    if (group.state === "Stable") return answer(this.syncAnswer(group, member));
+    // CompletingRebalance: park until the leader's assignments arrive.
+    member.syncWaiter?.(syncError(GroupError.rebalanceInProgress));
+    member.syncWaiter = answer;
+    if (member.memberId === group.leaderId) this.applyAssignments(group, input.assignments);
+  }
+
+  private applyAssignments(group: GroupState, assignments: SyncGroupInput["assignments"]): void {
+    const given = new Map(assignments.map((a) => [a.memberId, a.assignment]));
+    const empty = group.protocolType === "consumer" ? emptyConsumerAssignment : new Uint8Array(0);
+    for (const m of group.members.values()) m.assignment = given.get(m.memberId) ?? empty;
+    clearTimeout(group.syncTimer ?? undefined);
+    group.syncTimer = null;
+    group.state = "Stable";
+    for (const m of group.members.values()) {
+      const answer = m.syncWaiter;
+      m.syncWaiter = null;
+      answer?.(this.syncAnswer(group, m));
+    }
+  }
+
+  private syncAnswer(group: GroupState, member: GroupMember): SyncGroupOutput {
+    return { errorCode: GroupError.none, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment };
+  }
+
+  /** The leader never sent assignments: members that did not sync are dropped, the rest rejoin. */
+  private syncTimedOut(group: GroupState, generationId: number): void {
+    if (group.state !== "CompletingRebalance" || group.generationId !== generationId) return;
+    for (const m of [...group.members.values()]) {
+      if (!m.syncWaiter) this.removeMember(group, m, "did not send SyncGroup within the rebalance timeout");
+    }
+    this.prepareRebalance(group, "the leader sent no assignments within the rebalance timeout");
+    this.tryCompleteJoin(group);
+  }
+
+  private failParkedSyncs(group: GroupState): void {
+    for (const m of group.members.values()) {
+      const answer = m.syncWaiter;
+      m.syncWaiter = null;
+      answer?.(syncError(GroupError.rebalanceInProgress));
+    }
+  }
+
+  private restartSession(group: GroupState, member: GroupMember): void {
+    clearTimeout(member.sessionTimer ?? undefined);
+    member.sessionTimer = timer(member.sessionTimeoutMs, () => this.sessionExpired(group, member));
+  }
+
+  private sessionExpired(group: GroupState, member: GroupMember): void {
+    if (group.members.get(member.memberId) !== member) return;
+    // Held requests keep a member alive; the rebalance timeout bounds how long they are held.
+    if (member.joinWaiter || member.syncWaiter) return this.restartSession(group, member);
+    this.removeMember(group, member, `sent no heartbeat within its ${member.sessionTimeoutMs} ms session timeout`);
+    this.afterMembersRemoved(group, `member ${member.memberId} expired`);
+  }
+
+  private removeMember(group: GroupState, member: GroupMember, why: string): void {
+    clearTimeout(member.sessionTimer ?? undefined);
+    member.sessionTimer = null;
+    group.members.delete(member.memberId);
+    member.joinWaiter?.(joinError(GroupError.unknownMemberId, member.memberId));
+    member.syncWaiter?.(syncError(GroupError.unknownMemberId));
+    member.joinWaiter = null;
+    member.syncWaiter = null;
+    if (group.leaderId === member.memberId) group.leaderId = group.members.keys().next().value ?? null;
+    this.logger.info(`group ${group.groupId}: member ${member.memberId} (client ${member.clientId}) removed: ${why}`);
+  }
+
+  private afterMembersRemoved(group: GroupState, reason: string): void {
+    if (group.state === "Stable" || group.state === "CompletingRebalance") this.prepareRebalance(group, reason);
+    this.tryCompleteJoin(group);
+    this.dropIfUnused(group);
+  }
+
+  /** Forgets an Empty group with nobody waiting: its offsets are in the store, not here. */
+  private dropIfUnused(group: GroupState): void {
+    if (group.state !== "Empty" || group.members.size > 0 || group.pendingMembers.size > 0) return;
+    if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
+  }
+
+  /** Kafka's checks before an OffsetCommit is stored (GroupCoordinator.doCommitOffsets). */
+  private commitStatus(input: OffsetCommitInput): number {
+    const group = this.groups.get(input.groupId);
+    if (!group) return input.generationId < 0 ? GroupError.none : GroupError.illegalGeneration;
+    if (input.generationId < 0 && group.state === "Empty") return GroupError.none;
+    if (group.state === "CompletingRebalance") return GroupError.rebalanceInProgress;
+    const member = group.members.get(input.memberId);
+    if (!member) return GroupError.unknownMemberId;
+    if (input.generationId !== group.generationId) return GroupError.illegalGeneration;
+    this.restartSession(group, member);
+    return GroupError.none;
+  }
+}
