@@ -1,6 +1,16 @@
 // apiKey -> the schemas of each version ledge can encode and decode. One line per API folder.
 import type { ApiVersionsMap, MessageVersion } from "./message.ts";
 import { apiVersionsVersions } from "./apiVersions/index.ts";
+import { produceVersions } from "./produce/index.ts";
+import { fetchVersions } from "./fetch/index.ts";
+import { listOffsetsVersions } from "./listOffsets/index.ts";
+import { metadataVersions } from "./metadata/index.ts";
+import { initProducerIdVersions } from "./initProducerId/index.ts";
+import { createTopicsVersions } from "./createTopics/index.ts";
+import { deleteTopicsVersions } from "./deleteTopics/index.ts";
+import { describeConfigsVersions } from "./describeConfigs/index.ts";
+import { saslHandshakeVersions } from "./saslHandshake/index.ts";
+import { saslAuthenticateVersions } from "./saslAuthenticate/index.ts";
 import { findCoordinatorVersions } from "./findCoordinator/index.ts";
 import { joinGroupVersions } from "./joinGroup/index.ts";
 import { syncGroupVersions } from "./syncGroup/index.ts";
@@ -12,7 +22,17 @@ import { describeGroupsVersions } from "./describeGroups/index.ts";
 import { listGroupsVersions } from "./listGroups/index.ts";
 
 const codecs = new Map<number, ApiVersionsMap>([
+  [0, produceVersions],
+  [1, fetchVersions],
+  [2, listOffsetsVersions],
+  [3, metadataVersions],
+  [17, saslHandshakeVersions],
   [18, apiVersionsVersions],
+  [19, createTopicsVersions],
+  [20, deleteTopicsVersions],
+  [22, initProducerIdVersions],
+  [32, describeConfigsVersions],
+  [36, saslAuthenticateVersions],
   [8, offsetCommitVersions],
   [9, offsetFetchVersions],
   [10, findCoordinatorVersions],
@@ -31,4 +51,9 @@ export function messageVersion(apiKey: number, version: number): MessageVersion 
 
 export function hasCodec(apiKey: number): boolean {
   return codecs.has(apiKey);
+}
+
+/** Versions with a codec, for the table test. */
+export function codecVersions(apiKey: number): number[] {
+  return Object.keys(codecs.get(apiKey) ?? {}).map(Number).sort((a, b) => a - b);
 }

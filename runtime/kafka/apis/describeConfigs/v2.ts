@@ -1,0 +1,2 @@
+// DescribeConfigs (Version: 2): same as v1.
+export * from "./v1.ts";

@@ -1,0 +1,2 @@
+// Fetch (Version: 6): same as v5.
+export * from "./v5.ts";

@@ -1,0 +1,18 @@
+// InitProducerId (key 22): a fresh producer id for an idempotent producer.
+import type { ApiVersionsMap } from "../message.ts";
+import * as v0 from "./v0.ts";
+import * as v1 from "./v1.ts";
+
+export interface InitProducerIdRequest {
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
+}
+
+export interface InitProducerIdResponse {
+  throttleTimeMs: number;
+  errorCode: number;
+  producerId: number;
+  producerEpoch: number;
+}
+
+export const initProducerIdVersions: ApiVersionsMap = { 0: v0, 1: v1 };
