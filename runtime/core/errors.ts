@@ -87,6 +87,19 @@ export const statusTable = [
   { status: -16, name: "ERR_DECOMPRESSED_TOO_LARGE", errorClass: BatchTooLargeError, reason: "the record batch's records decompress to more than the configured cap" },
   { status: -17, name: "ERR_OUTPUT_TOO_SMALL", errorClass: CoreInternalError, reason: "the wasm core's output region was too small for the encoded batch (a ledge bug; please report it)" },
   { status: -18, name: "ERR_MALFORMED_COMPRESSED_DATA", errorClass: MalformedCompressedDataError, reason: "the record batch's compressed records are malformed" },
+  // Codec statuses (issue #2 part B: wasm-core/assembly/lz4.ts, snappy.ts).
+  { status: -19, name: "ERR_LZ4_FRAME_MAGIC", errorClass: MalformedCompressedDataError, reason: "the lz4 records do not start with the LZ4 frame magic 0x184D2204 (Kafka's lz4 is the frame format, not bare blocks)" },
+  { status: -20, name: "ERR_LZ4_FRAME_DESCRIPTOR", errorClass: MalformedCompressedDataError, reason: "the lz4 frame descriptor is invalid (version not 01, reserved bits set, a dictionary id, or an unknown block size)" },
+  { status: -21, name: "ERR_LZ4_HEADER_CHECKSUM", errorClass: MalformedCompressedDataError, reason: "the lz4 frame header checksum does not match (a client writing the pre-0.10 broken checksum, or corruption)" },
+  { status: -22, name: "ERR_LZ4_DEPENDENT_BLOCKS", errorClass: MalformedCompressedDataError, reason: "the lz4 frame uses dependent blocks, which Kafka does not accept (configure the client for independent blocks)" },
+  { status: -23, name: "ERR_LZ4_BLOCK_CHECKSUM", errorClass: MalformedCompressedDataError, reason: "an lz4 block's xxHash32 checksum does not match its bytes" },
+  { status: -24, name: "ERR_LZ4_TRUNCATED", errorClass: MalformedCompressedDataError, reason: "the lz4 frame is truncated: it ends before its end mark or a block runs past the end" },
+  { status: -25, name: "ERR_LZ4_BLOCK_DATA", errorClass: MalformedCompressedDataError, reason: "an lz4 block is malformed (larger than the frame's block size, or a sequence overruns the block or points before it)" },
+  { status: -26, name: "ERR_LZ4_CONTENT_SIZE", errorClass: MalformedCompressedDataError, reason: "the lz4 frame's content size disagrees with what its blocks decode to" },
+  { status: -27, name: "ERR_SNAPPY_LENGTH", errorClass: MalformedCompressedDataError, reason: "a snappy block's uncompressed-length header is missing or longer than 32 bits" },
+  { status: -28, name: "ERR_SNAPPY_DATA", errorClass: MalformedCompressedDataError, reason: "a snappy block is malformed (an element runs past the input, or a copy offset is 0 or before the start)" },
+  { status: -29, name: "ERR_SNAPPY_LENGTH_MISMATCH", errorClass: MalformedCompressedDataError, reason: "a snappy block decodes to a different length than its header states" },
+  { status: -30, name: "ERR_SNAPPY_XERIAL_CHUNK", errorClass: MalformedCompressedDataError, reason: "the xerial-framed snappy stream is truncated: a chunk header or chunk runs past the end" },
 ] as const satisfies readonly StatusEntry[];
 
 export type StatusName = (typeof statusTable)[number]["name"];
