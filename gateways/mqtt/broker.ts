@@ -1,0 +1,211 @@
+// The broker's shared state: connections, sessions, the subscription trie, retained messages,
+// the ingest accumulator and the log tail that feeds deliveries. Handlers call into it; it
+// owns no socket itself (each MqttConnection owns its stream).
+import type { Duplex } from "node:stream";
+import type { QoS } from "mqtt-packet";
+import type { Logger } from "../../runtime/logger.ts";
+import type { Metrics } from "../../runtime/metrics/index.ts";
+import type { MqttConfig } from "./config.ts";
+import { MqttConnection, type ConnectionOptions } from "./connection.ts";
+import { Ingest, type IngestOutcome } from "./ingest.ts";
+import type { MqttLog } from "./log-port.ts";
+import { LogTail } from "./log-tail.ts";
+import type { BrokerMessage } from "./message.ts";
+import { mqttMetrics, type MqttMetrics } from "./metrics.ts";
+import { recordToMessage } from "./record-mapping.ts";
+import { RetainedMessages } from "./retained.ts";
+import { sendPublish } from "./send-publish.ts";
+import { Session, type SessionHooks } from "./session.ts";
+import { SessionStore } from "./session-store.ts";
+import { SubscriptionTrie, type SubscriptionOptions } from "./subscription-trie.ts";
+import { parseShared } from "./topics.ts";
+import { Wills } from "./wills.ts";
+
+export interface BrokerDeps {
+  config: MqttConfig;
+  log: MqttLog;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** The longest a session lives with "never expires" (0xFFFFFFFF) is capped by config anyway. */
+const expiryNeverS = 0xffffffff;
+
+export class Broker {
+  readonly config: MqttConfig;
+  readonly logger: Logger;
+  readonly metrics: MqttMetrics;
+  readonly ingest: Ingest;
+  readonly trie = new SubscriptionTrie();
+  readonly sessions = new Map<string, Session>();
+  readonly connections = new Set<MqttConnection>();
+  readonly retained: RetainedMessages;
+  readonly store: SessionStore;
+  readonly wills: Wills;
+  readonly #tail: LogTail;
+  readonly #hooks: SessionHooks;
+  /** Reused per fan-out: best subscription per client for one message. */
+  readonly #matched = new Map<string, SubscriptionOptions>();
+  #closing = false;
+
+  private constructor(deps: BrokerDeps) {
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.metrics = mqttMetrics(deps.metrics);
+    this.ingest = new Ingest(deps.log, deps.config.routes, deps.config.limits, this.metrics);
+    this.retained = new RetainedMessages(deps.log.openStore("mqtt-retained"), deps.config.limits.retainedCountMax);
+    this.store = new SessionStore(deps.log.openStore("mqtt-sessions"), deps.log.openStore("mqtt-queued"));
+    this.wills = new Wills(this);
+    this.#tail = new LogTail(deps.log, deps.logger);
+    this.#hooks = {
+      dropped: () => this.metrics.dropped.inc(),
+      queuedOffline: (session, item) => (item.storeKey = this.store.queue(session.clientId, item)),
+      sendPublish: (connection, item, dup) => sendPublish(this, connection, item, dup),
+    };
+  }
+
+  static async open(deps: BrokerDeps): Promise<Broker> {
+    const broker = new Broker(deps);
+    await broker.ingest.open();
+    await broker.#loadSessions();
+    broker.metrics.retained.set(broker.retained.size);
+    broker.#tail.start(broker.ingest.logTopics, (record) => {
+      const message = recordToMessage(record);
+      if (message) broker.fanOut(message);
+    }, () => broker.trie.size > 0);
+    return broker;
+  }
+
+  /** Accepts a client on any transport (TCP, TLS, WebSocket stream). */
+  handleConnection(stream: Duplex, options: ConnectionOptions = {}): MqttConnection {
+    const connection = new MqttConnection(stream, this, options);
+    this.connections.add(connection);
+    this.metrics.connections.set(this.connections.size);
+    return connection;
+  }
+
+  get overConnectionLimit(): boolean {
+    return this.connections.size > this.config.limits.connectionsMax;
+  }
+
+  /** Routes, checks and appends a message (and stores it when retained); for handlers,
+   * wills and mqtt.bridgeFrom. `durable` resolves when the log (and retained store) hold it. */
+  publish(message: BrokerMessage): IngestOutcome {
+    if (this.#closing) return { ok: true, durable: Promise.reject(new Error("the MQTT gateway is shutting down")) };
+    const outcome = this.ingest.submit(message);
+    if (!outcome.ok || !message.retain) return outcome;
+    const stored = this.retained.set(message);
+    this.metrics.retained.set(this.retained.size);
+    if (stored === false) {
+      this.logger.warn(`mqtt: retained message for '${message.topic}' not kept: mqtt.limits.retainedCountMax (${this.config.limits.retainedCountMax}) reached; raise it or clear retained topics`);
+      this.metrics.limitBreaches.inc();
+      return outcome;
+    }
+    return { ok: true, durable: Promise.all([outcome.durable, stored]).then(() => undefined) };
+  }
+
+  /** A message from the log: every matching session gets it once, at its best QoS. */
+  fanOut(message: BrokerMessage): void {
+    const matched = this.#matched;
+    matched.clear();
+    this.trie.match(message.topic, (clientId, options) => {
+      const prev = matched.get(clientId);
+      if (!prev || options.qos > prev.qos) matched.set(clientId, options);
+    });
+    for (const [clientId, options] of matched) {
+      const session = this.sessions.get(clientId);
+      if (!session) continue;
+      const qos = Math.min(message.qos, options.qos) as QoS;
+      // [MQTT-3.3.1-12]/[MQTT-3.3.1-13]: forwarded messages keep retain only with Retain As Published.
+      session.deliver(message, qos, options.retainAsPublished && message.retain, options.subscriptionId);
+    }
+    matched.clear();
+  }
+
+  newSession(clientId: string, expiryS: number): Session {
+    const session = new Session(clientId, expiryS, this.config.limits.queuedCountMax, this.#hooks);
+    this.sessions.set(clientId, session);
+    this.metrics.sessions.set(this.sessions.size);
+    return session;
+  }
+
+  addSubscription(session: Session, filter: string, options: SubscriptionOptions): boolean {
+    const shared = parseShared(filter);
+    const isNew = !session.subscriptions.has(filter);
+    session.subscriptions.set(filter, { filter, options });
+    if (typeof shared === "object") this.trie.add(shared.filter, session.clientId, options, shared.group);
+    else this.trie.add(filter, session.clientId, options);
+    return isNew;
+  }
+
+  removeSubscription(session: Session, filter: string): boolean {
+    if (!session.subscriptions.delete(filter)) return false;
+    const shared = parseShared(filter);
+    if (typeof shared === "object") this.trie.remove(shared.filter, session.clientId, shared.group);
+    else this.trie.remove(filter, session.clientId);
+    return true;
+  }
+
+  /** Ends a session for good: subscriptions, queue and stored state go. */
+  async discardSession(session: Session): Promise<void> {
+    for (const filter of [...session.subscriptions.keys()]) this.removeSubscription(session, filter);
+    clearTimeout(session.expiryTimer);
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+    this.metrics.sessions.set(this.sessions.size);
+    await this.store.remove(session.clientId);
+  }
+
+  /** Called once per connection when its stream closes. */
+  connectionClosed(connection: MqttConnection, wasConnected: boolean): void {
+    this.connections.delete(connection);
+    this.metrics.connections.set(this.connections.size);
+    const session = connection.session;
+    if (!wasConnected || !session || session.connection !== connection) return;
+    session.detach();
+    this.wills.connectionLost(connection);
+    if (!session.persistent) {
+      void this.discardSession(session);
+      return;
+    }
+    this.#keepOffline(session, Date.now());
+  }
+
+  /** A persistent session without a connection: store it, its queue, and arm its expiry. */
+  #keepOffline(session: Session, sinceMs: number): void {
+    for (const item of [...session.inflight.values(), ...session.queue]) {
+      if (item.storeKey === undefined) item.storeKey = this.store.queue(session.clientId, item);
+    }
+    void this.store.save(session, sinceMs);
+    if (session.expiryS >= expiryNeverS) return;
+    const leftMs = Math.max(0, sinceMs + session.expiryS * 1000 - Date.now());
+    session.expiryTimer = setTimeout(() => {
+      if (!session.connection) void this.discardSession(session);
+    }, Math.min(leftMs, 2 ** 31 - 1));
+    session.expiryTimer.unref();
+  }
+
+  async #loadSessions(): Promise<void> {
+    const nowMs = Date.now();
+    for (const loaded of this.store.loadAll()) {
+      const since = loaded.stored.disconnectedAtMs || nowMs;
+      if (loaded.stored.expiryS < expiryNeverS && since + loaded.stored.expiryS * 1000 <= nowMs) {
+        await this.store.remove(loaded.clientId);
+        continue;
+      }
+      const session = this.newSession(loaded.clientId, loaded.stored.expiryS);
+      for (const s of loaded.stored.subscriptions) this.addSubscription(session, s.filter, s.options);
+      for (const id of loaded.stored.incomingQos2) session.incomingQos2.add(id);
+      for (const q of loaded.queued) session.queue.push(q.item);
+      this.#keepOffline(session, since);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.wills.close();
+    for (const c of [...this.connections]) c.disconnect(0x8b, "the server is shutting down");
+    await this.#tail.close();
+    // Persistent sessions were saved as their connections closed; give the writes a turn.
+    await new Promise((r) => setImmediate(r));
+  }
+}

@@ -1,0 +1,207 @@
+// One client connection over any Duplex (TCP, TLS, WebSocket stream). Owns the stream: reads by
+// pulling (the next packet is parsed only after the previous packet's handler is done), frames
+// packets under the size limit, writes packets, and keeps the keep-alive and connect timers.
+import type { Duplex } from "node:stream";
+import mqttPacket, { type Packet, type Parser } from "mqtt-packet";
+import type { Identity } from "./auth.ts";
+import type { Broker } from "./broker.ts";
+import { FrameReader } from "./frame-reader.ts";
+import { dispatch } from "./handlers/index.ts";
+import { Reason } from "./reason-codes.ts";
+import type { Session } from "./session.ts";
+import type { Will } from "./wills.ts";
+
+export interface ConnectionOptions {
+  /** The verified TLS client certificate, when the transport has one. */
+  tlsPeerCertificate?: { subject?: { CN?: string | string[] } } | null;
+  /** For operators' log lines: "tcp 10.0.0.5:51234", "ws 10.0.0.7". */
+  remote?: string;
+}
+
+export type ConnectionState = "awaiting-connect" | "connecting" | "connected" | "closed";
+
+export class MqttConnection {
+  readonly stream: Duplex;
+  readonly broker: Broker;
+  readonly options: ConnectionOptions;
+  state: ConnectionState = "awaiting-connect";
+  protocolVersion: 3 | 4 | 5 = 4;
+  clientId = "";
+  identity: Identity | undefined;
+  session: Session | undefined;
+  /** What the client accepts from us (MQTT 5 CONNECT properties). */
+  clientReceiveMax = 65_535;
+  clientPacketBytesMax = 268_435_455;
+  clientTopicAliasMax = 0;
+  readonly topicAliasesIn = new Map<number, string>();
+  readonly topicAliasesOut = new Map<string, number>();
+  /** QoS 1/2 PUBLISHes received whose PUBACK/PUBREC is not yet sent (our receive maximum). */
+  inboundInflight = 0;
+  /** PUBACK/PUBREC go out in PUBLISH order [MQTT-4.6.0-2]: each waits for the one before. */
+  ackChain: Promise<void> = Promise.resolve();
+  will: Will | undefined;
+  /** Set by a clean DISCONNECT (0x00): no will is published [MQTT-3.14.4-3]. */
+  willCleared = false;
+  rateTokens = 0;
+  rateRefilledAtMs = 0;
+
+  readonly #reader: FrameReader;
+  readonly #parser: Parser;
+  #parsed: Packet | undefined;
+  #parseError: Error | undefined;
+  #busy = false;
+  #corked = false;
+  #keepAliveTimer: NodeJS.Timeout | undefined;
+  #connectTimer: NodeJS.Timeout | undefined;
+
+  constructor(stream: Duplex, broker: Broker, options: ConnectionOptions) {
+    this.stream = stream;
+    this.broker = broker;
+    this.options = options;
+    this.#reader = new FrameReader(broker.config.limits.packetBytesMax);
+    this.#parser = mqttPacket.parser({});
+    this.#parser.on("packet", (p: Packet) => (this.#parsed = p));
+    this.#parser.on("error", (e: Error) => (this.#parseError = e));
+    this.rateTokens = broker.config.limits.publishRatePerSecondMax;
+    this.rateRefilledAtMs = Date.now();
+    stream.on("readable", () => void this.#pump());
+    stream.on("error", () => this.destroy());
+    stream.on("close", () => this.#closed());
+    stream.on("end", () => this.destroy());
+    stream.on("drain", () => this.session?.pump());
+    // [MQTT-3.1.4-1]-adjacent: a socket that never sends CONNECT is not kept forever.
+    this.#connectTimer = setTimeout(() => {
+      if (this.state === "awaiting-connect") this.destroy("no CONNECT within mqtt.limits.connectTimeoutMs");
+    }, broker.config.limits.connectTimeoutMs);
+  }
+
+  /** Re-read after an await: the peer may have gone meanwhile. */
+  get closed(): boolean {
+    return this.state === "closed";
+  }
+
+  get remote(): string {
+    return this.options.remote ?? "unknown peer";
+  }
+
+  /** A name for log lines: the client id once known, else the peer. */
+  get who(): string {
+    return this.clientId ? `client '${this.clientId}' (${this.remote})` : this.remote;
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (this.state !== "closed") {
+        const frame = this.#reader.next();
+        if (frame === undefined) {
+          const chunk = this.stream.read() as Buffer | null;
+          if (chunk === null) break;
+          this.#reader.push(chunk);
+          continue;
+        }
+        if (!Buffer.isBuffer(frame)) {
+          this.protocolFailure(frame.error === "too-large" ? Reason.packetTooLarge : Reason.malformedPacket, frame.message);
+          break;
+        }
+        const packet = this.#parse(frame);
+        if (!packet) break;
+        this.#touch();
+        const pending = dispatch(this, packet);
+        if (pending) await pending;
+      }
+    } catch (err) {
+      this.broker.logger.error(`mqtt handler failed for ${this.who}: ${(err as Error).stack ?? String(err)}; the connection is closed (a ledge bug: please report it)`);
+      this.disconnect(Reason.implementationSpecificError, "internal error");
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #parse(frame: Buffer): Packet | undefined {
+    this.#parsed = undefined;
+    this.#parseError = undefined;
+    this.#parser.parse(frame);
+    const error = this.#parseError as Error | undefined; // set by the parser's synchronous events
+    if (error || !this.#parsed) {
+      const message = error?.message ?? "the packet could not be parsed";
+      this.protocolFailure(Reason.malformedPacket, message);
+      return undefined;
+    }
+    return this.#parsed;
+  }
+
+  /** A malformed or forbidden packet: counted, logged, and the connection closed. */
+  protocolFailure(reason: number, message: string): void {
+    this.broker.metrics.protocolErrors.inc();
+    this.broker.logger.warn(`mqtt: closing ${this.who}: ${message} (reason 0x${reason.toString(16)}); fix the client, other clients are unaffected`);
+    this.disconnect(reason, message);
+  }
+
+  startKeepAlive(seconds: number): void {
+    if (seconds === 0) return; // [MQTT-3.1.2-22]: 0 turns the mechanism off
+    clearTimeout(this.#connectTimer);
+    this.#keepAliveTimer = setTimeout(() => {
+      this.broker.metrics.keepAliveTimeouts.inc();
+      this.disconnect(Reason.keepAliveTimeout, `nothing received for 1.5 × ${seconds} s`); // [MQTT-3.1.2-24]
+    }, seconds * 1500);
+  }
+
+  #touch(): void {
+    this.#keepAliveTimer?.refresh();
+  }
+
+  /** Writes a packet; several writes in one turn go out in one syscall. */
+  send(packet: Packet): void {
+    if (this.state === "closed" || this.stream.destroyed) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.stream.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.stream.uncork();
+      });
+    }
+    this.stream.write(mqttPacket.generate(packet, { protocolVersion: this.protocolVersion }));
+  }
+
+  /** Room to write more deliveries without growing the socket buffer past the bound. */
+  get writable(): boolean {
+    return this.state === "connected" && this.stream.writableLength < this.broker.config.limits.writeBufferBytesMax;
+  }
+
+  /** MQTT 5: DISCONNECT with a reason code and string, then close; 3.1.1: just close. */
+  disconnect(reason: number, reasonString?: string): void {
+    if (this.state === "closed") return;
+    if (this.protocolVersion === 5 && this.state === "connected") {
+      this.send({ cmd: "disconnect", reasonCode: reason, properties: reasonString ? { reasonString } : undefined });
+    }
+    this.#endSoon();
+  }
+
+  /** Ends the stream after pending writes, and destroys it if the peer does not close. */
+  #endSoon(): void {
+    if (this.state !== "closed") this.#closedState();
+    this.stream.end();
+    setTimeout(() => this.stream.destroy(), 1000).unref();
+  }
+
+  destroy(why?: string): void {
+    if (why) this.broker.logger.warn(`mqtt: closing ${this.who}: ${why}`);
+    this.stream.destroy();
+    this.#closed();
+  }
+
+  #closedState(): void {
+    const was = this.state;
+    this.state = "closed";
+    clearTimeout(this.#keepAliveTimer);
+    clearTimeout(this.#connectTimer);
+    this.broker.connectionClosed(this, was === "connected" || was === "connecting");
+  }
+
+  #closed(): void {
+    if (this.state !== "closed") this.#closedState();
+  }
+}

@@ -1,0 +1,96 @@
+// The MQTT gateway as bin/ starts it: validates `mqtt:` config, opens the broker over the log,
+// listens on TCP (or TLS when listeners.mqtt.tls is set), serves MQTT over WebSocket at /mqtt
+// on the HTTP port, and starts mqtt.bridgeFrom. Every transport ends in handleConnection.
+import { createServer, type Server, type Socket, type AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import type { LedgeConfig } from "../../runtime/config/index.ts";
+import type { Logger } from "../../runtime/logger.ts";
+import type { Metrics } from "../../runtime/metrics/index.ts";
+import { startBridgeFrom, type BridgeFrom, type IngestBridged } from "./bridge-from.ts";
+import { Broker } from "./broker.ts";
+import { readMqttConfig } from "./config.ts";
+import type { MqttLog } from "./log-port.ts";
+import { validateTopicName } from "./topics.ts";
+import { listenMqttTls, type TransportInfo } from "./transports-tls.ts";
+import { attachMqttWebSocket, type MqttWebSocket, type UpgradeRouter } from "./transports-websocket.ts";
+
+export interface MqttGatewayDeps {
+  config: LedgeConfig;
+  log: MqttLog;
+  /** The HTTP gateway, for MQTT over WebSocket at /mqtt; omitted = no WebSocket transport. */
+  http?: UpgradeRouter;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface MqttGateway {
+  /** The MQTT listener's real port (TLS when configured). */
+  readonly port: number;
+  readonly broker: Broker;
+  /** Takes a client on any Duplex stream (used by the TLS and WebSocket transports). */
+  handleConnection(stream: Duplex, info?: TransportInfo): void;
+  /** Appends a message along the routes (mqtt.bridgeFrom); resolves once durable. */
+  ingest: IngestBridged;
+  close(): Promise<void>;
+}
+
+async function listenTcp(host: string, port: number, handle: (s: Socket) => void): Promise<Server> {
+  const server = createServer({ noDelay: true }, handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGateway> {
+  const config = readMqttConfig(deps.config.mqtt);
+  const logger = deps.logger.child("mqtt");
+  const broker = await Broker.open({ config, log: deps.log, logger, metrics: deps.metrics });
+  const handleConnection = (stream: Duplex, info: TransportInfo = {}) =>
+    void broker.handleConnection(stream, { tlsPeerCertificate: info.tlsPeerCertificate, remote: info.remoteAddress });
+
+  const listener = deps.config.listeners.mqtt;
+  let port: number;
+  let closeListener: () => Promise<void>;
+  if (listener.tls) {
+    const tls = await listenMqttTls({ ...listener, tls: listener.tls }, handleConnection, logger);
+    port = tls.port;
+    closeListener = () => tls.close();
+  } else {
+    const server = await listenTcp(listener.host, listener.port, (s) =>
+      handleConnection(s, { remoteAddress: `${s.remoteAddress}:${s.remotePort}` }));
+    port = (server.address() as AddressInfo).port;
+    closeListener = () => new Promise((resolve) => server.close(() => resolve()));
+  }
+  const ws: MqttWebSocket | undefined = deps.http
+    ? attachMqttWebSocket(deps.http, handleConnection, logger, { messageBytesMax: config.limits.packetBytesMax })
+    : undefined;
+
+  const ingest: IngestBridged = async (m) => {
+    const problem = validateTopicName(m.topic, config.limits.topicLevelsMax, config.limits.topicBytesMax);
+    if (problem) return "refused";
+    const outcome = broker.publish({
+      topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain,
+      properties: m.userProperties ? { userProperties: m.userProperties } : undefined,
+    });
+    if (!outcome.ok) return "refused";
+    await outcome.durable;
+    return "stored";
+  };
+  const bridge: BridgeFrom | undefined = config.bridgeFrom.length > 0 ? startBridgeFrom(config.bridgeFrom, ingest, logger) : undefined;
+
+  return {
+    port,
+    broker,
+    handleConnection,
+    ingest,
+    async close() {
+      await bridge?.close();
+      const stopped = closeListener();
+      await broker.close();
+      await ws?.close();
+      await stopped;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// CONNECT: check the request, authenticate, take over or create the session, answer CONNACK
+// with our limits (MQTT 5 properties), then resume the session's deliveries.
+import { randomBytes } from "node:crypto";
+import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
+import { authenticate, canPublish, connackCodeFor } from "../auth.ts";
+import type { MqttConnection } from "../connection.ts";
+import { connackCode311, Reason } from "../reason-codes.ts";
+import { validateTopicName } from "../topics.ts";
+import type { Will } from "../wills.ts";
+import type { PacketHandler } from "./types.ts";
+
+const clientIdBytesMax = 256;
+
+function refuse(c: MqttConnection, reason: number, message: string): void {
+  c.broker.metrics.connectionsRefused.inc();
+  c.broker.logger.warn(`mqtt: refused CONNECT from ${c.who}: ${message}`);
+  const packet: IConnackPacket = { cmd: "connack", sessionPresent: false };
+  if (c.protocolVersion === 5) {
+    packet.reasonCode = reason;
+    packet.properties = { reasonString: message };
+  } else packet.returnCode = connackCode311(reason);
+  c.send(packet);
+  c.disconnect(reason);
+}
+
+/** Problems with the CONNECT itself, before anything is looked up: [reason, message]. */
+function connectProblem(c: MqttConnection, packet: IConnectPacket): [number, string] | undefined {
+  const limits = c.broker.config.limits;
+  if (c.broker.overConnectionLimit) {
+    c.broker.metrics.limitBreaches.inc();
+    return [Reason.quotaExceeded, `connection limit mqtt.limits.connectionsMax (${limits.connectionsMax}) reached`];
+  }
+  if (Buffer.byteLength(packet.clientId) > clientIdBytesMax) return [Reason.clientIdentifierNotValid, `client id longer than ${clientIdBytesMax} bytes`];
+  if (packet.clientId === "" && !packet.clean && c.protocolVersion !== 5) {
+    return [Reason.clientIdentifierNotValid, "an empty client id needs clean session [MQTT-3.1.3-8]"];
+  }
+  const p = packet.properties;
+  if (p?.receiveMaximum === 0) return [Reason.protocolError, "receive maximum 0 [MQTT-3.2.2-?]: must be 1..65535"];
+  if (p?.maximumPacketSize === 0) return [Reason.protocolError, "maximum packet size 0: must be at least 1"];
+  if (p?.authenticationMethod) return [Reason.badUserNameOrPassword, `authentication method '${p.authenticationMethod}' is not supported`];
+  if (packet.will) {
+    const problem = validateTopicName(packet.will.topic, limits.topicLevelsMax, limits.topicBytesMax);
+    if (problem) return [Reason.topicNameInvalid, `will topic: ${problem}`];
+  }
+  return undefined;
+}
+
+function readWill(c: MqttConnection, packet: IConnectPacket): Will | undefined {
+  const w = packet.will;
+  if (!w) return undefined;
+  const { willDelayInterval, ...properties } = w.properties ?? {};
+  const payload = Buffer.isBuffer(w.payload) ? w.payload : Buffer.from(w.payload ?? "");
+  return {
+    message: { topic: w.topic, payload, qos: w.qos ?? 0, retain: w.retain ?? false, properties: c.protocolVersion === 5 ? properties : undefined },
+    delayS: willDelayInterval ?? 0,
+  };
+}
+
+export const handleConnect: PacketHandler<IConnectPacket> = async (c, packet) => {
+  c.state = "connecting";
+  c.protocolVersion = (packet.protocolVersion ?? 4) as 3 | 4 | 5;
+  c.clientId = packet.clientId;
+  const problem = connectProblem(c, packet);
+  if (problem) return refuse(c, problem[0], problem[1]);
+  const broker = c.broker;
+  const auth = await authenticate(broker.config.auth, {
+    username: packet.username, password: packet.password, peerCertificate: c.options.tlsPeerCertificate,
+  });
+  if (c.closed) return;
+  if (!auth.ok) {
+    const reason = auth.reason === "bad-credentials" ? Reason.badUserNameOrPassword : Reason.notAuthorized;
+    void connackCodeFor; // auth.ts's own mapping matches connackCode311 for these two
+    return refuse(c, reason, auth.message);
+  }
+  c.identity = auth.identity;
+  if (packet.will && !canPublish(auth.identity, packet.will.topic)) {
+    return refuse(c, Reason.notAuthorized, `${auth.identity.name} may not publish to will topic '${packet.will.topic}'`);
+  }
+  await startSession(c, packet);
+};
+
+async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<void> {
+  const broker = c.broker;
+  const limits = broker.config.limits;
+  const props = packet.properties ?? {};
+  let assignedId: string | undefined;
+  if (c.clientId === "") c.clientId = assignedId = `ledge-${randomBytes(9).toString("base64url")}`;
+  const askedExpiryS = c.protocolVersion === 5 ? props.sessionExpiryInterval ?? 0 : packet.clean ? 0 : limits.sessionExpirySecondsMax;
+  const expiryS = Math.min(askedExpiryS, limits.sessionExpirySecondsMax);
+  // [MQTT-3.1.4-3]: a second connection with the same client id takes the session over.
+  const existing = broker.sessions.get(c.clientId);
+  existing?.connection?.disconnect(Reason.sessionTakenOver, `another connection took over client id '${c.clientId}'`);
+  broker.wills.cancel(c.clientId);
+  let session = broker.sessions.get(c.clientId); // the takeover may have ended a non-persistent one
+  const cleanStart = packet.clean !== false;
+  if (session && cleanStart) {
+    await broker.discardSession(session);
+    session = undefined;
+  }
+  const sessionPresent = session !== undefined;
+  session ??= broker.newSession(c.clientId, expiryS);
+  session.expiryS = expiryS;
+  if (session.persistent) await broker.store.save(session, 0);
+  if (c.closed) return;
+
+  c.session = session;
+  c.will = readWill(c, packet);
+  c.clientReceiveMax = props.receiveMaximum ?? 65_535;
+  c.clientPacketBytesMax = props.maximumPacketSize ?? 268_435_455;
+  c.clientTopicAliasMax = props.topicAliasMaximum ?? 0;
+  let keepAliveS = packet.keepalive ?? 0;
+  const keepAliveCapped = keepAliveS > limits.keepAliveSecondsMax || (c.protocolVersion === 5 && keepAliveS === 0);
+  if (keepAliveCapped) keepAliveS = limits.keepAliveSecondsMax;
+
+  const connack: IConnackPacket = { cmd: "connack", sessionPresent };
+  if (c.protocolVersion === 5) {
+    connack.reasonCode = Reason.success;
+    connack.properties = {
+      receiveMaximum: limits.inflightCountMax,
+      maximumPacketSize: limits.packetBytesMax,
+      topicAliasMaximum: limits.topicAliasMax,
+      retainAvailable: true,
+      wildcardSubscriptionAvailable: true,
+      sharedSubscriptionAvailable: true,
+      subscriptionIdentifiersAvailable: true,
+    };
+    if (assignedId) connack.properties.assignedClientIdentifier = assignedId;
+    if (keepAliveCapped) connack.properties.serverKeepAlive = keepAliveS;
+    if (expiryS !== askedExpiryS) connack.properties.sessionExpiryInterval = expiryS;
+  } else connack.returnCode = 0;
+  c.send(connack);
+  c.state = "connected";
+  c.startKeepAlive(keepAliveS);
+  // Queued messages are back in a live session's memory: their stored copies go.
+  const held = [...session.queue, ...session.inflight.values()];
+  const storeKeys = held.flatMap((q) => (q.storeKey ? [q.storeKey] : []));
+  for (const q of held) q.storeKey = undefined;
+  session.attach(c);
+  if (storeKeys.length > 0) void broker.store.forget(storeKeys);
+}

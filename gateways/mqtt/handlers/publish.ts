@@ -1,0 +1,125 @@
+// PUBLISH from a client: limits, topic alias, topic and ACL checks first (no side effect before
+// they pass), then the log. QoS 1 PUBACK / QoS 2 PUBREC only once the append is durable, and
+// in the order the PUBLISHes arrived [MQTT-4.6.0-2]. QoS 0 waits only for room (backpressure).
+import type { IPublishPacket } from "mqtt-packet";
+import { canPublish, publishDeniedAction } from "../auth.ts";
+import type { MqttConnection } from "../connection.ts";
+import type { BrokerMessage, MessageProperties } from "../message.ts";
+import { Reason } from "../reason-codes.ts";
+import { validateTopicName } from "../topics.ts";
+import type { PacketHandler } from "./types.ts";
+
+/** Token bucket per connection: mqtt.limits.publishRatePerSecondMax. */
+function overRate(c: MqttConnection): boolean {
+  const max = c.broker.config.limits.publishRatePerSecondMax;
+  const now = Date.now();
+  c.rateTokens = Math.min(max, c.rateTokens + ((now - c.rateRefilledAtMs) * max) / 1000);
+  c.rateRefilledAtMs = now;
+  if (c.rateTokens < 1) return true;
+  c.rateTokens -= 1;
+  return false;
+}
+
+function limitBreach(c: MqttConnection, reason: number, message: string): void {
+  c.broker.metrics.limitBreaches.inc();
+  c.broker.logger.warn(`mqtt: closing ${c.who}: ${message}; the client must slow down or the limit be raised`);
+  c.disconnect(reason, message);
+}
+
+/** Resolves the MQTT 5 topic alias [MQTT-3.3.2-12..]; undefined after closing on a bad one. */
+function resolveTopic(c: MqttConnection, packet: IPublishPacket): string | undefined {
+  const alias = packet.properties?.topicAlias;
+  if (alias === undefined) return packet.topic;
+  if (alias === 0 || alias > c.broker.config.limits.topicAliasMax) {
+    c.protocolFailure(Reason.topicAliasInvalid, `topic alias ${alias} is outside 1..${c.broker.config.limits.topicAliasMax} [MQTT-3.3.2-9]`);
+    return undefined;
+  }
+  if (packet.topic !== "") {
+    c.topicAliasesIn.set(alias, packet.topic);
+    return packet.topic;
+  }
+  const known = c.topicAliasesIn.get(alias);
+  if (known === undefined) c.protocolFailure(Reason.protocolError, `topic alias ${alias} was never set on this connection`);
+  return known;
+}
+
+function toMessage(packet: IPublishPacket, topic: string): BrokerMessage {
+  const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+  const message: BrokerMessage = { topic, payload, qos: packet.qos, retain: packet.retain };
+  if (packet.properties) {
+    const { topicAlias, subscriptionIdentifier, ...rest } = packet.properties;
+    const properties: MessageProperties = rest;
+    if (Object.keys(properties).length > 0) message.properties = properties;
+    if (rest.messageExpiryInterval !== undefined) message.expiresAtMs = Date.now() + rest.messageExpiryInterval * 1000;
+  }
+  return message;
+}
+
+/** Sends PUBACK (QoS 1) or PUBREC (QoS 2) with a reason; 3.1.1 has no reason byte. */
+function ack(c: MqttConnection, packet: IPublishPacket, reason: number, reasonString?: string): void {
+  const cmd = packet.qos === 1 ? "puback" : "pubrec";
+  if (c.protocolVersion === 5) {
+    c.send({ cmd, messageId: packet.messageId, reasonCode: reason, properties: reasonString ? { reasonString } : undefined });
+  } else c.send({ cmd, messageId: packet.messageId });
+}
+
+export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
+  const limits = c.broker.config.limits;
+  if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishRatePerSecondMax} PUBLISH/s (mqtt.limits.publishRatePerSecondMax)`);
+  if (packet.qos > 0 && c.inboundInflight >= limits.inflightCountMax) {
+    return limitBreach(c, Reason.receiveMaximumExceeded, `more than ${limits.inflightCountMax} unacknowledged QoS 1/2 PUBLISHes (receive maximum) [MQTT-3.3.4-9]`);
+  }
+  const topic = resolveTopic(c, packet);
+  if (topic === undefined) return;
+  const problem = validateTopicName(topic, limits.topicLevelsMax, limits.topicBytesMax);
+  if (problem) return c.protocolFailure(Reason.topicNameInvalid, `PUBLISH topic '${topic.slice(0, 100)}': ${problem}`);
+  if (!canPublish(c.identity!, topic)) return denied(c, packet, topic);
+  const session = c.session!;
+  if (packet.qos === 2 && session.incomingQos2.has(packet.messageId!)) {
+    // A resent QoS 2 PUBLISH we already stored: answer again, store nothing [MQTT-4.3.3-?].
+    chainAck(c, packet, session.incomingQos2Pending.get(packet.messageId!) ?? Promise.resolve(Reason.success));
+    return;
+  }
+  const outcome = c.broker.publish(toMessage(packet, topic));
+  if (!outcome.ok) {
+    if (packet.qos > 0) chainAck(c, packet, Promise.resolve(c.protocolVersion === 5 ? Reason.payloadFormatInvalid : Reason.success), outcome.message);
+    return;
+  }
+  if (packet.qos > 0) {
+    const settled = outcome.durable.then(
+      () => Reason.success,
+      (err: Error) => {
+        c.broker.logger.error(`mqtt: could not store a PUBLISH from ${c.who} to '${topic}': ${err.message}`);
+        return Reason.unspecifiedError;
+      },
+    );
+    if (packet.qos === 2) {
+      const id = packet.messageId!;
+      session.incomingQos2.add(id);
+      session.incomingQos2Pending.set(id, settled);
+      void settled.then(() => session.incomingQos2Pending.delete(id));
+    }
+    chainAck(c, packet, settled);
+  } else outcome.durable.catch(() => c.broker.metrics.appendFailed.inc());
+  return c.broker.ingest.whenRoom();
+};
+
+/** Queues the ack behind earlier ones so acks leave in PUBLISH order. */
+function chainAck(c: MqttConnection, packet: IPublishPacket, result: Promise<number>, reasonString?: string): void {
+  c.inboundInflight++;
+  c.ackChain = c.ackChain.then(() => result).then((reason) => {
+    c.inboundInflight--;
+    if (reason !== Reason.success && packet.qos === 2) c.session?.incomingQos2.delete(packet.messageId!);
+    if (reason === Reason.unspecifiedError && c.protocolVersion !== 5) return c.disconnect(reason); // 3.1.1: no negative ack
+    ack(c, packet, reason, reasonString ?? (reason === Reason.unspecifiedError ? "the message could not be stored; retry later" : undefined));
+  });
+}
+
+function denied(c: MqttConnection, packet: IPublishPacket, topic: string): void {
+  c.broker.metrics.publishDenied.inc();
+  const action = publishDeniedAction(c.protocolVersion, packet.qos);
+  const message = `${c.identity!.name} may not publish to '${topic}'`;
+  c.broker.logger.warn(`mqtt: ${message} (${c.who}); check mqtt.users acl`);
+  if (action.action === "disconnect") return c.disconnect(Reason.notAuthorized, message);
+  if (action.action === "ack") chainAck(c, packet, Promise.resolve(action.reasonCode), message);
+}

@@ -1,0 +1,70 @@
+// SUBSCRIBE: each filter is checked (syntax, shared-subscription form, ACL, per-client bound)
+// and gets its own SUBACK code [MQTT-3.8.4-?]. Persistent sessions store the change before the
+// SUBACK. Matching retained messages follow per Retain Handling [MQTT-3.3.1-9..11].
+import type { ISubscribePacket, ISubscription, QoS } from "mqtt-packet";
+import { canSubscribe, subackDeniedCode } from "../auth.ts";
+import type { MqttConnection } from "../connection.ts";
+import { Reason } from "../reason-codes.ts";
+import type { SubscriptionOptions } from "../subscription-trie.ts";
+import { parseShared, validateFilter } from "../topics.ts";
+import type { PacketHandler } from "./types.ts";
+
+interface Accepted {
+  sub: ISubscription;
+  options: SubscriptionOptions;
+  isNew: boolean;
+  shared: boolean;
+}
+
+/** The SUBACK code for one filter: granted QoS or a failure reason. */
+function check(c: MqttConnection, sub: ISubscription): number {
+  const limits = c.broker.config.limits;
+  const shared = parseShared(sub.topic);
+  if (typeof shared === "string") return Reason.topicFilterInvalid;
+  const filter = typeof shared === "object" ? shared.filter : sub.topic;
+  if (validateFilter(filter, limits.topicLevelsMax, limits.topicBytesMax)) return Reason.topicFilterInvalid;
+  if (typeof shared === "object" && sub.nl) return Reason.protocolError; // [MQTT-3.8.3-4]
+  if (!canSubscribe(c.identity!, sub.topic)) return subackDeniedCode(c.protocolVersion);
+  const session = c.session!;
+  if (!session.subscriptions.has(sub.topic) && session.subscriptions.size >= limits.subscriptionsPerClientMax) {
+    c.broker.metrics.limitBreaches.inc();
+    c.broker.logger.warn(`mqtt: ${c.who} has ${limits.subscriptionsPerClientMax} subscriptions (mqtt.limits.subscriptionsPerClientMax); refused '${sub.topic}'`);
+    return Reason.quotaExceeded;
+  }
+  return sub.qos;
+}
+
+export const handleSubscribe: PacketHandler<ISubscribePacket> = async (c, packet) => {
+  const broker = c.broker;
+  const session = c.session!;
+  const subscriptionId = packet.properties?.subscriptionIdentifier;
+  const granted: number[] = [];
+  const accepted: Accepted[] = [];
+  for (const sub of packet.subscriptions) {
+    const code = check(c, sub);
+    // 3.1.1 knows only 0x80 as a failure code [MQTT-3.9.3-2].
+    granted.push(code >= 0x80 && c.protocolVersion !== 5 ? 0x80 : code);
+    if (code >= 0x80) continue;
+    const options: SubscriptionOptions = {
+      qos: sub.qos, noLocal: sub.nl ?? false, retainAsPublished: sub.rap ?? false, retainHandling: sub.rh ?? 0, subscriptionId,
+    };
+    const isNew = broker.addSubscription(session, sub.topic, options);
+    accepted.push({ sub, options, isNew, shared: sub.topic.startsWith("$share/") });
+  }
+  if (session.persistent && accepted.length > 0) await broker.store.save(session, 0);
+  if (c.closed) return;
+  c.send({ cmd: "suback", messageId: packet.messageId, granted });
+  sendRetained(c, accepted);
+};
+
+function sendRetained(c: MqttConnection, accepted: Accepted[]): void {
+  const nowMs = Date.now();
+  for (const a of accepted) {
+    // Shared subscriptions get no retained messages [MQTT-3.8.4-?]; rh 2 = never, rh 1 = only new.
+    if (a.shared || a.options.retainHandling === 2 || (a.options.retainHandling === 1 && !a.isNew)) continue;
+    for (const message of c.broker.retained.matching(a.sub.topic, nowMs)) {
+      // Retained messages sent for a new subscription keep retain = 1 [MQTT-3.3.1-8].
+      c.session!.deliver(message, Math.min(message.qos, a.options.qos) as QoS, true, a.options.subscriptionId);
+    }
+  }
+}

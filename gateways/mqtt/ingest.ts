@@ -1,0 +1,151 @@
+// MQTT messages into the log. Messages for the same (log topic, partition) that arrive in one
+// event-loop turn become ONE multi-record batch: one wasm encode, one append, one share of a
+// group commit. Each submit gets a promise that resolves only when its batch is durable.
+import { encodeBatch } from "../../runtime/core/index.ts";
+import type { RecordInput } from "../../runtime/core/types.ts";
+import { partitionForKey } from "../../runtime/log/partitioner.ts";
+import type { Counter } from "../../runtime/metrics/index.ts";
+import type { MqttLimits, MqttRoute } from "./config.ts";
+import type { MqttLog } from "./log-port.ts";
+import type { BrokerMessage } from "./message.ts";
+import { payloadProblem } from "./payload-check.ts";
+import { messageToRecord } from "./record-mapping.ts";
+import { keyFor, routeFor, routedLogTopics } from "./routes.ts";
+
+interface PendingBatch {
+  topic: string;
+  partition: number;
+  records: RecordInput[];
+  bytes: number;
+  resolves: Array<() => void>;
+  rejects: Array<(err: Error) => void>;
+}
+
+export type IngestOutcome =
+  | { ok: true; durable: Promise<void> }
+  | { ok: false; reason: "payload-check"; message: string };
+
+export interface IngestMetrics {
+  messagesIn: Counter;
+  batchesAppended: Counter;
+  payloadCheckFailed: Counter;
+  appendFailed: Counter;
+}
+
+export class Ingest {
+  readonly #log: MqttLog;
+  readonly #routes: MqttRoute[];
+  readonly #limits: MqttLimits;
+  readonly #metrics: IngestMetrics;
+  readonly #partitions = new Map<string, number>();
+  #open = new Map<string, PendingBatch>();
+  #flushScheduled = false;
+  /** Messages submitted and not yet durable (bounded by #pendingCountMax via whenRoom). */
+  #pendingCount = 0;
+  readonly #pendingCountMax: number;
+  #roomWaiters: Array<() => void> = [];
+
+  constructor(log: MqttLog, routes: MqttRoute[], limits: MqttLimits, metrics: IngestMetrics) {
+    this.#log = log;
+    this.#routes = routes;
+    this.#limits = limits;
+    this.#metrics = metrics;
+    this.#pendingCountMax = limits.batchCountMax * 16;
+  }
+
+  /** Creates (or finds) every routed log topic; call once before submit. */
+  async open(): Promise<void> {
+    for (const topic of routedLogTopics(this.#routes)) {
+      const d = await this.#log.ensureTopic(topic);
+      this.#partitions.set(topic, d.partitions);
+    }
+  }
+
+  get logTopics(): Map<string, number> {
+    return this.#partitions;
+  }
+
+  /** Resolves when fewer than the bound of messages wait for durability (backpressure). */
+  whenRoom(): Promise<void> | undefined {
+    if (this.#pendingCount < this.#pendingCountMax) return undefined;
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** Routes, checks and queues `message`; the promise resolves once it is durable. */
+  submit(message: BrokerMessage, nowMs = Date.now()): IngestOutcome {
+    const route = routeFor(this.#routes, message.topic);
+    if (route.check) {
+      const problem = payloadProblem(route.check, message.payload);
+      if (problem) {
+        this.#metrics.payloadCheckFailed.inc();
+        return { ok: false, reason: "payload-check", message: `${problem}; route ${route.filter} → ${route.topic} requires ${route.check}` };
+      }
+    }
+    const keyText = keyFor(route, message.topic);
+    const key = Buffer.from(keyText);
+    const partitions = this.#partitions.get(route.topic) ?? 1;
+    const partition = partitionForKey(key, partitions);
+    const record = messageToRecord(message, key, keyText === message.topic, nowMs);
+    this.#metrics.messagesIn.inc();
+    this.#pendingCount++;
+    const durable = new Promise<void>((resolve, reject) => this.#add(route.topic, partition, record, resolve, reject));
+    return { ok: true, durable };
+  }
+
+  #add(topic: string, partition: number, record: RecordInput, resolve: () => void, reject: (e: Error) => void): void {
+    const id = `${partition}\u0000${topic}`;
+    let batch = this.#open.get(id);
+    if (!batch) {
+      batch = { topic, partition, records: [], bytes: 0, resolves: [], rejects: [] };
+      this.#open.set(id, batch);
+    }
+    batch.records.push(record);
+    batch.bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 32;
+    batch.resolves.push(resolve);
+    batch.rejects.push(reject);
+    if (batch.records.length >= this.#limits.batchCountMax || batch.bytes >= this.#limits.batchBytesMax) {
+      this.#open.delete(id);
+      this.#append(batch);
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batches = this.#open;
+    this.#open = new Map();
+    for (const batch of batches.values()) this.#append(batch);
+  }
+
+  #append(batch: PendingBatch): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeBatch(batch.records, {});
+    } catch (err) {
+      this.#settle(batch, err as Error);
+      return;
+    }
+    this.#log.append(batch.topic, batch.partition, bytes).then(
+      () => this.#settle(batch, undefined),
+      (err: Error) => this.#settle(batch, err),
+    );
+  }
+
+  #settle(batch: PendingBatch, err: Error | undefined): void {
+    this.#pendingCount -= batch.records.length;
+    if (err) {
+      this.#metrics.appendFailed.inc();
+      for (const reject of batch.rejects) reject(err);
+    } else {
+      this.#metrics.batchesAppended.inc();
+      for (const resolve of batch.resolves) resolve();
+    }
+    if (this.#pendingCount < this.#pendingCountMax && this.#roomWaiters.length > 0) {
+      const waiters = this.#roomWaiters;
+      this.#roomWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}

@@ -1,0 +1,12 @@
+// The part of runtime/log's Log the MQTT gateway uses, so tests and bin/ can hand in the real
+// Log and nothing else is assumed about it.
+import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicDescription } from "../../runtime/log/types.ts";
+
+export interface MqttLog {
+  ensureTopic(name: string): Promise<TopicDescription>;
+  append(topic: string, partition: number, batch: Uint8Array): Promise<AppendResult>;
+  read(topic: string, partition: number, offset: number, maxBytes: number): ReadResult;
+  waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  partitionState(topic: string, partition: number): PartitionState;
+  openStore<V>(name: string): KeyValueStore<V>;
+}

@@ -1,0 +1,23 @@
+// The MQTT gateway's counters and gauges, registered once in the shared registry.
+import type { Metrics } from "../../runtime/metrics/index.ts";
+
+export function mqttMetrics(m: Metrics) {
+  return {
+    connections: m.gauge("ledge_mqtt_connections", "MQTT connections open now"),
+    sessions: m.gauge("ledge_mqtt_sessions", "MQTT sessions held (online and offline persistent)"),
+    connectionsRefused: m.counter("ledge_mqtt_connections_refused_total", "CONNECTs refused (auth, limits, bad client id or protocol)"),
+    protocolErrors: m.counter("ledge_mqtt_protocol_errors_total", "connections closed for malformed or forbidden packets"),
+    keepAliveTimeouts: m.counter("ledge_mqtt_keepalive_timeouts_total", "connections closed after 1.5 x keep-alive without a packet"),
+    limitBreaches: m.counter("ledge_mqtt_limit_breaches_total", "clients that went past an mqtt.limits bound"),
+    messagesIn: m.counter("ledge_mqtt_messages_in_total", "PUBLISHes accepted for the log"),
+    batchesAppended: m.counter("ledge_mqtt_batches_appended_total", "record batches the gateway appended to the log"),
+    payloadCheckFailed: m.counter("ledge_mqtt_payload_check_failed_total", "PUBLISHes refused by a route's payload check"),
+    appendFailed: m.counter("ledge_mqtt_append_failed_total", "batches the log refused (storage full, closed)"),
+    publishDenied: m.counter("ledge_mqtt_publish_denied_total", "PUBLISHes outside the client's ACL"),
+    deliveries: m.counter("ledge_mqtt_deliveries_total", "PUBLISHes sent to subscribers"),
+    dropped: m.counter("ledge_mqtt_dropped_total", "messages not delivered: queue full, expired, too large, offline QoS 0"),
+    retained: m.gauge("ledge_mqtt_retained_messages", "retained messages held"),
+  };
+}
+
+export type MqttMetrics = ReturnType<typeof mqttMetrics>;

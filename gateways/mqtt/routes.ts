@@ -1,0 +1,23 @@
+// Which log topic an MQTT message goes to, and under what key: the first route whose filter
+// matches wins; anything unmatched takes the default route (all → mqtt-messages, key = topic).
+import { defaultRouteTopic, type MqttRoute } from "./config.ts";
+import { topicMatches } from "./topics.ts";
+
+export const defaultRoute: MqttRoute = { filter: "#", topic: defaultRouteTopic };
+
+export function routeFor(routes: MqttRoute[], topic: string): MqttRoute {
+  for (const route of routes) if (topicMatches(route.filter, topic)) return route;
+  return defaultRoute;
+}
+
+/** Every log topic a message can be routed to (the tail reads these). */
+export function routedLogTopics(routes: MqttRoute[]): string[] {
+  return [...new Set([...routes.map((r) => r.topic), defaultRoute.topic])];
+}
+
+/** The record key for `topic` under `route`: the whole topic, or the configured level. */
+export function keyFor(route: MqttRoute, topic: string): string {
+  if (route.keyLevel === undefined) return topic;
+  const levels = topic.split("/");
+  return levels[route.keyLevel] ?? topic;
+}

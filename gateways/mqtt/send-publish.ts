@@ -1,0 +1,51 @@
+// One outgoing PUBLISH to a subscriber: expiry counted down [MQTT-3.3.2-6], the client's
+// maximum packet size respected [MQTT-3.1.2-25], topic aliases assigned up to the client's
+// Topic Alias Maximum, subscription identifier attached [MQTT-3.3.4-3].
+import mqttPacket, { type IPublishPacket } from "mqtt-packet";
+import type { Broker } from "./broker.ts";
+import type { MqttConnection } from "./connection.ts";
+import { remainingExpiryS } from "./message.ts";
+import type { Outgoing } from "./session.ts";
+
+export function sendPublish(broker: Broker, c: MqttConnection, item: Outgoing, dup: boolean): boolean {
+  const m = item.message;
+  const expiry = remainingExpiryS(m, Date.now());
+  if (expiry === -1) {
+    broker.metrics.dropped.inc();
+    return false;
+  }
+  const packet: IPublishPacket = { cmd: "publish", topic: m.topic, payload: m.payload, qos: item.qos, retain: item.retain, dup };
+  if (item.qos > 0) packet.messageId = item.packetId;
+  if (c.protocolVersion === 5) {
+    const p: NonNullable<IPublishPacket["properties"]> = { ...m.properties };
+    if (expiry !== undefined) p.messageExpiryInterval = expiry;
+    else delete p.messageExpiryInterval;
+    if (item.subscriptionId !== undefined) p.subscriptionIdentifier = item.subscriptionId;
+    packet.properties = p;
+  }
+  // Measured with the full topic, so a later alias can only make it smaller.
+  if (c.clientPacketBytesMax < 268_435_455) {
+    const bytes = mqttPacket.generate(packet, { protocolVersion: c.protocolVersion }).length;
+    if (bytes > c.clientPacketBytesMax) {
+      broker.metrics.dropped.inc(); // [MQTT-3.1.2-25]: discard, as if delivered
+      return false;
+    }
+  }
+  if (c.clientTopicAliasMax > 0 && c.protocolVersion === 5) applyTopicAlias(c, packet);
+  broker.metrics.deliveries.inc();
+  c.send(packet);
+  return true;
+}
+
+function applyTopicAlias(c: MqttConnection, packet: IPublishPacket): void {
+  const known = c.topicAliasesOut.get(packet.topic);
+  if (known !== undefined) {
+    packet.properties!.topicAlias = known;
+    packet.topic = "";
+    return;
+  }
+  if (c.topicAliasesOut.size >= c.clientTopicAliasMax) return;
+  const alias = c.topicAliasesOut.size + 1;
+  c.topicAliasesOut.set(packet.topic, alias);
+  packet.properties!.topicAlias = alias;
+}

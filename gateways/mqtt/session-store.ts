@@ -1,0 +1,90 @@
+// Persistent sessions on disk: the session record (expiry, subscriptions, QoS 2 ids awaiting
+// PUBREL) and the QoS 1/2 messages queued while the client is offline, so both survive a
+// restart. Only sessions with an expiry interval > 0 are stored.
+import type { QoS } from "mqtt-packet";
+import type { KeyValueStore } from "../../runtime/log/types.ts";
+import type { BrokerMessage, MessageProperties } from "./message.ts";
+import type { Outgoing, Session, StoredSubscription } from "./session.ts";
+
+export interface StoredSession {
+  expiryS: number;
+  /** 0 while connected; the time the client left otherwise. */
+  disconnectedAtMs: number;
+  subscriptions: StoredSubscription[];
+  incomingQos2: number[];
+}
+
+interface StoredOutgoing {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  properties?: MessageProperties;
+  expiresAtMs?: number;
+  subscriptionId?: number;
+}
+
+export interface LoadedSession {
+  clientId: string;
+  stored: StoredSession;
+  queued: Array<{ key: string; item: Outgoing }>;
+}
+
+const separator = "\u0000";
+
+export class SessionStore {
+  readonly #sessions: KeyValueStore<StoredSession>;
+  readonly #queued: KeyValueStore<StoredOutgoing>;
+  /** Increasing across restarts (time-based start), so queue keys sort in arrival order. */
+  #sequence = Date.now() * 1000;
+
+  constructor(sessions: KeyValueStore<StoredSession>, queued: KeyValueStore<StoredOutgoing>) {
+    this.#sessions = sessions;
+    this.#queued = queued;
+  }
+
+  save(session: Session, disconnectedAtMs: number): Promise<void> {
+    return this.#sessions.put(session.clientId, {
+      expiryS: session.expiryS,
+      disconnectedAtMs,
+      subscriptions: [...session.subscriptions.values()],
+      incomingQos2: [...session.incomingQos2],
+    });
+  }
+
+  async remove(clientId: string): Promise<void> {
+    const keys = [...this.#queued.range(clientId + separator)].map((e) => e.key);
+    await Promise.all([this.#sessions.remove(clientId), ...keys.map((k) => this.#queued.remove(k))]);
+  }
+
+  /** Persists one message queued for an offline session; returns its key. */
+  queue(clientId: string, item: Outgoing): string {
+    const key = `${clientId}${separator}${String(this.#sequence++).padStart(20, "0")}`;
+    const m = item.message;
+    const stored: StoredOutgoing = { topic: m.topic, payload: m.payload, qos: item.qos, retain: item.retain };
+    if (m.properties) stored.properties = m.properties;
+    if (m.expiresAtMs !== undefined) stored.expiresAtMs = m.expiresAtMs;
+    if (item.subscriptionId !== undefined) stored.subscriptionId = item.subscriptionId;
+    void this.#queued.put(key, stored);
+    return key;
+  }
+
+  /** Forgets persisted queue entries once the messages are back in a live session's memory. */
+  forget(keys: string[]): Promise<unknown> {
+    return Promise.all(keys.map((k) => this.#queued.remove(k)));
+  }
+
+  /** Every stored session with its queued messages (start-up). */
+  loadAll(): LoadedSession[] {
+    const out: LoadedSession[] = [];
+    for (const { key, value } of this.#sessions.range("")) {
+      const queued = [...this.#queued.range(key + separator)].map(({ key: k, value: v }) => {
+        const message: BrokerMessage = { topic: v.topic, payload: Buffer.from(v.payload), qos: v.qos, retain: v.retain, properties: v.properties, expiresAtMs: v.expiresAtMs };
+        const item: Outgoing = { message, qos: v.qos, retain: v.retain, subscriptionId: v.subscriptionId, packetId: 0, stage: "publish", storeKey: k };
+        return { key: k, item };
+      });
+      out.push({ clientId: key, stored: value, queued });
+    }
+    return out;
+  }
+}

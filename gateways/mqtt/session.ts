@@ -1,0 +1,133 @@
+// A client's session: its subscriptions, the QoS 1/2 messages queued for it (bounded), the
+// ones in flight to it (bounded by the client's receive maximum), and the QoS 2 packet ids it
+// sent us that await PUBREL. It outlives connections when the session is persistent.
+import type { QoS } from "mqtt-packet";
+import type { MqttConnection } from "./connection.ts";
+import { remainingExpiryS, type BrokerMessage } from "./message.ts";
+import type { SubscriptionOptions } from "./subscription-trie.ts";
+
+export interface StoredSubscription {
+  /** As the client sent it, $share prefix included (the map key). */
+  filter: string;
+  options: SubscriptionOptions;
+}
+
+export interface Outgoing {
+  message: BrokerMessage;
+  qos: QoS;
+  retain: boolean;
+  subscriptionId?: number;
+  packetId: number;
+  /** QoS 2: "publish" until PUBREC, then "pubrel" until PUBCOMP. */
+  stage: "publish" | "pubrel";
+  /** Store key when this message is persisted for an offline session. */
+  storeKey?: string;
+}
+
+export interface SessionHooks {
+  /** Drops are counted by the broker (queue full, expired, too big for the client). */
+  dropped(session: Session, why: "queue-full" | "expired" | "too-large" | "offline-qos0"): void;
+  /** Called for each QoS 1/2 message queued while the session is offline and persistent. */
+  queuedOffline(session: Session, item: Outgoing): void;
+  sendPublish(connection: MqttConnection, item: Outgoing, dup: boolean): boolean;
+}
+
+export class Session {
+  readonly clientId: string;
+  expiryS: number;
+  readonly subscriptions = new Map<string, StoredSubscription>();
+  readonly queue: Outgoing[] = [];
+  readonly inflight = new Map<number, Outgoing>();
+  readonly incomingQos2 = new Set<number>();
+  /** QoS 2 ids whose PUBLISH is still being stored: a resend waits for the same outcome. */
+  readonly incomingQos2Pending = new Map<number, Promise<number>>();
+  connection: MqttConnection | undefined;
+  expiryTimer: NodeJS.Timeout | undefined;
+  #nextPacketId = 1;
+  readonly #queuedCountMax: number;
+  readonly #hooks: SessionHooks;
+
+  constructor(clientId: string, expiryS: number, queuedCountMax: number, hooks: SessionHooks) {
+    this.clientId = clientId;
+    this.expiryS = expiryS;
+    this.#queuedCountMax = queuedCountMax;
+    this.#hooks = hooks;
+  }
+
+  get persistent(): boolean {
+    return this.expiryS > 0;
+  }
+
+  /** A message matched one of this session's subscriptions. */
+  deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionId?: number): void {
+    const item: Outgoing = { message, qos, retain, subscriptionId, packetId: 0, stage: "publish" };
+    if (qos === 0) {
+      const c = this.connection;
+      if (!c || !c.writable) return this.#hooks.dropped(this, "offline-qos0");
+      this.#hooks.sendPublish(c, item, false);
+      return;
+    }
+    if (this.queue.length + this.inflight.size >= this.#queuedCountMax) return this.#hooks.dropped(this, "queue-full");
+    this.queue.push(item);
+    if (!this.connection && this.persistent) this.#hooks.queuedOffline(this, item);
+    this.pump();
+  }
+
+  /** Moves queued messages into flight while the client's window and socket have room. */
+  pump(): void {
+    const c = this.connection;
+    if (!c) return;
+    const nowMs = Date.now();
+    while (this.queue.length > 0 && this.inflight.size < c.clientReceiveMax && c.writable) {
+      const item = this.queue.shift()!;
+      if (remainingExpiryS(item.message, nowMs) === -1) {
+        this.#hooks.dropped(this, "expired");
+        continue;
+      }
+      item.packetId = this.#allocatePacketId();
+      this.inflight.set(item.packetId, item);
+      if (!this.#hooks.sendPublish(c, item, false)) this.inflight.delete(item.packetId);
+    }
+  }
+
+  #allocatePacketId(): number {
+    for (let tries = 0; tries < 65_535; tries++) {
+      const id = this.#nextPacketId;
+      this.#nextPacketId = id === 65_535 ? 1 : id + 1;
+      if (!this.inflight.has(id)) return id;
+    }
+    throw new Error("no free packet id: the inflight window is larger than 65535 (a ledge bug)");
+  }
+
+  /** PUBACK or PUBCOMP: the message is done. False when the id is unknown. */
+  completed(packetId: number, stage: "publish" | "pubrel"): boolean {
+    const item = this.inflight.get(packetId);
+    if (!item || item.stage !== stage) return false;
+    this.inflight.delete(packetId);
+    this.pump();
+    return true;
+  }
+
+  /** PUBREC: QoS 2 moves to the PUBREL stage. */
+  received(packetId: number): boolean {
+    const item = this.inflight.get(packetId);
+    if (!item || item.qos !== 2) return false;
+    item.stage = "pubrel";
+    return true;
+  }
+
+  /** A (re)connected client: resend what is in flight [MQTT-4.4.0-1], then continue the queue. */
+  attach(connection: MqttConnection): void {
+    this.connection = connection;
+    clearTimeout(this.expiryTimer);
+    for (const item of this.inflight.values()) {
+      if (item.stage === "pubrel") connection.send({ cmd: "pubrel", messageId: item.packetId });
+      else this.#hooks.sendPublish(connection, item, true);
+    }
+    this.pump();
+  }
+
+  detach(): void {
+    this.connection = undefined;
+  }
+}
