@@ -8,12 +8,15 @@ import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { KafkaLogPort } from "./log-port.ts";
 import type { GatewayParts } from "./context.ts";
 import { KafkaConnection } from "./connection.ts";
+import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 
 export interface KafkaGatewayOptions {
   config: LedgeConfig;
   log: KafkaLogPort;
   logger: Logger;
   metrics: Metrics;
+  /** The consumer-group coordinator (owned and closed by the caller); without it the group APIs answer COORDINATOR_NOT_AVAILABLE. */
+  groups?: GroupCoordinator;
 }
 
 export interface KafkaGateway {
@@ -42,7 +45,7 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   const connections = new Set<KafkaConnection>();
   let nextId = 1;
   let boundPort = 0;
-  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort };
+  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, groups: options.groups };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");
   const inflightCountMax = (listener as { inflightCountMax?: number }).inflightCountMax ?? inflightCountMaxDefault;
 

@@ -1,0 +1,12 @@
+// JoinGroup v5: adds group_instance_id (KIP-345).
+import { codecSuite, bytes } from "./groups-codec.ts";
+import { joinGroupVersions } from "../../runtime/kafka/apis/joinGroup/index.ts";
+
+codecSuite("JoinGroup v5", {
+  versions: joinGroupVersions,
+  version: 5,
+  request: { groupId: "orders", sessionTimeoutMs: 30000, rebalanceTimeoutMs: 60000, memberId: "", groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "RoundRobinAssigner", metadata: bytes("sub") }] },
+  response: { throttleTimeMs: 0, errorCode: 0, generationId: 3, protocolName: "RoundRobinAssigner", leader: "member-1", memberId: "member-1", members: [{ memberId: "member-1", groupInstanceId: null, metadata: bytes("sub") }] },
+  kafkajsRequest: { path: "joinGroup/v5", args: { groupId: "orders", sessionTimeout: 30000, rebalanceTimeout: 60000, memberId: "", groupInstanceId: null, protocolType: "consumer", groupProtocols: [{ name: "RoundRobinAssigner", metadata: Buffer.from("sub") }] } },
+  kafkajsResponse: { path: "joinGroup/v5", expected: { errorCode: 0, generationId: 3, groupProtocol: "RoundRobinAssigner", leaderId: "member-1", memberId: "member-1", members: [{ memberId: "member-1", groupInstanceId: null, memberMetadata: bytes("sub") }] } },
+});
