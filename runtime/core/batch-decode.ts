@@ -143,8 +143,9 @@ function walkIntoColumns(ws: Workspace, ptr: number, length: number, header: Bat
     checkStatus(ws.core.exports.walkRecords(ptr, length, count, header.lastOffsetDelta, 0, columns, ws.headerColumns.ptr, capacity));
   let headers = walk();
   if (headers > capacity) {
+    // The readers below take the stride from the region's capacity, so walk with all of it.
     ws.headerColumns.ensure(headers * HEADER_COLUMN_BYTES);
-    capacity = headers;
+    capacity = Math.floor(ws.headerColumns.capacityBytes / HEADER_COLUMN_BYTES);
     headers = walk();
   }
   return headers;
