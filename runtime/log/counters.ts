@@ -1,0 +1,32 @@
+// The log's counters, registered in the process-wide metrics registry (exposed on /metrics).
+import { Metrics, type Counter, type Gauge } from "../metrics/index.ts";
+
+export interface LogCounters {
+  appends: Counter;
+  appendedRecords: Counter;
+  appendedBytes: Counter;
+  duplicates: Counter;
+  commits: Counter;
+  fsyncs: Counter;
+  retainedOutBatches: Counter;
+  droppedRecords: Counter;
+  droppedBytes: Counter;
+  rejectedFull: Counter;
+  storedBytes: Gauge;
+}
+
+export function logCounters(metrics: Metrics = new Metrics()): LogCounters {
+  return {
+    appends: metrics.counter("ledge_log_appends_total", "Batches appended to the log"),
+    appendedRecords: metrics.counter("ledge_log_appended_records_total", "Records appended to the log"),
+    appendedBytes: metrics.counter("ledge_log_appended_bytes_total", "Batch bytes appended to the log"),
+    duplicates: metrics.counter("ledge_log_duplicate_batches_total", "Idempotent re-sends answered without appending"),
+    commits: metrics.counter("ledge_log_commits_total", "LMDB write transactions committed by the log"),
+    fsyncs: metrics.counter("ledge_log_fsyncs_total", "Commits confirmed flushed to disk"),
+    retainedOutBatches: metrics.counter("ledge_log_retention_deleted_batches_total", "Batches deleted by retention.ms / retention.bytes"),
+    droppedRecords: metrics.counter("ledge_log_dropped_records_total", "Records dropped because storage.maxBytes was reached (overflow: drop-oldest)"),
+    droppedBytes: metrics.counter("ledge_log_dropped_bytes_total", "Batch bytes dropped because storage.maxBytes was reached"),
+    rejectedFull: metrics.counter("ledge_log_rejected_full_total", "Appends refused with LEDGE_ERR_STORAGE_FULL"),
+    storedBytes: metrics.gauge("ledge_log_stored_bytes", "Batch bytes stored across all partitions"),
+  };
+}

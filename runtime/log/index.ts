@@ -1,0 +1,414 @@
+// The durable log: topic partitions of Kafka record batches on LMDB. The public surface that
+// gateways, the bridge and pipelines call; see README "Storage" for what durable means.
+import type { LogConfig, StorageConfig, TopicConfig } from "../config/schema.ts";
+import { createLogger, type Logger } from "../logger.ts";
+import { Metrics } from "../metrics/index.ts";
+import { GroupOffsets, type BatchingStore, type CommittedOffset } from "../groups/offsets.ts";
+import { checkBatch, patchStoredHeader } from "./batch-header.ts";
+import { GroupCommit, type PendingAppend, type Placed } from "./commit-queue.ts";
+import { logCounters, type LogCounters } from "./counters.ts";
+import { LogError } from "./errors.ts";
+import { topicBounds, BATCH_KEY_BYTES, TIME_KEY_BYTES } from "./keys.ts";
+import { LmdbKeyValueStore } from "./kv-store.ts";
+import { commitOutcome, KV_TABLE_COUNT_MAX, openTables, type LogTables } from "./lmdb-env.ts";
+import { metaKeys, newPartition, PRODUCER_CACHE_COUNT_MAX, type Partition, type Topic } from "./partition.ts";
+import { checkSequence, lastSequence, withBatch, type ProducerEntry } from "./producer-state.ts";
+import { offsetForTimestamp, readBatches } from "./read.ts";
+import { dropOldest, retainPartition, trimTimeIndex } from "./retention.ts";
+import { checkNewTopic, describe, loadTopics, makeTopic, persistedTopic, PARTITION_COUNT_MAX } from "./topics.ts";
+import type { Txn, StorageAccount } from "./txn.ts";
+import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicDescription } from "./types.ts";
+
+export { LogError, isLogError, logErrors, type LogErrorCode } from "./errors.ts";
+export type * from "./types.ts";
+
+export interface LogOptions {
+  dataDir: string;
+  storage: StorageConfig;
+  log: LogConfig;
+  topics?: TopicConfig[];
+  /** LMDB map size; default max(2 x storage.maxBytes, 1 GiB). lmdb-js grows it when full. */
+  mapSizeBytes?: number;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** How often retention runs (default 60 s); it also runs after enough bytes were appended. */
+  retentionCheckIntervalMs?: number;
+  /** Bytes of appends waiting for a commit before append() callers wait (default 64 MiB). */
+  appendQueueBytesMax?: number;
+}
+
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+/** Bytes between sparse time-index entries of a partition. */
+const TIME_INDEX_INTERVAL_BYTES = 4096;
+/** Batches retention deletes per transaction; the rest wait for the next one. */
+const RETENTION_BATCHES_PER_TXN = 20_000;
+const PURGE_KEYS_PER_TXN = 5_000;
+
+export class Log {
+  readonly groups: GroupOffsets;
+  readonly #tables: LogTables;
+  readonly #o: LogOptions;
+  readonly #logger: Logger;
+  readonly #counters: LogCounters;
+  readonly #topics: Map<string, Topic>;
+  readonly #account: StorageAccount = { totalBytes: 0 };
+  readonly #commit: GroupCommit;
+  readonly #stores = new Map<string, LmdbKeyValueStore<unknown>>();
+  readonly #retentionTimer: NodeJS.Timeout;
+  #retentionDue = false;
+  #bytesSinceRetention = 0;
+  #topicIdNext: number;
+  #producerIdNext: number;
+  #purges: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(o: LogOptions, tables: LogTables) {
+    this.#o = o;
+    this.#tables = tables;
+    this.#logger = o.logger ?? createLogger("log");
+    this.#counters = logCounters(o.metrics ?? new Metrics());
+    this.#topics = loadTopics(tables.meta);
+    for (const t of this.#topics.values()) for (const p of t.partitions) this.#account.totalBytes += p.bytes;
+    this.#topicIdNext = (tables.meta.get(metaKeys.topicIdNext) as number | undefined) ?? 1;
+    this.#producerIdNext = (tables.meta.get(metaKeys.producerIdNext) as number | undefined) ?? 1000;
+    this.#commit = new GroupCommit({
+      tables, storage: o.storage, account: this.#account, counters: this.#counters,
+      steps: { maintain: (txn) => this.#maintain(txn), place: (txn, item) => this.#place(txn, item) },
+      queueBytesMax: o.appendQueueBytesMax ?? 64 * MiB,
+      txnBytesMax: 32 * MiB,
+    });
+    this.#retentionTimer = setInterval(() => this.#requestRetention(), o.retentionCheckIntervalMs ?? 60_000).unref();
+    this.groups = new GroupOffsets(this.openStore<CommittedOffset>("group-offsets") as BatchingStore<CommittedOffset>);
+  }
+
+  static async open(options: LogOptions): Promise<Log> {
+    const mapSizeBytes = options.mapSizeBytes ?? Math.max(2 * options.storage.maxBytes, GiB);
+    const log = new Log(options, openTables(options.dataDir, mapSizeBytes));
+    for (const t of options.topics ?? []) {
+      const existing = log.describeTopic(t.name);
+      if (!existing) await log.createTopic(t.name, t.partitions, t.config);
+      else if (existing.partitions < t.partitions) await log.addPartitions(t.name, t.partitions);
+    }
+    log.#resumePurges();
+    return log;
+  }
+
+  // ---- topics -------------------------------------------------------------------------------
+
+  async createTopic(name: string, partitions: number, config?: Record<string, string | number>): Promise<TopicDescription> {
+    this.#open();
+    const effective = checkNewTopic(this.#topics, name, partitions, config);
+    const topic = makeTopic(this.#topicIdNext++, name, effective);
+    for (let i = 0; i < partitions; i++) topic.partitions.push(newPartition(topic, i));
+    this.#topics.set(name, topic);
+    const { meta } = this.#tables;
+    meta.put(metaKeys.topicIdNext, this.#topicIdNext).catch(() => undefined);
+    for (const p of topic.partitions) meta.put(metaKeys.partition(topic.id, p.index), { logStartOffset: 0, nextOffset: 0, bytes: 0, protectedOffset: -1, indexedMaxTimestampMs: 0 }).catch(() => undefined);
+    await this.#durable(meta.put(metaKeys.topic(name), persistedTopic(topic)), `creating topic '${name}'`);
+    this.#logger.info(`created topic '${name}' with ${partitions} partitions`);
+    return describe(topic);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.#open();
+    const topic = this.#topic(name);
+    topic.deleted = true;
+    this.#topics.delete(name);
+    for (const p of topic.partitions) {
+      this.#account.totalBytes -= p.bytes;
+      p.waiters.failAll(new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${name}' was deleted while a reader waited on partition ${p.index}`));
+    }
+    const { meta } = this.#tables;
+    meta.put(metaKeys.deletedTopic(topic.id), name).catch(() => undefined);
+    for (const p of topic.partitions) meta.remove(metaKeys.partition(topic.id, p.index)).catch(() => undefined);
+    await this.#durable(meta.remove(metaKeys.topic(name)), `deleting topic '${name}'`);
+    await this.groups.deleteTopic(name);
+    this.#schedulePurge(topic.id);
+    this.#logger.info(`deleted topic '${name}'; its data is being removed in the background`);
+  }
+
+  async addPartitions(name: string, totalPartitions: number): Promise<void> {
+    this.#open();
+    const topic = this.#topic(name);
+    const now = topic.partitions.length;
+    if (!Number.isInteger(totalPartitions) || totalPartitions < now || totalPartitions > PARTITION_COUNT_MAX) {
+      throw new LogError("LEDGE_ERR_INVALID_PARTITIONS", `topic '${name}' has ${now} partitions and cannot go to ${totalPartitions} (grow only, at most ${PARTITION_COUNT_MAX})`);
+    }
+    for (let i = now; i < totalPartitions; i++) topic.partitions.push(newPartition(topic, i));
+    await this.#durable(this.#tables.meta.put(metaKeys.topic(name), persistedTopic(topic)), `adding partitions to topic '${name}'`);
+  }
+
+  listTopics(): TopicDescription[] {
+    return [...this.#topics.values()].map(describe).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  describeTopic(name: string): TopicDescription | undefined {
+    const t = this.#topics.get(name);
+    return t ? describe(t) : undefined;
+  }
+
+  /** The topic, auto-created (log.defaultPartitions) when log.autoCreateTopics allows. */
+  async ensureTopic(name: string): Promise<TopicDescription> {
+    const t = this.#topics.get(name);
+    if (t) return describe(t);
+    if (!this.#o.log.autoCreateTopics) {
+      throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${name}' does not exist and log.autoCreateTopics is off`);
+    }
+    try {
+      return await this.createTopic(name, this.#o.log.defaultPartitions);
+    } catch (err) {
+      const raced = this.#topics.get(name);
+      if (raced && err instanceof LogError && err.code === "LEDGE_ERR_TOPIC_EXISTS") return describe(raced);
+      throw err;
+    }
+  }
+
+  // ---- append and read ----------------------------------------------------------------------
+
+  /**
+   * Validates one RecordBatch v2, assigns its offsets and resolves once it is durable under
+   * storage.sync. The log patches baseOffset in `batch` itself and LMDB reads it at commit:
+   * do not modify `batch` until the promise settles.
+   */
+  async append(topic: string, partition: number, batch: Uint8Array): Promise<AppendResult> {
+    this.#open();
+    const p = this.#partition(topic, partition);
+    const maxBytes = p.topic.settings.maxMessageBytes;
+    if (batch.byteLength > maxBytes) {
+      throw new LogError("LEDGE_ERR_MESSAGE_TOO_LARGE", `record batch of ${batch.byteLength} bytes for ${topic}/${partition} is over max.message.bytes ${maxBytes}`);
+    }
+    const info = checkBatch(batch, `${topic}/${partition}`, maxBytes);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#commit.enqueue({ partition: p, bytes: batch, info, resolve, reject }).catch(reject);
+    });
+  }
+
+  /** Whole batches from the one holding `offset` (sync). Empty at the high watermark. */
+  read(topic: string, partition: number, offset: number, maxBytes: number): ReadResult {
+    return readBatches(this.#tables, this.#partition(topic, partition), offset, maxBytes);
+  }
+
+  /** True once the high watermark passes `offset`; false on timeout or abort. No polling. */
+  waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const p = this.#partition(topic, partition);
+    if (p.highWatermark > offset) return Promise.resolve(true);
+    return p.waiters.wait(offset, timeoutMs, signal);
+  }
+
+  partitionState(topic: string, partition: number): PartitionState {
+    const p = this.#partition(topic, partition);
+    return { logStartOffset: p.logStartOffset, highWatermark: p.highWatermark };
+  }
+
+  offsetForTimestamp(topic: string, partition: number, timestampMs: number): number | null {
+    return offsetForTimestamp(this.#tables, this.#partition(topic, partition), timestampMs);
+  }
+
+  /** The bridge's "protected from": retention keeps offsets >= this (unless the cap forces). */
+  async setProtectedOffset(topic: string, partition: number, offset: number): Promise<void> {
+    const p = this.#partition(topic, partition);
+    p.protectedOffset = offset;
+    this.#requestRetention();
+    await this.#commit.drain();
+  }
+
+  // ---- side tables --------------------------------------------------------------------------
+
+  openStore<V>(name: string): KeyValueStore<V> {
+    let store = this.#stores.get(name);
+    if (!store) {
+      if (this.#stores.size >= KV_TABLE_COUNT_MAX) throw new Error(`ledge: cannot open store '${name}': at most ${KV_TABLE_COUNT_MAX} stores (a ledge bug)`);
+      const db = this.#tables.env.openDB<unknown, string>({ name: `kv:${name}`, encoding: "msgpack" });
+      store = new LmdbKeyValueStore<unknown>(name, db, () => this.#flushed());
+      this.#stores.set(name, store);
+    }
+    return store as unknown as KeyValueStore<V>;
+  }
+
+  async allocateProducerId(): Promise<number> {
+    this.#open();
+    const id = this.#producerIdNext++;
+    await this.#durable(this.#tables.meta.put(metaKeys.producerIdNext, this.#producerIdNext), "allocating a producer id");
+    return id;
+  }
+
+  /** The LMDB environment, for tests that pin the durability contract. Not for other parts. */
+  get envForTests(): object {
+    return this.#tables.env;
+  }
+
+  metrics(): Record<string, number> {
+    this.#counters.storedBytes.set(this.#account.totalBytes);
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.#counters)) out[k] = v.value;
+    return out;
+  }
+
+  /** Finishes in-flight commits and background deletions, then closes LMDB. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    clearInterval(this.#retentionTimer);
+    await this.#commit.drain();
+    this.#closed = true;
+    this.#commit.close();
+    await this.#purges;
+    for (const t of this.#topics.values()) for (const p of t.partitions) p.waiters.failAll(new LogError("LEDGE_ERR_LOG_CLOSED", `log closed while a reader waited on ${t.name}/${p.index}`));
+    await this.#tables.env.close();
+  }
+
+  // ---- inside the commit --------------------------------------------------------------------
+
+  #place(txn: Txn, item: PendingAppend): Placed {
+    const p = item.partition;
+    const info = item.info;
+    const where = `${p.topic.name}/${p.index}`;
+    if (p.topic.deleted) throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${p.topic.name}' was deleted before the append committed`);
+    let producer: ProducerEntry | undefined;
+    let lastSeq = -1;
+    if (info.producerId >= 0) {
+      producer = this.#producer(p, info.producerId);
+      lastSeq = lastSequence(info.baseSequence, info.lastOffsetDelta);
+      const verdict = checkSequence(producer, info.producerEpoch, info.baseSequence, lastSeq, `producer ${info.producerId} on ${where}`);
+      if (verdict.duplicateOf >= 0) {
+        this.#counters.duplicates.inc();
+        return { baseOffset: verdict.duplicateOf, duplicate: true };
+      }
+    }
+    this.#makeRoom(txn, item.bytes.byteLength, where);
+    const baseOffset = p.nextOffset;
+    patchStoredHeader(item.bytes, baseOffset);
+    txn.putBatch(p, baseOffset, item.bytes);
+    p.nextOffset = baseOffset + info.lastOffsetDelta + 1;
+    if (info.producerId >= 0) txn.setProducer(p, info.producerId, withBatch(producer, info.producerEpoch, { firstSeq: info.baseSequence, lastSeq, baseOffset }));
+    this.#index(txn, p, baseOffset, info.maxTimestampMs, item.bytes.byteLength);
+    this.#counters.appends.inc();
+    this.#counters.appendedRecords.inc(info.recordCount);
+    this.#counters.appendedBytes.inc(item.bytes.byteLength);
+    this.#bytesSinceRetention += item.bytes.byteLength;
+    if (this.#bytesSinceRetention > Math.max(64 * MiB, this.#o.storage.maxBytes / 100)) this.#requestRetention();
+    return { baseOffset, duplicate: false };
+  }
+
+  #index(txn: Txn, p: Partition, baseOffset: number, maxTimestampMs: number, bytes: number): void {
+    p.indexedMaxTimestampMs = Math.max(p.indexedMaxTimestampMs, maxTimestampMs);
+    p.indexBytesPending += bytes;
+    if (p.indexBytesPending >= TIME_INDEX_INTERVAL_BYTES) {
+      txn.putTimeEntry(p, p.indexedMaxTimestampMs, baseOffset);
+      p.indexBytesPending = 0;
+    }
+  }
+
+  /** Enforces storage.maxBytes for one more batch: refuse, or drop the oldest data. */
+  #makeRoom(txn: Txn, bytes: number, where: string): void {
+    const { maxBytes, overflow } = this.#o.storage;
+    const over = this.#account.totalBytes + bytes - maxBytes;
+    if (over <= 0) return;
+    if (overflow === "drop-oldest") {
+      for (const d of dropOldest(this.#tables, txn, this.#topics.values(), over, 100_000)) {
+        this.#counters.droppedRecords.inc(d.records);
+        this.#counters.droppedBytes.inc(d.bytes);
+        const lost = d.unreplicated > 0 ? `; ${d.unreplicated} of those records were not yet replicated upstream` : "";
+        this.#logger.warn(`storage.maxBytes (${maxBytes} bytes) reached: dropped offsets ${d.firstOffset}..${d.lastOffset} (${d.records} records, ${d.bytes} bytes) of ${d.partition.topic.name}/${d.partition.index} to make room${lost}; raise storage.maxBytes or lower retention to keep more`);
+      }
+      if (this.#account.totalBytes + bytes <= maxBytes) return;
+    }
+    this.#counters.rejectedFull.inc();
+    throw new LogError("LEDGE_ERR_STORAGE_FULL", `append of ${bytes} bytes to ${where} refused: storage.maxBytes is ${maxBytes} bytes and ${this.#account.totalBytes} are stored (overflow: ${overflow})`);
+  }
+
+  #maintain(txn: Txn): void {
+    if (!this.#retentionDue) return;
+    this.#retentionDue = false;
+    this.#bytesSinceRetention = 0;
+    const now = Date.now();
+    let budget = RETENTION_BATCHES_PER_TXN;
+    for (const t of this.#topics.values()) {
+      for (const p of t.partitions) {
+        // Every earlier transaction has committed, so evicted entries reload intact.
+        while (p.producers.size > PRODUCER_CACHE_COUNT_MAX) p.producers.delete(p.producers.keys().next().value as number);
+        const removed = retainPartition(this.#tables, txn, p, now, budget);
+        budget -= removed;
+        this.#counters.retainedOutBatches.inc(removed);
+        if (removed > 0) trimTimeIndex(this.#tables, txn, p, RETENTION_BATCHES_PER_TXN);
+        if (budget <= 0) {
+          this.#requestRetention(); // more to do in the next transaction
+          return;
+        }
+      }
+    }
+  }
+
+  #producer(p: Partition, producerId: number): ProducerEntry | undefined {
+    let entry = p.producers.get(producerId);
+    if (!entry) {
+      entry = this.#tables.meta.get(metaKeys.producer(p.topic.id, p.index, producerId)) as ProducerEntry | undefined;
+      if (entry) p.producers.set(producerId, entry);
+    }
+    return entry;
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  #requestRetention(): void {
+    if (this.#closed) return;
+    this.#retentionDue = true;
+    this.#commit.requestMaintenance();
+  }
+
+  #flushed(): Promise<unknown> {
+    return this.#o.storage.sync === "always" ? Promise.resolve(this.#tables.env.flushed) : Promise.resolve();
+  }
+
+  async #durable(write: Promise<unknown>, what: string): Promise<void> {
+    await commitOutcome(write, what);
+    await this.#flushed();
+  }
+
+  /** Removes a deleted topic's batches and time entries, a bounded chunk per transaction. */
+  async #purge(topicId: number): Promise<void> {
+    const { batches, times, meta } = this.#tables;
+    await batches.committed;
+    for (const [db, keyBytes] of [[batches, BATCH_KEY_BYTES], [times, TIME_KEY_BYTES]] as const) {
+      const { start, end } = topicBounds(topicId, keyBytes);
+      for (;;) {
+        const keys = [...db.getKeys({ start, end, limit: PURGE_KEYS_PER_TXN, snapshot: false })].map((k) => Buffer.from(k));
+        if (keys.length === 0) break;
+        let last: Promise<unknown> = Promise.resolve();
+        for (const k of keys) last = db.remove(k);
+        await commitOutcome(last, `removing data of deleted topic id ${topicId}`);
+      }
+    }
+    for (const { key } of meta.getRange({ start: `s/${topicId}/`, end: `s/${topicId}0` })) meta.remove(key as string).catch(() => undefined);
+    await commitOutcome(meta.remove(metaKeys.deletedTopic(topicId)), `finishing deletion of topic id ${topicId}`);
+  }
+
+  #resumePurges(): void {
+    for (const { key } of this.#tables.meta.getRange({ start: metaKeys.deletedPrefix })) {
+      if (typeof key !== "string" || !key.startsWith(metaKeys.deletedPrefix)) break;
+      this.#schedulePurge(Number(key.slice(metaKeys.deletedPrefix.length)));
+    }
+  }
+
+  #schedulePurge(topicId: number): void {
+    this.#purges = this.#purges
+      .then(() => this.#purge(topicId))
+      .catch((err: Error) => this.#logger.error(`removing the data of deleted topic id ${topicId} failed: ${err.message}; it is retried at the next start`));
+  }
+
+  #topic(name: string): Topic {
+    const t = this.#topics.get(name);
+    if (!t) throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${name}' does not exist`);
+    return t;
+  }
+
+  #partition(topic: string, partition: number): Partition {
+    const p = this.#topic(topic).partitions[partition];
+    if (!p) throw new LogError("LEDGE_ERR_UNKNOWN_PARTITION", `partition ${partition} of topic '${topic}' does not exist`);
+    return p;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new LogError("LEDGE_ERR_LOG_CLOSED", "the log is closed");
+  }
+}

@@ -1,0 +1,51 @@
+// Durable key-value tables in the log's LMDB environment (msgpack values). put/remove resolve
+// once durable under storage.sync, like appends.
+import type { Database } from "lmdb";
+import type { KeyValueStore } from "./types.ts";
+import { commitOutcome } from "./lmdb-env.ts";
+
+export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
+  readonly #db: Database<V, string>;
+  readonly #durable: () => Promise<unknown>;
+  readonly #name: string;
+
+  constructor(name: string, db: Database<V, string>, durable: () => Promise<unknown>) {
+    this.#name = name;
+    this.#db = db;
+    this.#durable = durable;
+  }
+
+  get(key: string): V | undefined {
+    return this.#db.get(key);
+  }
+
+  async put(key: string, value: V): Promise<void> {
+    await commitOutcome(this.#db.put(key, value), `storing key '${key}' in store '${this.#name}'`);
+    await this.#durable();
+  }
+
+  async remove(key: string): Promise<void> {
+    await commitOutcome(this.#db.remove(key), `removing key '${key}' from store '${this.#name}'`);
+    await this.#durable();
+  }
+
+  /** Several writes in one transaction, durable together. */
+  async putMany(entries: Array<{ key: string; value: V | undefined }>): Promise<void> {
+    let last: Promise<unknown> = Promise.resolve(true);
+    const issued: Promise<unknown>[] = [];
+    for (const { key, value } of entries) {
+      last = value === undefined ? this.#db.remove(key) : this.#db.put(key, value);
+      issued.push(last);
+    }
+    for (const w of issued) if (w !== last) w.catch(() => undefined);
+    await commitOutcome(last, `storing ${entries.length} keys in store '${this.#name}'`);
+    await this.#durable();
+  }
+
+  *range(prefix: string): IterableIterator<{ key: string; value: V }> {
+    for (const { key, value } of this.#db.getRange({ start: prefix })) {
+      if (typeof key !== "string" || !key.startsWith(prefix)) return;
+      yield { key, value };
+    }
+  }
+}

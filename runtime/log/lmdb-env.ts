@@ -1,0 +1,56 @@
+// The LMDB environment and its tables. runtime/log is the only importer of `lmdb`.
+import { open, type Database, type RootDatabase } from "lmdb";
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { LogError } from "./errors.ts";
+
+export interface LogTables {
+  env: RootDatabase;
+  /** (topicId, partition, baseOffset) -> stored batch bytes. */
+  batches: Database<Buffer, Buffer>;
+  /** (topicId, partition, runningMaxTimestamp, baseOffset) -> empty: the sparse time index. */
+  times: Database<Buffer, Buffer>;
+  /** Topic, partition and producer state (msgpack). */
+  meta: Database<unknown, string>;
+}
+
+export const KV_TABLE_COUNT_MAX = 48;
+
+export function openTables(dataDir: string, mapSizeBytes: number): LogTables {
+  mkdirSync(dataDir, { recursive: true });
+  const env = open({
+    path: join(dataDir, "ledge.mdb"),
+    mapSize: mapSizeBytes,
+    maxDbs: KV_TABLE_COUNT_MAX + 4,
+    // Commits overlap the previous fsync; acks wait for `env.flushed` (see commit-queue.ts).
+    overlappingSync: true,
+  });
+  return {
+    env,
+    batches: env.openDB<Buffer, Buffer>({ name: "batches", keyEncoding: "binary", encoding: "binary" }),
+    times: env.openDB<Buffer, Buffer>({ name: "times", keyEncoding: "binary", encoding: "binary" }),
+    meta: env.openDB<unknown, string>({ name: "meta", encoding: "msgpack" }),
+  };
+}
+
+const fullErrnos = new Set(["ENOSPC", "EDQUOT", "MDB_MAP_FULL"]);
+
+/** lmdb-js rejects a failed commit with an Error whose `commitError` is a second promise. */
+export async function commitOutcome(write: Promise<unknown>, what: string): Promise<void> {
+  try {
+    await write;
+  } catch (err) {
+    let cause: unknown = err;
+    const second = (err as { commitError?: Promise<unknown> }).commitError;
+    if (second) cause = await second.then(() => err, (c: unknown) => c);
+    throw storageError(cause, what);
+  }
+}
+
+export function storageError(cause: unknown, what: string): LogError {
+  const e = cause as { code?: unknown; message?: string };
+  const text = `${String(e?.code ?? "")} ${e?.message ?? ""}`;
+  // tmpfs and some filesystems report a full mmap-backed file as EIO (code 5).
+  const full = fullErrnos.has(String(e?.code)) || /MDB_MAP_FULL|No space|ENOSPC|Input\/output error/.test(text) || e?.code === 28 || e?.code === 5 || e?.code === -30792;
+  return new LogError(full ? "LEDGE_ERR_STORAGE_FULL" : "LEDGE_ERR_STORAGE", `${what} failed: ${e?.message ?? String(cause)}`, { cause });
+}

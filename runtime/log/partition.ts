@@ -1,0 +1,74 @@
+// In-memory state of topics and partitions. The persisted copy (meta table) is rewritten in the
+// same transaction as every append or deletion, so start-up reads it instead of scanning data.
+import type { ProducerEntry } from "./producer-state.ts";
+import type { TopicSettings } from "./topic-config.ts";
+import { PartitionWaiters } from "./waiters.ts";
+
+/** Producer entries cached per partition; the rest stay in LMDB and are loaded on demand. */
+export const PRODUCER_CACHE_COUNT_MAX = 1024;
+
+export interface PersistedPartition {
+  logStartOffset: number;
+  nextOffset: number;
+  bytes: number;
+  /** The bridge's "protected from" offset; -1 when nothing is protected. */
+  protectedOffset: number;
+  /** Running maximum of batch timestamps: keeps the time index monotonic across restarts. */
+  indexedMaxTimestampMs: number;
+}
+
+export interface PersistedTopic {
+  id: number;
+  partitions: number;
+  config: Record<string, string>;
+}
+
+export interface Topic {
+  readonly id: number;
+  readonly name: string;
+  config: Record<string, string>;
+  settings: TopicSettings;
+  partitions: Partition[];
+  deleted: boolean;
+}
+
+export interface Partition extends PersistedPartition {
+  readonly topic: Topic;
+  readonly index: number;
+  /** Offsets below this are durable and visible to readers. */
+  highWatermark: number;
+  /** Bytes appended since the last time-index entry. */
+  indexBytesPending: number;
+  readonly producers: Map<number, ProducerEntry>;
+  readonly waiters: PartitionWaiters;
+}
+
+export function newPartition(topic: Topic, index: number, stored?: PersistedPartition): Partition {
+  const s = stored ?? { logStartOffset: 0, nextOffset: 0, bytes: 0, protectedOffset: -1, indexedMaxTimestampMs: 0 };
+  return {
+    topic, index,
+    logStartOffset: s.logStartOffset, nextOffset: s.nextOffset, bytes: s.bytes,
+    protectedOffset: s.protectedOffset, indexedMaxTimestampMs: s.indexedMaxTimestampMs,
+    highWatermark: s.nextOffset,
+    indexBytesPending: Number.POSITIVE_INFINITY, // first append after start writes an index entry
+    producers: new Map(), waiters: new PartitionWaiters(),
+  };
+}
+
+export function persisted(p: Partition): PersistedPartition {
+  return {
+    logStartOffset: p.logStartOffset, nextOffset: p.nextOffset, bytes: p.bytes,
+    protectedOffset: p.protectedOffset, indexedMaxTimestampMs: p.indexedMaxTimestampMs,
+  };
+}
+
+export const metaKeys = {
+  topic: (name: string) => `t/${name}`,
+  topicPrefix: "t/",
+  partition: (topicId: number, index: number) => `p/${topicId}/${index}`,
+  producer: (topicId: number, index: number, producerId: number) => `s/${topicId}/${index}/${producerId}`,
+  deletedTopic: (topicId: number) => `d/${topicId}`,
+  deletedPrefix: "d/",
+  topicIdNext: "topicIdNext",
+  producerIdNext: "producerIdNext",
+};

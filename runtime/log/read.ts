@@ -1,0 +1,57 @@
+// Reads whole stored batches, and finds offsets by timestamp through the sparse time index.
+import { batchKey, partitionBounds, timeKey, timeKeyParts, TIME_KEY_BYTES } from "./keys.ts";
+import { readBaseOffset, readLastOffsetDelta, readMaxTimestampMs } from "./batch-header.ts";
+import { firstOffsetAtOrAfter } from "./record-timestamps.ts";
+import type { LogTables } from "./lmdb-env.ts";
+import type { Partition } from "./partition.ts";
+import { LogError } from "./errors.ts";
+import type { ReadResult } from "./types.ts";
+
+/** Whole batches from the one holding `offset`, up to maxBytes but always at least one. */
+export function readBatches(tables: LogTables, p: Partition, offset: number, maxBytes: number): ReadResult {
+  const hwm = p.highWatermark;
+  const out: ReadResult = { batches: [], totalBytes: 0, highWatermark: hwm, logStartOffset: p.logStartOffset };
+  if (!Number.isSafeInteger(offset) || offset < p.logStartOffset || offset > hwm) {
+    throw new LogError("LEDGE_ERR_OFFSET_OUT_OF_RANGE", `offset ${offset} of ${p.topic.name}/${p.index} is outside [${p.logStartOffset}, ${hwm}]`);
+  }
+  if (offset === hwm) return out;
+  const end = batchKey(p.topic.id, p.index, hwm);
+  // The batch holding `offset` is the last one whose base offset is <= offset.
+  let start = batchKey(p.topic.id, p.index, offset);
+  for (const key of tables.batches.getKeys({ start, end: batchKey(p.topic.id, p.index, 0), reverse: true, limit: 1 })) {
+    start = Buffer.from(key);
+  }
+  for (const { value } of tables.batches.getRange({ start, end })) {
+    if (out.batches.length > 0 && out.totalBytes + value.byteLength > maxBytes) break;
+    out.batches.push(value);
+    out.totalBytes += value.byteLength;
+    if (out.totalBytes >= maxBytes) break;
+  }
+  return out;
+}
+
+/** The first offset whose record timestamp is >= timestampMs, or null past the end. */
+export function offsetForTimestamp(tables: LogTables, p: Partition, timestampMs: number): number | null {
+  let from = p.logStartOffset;
+  if (timestampMs > 0) {
+    // Index entries carry a running maximum, so the last entry below the target proves that
+    // every batch up to it is older: scan from there, at most one index interval.
+    const { start } = partitionBounds(p.topic.id, p.index, TIME_KEY_BYTES);
+    const below = timeKey(p.topic.id, p.index, timestampMs - 1, Number.MAX_SAFE_INTEGER);
+    for (const key of tables.times.getKeys({ start: below, end: start, reverse: true, limit: 1 })) {
+      from = Math.max(from, timeKeyParts(key).baseOffset);
+    }
+  }
+  if (from >= p.highWatermark) return null;
+  let start = batchKey(p.topic.id, p.index, from);
+  for (const key of tables.batches.getKeys({ start, end: batchKey(p.topic.id, p.index, 0), reverse: true, limit: 1 })) {
+    start = Buffer.from(key);
+  }
+  const end = batchKey(p.topic.id, p.index, p.highWatermark);
+  for (const { value } of tables.batches.getRange({ start, end })) {
+    if (readMaxTimestampMs(value) < timestampMs) continue;
+    const base = readBaseOffset(value);
+    return firstOffsetAtOrAfter(value, timestampMs) ?? base + readLastOffsetDelta(value);
+  }
+  return null;
+}

@@ -1,0 +1,45 @@
+// Finds the first record at or after a timestamp inside one stored batch, for ListOffsets.
+// Uncompressed batches are walked record by record (only the length, attributes, timestamp
+// delta and offset delta of each record are read). A compressed batch answers with its base
+// offset: its maxTimestamp already says some record in it is at or after the target.
+import { BATCH_HEADER_BYTES, readBaseOffset } from "./batch-header.ts";
+
+const TWO_32 = 2 ** 32;
+
+/** Reads a zigzag varint of up to 10 bytes at `at`; returns [value, next position] or null. */
+function zigzag(bytes: Uint8Array, at: number): [number, number] | null {
+  let result = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (at + i >= bytes.byteLength) return null;
+    const b = bytes[at + i];
+    result += (b & 0x7f) * scale;
+    scale *= 128;
+    if ((b & 0x80) === 0) {
+      const value = result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+      return [value, at + i + 1];
+    }
+  }
+  return null;
+}
+
+export function firstOffsetAtOrAfter(batch: Uint8Array, timestampMs: number): number | null {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const base = readBaseOffset(batch);
+  if ((view.getInt16(21) & 0x07) !== 0) return base;
+  const baseTimestampMs = view.getInt32(27) * TWO_32 + view.getUint32(31);
+  const count = view.getInt32(57);
+  let at = BATCH_HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    const length = zigzag(batch, at);
+    if (!length) return null;
+    const bodyStart = length[1];
+    const ts = zigzag(batch, bodyStart + 1); // skip the attributes byte
+    if (!ts) return null;
+    const delta = zigzag(batch, ts[1]);
+    if (!delta) return null;
+    if (baseTimestampMs + ts[0] >= timestampMs) return base + delta[0];
+    at = bodyStart + length[0];
+  }
+  return null;
+}

@@ -1,0 +1,110 @@
+// One LMDB write transaction of the log: the appends of a commit window plus the deletions
+// retention or the storage cap decided, and the partition/producer state they change. Every
+// operation is issued in one synchronous run, which lmdb-js commits as one transaction
+// (eventTurnBatching); if the commit fails, rollback() restores the in-memory state.
+import assert from "node:assert/strict";
+import { batchKey, timeKey, timeKeyParts } from "./keys.ts";
+import { metaKeys, persisted, type Partition, type PersistedPartition } from "./partition.ts";
+import type { ProducerEntry } from "./producer-state.ts";
+import type { LogTables } from "./lmdb-env.ts";
+
+/** Total stored batch bytes across partitions, checked against storage.maxBytes. */
+export interface StorageAccount {
+  totalBytes: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class Txn {
+  readonly #tables: LogTables;
+  readonly #account: StorageAccount;
+  readonly #before = new Map<Partition, PersistedPartition>();
+  readonly #producersBefore: Array<{ p: Partition; producerId: number; entry: ProducerEntry | undefined }> = [];
+  readonly #removes: Array<{ table: "batches" | "times"; key: Buffer }> = [];
+  readonly #puts: Array<{ table: "batches" | "times"; key: Buffer; value: Buffer }> = [];
+  readonly #producerPuts = new Map<string, ProducerEntry>();
+  readonly #accountBefore: number;
+
+  constructor(tables: LogTables, account: StorageAccount) {
+    this.#tables = tables;
+    this.#account = account;
+    this.#accountBefore = account.totalBytes;
+  }
+
+  get isEmpty(): boolean {
+    return this.#before.size === 0 && this.#producerPuts.size === 0;
+  }
+
+  touch(p: Partition): void {
+    if (!this.#before.has(p)) this.#before.set(p, persisted(p));
+  }
+
+  putBatch(p: Partition, baseOffset: number, bytes: Uint8Array): void {
+    this.touch(p);
+    const value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#puts.push({ table: "batches", key: batchKey(p.topic.id, p.index, baseOffset), value });
+    p.bytes += bytes.byteLength;
+    this.#account.totalBytes += bytes.byteLength;
+  }
+
+  /** Removes a stored batch; the caller moves logStartOffset. */
+  removeBatch(p: Partition, baseOffset: number, byteLength: number): void {
+    this.touch(p);
+    this.#removes.push({ table: "batches", key: batchKey(p.topic.id, p.index, baseOffset) });
+    p.bytes -= byteLength;
+    this.#account.totalBytes -= byteLength;
+    assert.ok(p.bytes >= 0, "partition byte count went negative: a batch was removed twice");
+  }
+
+  putTimeEntry(p: Partition, maxTimestampMs: number, baseOffset: number): void {
+    this.touch(p);
+    this.#puts.push({ table: "times", key: timeKey(p.topic.id, p.index, maxTimestampMs, baseOffset), value: EMPTY });
+  }
+
+  removeTimeEntry(p: Partition, key: Buffer): void {
+    this.touch(p);
+    assert.ok(timeKeyParts(key).baseOffset < p.logStartOffset, "only time entries below log start are removed");
+    this.#removes.push({ table: "times", key });
+  }
+
+  setProducer(p: Partition, producerId: number, entry: ProducerEntry): void {
+    this.touch(p);
+    this.#producersBefore.push({ p, producerId, entry: p.producers.get(producerId) });
+    p.producers.set(producerId, entry);
+    this.#producerPuts.set(metaKeys.producer(p.topic.id, p.index, producerId), entry);
+  }
+
+  /** Issues every operation now, in this event turn; resolves when LMDB committed them. */
+  issue(): Promise<unknown> {
+    const { batches, times, meta } = this.#tables;
+    const issued = new Set<Promise<unknown>>();
+    let last: Promise<unknown> = Promise.resolve(true);
+    const track = (w: Promise<unknown>) => {
+      issued.add(w);
+      last = w;
+    };
+    for (const r of this.#removes) track((r.table === "batches" ? batches : times).remove(r.key));
+    for (const w of this.#puts) track((w.table === "batches" ? batches : times).put(w.key, w.value));
+    for (const [key, entry] of this.#producerPuts) track(meta.put(key, entry));
+    for (const p of this.#before.keys()) {
+      if (!p.topic.deleted) track(meta.put(metaKeys.partition(p.topic.id, p.index), persisted(p)));
+    }
+    // All of them settle with the one transaction; the caller handles `last`.
+    for (const w of issued) if (w !== last) w.catch(() => undefined);
+    return last;
+  }
+
+  /** Restores the in-memory state this transaction changed (the commit failed). */
+  rollback(): void {
+    for (const [p, s] of this.#before) Object.assign(p, s);
+    for (const { p, producerId, entry } of this.#producersBefore.reverse()) {
+      if (entry) p.producers.set(producerId, entry);
+      else p.producers.delete(producerId);
+    }
+    this.#account.totalBytes = this.#accountBefore;
+  }
+
+  touched(): IterableIterator<Partition> {
+    return this.#before.keys();
+  }
+}

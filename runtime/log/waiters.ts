@@ -1,0 +1,45 @@
+// Waiting reads: a reader parks until the high watermark passes its offset, a timeout fires,
+// its signal aborts, or the topic is deleted. Woken by the commit path, never by polling.
+
+interface Waiter {
+  offset: number;
+  settle(result: boolean | Error): void;
+}
+
+export class PartitionWaiters {
+  readonly #waiters = new Set<Waiter>();
+
+  get size(): number {
+    return this.#waiters.size;
+  }
+
+  wait(offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve, reject) => {
+      const onAbort = () => waiter.settle(false);
+      const timer = setTimeout(() => waiter.settle(false), Math.max(0, timeoutMs));
+      const waiter: Waiter = {
+        offset,
+        settle: (result) => {
+          if (!this.#waiters.delete(waiter)) return;
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          if (result instanceof Error) reject(result);
+          else resolve(result);
+        },
+      };
+      this.#waiters.add(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Wakes every reader waiting below the new high watermark. */
+  advance(highWatermark: number): void {
+    if (this.#waiters.size === 0) return;
+    for (const w of [...this.#waiters]) if (w.offset < highWatermark) w.settle(true);
+  }
+
+  failAll(error: Error): void {
+    for (const w of [...this.#waiters]) w.settle(error);
+  }
+}

@@ -1,0 +1,85 @@
+// Pins the ack path to durability: with lmdb-js's overlappingSync a write resolves at commit,
+// before the fsync, so an append (and a KV put) under sync: always must also wait for
+// `env.flushed`. The test holds `flushed` closed and checks nothing is acknowledged meanwhile.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Log } from "../../runtime/log/index.ts";
+import { batch, openLog, tempDir } from "./helpers.ts";
+
+let t: ReturnType<typeof tempDir>;
+let log: Log;
+
+afterEach(async () => {
+  await log.close();
+  t.remove();
+});
+
+/** Replaces the environment's `flushed` promise with a gate the test opens. */
+function gateFlushed(l: Log): { open(): void; waits: () => number } {
+  const env = getEnv(l);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let waits = 0;
+  const real = Object.getOwnPropertyDescriptor(env, "flushed");
+  Object.defineProperty(env, "flushed", {
+    configurable: true,
+    get() {
+      waits++;
+      return gate;
+    },
+  });
+  return {
+    open() {
+      if (real) Object.defineProperty(env, "flushed", real);
+      release();
+    },
+    waits: () => waits,
+  };
+}
+
+function getEnv(l: Log): object {
+  return (l as unknown as { envForTests: object }).envForTests;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 50));
+
+describe("acknowledgements wait for the fsync", () => {
+  it("sync: always — append resolves only after env.flushed", async () => {
+    t = tempDir();
+    log = await openLog(t.dir);
+    await log.createTopic("d", 1);
+    const gate = gateFlushed(log);
+    let acked = false;
+    const p = log.append("d", 0, batch(1)).then((r) => ((acked = true), r));
+    await settle();
+    expect(gate.waits()).toBeGreaterThan(0); // committed, now waiting for the flush
+    expect(acked).toBe(false);
+    expect(log.partitionState("d", 0).highWatermark).toBe(0); // readers do not see it either
+    gate.open();
+    expect((await p).baseOffset).toBe(0);
+    expect(log.partitionState("d", 0).highWatermark).toBe(1);
+  });
+
+  it("sync: always — a KV put resolves only after env.flushed", async () => {
+    t = tempDir();
+    log = await openLog(t.dir);
+    const store = log.openStore<{ n: number }>("sessions");
+    const gate = gateFlushed(log);
+    let done = false;
+    const p = store.put("a", { n: 1 }).then(() => (done = true));
+    await settle();
+    expect(done).toBe(false);
+    gate.open();
+    await p;
+    expect(store.get("a")).toEqual({ n: 1 });
+  });
+
+  it("sync: interval — append resolves at commit without waiting for the fsync", async () => {
+    t = tempDir();
+    log = await openLog(t.dir, { storage: { sync: "interval", syncIntervalMs: 60_000 } });
+    await log.createTopic("d", 1);
+    const gate = gateFlushed(log);
+    const r = await log.append("d", 0, batch(1));
+    expect(r.baseOffset).toBe(0);
+    gate.open();
+  });
+});

@@ -1,0 +1,46 @@
+// Shared by the log tests: a Log in a fresh temp dir, and batches built with runtime/core.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeBatch, type BatchOptions } from "../../runtime/core/index.ts";
+import { Log, type LogOptions } from "../../runtime/log/index.ts";
+import type { StorageConfig } from "../../runtime/config/schema.ts";
+import { createLogger } from "../../runtime/logger.ts";
+
+export const storageDefaults: StorageConfig = {
+  sync: "always", syncIntervalMs: 100, maxBytes: 8 * 2 ** 30, overflow: "drop-oldest", commitDelayMs: 0,
+};
+
+export function tempDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "ledge-log-"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function openLog(dir: string, over: Partial<LogOptions> & { storage?: Partial<StorageConfig> } = {}): Promise<Log> {
+  const lines: string[] = [];
+  return Log.open({
+    dataDir: dir,
+    log: { autoCreateTopics: true, defaultPartitions: 1 },
+    logger: createLogger("log", (l) => lines.push(l)),
+    ...over,
+    storage: { ...storageDefaults, ...over.storage },
+  });
+}
+
+const enc = new TextEncoder();
+
+/** A batch of `count` records with values "<prefix>-<i>" (optionally padded). */
+export function batch(count: number, options: BatchOptions & { prefix?: string; timestampMs?: number; valueBytes?: number; keys?: (string | null)[] } = {}): Uint8Array {
+  const ts = options.timestampMs ?? Date.now();
+  const records = Array.from({ length: count }, (_, i) => {
+    const text = `${options.prefix ?? "v"}-${i}`;
+    const value = options.valueBytes ? enc.encode(text.padEnd(options.valueBytes, ".")) : enc.encode(text);
+    const key = options.keys ? options.keys[i] : `k${i}`;
+    return { key: key === null ? null : enc.encode(key), value, timestampMs: ts + i };
+  });
+  return encodeBatch(records, options);
+}
+
+export function copy(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}
