@@ -3,3 +3,6 @@ export { alloc } from "./memory";
 export { crc32c } from "./crc32c";
 export { encodeBatchRecords, encodeRecords } from "./batch";
 export { walkRecords } from "./batch-decode";
+export { xxhash32 } from "./xxhash32";
+export { lz4FrameBound, lz4FrameCompress, lz4FrameDecodedBound, lz4FrameDecompress } from "./lz4";
+export { snappyCompressBound, snappyCompress, snappyDecodedLength, snappyDecompress } from "./snappy";

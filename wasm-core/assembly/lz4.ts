@@ -1,0 +1,366 @@
+// LZ4 frame format, as Kafka uses it for compression.type=lz4.
+//
+//   frame  = magic u32 LE 0x184D2204 | FLG u8 | BD u8 | [content size u64 LE] | HC u8
+//            block* | end mark u32 0 | [content checksum u32]
+//   block  = size u32 LE (bit 31: stored uncompressed) | data | [xxHash32(data) u32]
+//   FLG    = version (bits 7-6, must be 01) | block independence (5) | block checksum (4)
+//            | content size (3) | content checksum (2) | reserved (1) | dictionary id (0)
+//   BD     = block max size id (bits 6-4: 4 = 64 KiB ... 7 = 4 MiB), other bits reserved
+//   HC     = (xxHash32(FLG..end of descriptor, seed 0) >> 8) & 0xFF
+//
+// Writing: 64 KiB independent blocks, no checksums (as Java's Kafka client writes); a block
+// that does not shrink is stored raw. Reading: independent blocks only (Java rejects
+// dependent ones, so ledge must not store them), block checksums verified when flagged,
+// content size checked when present, content checksum skipped (Kafka readers do not verify
+// it; the batch CRC covers these bytes). Concatenated frames decode one after another.
+import { inMemory } from "./memory";
+import { xxh32 } from "./xxhash32";
+import { copyLiterals, copyMatch } from "./lz-copy";
+import {
+  OK, ERR_REGION_OUT_OF_BOUNDS, ERR_OUTPUT_TOO_SMALL, ERR_DECOMPRESSED_TOO_LARGE,
+  ERR_LZ4_FRAME_MAGIC, ERR_LZ4_FRAME_DESCRIPTOR, ERR_LZ4_HEADER_CHECKSUM, ERR_LZ4_DEPENDENT_BLOCKS,
+  ERR_LZ4_BLOCK_CHECKSUM, ERR_LZ4_TRUNCATED, ERR_LZ4_BLOCK_DATA, ERR_LZ4_CONTENT_SIZE,
+} from "./status";
+
+const MAGIC: u32 = 0x184d2204;
+const FLG_VERSION_01: u32 = 0x40;
+const FLG_BLOCK_INDEPENDENT: u32 = 0x20;
+const FLG_BLOCK_CHECKSUM: u32 = 0x10;
+const FLG_CONTENT_SIZE: u32 = 0x08;
+const FLG_CONTENT_CHECKSUM: u32 = 0x04;
+const FLG_RESERVED_OR_DICT: u32 = 0x03;
+const BD_RESERVED: u32 = 0x8f;
+const BD_64KIB: u32 = 0x40;
+const BLOCK_UNCOMPRESSED: u32 = 0x80000000;
+const WRITE_BLOCK_BYTES: usize = 65536;
+const HEADER_BYTES_MIN: usize = 7; // magic, FLG, BD, HC
+const END_MARK_BYTES: usize = 4;
+/** Inputs above this would make the frame bound overflow an i32 length. */
+const COMPRESS_SRC_BYTES_MAX: u32 = 0x7f000000;
+const OUTPUT_BYTES_MAX: usize = 0x7fffffff;
+
+// Block format constants (LZ4 block spec): the last 5 bytes are literals, the last match
+// starts at least 12 bytes before the end, matches are at least 4 bytes.
+const MIN_MATCH: usize = 4;
+const LAST_LITERALS: usize = 5;
+const MF_LIMIT: usize = 12;
+const SKIP_TRIGGER: u32 = 6;
+const HASH_LOG_MAX: u32 = 16;
+const HASH_LOG_MIN: u32 = 10;
+/** Input positions + 1 (0 = empty) by hash of the 4 bytes there, for one compress call;
+ *  a candidate before the current block is ignored, which keeps blocks independent. */
+const HASH_TABLE: usize = memory.data(<i32>((1 << HASH_LOG_MAX) * 4), 16);
+let hashShift: u32 = 32 - HASH_LOG_MAX;
+
+// @ts-ignore: decorator
+@inline
+function hashSlot(seq: u32): usize {
+  return HASH_TABLE + (<usize>((seq * 2654435761) >>> hashShift) << 2);
+}
+
+/** Sizes and clears the hash table for an input of srcLen bytes. */
+function resetHashTable(srcLen: usize): void {
+  let hashLog = HASH_LOG_MIN;
+  while (hashLog < HASH_LOG_MAX && (<usize>1 << hashLog) < srcLen) hashLog++;
+  hashShift = 32 - hashLog;
+  memory.fill(HASH_TABLE, 0, <usize>4 << hashLog);
+}
+
+/** Bytes needed to write `len` as a 4-bit field plus 255-run extension bytes. */
+// @ts-ignore: decorator
+@inline
+function extensionBytes(len: usize): usize {
+  return len >= 15 ? (len - 15) / 255 + 1 : 0;
+}
+
+function writeExtension(op: usize, len: usize): usize {
+  let rest = len - 15;
+  while (rest >= 255) {
+    store<u8>(op++, 255);
+    rest -= 255;
+  }
+  store<u8>(op++, <u8>rest);
+  return op;
+}
+
+/** Writes one sequence (literals, then a match unless matchLen is 0); returns the new op. */
+function writeSequence(op: usize, lit: usize, litLen: usize, offset: usize, matchLen: usize): usize {
+  const token = op++;
+  let t: u32 = litLen >= 15 ? 0xf0 : <u32>litLen << 4;
+  if (litLen >= 15) op = writeExtension(op, litLen);
+  memory.copy(op, lit, litLen);
+  op += litLen;
+  if (matchLen > 0) {
+    store<u16>(op, <u16>offset);
+    op += 2;
+    const code = matchLen - MIN_MATCH;
+    t |= code >= 15 ? 15 : <u32>code;
+    if (code >= 15) op = writeExtension(op, code);
+  }
+  store<u8>(token, <u8>t);
+  return op;
+}
+
+/** Length of the common run at a and b, stopping at `limit` (a < limit, b < a). */
+function matchLength(a: usize, b: usize, limit: usize): usize {
+  const start = a;
+  while (a + 8 <= limit) {
+    const diff = load<u64>(a) ^ load<u64>(b);
+    if (diff != 0) return a - start + <usize>(ctz<u64>(diff) >> 3);
+    a += 8;
+    b += 8;
+  }
+  while (a < limit && load<u8>(a) == load<u8>(b)) {
+    a++;
+    b++;
+  }
+  return a - start;
+}
+
+/** Greedy hash-table LZ4 block compressor over one block [block, block + len) of the input
+ *  that starts at base (len <= 64 KiB). Returns the compressed length, or -1 when it would
+ *  not fit in dstCap (the caller stores the block raw). */
+function compressBlock(base: usize, block: usize, len: usize, dst: usize, dstCap: usize): isize {
+  const iend = block + len;
+  const oend = dst + dstCap;
+  let op = dst;
+  let anchor = block;
+  if (len > MF_LIMIT) {
+    const mfLimit = iend - MF_LIMIT;
+    const matchLimit = iend - LAST_LITERALS;
+    let ip = block;
+    while (ip <= mfLimit) {
+      let attempts: u32 = 1 << SKIP_TRIGGER;
+      let ref: usize = 0;
+      let found = false;
+      while (ip <= mfLimit) {
+        const seq = load<u32>(ip);
+        const slot = hashSlot(seq);
+        const stored = <usize>load<u32>(slot);
+        store<u32>(slot, <u32>(ip - base + 1));
+        ref = base + stored - 1;
+        if (stored != 0 && ref >= block && load<u32>(ref) == seq) {
+          found = true;
+          break;
+        }
+        ip += <usize>(attempts++ >> SKIP_TRIGGER);
+      }
+      if (!found) break;
+      while (ip > anchor && ref > block && load<u8>(ip - 1) == load<u8>(ref - 1)) {
+        ip--;
+        ref--;
+      }
+      const matchLen = MIN_MATCH + matchLength(ip + MIN_MATCH, ref + MIN_MATCH, matchLimit);
+      const litLen = ip - anchor;
+      const need = <usize>1 + extensionBytes(litLen) + litLen + 2 + extensionBytes(matchLen - MIN_MATCH);
+      if (need > oend - op) return -1;
+      op = writeSequence(op, anchor, litLen, ip - ref, matchLen);
+      ip += matchLen;
+      anchor = ip;
+      if (ip <= mfLimit) store<u32>(hashSlot(load<u32>(ip - 2)), <u32>(ip - 2 - base + 1));
+    }
+  }
+  const litLen = iend - anchor;
+  if (<usize>1 + extensionBytes(litLen) + litLen > oend - op) return -1;
+  op = writeSequence(op, anchor, litLen, 0, 0);
+  return <isize>(op - dst);
+}
+
+/** Bytes an LZ4 frame of `srcLen` input bytes can take at most (blocks that do not shrink
+ *  are stored raw), or ERR_OUTPUT_TOO_SMALL when srcLen is too large to frame. */
+export function lz4FrameBound(srcLen: u32): i32 {
+  if (srcLen > COMPRESS_SRC_BYTES_MAX) return ERR_OUTPUT_TOO_SMALL;
+  const blocks = (srcLen + <u32>WRITE_BLOCK_BYTES - 1) / <u32>WRITE_BLOCK_BYTES;
+  return <i32>(<u32>HEADER_BYTES_MIN + blocks * 4 + srcLen + <u32>END_MARK_BYTES);
+}
+
+/** Compresses [src, src + srcLen) into one LZ4 frame at dst; returns its length, or a status.
+ *  dstCap must be at least lz4FrameBound(srcLen). */
+export function lz4FrameCompress(src: usize, srcLen: usize, dst: usize, dstCap: usize): i32 {
+  if (!inMemory(src, srcLen) || !inMemory(dst, dstCap)) return ERR_REGION_OUT_OF_BOUNDS;
+  const bound = lz4FrameBound(<u32>srcLen);
+  if (bound < 0 || dstCap < <usize>bound) return ERR_OUTPUT_TOO_SMALL;
+  store<u32>(dst, MAGIC);
+  store<u8>(dst, <u8>(FLG_VERSION_01 | FLG_BLOCK_INDEPENDENT), 4);
+  store<u8>(dst, <u8>BD_64KIB, 5);
+  store<u8>(dst, <u8>(xxh32(dst + 4, 2, 0) >>> 8), 6);
+  let op = dst + HEADER_BYTES_MIN;
+  let ip = src;
+  resetHashTable(srcLen);
+  const iend = src + srcLen;
+  while (ip < iend) {
+    const chunk = min<usize>(iend - ip, WRITE_BLOCK_BYTES);
+    const packed = compressBlock(src, ip, chunk, op + 4, chunk - 1);
+    if (packed < 0) {
+      store<u32>(op, <u32>chunk | BLOCK_UNCOMPRESSED);
+      memory.copy(op + 4, ip, chunk);
+      op += 4 + chunk;
+    } else {
+      store<u32>(op, <u32>packed);
+      op += 4 + <usize>packed;
+    }
+    ip += chunk;
+  }
+  store<u32>(op, 0);
+  op += END_MARK_BYTES;
+  return <i32>(op - dst);
+}
+
+/** Decodes one LZ4 block into [op, limit). `overflow` is the status to return when the
+ *  output would pass limit. Returns the decoded length or a status. */
+function decodeBlock(src: usize, len: usize, op: usize, limit: usize, overflow: i32): i32 {
+  const start = op;
+  let ip = src;
+  const iend = src + len;
+  // Each pass consumes at least one input byte, so the loop ends within len passes.
+  while (true) {
+    if (ip >= iend) return ERR_LZ4_BLOCK_DATA; // a block ends with a literals-only sequence
+    const token = <u32>load<u8>(ip++);
+    let litLen = <usize>(token >>> 4);
+    if (litLen == 15) {
+      let b: u32 = 255;
+      while (b == 255) {
+        if (ip >= iend) return ERR_LZ4_BLOCK_DATA;
+        b = load<u8>(ip++);
+        litLen += b;
+      }
+    }
+    if (litLen > iend - ip) return ERR_LZ4_BLOCK_DATA;
+    if (litLen > limit - op) return overflow;
+    copyLiterals(op, ip, litLen, limit - op, iend - ip);
+    ip += litLen;
+    op += litLen;
+    if (ip == iend) return <i32>(op - start);
+    if (iend - ip < 2) return ERR_LZ4_BLOCK_DATA;
+    const offset = <usize>load<u16>(ip);
+    ip += 2;
+    if (offset == 0 || offset > op - start) return ERR_LZ4_BLOCK_DATA;
+    let matchLen = <usize>(token & 15);
+    if (matchLen == 15) {
+      let b: u32 = 255;
+      while (b == 255) {
+        if (ip >= iend) return ERR_LZ4_BLOCK_DATA;
+        b = load<u8>(ip++);
+        matchLen += b;
+      }
+    }
+    matchLen += MIN_MATCH;
+    if (matchLen > limit - op) return overflow;
+    copyMatch(op, offset, matchLen, limit - op);
+    op += matchLen;
+  }
+  return ERR_LZ4_BLOCK_DATA; // unreachable: the loop returns
+}
+
+// Cursor of the frame walk: where the next frame starts and how many bytes it decoded (or,
+// when only measuring, at most decodes to).
+let inPos: usize = 0;
+let outBytes: u64 = 0;
+
+/** Checks one frame header at inPos; returns the FLG byte (>= 0) or a status, and leaves
+ *  inPos after the header. Sets frameBlockMax and frameContentSize. */
+let frameBlockMax: usize = 0;
+let frameContentSize: u64 = 0;
+function readFrameHeader(iend: usize): i32 {
+  const ip = inPos;
+  if (iend - ip < 4) return ERR_LZ4_TRUNCATED;
+  if (load<u32>(ip) != MAGIC) return ERR_LZ4_FRAME_MAGIC;
+  if (iend - ip < HEADER_BYTES_MIN) return ERR_LZ4_TRUNCATED;
+  const flg = <u32>load<u8>(ip, 4);
+  const bd = <u32>load<u8>(ip, 5);
+  if ((flg & 0xc0) != FLG_VERSION_01 || (flg & FLG_RESERVED_OR_DICT) != 0) return ERR_LZ4_FRAME_DESCRIPTOR;
+  const sizeId = (bd >>> 4) & 7;
+  if ((bd & BD_RESERVED) != 0 || sizeId < 4) return ERR_LZ4_FRAME_DESCRIPTOR;
+  const descriptorBytes: usize = (flg & FLG_CONTENT_SIZE) != 0 ? 10 : 2;
+  if (iend - ip < 4 + descriptorBytes + 1) return ERR_LZ4_TRUNCATED;
+  const checksum = (xxh32(ip + 4, descriptorBytes, 0) >>> 8) & 0xff;
+  if (<u32>load<u8>(ip + 4 + descriptorBytes) != checksum) return ERR_LZ4_HEADER_CHECKSUM;
+  if ((flg & FLG_BLOCK_INDEPENDENT) == 0) return ERR_LZ4_DEPENDENT_BLOCKS;
+  frameBlockMax = <usize>1 << (8 + 2 * sizeId);
+  frameContentSize = (flg & FLG_CONTENT_SIZE) != 0 ? load<u64>(ip, 6) : 0;
+  inPos = ip + 4 + descriptorBytes + 1;
+  return <i32>flg;
+}
+
+/** Walks one frame from inPos. With dst == 0 it only measures (an upper bound of the
+ *  output); otherwise it decodes to [dst + outBytes, dst + dstCap). */
+function walkFrame(iend: usize, dst: usize, dstCap: usize): i32 {
+  const flg = readFrameHeader(iend);
+  if (flg < 0) return flg;
+  const measuring = dst == 0;
+  const checksummed = (<u32>flg & FLG_BLOCK_CHECKSUM) != 0;
+  const hasContentSize = (<u32>flg & FLG_CONTENT_SIZE) != 0;
+  const frameStart = outBytes;
+  if (!measuring && hasContentSize && frameContentSize > <u64>dstCap - outBytes) return ERR_DECOMPRESSED_TOO_LARGE;
+  let ip = inPos;
+  // Each pass consumes at least 4 input bytes, so the loop ends.
+  while (true) {
+    if (iend - ip < 4) return ERR_LZ4_TRUNCATED;
+    const word = load<u32>(ip);
+    ip += 4;
+    if (word == 0) break;
+    const size = <usize>(word & ~BLOCK_UNCOMPRESSED);
+    if (size > frameBlockMax) return ERR_LZ4_BLOCK_DATA;
+    const trailer: usize = checksummed ? 4 : 0;
+    if (size > iend - ip || trailer > iend - ip - size) return ERR_LZ4_TRUNCATED;
+    if (measuring) {
+      outBytes += (word & BLOCK_UNCOMPRESSED) != 0 ? <u64>size : <u64>frameBlockMax;
+    } else {
+      if (checksummed && xxh32(ip, size, 0) != load<u32>(ip + size)) return ERR_LZ4_BLOCK_CHECKSUM;
+      const op = dst + <usize>outBytes;
+      const room = dstCap - <usize>outBytes;
+      let n: i32;
+      if ((word & BLOCK_UNCOMPRESSED) != 0) {
+        if (size > room) return ERR_DECOMPRESSED_TOO_LARGE;
+        memory.copy(op, ip, size);
+        n = <i32>size;
+      } else {
+        const overflow = room > frameBlockMax ? ERR_LZ4_BLOCK_DATA : ERR_DECOMPRESSED_TOO_LARGE;
+        n = decodeBlock(ip, size, op, op + min<usize>(room, frameBlockMax), overflow);
+        if (n < 0) return n;
+      }
+      outBytes += <u64>n;
+    }
+    ip += size + trailer;
+  }
+  if ((<u32>flg & FLG_CONTENT_CHECKSUM) != 0) {
+    if (iend - ip < 4) return ERR_LZ4_TRUNCATED;
+    ip += 4;
+  }
+  if (hasContentSize) {
+    if (measuring) outBytes = frameStart + min<u64>(frameContentSize, outBytes - frameStart);
+    else if (outBytes - frameStart != frameContentSize) return ERR_LZ4_CONTENT_SIZE;
+  }
+  inPos = ip;
+  return OK;
+}
+
+/** An upper bound of what [src, src + srcLen) decodes to (exact when frames state their
+ *  content size), checking the frame structure on the way; or a status. */
+export function lz4FrameDecodedBound(src: usize, srcLen: usize): i32 {
+  if (!inMemory(src, srcLen) || src == 0) return ERR_REGION_OUT_OF_BOUNDS;
+  inPos = src;
+  outBytes = 0;
+  const iend = src + srcLen;
+  do {
+    const status = walkFrame(iend, 0, 0);
+    if (status < 0) return status;
+    if (outBytes > <u64>OUTPUT_BYTES_MAX) return ERR_DECOMPRESSED_TOO_LARGE;
+  } while (inPos < iend);
+  return <i32>outBytes;
+}
+
+/** Decodes the LZ4 frame(s) in [src, src + srcLen) to dst; returns the decoded length, or a
+ *  status (ERR_DECOMPRESSED_TOO_LARGE when the output would pass dstCap). */
+export function lz4FrameDecompress(src: usize, srcLen: usize, dst: usize, dstCap: usize): i32 {
+  if (!inMemory(src, srcLen) || !inMemory(dst, dstCap) || dst == 0) return ERR_REGION_OUT_OF_BOUNDS;
+  const cap = min<usize>(dstCap, OUTPUT_BYTES_MAX);
+  inPos = src;
+  outBytes = 0;
+  const iend = src + srcLen;
+  do {
+    const status = walkFrame(iend, dst, cap);
+    if (status < 0) return status;
+  } while (inPos < iend);
+  return <i32>outBytes;
+}
