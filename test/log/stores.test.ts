@@ -1,0 +1,58 @@
+// Durable KV stores and consumer-group committed offsets in the log's environment.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Log } from "../../runtime/log/index.ts";
+import { openLog, tempDir } from "./helpers.ts";
+
+let t: ReturnType<typeof tempDir>;
+let log: Log;
+
+beforeEach(async () => {
+  t = tempDir();
+  log = await openLog(t.dir);
+});
+
+afterEach(async () => {
+  await log.close();
+  t.remove();
+});
+
+describe("openStore", () => {
+  it("puts, gets, removes and ranges by prefix, durably across restart", async () => {
+    const s = log.openStore<{ qos: number; topics: string[] }>("mqtt-sessions");
+    await s.put("client/a", { qos: 1, topics: ["x/#"] });
+    await s.put("client/b", { qos: 2, topics: [] });
+    await s.put("other", { qos: 0, topics: [] });
+    await s.remove("client/b");
+    expect([...s.range("client/")].map((e) => e.key)).toEqual(["client/a"]);
+    await log.close();
+    log = await openLog(t.dir);
+    const again = log.openStore<{ qos: number; topics: string[] }>("mqtt-sessions");
+    expect(again.get("client/a")).toEqual({ qos: 1, topics: ["x/#"] });
+    expect(again.get("client/b")).toBeUndefined();
+    expect(log.openStore("another").get("client/a")).toBeUndefined();
+  });
+});
+
+describe("group offsets", () => {
+  it("commits, fetches, lists and deletes per group, durably", async () => {
+    await log.groups.commit("g1", "t", 0, { offset: 10, leaderEpoch: 3, metadata: "m" });
+    await log.groups.commitMany("g1", [
+      { topic: "t", partition: 1, offset: 20, leaderEpoch: -1, metadata: null },
+      { topic: "u", partition: 0, offset: 5, leaderEpoch: -1, metadata: "" },
+    ]);
+    await log.groups.commit("g1/x", "t", 0, { offset: 99, leaderEpoch: -1, metadata: "" });
+    await log.close();
+    log = await openLog(t.dir);
+    expect(log.groups.fetch("g1", "t", 0)).toMatchObject({ offset: 10, leaderEpoch: 3, metadata: "m" });
+    expect(log.groups.list("g1").map((o) => `${o.topic}/${o.partition}=${o.offset}`)).toEqual(["t/0=10", "t/1=20", "u/0=5"]);
+    expect(log.groups.groups().sort()).toEqual(["g1", "g1/x"]);
+    await log.groups.deleteGroup("g1");
+    expect(log.groups.list("g1")).toEqual([]);
+    expect(log.groups.fetch("g1/x", "t", 0)?.offset).toBe(99);
+  });
+
+  it("refuses metadata over 4096 bytes", async () => {
+    await expect(log.groups.commit("g", "t", 0, { offset: 1, leaderEpoch: -1, metadata: "x".repeat(4097) })).rejects.toMatchObject({ kafkaErrorCode: 12 });
+    expect(log.groups.fetch("g", "t", 0)).toBeUndefined();
+  });
+});

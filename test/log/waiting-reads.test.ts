@@ -1,0 +1,56 @@
+// waitForData: wakes on new data, times out, aborts, and fails when the topic is deleted.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Log } from "../../runtime/log/index.ts";
+import { batch, openLog, tempDir } from "./helpers.ts";
+
+let t: ReturnType<typeof tempDir>;
+let log: Log;
+
+beforeEach(async () => {
+  t = tempDir();
+  log = await openLog(t.dir);
+  await log.createTopic("w", 1);
+});
+
+afterEach(async () => {
+  await log.close();
+  t.remove();
+});
+
+describe("waitForData", () => {
+  it("resolves true at once when data is already there", async () => {
+    await log.append("w", 0, batch(2));
+    expect(await log.waitForData("w", 0, 1, 10_000)).toBe(true);
+  });
+
+  it("wakes a parked reader when an append becomes durable", async () => {
+    const waiting = log.waitForData("w", 0, 0, 10_000);
+    const started = Date.now();
+    await log.append("w", 0, batch(1));
+    expect(await waiting).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(log.read("w", 0, 0, 100).batches.length).toBe(1);
+  });
+
+  it("resolves false on timeout, and on abort", async () => {
+    expect(await log.waitForData("w", 0, 0, 30)).toBe(false);
+    const ac = new AbortController();
+    const p = log.waitForData("w", 0, 0, 10_000, ac.signal);
+    ac.abort();
+    expect(await p).toBe(false);
+    expect(await log.waitForData("w", 0, 0, 10_000, AbortSignal.abort())).toBe(false);
+  });
+
+  it("only wakes readers whose offset is now below the high watermark", async () => {
+    await log.append("w", 0, batch(1));
+    const far = log.waitForData("w", 0, 5, 200);
+    await log.append("w", 0, batch(1));
+    expect(await far).toBe(false);
+  });
+
+  it("a reader waiting on a deleted topic gets a typed error", async () => {
+    const check = expect(log.waitForData("w", 0, 0, 10_000)).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_TOPIC" });
+    await log.deleteTopic("w");
+    await check;
+  });
+});
