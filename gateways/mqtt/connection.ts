@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import mqttPacket, { type Packet, type Parser } from "mqtt-packet";
 import type { Identity } from "./auth.ts";
 import type { Broker } from "./broker.ts";
-import { FrameReader } from "./frame-reader.ts";
+import { connectProtocolLevel, FrameReader } from "./frame-reader.ts";
 import { dispatch } from "./handlers/index.ts";
 import { Reason } from "./reason-codes.ts";
 import type { Session } from "./session.ts";
@@ -105,6 +105,7 @@ export class MqttConnection {
           this.protocolFailure(frame.error === "too-large" ? Reason.packetTooLarge : Reason.malformedPacket, frame.message);
           break;
         }
+        if (this.state === "awaiting-connect" && frame[0] >> 4 === 1 && !this.#knownLevel(frame)) break;
         const packet = this.#parse(frame);
         if (!packet) break;
         this.#touch();
@@ -117,6 +118,19 @@ export class MqttConnection {
     } finally {
       this.#busy = false;
     }
+  }
+
+  /** [MQTT-3.1.2-2]: an unsupported protocol level gets CONNACK 0x01 (3.1.1 form), then close. */
+  #knownLevel(frame: Buffer): boolean {
+    const level = connectProtocolLevel(frame);
+    if (level === undefined) return true; // too short: the parser reports it as malformed
+    const base = level & 0x7f; // 0x80 = the bridge bit Mosquitto bridges set
+    if (base === 3 || base === 4 || base === 5) return true;
+    this.broker.metrics.connectionsRefused.inc();
+    this.broker.logger.warn(`mqtt: refused CONNECT from ${this.who}: protocol level ${level} is not 3, 4 or 5`);
+    this.stream.write(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+    this.disconnect(Reason.unsupportedProtocolVersion);
+    return false;
   }
 
   #parse(frame: Buffer): Packet | undefined {

@@ -73,3 +73,14 @@ function publishTopicProblem(frame: Buffer, at: number): string | undefined {
   }
   return undefined;
 }
+
+/** The protocol level byte of a CONNECT frame, or undefined when the frame is too short. */
+export function connectProtocolLevel(frame: Buffer): number | undefined {
+  let at = 1;
+  while (at < frame.length && frame[at] & 0x80) at++;
+  at++; // past the last remaining-length byte
+  if (frame.length < at + 2) return undefined;
+  const nameBytes = frame.readUInt16BE(at);
+  const levelAt = at + 2 + nameBytes;
+  return levelAt < frame.length ? frame[levelAt] : undefined;
+}
