@@ -213,6 +213,13 @@ export class Log {
     await this.#commit.drain();
   }
 
+  /** Runs retention now (it also runs on a timer and after enough appends); resolves when done. */
+  async applyRetention(): Promise<void> {
+    this.#open();
+    this.#requestRetention();
+    await this.#commit.drain();
+  }
+
   // ---- side tables --------------------------------------------------------------------------
 
   openStore<V>(name: string): KeyValueStore<V> {
