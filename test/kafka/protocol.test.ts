@@ -51,6 +51,18 @@ describe("primitives", () => {
     expect(bytesOf(s, { a: 1, b: "x" })).toEqual([1, 2, 0x78, 0]);
   });
 
+  it("growing the buffer mid-write loses no byte (every field kind crosses a growth)", () => {
+    const w = new Writer(1);
+    const expected: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      w.int8(i & 0x7f).int16(i).int32(-i).uvarint(i * 1000).varlong(-i).raw(Uint8Array.of(i & 0xff, 1, 2));
+      const ref = new Writer(4096);
+      ref.int8(i & 0x7f).int16(i).int32(-i).uvarint(i * 1000).varlong(-i).raw(Uint8Array.of(i & 0xff, 1, 2));
+      expected.push(...ref.toBytes());
+    }
+    expect(Array.from(w.toBytes())).toEqual(expected);
+  });
+
   it("large byte fields are kept by reference, not copied", () => {
     const big = new Uint8Array(10_000).fill(7);
     const w = new Writer();

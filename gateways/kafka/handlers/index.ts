@@ -10,11 +10,45 @@ import type { Writer } from "../../../runtime/kafka/protocol/writer.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import type { ConnectionState, GatewayParts, KafkaHandler } from "../context.ts";
 import { apiVersionsHandler, advertisedRanges } from "./apiVersions.ts";
+import { metadataHandler } from "./metadata.ts";
+import { produceHandler } from "./produce.ts";
+import { fetchHandler } from "./fetch.ts";
+import { listOffsetsHandler } from "./listOffsets.ts";
+import { initProducerIdHandler } from "./initProducerId.ts";
+import { createTopicsHandler } from "./createTopics.ts";
+import { deleteTopicsHandler } from "./deleteTopics.ts";
+import { describeConfigsHandler } from "./describeConfigs.ts";
+import { findCoordinatorHandler } from "./findCoordinator.ts";
+import { joinGroupHandler } from "./joinGroup.ts";
+import { syncGroupHandler } from "./syncGroup.ts";
+import { heartbeatHandler } from "./heartbeat.ts";
+import { leaveGroupHandler } from "./leaveGroup.ts";
+import { offsetCommitHandler } from "./offsetCommit.ts";
+import { offsetFetchHandler } from "./offsetFetch.ts";
+import { describeGroupsHandler } from "./describeGroups.ts";
+import { listGroupsHandler } from "./listGroups.ts";
 
 const handlers = new Map<number, KafkaHandler>();
 const handled = (apiKey: number) => handlers.has(apiKey);
 
 handlers.set(ApiKey.ApiVersions, apiVersionsHandler(handled));
+handlers.set(ApiKey.Metadata, metadataHandler);
+handlers.set(ApiKey.Produce, produceHandler);
+handlers.set(ApiKey.Fetch, fetchHandler);
+handlers.set(ApiKey.ListOffsets, listOffsetsHandler);
+handlers.set(ApiKey.InitProducerId, initProducerIdHandler);
+handlers.set(ApiKey.CreateTopics, createTopicsHandler);
+handlers.set(ApiKey.DeleteTopics, deleteTopicsHandler);
+handlers.set(ApiKey.DescribeConfigs, describeConfigsHandler);
+handlers.set(ApiKey.FindCoordinator, findCoordinatorHandler);
+handlers.set(ApiKey.JoinGroup, joinGroupHandler);
+handlers.set(ApiKey.SyncGroup, syncGroupHandler);
+handlers.set(ApiKey.Heartbeat, heartbeatHandler);
+handlers.set(ApiKey.LeaveGroup, leaveGroupHandler);
+handlers.set(ApiKey.OffsetCommit, offsetCommitHandler);
+handlers.set(ApiKey.OffsetFetch, offsetFetchHandler);
+handlers.set(ApiKey.DescribeGroups, describeGroupsHandler);
+handlers.set(ApiKey.ListGroups, listGroupsHandler);
 
 export function hasHandler(apiKey: number): boolean {
   return handlers.has(apiKey);

@@ -40,28 +40,39 @@ export class Writer {
     return at;
   }
 
+  #byte(v: number): void {
+    const at = this.#room(1); // before reading #buf: #room may replace it
+    this.#buf[at] = v;
+  }
+
   int8(v: number): this {
-    this.#view.setInt8(this.#room(1), v);
+    const at = this.#room(1);
+    this.#view.setInt8(at, v);
     return this;
   }
   int16(v: number): this {
-    this.#view.setInt16(this.#room(2), v);
+    const at = this.#room(2);
+    this.#view.setInt16(at, v);
     return this;
   }
   int32(v: number): this {
-    this.#view.setInt32(this.#room(4), v);
+    const at = this.#room(4);
+    this.#view.setInt32(at, v);
     return this;
   }
   uint32(v: number): this {
-    this.#view.setUint32(this.#room(4), v);
+    const at = this.#room(4);
+    this.#view.setUint32(at, v);
     return this;
   }
   int64(v: number): this {
-    this.#view.setBigInt64(this.#room(8), BigInt(v));
+    const at = this.#room(8);
+    this.#view.setBigInt64(at, BigInt(v));
     return this;
   }
   float64(v: number): this {
-    this.#view.setFloat64(this.#room(8), v);
+    const at = this.#room(8);
+    this.#view.setFloat64(at, v);
     return this;
   }
   boolean(v: boolean): this {
@@ -70,10 +81,10 @@ export class Writer {
   uvarint(v: number): this {
     assert(Number.isInteger(v) && v >= 0 && v <= 0xffffffff, "uvarint out of range (a ledge bug)");
     while (v >= 0x80) {
-      this.#buf[this.#room(1)] = (v & 0x7f) | 0x80;
+      this.#byte((v & 0x7f) | 0x80);
       v = Math.floor(v / 128);
     }
-    this.#buf[this.#room(1)] = v;
+    this.#byte(v);
     return this;
   }
   varint(v: number): this {
@@ -83,10 +94,10 @@ export class Writer {
     let z = (BigInt(v) << 1n) ^ (BigInt(v) >> 63n);
     z &= 0xffffffffffffffffn;
     while (z >= 0x80n) {
-      this.#buf[this.#room(1)] = Number(z & 0x7fn) | 0x80;
+      this.#byte(Number(z & 0x7fn) | 0x80);
       z >>= 7n;
     }
-    this.#buf[this.#room(1)] = Number(z);
+    this.#byte(Number(z));
     return this;
   }
 
@@ -97,7 +108,8 @@ export class Writer {
       this.#chunkBytes += bytes.length;
       return this;
     }
-    this.#buf.set(bytes, this.#room(bytes.length));
+    const at = this.#room(bytes.length); // before reading #buf: #room may replace it
+    this.#buf.set(bytes, at);
     return this;
   }
   utf8(s: string): Uint8Array {

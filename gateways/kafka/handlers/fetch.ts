@@ -1,0 +1,107 @@
+// Fetch (key 1), v4-v11. Serves whole stored batches, starting with the one holding the fetch
+// offset (clients skip the earlier records), never re-encoded. Limits: max_bytes for the whole
+// response and partition_max_bytes per partition, except that the first non-empty partition
+// always gets at least one whole batch (KIP-74). With less than min_bytes ready it long-polls
+// the log (waitForData on every requested partition) until max_wait_ms. No transactions are
+// stored, so the last stable offset is the high watermark for both isolation levels, and no
+// fetch sessions are kept (session_id 0, KIP-227's full fetch every time).
+import type { FetchRequest, FetchResponse, FetchResponsePartition, FetchRequestPartition } from "../../../runtime/kafka/apis/fetch/index.ts";
+import { ErrorCode } from "../../../runtime/kafka/errors.ts";
+import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
+import { kafkaCodeOf } from "./error-code.ts";
+
+const readCommitted = 1;
+/** Upper bound on one long poll, whatever the client asks (Kafka clients use <= 500 ms). */
+export const fetchWaitMsMax = 30_000;
+
+interface Slot {
+  topic: string;
+  req: FetchRequestPartition;
+  res: FetchResponsePartition;
+}
+
+function emptyPartition(ctx: RequestContext<FetchRequest>, index: number, errorCode: number): FetchResponsePartition {
+  return {
+    partitionIndex: index, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
+    abortedTransactions: ctx.body.isolationLevel === readCommitted ? [] : null, preferredReadReplica: -1, records: [],
+  };
+}
+
+/** One pass over all partitions; returns the bytes gathered. */
+async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[]): Promise<number> {
+  const { log, logger } = ctx.parts;
+  let budget = Math.max(ctx.body.maxBytes, 0);
+  let total = 0;
+  for (const s of slots) {
+    s.res = emptyPartition(ctx, s.req.partition, 0);
+    try {
+      const state = await log.partitionState(s.topic, s.req.partition);
+      if (!state) {
+        s.res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        continue;
+      }
+      Object.assign(s.res, { highWatermark: state.highWatermark, lastStableOffset: state.highWatermark, logStartOffset: state.logStartOffset });
+      const offset = s.req.fetchOffset;
+      // offset == high watermark is valid: nothing yet, the consumer long-polls.
+      if (offset < state.logStartOffset || offset > state.highWatermark) {
+        s.res.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+        continue;
+      }
+      if (offset === state.highWatermark) continue;
+      // The first non-empty partition gets at least one batch even past the limits (KIP-74).
+      const limit = total === 0 ? Math.max(1, Math.min(s.req.partitionMaxBytes, budget)) : Math.min(s.req.partitionMaxBytes, budget);
+      if (limit <= 0) continue;
+      const r = await log.read(s.topic, s.req.partition, offset, limit);
+      Object.assign(s.res, { highWatermark: r.highWatermark, lastStableOffset: r.highWatermark, logStartOffset: r.logStartOffset, records: r.batches });
+      total += r.totalBytes;
+      budget -= r.totalBytes;
+    } catch (err) {
+      s.res.errorCode = kafkaCodeOf(err, logger, `Fetch from ${s.topic}[${s.req.partition}]`).code;
+    }
+  }
+  return total;
+}
+
+/** Waits until any readable partition grows past what this fetch has seen, or the deadline.
+ * Returns false when no partition can grow (all failed), so the caller stops polling. */
+async function waitForAny(ctx: RequestContext<FetchRequest>, slots: Slot[], waitMs: number): Promise<boolean> {
+  const waitable = slots.filter((s) => s.res.errorCode === 0 && s.res.highWatermark >= 0);
+  if (waitable.length === 0) return false;
+  const stop = new AbortController();
+  const onClose = () => stop.abort();
+  ctx.signal.addEventListener("abort", onClose, { once: true });
+  try {
+    await Promise.race(waitable.map((s) => {
+      const offset = Math.max(s.req.fetchOffset, s.res.highWatermark);
+      return Promise.resolve(ctx.parts.log.waitForData(s.topic, s.req.partition, offset, waitMs, stop.signal)).catch(() => undefined);
+    }));
+  } finally {
+    stop.abort();
+    ctx.signal.removeEventListener("abort", onClose);
+  }
+  return true;
+}
+
+export const fetchHandler: KafkaHandler = async (ctx: RequestContext<FetchRequest>) => {
+  const { body } = ctx;
+  const slots: Slot[] = body.topics.flatMap((t) =>
+    t.partitions.map((req) => ({ topic: t.topic, req, res: emptyPartition(ctx, req.partition, 0) })));
+  const deadline = Date.now() + Math.min(Math.max(body.maxWaitMs, 0), fetchWaitMsMax);
+  let total = await readPass(ctx, slots);
+  // Bounded: each round either gathers data or waits out the time left.
+  while (total < Math.max(body.minBytes, 1) && Date.now() < deadline && !ctx.signal.aborted) {
+    if (!(await waitForAny(ctx, slots, deadline - Date.now()))) break;
+    total = await readPass(ctx, slots);
+  }
+  const byTopic = new Map<string, FetchResponsePartition[]>();
+  for (const s of slots) {
+    const list = byTopic.get(s.topic) ?? [];
+    list.push(s.res);
+    byTopic.set(s.topic, list);
+  }
+  const response: FetchResponse = {
+    throttleTimeMs: 0, errorCode: 0, sessionId: 0,
+    responses: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+  };
+  return respond(response);
+};

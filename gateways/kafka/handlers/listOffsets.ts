@@ -1,0 +1,35 @@
+// ListOffsets (key 2), v1-v5: latest (-1) = high watermark (= last stable offset, no
+// transactions), earliest (-2) = log start offset, otherwise the first offset whose record
+// timestamp is >= the given one (-1 if none).
+import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsPartitionResponse } from "../../../runtime/kafka/apis/listOffsets/index.ts";
+import { earliestTimestamp, latestTimestamp } from "../../../runtime/kafka/apis/listOffsets/index.ts";
+import { ErrorCode } from "../../../runtime/kafka/errors.ts";
+import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
+import { kafkaCodeOf } from "./error-code.ts";
+
+async function listOffset(ctx: RequestContext<ListOffsetsRequest>, topic: string, partitionIndex: number, timestamp: number): Promise<ListOffsetsPartitionResponse> {
+  const base = { partitionIndex, errorCode: 0, timestamp: -1, offset: -1, leaderEpoch: 0 };
+  const { log, logger } = ctx.parts;
+  try {
+    const state = await log.partitionState(topic, partitionIndex);
+    if (!state) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1 };
+    if (timestamp === latestTimestamp) return { ...base, offset: state.highWatermark };
+    if (timestamp === earliestTimestamp) return { ...base, offset: state.logStartOffset };
+    if (timestamp < 0) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+    const found = await log.offsetForTimestamp(topic, partitionIndex, timestamp);
+    if (found === null || found === undefined) return base;
+    if (typeof found === "number") return found < 0 ? base : { ...base, offset: found, timestamp };
+    return { ...base, offset: found.offset, timestamp: found.timestampMs ?? timestamp };
+  } catch (err) {
+    return { ...base, errorCode: kafkaCodeOf(err, logger, `ListOffsets on ${topic}[${partitionIndex}]`).code };
+  }
+}
+
+export const listOffsetsHandler: KafkaHandler = async (ctx: RequestContext<ListOffsetsRequest>) => {
+  const topics = await Promise.all(ctx.body.topics.map(async (t) => ({
+    name: t.name,
+    partitions: await Promise.all(t.partitions.map((p) => listOffset(ctx, t.name, p.partitionIndex, p.timestamp))),
+  })));
+  const response: ListOffsetsResponse = { throttleTimeMs: 0, topics };
+  return respond(response);
+};

@@ -1,0 +1,69 @@
+// Produce (key 0), v3-v7 served; v0-v2 are advertised (librdkafka needs min 0 to compress)
+// and answered UNSUPPORTED_VERSION per partition. The order of checks follows Kafka
+// (kafka-protocol.md section 2): acks, then per partition exactly one magic-2 batch, zstd only
+// from v7, baseOffset 0; then the log validates size, CRC and records in wasm and appends,
+// raising typed errors that carry the Kafka code. acks=0 gets no response; if any partition
+// failed, the connection is closed instead (Kafka's way of telling such a producer).
+import type { ProduceRequest, ProducePartitionResponse, ProduceResponse, ProducePartitionData } from "../../../runtime/kafka/apis/produce/index.ts";
+import { produceVersionMagic2Min, produceVersionZstdMin } from "../../../runtime/kafka/apis/produce/index.ts";
+import { ErrorCode } from "../../../runtime/kafka/errors.ts";
+import { respond, silent, closeConnection, type KafkaHandler, type RequestContext } from "../context.ts";
+import { kafkaCodeOf } from "./error-code.ts";
+
+const batchHeaderBytes = 61;
+const zstdCodec = 4;
+
+/** Section 2 step 1-2 checks that need only the batch header; null when they pass. */
+export function precheckBatch(records: Uint8Array | null, version: number): number | null {
+  if (records === null || records.length < batchHeaderBytes) return ErrorCode.INVALID_RECORD;
+  const view = new DataView(records.buffer, records.byteOffset, records.length);
+  if (view.getInt8(16) !== 2) return ErrorCode.INVALID_RECORD;
+  // Exactly one batch: its length field must cover the whole record set.
+  if (view.getInt32(8) + 12 !== records.length) return ErrorCode.INVALID_RECORD;
+  if ((view.getInt16(21) & 0x07) === zstdCodec && version < produceVersionZstdMin) return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+  if (view.getBigInt64(0) !== 0n) return ErrorCode.INVALID_RECORD;
+  return null;
+}
+
+const failed = (index: number, errorCode: number): ProducePartitionResponse =>
+  ({ index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 });
+
+async function producePartition(ctx: RequestContext<ProduceRequest>, topic: string, p: ProducePartitionData): Promise<ProducePartitionResponse> {
+  const version = ctx.header.apiVersion;
+  if (version < produceVersionMagic2Min) return failed(p.index, ErrorCode.UNSUPPORTED_VERSION);
+  const records = p.records as Uint8Array | null;
+  const pre = precheckBatch(records, version);
+  if (pre !== null) return failed(p.index, pre);
+  try {
+    const r = await ctx.parts.log.append(topic, p.index, records!);
+    return { index: p.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset };
+  } catch (err) {
+    const { code, message } = kafkaCodeOf(err, ctx.parts.logger, `Produce to ${topic}[${p.index}]`);
+    if (code === ErrorCode.UNKNOWN_SERVER_ERROR) return failed(p.index, code);
+    ctx.parts.logger.warn(`Produce to ${topic}[${p.index}] from ${ctx.connection.remoteAddress} (client ${ctx.header.clientId}) rejected: ${message}`);
+    return failed(p.index, code);
+  }
+}
+
+export const produceHandler: KafkaHandler = async (ctx: RequestContext<ProduceRequest>) => {
+  const { body } = ctx;
+  const acksValid = body.acks === 0 || body.acks === 1 || body.acks === -1;
+  const transactional = body.transactionalId !== null && body.transactionalId !== undefined;
+  const responses = await Promise.all(body.topicData.map(async (t) => ({
+    name: t.name,
+    partitionResponses: await Promise.all(t.partitionData.map((p) => {
+      if (!acksValid) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+      // Transactions are not supported: there is no transaction coordinator to fence with.
+      if (transactional) return failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      return producePartition(ctx, t.name, p);
+    })),
+  })));
+  if (body.acks === 0) {
+    const firstError = responses.flatMap((t) => t.partitionResponses.map((p) => ({ t: t.name, p }))).find((x) => x.p.errorCode !== 0);
+    return firstError
+      ? closeConnection(`acks=0 Produce to ${firstError.t}[${firstError.p.index}] failed with Kafka error ${firstError.p.errorCode}; closing tells the producer`)
+      : silent;
+  }
+  const response: ProduceResponse = { responses, throttleTimeMs: 0 };
+  return respond(response);
+};

@@ -1,0 +1,29 @@
+// A real ledge Kafka listener over a real Log in a fresh temp dir, in-process, for interop tests.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Log } from "../../../runtime/log/index.ts";
+import { startTestGateway, type TestGateway } from "./gateway.ts";
+
+export interface TestLedge extends TestGateway {
+  log: Log;
+  dataDir: string;
+}
+
+export async function startTestLedge(kafka: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<TestLedge> {
+  const dataDir = await mkdtemp(join(tmpdir(), "ledge-kafka-"));
+  const doc = { dataDir, ...extra };
+  // Build the config once through the real schema, then open the log with it.
+  const { readConfig } = await import("../../../runtime/config/index.ts");
+  const config = readConfig({ ...doc, listeners: { kafka: { host: "127.0.0.1", port: 0, ...kafka } } });
+  const log = await Log.open({ dataDir, storage: config.storage, log: config.log, topics: config.topics, mapSizeBytes: 256 * 2 ** 20 });
+  const gw = await startTestGateway(log, kafka, doc);
+  return {
+    ...gw, log, dataDir,
+    close: async () => {
+      await gw.close();
+      await log.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
