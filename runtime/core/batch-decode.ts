@@ -5,7 +5,7 @@ import {
 } from "./batch-header.ts";
 import { CRC_HARDWARE_BYTES_MIN, hardwareCrc32c } from "./crc32c.ts";
 import { checkStatus, errorForStatus, Status } from "./errors.ts";
-import { decompressRecords } from "./records-codec.ts";
+import { decompress } from "./compression.ts";
 import { Compression, type BatchHeader, type DecodedRecord, type RecordHeader } from "./types.ts";
 import { workspace, type Workspace } from "./workspace.ts";
 
@@ -66,7 +66,7 @@ function checkCrcAndLoadRecords(ws: Workspace, bytes: Uint8Array, header: BatchH
     return [ptr + BATCH_HEADER_BYTES, bytes.length - BATCH_HEADER_BYTES];
   }
   const maxDecompressed = limits.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
-  const records = decompressRecords(header.compression, bytes.subarray(BATCH_HEADER_BYTES), maxDecompressed);
+  const records = decompress(header.compression, bytes.subarray(BATCH_HEADER_BYTES), maxDecompressed);
   return [ws.input.write(records), records.length];
 }
 

@@ -1,7 +1,7 @@
 // Records → RecordBatch v2 bytes. JS lays the records out in wasm memory once (descriptors and
 // one data region); one kernel call writes every record and computes the CRC as it goes.
 import { checkStatus } from "./errors.ts";
-import { compressRecords } from "./records-codec.ts";
+import { compress } from "./compression.ts";
 import {
   ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_LOG_APPEND_TIME, ATTRIBUTE_TRANSACTIONAL, ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET,
@@ -129,7 +129,7 @@ export function encodeBatch(records: RecordInput[], options: BatchOptions = {}):
   const recordsBytes = checkStatus(exports.encodeRecords(recordsStart, outputBytesMax - BATCH_HEADER_BYTES, ...args));
   // Copy out before compressing: a wasm codec may grow memory and detach views into it.
   const header = ws.core.bytes.slice(out, recordsStart);
-  const compressed = compressRecords(compression, ws.core.bytes.slice(recordsStart, recordsStart + recordsBytes));
+  const compressed = compress(compression, ws.core.bytes.slice(recordsStart, recordsStart + recordsBytes));
   return sealCompressed(header, compressed);
 }
 

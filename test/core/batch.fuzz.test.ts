@@ -5,12 +5,12 @@ import { describe, expect, it } from "vitest";
 import {
   Compression, decodeBatch, encodeBatch, LedgeWasmError, validateBatch, type CompressionCodec, type RecordInput,
 } from "../../runtime/core/index.ts";
-import { compressRecords } from "../../runtime/core/records-codec.ts";
+import { compress } from "../../runtime/core/compression.ts";
 import { defaultBuild } from "../../runtime/core/wasm.ts";
 import { randomRecords, reseal, utf8 } from "./batch-fixtures.ts";
 
 const MUTANTS_PER_CODEC = 10_000;
-const CODECS: CompressionCodec[] = [Compression.none, Compression.gzip];
+const CODECS: CompressionCodec[] = [Compression.none, Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd];
 
 /** A small deterministic PRNG (mulberry32) so a failure names a reproducible seed. */
 function prng(seed: number): () => number {
@@ -52,7 +52,7 @@ function mutate(seed: Uint8Array, rand: () => number, compression: CompressionCo
   if (kind === 4 && compression !== Compression.none) {
     const records = plainRecords.slice();
     for (let i = 0, n = 1 + pick(3); i < n; i++) records[pick(records.length)] = pick(256);
-    const compressed = compressRecords(compression, records);
+    const compressed = compress(compression, records);
     const whole = new Uint8Array(61 + compressed.length);
     whole.set(seed.subarray(0, 61));
     whole.set(compressed, 61);

@@ -75,3 +75,22 @@ export async function kafkajsEncodePrepared(prepared: KafkajsEncoder[], records:
 export async function kafkajsDecodeBatch(bytes: Uint8Array): Promise<KafkajsBatch> {
   return decodeKafkajsBatch(new Decoder(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)));
 }
+
+interface KafkajsCodec { compress(encoder: KafkajsEncoder): Promise<Buffer>; decompress(buffer: Buffer): Promise<Buffer> }
+
+/** Registers kafkajs's snappy (kafkajs-snappy), lz4 (kafkajs-lz4) and a zstd codec (@mongodb-js/zstd) once. */
+export function registerKafkajsCodecs(): void {
+  const { CompressionTypes, CompressionCodecs } = require("kafkajs") as {
+    CompressionTypes: Record<string, number>;
+    CompressionCodecs: Record<number, () => KafkajsCodec>;
+  };
+  const snappy = require("kafkajs-snappy") as () => KafkajsCodec;
+  const LZ4Codec = require("kafkajs-lz4") as new () => { codec: () => KafkajsCodec };
+  const zstd = require("@mongodb-js/zstd") as { compress(b: Buffer, level?: number): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> };
+  CompressionCodecs[CompressionTypes.Snappy] = snappy;
+  CompressionCodecs[CompressionTypes.LZ4] = new LZ4Codec().codec;
+  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+    compress: (encoder) => zstd.compress(encoder.buffer, 3),
+    decompress: (buffer) => zstd.decompress(buffer),
+  });
+}
