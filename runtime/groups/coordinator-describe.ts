@@ -27,6 +27,11 @@ export function describeGroup(groupId: string, group: GroupState | undefined): D
   };
 }
 
-export function listGroups(groups: Iterable<GroupState>): ListedGroup[] {
-  return [...groups].map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? "", state: g.state }));
+/** Groups with members, then groups known only by their committed offsets (Empty). */
+export function listGroups(groups: ReadonlyMap<string, GroupState>, withOffsets: Iterable<string>): ListedGroup[] {
+  const out: ListedGroup[] = [...groups.values()].map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? "", state: g.state }));
+  for (const groupId of withOffsets) {
+    if (!groups.has(groupId)) out.push({ groupId, protocolType: "", state: "Empty" });
+  }
+  return out;
 }

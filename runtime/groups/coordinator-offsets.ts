@@ -13,6 +13,14 @@ const unknownServerError = -1;
 /** Topics and partitions to fetch, or null for every partition the group has committed. */
 export type OffsetFetchTopicsInput = { name: string; partitions: number[] }[] | null;
 
+type PartitionOffset = { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string };
+
+/** One durable write for the whole request when the store can batch (runtime/groups/offsets.ts can). */
+function storeAll(store: GroupOffsetStore, group: string, offsets: PartitionOffset[]): Promise<unknown> {
+  if (store.commitMany) return store.commitMany(group, offsets);
+  return Promise.all(offsets.map((o) => store.commit(group, o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata })));
+}
+
 export async function commitOffsets(
   store: GroupOffsetStore,
   settings: GroupCoordinatorSettings,
@@ -20,29 +28,31 @@ export async function commitOffsets(
   input: OffsetCommitInput,
   status: number,
 ): Promise<OffsetCommitOutput> {
-  const topics = await Promise.all(input.topics.map(async (topic) => ({
-    name: topic.name,
-    partitions: await Promise.all(topic.partitions.map(async (p) => {
-      if (status !== GroupError.none) return { partition: p.partition, errorCode: status };
-      const metadata = p.metadata ?? "";
-      if (Buffer.byteLength(metadata) > settings.offsetMetadataBytesMax) {
-        return { partition: p.partition, errorCode: GroupError.offsetMetadataTooLarge };
-      }
-      try {
-        await store.commit(input.groupId, topic.name, p.partition, { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata });
-        return { partition: p.partition, errorCode: GroupError.none };
-      } catch (err) {
-        logger.error(`group ${input.groupId}: committing offset ${p.offset} of ${topic.name}/${p.partition} failed (${(err as Error).message}); the client will retry, check the data directory's disk`);
-        return { partition: p.partition, errorCode: unknownServerError };
-      }
+  const toStore: PartitionOffset[] = [];
+  const codes = input.topics.map((t) => t.partitions.map((p) => {
+    if (status !== GroupError.none) return status;
+    const metadata = p.metadata ?? "";
+    if (Buffer.byteLength(metadata) > settings.offsetMetadataBytesMax) return GroupError.offsetMetadataTooLarge;
+    toStore.push({ topic: t.name, partition: p.partition, offset: p.offset, leaderEpoch: p.leaderEpoch, metadata });
+    return GroupError.none;
+  }));
+  let storeFailed = false;
+  if (toStore.length > 0) {
+    try {
+      await storeAll(store, input.groupId, toStore);
+    } catch (err) {
+      storeFailed = true;
+      logger.error(`group ${input.groupId}: committing ${toStore.length} offsets failed (${(err as Error).message}); the client will retry, check the data directory's disk`);
+    }
+  }
+  const topics = input.topics.map((t, i) => ({
+    name: t.name,
+    partitions: t.partitions.map((p, j) => ({
+      partition: p.partition,
+      errorCode: storeFailed && codes[i][j] === GroupError.none ? unknownServerError : codes[i][j],
     })),
-  })));
+  }));
   return { errorCode: status, topics };
-}
-
-interface ListableStore extends GroupOffsetStore {
-  /** Every committed offset of a group, when the store can list them. */
-  list?(group: string): Iterable<{ topic: string; partition: number }>;
 }
 
 function fetchOne(store: GroupOffsetStore, group: string, topic: string, partition: number): OffsetFetchPartition {
@@ -51,7 +61,7 @@ function fetchOne(store: GroupOffsetStore, group: string, topic: string, partiti
   return { partition, offset: found.offset, leaderEpoch: found.leaderEpoch, metadata: found.metadata, errorCode: GroupError.none };
 }
 
-export function fetchOffsets(store: ListableStore, groupId: string, topics: OffsetFetchTopicsInput): OffsetFetchOutput {
+export function fetchOffsets(store: GroupOffsetStore, groupId: string, topics: OffsetFetchTopicsInput): OffsetFetchOutput {
   if (topics) {
     return {
       errorCode: GroupError.none,

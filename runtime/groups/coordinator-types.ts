@@ -162,4 +162,10 @@ export interface GroupOffsetStore {
   /** Resolves once the offset is durable. */
   commit(group: string, topic: string, partition: number, value: CommittedOffset): Promise<void>;
   fetch(group: string, topic: string, partition: number): CommittedOffset | undefined;
+  /** One durable transaction for a whole OffsetCommit request, when the store offers it. */
+  commitMany?(group: string, offsets: Array<{ topic: string; partition: number } & CommittedOffset>): Promise<void>;
+  /** Every partition a group has committed (OffsetFetch with null topics). */
+  list?(group: string): Iterable<{ topic: string; partition: number }>;
+  /** Group ids with committed offsets: listed as Empty groups after a restart, as Kafka does. */
+  groups?(): Iterable<string>;
 }

@@ -99,7 +99,7 @@ export class GroupCoordinator {
   }
 
   listGroups(): ListedGroup[] {
-    return listGroups(this.groups.values());
+    return listGroups(this.groups, this.offsets.groups?.() ?? []);
   }
 
   /** Stops every timer and answers every held request with COORDINATOR_NOT_AVAILABLE. */

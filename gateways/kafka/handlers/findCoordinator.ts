@@ -3,9 +3,8 @@
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from "../../../runtime/kafka/apis/findCoordinator/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
+import { ledgeNodeId } from "./metadata.ts";
 
-/** The one node id ledge gives itself, in Metadata and here. */
-export const ledgeNodeId = 0;
 const groupKeyType = 0;
 
 export const findCoordinatorHandler: KafkaHandler = async (ctx: RequestContext<FindCoordinatorRequest>) => {
