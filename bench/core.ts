@@ -1,0 +1,104 @@
+// `npm run bench -- core`: the wasm core's CRC-32C and RecordBatch kernels against their
+// baselines, same data, same run (issue #2). LZ4 rows come from bench/lib/lz4.ts (part B).
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { decodeBatch, encodeBatch, type RecordInput } from "../runtime/core/index.ts";
+import { crc32c, crc32cWasm } from "../runtime/core/crc32c.ts";
+import { workspace } from "../runtime/core/workspace.ts";
+import { crc32cReference } from "../test/reference/crc32c.ts";
+import { kafkajsDecodeBatch, kafkajsEncodeBatch } from "../test/reference/kafkajs-batch.ts";
+import { medianRate, medianRateAsync, progress, result, type BenchResult } from "./lib/report.ts";
+
+const RUNS = 7;
+const MB = 1e6;
+
+function randomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 2654435761) >>> 24;
+  return out;
+}
+
+function crcRows(): BenchResult[] {
+  progress("crc32c over 16 KiB buffers");
+  const buffers = Array.from({ length: 64 }, (_, i) => randomBytes(16 * 1024 + i).subarray(i)); // 1 MiB, unaligned
+  const bytesPerPass = buffers.reduce((n, b) => n + b.length, 0);
+  const pass = (fn: (b: Uint8Array) => number) => () => {
+    let x = 0;
+    for (let r = 0; r < 16; r++) for (const b of buffers) x ^= fn(b);
+    if (x === 0.5) throw new Error("unreachable");
+    return 16 * bytesPerPass;
+  };
+  const wasm = medianRate(RUNS, pass(crc32cWasm)) / MB;
+  const js = medianRate(RUNS, pass(crc32cReference)) / MB;
+  const ws = workspace();
+  const ptr = ws.input.write(buffers[0]);
+  const kernel = medianRate(RUNS, () => {
+    for (let r = 0; r < 1024; r++) ws.core.exports.crc32c(ptr, buffers[0].length);
+    return 1024 * buffers[0].length;
+  }) / MB;
+
+  progress("crc32c on 64 KiB-1 MiB batches (validate's path vs @node-rs/crc32 directly)");
+  const native = createRequire(import.meta.url)("@node-rs/crc32") as { crc32c(b: Uint8Array): number };
+  const batches = [64, 128, 256, 512, 1024].map((k) => randomBytes(k * 1024 + 61));
+  const batchBytes = batches.reduce((n, b) => n + b.length - 21, 0);
+  const over = (fn: (b: Uint8Array) => number) => () => {
+    for (let r = 0; r < 8; r++) for (const b of batches) fn(b.subarray(21));
+    return 8 * batchBytes;
+  };
+  const ours = medianRate(RUNS, over(crc32c)) / MB;
+  const direct = medianRate(RUNS, over((b) => native.crc32c(b))) / MB;
+  return [
+    result({ name: "crc32c", unit: "MB/s", ledge: wasm, baseline: js, baselineName: "pure-JS slicing-by-8", target: 1.3,
+      notes: `wasm incl. copy-in; kernel alone on data in wasm memory ${Math.round(kernel)} MB/s` }),
+    result({ name: "crc32c-validate", unit: "MB/s", ledge: ours, baseline: direct, baselineName: "@node-rs/crc32 direct", target: 0.8 }),
+  ];
+}
+
+function telemetryBatches(batchCount: number): RecordInput[][] {
+  const utf8 = new TextEncoder();
+  return Array.from({ length: batchCount }, (_, b) =>
+    Array.from({ length: 100 }, (_, i) => ({
+      key: utf8.encode(`sensors/dev-${(b * 100 + i) % 500}/telemetry`),
+      value: utf8.encode(`{"t":${1_700_000_000_000 + i},"temp":${(20 + (i % 9) * 0.31).toFixed(2)},"hum":${40 + (i % 13)}}`.padEnd(100, " ")),
+      timestampMs: 1_700_000_000_000 + b * 1000 + i,
+    })),
+  );
+}
+
+async function batchRows(): Promise<BenchResult[]> {
+  const batches = telemetryBatches(100);
+  const records = batches.length * 100;
+  progress(`batch encode/decode: ${batches.length} batches x 100 records, 100-byte values`);
+  const encode = medianRate(RUNS, () => {
+    for (const b of batches) encodeBatch(b);
+    return records;
+  });
+  const kafkajsEncode = await medianRateAsync(RUNS, async () => {
+    for (const b of batches) await kafkajsEncodeBatch(b);
+    return records;
+  });
+  const encoded = batches.map((b) => encodeBatch(b));
+  const decode = medianRate(RUNS, () => {
+    for (const bytes of encoded) decodeBatch(bytes);
+    return records;
+  });
+  const kafkajsDecode = await medianRateAsync(RUNS, async () => {
+    for (const bytes of encoded) await kafkajsDecodeBatch(bytes);
+    return records;
+  });
+  return [
+    result({ name: "batch-encode", unit: "records/s", ledge: encode, baseline: kafkajsEncode, baselineName: "kafkajs RecordBatch", target: 3 }),
+    result({ name: "batch-decode", unit: "records/s", ledge: decode, baseline: kafkajsDecode, baselineName: "kafkajs decoder", target: 3,
+      notes: "ledge also checks the CRC; kafkajs does not" }),
+  ];
+}
+
+async function lz4Rows(): Promise<BenchResult[]> {
+  if (!existsSync(new URL("./lib/lz4.ts", import.meta.url))) return [];
+  const { lz4Results } = (await import("./lib/lz4.ts" as string)) as { lz4Results: () => Promise<BenchResult[]> };
+  return lz4Results();
+}
+
+export default async function core(): Promise<BenchResult[]> {
+  return [...crcRows(), ...(await batchRows()), ...(await lz4Rows())];
+}
