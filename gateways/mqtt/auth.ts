@@ -11,7 +11,7 @@
 //   SUBSCRIBE outside ACL SUBACK 0x87 for that filter     SUBACK 0x80 for that filter
 //
 // Config (mqtt section):
-//   allowAnonymous: true|false   default: true only when `users` is empty (no auth configured)
+//   allowAnonymous: true|false   default false: anonymous clients only when set
 //   users:
 //     - { username: alice, passwordHash: "scrypt$16384$8$1$<salt b64>$<hash b64>",
 //         acl: { publish: ["sensors/alice/#"], subscribe: ["cmd/alice/#"] } }
@@ -98,7 +98,7 @@ export function readAuthConfig(mqtt: ConfigReader): MqttAuthConfig {
       seen.add(id);
     }
   });
-  return { allowAnonymous: mqtt.boolean("allowAnonymous", users.length === 0), users };
+  return { allowAnonymous: mqtt.boolean("allowAnonymous", false), users };
 }
 
 // One digest per user of the last password that verified, so a thousand devices reconnecting

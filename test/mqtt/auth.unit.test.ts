@@ -42,8 +42,8 @@ describe("password hashes", () => {
 });
 
 describe("readAuthConfig", () => {
-  it("defaults allowAnonymous to true only when no users are configured", () => {
-    expect(authConfig({}).allowAnonymous).toBe(true);
+  it("refuses anonymous clients unless allowAnonymous is set", () => {
+    expect(authConfig({}).allowAnonymous).toBe(false);
     expect(authConfig({ users }).allowAnonymous).toBe(false);
     expect(authConfig({ users, allowAnonymous: true }).allowAnonymous).toBe(true);
   });
