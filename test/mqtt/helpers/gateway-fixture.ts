@@ -23,8 +23,12 @@ export interface GatewayFixture {
   restart(): Promise<GatewayFixture>;
   /** Stops and removes the data dir. */
   close(): Promise<void>;
-  connect(options?: IClientOptions): Promise<MqttClient>;
+  connect(options?: IClientOptions, beforeConnect?: (c: MqttClient) => void): Promise<MqttClient>;
+  /** Connects with an inbox attached before CONNACK (messages right after it are kept). */
+  connectWithInbox(options?: IClientOptions): Promise<{ client: MqttClient; inbox: Inbox }>;
 }
+
+export type Inbox = ReturnType<typeof collect>;
 
 export async function startGateway(doc: Record<string, unknown> = {}, dataDir?: string): Promise<GatewayFixture> {
   dataDir ??= await mkdtemp(join(tmpdir(), "ledge-mqtt-"));
@@ -58,9 +62,15 @@ export async function startGateway(doc: Record<string, unknown> = {}, dataDir?: 
       await fixture.stop();
       await rm(dataDir!, { recursive: true, force: true });
     },
-    connect(options = {}) {
+    async connectWithInbox(options = {}) {
+      let inbox: Inbox | undefined;
+      const client = await fixture.connect(options, (c) => (inbox = collect(c)));
+      return { client, inbox: inbox! };
+    },
+    connect(options = {}, beforeConnect?: (c: MqttClient) => void) {
       const client = mqtt.connect(`mqtt://127.0.0.1:${gateway.port}`, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
       clients.push(client);
+      beforeConnect?.(client);
       return new Promise((resolve, reject) => {
         client.once("connect", () => resolve(client));
         client.once("error", reject);

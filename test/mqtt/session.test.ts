@@ -1,0 +1,79 @@
+// Sessions: persistent sessions keep subscriptions and queue QoS 1/2 messages while the client
+// is offline, across a ledge restart; clean start discards them [MQTT-3.1.2-4]; the offline
+// queue is bounded by mqtt.limits.queuedCountMax; session expiry ends them.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IConnackPacket } from "mqtt-packet";
+import { rawClient } from "./helpers/raw-client.ts";
+import { collect, sleep, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
+
+let f: GatewayFixture;
+beforeAll(async () => {
+  f = await startGateway({ mqtt: { allowAnonymous: true, limits: { queuedCountMax: 5 } } });
+});
+afterAll(async () => f?.close());
+
+describe("sessions", () => {
+  it("resume across a ledge restart with subscriptions and queued messages (3.1.1 clean=false)", async () => {
+    const sub = await f.connect({ clientId: "persist-1", clean: false });
+    await sub.subscribeAsync("ps/#", { qos: 1 });
+    await sub.endAsync();
+    const pub = await f.connect();
+    await pub.publishAsync("ps/1", "one", { qos: 1 });
+    await pub.publishAsync("ps/2", "two", { qos: 2 });
+    await pub.publishAsync("ps/0", "zero", { qos: 0 });
+    await pub.endAsync();
+    await sleep(100); // deliveries reach the offline queue from the log tail
+    f = await f.restart();
+    const { client: back, inbox } = await f.connectWithInbox({ clientId: "persist-1", clean: false });
+    const got = await inbox.next(2);
+    expect(got.map((g) => g.payload.toString()).sort()).toEqual(["one", "two"]);
+    const pub2 = await f.connect();
+    await pub2.publishAsync("ps/3", "three", { qos: 1 });
+    expect((await inbox.next(3))[2].payload.toString()).toBe("three");
+    await Promise.all([back.endAsync(), pub2.endAsync()]);
+  });
+
+  it("report session present, and clean start discards the session [MQTT-3.2.2-2]", async () => {
+    const first = await f.connect({ protocolVersion: 5, clientId: "present-1", clean: false, properties: { sessionExpiryInterval: 60 } });
+    await first.subscribeAsync("sp/#", { qos: 1 });
+    await first.endAsync();
+    const resumed = await rawClient(f.port, 5);
+    resumed.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId: "present-1", clean: false, keepalive: 30, properties: { sessionExpiryInterval: 60 } });
+    expect(((await resumed.next("connack")) as IConnackPacket).sessionPresent).toBe(true);
+    resumed.send({ cmd: "disconnect" });
+    await resumed.closed();
+    const cleaned = await f.connect({ protocolVersion: 5, clientId: "present-1", clean: true });
+    const inbox = collect(cleaned);
+    const pub = await f.connect();
+    await pub.publishAsync("sp/x", "x", { qos: 1 });
+    await sleep(150);
+    expect(inbox.got).toHaveLength(0);
+    await Promise.all([cleaned.endAsync(), pub.endAsync()]);
+  });
+
+  it("bound the offline queue by mqtt.limits.queuedCountMax, counting the drops", async () => {
+    const sub = await f.connect({ clientId: "bounded-1", clean: false });
+    await sub.subscribeAsync("bq/#", { qos: 1 });
+    await sub.endAsync();
+    const dropped = f.metrics.counter("ledge_mqtt_dropped_total", "").value;
+    const pub = await f.connect();
+    for (let i = 0; i < 8; i++) await pub.publishAsync(`bq/${i}`, String(i), { qos: 1 });
+    await pub.endAsync();
+    await sleep(150);
+    expect(f.metrics.counter("ledge_mqtt_dropped_total", "").value - dropped).toBe(3);
+    const { client: back, inbox } = await f.connectWithInbox({ clientId: "bounded-1", clean: false });
+    const got = await inbox.next(5);
+    await sleep(100);
+    expect(got.map((g) => g.payload.toString())).toEqual(["0", "1", "2", "3", "4"]);
+    await back.endAsync();
+  });
+
+  it("expire after the Session Expiry Interval", async () => {
+    const sub = await f.connect({ protocolVersion: 5, clientId: "expiring-1", clean: true, properties: { sessionExpiryInterval: 1 } });
+    await sub.subscribeAsync("se/#", { qos: 1 });
+    await sub.endAsync();
+    expect(f.gateway.broker.sessions.has("expiring-1")).toBe(true);
+    await sleep(1300);
+    expect(f.gateway.broker.sessions.has("expiring-1")).toBe(false);
+  });
+});
