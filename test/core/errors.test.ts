@@ -49,3 +49,13 @@ describe("wasm status table", () => {
     expect(err.message).toContain("-9999");
   });
 });
+
+describe("runtime/core/README.md", () => {
+  it("lists every status with its code and Kafka error code", () => {
+    const readme = readFileSync(new URL("../../runtime/core/README.md", import.meta.url), "utf8");
+    for (const entry of statusTable) {
+      const err = errorForStatus(entry.status);
+      expect(readme, entry.name).toContain(`| ${entry.status} | \`${entry.name}\` | \`${err.code}\` | ${err.kafkaErrorCode} |`);
+    }
+  });
+});
