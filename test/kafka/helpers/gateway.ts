@@ -4,6 +4,7 @@ import { createLogger } from "../../../runtime/logger.ts";
 import { Metrics } from "../../../runtime/metrics/index.ts";
 import { startKafkaGateway, type KafkaGateway } from "../../../gateways/kafka/server.ts";
 import type { KafkaLogPort } from "../../../gateways/kafka/log-port.ts";
+import type { GroupCoordinator } from "../../../runtime/groups/coordinator.ts";
 
 export interface TestGateway {
   gateway: KafkaGateway;
@@ -13,10 +14,10 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(log: KafkaLogPort, kafka: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<TestGateway> {
+export async function startTestGateway(log: KafkaLogPort, kafka: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, groups?: GroupCoordinator): Promise<TestGateway> {
   const config = readConfig({ listeners: { kafka: { host: "127.0.0.1", port: 0, ...kafka } }, ...extra });
   const logLines: string[] = [];
   const logger = createLogger("test", (line) => void logLines.push(line));
-  const gateway = await startKafkaGateway({ config, log, logger, metrics: new Metrics() });
+  const gateway = await startKafkaGateway({ config, log, logger, metrics: new Metrics(), groups });
   return { gateway, port: gateway.port, config, logLines, close: () => gateway.close() };
 }

@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Log } from "../../../runtime/log/index.ts";
 import { startTestGateway, type TestGateway } from "./gateway.ts";
+import { GroupCoordinator } from "../../../runtime/groups/coordinator.ts";
+import { groupCoordinatorSettings } from "../../../runtime/groups/coordinator-settings.ts";
+import { createLogger } from "../../../runtime/logger.ts";
 
 export interface TestLedge extends TestGateway {
   log: Log;
@@ -17,11 +20,14 @@ export async function startTestLedge(kafka: Record<string, unknown> = {}, extra:
   const { readConfig } = await import("../../../runtime/config/index.ts");
   const config = readConfig({ ...doc, listeners: { kafka: { host: "127.0.0.1", port: 0, ...kafka } } });
   const log = await Log.open({ dataDir, storage: config.storage, log: config.log, topics: config.topics, mapSizeBytes: 256 * 2 ** 20 });
-  const gw = await startTestGateway(log, kafka, doc);
+  // A short initial rebalance delay keeps group tests quick.
+  const groups = new GroupCoordinator(groupCoordinatorSettings({ initialRebalanceDelayMs: 200 }), log.groups, createLogger("groups", () => {}));
+  const gw = await startTestGateway(log, kafka, doc, groups);
   return {
     ...gw, log, dataDir,
     close: async () => {
       await gw.close();
+      groups.close();
       await log.close();
       await rm(dataDir, { recursive: true, force: true });
     },
