@@ -94,7 +94,7 @@ export const statusTable = [
   { status: -22, name: "ERR_LZ4_DEPENDENT_BLOCKS", errorClass: MalformedCompressedDataError, reason: "the lz4 frame uses dependent blocks, which Kafka does not accept (configure the client for independent blocks)" },
   { status: -23, name: "ERR_LZ4_BLOCK_CHECKSUM", errorClass: MalformedCompressedDataError, reason: "an lz4 block's xxHash32 checksum does not match its bytes" },
   { status: -24, name: "ERR_LZ4_TRUNCATED", errorClass: MalformedCompressedDataError, reason: "the lz4 frame is truncated: it ends before its end mark or a block runs past the end" },
-  { status: -25, name: "ERR_LZ4_BLOCK_DATA", errorClass: MalformedCompressedDataError, reason: "an lz4 block is malformed (larger than the frame's block size, or a sequence overruns the block or points before it)" },
+  { status: -25, name: "ERR_LZ4_BLOCK_DATA", errorClass: MalformedCompressedDataError, reason: "an lz4 block is malformed (larger than the frame's block size, a sequence overruns the block or points before it, or it breaks LZ4's end-of-block rules that Kafka's readers enforce)" },
   { status: -26, name: "ERR_LZ4_CONTENT_SIZE", errorClass: MalformedCompressedDataError, reason: "the lz4 frame's content size disagrees with what its blocks decode to" },
   { status: -27, name: "ERR_SNAPPY_LENGTH", errorClass: MalformedCompressedDataError, reason: "a snappy block's uncompressed-length header is missing or longer than 32 bits" },
   { status: -28, name: "ERR_SNAPPY_DATA", errorClass: MalformedCompressedDataError, reason: "a snappy block is malformed (an element runs past the input, or a copy offset is 0 or before the start)" },

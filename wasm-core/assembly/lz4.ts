@@ -207,8 +207,13 @@ export function lz4FrameCompress(src: usize, srcLen: usize, dst: usize, dstCap: 
 }
 
 /** Decodes one LZ4 block into [op, limit). `overflow` is the status to return when the
- *  output would pass limit. Returns the decoded length or a status. */
-function decodeBlock(src: usize, len: usize, op: usize, limit: usize, overflow: i32): i32 {
+ *  output would pass limit. Returns the decoded length or a status.
+ *  Enforces the block rules the reference decoder (LZ4_decompress_safe, used by Java's and
+ *  librdkafka's readers into a buffer of the frame's block size) enforces, so ledge never
+ *  stores a batch those consumers reject: a sequence with a match leaves at least 8 input
+ *  bytes after its literals and ends its literals 12 bytes before blockMax; a match ends at
+ *  least 5 bytes before blockMax (the last 5 bytes of a block are literals). */
+function decodeBlock(src: usize, len: usize, op: usize, limit: usize, overflow: i32, blockMax: usize): i32 {
   const start = op;
   let ip = src;
   const iend = src + len;
@@ -231,7 +236,7 @@ function decodeBlock(src: usize, len: usize, op: usize, limit: usize, overflow: 
     ip += litLen;
     op += litLen;
     if (ip == iend) return <i32>(op - start);
-    if (iend - ip < 2) return ERR_LZ4_BLOCK_DATA;
+    if (iend - ip < 2 + 1 + LAST_LITERALS || op - start > blockMax - MF_LIMIT) return ERR_LZ4_BLOCK_DATA;
     const offset = <usize>load<u16>(ip);
     ip += 2;
     if (offset == 0 || offset > op - start) return ERR_LZ4_BLOCK_DATA;
@@ -248,6 +253,7 @@ function decodeBlock(src: usize, len: usize, op: usize, limit: usize, overflow: 
     if (matchLen > limit - op) return overflow;
     copyMatch(op, offset, matchLen, limit - op);
     op += matchLen;
+    if (op - start > blockMax - LAST_LITERALS) return ERR_LZ4_BLOCK_DATA;
   }
   return ERR_LZ4_BLOCK_DATA; // unreachable: the loop returns
 }
@@ -316,7 +322,7 @@ function walkFrame(iend: usize, dst: usize, dstCap: usize): i32 {
         n = <i32>size;
       } else {
         const overflow = room > frameBlockMax ? ERR_LZ4_BLOCK_DATA : ERR_DECOMPRESSED_TOO_LARGE;
-        n = decodeBlock(ip, size, op, op + min<usize>(room, frameBlockMax), overflow);
+        n = decodeBlock(ip, size, op, op + min<usize>(room, frameBlockMax), overflow, frameBlockMax);
         if (n < 0) return n;
       }
       outBytes += <u64>n;

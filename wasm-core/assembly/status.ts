@@ -54,7 +54,7 @@ export const ERR_LZ4_DEPENDENT_BLOCKS: i32 = -22;
 export const ERR_LZ4_BLOCK_CHECKSUM: i32 = -23;
 /** The frame ends before its end mark, or a block runs past the end of the input. */
 export const ERR_LZ4_TRUNCATED: i32 = -24;
-/** A block is larger than the frame's block size, or a sequence overruns its block or points before it. */
+/** A block is larger than the frame's block size, a sequence overruns its block or points before it, or it breaks the end-of-block rules. */
 export const ERR_LZ4_BLOCK_DATA: i32 = -25;
 /** The frame's content size disagrees with the bytes its blocks decode to. */
 export const ERR_LZ4_CONTENT_SIZE: i32 = -26;
