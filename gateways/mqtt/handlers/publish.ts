@@ -67,6 +67,8 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   const limits = c.broker.config.limits;
   if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishRatePerSecondMax} PUBLISH/s (mqtt.limits.publishRatePerSecondMax)`);
   if (packet.qos > 0 && c.inboundInflight >= limits.inflightCountMax) {
+    // MQTT 5 clients were told our Receive Maximum; 3.1.1 has none, so we stop reading instead.
+    if (c.protocolVersion !== 5) return c.ackChain.then(() => handlePublish(c, packet));
     return limitBreach(c, Reason.receiveMaximumExceeded, `more than ${limits.inflightCountMax} unacknowledged QoS 1/2 PUBLISHes (receive maximum) [MQTT-3.3.4-9]`);
   }
   const topic = resolveTopic(c, packet);
