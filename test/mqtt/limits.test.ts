@@ -1,0 +1,69 @@
+// mqtt.limits breaches: the offending client gets the MQTT 5 reason code (3.1.1: a close or
+// CONNACK code), an operator log line and a metric; other clients never notice.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IConnackPacket, IDisconnectPacket, ISubackPacket } from "mqtt-packet";
+import { sleep, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
+import { rawClient, rawConnected, type RawClient } from "./helpers/raw-client.ts";
+
+let f: GatewayFixture;
+beforeAll(async () => {
+  f = await startGateway({
+    mqtt: { allowAnonymous: true, limits: { connectionsMax: 4, publishRatePerSecondMax: 20, subscriptionsPerClientMax: 2, topicLevelsMax: 4, connectTimeoutMs: 300 } },
+  });
+});
+afterAll(async () => f?.close());
+
+const breaches = () => f.metrics.counter("ledge_mqtt_limit_breaches_total", "").value;
+
+describe("limits", () => {
+  it("connectionsMax: the connection over the limit gets CONNACK 0x97 (5) / 3 (3.1.1)", async () => {
+    const held: RawClient[] = [];
+    for (let i = 0; i < 4; i++) held.push(await rawConnected(f.port, 4));
+    const before = breaches();
+    const v5 = await rawClient(f.port, 5);
+    v5.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId: "over5", clean: true, keepalive: 30 });
+    expect(((await v5.next("connack")) as IConnackPacket).reasonCode).toBe(0x97);
+    const v4 = await rawClient(f.port, 4);
+    v4.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "over4", clean: true, keepalive: 30 });
+    expect(((await v4.next("connack")) as IConnackPacket).returnCode).toBe(3);
+    expect(breaches() - before).toBe(2);
+    for (const c of held) c.end();
+    await sleep(100);
+    const ok = await rawConnected(f.port, 4);
+    ok.end();
+  });
+
+  it("publishRatePerSecondMax: 0x96 Message rate too high for the flooder only", async () => {
+    const calm = await f.connect({ protocolVersion: 5 });
+    const flood = await rawConnected(f.port, 5, "flooder");
+    for (let i = 0; i < 60; i++) flood.send({ cmd: "publish", topic: "rate/x", payload: Buffer.from("x"), qos: 0, dup: false, retain: false });
+    expect(((await flood.next("disconnect")) as IDisconnectPacket).reasonCode).toBe(0x96);
+    expect(f.logLines.some((l) => l.includes("publishRatePerSecondMax"))).toBe(true);
+    await calm.publishAsync("rate/calm", "ok", { qos: 1 });
+    expect(calm.connected).toBe(true);
+    await calm.endAsync();
+  });
+
+  it("subscriptionsPerClientMax: SUBACK 0x97 for the filter past the bound", async () => {
+    const c = await rawConnected(f.port, 5);
+    c.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "a", qos: 0 }, { topic: "b", qos: 0 }, { topic: "c", qos: 0 }] });
+    expect(((await c.next("suback")) as ISubackPacket).granted).toEqual([0, 0, 0x97]);
+    c.end();
+  });
+
+  it("topicLevelsMax: a deeper topic is refused with 0x90", async () => {
+    const c = await rawConnected(f.port, 5);
+    c.send({ cmd: "publish", topic: "a/b/c/d/e", payload: Buffer.from("x"), qos: 0, dup: false, retain: false });
+    expect(((await c.next("disconnect")) as IDisconnectPacket).reasonCode).toBe(0x90);
+  });
+
+  it("connectTimeoutMs: a socket that never sends CONNECT is closed", async () => {
+    const c = await rawClient(f.port);
+    expect(await c.closed(2000)).toBe(true);
+  });
+
+  it("keep alive: no packet for 1.5 x keepalive closes with 0x8D [MQTT-3.1.2-24]", async () => {
+    const c = await rawConnected(f.port, 5, "sleepy", { keepalive: 1 });
+    expect(((await c.next("disconnect", 3000)) as IDisconnectPacket).reasonCode).toBe(0x8d);
+  });
+});
