@@ -6,7 +6,10 @@ import { workspace } from "./workspace.ts";
 
 type Crc32cFunction = (input: Uint8Array) => number;
 
-/** Below this many bytes the napi call overhead loses to copying into wasm (bench/core.ts). */
+/**
+ * Below this many bytes the napi call overhead loses to copying into wasm. Measured here (x64,
+ * Node 20): 64 B wasm 95 ns / napi 126 ns; 256 B 188 / 187 ns; 1 KiB 555 / 304 ns.
+ */
 export const CRC_HARDWARE_BYTES_MIN = 256;
 
 const CHECK_VECTOR = "123456789";

@@ -85,7 +85,7 @@ export const statusTable = [
   { status: -14, name: "ERR_BATCH_TOO_LARGE", errorClass: BatchTooLargeError, reason: "the record batch is larger than the configured limit" },
   { status: -15, name: "ERR_UNSUPPORTED_COMPRESSION", errorClass: UnsupportedCompressionError, reason: "the record batch names an unknown compression codec (attributes bits 0-2 hold 5, 6 or 7)" },
   { status: -16, name: "ERR_DECOMPRESSED_TOO_LARGE", errorClass: BatchTooLargeError, reason: "the record batch's records decompress to more than the configured cap" },
-  { status: -17, name: "ERR_OUTPUT_TOO_SMALL", errorClass: CoreInternalError, reason: "the wasm core's output region was too small for the encoded batch (a ledge bug; please report it)" },
+  { status: -17, name: "ERR_OUTPUT_TOO_SMALL", errorClass: CoreInternalError, reason: "the wasm core's encoder got an output region too small for the batch, or record descriptors that disagree with the data (a ledge bug; please report it)" },
   { status: -18, name: "ERR_MALFORMED_COMPRESSED_DATA", errorClass: MalformedCompressedDataError, reason: "the record batch's compressed records are malformed" },
   // Codec statuses (issue #2 part B: wasm-core/assembly/lz4.ts, snappy.ts).
   { status: -19, name: "ERR_LZ4_FRAME_MAGIC", errorClass: MalformedCompressedDataError, reason: "the lz4 records do not start with the LZ4 frame magic 0x184D2204 (Kafka's lz4 is the frame format, not bare blocks)" },

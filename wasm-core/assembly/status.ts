@@ -36,7 +36,7 @@ export const ERR_BATCH_TOO_LARGE: i32 = -14;
 export const ERR_UNSUPPORTED_COMPRESSION: i32 = -15;
 /** The records decompress to more than the configured cap. */
 export const ERR_DECOMPRESSED_TOO_LARGE: i32 = -16;
-/** The output region given to an encoder is too small: a ledge bug. */
+/** An encoder's output region is too small, or its descriptors disagree with its data: a ledge bug. */
 export const ERR_OUTPUT_TOO_SMALL: i32 = -17;
 /** The compressed records section is malformed (codec-specific reason in the message). */
 export const ERR_MALFORMED_COMPRESSED_DATA: i32 = -18;

@@ -1,0 +1,88 @@
+// The kernels themselves, called directly on the debug build: random input with any count or
+// bad descriptors returns a status (never a trap), regions outside memory are refused, and
+// repeated calls do not grow wasm memory (the stub runtime never frees).
+import { describe, expect, it } from "vitest";
+import { decodeBatch, encodeBatch, validateBatch } from "../../runtime/core/index.ts";
+import { statusTable, Status } from "../../runtime/core/errors.ts";
+import { workspace } from "../../runtime/core/workspace.ts";
+import { randomRecords } from "./batch-fixtures.ts";
+
+const knownStatuses = new Set(statusTable.map((e) => e.status));
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("wasm kernels on hostile input", () => {
+  it("walkRecords returns a header count or a known status for 20,000 random sections", () => {
+    const ws = workspace();
+    const rand = prng(7);
+    const pick = (n: number) => Math.floor(rand() * n);
+    const columns = ws.columns.ensure(64 * 32 + 4);
+    const headerColumns = ws.headerColumns.ensure(64 * 16);
+    const input = ws.input.ensure(256);
+    for (let i = 0; i < 20_000; i++) {
+      const length = pick(200);
+      const memory = ws.core.bytes;
+      // Small bytes make plausible varints and lengths, so walks get deep before failing.
+      for (let k = 0; k < length; k++) memory[input + k] = rand() < 0.7 ? pick(8) : pick(256);
+      const count = rand() < 0.9 ? pick(64) : pick(2 ** 31);
+      const withColumns = count < 64 && rand() < 0.5;
+      const rc = ws.core.exports.walkRecords(
+        input, length, count, pick(100), pick(2), withColumns ? columns : 0, withColumns ? headerColumns : 0, withColumns ? 64 : 0,
+      );
+      if (rc < 0) expect(knownStatuses.has(rc), `status ${rc}`).toBe(true);
+    }
+  });
+
+  it("refuses regions outside linear memory instead of trapping", () => {
+    const { core } = workspace();
+    const end = core.bytes.length;
+    expect(core.exports.walkRecords(end - 4, 100, 1, 0, 1, 0, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(core.exports.walkRecords(0, 16, 1, 0, 1, end - 8, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(core.exports.encodeRecords(end - 10, 100, 0, 0, 0, 0, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(core.exports.encodeBatchRecords(0, 60, 0, 0, 0, 0, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(() => core.exports.crc32c(end - 2, 100)).toThrow(/ledge bug/);
+  });
+
+  it("encode kernels refuse bad descriptors and short output with ERR_OUTPUT_TOO_SMALL", () => {
+    const ws = workspace();
+    const desc = ws.recordDescriptors.ensure(20);
+    const hdesc = ws.headerDescriptors.ensure(8);
+    const data = ws.data.ensure(64);
+    const out = ws.output.ensure(4096);
+    const descriptor = (keyLength: number, valueLength: number, headers: number) =>
+      new Int32Array(ws.core.bytes.buffer, desc, 5).set([keyLength, valueLength, headers, 0, 0]);
+    const encode = (dataLength: number, capacity = 4096, headerCount = 1) =>
+      ws.core.exports.encodeRecords(out, capacity, desc, 1, hdesc, headerCount, data, dataLength);
+    new Int32Array(ws.core.bytes.buffer, hdesc, 2).set([2, 3]);
+    descriptor(4, 4, 0);
+    expect(encode(8)).toBeGreaterThan(0);
+    expect(encode(7)).toBe(Status.ERR_OUTPUT_TOO_SMALL); // data shorter than the descriptors say
+    expect(encode(8, 10)).toBe(Status.ERR_OUTPUT_TOO_SMALL); // output too small
+    descriptor(-5, 4, 0);
+    expect(encode(8)).toBe(Status.ERR_OUTPUT_TOO_SMALL);
+    descriptor(1, 1, 2); // two headers, one descriptor
+    expect(encode(64)).toBe(Status.ERR_OUTPUT_TOO_SMALL);
+    descriptor(1, 1, 1);
+    expect(encode(64)).toBeGreaterThan(0);
+    new Int32Array(ws.core.bytes.buffer, hdesc, 2).set([-1, 3]); // null header key
+    expect(encode(64)).toBe(Status.ERR_OUTPUT_TOO_SMALL);
+  });
+
+  it("does not grow wasm memory over 2,000 encode/validate/decode cycles once warm", () => {
+    const { core } = workspace();
+    const records = randomRecords(100, 200);
+    const cycle = () => decodeBatch(validateBatch(encodeBatch(records)) && encodeBatch(records));
+    for (let i = 0; i < 10; i++) cycle();
+    const before = core.exports.memory.buffer.byteLength;
+    for (let i = 0; i < 2000; i++) cycle();
+    expect(core.exports.memory.buffer.byteLength).toBe(before);
+  });
+});
