@@ -1,5 +1,6 @@
 // Client scenarios run unchanged against ledge and against librdkafka's mock cluster, so their
 // client-visible results can be compared.
+import { Kafka, logLevel, CompressionTypes } from "kafkajs";
 import { kcat, telemetryLines } from "./kcat.ts";
 
 export const codecs = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
@@ -37,4 +38,45 @@ export async function kcatProduceConsume(bootstrap: string, topic: string, codec
 
 export function expectedLines(codec: Codec, count = 200): string[] {
   return telemetryLines(count, codec);
+}
+
+export interface KafkajsResult {
+  sendErrorCodes: number[];
+  /** Per partition: [offset, value] in the order the consumer saw them. */
+  byPartition: Record<number, Array<[number, string]>>;
+}
+
+/** kafkajs: a producer sends `count` keyed records to an auto-created topic, a group consumer
+ * reads them. The mock cluster names controller 0, which is none of its brokers, and kafkajs
+ * asks the controller for admin calls and for producer ids: so no admin call here, and the
+ * idempotent variant runs against ledge only (kafkajs.test.ts). */
+export async function kafkajsRoundTrip(bootstrap: string, topic: string, count = 60, idempotent = false): Promise<KafkajsResult> {
+  const kafka = new Kafka({ clientId: "scenario", brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+  const producer = kafka.producer({ idempotent, maxInFlightRequests: 1 });
+  await producer.connect();
+  const messages = Array.from({ length: count }, (_, i) => ({ key: `key-${i % 5}`, value: `value-${i}` }));
+  const res = await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId: `${topic}-group`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const byPartition: Record<number, Array<[number, string]>> = {};
+  let seen = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`kafkajs consumer saw ${seen} of ${count} records within 20 s`)), 20_000);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          (byPartition[partition] ??= []).push([Number(message.offset), message.value!.toString()]);
+          if (++seen === count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return { sendErrorCodes: res.map((r) => r.errorCode), byPartition };
 }
