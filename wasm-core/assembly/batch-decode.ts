@@ -116,8 +116,10 @@ export function walkRecords(
     }
     const rc = walkHeaders(recordEnd, ptr, headerColumns, headerCapacity);
     if (rc < 0) return rc;
+    assert(cursor <= recordEnd, "a field was read past its record");
     if (cursor != recordEnd) return status.ERR_RECORD_LENGTH;
   }
+  assert(cursor <= end, "a record was read past the section");
   if (cursor != end) return status.ERR_RECORD_COUNT_MISMATCH;
   if (columns != 0) store<i32>(columns + <usize>count * RECORD_COLUMN_BYTES, headersSeen);
   return headersSeen;

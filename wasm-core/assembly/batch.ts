@@ -136,6 +136,9 @@ function writeRecords(
       src += presentBytes(hv);
       h += HEADER_DESC_BYTES;
     }
+    // Debug build only: the sizes computed up front are the bytes written.
+    assert(<u64>(p - start) == total, "record bytes written differ from the computed size");
+    assert(p <= outEnd, "record written past the output region");
     if (fuseCrc) crc = crc32cFold(crc, start, p - start);
   }
   encodedEnd = p;
