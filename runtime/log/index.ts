@@ -10,7 +10,7 @@ import { logCounters, type LogCounters } from "./counters.ts";
 import { LogError } from "./errors.ts";
 import { topicBounds, BATCH_KEY_BYTES, TIME_KEY_BYTES } from "./keys.ts";
 import { LmdbKeyValueStore } from "./kv-store.ts";
-import { commitOutcome, KV_TABLE_COUNT_MAX, openTables, type LogTables } from "./lmdb-env.ts";
+import { closeTables, commitOutcome, KV_TABLE_COUNT_MAX, openTables, type LogTables } from "./lmdb-env.ts";
 import { metaKeys, newPartition, PRODUCER_CACHE_COUNT_MAX, type Partition, type Topic } from "./partition.ts";
 import { checkSequence, lastSequence, withBatch, type ProducerEntry } from "./producer-state.ts";
 import { offsetForTimestamp, readBatches } from "./read.ts";
@@ -261,7 +261,7 @@ export class Log {
     this.#commit.close();
     await this.#purges;
     for (const t of this.#topics.values()) for (const p of t.partitions) p.waiters.failAll(new LogError("LEDGE_ERR_LOG_CLOSED", `log closed while a reader waited on ${t.name}/${p.index}`));
-    await this.#tables.env.close();
+    await closeTables(this.#tables);
   }
 
   // ---- inside the commit --------------------------------------------------------------------

@@ -25,6 +25,7 @@ export function openTables(dataDir: string, mapSizeBytes: number): LogTables {
     // Commits overlap the previous fsync; acks wait for `env.flushed` (see commit-queue.ts).
     overlappingSync: true,
   });
+  openEnvs.add(env);
   return {
     env,
     batches: env.openDB<Buffer, Buffer>({ name: "batches", keyEncoding: "binary", encoding: "binary" }),
@@ -33,10 +34,35 @@ export function openTables(dataDir: string, mapSizeBytes: number): LogTables {
   };
 }
 
+const openEnvs = new Set<RootDatabase>();
+let guardScheduled = false;
+const ignore = () => undefined;
+
+export async function closeTables(tables: LogTables): Promise<void> {
+  await tables.env.close();
+  openEnvs.delete(tables.env);
+}
+
+/**
+ * lmdb-js starts each write batch with an internal instruction whose commit promise nobody
+ * holds; when that transaction fails (disk full) the promise rejects unhandled, which would
+ * end the process. After the batch has started (next turn), hang a handler on the current
+ * commit promise of every open environment. Our own promises report the failure.
+ */
+function guardInternalCommitPromise(): void {
+  if (guardScheduled) return;
+  guardScheduled = true;
+  setImmediate(() => {
+    guardScheduled = false;
+    for (const env of openEnvs) Promise.resolve(env.committed).then(ignore, ignore);
+  });
+}
+
 const fullErrnos = new Set(["ENOSPC", "EDQUOT", "MDB_MAP_FULL"]);
 
 /** lmdb-js rejects a failed commit with an Error whose `commitError` is a second promise. */
 export async function commitOutcome(write: Promise<unknown>, what: string): Promise<void> {
+  guardInternalCommitPromise();
   try {
     await write;
   } catch (err) {

@@ -16,7 +16,7 @@ export function tempDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function openLog(dir: string, over: Partial<LogOptions> & { storage?: Partial<StorageConfig> } = {}): Promise<Log> {
+export function openLog(dir: string, over: Omit<Partial<LogOptions>, "storage"> & { storage?: Partial<StorageConfig> } = {}): Promise<Log> {
   const lines: string[] = [];
   return Log.open({
     dataDir: dir,

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readBatchHeader } from "../../runtime/core/index.ts";
 import type { Log } from "../../runtime/log/index.ts";
+import type { StorageConfig } from "../../runtime/config/schema.ts";
 import { batch, openLog, tempDir } from "./helpers.ts";
 
 let t: ReturnType<typeof tempDir>;
@@ -14,7 +15,7 @@ afterEach(async () => {
   t.remove();
 });
 
-async function setup(storage: Record<string, unknown> = {}): Promise<void> {
+async function setup(storage: Partial<StorageConfig> = {}): Promise<void> {
   t = tempDir();
   warnings = [];
   log = await openLog(t.dir, {
