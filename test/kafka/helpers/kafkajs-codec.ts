@@ -1,0 +1,24 @@
+// kafkajs's own protocol encoders and decoders (an independent codec) driven over a raw socket:
+// kafkajs builds the request body, ledge answers, kafkajs decodes the answer.
+import { createRequire } from "node:module";
+import { Writer } from "../../../runtime/kafka/protocol/writer.ts";
+import { writeRequestHeader } from "../../../runtime/kafka/protocol/headers.ts";
+import type { RawKafkaClient } from "./raw-client.ts";
+
+const require = createRequire(import.meta.url);
+
+/** Sends kafkajs's encoding of `api` v`version` with `args`; returns kafkajs's decoding of the answer. */
+export async function viaKafkajs(c: RawKafkaClient, apiKey: number, api: string, version: number, args: unknown, correlationId = 7): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const request = require(`kafkajs/src/protocol/requests/${api}/v${version}/request`)(args);
+  const body: Buffer = (await request.encode()).buffer;
+  const w = new Writer();
+  writeRequestHeader(w, { apiKey, apiVersion: version, correlationId, clientId: "kafkajs-codec" }, false);
+  w.raw(body);
+  c.sendPayload(w.toBytes());
+  const payload = await c.next();
+  if (!payload) throw new Error(`ledge closed the connection on kafkajs's ${api} v${version}`);
+  const raw = Buffer.from(payload);
+  if (raw.readInt32BE(0) !== correlationId) throw new Error("correlation id mismatch");
+  const { decode } = require(`kafkajs/src/protocol/requests/${api}/v${version}/response`);
+  return decode(raw.subarray(4));
+}
