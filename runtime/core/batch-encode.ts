@@ -1,6 +1,6 @@
 // Records → RecordBatch v2 bytes. JS lays the records out in wasm memory once (descriptors and
 // one data region); one kernel call writes every record and computes the CRC as it goes.
-import { checkStatus } from "./errors.ts";
+import { checkStatus, errorForStatus, Status } from "./errors.ts";
 import { compress } from "./compression.ts";
 import {
   ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_LOG_APPEND_TIME, ATTRIBUTE_TRANSACTIONAL, ATTRIBUTES_OFFSET,
@@ -19,6 +19,8 @@ const HEADER_DESC_INTS = 2;
 const RECORD_OVERHEAD_BYTES_MAX = 5 + 1 + 10 + 5 + 5 + 5 + 5;
 const HEADER_OVERHEAD_BYTES_MAX = 10;
 const TWO_POW_32 = 0x1_0000_0000;
+const INT16_MAX = 0x7fff;
+const INT32_MAX = 0x7fff_ffff;
 const utf8 = new TextEncoder();
 
 interface Layout {
@@ -101,13 +103,37 @@ function writeHeader(view: DataView, at: number, records: RecordInput[], options
   view.setInt32(at + RECORD_COUNT_OFFSET, records.length);
 }
 
+function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(`ledge: encodeBatch option ${name} is ${value}; expected an integer from ${min} to ${max}`);
+  }
+}
+
+/** Batch fields must fit their header slots: a silent wrap would forge producer state. */
+function checkOptions(options: BatchOptions): void {
+  const compression = options.compression ?? Compression.none;
+  if (!Number.isInteger(compression) || compression < Compression.none || compression > Compression.zstd) {
+    throw errorForStatus(Status.ERR_UNSUPPORTED_COMPRESSION, `codec id ${compression} (known: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)`);
+  }
+  checkInteger("baseOffset", options.baseOffset, 0, Number.MAX_SAFE_INTEGER);
+  checkInteger("producerId", options.producerId, -1, Number.MAX_SAFE_INTEGER);
+  checkInteger("producerEpoch", options.producerEpoch, -1, INT16_MAX);
+  checkInteger("baseSequence", options.baseSequence, -1, INT32_MAX);
+  checkInteger("partitionLeaderEpoch", options.partitionLeaderEpoch, -1, INT32_MAX);
+}
+
 /** Encodes `records` as one RecordBatch v2; the result is a fresh buffer the caller owns. */
 export function encodeBatch(records: RecordInput[], options: BatchOptions = {}): Uint8Array {
   if (records.length === 0) throw new RangeError("ledge: encodeBatch needs at least one record");
+  checkOptions(options);
   const maxTimestampMs = checkTimestamps(records);
   const { headerCount, dataBytesMax } = measure(records);
   const outputBytesMax =
     BATCH_HEADER_BYTES + dataBytesMax + records.length * RECORD_OVERHEAD_BYTES_MAX + headerCount * HEADER_OVERHEAD_BYTES_MAX;
+  if (outputBytesMax > INT32_MAX) {
+    throw errorForStatus(Status.ERR_BATCH_TOO_LARGE, `${records.length} records need up to ${outputBytesMax} bytes; a batch holds at most ${INT32_MAX}`);
+  }
   const ws = workspace();
   // Reserve every region before taking views: a reservation may grow (and detach) memory.
   ws.recordDescriptors.ensure(records.length * RECORD_DESC_INTS * 4);

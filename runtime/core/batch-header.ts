@@ -121,3 +121,18 @@ export function restampProducer(bytes: Uint8Array, stamp: ProducerStamp): void {
   view.setInt32(BASE_SEQUENCE_OFFSET, stamp.baseSequence);
   view.setUint32(CRC_OFFSET, crc32c(bytes.subarray(ATTRIBUTES_OFFSET, total)));
 }
+
+/**
+ * Checks a whole batch's length fields and CRC only (one hardware CRC pass for large batches):
+ * for re-reading batches already validated once, e.g. the log's read-back check. Throws
+ * CorruptBatchError; returns the header.
+ */
+export function checkBatchCrc(bytes: Uint8Array): BatchHeader {
+  const total = batchBytes(bytes);
+  const header = readBatchHeader(bytes);
+  const crc = crc32c(bytes.subarray(ATTRIBUTES_OFFSET, total));
+  if (crc !== header.crc) {
+    throw errorForStatus(Status.ERR_BATCH_CRC, `stored 0x${header.crc.toString(16)}, computed 0x${crc.toString(16)}`);
+  }
+  return header;
+}

@@ -1,6 +1,6 @@
 // The RecordBatch v2 family: header access, encode, validate, decode.
 export {
-  readBatchHeader, setBaseOffset, setPartitionLeaderEpoch, restampProducer, BATCH_HEADER_BYTES,
+  readBatchHeader, checkBatchCrc, setBaseOffset, setPartitionLeaderEpoch, restampProducer, BATCH_HEADER_BYTES,
   type ProducerStamp,
 } from "./batch-header.ts";
 export { encodeBatch } from "./batch-encode.ts";

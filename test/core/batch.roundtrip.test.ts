@@ -139,8 +139,19 @@ describe("RecordBatch v2 round trips", () => {
   it("refuses bad encoder input with a clear error", () => {
     expect(() => encodeBatch([])).toThrow(/at least one record/);
     expect(() => encodeBatch([{ key: null, value: null, timestampMs: 1.5 }])).toThrow(/timestamp/);
-    expect(() => encodeBatch([{ key: null, value: null, timestampMs: 0 }], { compression: 7 as CompressionCodec })).toThrow(
-      expect.objectContaining({ code: "LEDGE_ERR_UNSUPPORTED_COMPRESSION" }),
-    );
+    const one = [{ key: null, value: null, timestampMs: 0 }];
+    for (const compression of [5, 7, 8, -1, 1.5]) {
+      expect(() => encodeBatch(one, { compression: compression as CompressionCodec })).toThrow(
+        expect.objectContaining({ code: "LEDGE_ERR_UNSUPPORTED_COMPRESSION" }),
+      );
+    }
+    expect(() => encodeBatch(one, { producerEpoch: 40_000 })).toThrow(/producerEpoch is 40000/);
+    expect(() => encodeBatch(one, { baseSequence: 2 ** 31 })).toThrow(/baseSequence/);
+    expect(() => encodeBatch(one, { producerId: -2 })).toThrow(/producerId/);
+    expect(() => encodeBatch(one, { baseOffset: 2 ** 53 })).toThrow(/baseOffset/);
+    expect(() => encodeBatch(one, { partitionLeaderEpoch: 2 ** 31 })).toThrow(/partitionLeaderEpoch/);
+    expect(readBatchHeader(encodeBatch(one, { producerEpoch: 32_767, baseSequence: 2 ** 31 - 1 }))).toMatchObject({
+      producerEpoch: 32_767, baseSequence: 2 ** 31 - 1,
+    });
   });
 });
