@@ -4,6 +4,8 @@ import type { LedgeConfig } from "../runtime/config/index.ts";
 import { startHttpGateway } from "../gateways/http/server.ts";
 import { createLogger } from "../runtime/logger.ts";
 import { Metrics } from "../runtime/metrics/index.ts";
+import { Log } from "../runtime/log/index.ts";
+import { startMqttGateway } from "../gateways/mqtt/gateway.ts";
 
 interface Closable {
   close(): Promise<void>;
@@ -16,9 +18,16 @@ export async function start(config: LedgeConfig): Promise<void> {
   const logger = createLogger();
   const metrics = new Metrics();
 
+  const log = await Log.open({ dataDir: config.dataDir, storage: config.storage, log: config.log, topics: config.topics, logger: logger.child("log"), metrics });
+  opened.push(log);
+
   const http = await startHttpGateway(config.listeners.http, metrics);
   opened.push(http);
   ports.http = http.port;
+
+  const mqtt = await startMqttGateway({ config, log, http, logger, metrics });
+  opened.push(mqtt);
+  ports.mqtt = mqtt.port;
 
   // The contract scripts wait for (DESIGN.md): one line, real ports.
   process.stdout.write(`ledge ready ${JSON.stringify(ports)}\n`);

@@ -97,7 +97,7 @@ export class Broker {
     const stored = this.retained.set(message);
     this.metrics.retained.set(this.retained.size);
     if (stored === false) {
-      this.logger.warn(`mqtt: retained message for '${message.topic}' not kept: mqtt.limits.retainedCountMax (${this.config.limits.retainedCountMax}) reached; raise it or clear retained topics`);
+      this.logger.warn(`retained message for '${message.topic}' not kept: mqtt.limits.retainedCountMax (${this.config.limits.retainedCountMax}) reached; raise it or clear retained topics`);
       this.metrics.limitBreaches.inc();
       return outcome;
     }

@@ -127,7 +127,7 @@ export class MqttConnection {
     const base = level & 0x7f; // 0x80 = the bridge bit Mosquitto bridges set
     if (base === 3 || base === 4 || base === 5) return true;
     this.broker.metrics.connectionsRefused.inc();
-    this.broker.logger.warn(`mqtt: refused CONNECT from ${this.who}: protocol level ${level} is not 3, 4 or 5`);
+    this.broker.logger.warn(`refused CONNECT from ${this.who}: protocol level ${level} is not 3, 4 or 5`);
     this.stream.write(Buffer.from([0x20, 0x02, 0x00, 0x01]));
     this.disconnect(Reason.unsupportedProtocolVersion);
     return false;
@@ -149,7 +149,7 @@ export class MqttConnection {
   /** A malformed or forbidden packet: counted, logged, and the connection closed. */
   protocolFailure(reason: number, message: string): void {
     this.broker.metrics.protocolErrors.inc();
-    this.broker.logger.warn(`mqtt: closing ${this.who}: ${message} (reason 0x${reason.toString(16)}); fix the client, other clients are unaffected`);
+    this.broker.logger.warn(`closing ${this.who}: ${message} (reason 0x${reason.toString(16)}); fix the client, other clients are unaffected`);
     this.disconnect(reason, message);
   }
 
@@ -202,7 +202,7 @@ export class MqttConnection {
   }
 
   destroy(why?: string): void {
-    if (why) this.broker.logger.warn(`mqtt: closing ${this.who}: ${why}`);
+    if (why) this.broker.logger.warn(`closing ${this.who}: ${why}`);
     this.stream.destroy();
     this.#closed();
   }

@@ -62,7 +62,7 @@ export class LogTail {
           offset = this.#log.partitionState(topic, partition).logStartOffset;
           continue;
         }
-        this.#logger.error(`mqtt: delivering from log topic ${topic} partition ${partition} at offset ${offset} failed: ${(err as Error).message}; retrying in 1 s`);
+        this.#logger.error(`delivering from log topic ${topic} partition ${partition} at offset ${offset} failed: ${(err as Error).message}; retrying in 1 s`);
         await new Promise((r) => setTimeout(r, 1000));
       }
     }

@@ -43,10 +43,10 @@ export class Wills {
   #publish(clientId: string, will: Will): void {
     const outcome = this.#broker.publish({ ...will.message, expiresAtMs: will.message.properties?.messageExpiryInterval === undefined ? undefined : Date.now() + will.message.properties.messageExpiryInterval * 1000 });
     if (!outcome.ok) {
-      this.#broker.logger.warn(`mqtt: will of client '${clientId}' to '${will.message.topic}' not published: ${outcome.message}`);
+      this.#broker.logger.warn(`will of client '${clientId}' to '${will.message.topic}' not published: ${outcome.message}`);
       return;
     }
-    outcome.durable.catch((err: Error) => this.#broker.logger.warn(`mqtt: will of client '${clientId}' to '${will.message.topic}' was not stored: ${err.message}`));
+    outcome.durable.catch((err: Error) => this.#broker.logger.warn(`will of client '${clientId}' to '${will.message.topic}' was not stored: ${err.message}`));
   }
 
   close(): void {

@@ -13,7 +13,7 @@ const clientIdBytesMax = 256;
 
 function refuse(c: MqttConnection, reason: number, message: string): void {
   c.broker.metrics.connectionsRefused.inc();
-  c.broker.logger.warn(`mqtt: refused CONNECT from ${c.who}: ${message}`);
+  c.broker.logger.warn(`refused CONNECT from ${c.who}: ${message}`);
   const packet: IConnackPacket = { cmd: "connack", sessionPresent: false };
   if (c.protocolVersion === 5) {
     packet.reasonCode = reason;

@@ -22,7 +22,7 @@ function overRate(c: MqttConnection): boolean {
 
 function limitBreach(c: MqttConnection, reason: number, message: string): void {
   c.broker.metrics.limitBreaches.inc();
-  c.broker.logger.warn(`mqtt: closing ${c.who}: ${message}; the client must slow down or the limit be raised`);
+  c.broker.logger.warn(`closing ${c.who}: ${message}; the client must slow down or the limit be raised`);
   c.disconnect(reason, message);
 }
 
@@ -91,7 +91,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
     const settled = outcome.durable.then(
       () => Reason.success,
       (err: Error) => {
-        c.broker.logger.error(`mqtt: could not store a PUBLISH from ${c.who} to '${topic}': ${err.message}`);
+        c.broker.logger.error(`could not store a PUBLISH from ${c.who} to '${topic}': ${err.message}`);
         return Reason.unspecifiedError;
       },
     );
@@ -121,7 +121,7 @@ function denied(c: MqttConnection, packet: IPublishPacket, topic: string): void 
   c.broker.metrics.publishDenied.inc();
   const action = publishDeniedAction(c.protocolVersion, packet.qos);
   const message = `${c.identity!.name} may not publish to '${topic}'`;
-  c.broker.logger.warn(`mqtt: ${message} (${c.who}); check mqtt.users acl`);
+  c.broker.logger.warn(`${message} (${c.who}); check mqtt.users acl`);
   if (action.action === "disconnect") return c.disconnect(Reason.notAuthorized, message);
   if (action.action === "ack") chainAck(c, packet, Promise.resolve(action.reasonCode), message);
 }

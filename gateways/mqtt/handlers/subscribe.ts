@@ -28,7 +28,7 @@ function check(c: MqttConnection, sub: ISubscription): number {
   const session = c.session!;
   if (!session.subscriptions.has(sub.topic) && session.subscriptions.size >= limits.subscriptionsPerClientMax) {
     c.broker.metrics.limitBreaches.inc();
-    c.broker.logger.warn(`mqtt: ${c.who} has ${limits.subscriptionsPerClientMax} subscriptions (mqtt.limits.subscriptionsPerClientMax); refused '${sub.topic}'`);
+    c.broker.logger.warn(`${c.who} has ${limits.subscriptionsPerClientMax} subscriptions (mqtt.limits.subscriptionsPerClientMax); refused '${sub.topic}'`);
     return Reason.quotaExceeded;
   }
   return sub.qos;
