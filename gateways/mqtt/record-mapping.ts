@@ -58,7 +58,9 @@ function copy(v: Uint8Array | null): Buffer {
 /** The message a record stands for, or undefined when it has no usable topic (null key). */
 export function recordToMessage(record: DecodedRecord): BrokerMessage | undefined {
   let topic: string | undefined = record.key === null ? undefined : text(record.key);
-  let qos: QoS = 0;
+  // A record without mqtt.qos (produced over Kafka) is already durable: offer it at QoS 1,
+  // so each subscriber's own QoS decides.
+  let qos: QoS = 1;
   let retain = false;
   const p: MessageProperties = {};
   let user: UserProperties | undefined;

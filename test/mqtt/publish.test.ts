@@ -55,3 +55,69 @@ describe("PUBLISH", () => {
     await pub.endAsync();
   });
 });
+
+describe("accumulation and durability", () => {
+  it("puts PUBLISHes arriving in one event-loop turn into one multi-record batch", async () => {
+    const { rawConnected } = await import("./helpers/raw-client.ts");
+    const mqttPacket = (await import("mqtt-packet")).default;
+    const c = await rawConnected(f.port, 4);
+    const frames = Array.from({ length: 50 }, (_, i) =>
+      mqttPacket.generate({ cmd: "publish", topic: "acc/same", payload: Buffer.from(String(i)), qos: 1, messageId: i + 1, dup: false, retain: false }));
+    c.sendBytes(Buffer.concat(frames)); // one write: one read on the server
+    for (let i = 0; i < 50; i++) await c.next("puback");
+    const p = partitionForKey(Buffer.from("acc/same"), 4);
+    const batches = f.log.read("mqtt-messages", p, 0, 1 << 26).batches
+      .map((b) => decodeBatch(b).records.filter((r) => Buffer.from(r.key!).toString() === "acc/same").length)
+      .filter((n) => n > 0);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(50);
+    expect(batches.length).toBeLessThanOrEqual(3);
+    c.end();
+  });
+
+  it("sends PUBACK only after the log's append promise resolves", async () => {
+    const { startMqttGateway } = await import("../../gateways/mqtt/gateway.ts");
+    const { createLogger } = await import("../../runtime/logger.ts");
+    const { Metrics } = await import("../../runtime/metrics/index.ts");
+    const { rawConnected } = await import("./helpers/raw-client.ts");
+    // The real log, with its append promises held back until the test releases them.
+    const held: Array<() => void> = [];
+    const log = f.log;
+    const gatedLog = {
+      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), waitForData: log.waitForData.bind(log),
+      partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log),
+      append: async (topic: string, partition: number, batch: Uint8Array) => {
+        const result = await log.append(topic, partition, batch);
+        await new Promise<void>((release) => held.push(release));
+        return result;
+      },
+    };
+    const gw = await startMqttGateway({ config: { ...f.config, mqtt: { allowAnonymous: true } }, log: gatedLog, logger: createLogger("t", () => {}), metrics: new Metrics() });
+    const c = await rawConnected(gw.port, 4);
+    c.send({ cmd: "publish", topic: "gate/x", payload: Buffer.from("x"), qos: 1, messageId: 1, dup: false, retain: false });
+    const deadline = Date.now() + 2000;
+    while (held.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.packets.filter((p) => p.cmd === "puback")).toHaveLength(0);
+    for (const release of held) release();
+    expect((await c.next("puback")).messageId).toBe(1);
+    c.end();
+    await gw.close();
+  });
+});
+
+describe("records produced over Kafka", () => {
+  it("reach MQTT subscribers with key = MQTT topic and headers → user properties, once", async () => {
+    const { encodeBatch } = await import("../../runtime/core/index.ts");
+    const { client: sub, inbox } = await f.connectWithInbox({ protocolVersion: 5 });
+    await sub.subscribeAsync("from-kafka/#", { qos: 1 });
+    const key = Buffer.from("from-kafka/dev1");
+    const batch = encodeBatch([{ key, value: Buffer.from("kafka!"), headers: [{ key: "source", value: Buffer.from("kcat") }], timestampMs: Date.now() }]);
+    await f.log.append("mqtt-messages", partitionForKey(key, 4), batch);
+    const [m] = await inbox.next(1);
+    expect([m.topic, m.payload.toString(), m.packet.qos]).toEqual(["from-kafka/dev1", "kafka!", 1]);
+    expect(m.packet.properties?.userProperties).toEqual({ source: "kcat" });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(inbox.got).toHaveLength(1);
+    await sub.endAsync();
+  });
+});
