@@ -19,7 +19,7 @@ export async function startTestLedge(kafka: Record<string, unknown> = {}, extra:
   // Build the config once through the real schema, then open the log with it.
   const { readConfig } = await import("../../../runtime/config/index.ts");
   const config = readConfig({ ...doc, listeners: { kafka: { host: "127.0.0.1", port: 0, ...kafka } } });
-  const log = await Log.open({ dataDir, storage: config.storage, log: config.log, topics: config.topics, mapSizeBytes: 256 * 2 ** 20 });
+  const log = await Log.open({ dataDir, storage: config.storage, log: config.log, topics: config.topics, mapSizeBytes: 256 * 2 ** 20, logger: createLogger("log", () => {}) });
   // A short initial rebalance delay keeps group tests quick.
   const groups = new GroupCoordinator(groupCoordinatorSettings({ initialRebalanceDelayMs: 200 }), log.groups, createLogger("groups", () => {}));
   const gw = await startTestGateway(log, kafka, doc, groups);
