@@ -244,7 +244,8 @@ function decodeBlock(src: usize, len: usize, op: usize, limit: usize, overflow: 
     if (matchLen == 15) {
       let b: u32 = 255;
       while (b == 255) {
-        if (ip >= iend) return ERR_LZ4_BLOCK_DATA;
+        // The reference stops a match length 4 bytes before the end: a token and literals follow.
+        if (iend - ip < LAST_LITERALS) return ERR_LZ4_BLOCK_DATA;
         b = load<u8>(ip++);
         matchLen += b;
       }
@@ -333,16 +334,15 @@ function walkFrame(iend: usize, dst: usize, dstCap: usize): i32 {
     if (iend - ip < 4) return ERR_LZ4_TRUNCATED;
     ip += 4;
   }
-  if (hasContentSize) {
-    if (measuring) outBytes = frameStart + min<u64>(frameContentSize, outBytes - frameStart);
-    else if (outBytes - frameStart != frameContentSize) return ERR_LZ4_CONTENT_SIZE;
-  }
+  // Measuring keeps the block bound even when a content size is stated: a wrong content
+  // size must reach the decoder and fail as ERR_LZ4_CONTENT_SIZE, not as an overflow.
+  if (hasContentSize && !measuring && outBytes - frameStart != frameContentSize) return ERR_LZ4_CONTENT_SIZE;
   inPos = ip;
   return OK;
 }
 
-/** An upper bound of what [src, src + srcLen) decodes to (exact when frames state their
- *  content size), checking the frame structure on the way; or a status. */
+/** An upper bound of what [src, src + srcLen) decodes to (each compressed block counted at
+ *  the frame's block size), checking the frame structure on the way; or a status. */
 export function lz4FrameDecodedBound(src: usize, srcLen: usize): i32 {
   if (!inMemory(src, srcLen) || src == 0) return ERR_REGION_OUT_OF_BOUNDS;
   inPos = src;
