@@ -12,6 +12,7 @@ export interface LogCounters {
   droppedRecords: Counter;
   droppedBytes: Counter;
   rejectedFull: Counter;
+  compactedRecords: Counter;
   storedBytes: Gauge;
 }
 
@@ -27,6 +28,7 @@ export function logCounters(metrics: Metrics = new Metrics()): LogCounters {
     droppedRecords: metrics.counter("ledge_log_dropped_records_total", "Records dropped because storage.maxBytes was reached (overflow: drop-oldest)"),
     droppedBytes: metrics.counter("ledge_log_dropped_bytes_total", "Batch bytes dropped because storage.maxBytes was reached"),
     rejectedFull: metrics.counter("ledge_log_rejected_full_total", "Appends refused with LEDGE_ERR_STORAGE_FULL"),
+    compactedRecords: metrics.counter("ledge_log_compacted_records_total", "Records removed by compaction (older values of a key, expired tombstones)"),
     storedBytes: metrics.gauge("ledge_log_stored_bytes", "Batch bytes stored across all partitions"),
   };
 }

@@ -14,6 +14,7 @@ import { closeTables, commitOutcome, KV_TABLE_COUNT_MAX, openTables, type LogTab
 import { metaKeys, newPartition, PRODUCER_CACHE_COUNT_MAX, type Partition, type Topic } from "./partition.ts";
 import { checkSequence, lastSequence, withBatch, type ProducerEntry } from "./producer-state.ts";
 import { offsetForTimestamp, readBatches } from "./read.ts";
+import { compactPartition } from "./compaction.ts";
 import { dropOldest, retainPartition, trimTimeIndex } from "./retention.ts";
 import { checkNewTopic, describe, loadTopics, makeTopic, persistedTopic, PARTITION_COUNT_MAX } from "./topics.ts";
 import type { Txn, StorageAccount } from "./txn.ts";
@@ -57,6 +58,7 @@ export class Log {
   readonly #stores = new Map<string, LmdbKeyValueStore<unknown>>();
   readonly #retentionTimer: NodeJS.Timeout;
   #retentionDue = false;
+  readonly #compactedUpTo = new WeakMap<Partition, number>();
   #bytesSinceRetention = 0;
   #topicIdNext: number;
   #producerIdNext: number;
@@ -338,12 +340,22 @@ export class Log {
         budget -= removed;
         this.#counters.retainedOutBatches.inc(removed);
         if (removed > 0) trimTimeIndex(this.#tables, txn, p, RETENTION_BATCHES_PER_TXN);
+        if (t.settings.cleanupPolicy !== "delete") this.#compact(txn, p, now);
         if (budget <= 0) {
           this.#requestRetention(); // more to do in the next transaction
           return;
         }
       }
     }
+  }
+
+  /** Compacts a partition when it got new data since its last pass. */
+  #compact(txn: Txn, p: Partition, nowMs: number): void {
+    if (this.#compactedUpTo.get(p) === p.highWatermark) return;
+    const outcome = compactPartition(this.#tables, txn, p, nowMs);
+    this.#compactedUpTo.set(p, p.highWatermark);
+    this.#counters.compactedRecords.inc(outcome.recordsRemoved);
+    if (outcome.skipped) this.#logger.warn(`compaction of ${p.topic.name}/${p.index} skipped: ${outcome.skipped}; use fewer distinct keys or cleanup.policy=delete`);
   }
 
   #producer(p: Partition, producerId: number): ProducerEntry | undefined {
