@@ -14,12 +14,16 @@ export interface BatchLimits {
   maxBatchBytes?: number;
   /** Cap on a compressed batch's records once decompressed. */
   maxDecompressedBytes?: number;
+  /** validateBatch only: refuse records with a null key (Kafka's rule for compacted topics). */
+  requireKeys?: boolean;
 }
 
 export const DEFAULT_MAX_BATCH_BYTES = 0x7fff_ffff;
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 /** Must match wasm-core/assembly/batch-decode.ts. */
 export const RECORD_BYTES_MIN = 7;
+const WALK_STRICT_OFFSETS = 1;
+const WALK_REQUIRE_KEYS = 2;
 const CODEC_MAX = Compression.zstd;
 
 /** Checks that need only the header: sizes, magic. Returns the batch's total bytes. */
@@ -96,7 +100,8 @@ function checkCountFits(count: number, recordsBytes: number): void {
 /**
  * Validates a produced batch in Kafka's order: sizes, magic 2, CRC, lastOffsetDelta + 1 ==
  * count > 0, no control batch, baseSequence >= 0 with a producerId, then every record
- * (decompressed first when compressed). baseOffset is not checked. Throws a LedgeWasmError.
+ * (decompressed first when compressed), with keys required if `limits.requireKeys`. baseOffset
+ * is not checked. Throws a LedgeWasmError.
  */
 export function validateBatch(bytes: Uint8Array, limits: BatchLimits = {}): BatchHeader {
   const header = readBatchHeader(bytes);
@@ -105,7 +110,8 @@ export function validateBatch(bytes: Uint8Array, limits: BatchLimits = {}): Batc
   const [ptr, length] = checkCrcAndLoadRecords(ws, bytes, header, limits);
   checkProduceRules(header);
   checkCountFits(header.recordCount, length);
-  checkStatus(ws.core.exports.walkRecords(ptr, length, header.recordCount, header.lastOffsetDelta, 1, 0, 0, 0));
+  const flags = WALK_STRICT_OFFSETS | (limits.requireKeys === true ? WALK_REQUIRE_KEYS : 0);
+  checkStatus(ws.core.exports.walkRecords(ptr, length, header.recordCount, header.lastOffsetDelta, flags, 0, 0, 0));
   return header;
 }
 

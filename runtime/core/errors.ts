@@ -100,6 +100,7 @@ export const statusTable = [
   { status: -28, name: "ERR_SNAPPY_DATA", errorClass: MalformedCompressedDataError, reason: "a snappy block is malformed (an element runs past the input, or a copy offset is 0 or before the start)" },
   { status: -29, name: "ERR_SNAPPY_LENGTH_MISMATCH", errorClass: MalformedCompressedDataError, reason: "a snappy block decodes to a different length than its header states" },
   { status: -30, name: "ERR_SNAPPY_XERIAL_CHUNK", errorClass: MalformedCompressedDataError, reason: "the xerial-framed snappy stream is truncated: a chunk header or chunk runs past the end" },
+  { status: -31, name: "ERR_RECORD_KEY_MISSING", errorClass: InvalidRecordError, reason: "a record has no key, and this topic is compacted (cleanup.policy=compact needs a key on every record)" },
 ] as const satisfies readonly StatusEntry[];
 
 export type StatusName = (typeof statusTable)[number]["name"];

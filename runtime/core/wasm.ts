@@ -25,7 +25,7 @@ export interface CoreExports {
   ): number;
   /** Walks (and optionally decodes into columns) a records section. Returns the header count or a status. */
   walkRecords(
-    ptr: number, length: number, count: number, lastOffsetDelta: number, strict: number,
+    ptr: number, length: number, count: number, lastOffsetDelta: number, flags: number,
     columns: number, headerColumns: number, headerCapacity: number,
   ): number;
   [kernel: string]: unknown;

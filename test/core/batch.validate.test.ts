@@ -123,6 +123,15 @@ describe("validateBatch: every record is walked", () => {
     expectFailure(one([0, 0, 0, ...varint(-1), ...varint(-1), ...varint(2_000_000_000)]), "ERR_RECORD_VARINT", 87);
   });
 
+  it("with requireKeys (compacted topics), rejects a record with a null key; an empty key is a key", () => {
+    const records = [...rawRecord(recordBody(0, [], [1])), ...rawRecord(recordBody(1, null, [2]))];
+    const bytes = batchAround(new Uint8Array(records), 2);
+    expect(() => validateBatch(bytes)).not.toThrow();
+    expectFailure(bytes, "ERR_RECORD_KEY_MISSING", 87, { requireKeys: true });
+    const keyed = batchAround(new Uint8Array(rawRecord(recordBody(0, [], [1]))), 1);
+    expect(() => validateBatch(keyed, { requireKeys: true })).not.toThrow();
+  });
+
   it("rejects offsetDeltas other than 0, 1, 2, ...", () => {
     const records = [...rawRecord(recordBody(0, null, null)), ...rawRecord(recordBody(2, null, null))];
     expectFailure(batchAround(new Uint8Array(records), 2), "ERR_RECORD_OFFSET_DELTA", 87);

@@ -63,14 +63,19 @@ function walkHeaders(recordEnd: usize, base: usize, headerColumns: usize, header
   return status.OK;
 }
 
+/** walkRecords flag: offsetDelta must equal the record's index (produce validation). */
+export const WALK_STRICT_OFFSETS: i32 = 1;
+/** walkRecords flag: every record must have a non-null key (compacted topics). */
+export const WALK_REQUIRE_KEYS: i32 = 2;
+
 /**
- * Walks `count` records in [ptr, ptr + length). strict != 0 (produce validation) requires
- * offsetDelta == index; otherwise deltas must increase and stay <= lastOffsetDelta (compacted
- * batches have gaps). Writes columns when `columns` != 0. Returns the total header count
+ * Walks `count` records in [ptr, ptr + length). With WALK_STRICT_OFFSETS in `flags`,
+ * offsetDelta must equal the index; otherwise deltas must increase and stay <= lastOffsetDelta
+ * (compacted batches have gaps). With WALK_REQUIRE_KEYS, a null key fails. Writes columns when `columns` != 0. Returns the total header count
  * (header columns hold the first `headerCapacity`; call again with more room if it is larger).
  */
 export function walkRecords(
-  ptr: usize, length: usize, count: i32, lastOffsetDelta: i32, strict: i32,
+  ptr: usize, length: usize, count: i32, lastOffsetDelta: i32, flags: i32,
   columns: usize, headerColumns: usize, headerCapacity: i32,
 ): i32 {
   if (!inMemory(ptr, length) || count < 0 || headerCapacity < 0) return status.ERR_REGION_OUT_OF_BOUNDS;
@@ -83,6 +88,8 @@ export function walkRecords(
   varintFailed = false;
   headersSeen = 0;
   let previousDelta: i32 = -1;
+  const strict = (flags & WALK_STRICT_OFFSETS) != 0;
+  const requireKeys = (flags & WALK_REQUIRE_KEYS) != 0;
   for (let i = 0; i < count; i++) {
     if (cursor >= end) return status.ERR_RECORD_COUNT_MISMATCH;
     const recordLength = readVarint(end);
@@ -93,12 +100,13 @@ export function walkRecords(
     const timestampDelta = readVarlong(recordEnd);
     const offsetDelta = readVarint(recordEnd);
     if (varintFailed) return status.ERR_RECORD_VARINT;
-    if (strict != 0 ? offsetDelta != i : offsetDelta <= previousDelta || offsetDelta > lastOffsetDelta) {
+    if (strict ? offsetDelta != i : offsetDelta <= previousDelta || offsetDelta > lastOffsetDelta) {
       return status.ERR_RECORD_OFFSET_DELTA;
     }
     previousDelta = offsetDelta;
     const keyLength = readField(recordEnd, true);
     if (keyLength < -1) return keyLength;
+    if (requireKeys && keyLength < 0) return status.ERR_RECORD_KEY_MISSING;
     const keyPosition = fieldStart;
     const valueLength = readField(recordEnd, true);
     if (valueLength < -1) return valueLength;

@@ -67,3 +67,5 @@ export const ERR_SNAPPY_DATA: i32 = -28;
 export const ERR_SNAPPY_LENGTH_MISMATCH: i32 = -29;
 /** A xerial-framed snappy stream is truncated: a header or chunk runs past the end. */
 export const ERR_SNAPPY_XERIAL_CHUNK: i32 = -30;
+/** A record has a null key where the topic requires keys (compacted topics). */
+export const ERR_RECORD_KEY_MISSING: i32 = -31;
