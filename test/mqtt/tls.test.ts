@@ -1,0 +1,133 @@
+// MQTT over TLS: the MQTT port speaks TLS when listeners.mqtt.tls names a cert and key. Real
+// clients (mosquitto_pub, MQTT.js) against throwaway certificates made by openssl; client
+// certificates signed by the configured CA are identities (CN → mqtt.users certificateCN).
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { hashPassword } from "../../gateways/mqtt/auth-password.ts";
+import { collect, startGateway, type GatewayFixture, type Inbox } from "./helpers/gateway-fixture.ts";
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), "ledge-tls-"));
+const pem = (name: string) => join(dir, name);
+let f: GatewayFixture;
+let watcher: MqttClient;
+let watched: Inbox;
+
+async function openssl(...args: string[]): Promise<void> {
+  await run("openssl", args, { cwd: dir });
+}
+
+/** A P-256 key and a certificate for `cn`, signed by the test CA (or self-signed). */
+async function issue(name: string, cn: string, signer: "ca" | "self", san?: string): Promise<void> {
+  await openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`);
+  if (san) writeFileSync(pem(`${name}.ext`), `subjectAltName=${san}\n`);
+  const ext = san ? ["-extfile", `${name}.ext`] : [];
+  const sign = signer === "ca" ? ["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"] : ["-signkey", `${name}.key`];
+  await openssl("x509", "-req", "-in", `${name}.csr`, ...sign, "-out", `${name}.pem`, "-days", "2", ...ext);
+}
+
+beforeAll(async () => {
+  await openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ledge-test-ca");
+  await issue("server", "127.0.0.1", "ca", "IP:127.0.0.1,DNS:localhost");
+  await issue("device17", "device-17", "ca");
+  await issue("device99", "device-99", "ca");
+  await issue("rogue17", "device-17", "self");
+  const cheap = { N: 1024, r: 8, p: 1 };
+  f = await startGateway({
+    listeners: { mqtt: { host: "127.0.0.1", port: 0, tls: { cert: pem("server.pem"), key: pem("server.key"), ca: pem("ca.pem") } } },
+    mqtt: {
+      allowAnonymous: false,
+      users: [
+        { username: "alice", passwordHash: hashPassword("alice-pw", cheap), acl: { publish: ["sensors/alice/#"], subscribe: ["sensors/#"] } },
+        { username: "watcher", passwordHash: hashPassword("watcher-pw", cheap) },
+        { certificateCN: "device-17", acl: { publish: ["dev/17/#"], subscribe: ["dev/17/#"] } },
+      ],
+    },
+  });
+  watcher = await connectTls({ username: "watcher", password: "watcher-pw" });
+  watched = collect(watcher);
+  await watcher.subscribeAsync("#", { qos: 1 });
+});
+afterAll(async () => {
+  watcher?.end(true);
+  await f?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function connectTls(options: IClientOptions): Promise<MqttClient> {
+  const client = mqtt.connect(`mqtts://127.0.0.1:${f.port}`, { ca: readFileSync(pem("ca.pem")), reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  return new Promise((resolve, reject) => {
+    client.once("connect", () => resolve(client));
+    client.once("error", (err) => (client.end(true), reject(err)));
+  });
+}
+
+const clientCert = (name: string) => ({ cert: readFileSync(pem(`${name}.pem`)), key: readFileSync(pem(`${name}.key`)) });
+
+async function seen(payload: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!watched.got.some((g) => g.payload.toString() === payload)) {
+    if (Date.now() > deadline) throw new Error(`the watcher never received '${payload}'`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("MQTT over TLS", () => {
+  it("takes a QoS 1 publish from mosquitto_pub --cafile with username and password", async () => {
+    await run("mosquitto_pub", ["--cafile", pem("ca.pem"), "-h", "127.0.0.1", "-p", String(f.port),
+      "-u", "alice", "-P", "alice-pw", "-i", "mosq-tls", "-t", "sensors/alice/t", "-m", "from-mosquitto", "-q", "1"], { timeout: 10_000 });
+    await seen("from-mosquitto");
+  });
+
+  it.each([4, 5] as const)("serves MQTT.js over mqtts:// (protocol %i)", async (protocolVersion) => {
+    const alice = await connectTls({ protocolVersion, username: "alice", password: "alice-pw" });
+    await alice.publishAsync("sensors/alice/t", `mqttjs-${protocolVersion}`, { qos: 1 });
+    await seen(`mqttjs-${protocolVersion}`);
+    await alice.endAsync();
+  });
+
+  it("takes a CA-signed client certificate's CN as the identity, with that user's ACL", async () => {
+    const device = await connectTls({ protocolVersion: 5, ...clientCert("device17") });
+    await device.publishAsync("dev/17/temp", "cert-ok", { qos: 1 });
+    await seen("cert-ok");
+    await expect(device.publishAsync("sensors/alice/t", "cert-denied", { qos: 1 })).rejects.toMatchObject({ code: 0x87 });
+    await device.endAsync();
+    await run("mosquitto_pub", ["--cafile", pem("ca.pem"), "--cert", pem("device17.pem"), "--key", pem("device17.key"),
+      "-h", "127.0.0.1", "-p", String(f.port), "-i", "mosq-cert", "-t", "dev/17/x", "-m", "mosq-cert-ok", "-q", "1"], { timeout: 10_000 });
+    await seen("mosq-cert-ok");
+  });
+
+  it("refuses a CA-signed certificate whose CN matches no user (not authorized)", async () => {
+    await expect(connectTls({ protocolVersion: 5, ...clientCert("device99") })).rejects.toMatchObject({ code: 0x87 });
+    await expect(connectTls({ protocolVersion: 4, ...clientCert("device99") })).rejects.toMatchObject({ code: 5 });
+  });
+
+  it("does not trust a self-signed certificate claiming a known CN", async () => {
+    await expect(connectTls({ protocolVersion: 5, ...clientCert("rogue17") })).rejects.toMatchObject({ code: 0x87 });
+  });
+
+  it("closes a clear-text MQTT client on the TLS port; other clients keep working", async () => {
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = tcpConnect({ host: "127.0.0.1", port: f.port }, () => s.write(Buffer.from("101000044d5154540402003c0004746573", "hex")));
+      s.on("error", () => {});
+      s.once("close", () => resolve(true));
+      setTimeout(() => (s.destroy(), resolve(false)), 12_000);
+    });
+    expect(closed).toBe(true);
+    await watcher.publishAsync("after/plain", "still-up", { qos: 1 });
+    await seen("still-up");
+  });
+
+  it("fails the handshake for a client that does not trust the server's CA", async () => {
+    const err = await connectTls({ ca: undefined, rejectUnauthorized: true }).then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/certificate/i);
+  });
+});
