@@ -46,27 +46,33 @@ function checkFraming(bytes: Uint8Array, header: BatchHeader, maxBatchBytes: num
 }
 
 /**
- * Checks the CRC and leaves the records section in wasm memory (decompressed if needed).
- * Returns the section's pointer and length in the workspace's input region.
+ * Checks the CRC: the hardware CRC on `bytes` for large batches, else the wasm kernel on a copy
+ * left in the input region. Returns whether that copy is there (so loadRecords can reuse it).
  */
-function checkCrcAndLoadRecords(ws: Workspace, bytes: Uint8Array, header: BatchHeader, limits: BatchLimits): [number, number] {
-  let crc: number;
+function checkCrc(ws: Workspace, bytes: Uint8Array, header: BatchHeader): boolean {
   const hardware = hardwareCrc32c;
-  const useHardware = hardware !== null && bytes.length >= CRC_HARDWARE_BYTES_MIN;
-  if (useHardware) {
+  let crc: number;
+  let copied = false;
+  if (hardware !== null && bytes.length >= CRC_HARDWARE_BYTES_MIN) {
     crc = hardware(bytes.subarray(ATTRIBUTES_OFFSET));
   } else {
     const ptr = ws.input.write(bytes);
     crc = ws.core.exports.crc32c(ptr + ATTRIBUTES_OFFSET, bytes.length - ATTRIBUTES_OFFSET) >>> 0;
+    copied = true;
   }
   if (crc !== header.crc) {
     throw errorForStatus(Status.ERR_BATCH_CRC, `stored 0x${hex(header.crc)}, computed 0x${hex(crc)}`);
   }
+  return copied;
+}
+
+/** Leaves the records section in wasm memory (decompressed, capped, if compressed): [ptr, length]. */
+function loadRecords(ws: Workspace, bytes: Uint8Array, header: BatchHeader, limits: BatchLimits, copied: boolean): [number, number] {
   if (header.compression > CODEC_MAX) {
     throw errorForStatus(Status.ERR_UNSUPPORTED_COMPRESSION, `codec id ${header.compression}`);
   }
   if (header.compression === Compression.none) {
-    const ptr = useHardware ? ws.input.write(bytes) : ws.input.ptr;
+    const ptr = copied ? ws.input.ptr : ws.input.write(bytes);
     return [ptr + BATCH_HEADER_BYTES, bytes.length - BATCH_HEADER_BYTES];
   }
   const maxDecompressed = limits.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
@@ -107,8 +113,9 @@ export function validateBatch(bytes: Uint8Array, limits: BatchLimits = {}): Batc
   const header = readBatchHeader(bytes);
   checkFraming(bytes, header, limits.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
   const ws = workspace();
-  const [ptr, length] = checkCrcAndLoadRecords(ws, bytes, header, limits);
+  const copied = checkCrc(ws, bytes, header);
   checkProduceRules(header);
+  const [ptr, length] = loadRecords(ws, bytes, header, limits, copied);
   checkCountFits(header.recordCount, length);
   const flags = WALK_STRICT_OFFSETS | (limits.requireKeys === true ? WALK_REQUIRE_KEYS : 0);
   checkStatus(ws.core.exports.walkRecords(ptr, length, header.recordCount, header.lastOffsetDelta, flags, 0, 0, 0));
@@ -162,7 +169,7 @@ function loadForDecode(bytes: Uint8Array, limits: BatchLimits): { ws: Workspace;
   const header = readBatchHeader(bytes);
   checkFraming(bytes, header, limits.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
   const ws = workspace();
-  const [ptr, length] = checkCrcAndLoadRecords(ws, bytes, header, limits);
+  const [ptr, length] = loadRecords(ws, bytes, header, limits, checkCrc(ws, bytes, header));
   checkCountFits(header.recordCount, length);
   return { ws, header, ptr, length };
 }

@@ -83,6 +83,17 @@ describe("validateBatch: header rules in Kafka's order", () => {
     for (const codec of [5, 6, 7]) expectFailure(edit(good(), (v) => v.setInt16(21, codec)), "ERR_UNSUPPORTED_COMPRESSION", 76);
   });
 
+  it("checks in Kafka's order: size, magic, CRC, then header rules, then codec and records", () => {
+    const tooBigAndBadMagic = edit(good(), (v) => v.setInt8(16, 1), false);
+    expectFailure(tooBigAndBadMagic, "ERR_BATCH_TOO_LARGE", 10, { maxBatchBytes: 61 });
+    expectFailure(edit(good(), (v) => { v.setInt8(16, 1); v.setUint32(17, 0); }, false), "ERR_BATCH_MAGIC", 87);
+    expectFailure(edit(good(), (v) => { v.setInt32(23, 7); v.setUint32(17, 0); }, false), "ERR_BATCH_CRC", 2);
+    // A control batch is refused from its header, before its (huge) records are decompressed.
+    const bomb = batchAround(gzipSync(new Uint8Array(10_000_000)), 1, { compression: Compression.gzip });
+    expectFailure(edit(bomb, (v) => v.setInt16(21, 0x21)), "ERR_BATCH_CONTROL", 87, { maxDecompressedBytes: 1000 });
+    expectFailure(edit(good(), (v) => { v.setInt16(21, 7); v.setInt32(23, 5); }), "ERR_BATCH_RECORD_COUNT", 87);
+  });
+
   it("does not check baseOffset (the Kafka listener does; the log re-stores assigned batches)", () => {
     expect(() => validateBatch(edit(good(), (v) => v.setInt32(4, 99), false))).not.toThrow();
   });
