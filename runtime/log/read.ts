@@ -7,6 +7,12 @@ import type { Partition } from "./partition.ts";
 import { LogError } from "./errors.ts";
 import type { ReadResult } from "./types.ts";
 
+/** The end of a reverse scan that still includes the batch at base offset 0: range ends are
+ * exclusive, and the bare (topic, partition) prefix sorts just before every key under it. */
+function belowPartition(p: Partition): Buffer {
+  return batchKey(p.topic.id, p.index, 0).subarray(0, 8);
+}
+
 /** Whole batches from the one holding `offset`, up to maxBytes but always at least one. */
 export function readBatches(tables: LogTables, p: Partition, offset: number, maxBytes: number): ReadResult {
   const hwm = p.highWatermark;
@@ -16,11 +22,10 @@ export function readBatches(tables: LogTables, p: Partition, offset: number, max
   }
   if (offset === hwm) return out;
   const end = batchKey(p.topic.id, p.index, hwm);
-  // The batch holding `offset` is the last one whose base offset is <= offset.
+  // Sequential readers ask for a batch's base offset: start there; otherwise step back to the
+  // batch holding `offset` (the last one whose base offset is below it).
   let start = batchKey(p.topic.id, p.index, offset);
-  for (const key of tables.batches.getKeys({ start, end: batchKey(p.topic.id, p.index, 0), reverse: true, limit: 1 })) {
-    start = Buffer.from(key);
-  }
+  if (!tables.batches.doesExist(start)) start = floorKey(tables, p, offset, start);
   for (const { value } of tables.batches.getRange({ start, end })) {
     if (out.batches.length > 0 && out.totalBytes + value.byteLength > maxBytes) break;
     out.batches.push(value);
@@ -28,6 +33,13 @@ export function readBatches(tables: LogTables, p: Partition, offset: number, max
     if (out.totalBytes >= maxBytes) break;
   }
   return out;
+}
+
+function floorKey(tables: LogTables, p: Partition, offset: number, fallback: Buffer): Buffer {
+  for (const key of tables.batches.getKeys({ start: batchKey(p.topic.id, p.index, offset), end: batchKey(p.topic.id, p.index, 0), reverse: true, limit: 1 })) {
+    return Buffer.from(key);
+  }
+  return fallback;
 }
 
 /** The first offset whose record timestamp is >= timestampMs, or null past the end. */
@@ -44,7 +56,7 @@ export function offsetForTimestamp(tables: LogTables, p: Partition, timestampMs:
   }
   if (from >= p.highWatermark) return null;
   let start = batchKey(p.topic.id, p.index, from);
-  for (const key of tables.batches.getKeys({ start, end: batchKey(p.topic.id, p.index, 0), reverse: true, limit: 1 })) {
+  for (const key of tables.batches.getKeys({ start, end: belowPartition(p), reverse: true, limit: 1 })) {
     start = Buffer.from(key);
   }
   const end = batchKey(p.topic.id, p.index, p.highWatermark);
