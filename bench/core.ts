@@ -7,10 +7,37 @@ import { crc32c, crc32cWasm } from "../runtime/core/crc32c.ts";
 import { workspace } from "../runtime/core/workspace.ts";
 import { crc32cReference } from "../test/reference/crc32c.ts";
 import { kafkajsDecodeBatch, kafkajsEncodeBatch } from "../test/reference/kafkajs-batch.ts";
-import { medianRate, medianRateAsync, progress, result, type BenchResult } from "./lib/report.ts";
+import { medianRate, progress, result, type BenchResult } from "./lib/report.ts";
 
 const RUNS = 7;
 const MB = 1e6;
+
+type Work = () => number | Promise<number>;
+
+async function rateOnce(fn: Work): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const units = await fn();
+  return units / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * Alternates ledge and baseline runs, so load from others on this shared machine drifts over
+ * both alike; returns the median rate of each.
+ */
+async function paired(runs: number, ledge: Work, baseline: Work): Promise<[number, number]> {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(await rateOnce(ledge));
+    theirs.push(await rateOnce(baseline));
+  }
+  return [median(ours), median(theirs)];
+}
 
 function randomBytes(length: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -18,18 +45,17 @@ function randomBytes(length: number): Uint8Array {
   return out;
 }
 
-function crcRows(): BenchResult[] {
+async function crcRows(): Promise<BenchResult[]> {
   progress("crc32c over 16 KiB buffers");
   const buffers = Array.from({ length: 64 }, (_, i) => randomBytes(16 * 1024 + i).subarray(i)); // 1 MiB, unaligned
   const bytesPerPass = buffers.reduce((n, b) => n + b.length, 0);
   const pass = (fn: (b: Uint8Array) => number) => () => {
     let x = 0;
-    for (let r = 0; r < 16; r++) for (const b of buffers) x ^= fn(b);
+    for (let r = 0; r < 48; r++) for (const b of buffers) x ^= fn(b);
     if (x === 0.5) throw new Error("unreachable");
-    return 16 * bytesPerPass;
+    return 48 * bytesPerPass;
   };
-  const wasm = medianRate(RUNS, pass(crc32cWasm)) / MB;
-  const js = medianRate(RUNS, pass(crc32cReference)) / MB;
+  const [wasm, js] = (await paired(RUNS, pass(crc32cWasm), pass(crc32cReference))).map((r) => r / MB);
   const ws = workspace();
   const ptr = ws.input.write(buffers[0]);
   const kernel = medianRate(RUNS, () => {
@@ -42,11 +68,10 @@ function crcRows(): BenchResult[] {
   const batches = [64, 128, 256, 512, 1024].map((k) => randomBytes(k * 1024 + 61));
   const batchBytes = batches.reduce((n, b) => n + b.length - 21, 0);
   const over = (fn: (b: Uint8Array) => number) => () => {
-    for (let r = 0; r < 8; r++) for (const b of batches) fn(b.subarray(21));
-    return 8 * batchBytes;
+    for (let r = 0; r < 64; r++) for (const b of batches) fn(b.subarray(21));
+    return 64 * batchBytes;
   };
-  const ours = medianRate(RUNS, over(crc32c)) / MB;
-  const direct = medianRate(RUNS, over((b) => native.crc32c(b))) / MB;
+  const [ours, direct] = (await paired(RUNS, over(crc32c), over((b) => native.crc32c(b)))).map((r) => r / MB);
   return [
     result({ name: "crc32c", unit: "MB/s", ledge: wasm, baseline: js, baselineName: "pure-JS slicing-by-8", target: 1.3,
       notes: `wasm incl. copy-in; kernel alone on data in wasm memory ${Math.round(kernel)} MB/s` }),
@@ -66,7 +91,7 @@ function telemetryBatches(batchCount: number): RecordInput[][] {
 }
 
 async function batchRows(): Promise<BenchResult[]> {
-  const batches = telemetryBatches(100);
+  const batches = telemetryBatches(400);
   const records = batches.length * 100;
   progress(`batch encode/decode: ${batches.length} batches x 100 records, 100-byte values`);
   // Warm both sides up first so neither pays the JIT (or the other's garbage) in its first runs.
@@ -75,23 +100,29 @@ async function batchRows(): Promise<BenchResult[]> {
     decodeBatch(encodeBatch(b));
     await kafkajsDecodeBatch(await kafkajsEncodeBatch(b));
   }
-  const encode = medianRate(RUNS, () => {
-    for (const b of batches) encodeBatch(b);
-    return records;
-  });
-  const kafkajsEncode = await medianRateAsync(RUNS, async () => {
-    for (const b of batches) await kafkajsEncodeBatch(b);
-    return records;
-  });
+  const [encode, kafkajsEncode] = await paired(
+    RUNS,
+    () => {
+      for (const b of batches) encodeBatch(b);
+      return records;
+    },
+    async () => {
+      for (const b of batches) await kafkajsEncodeBatch(b);
+      return records;
+    },
+  );
   const encoded = batches.map((b) => encodeBatch(b));
-  const decode = medianRate(RUNS, () => {
-    for (const bytes of encoded) decodeBatch(bytes);
-    return records;
-  });
-  const kafkajsDecode = await medianRateAsync(RUNS, async () => {
-    for (const bytes of encoded) await kafkajsDecodeBatch(bytes);
-    return records;
-  });
+  const [decode, kafkajsDecode] = await paired(
+    RUNS,
+    () => {
+      for (const bytes of encoded) decodeBatch(bytes);
+      return records;
+    },
+    async () => {
+      for (const bytes of encoded) await kafkajsDecodeBatch(bytes);
+      return records;
+    },
+  );
   return [
     result({ name: "batch-encode", unit: "records/s", ledge: encode, baseline: kafkajsEncode, baselineName: "kafkajs RecordBatch", target: 3 }),
     result({ name: "batch-decode", unit: "records/s", ledge: decode, baseline: kafkajsDecode, baselineName: "kafkajs decoder", target: 3,
@@ -106,5 +137,5 @@ async function lz4Rows(): Promise<BenchResult[]> {
 }
 
 export default async function core(): Promise<BenchResult[]> {
-  return [...crcRows(), ...(await batchRows()), ...(await lz4Rows())];
+  return [...(await crcRows()), ...(await batchRows()), ...(await lz4Rows())];
 }
