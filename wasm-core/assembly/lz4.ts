@@ -150,7 +150,24 @@ function compressBlock(base: usize, block: usize, len: usize, dst: usize, dstCap
         ip--;
         ref--;
       }
-      const matchLen = MIN_MATCH + matchLength(ip + MIN_MATCH, ref + MIN_MATCH, matchLimit);
+      let matchLen = MIN_MATCH + matchLength(ip + MIN_MATCH, ref + MIN_MATCH, matchLimit);
+      // One step of lazy matching: a longer match starting at the next byte wins.
+      const next = ip + 1;
+      if (next <= mfLimit) {
+        const seq = load<u32>(next);
+        const slot = hashSlot(seq);
+        const stored = <usize>load<u32>(slot);
+        store<u32>(slot, <u32>(next - base + 1));
+        const ref1 = base + stored - 1;
+        if (stored != 0 && ref1 >= block && ref1 < next && load<u32>(ref1) == seq) {
+          const len1 = MIN_MATCH + matchLength(next + MIN_MATCH, ref1 + MIN_MATCH, matchLimit);
+          if (len1 > matchLen + 1) {
+            ip = next;
+            ref = ref1;
+            matchLen = len1;
+          }
+        }
+      }
       const litLen = ip - anchor;
       const need = <usize>1 + extensionBytes(litLen) + litLen + 2 + extensionBytes(matchLen - MIN_MATCH);
       if (need > oend - op) return -1;
