@@ -9,6 +9,8 @@ import { framed } from "../../runtime/kafka/protocol/message.ts";
 import type { ConnectionState, GatewayParts } from "./context.ts";
 import { dispatch, type Outcome } from "./handlers/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
+import { Writer } from "../../runtime/kafka/protocol/writer.ts";
+import { saslStep, SaslFailure } from "./sasl/authenticator.ts";
 
 export interface ConnectionOptions {
   maxRequestBytes: number;
@@ -92,12 +94,28 @@ export class KafkaConnection {
 
   async #run(payload: Uint8Array): Promise<Outcome> {
     if (this.#closed) return { kind: "silent" };
+    if (this.state.rawSaslTokens && !this.state.authenticated) return this.#rawSaslToken(payload);
     try {
       return await dispatch(payload, this.state, this.#parts, this.#abort.signal);
     } catch (err) {
       // A handler threw something it did not map to a Kafka error code: a ledge bug.
       this.#logger.error(`Kafka request from ${this.state.remoteAddress} failed unexpectedly (a ledge bug; please report it): ${(err as Error).stack ?? err}`);
       return { kind: "close", reason: "internal error while handling a request" };
+    }
+  }
+
+  /** After SaslHandshake v0 a frame is a bare SASL token, answered by a bare token. */
+  #rawSaslToken(token: Uint8Array): Outcome {
+    try {
+      const step = saslStep(this.#parts.sasl!, this.state, token);
+      if (step.done) {
+        this.state.authenticated = true;
+        this.#logger.info(`Kafka client ${this.state.remoteAddress} authenticated as ${this.state.principal} with ${this.state.saslMechanism}`);
+      }
+      return { kind: "respond", apiKey: -1, response: new Writer().raw(step.response) };
+    } catch (err) {
+      if (!(err instanceof SaslFailure)) throw err;
+      return { kind: "close", reason: `SASL ${this.state.saslMechanism} authentication failed: ${err.message}; check the client's user and password` };
     }
   }
 
@@ -112,6 +130,12 @@ export class KafkaConnection {
       for (const c of chunks) ok = this.#socket.write(c);
       this.#socket.uncork();
       if (!ok) this.#writeBlocked = true;
+      if (outcome.thenClose) {
+        this.#logger.warn(`closing Kafka connection from ${this.state.remoteAddress} after answering: ${outcome.thenClose}`);
+        this.#socket.end();
+        this.#shutdown();
+        return;
+      }
     }
     this.#updateFlow();
   }

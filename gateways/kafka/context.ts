@@ -4,6 +4,7 @@ import type { Logger } from "../../runtime/logger.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { RequestHeader } from "../../runtime/kafka/protocol/headers.ts";
 import type { KafkaLogPort } from "./log-port.ts";
+import type { SaslSettings } from "./sasl/config.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 
 /** Per-connection state a handler may read or change (SASL progress). */
@@ -28,6 +29,8 @@ export interface GatewayParts {
   metrics: Metrics;
   /** The port the listener really bound (advertised in Metadata). */
   port(): number;
+  /** Parsed listeners.kafka.sasl; undefined when SASL is off. */
+  sasl?: SaslSettings;
   /** The consumer-group coordinator; without one the group APIs answer COORDINATOR_NOT_AVAILABLE. */
   groups?: GroupCoordinator;
 }
@@ -43,7 +46,7 @@ export interface RequestContext<Req = unknown> {
 
 /** A handler's answer: a response body, no response (acks=0), or close the connection. */
 export type HandlerResult =
-  | { kind: "respond"; body: unknown }
+  | { kind: "respond"; body: unknown; thenClose?: string }
   | { kind: "silent" }
   | { kind: "close"; reason: string };
 
@@ -51,4 +54,6 @@ export type KafkaHandler = (ctx: RequestContext<any>) => Promise<HandlerResult>;
 
 export const respond = (body: unknown): HandlerResult => ({ kind: "respond", body });
 export const silent: HandlerResult = { kind: "silent" };
+/** Answer, then close the connection (a failed SASL authentication). */
+export const respondThenClose = (body: unknown, reason: string): HandlerResult => ({ kind: "respond", body, thenClose: reason });
 export const closeConnection = (reason: string): HandlerResult => ({ kind: "close", reason });

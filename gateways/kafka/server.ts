@@ -8,6 +8,7 @@ import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { KafkaLogPort } from "./log-port.ts";
 import type { GatewayParts } from "./context.ts";
 import { KafkaConnection } from "./connection.ts";
+import { readSaslSettings } from "./sasl/config.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 
 export interface KafkaGatewayOptions {
@@ -45,7 +46,7 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   const connections = new Set<KafkaConnection>();
   let nextId = 1;
   let boundPort = 0;
-  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, groups: options.groups };
+  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, groups: options.groups, sasl: readSaslSettings(listener.sasl) };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");
   const inflightCountMax = (listener as { inflightCountMax?: number }).inflightCountMax ?? inflightCountMaxDefault;
 

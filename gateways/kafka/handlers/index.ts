@@ -18,6 +18,8 @@ import { initProducerIdHandler } from "./initProducerId.ts";
 import { createTopicsHandler } from "./createTopics.ts";
 import { deleteTopicsHandler } from "./deleteTopics.ts";
 import { describeConfigsHandler } from "./describeConfigs.ts";
+import { saslHandshakeHandler } from "./saslHandshake.ts";
+import { saslAuthenticateHandler } from "./saslAuthenticate.ts";
 import { findCoordinatorHandler } from "./findCoordinator.ts";
 import { joinGroupHandler } from "./joinGroup.ts";
 import { syncGroupHandler } from "./syncGroup.ts";
@@ -40,6 +42,8 @@ handlers.set(ApiKey.InitProducerId, initProducerIdHandler);
 handlers.set(ApiKey.CreateTopics, createTopicsHandler);
 handlers.set(ApiKey.DeleteTopics, deleteTopicsHandler);
 handlers.set(ApiKey.DescribeConfigs, describeConfigsHandler);
+handlers.set(ApiKey.SaslHandshake, saslHandshakeHandler);
+handlers.set(ApiKey.SaslAuthenticate, saslAuthenticateHandler);
 handlers.set(ApiKey.FindCoordinator, findCoordinatorHandler);
 handlers.set(ApiKey.JoinGroup, joinGroupHandler);
 handlers.set(ApiKey.SyncGroup, syncGroupHandler);
@@ -55,7 +59,7 @@ export function hasHandler(apiKey: number): boolean {
 }
 
 export type Outcome =
-  | { kind: "respond"; response: Writer; apiKey: number }
+  | { kind: "respond"; response: Writer; apiKey: number; thenClose?: string }
   | { kind: "silent" }
   | { kind: "close"; reason: string };
 
@@ -92,5 +96,6 @@ export async function dispatch(payload: Uint8Array, connection: ConnectionState,
   }
   const result = await handler({ header: request.header, body: request.body, parts, connection, signal });
   if (result.kind !== "respond") return result;
-  return { kind: "respond", apiKey: key.apiKey, response: encodeResponse(key.apiKey, key.apiVersion, key.correlationId, result.body) };
+  const response = encodeResponse(key.apiKey, key.apiVersion, key.correlationId, result.body);
+  return { kind: "respond", apiKey: key.apiKey, response, thenClose: result.thenClose };
 }
