@@ -36,7 +36,7 @@ export function readBatches(tables: LogTables, p: Partition, offset: number, max
 }
 
 function floorKey(tables: LogTables, p: Partition, offset: number, fallback: Buffer): Buffer {
-  for (const key of tables.batches.getKeys({ start: batchKey(p.topic.id, p.index, offset), end: batchKey(p.topic.id, p.index, 0), reverse: true, limit: 1 })) {
+  for (const key of tables.batches.getKeys({ start: batchKey(p.topic.id, p.index, offset), end: belowPartition(p), reverse: true, limit: 1 })) {
     return Buffer.from(key);
   }
   return fallback;
