@@ -6,6 +6,9 @@ import { createLogger } from "../runtime/logger.ts";
 import { Metrics } from "../runtime/metrics/index.ts";
 import { Log } from "../runtime/log/index.ts";
 import { startMqttGateway } from "../gateways/mqtt/gateway.ts";
+import { startKafkaGateway } from "../gateways/kafka/server.ts";
+import { GroupCoordinator } from "../runtime/groups/coordinator.ts";
+import { groupCoordinatorSettings } from "../runtime/groups/coordinator-settings.ts";
 
 interface Closable {
   close(): Promise<void>;
@@ -28,6 +31,12 @@ export async function start(config: LedgeConfig): Promise<void> {
   const mqtt = await startMqttGateway({ config, log, http, logger, metrics });
   opened.push(mqtt);
   ports.mqtt = mqtt.port;
+
+  const groups = new GroupCoordinator(groupCoordinatorSettings(), log.groups, logger.child("groups"));
+  opened.push({ close: async () => groups.close() });
+  const kafka = await startKafkaGateway({ config, log, logger, metrics, groups });
+  opened.push(kafka);
+  ports.kafka = kafka.port;
 
   // The contract scripts wait for (DESIGN.md): one line, real ports.
   process.stdout.write(`ledge ready ${JSON.stringify(ports)}\n`);
