@@ -140,9 +140,13 @@ describe("output caps stop bombs before they allocate", () => {
     expectStatus(() => decompress(Compression.lz4, bomb, MiB), "ERR_DECOMPRESSED_TOO_LARGE", 10);
   });
 
-  it("lz4: a content size of 2^40 is refused before decoding", () => {
-    const frame = Buffer.concat([lz4Header(0x68, 0x40, 2 ** 40), u32le(0)]);
-    expectStatus(() => decompress(Compression.lz4, frame, MiB), "ERR_DECOMPRESSED_TOO_LARGE", 10);
+  it("lz4: a stated content size over the cap is refused before decoding; one its blocks cannot hold is a lie", () => {
+    const zeros = Buffer.from(compress(Compression.lz4, new Uint8Array(2 * MiB)));
+    const sized = Buffer.concat([lz4Header(0x68, 0x40, 2 * MiB), zeros.subarray(7)]);
+    expect(decompress(Compression.lz4, sized, 2 * MiB).length).toBe(2 * MiB);
+    expectStatus(() => decompress(Compression.lz4, sized, MiB), "ERR_DECOMPRESSED_TOO_LARGE", 10);
+    const lie = Buffer.concat([lz4Header(0x68, 0x40, 2 ** 40), zeros.subarray(7)]);
+    expectStatus(() => decompress(Compression.lz4, lie, 4 * MiB), "ERR_LZ4_CONTENT_SIZE");
   });
 
   it("snappy: 5 bytes claiming 4 GiB, and xerial chunks claiming more than the cap, are refused before decoding", () => {

@@ -306,16 +306,39 @@ function readFrameHeader(iend: usize): i32 {
   return <i32>flg;
 }
 
+/** Decodes one block of the current frame to dst + outBytes; returns its length or a status.
+ *  Output stops at the first of: the caller's cap (ERR_DECOMPRESSED_TOO_LARGE), the frame's
+ *  stated content size (ERR_LZ4_CONTENT_SIZE), the frame's block size (ERR_LZ4_BLOCK_DATA). */
+function decodeFrameBlock(word: u32, ip: usize, size: usize, dst: usize, dstCap: usize, contentLeft: u64): i32 {
+  let limitBytes = dstCap - <usize>outBytes;
+  let overflow = ERR_DECOMPRESSED_TOO_LARGE;
+  if (contentLeft <= <u64>limitBytes) {
+    limitBytes = <usize>contentLeft;
+    overflow = ERR_LZ4_CONTENT_SIZE;
+  }
+  if (frameBlockMax < limitBytes) {
+    limitBytes = frameBlockMax;
+    overflow = ERR_LZ4_BLOCK_DATA;
+  }
+  const op = dst + <usize>outBytes;
+  if ((word & BLOCK_UNCOMPRESSED) == 0) return decodeBlock(ip, size, op, op + limitBytes, overflow, frameBlockMax);
+  if (size > limitBytes) return overflow;
+  memory.copy(op, ip, size);
+  return <i32>size;
+}
+
 /** Walks one frame from inPos. With dst == 0 it only measures (an upper bound of the
- *  output); otherwise it decodes to [dst + outBytes, dst + dstCap). */
+ *  output, tightened by a stated content size); otherwise it decodes to
+ *  [dst + outBytes, dst + dstCap). */
 function walkFrame(iend: usize, dst: usize, dstCap: usize): i32 {
   const flg = readFrameHeader(iend);
   if (flg < 0) return flg;
   const measuring = dst == 0;
   const checksummed = (<u32>flg & FLG_BLOCK_CHECKSUM) != 0;
   const hasContentSize = (<u32>flg & FLG_CONTENT_SIZE) != 0;
+  const contentBytes = hasContentSize ? frameContentSize : u64.MAX_VALUE;
   const frameStart = outBytes;
-  if (!measuring && hasContentSize && frameContentSize > <u64>dstCap - outBytes) return ERR_DECOMPRESSED_TOO_LARGE;
+  if (!measuring && hasContentSize && contentBytes > <u64>dstCap - outBytes) return ERR_DECOMPRESSED_TOO_LARGE;
   let ip = inPos;
   // Each pass consumes at least 4 input bytes, so the loop ends.
   while (true) {
@@ -331,18 +354,8 @@ function walkFrame(iend: usize, dst: usize, dstCap: usize): i32 {
       outBytes += (word & BLOCK_UNCOMPRESSED) != 0 ? <u64>size : <u64>frameBlockMax;
     } else {
       if (checksummed && xxh32(ip, size, 0) != load<u32>(ip + size)) return ERR_LZ4_BLOCK_CHECKSUM;
-      const op = dst + <usize>outBytes;
-      const room = dstCap - <usize>outBytes;
-      let n: i32;
-      if ((word & BLOCK_UNCOMPRESSED) != 0) {
-        if (size > room) return ERR_DECOMPRESSED_TOO_LARGE;
-        memory.copy(op, ip, size);
-        n = <i32>size;
-      } else {
-        const overflow = room > frameBlockMax ? ERR_LZ4_BLOCK_DATA : ERR_DECOMPRESSED_TOO_LARGE;
-        n = decodeBlock(ip, size, op, op + min<usize>(room, frameBlockMax), overflow, frameBlockMax);
-        if (n < 0) return n;
-      }
+      const n = decodeFrameBlock(word, ip, size, dst, dstCap, contentBytes - (outBytes - frameStart));
+      if (n < 0) return n;
       outBytes += <u64>n;
     }
     ip += size + trailer;
@@ -351,9 +364,12 @@ function walkFrame(iend: usize, dst: usize, dstCap: usize): i32 {
     if (iend - ip < 4) return ERR_LZ4_TRUNCATED;
     ip += 4;
   }
-  // Measuring keeps the block bound even when a content size is stated: a wrong content
-  // size must reach the decoder and fail as ERR_LZ4_CONTENT_SIZE, not as an overflow.
-  if (hasContentSize && !measuring && outBytes - frameStart != frameContentSize) return ERR_LZ4_CONTENT_SIZE;
+  if (hasContentSize) {
+    // Measuring: blocks cannot hold more than the bound, so a larger stated size is a lie.
+    if (contentBytes > outBytes - frameStart) return ERR_LZ4_CONTENT_SIZE;
+    if (measuring) outBytes = frameStart + contentBytes;
+    else if (contentBytes != outBytes - frameStart) return ERR_LZ4_CONTENT_SIZE;
+  }
   inPos = ip;
   return OK;
 }
@@ -368,9 +384,9 @@ export function lz4FrameDecodedBound(src: usize, srcLen: usize): i32 {
   do {
     const status = walkFrame(iend, 0, 0);
     if (status < 0) return status;
-    if (outBytes > <u64>OUTPUT_BYTES_MAX) return ERR_DECOMPRESSED_TOO_LARGE;
   } while (inPos < iend);
-  return <i32>outBytes;
+  // A bound, not a size: past what one call can return, the decoder's cap decides.
+  return <i32>min<u64>(outBytes, <u64>OUTPUT_BYTES_MAX);
 }
 
 /** Decodes the LZ4 frame(s) in [src, src + srcLen) to dst; returns the decoded length, or a
