@@ -5,7 +5,7 @@ import { compress } from "./compression.ts";
 import {
   ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_LOG_APPEND_TIME, ATTRIBUTE_TRANSACTIONAL, ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET,
-  BATCH_LENGTH_PREFIX_BYTES, CRC_OFFSET, LAST_OFFSET_DELTA_OFFSET, MAGIC_OFFSET, MAGIC_V2, MAX_TIMESTAMP_OFFSET,
+  BATCH_LENGTH_PREFIX_BYTES, checkInteger, CRC_OFFSET, INT16_MAX, INT32_MAX, LAST_OFFSET_DELTA_OFFSET, MAGIC_OFFSET, MAGIC_V2, MAX_TIMESTAMP_OFFSET,
   PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_COUNT_OFFSET, viewOf, writeInt64,
 } from "./batch-header.ts";
 import { crc32c } from "./crc32c.ts";
@@ -19,8 +19,6 @@ const HEADER_DESC_INTS = 2;
 const RECORD_OVERHEAD_BYTES_MAX = 5 + 1 + 10 + 5 + 5 + 5 + 5;
 const HEADER_OVERHEAD_BYTES_MAX = 10;
 const TWO_POW_32 = 0x1_0000_0000;
-const INT16_MAX = 0x7fff;
-const INT32_MAX = 0x7fff_ffff;
 const utf8 = new TextEncoder();
 
 interface Layout {
@@ -103,24 +101,17 @@ function writeHeader(view: DataView, at: number, records: RecordInput[], options
   view.setInt32(at + RECORD_COUNT_OFFSET, records.length);
 }
 
-function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
-  if (value === undefined) return;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new RangeError(`ledge: encodeBatch option ${name} is ${value}; expected an integer from ${min} to ${max}`);
-  }
-}
-
 /** Batch fields must fit their header slots: a silent wrap would forge producer state. */
 function checkOptions(options: BatchOptions): void {
   const compression = options.compression ?? Compression.none;
   if (!Number.isInteger(compression) || compression < Compression.none || compression > Compression.zstd) {
     throw errorForStatus(Status.ERR_UNSUPPORTED_COMPRESSION, `codec id ${compression} (known: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd)`);
   }
-  checkInteger("baseOffset", options.baseOffset, 0, Number.MAX_SAFE_INTEGER);
-  checkInteger("producerId", options.producerId, -1, Number.MAX_SAFE_INTEGER);
-  checkInteger("producerEpoch", options.producerEpoch, -1, INT16_MAX);
-  checkInteger("baseSequence", options.baseSequence, -1, INT32_MAX);
-  checkInteger("partitionLeaderEpoch", options.partitionLeaderEpoch, -1, INT32_MAX);
+  checkInteger("encodeBatch option baseOffset", options.baseOffset, 0, Number.MAX_SAFE_INTEGER);
+  checkInteger("encodeBatch option producerId", options.producerId, -1, Number.MAX_SAFE_INTEGER);
+  checkInteger("encodeBatch option producerEpoch", options.producerEpoch, -1, INT16_MAX);
+  checkInteger("encodeBatch option baseSequence", options.baseSequence, -1, INT32_MAX);
+  checkInteger("encodeBatch option partitionLeaderEpoch", options.partitionLeaderEpoch, -1, INT32_MAX);
 }
 
 /** Encodes `records` as one RecordBatch v2; the result is a fresh buffer the caller owns. */

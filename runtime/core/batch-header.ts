@@ -1,6 +1,6 @@
 // The 61-byte RecordBatch v2 header, read and rewritten in place from JS (no wasm call: a
 // header is a few fixed-offset fields). Layout diagram: wasm-core/assembly/batch.ts.
-import { crc32c } from "./crc32c.ts";
+import { crc32c, crc32cPatch } from "./crc32c.ts";
 import { errorForStatus, Status } from "./errors.ts";
 import type { BatchHeader, CompressionCodec } from "./types.ts";
 
@@ -109,17 +109,36 @@ export function batchBytes(bytes: Uint8Array): number {
   return total;
 }
 
+/** Throws a RangeError naming `name` unless `value` is an integer in [min, max]. */
+export function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(`ledge: ${name} is ${value}; expected an integer from ${min} to ${max}`);
+  }
+}
+
+export const INT16_MAX = 0x7fff;
+export const INT32_MAX = 0x7fff_ffff;
+const PRODUCER_FIELDS_BYTES = RECORD_COUNT_OFFSET - PRODUCER_ID_OFFSET;
+
 /**
- * Stamps a producer id, epoch and base sequence into a batch in place and recomputes the CRC
- * in one pass; compressed records stay compressed. (Used by the bridge for idempotence.)
+ * Stamps a producer id, epoch and base sequence into a batch in place (for the bridge's
+ * idempotent producer). The CRC is patched from the 14 changed bytes alone (crc32cPatch): no pass
+ * over the records, compressed records stay compressed, and a batch whose CRC was already wrong
+ * stays wrong instead of being laundered into a valid one.
  */
 export function restampProducer(bytes: Uint8Array, stamp: ProducerStamp): void {
+  checkInteger("producerId", stamp.producerId, -1, Number.MAX_SAFE_INTEGER);
+  checkInteger("producerEpoch", stamp.producerEpoch, -1, INT16_MAX);
+  checkInteger("baseSequence", stamp.baseSequence, -1, INT32_MAX);
   const total = batchBytes(bytes);
   const view = viewOf(bytes);
+  const change = bytes.slice(PRODUCER_ID_OFFSET, RECORD_COUNT_OFFSET);
   writeInt64(view, PRODUCER_ID_OFFSET, stamp.producerId);
   view.setInt16(PRODUCER_EPOCH_OFFSET, stamp.producerEpoch);
   view.setInt32(BASE_SEQUENCE_OFFSET, stamp.baseSequence);
-  view.setUint32(CRC_OFFSET, crc32c(bytes.subarray(ATTRIBUTES_OFFSET, total)));
+  for (let i = 0; i < PRODUCER_FIELDS_BYTES; i++) change[i] ^= bytes[PRODUCER_ID_OFFSET + i];
+  view.setUint32(CRC_OFFSET, crc32cPatch(view.getUint32(CRC_OFFSET), change, total - RECORD_COUNT_OFFSET));
 }
 
 /**

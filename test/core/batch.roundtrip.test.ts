@@ -130,6 +130,42 @@ describe("RecordBatch v2 round trips", () => {
     expectSameRecords(validateBatch(bytes) && decodeBatch(bytes).records, records);
   });
 
+  it("restampProducer's patched CRC equals a full recompute for 300 random batches and stamps", () => {
+    fc.assert(
+      fc.property(
+        fc.array(recordArb, { minLength: 1, maxLength: 10 }),
+        fc.constantFrom<CompressionCodec>(Compression.none, Compression.gzip, Compression.lz4),
+        fc.integer({ min: -1, max: Number.MAX_SAFE_INTEGER }),
+        fc.integer({ min: -1, max: 32_767 }),
+        fc.integer({ min: -1, max: 2 ** 31 - 1 }),
+        (records, compression, producerId, producerEpoch, baseSequence) => {
+          const bytes = encodeBatch(records, { compression });
+          restampProducer(bytes, { producerId, producerEpoch, baseSequence });
+          expect(readBatchHeader(bytes).crc).toBe(crc32cReference(bytes.subarray(21)));
+          expect(readBatchHeader(bytes)).toMatchObject({ producerId, producerEpoch, baseSequence });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("restampProducer keeps a corrupted batch corrupted instead of laundering its CRC", () => {
+    const bytes = encodeBatch([{ key: null, value: new Uint8Array(2000), timestampMs: 0 }]);
+    bytes[1500] ^= 0x04; // bit rot on disk
+    restampProducer(bytes, { producerId: 1, producerEpoch: 0, baseSequence: 0 });
+    expect(() => validateBatch(bytes)).toThrow(expect.objectContaining({ statusName: "ERR_BATCH_CRC" }));
+    bytes[1500] ^= 0x04; // undo the rot: the patched CRC is exactly right for the intended bytes
+    expect(validateBatch(bytes)).toMatchObject({ producerId: 1, producerEpoch: 0, baseSequence: 0 });
+  });
+
+  it("restampProducer refuses fields that do not fit their slots", () => {
+    const bytes = encodeBatch([{ key: null, value: null, timestampMs: 0 }]);
+    const before = bytes.slice();
+    expect(() => restampProducer(bytes, { producerId: 1, producerEpoch: 70_000, baseSequence: 0 })).toThrow(/producerEpoch/);
+    expect(() => restampProducer(bytes, { producerId: -5, producerEpoch: 0, baseSequence: 0 })).toThrow(/producerId/);
+    expect(bytes).toEqual(before);
+  });
+
   it("logAppendTime batches report maxTimestamp for every record, as Kafka does", () => {
     const records = [0, 1, 2].map((i) => ({ key: null, value: null, timestampMs: 1000 + i }));
     const decoded = decodeBatch(encodeBatch(records, { logAppendTime: true })).records;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { crc32c } from "../../runtime/core/index.ts";
-import { CRC_HARDWARE_BYTES_MIN, crc32cWasm, hardwareCrc32c } from "../../runtime/core/crc32c.ts";
+import { CRC_HARDWARE_BYTES_MIN, crc32cPatch, crc32cWasm, hardwareCrc32c } from "../../runtime/core/crc32c.ts";
 import { crc32cReference } from "../reference/crc32c.ts";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -36,6 +36,21 @@ describe("crc32c", () => {
       expect(crc32cWasm(view), `wasm, length ${length} at +${offset}`).toBe(expected);
       expect(crc32c(view), `crc32c, length ${length} at +${offset}`).toBe(expected);
       if (hardwareCrc32c !== null) expect(hardwareCrc32c(view), `hardware, length ${length}`).toBe(expected);
+    }
+  });
+
+  it("crc32cPatch turns the old CRC into the new one from the changed span alone", () => {
+    for (let t = 0; t < 500; t++) {
+      const length = 1 + Math.floor(Math.random() * 70_000);
+      const before = new Uint8Array(randomBytes(length));
+      const at = Math.floor(Math.random() * length);
+      const span = 1 + Math.floor(Math.random() * Math.min(32, length - at));
+      const after = before.slice();
+      for (let i = at; i < at + span; i++) after[i] = Math.floor(Math.random() * 256);
+      const xor = after.subarray(at, at + span).map((b, i) => b ^ before[at + i]);
+      expect(crc32cPatch(crc32cReference(before), xor, length - at - span), `length ${length}, span ${at}+${span}`).toBe(
+        crc32cReference(after),
+      );
     }
   });
 

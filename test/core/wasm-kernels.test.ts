@@ -7,7 +7,7 @@ import { statusTable, Status } from "../../runtime/core/errors.ts";
 import { workspace } from "../../runtime/core/workspace.ts";
 import { randomRecords } from "./batch-fixtures.ts";
 
-const knownStatuses = new Set(statusTable.map((e) => e.status));
+const knownStatuses = new Set<number>(statusTable.map((e) => e.status));
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
