@@ -1,0 +1,106 @@
+// kcat (librdkafka 2.0.2) balanced consumers (-G) against a real ledge: two members share a
+// group, each record is consumed by exactly one of them; when one leaves, the other takes over
+// its partitions from the committed offsets. Every process is bounded by a kill timer.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { startGroupLedge, type GroupLedge } from "./groups-ledge.ts";
+import { kcat } from "./helpers/kcat.ts";
+
+let ledge: GroupLedge;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  ledge = await startGroupLedge({ initialRebalanceDelayMs: 300 });
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  await ledge.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
+    await sleep(50);
+  }
+}
+
+interface Member {
+  child: ChildProcess;
+  /** "partition:offset" of every record this member printed. */
+  records: string[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** A kcat -G member printing "partition:offset" per record; killed after 60 s at the latest. */
+function member(group: string, topic: string): Member {
+  const child = spawn("kcat", [
+    "-b", `127.0.0.1:${ledge.port}`, "-G", group, topic, "-q", "-u", "-f", "%p:%o\\n",
+    "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=300", "-X", "auto.offset.reset=earliest",
+    "-X", "auto.commit.interval.ms=200", "-X", "socket.timeout.ms=5000", "-X", "topic.metadata.refresh.interval.ms=1000",
+  ], { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  const records: string[] = [];
+  let partial = "";
+  let err = "";
+  child.stdout!.on("data", (d) => {
+    const lines = (partial + d).split("\n");
+    partial = lines.pop()!;
+    for (const l of lines) if (l.trim()) records.push(l.trim());
+  });
+  child.stderr!.on("data", (d) => (err += d));
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const exited = new Promise<number | null>((r) => child.once("close", (code) => (clearTimeout(killer), r(code))));
+  return { child, records, stderr: () => err, exited };
+}
+
+function stableMembers(group: string): number {
+  const d = ledge.groups.describeGroups([group])[0];
+  return d.state === "Stable" ? d.members.length : -1;
+}
+
+async function produce(topic: string, from: number, count: number): Promise<void> {
+  const lines = Array.from({ length: count }, (_, i) => `k${from + i}:v${from + i}`).join("\n");
+  const r = await kcat(["-b", `127.0.0.1:${ledge.port}`, "-P", "-t", topic, "-K", ":", "-X", "linger.ms=5"], `${lines}\n`);
+  expect(r.code, r.stderr).toBe(0);
+}
+
+describe("kcat -G", () => {
+  it("two members share a group: each record is consumed by exactly one; the survivor takes over after a leave", async () => {
+    const topic = "kcat-groups";
+    await ledge.log.createTopic(topic, 4);
+    const a = member("kc", topic);
+    const b = member("kc", topic);
+    await until(() => stableMembers("kc") === 2, 30_000, () => `two stable members (stderr: ${a.stderr()} ${b.stderr()})`);
+    const assigned = ledge.groups.describeGroups(["kc"])[0];
+    expect(assigned.protocolType).toBe("consumer");
+
+    await produce(topic, 0, 400);
+    const all = () => [...a.records, ...b.records];
+    await until(() => all().length >= 400, 30_000, () => `400 records (a ${a.records.length}, b ${b.records.length})`);
+    expect(a.records.length).toBeGreaterThan(0);
+    expect(b.records.length).toBeGreaterThan(0);
+    expect(new Set(all()).size).toBe(all().length);
+    // The two members split the partitions: none consumed by both.
+    const partitionsOf = (m: Member) => new Set(m.records.map((r) => r.split(":")[0]));
+    const shared = [...partitionsOf(a)].filter((p) => partitionsOf(b).has(p));
+    expect(shared).toEqual([]);
+
+    // b leaves (SIGTERM: kcat commits and sends LeaveGroup); a takes over b's partitions.
+    await sleep(500); // past auto.commit.interval.ms, so b's last offsets are committed
+    b.child.kill("SIGTERM");
+    await b.exited;
+    await until(() => stableMembers("kc") === 1, 30_000, () => "the group to settle with one member");
+    await produce(topic, 400, 200);
+    await until(() => all().length >= 600, 30_000, () => `600 records (a ${a.records.length}, b ${b.records.length})`);
+    await sleep(500);
+    expect(all().length).toBe(600);
+    expect(new Set(all()).size).toBe(600);
+    a.child.kill("SIGTERM");
+    await a.exited;
+    expect(ledge.groups.describeGroups(["kc"])[0].state).toBe("Dead");
+  }, 90_000);
+});
