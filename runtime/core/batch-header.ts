@@ -93,6 +93,9 @@ export interface ProducerStamp {
   producerId: number;
   producerEpoch: number;
   baseSequence: number;
+  /** Sets (true) or clears (false) the transactional attribute; absent leaves it. The bridge
+   * clears it: a transactional batch without a transactional.id is refused upstream (error 53). */
+  transactional?: boolean;
 }
 
 /** The batch's whole length from its header, checked against the bytes given. */
@@ -119,13 +122,12 @@ export function checkInteger(name: string, value: number | undefined, min: numbe
 
 export const INT16_MAX = 0x7fff;
 export const INT32_MAX = 0x7fff_ffff;
-const PRODUCER_FIELDS_BYTES = RECORD_COUNT_OFFSET - PRODUCER_ID_OFFSET;
 
 /**
- * Stamps a producer id, epoch and base sequence into a batch in place (for the bridge's
- * idempotent producer). The CRC is patched from the 14 changed bytes alone (crc32cPatch): no pass
- * over the records, compressed records stay compressed, and a batch whose CRC was already wrong
- * stays wrong instead of being laundered into a valid one.
+ * Stamps a producer id, epoch and base sequence (and optionally the transactional bit) into a
+ * batch in place, for the bridge's idempotent producer. The CRC is patched from the changed
+ * header span alone (crc32cPatch): no pass over the records, compressed records stay compressed,
+ * and a batch whose CRC was already wrong stays wrong instead of being laundered into a valid one.
  */
 export function restampProducer(bytes: Uint8Array, stamp: ProducerStamp): void {
   checkInteger("producerId", stamp.producerId, -1, Number.MAX_SAFE_INTEGER);
@@ -133,11 +135,17 @@ export function restampProducer(bytes: Uint8Array, stamp: ProducerStamp): void {
   checkInteger("baseSequence", stamp.baseSequence, -1, INT32_MAX);
   const total = batchBytes(bytes);
   const view = viewOf(bytes);
-  const change = bytes.slice(PRODUCER_ID_OFFSET, RECORD_COUNT_OFFSET);
+  // The span from attributes to baseSequence holds every field this may change.
+  const change = bytes.slice(ATTRIBUTES_OFFSET, RECORD_COUNT_OFFSET);
+  if (stamp.transactional !== undefined) {
+    const attributes = view.getInt16(ATTRIBUTES_OFFSET);
+    const cleared = attributes & ~ATTRIBUTE_TRANSACTIONAL;
+    view.setInt16(ATTRIBUTES_OFFSET, stamp.transactional ? cleared | ATTRIBUTE_TRANSACTIONAL : cleared);
+  }
   writeInt64(view, PRODUCER_ID_OFFSET, stamp.producerId);
   view.setInt16(PRODUCER_EPOCH_OFFSET, stamp.producerEpoch);
   view.setInt32(BASE_SEQUENCE_OFFSET, stamp.baseSequence);
-  for (let i = 0; i < PRODUCER_FIELDS_BYTES; i++) change[i] ^= bytes[PRODUCER_ID_OFFSET + i];
+  for (let i = 0; i < change.length; i++) change[i] ^= bytes[ATTRIBUTES_OFFSET + i];
   view.setUint32(CRC_OFFSET, crc32cPatch(view.getUint32(CRC_OFFSET), change, total - RECORD_COUNT_OFFSET));
 }
 

@@ -149,6 +149,18 @@ describe("RecordBatch v2 round trips", () => {
     );
   });
 
+  it("restampProducer sets and clears the transactional bit with the same CRC patch", () => {
+    const bytes = encodeBatch([{ key: null, value: utf8.encode("x"), timestampMs: 0 }], {
+      transactional: true, producerId: 3, producerEpoch: 1, baseSequence: 0, compression: Compression.gzip,
+    });
+    restampProducer(bytes, { producerId: 9, producerEpoch: 0, baseSequence: 5, transactional: false });
+    expect(validateBatch(bytes)).toMatchObject({ transactional: false, producerId: 9, compression: Compression.gzip });
+    restampProducer(bytes, { producerId: 9, producerEpoch: 0, baseSequence: 5, transactional: true });
+    expect(validateBatch(bytes)).toMatchObject({ transactional: true, compression: Compression.gzip });
+    restampProducer(bytes, { producerId: 9, producerEpoch: 0, baseSequence: 6 });
+    expect(validateBatch(bytes)).toMatchObject({ transactional: true, baseSequence: 6 });
+  });
+
   it("restampProducer keeps a corrupted batch corrupted instead of laundering its CRC", () => {
     const bytes = encodeBatch([{ key: null, value: new Uint8Array(2000), timestampMs: 0 }]);
     bytes[1500] ^= 0x04; // bit rot on disk
