@@ -1,6 +1,7 @@
-// Interop with independent implementations, both directions: lz4js (pure JS) and the `lz4`
-// native package under kafkajs-lz4; snappyjs under kafkajs-snappy, plus a hand-built xerial
-// stream; node:zlib and GNU gzip; libzstd through the zstd CLI and @mongodb-js/zstd.
+// Interop with independent implementations, both directions: the reference lz4 CLI, lz4js
+// (pure JS) and the `lz4` native package under kafkajs-lz4; snappyjs under kafkajs-snappy,
+// plus a hand-built xerial stream; node:zlib and GNU gzip; libzstd through the zstd CLI and
+// @mongodb-js/zstd.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -122,6 +123,24 @@ describe("lz4 interop", () => {
         pos += 4 + body.length;
       }
       expect(same(Buffer.concat(parts), data), `input ${i}`).toBe(true);
+    }
+  });
+
+  it.each(samples)("the reference lz4 CLI (v1.9) reads ours: %s", (_name, data) => {
+    const cli = spawnSync("lz4", ["-dc", "-q"], { input: compress(Compression.lz4, data), maxBuffer: CAP });
+    expect(cli.status).toBe(0);
+    expect(same(cli.stdout, data)).toBe(true);
+  });
+
+  it.each([
+    ["default: 4 MiB blocks, content checksum", []],
+    ["64 KiB blocks, block checksums, content size", ["-B4", "-BX", "--content-size"]],
+    ["high compression (-9), 256 KiB blocks, no content checksum", ["-9", "-B5", "--no-frame-crc"]],
+  ])("we read the reference lz4 CLI's frames: %s", (_name, flags) => {
+    for (const [, data] of samples) {
+      const cli = spawnSync("lz4", ["-c", "-q", ...flags], { input: data, maxBuffer: CAP });
+      expect(cli.status).toBe(0);
+      expect(same(decompress(Compression.lz4, cli.stdout, CAP), data)).toBe(true);
     }
   });
 
