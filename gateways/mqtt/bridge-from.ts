@@ -140,6 +140,7 @@ function startOne(config: BridgeFromConfig, ingest: IngestBridged, log: Logger, 
     client.subscribe(config.filters, { qos: 1 }, (err, granted) => {
       if (err) return log.error(`bridgeFrom ${where}: subscribe failed (${err.message}); check the filters and the upstream ACL`);
       stats.subscribes++;
+      log.info(`bridgeFrom ${where}: subscribed to ${config.filters.join(", ")} at QoS 1`);
       const refused = (granted ?? []).filter((g) => g.qos >= 0x80).map((g) => g.topic);
       if (refused.length) log.error(`bridgeFrom ${where}: upstream refused ${refused.join(", ")}; check the upstream broker's ACL for this user`);
     });
