@@ -4,7 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { decodeBatch, encodeBatch, validateBatch } from "../../runtime/core/index.ts";
 import { statusTable, Status } from "../../runtime/core/errors.ts";
-import { workspace } from "../../runtime/core/workspace.ts";
+import { WasmCore } from "../../runtime/core/wasm.ts";
+import { Workspace, workspace } from "../../runtime/core/workspace.ts";
+import { crc32cReference } from "../reference/crc32c.ts";
 import { randomRecords } from "./batch-fixtures.ts";
 
 const knownStatuses = new Set<number>(statusTable.map((e) => e.status));
@@ -74,6 +76,26 @@ describe("wasm kernels on hostile input", () => {
     expect(encode(64)).toBeGreaterThan(0);
     new Int32Array(ws.core.bytes.buffer, hdesc, 2).set([-1, 3]); // null header key
     expect(encode(64)).toBe(Status.ERR_OUTPUT_TOO_SMALL);
+  });
+
+  it("the release build (what production runs) walks and checksums exactly like the debug build", () => {
+    const release = new Workspace(new WasmCore("release"));
+    const debug = workspace();
+    expect(release.core.build).toBe("release");
+    expect(debug.core.build).toBe("debug");
+    for (const batch of [encodeBatch(randomRecords(50, 80)), encodeBatch(randomRecords(1, 3000))]) {
+      const results = [release, debug].map((ws) => {
+        const ptr = ws.input.write(batch);
+        const crc = ws.core.exports.crc32c(ptr + 21, batch.length - 21) >>> 0;
+        const count = new DataView(batch.buffer).getInt32(57);
+        const headers = ws.core.exports.walkRecords(ptr + 61, batch.length - 61, count, count - 1, 1, 0, 0, 0);
+        const broken = ws.core.exports.walkRecords(ptr + 61, batch.length - 62, count, count - 1, 1, 0, 0, 0);
+        return { crc, headers, broken };
+      });
+      expect(results[0]).toEqual(results[1]);
+      expect(results[0].crc).toBe(crc32cReference(batch.subarray(21)));
+      expect(results[0].broken).toBeLessThan(0);
+    }
   });
 
   it("does not grow wasm memory over 2,000 encode/validate/decode cycles once warm", () => {
