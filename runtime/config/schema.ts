@@ -2,6 +2,7 @@
 // Code names carry their unit; YAML values may carry units ("10s", "8GiB").
 import { ConfigReader } from "./reader.ts";
 import { ConfigError } from "./errors.ts";
+import { groupCoordinatorDefaults } from "../groups/coordinator-settings.ts";
 
 export type SyncMode = "always" | "interval";
 export type OverflowPolicy = "drop-oldest" | "reject";
@@ -46,6 +47,17 @@ export interface HttpListenerConfig extends ListenerConfig {
   token?: string;
 }
 
+/** The consumer-group coordinator's bounds and timings (runtime/groups/coordinator-settings.ts). */
+export interface GroupsConfig {
+  groupCountMax: number;
+  memberCountMax: number;
+  sessionTimeoutMsMin: number;
+  sessionTimeoutMsMax: number;
+  /** Kafka's group.initial.rebalance.delay.ms: a new group waits this long for more members. */
+  initialRebalanceDelayMs: number;
+  offsetMetadataBytesMax: number;
+}
+
 export interface LogConfig {
   autoCreateTopics: boolean;
   defaultPartitions: number;
@@ -61,6 +73,7 @@ export interface LedgeConfig {
   mqtt: Record<string, unknown>;
   pipelines: unknown[];
   bridge?: { brokers: string[] };
+  groups: GroupsConfig;
 }
 
 const GiB = 2 ** 30;
@@ -87,6 +100,23 @@ function storage(r: ConfigReader): StorageConfig {
     overflow: r.oneOf("overflow", ["drop-oldest", "reject"] as const, "drop-oldest"),
     commitDelayMs: r.ms("commitDelayMs", 0, 0, 1000),
   };
+  r.done();
+  return out;
+}
+
+function groups(r: ConfigReader): GroupsConfig {
+  const d = groupCoordinatorDefaults;
+  const out: GroupsConfig = {
+    groupCountMax: r.integer("groupCountMax", d.groupCountMax, 1, 1_000_000),
+    memberCountMax: r.integer("memberCountMax", d.memberCountMax, 1, 100_000),
+    sessionTimeoutMsMin: r.ms("sessionTimeoutMsMin", d.sessionTimeoutMsMin, 1, 3_600_000),
+    sessionTimeoutMsMax: r.ms("sessionTimeoutMsMax", d.sessionTimeoutMsMax, 1, 3_600_000),
+    initialRebalanceDelayMs: r.ms("initialRebalanceDelayMs", d.initialRebalanceDelayMs, 0, 300_000),
+    offsetMetadataBytesMax: r.bytes("offsetMetadataBytesMax", d.offsetMetadataBytesMax, 0, MiB),
+  };
+  if (out.sessionTimeoutMsMin > out.sessionTimeoutMsMax) {
+    throw new ConfigError(r.key("sessionTimeoutMsMin"), `at most groups.sessionTimeoutMsMax (${out.sessionTimeoutMsMax} ms)`, out.sessionTimeoutMsMin);
+  }
   r.done();
   return out;
 }
@@ -139,6 +169,7 @@ export function readConfig(doc: unknown): LedgeConfig {
     mqtt: (r.raw("mqtt") ?? {}) as Record<string, unknown>,
     pipelines: (r.raw("pipelines") ?? []) as unknown[],
     bridge: r.has("bridge") ? (r.raw("bridge") as { brokers: string[] }) : (r.raw("bridge"), undefined),
+    groups: groups(r.section("groups")),
   };
   mqttL.done();
   kafkaL.done();
