@@ -39,7 +39,7 @@ function checkFraming(bytes: Uint8Array, header: BatchHeader, maxBatchBytes: num
     throw errorForStatus(Status.ERR_BATCH_TRUNCATED, `batchLength says ${total} bytes, ${bytes.length} given`);
   }
   if (total < bytes.length) {
-    throw errorForStatus(Status.ERR_BATCH_LENGTH, `${bytes.length - total} bytes follow the batch's ${total}`);
+    throw errorForStatus(Status.ERR_BATCH_TRAILING_BYTES, `${bytes.length - total} bytes follow the batch's ${total}`);
   }
   if (header.magic !== MAGIC_V2) throw errorForStatus(Status.ERR_BATCH_MAGIC, `magic is ${header.magic}`);
   return total;

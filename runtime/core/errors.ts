@@ -71,7 +71,7 @@ interface StatusEntry {
 export const statusTable = [
   { status: -1, name: "ERR_REGION_OUT_OF_BOUNDS", errorClass: CoreInternalError, reason: "a region passed to the wasm core lies outside its memory (a ledge bug; please report it)" },
   { status: -2, name: "ERR_BATCH_TRUNCATED", errorClass: CorruptBatchError, reason: "the record batch is truncated: fewer bytes than its header or batchLength says" },
-  { status: -3, name: "ERR_BATCH_LENGTH", errorClass: CorruptBatchError, reason: "the record batch's batchLength field is invalid (below 49 or not matching the bytes given)" },
+  { status: -3, name: "ERR_BATCH_LENGTH", errorClass: CorruptBatchError, reason: "the record batch's batchLength field is invalid (below the header's 49 bytes)" },
   { status: -4, name: "ERR_BATCH_MAGIC", errorClass: InvalidRecordError, reason: "the record batch's magic byte is not 2 (only RecordBatch v2 is accepted; upgrade the client)" },
   { status: -5, name: "ERR_BATCH_CRC", errorClass: CorruptBatchError, reason: "the record batch's CRC-32C does not match its bytes (corrupted in transit or on disk)" },
   { status: -6, name: "ERR_BATCH_RECORD_COUNT", errorClass: InvalidRecordError, reason: "the record batch's lastOffsetDelta + 1 does not equal its record count, or the count is not positive" },
@@ -101,6 +101,7 @@ export const statusTable = [
   { status: -29, name: "ERR_SNAPPY_LENGTH_MISMATCH", errorClass: MalformedCompressedDataError, reason: "a snappy block decodes to a different length than its header states" },
   { status: -30, name: "ERR_SNAPPY_XERIAL_CHUNK", errorClass: MalformedCompressedDataError, reason: "the xerial-framed snappy stream is truncated: a chunk header or chunk runs past the end" },
   { status: -31, name: "ERR_RECORD_KEY_MISSING", errorClass: InvalidRecordError, reason: "a record has no key, and this topic is compacted (cleanup.policy=compact needs a key on every record)" },
+  { status: -32, name: "ERR_BATCH_TRAILING_BYTES", errorClass: InvalidRecordError, reason: "bytes follow the record batch (Produce v3+ carries exactly one batch per partition)" },
 ] as const satisfies readonly StatusEntry[];
 
 export type StatusName = (typeof statusTable)[number]["name"];

@@ -41,7 +41,7 @@ describe("validateBatch: header rules in Kafka's order", () => {
     expectFailure(bytes.subarray(0, bytes.length - 1), "ERR_BATCH_TRUNCATED", 2);
     const longer = new Uint8Array(bytes.length + 3);
     longer.set(bytes);
-    expectFailure(longer, "ERR_BATCH_LENGTH", 2);
+    expectFailure(longer, "ERR_BATCH_TRAILING_BYTES", 87);
     expectFailure(edit(good(), (v) => v.setInt32(8, 48), false), "ERR_BATCH_LENGTH", 2);
     expectFailure(edit(good(), (v) => v.setInt32(8, -1), false), "ERR_BATCH_LENGTH", 2);
   });

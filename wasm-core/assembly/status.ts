@@ -8,7 +8,7 @@ export const OK: i32 = 0;
 export const ERR_REGION_OUT_OF_BOUNDS: i32 = -1;
 /** Fewer bytes than the 61-byte header, or than batchLength says the batch holds. */
 export const ERR_BATCH_TRUNCATED: i32 = -2;
-/** batchLength is below the header's 49 bytes, or the bytes run on past it. */
+/** batchLength is below the header's 49 bytes. */
 export const ERR_BATCH_LENGTH: i32 = -3;
 /** magic is not 2 (RecordBatch v2 is the only format ledge stores). */
 export const ERR_BATCH_MAGIC: i32 = -4;
@@ -69,3 +69,5 @@ export const ERR_SNAPPY_LENGTH_MISMATCH: i32 = -29;
 export const ERR_SNAPPY_XERIAL_CHUNK: i32 = -30;
 /** A record has a null key where the topic requires keys (compacted topics). */
 export const ERR_RECORD_KEY_MISSING: i32 = -31;
+/** Bytes follow the batch (Produce v3+ carries exactly one batch per partition). */
+export const ERR_BATCH_TRAILING_BYTES: i32 = -32;
