@@ -22,20 +22,30 @@ export function readBatches(tables: LogTables, p: Partition, offset: number, max
   }
   if (offset === hwm) return out;
   const end = batchKey(p.topic.id, p.index, hwm);
-  // Sequential readers ask for a batch's base offset: start there; otherwise step back to the
-  // batch holding `offset` (the last one whose base offset is below it).
-  let start = batchKey(p.topic.id, p.index, offset);
-  if (!tables.batches.doesExist(start)) start = floorKey(tables, p, offset, start);
+  // Sequential readers ask for a batch's base offset, so start there; when the first batch
+  // found starts later, `offset` lies inside the batch before it: start again from that one.
+  collect(tables, out, batchKey(p.topic.id, p.index, offset), end, maxBytes);
+  if (out.batches.length === 0 || readBaseOffset(out.batches[0]) > offset) {
+    const floor = floorKey(tables, p, offset, null);
+    if (floor) {
+      out.batches.length = 0;
+      out.totalBytes = 0;
+      collect(tables, out, floor, end, maxBytes);
+    }
+  }
+  return out;
+}
+
+function collect(tables: LogTables, out: ReadResult, start: Buffer, end: Buffer, maxBytes: number): void {
   for (const { value } of tables.batches.getRange({ start, end })) {
     if (out.batches.length > 0 && out.totalBytes + value.byteLength > maxBytes) break;
     out.batches.push(value);
     out.totalBytes += value.byteLength;
     if (out.totalBytes >= maxBytes) break;
   }
-  return out;
 }
 
-function floorKey(tables: LogTables, p: Partition, offset: number, fallback: Buffer): Buffer {
+function floorKey<F>(tables: LogTables, p: Partition, offset: number, fallback: F): Buffer | F {
   for (const key of tables.batches.getKeys({ start: batchKey(p.topic.id, p.index, offset), end: belowPartition(p), reverse: true, limit: 1 })) {
     return Buffer.from(key);
   }

@@ -1,0 +1,196 @@
+// `npm run bench -- log`: the durable log against raw lmdb on the same data in the same run
+// (issue #3). 100-byte records in batches of 100, storage.sync: always.
+//   append: records/s through Log.append with 64 concurrent writers, vs raw lmdb doing the same
+//           puts (one per batch) batched into one transaction per commit window, acked after
+//           `flushed`, no ledge logic. Also 1 and 8 writers, and the disk's fsync rate.
+//   read:   MB/s of sequential Log.read over LOG_BENCH_READ_MB (default 256 MB; the issue says
+//           1 GB, smaller here because the machine is shared) vs raw getRange over the same keys.
+import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { open, type RootDatabase } from "lmdb";
+import { encodeBatch } from "../runtime/core/index.ts";
+import { Log } from "../runtime/log/index.ts";
+import { batchKey } from "../runtime/log/keys.ts";
+import { progress, result, type BenchResult } from "./lib/report.ts";
+
+const RECORDS_PER_BATCH = 100;
+const RECORD_BYTES = 100;
+const SLICES = 3;
+const SLICE_SECONDS = 1;
+const APPEND_BATCHES_MAX = 200_000;
+const READ_MB = Number(process.env.LOG_BENCH_READ_MB ?? 256);
+const quiet = { info() {}, warn() {}, error() {}, child() { return quiet; } };
+
+function makeBatch(seed: number): Uint8Array {
+  const value = new Uint8Array(RECORD_BYTES).fill(97 + (seed % 26));
+  const key = new TextEncoder().encode(`sensor-${seed % 1000}`);
+  const now = Date.now();
+  return encodeBatch(Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key, value, timestampMs: now + i })));
+}
+
+function openLog(dir: string): Promise<Log> {
+  return Log.open({
+    dataDir: dir,
+    storage: { sync: "always", syncIntervalMs: 100, maxBytes: 64 * 2 ** 30, overflow: "reject", commitDelayMs: 0 },
+    log: { autoCreateTopics: false, defaultPartitions: 1 },
+    logger: quiet,
+    retentionCheckIntervalMs: 3_600_000,
+  });
+}
+
+/** Runs `writers` loops of `step` for SLICE_SECONDS (bounded in count too); returns [batches, seconds]. */
+async function drive(writers: number, step: (writer: number) => Promise<unknown>): Promise<[number, number]> {
+  const deadline = performance.now() + SLICE_SECONDS * 1000;
+  let done = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: writers }, async (_, w) => {
+    while (performance.now() < deadline && done < APPEND_BATCHES_MAX) {
+      await step(w);
+      done++;
+    }
+  }));
+  return [done, (performance.now() - t0) / 1000];
+}
+
+/**
+ * Append records/s with `writers` concurrent writers: ledge's Log.append against raw lmdb puts
+ * acked after `flushed`, alternating one-second slices so both see the same machine load.
+ */
+async function appendRates(writers: number): Promise<{ ledge: number; raw: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "ledge-bench-append-"));
+  const log = await openLog(join(dir, "ledge"));
+  await log.createTopic("bench", 1);
+  const env = open({ path: join(dir, "raw.mdb"), maxDbs: 4, overlappingSync: true });
+  const db = env.openDB<Buffer, Buffer>({ name: "batches", keyEncoding: "binary", encoding: "binary" });
+  const batches = Array.from({ length: writers }, (_, w) => makeBatch(w));
+  const rawBatches = batches.map((b) => Buffer.from(b));
+  let rawNext = 0;
+  const total = { ledge: [0, 0], raw: [0, 0] };
+  for (let slice = 0; slice < SLICES; slice++) {
+    const l = await drive(writers, (w) => log.append("bench", 0, batches[w]));
+    const r = await drive(writers, async (w) => {
+      await db.put(batchKey(1, 0, rawNext++), rawBatches[w]);
+      await env.flushed;
+    });
+    total.ledge[0] += l[0];
+    total.ledge[1] += l[1];
+    total.raw[0] += r[0];
+    total.raw[1] += r[1];
+  }
+  await log.close();
+  await env.close();
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    ledge: (total.ledge[0] / total.ledge[1]) * RECORDS_PER_BATCH,
+    raw: (total.raw[0] / total.raw[1]) * RECORDS_PER_BATCH,
+  };
+}
+
+function fsyncRate(): number {
+  const dir = mkdtempSync(join(tmpdir(), "ledge-bench-fsync-"));
+  const fd = openSync(join(dir, "f"), "w");
+  const block = Buffer.alloc(4096, 1);
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < 1000 && n < 100_000) {
+    writeSync(fd, block, 0, block.length, (n % 256) * 4096);
+    fsyncSync(fd);
+    n++;
+  }
+  const rate = n / ((performance.now() - t0) / 1000);
+  closeSync(fd);
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+/** CPU time of this process: reads are synchronous, so this ignores other processes' load. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Reads the partition 1 MiB at a time, alternating: ledge's `read`, then raw getRange over the
+ * same keys (same count of batches), each chunk timed separately. Alternating chunk by chunk
+ * keeps both sides under the same load on this shared machine.
+ */
+function interleavedRead(log: Log, hwm: number): { ledgeS: number; rawS: number; bytes: number; rawBytes: number } {
+  const env = log.envForTests as RootDatabase;
+  const raw = env.openDB<Buffer, Buffer>({ name: "batches", keyEncoding: "binary", encoding: "binary" });
+  const end = batchKey(1, 0, hwm);
+  let ledgeS = 0;
+  let rawS = 0;
+  let bytes = 0;
+  let rawBytes = 0;
+  for (let offset = 0; offset < hwm;) {
+    let t0 = cpuSeconds();
+    const r = log.read("bench", 0, offset, 1 << 20);
+    ledgeS += cpuSeconds() - t0;
+    bytes += r.totalBytes;
+    t0 = cpuSeconds();
+    for (const { value } of raw.getRange({ start: batchKey(1, 0, offset), end, limit: r.batches.length })) rawBytes += value.byteLength;
+    rawS += cpuSeconds() - t0;
+    const last = r.batches[r.batches.length - 1];
+    const view = new DataView(last.buffer, last.byteOffset, last.byteLength);
+    offset = view.getUint32(4) + view.getInt32(23) + 1;
+  }
+  return { ledgeS, rawS, bytes, rawBytes };
+}
+
+async function readRates(): Promise<{ ledge: number; raw: number; mb: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "ledge-bench-read-"));
+  let log = await openLog(dir);
+  await log.createTopic("bench", 1);
+  const template = makeBatch(1);
+  const batchCount = Math.ceil((READ_MB * 1e6) / template.byteLength);
+  progress(`read: filling ${batchCount} batches (${READ_MB} MB)`);
+  for (let i = 0; i < batchCount; i += 256) {
+    await Promise.all(Array.from({ length: Math.min(256, batchCount - i) }, () => log.append("bench", 0, new Uint8Array(template))));
+  }
+  const hwm = log.partitionState("bench", 0).highWatermark;
+  await log.close();
+  log = await openLog(dir); // start-up reads partition state from the meta table, no scan
+  let ledgeS = 0;
+  let rawS = 0;
+  let bytes = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    const r = interleavedRead(log, hwm);
+    if (r.bytes !== r.rawBytes) throw new Error(`bench: read ${r.bytes} bytes through the log but ${r.rawBytes} raw`);
+    if (pass === 0) continue; // the first pass warms the page cache
+    ledgeS += r.ledgeS;
+    rawS += r.rawS;
+    bytes += r.bytes;
+  }
+  await log.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { ledge: bytes / 1e6 / ledgeS, raw: bytes / 1e6 / rawS, mb: bytes / 2e6 };
+}
+
+export default async function run(): Promise<BenchResult[]> {
+  const out: BenchResult[] = [];
+  progress("fsync rate of the disk (4 KiB write + fsync)");
+  const fsyncs = fsyncRate();
+  const rates: Record<number, { ledge: number; raw: number }> = {};
+  for (const writers of [1, 8, 64]) {
+    progress(`append with ${writers} writers (${SLICES} x ${SLICE_SECONDS} s slices of ledge and raw lmdb, alternating)`);
+    rates[writers] = await appendRates(writers);
+  }
+  out.push(result({
+    name: "append", unit: "records/s", ledge: rates[64].ledge, baseline: rates[64].raw, baselineName: "raw lmdb puts + flushed",
+    target: 0.8, notes: `64 writers, 100 x 100 B records per batch, sync always; disk fsync ${Math.round(fsyncs)}/s`,
+  }));
+  for (const writers of [1, 8]) {
+    out.push(result({
+      name: `append-${writers}-writers`, unit: "records/s", ledge: rates[writers].ledge, baseline: rates[writers].raw,
+      baselineName: "raw lmdb puts + flushed", target: null, notes: `group commit: compare with the 64-writer row`,
+    }));
+  }
+  const read = await readRates();
+  out.push(result({
+    name: "read", unit: "MB/s", ledge: read.ledge, baseline: read.raw, baselineName: "raw lmdb getRange",
+    target: 0.8, notes: `sequential read of ${Math.round(read.mb)} MB (issue: 1 GB; set LOG_BENCH_READ_MB=1000)`,
+  }));
+  out.push(result({ name: "disk-fsync", unit: "fsyncs/s", ledge: fsyncs, baseline: fsyncs, baselineName: "same", target: null, notes: "4 KiB write + fsync on the bench's temp dir" }));
+  return out;
+}
