@@ -276,15 +276,16 @@ function decodeBlock(src: usize, len: usize, op: usize, limit: usize, overflow: 
   return ERR_LZ4_BLOCK_DATA; // unreachable: the loop returns
 }
 
-// Cursor of the frame walk: where the next frame starts and how many bytes it decoded (or,
-// when only measuring, at most decodes to).
+// State of the frame walk (kernels run one at a time): where the next frame starts, how
+// many bytes the frames so far decoded (or, when only measuring, at most decode to), and the
+// current frame's block size and stated content size.
 let inPos: usize = 0;
 let outBytes: u64 = 0;
+let frameBlockMax: usize = 0;
+let frameContentSize: u64 = 0;
 
 /** Checks one frame header at inPos; returns the FLG byte (>= 0) or a status, and leaves
  *  inPos after the header. Sets frameBlockMax and frameContentSize. */
-let frameBlockMax: usize = 0;
-let frameContentSize: u64 = 0;
 function readFrameHeader(iend: usize): i32 {
   const ip = inPos;
   if (iend - ip < 4) return ERR_LZ4_TRUNCATED;
