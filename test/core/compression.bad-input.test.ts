@@ -376,4 +376,39 @@ describe("mutation fuzzing (debug build, seeded)", () => {
     expect(decoded).toBeGreaterThan(0);
     expect(decoded).toBeLessThan(FUZZ_CASES);
   });
+  it("gzip and zstd: 1,000 mutated streams each give typed errors or output, never a crash", () => {
+    const random = seededRandom(5);
+    const data = telemetryLines(20 * KiB, 9);
+    for (const codec of [Compression.gzip, Compression.zstd]) {
+      const seed = compress(codec, data);
+      let decoded = 0;
+      for (let i = 0; i < 1000; i++) {
+        const input = mutate(random, seed);
+        try {
+          decompress(codec, input, 64 * KiB);
+          decoded++;
+        } catch (err) {
+          expect(err).toBeInstanceOf(LedgeWasmError);
+          expect([2, 10]).toContain((err as LedgeWasmError).kafkaErrorCode);
+        }
+      }
+      expect(decoded).toBeLessThan(1000);
+    }
+  });
+
+  it("kernels refuse regions outside wasm memory with a status instead of trapping", () => {
+    const ws = codecWorkspace();
+    const beyond = ws.core.bytes.length - 8;
+    const inPtr = ws.input.write(new Uint8Array(16));
+    const outPtr = ws.output.ensure(16);
+    for (const kernel of ["lz4FrameDecompress", "lz4FrameCompress", "snappyDecompress", "snappyCompress"] as const) {
+      expect(ws.kernels[kernel](beyond, 64, outPtr, 16), kernel).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+      expect(ws.kernels[kernel](inPtr, 16, beyond, 64), kernel).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+      expect(ws.kernels[kernel](inPtr, 16, 0xfffffff0, 0x20), kernel).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    }
+    expect(ws.kernels.lz4FrameDecodedBound(beyond, 64)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(ws.kernels.snappyDecodedLength(beyond, 64)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(ws.kernels.lz4FrameCompress(inPtr, 16, outPtr, 10)).toBe(Status.ERR_OUTPUT_TOO_SMALL);
+    expect(ws.kernels.snappyCompress(inPtr, 16, outPtr, 10)).toBe(Status.ERR_OUTPUT_TOO_SMALL);
+  });
 });
