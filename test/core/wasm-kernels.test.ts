@@ -50,6 +50,11 @@ describe("wasm kernels on hostile input", () => {
     expect(core.exports.walkRecords(0, 16, 1, 0, 1, end - 8, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
     expect(core.exports.encodeRecords(end - 10, 100, 0, 0, 0, 0, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
     expect(core.exports.encodeBatchRecords(0, 60, 0, 0, 0, 0, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    // Sizes computed as count * width must not wrap around 2^32 and pass the check.
+    expect(core.exports.walkRecords(0, 16, 2 ** 27, 0, 0, 64, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(core.exports.walkRecords(0, 16, 1, 0, 0, 0, 64, 2 ** 28)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(core.exports.encodeRecords(0, 64, 64, 0x0ccc_cccd, 0, 0, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(core.exports.encodeRecords(0, 64, 0, 0, 64, 2 ** 29, 0, 0)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
     expect(() => core.exports.crc32c(end - 2, 100)).toThrow(/ledge bug/);
   });
 

@@ -79,8 +79,8 @@ export function walkRecords(
   columns: usize, headerColumns: usize, headerCapacity: i32,
 ): i32 {
   if (!inMemory(ptr, length) || count < 0 || headerCapacity < 0) return status.ERR_REGION_OUT_OF_BOUNDS;
-  if (columns != 0 && !inMemory(columns, <usize>count * RECORD_COLUMN_BYTES + 4)) return status.ERR_REGION_OUT_OF_BOUNDS;
-  if (headerColumns != 0 && !inMemory(headerColumns, <usize>headerCapacity * HEADER_COLUMN_BYTES)) {
+  if (columns != 0 && !inMemory(columns, <u64>count * RECORD_COLUMN_BYTES + 4)) return status.ERR_REGION_OUT_OF_BOUNDS;
+  if (headerColumns != 0 && !inMemory(headerColumns, <u64>headerCapacity * HEADER_COLUMN_BYTES)) {
     return status.ERR_REGION_OUT_OF_BOUNDS;
   }
   const end = ptr + length;

@@ -152,8 +152,8 @@ function encodeInputsInMemory(
   desc: usize, count: i32, headerDesc: usize, headerCount: i32, data: usize, dataLength: usize,
 ): bool {
   if (count < 0 || headerCount < 0) return false;
-  return inMemory(desc, <usize>count * RECORD_DESC_BYTES) &&
-    inMemory(headerDesc, <usize>headerCount * HEADER_DESC_BYTES) && inMemory(data, dataLength);
+  return inMemory(desc, <u64>count * RECORD_DESC_BYTES) &&
+    inMemory(headerDesc, <u64>headerCount * HEADER_DESC_BYTES) && inMemory(data, dataLength);
 }
 
 /**

@@ -10,9 +10,12 @@ export function alloc(bytes: u32): usize {
   return heap.alloc(<usize>bytes);
 }
 
-/** True when [ptr, ptr + len) lies inside linear memory; checked once at kernel entry. */
+/**
+ * True when [ptr, ptr + len) lies inside linear memory; checked once at kernel entry. `len` is
+ * 64-bit so a size computed as count * width cannot wrap around and pass.
+ */
 // @ts-ignore: decorator
 @inline
-export function inMemory(ptr: usize, len: usize): bool {
-  return <u64>ptr + <u64>len <= (<u64>memory.size() << 16);
+export function inMemory(ptr: usize, len: u64): bool {
+  return <u64>ptr + len <= (<u64>memory.size() << 16);
 }
