@@ -47,6 +47,7 @@ export class LogTail {
         if (!(await this.#log.waitForData(topic, partition, offset, waitMs, signal))) continue;
         if (signal.aborted) return;
         const read = this.#log.read(topic, partition, offset, readBytesMax);
+        const before = offset;
         for (const batch of read.batches) {
           const next = nextOffsetAfter(batch);
           if (next <= offset) continue;
@@ -55,6 +56,9 @@ export class LogTail {
           }
           offset = next;
         }
+        // The high watermark can pass `offset` before a read sees the batch (the reader's
+        // snapshot lags the commit): yield a macrotask rather than spin on resolved promises.
+        if (offset === before) await new Promise((r) => setTimeout(r, 1));
       } catch (err) {
         if (signal.aborted) return;
         const code = (err as { code?: string }).code;
