@@ -28,12 +28,17 @@ function zstd(): typeof ZstdBinding {
   return binding;
 }
 
+/** Compression scratch, grown to the largest bound seen; results are copied out of it so a
+ *  kept batch does not pin a buffer several times its size. */
+let scratch: Buffer = Buffer.alloc(0);
+
 export function zstdCompress(src: Uint8Array): Uint8Array {
   const z = zstd();
   encoder ??= new z.CCtx();
-  const out = Buffer.allocUnsafe(z.compressBound(src.length));
-  const length = encoder.compress(out, src, ZSTD_LEVEL);
-  return out.subarray(0, length);
+  const bound = z.compressBound(src.length);
+  if (scratch.length < bound) scratch = Buffer.allocUnsafe(bound);
+  const length = encoder.compress(scratch, src, ZSTD_LEVEL);
+  return Uint8Array.prototype.slice.call(scratch, 0, length);
 }
 
 /** Decodes zstd frame(s); output past `maxOutputBytes` is an ERR_DECOMPRESSED_TOO_LARGE error. */
@@ -70,7 +75,8 @@ export function zstdDecompress(src: Uint8Array, maxOutputBytes: number): Uint8Ar
     throw errorForStatus(Status.ERR_MALFORMED_COMPRESSED_DATA, `${detail}: ${(err as Error).message}`);
   }
   if (produced > maxOutputBytes) throw errorForStatus(Status.ERR_DECOMPRESSED_TOO_LARGE, detail);
-  return out.subarray(0, produced);
+  // Doubling can leave up to half the buffer unused: copy rather than pin it.
+  return produced < out.length / 2 ? Uint8Array.prototype.slice.call(out, 0, produced) : out.subarray(0, produced);
 }
 
 /** The first frame's content size when its header states one, else a guess that grows. */
