@@ -7,16 +7,18 @@
 //   mqtt:
 //     bridgeFrom:
 //       - { url: "mqtt://10.0.0.5:1883", filters: ["sensors/#"], clientId: ledge-site-a,
-//           username: ledge, password: secret, protocolVersion: 4, reconnectMs: 2s }
+//           username: ledge, password: secret, protocolVersion: 4, reconnectMs: 2s,
+//           inflightCountMax: 100 }
 //
-// MQTT.js hands us one message at a time and handles the next only after the previous one was
-// acknowledged, so a bridge carries about one message per durable commit; the upstream broker
-// and the socket hold the rest (no queue here grows with the upstream rate).
+// Many messages share one commit: MQTT.js moves on at once and each PUBACK waits for its own
+// message to be durable (bridge-from-acks.ts). The upstream broker's inflight window and
+// `inflightCountMax` bound what waits; past that, TCP backpressure holds the rest upstream.
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import { ConfigError } from "../../runtime/config/errors.ts";
 import { ConfigReader } from "../../runtime/config/reader.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import { filterProblem } from "./acl.ts";
+import { holdPubacks } from "./bridge-from-acks.ts";
 
 export interface BridgeFromConfig {
   url: string;
@@ -27,6 +29,8 @@ export interface BridgeFromConfig {
   protocolVersion: 4 | 5;
   reconnectMs: number;
   connectTimeoutMs: number;
+  /** Messages taken but not yet durable (their PUBACKs held); past it the bridge stops reading. */
+  inflightCountMax: number;
 }
 
 /** A message taken from an upstream broker, handed to the broker core's ingest. */
@@ -66,6 +70,7 @@ function readEntry(item: unknown, key: string): BridgeFromConfig {
     protocolVersion: r.integer("protocolVersion", 4, 4, 5) as 4 | 5,
     reconnectMs: r.ms("reconnectMs", 2000, 100, 600_000),
     connectTimeoutMs: r.ms("connectTimeoutMs", 10_000, 100, 600_000),
+    inflightCountMax: r.integer("inflightCountMax", 100, 1, 65_535),
   };
   r.done();
   return out;
@@ -109,29 +114,25 @@ function startOne(config: BridgeFromConfig, ingest: IngestBridged, log: Logger, 
   let online = false;
   let client: MqttClient;
 
-  // MQTT.js sends the PUBACK once handleMessage calls back (its documented hook for
-  // persisting before acking; customHandleAcks only exists on MQTT 5).
-  const handleMessage = async (packet: IPublishPacket, done: (err?: Error) => void) => {
-    const message: BridgedMessage = {
+  const ingestOne = async (packet: IPublishPacket): Promise<void> => {
+    const outcome = await ingest({
       topic: packet.topic,
       payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
       qos: packet.qos,
       retain: packet.retain,
       userProperties: packet.properties?.userProperties as BridgedMessage["userProperties"],
-    };
-    try {
-      const outcome = await ingest(message);
-      if (outcome === "stored") stats.stored++;
-      else stats.refused++;
-      done();
-    } catch (err) {
-      log.error(`bridgeFrom ${where}: could not store a message on '${packet.topic}' (${(err as Error).message}); reconnecting so the upstream broker redelivers it`);
-      client.stream.destroy(); // no ack sent: the message stays un-acked upstream
-    }
+    });
+    if (outcome === "stored") stats.stored++;
+    else stats.refused++;
+  };
+  const onFailure = (err: Error, packet: IPublishPacket) => {
+    log.error(`bridgeFrom ${where}: could not store a message on '${packet.topic}' (${err.message}); reconnecting so the upstream broker redelivers it`);
+    client.stream.destroy(); // its PUBACK is never sent: the message stays un-acked upstream
   };
 
   client = mqtt.connect(config.url, options);
-  client.handleMessage = (packet, done) => void handleMessage(packet, done);
+  const acks = holdPubacks(client, config.inflightCountMax, onFailure);
+  client.handleMessage = (packet, done) => acks.admit(packet, ingestOne(packet), () => done());
   client.on("connect", (connack) => {
     stats.connects++;
     online = true;

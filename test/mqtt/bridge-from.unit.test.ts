@@ -20,8 +20,8 @@ afterAll(async () => {
   await mosquitto?.stop();
 });
 
-function entry(clientId: string, filters: string[]): BridgeFromConfig {
-  const r = new ConfigReader({ bridgeFrom: [{ url: `mqtt://127.0.0.1:${mosquitto.port}`, filters, clientId, reconnectMs: 200 }] }, "mqtt");
+function entry(clientId: string, filters: string[], more: Record<string, unknown> = {}): BridgeFromConfig {
+  const r = new ConfigReader({ bridgeFrom: [{ url: `mqtt://127.0.0.1:${mosquitto.port}`, filters, clientId, reconnectMs: 200, ...more }] }, "mqtt");
   return readBridgeFromConfig(r)[0];
 }
 
@@ -57,6 +57,7 @@ describe("mqtt.bridgeFrom config", () => {
     [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a/#/b"], clientId: "c" }] }, "mqtt.bridgeFrom[0].filters[0]"],
     [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a"] }] }, "mqtt.bridgeFrom[0].clientId"],
     [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a"], clientId: "c", qos: 2 }] }, "mqtt.bridgeFrom[0].qos"],
+    [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a"], clientId: "c", inflightCountMax: 0 }] }, "mqtt.bridgeFrom[0].inflightCountMax"],
     [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a"], clientId: "c" }, { url: "mqtt://x:1", filters: ["b"], clientId: "c" }] }, "mqtt.bridgeFrom[1].clientId"],
   ])("names the bad key for %j", (mqttSection, key) => {
     try {
@@ -151,6 +152,54 @@ describe("mqtt.bridgeFrom against Mosquitto", () => {
       expect(bridge.stats[0].refused).toBe(3);
       expect(stored.size).toBe(27);
       expect(bridge.stats[0].connects).toBe(1);
+    } finally {
+      await bridge.close();
+    }
+  });
+});
+
+describe("mqtt.bridgeFrom pipelining", () => {
+  it("lets many messages wait for one commit instead of one message per commit", async () => {
+    // A "commit" that lands only once 10 messages wait for it: a bridge that handled one
+    // message at a time would never get there.
+    const waiting: Array<() => void> = [];
+    const stored = new Set<string>();
+    const groupCommit: IngestBridged = (m) => new Promise((resolve) => {
+      waiting.push(() => (stored.add(m.payload.toString()), resolve("stored")));
+      if (waiting.length >= 10) for (const w of waiting.splice(0)) w();
+    });
+    const bridge = startBridgeFrom([entry("bridge-e", ["e/#"])], groupCommit, log);
+    try {
+      await until("the subscription", () => bridge.stats[0].subscribes === 1);
+      await publish("e/x", 30);
+      await until("30 stored in groups of 10", () => stored.size >= 30);
+      expect(bridge.stats[0].stored).toBe(30);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it("stops reading at inflightCountMax messages waiting, and resumes when they are durable", async () => {
+    const waiting: Array<() => void> = [];
+    let peak = 0;
+    const slow: IngestBridged = () => new Promise((resolve) => {
+      waiting.push(() => resolve("stored"));
+      peak = Math.max(peak, waiting.length);
+    });
+    const bridge = startBridgeFrom([entry("bridge-f", ["f/#"], { inflightCountMax: 4 })], slow, log);
+    try {
+      await until("the subscription", () => bridge.stats[0].subscribes === 1);
+      await publish("f/x", 12); // Mosquitto sends up to 20 at once
+      await until("4 waiting", () => waiting.length >= 4);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(waiting.length).toBe(4);
+      const deadline = Date.now() + 10_000;
+      while (bridge.stats[0].stored < 12) {
+        if (Date.now() > deadline) throw new Error(`only ${bridge.stats[0].stored} of 12 stored`);
+        for (const w of waiting.splice(0)) w();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(peak).toBe(4);
     } finally {
       await bridge.close();
     }
