@@ -10,3 +10,4 @@ export {
   MalformedCompressedDataError, CoreInternalError, KafkaErrorCode,
 } from "./errors.ts";
 export * from "./types.ts";
+export { compress, decompress } from "./compression.ts";
