@@ -9,6 +9,7 @@ import { framed } from "../../runtime/kafka/protocol/message.ts";
 import type { ConnectionState, GatewayParts } from "./context.ts";
 import { dispatch, type Outcome } from "./handlers/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
+import type { Gauge } from "../../runtime/metrics/index.ts";
 import { Writer } from "../../runtime/kafka/protocol/writer.ts";
 import { saslStep, SaslFailure } from "./sasl/authenticator.ts";
 
@@ -27,6 +28,7 @@ export class KafkaConnection {
   readonly #abort = new AbortController();
   #tail: Promise<void> = Promise.resolve();
   #inflightCount = 0;
+  readonly #inflightGauge: Gauge;
   #writeBlocked = false;
   #closed = false;
 
@@ -36,6 +38,7 @@ export class KafkaConnection {
     this.#logger = parts.logger;
     this.#frames = new FrameReader(options.maxRequestBytes);
     this.#inflightCountMax = options.inflightCountMax;
+    this.#inflightGauge = parts.metrics.gauge("ledge_kafka_requests_inflight", "Kafka requests read and not yet answered, all connections");
     this.state = {
       id, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
       authenticated: parts.listener.sasl === undefined, saslMechanism: null, saslExchange: null,
@@ -47,7 +50,7 @@ export class KafkaConnection {
     socket.on("close", () => this.#shutdown());
     socket.on("drain", () => {
       this.#writeBlocked = false;
-      this.#updateFlow();
+      this.#takeFrames();
     });
   }
 
@@ -70,7 +73,15 @@ export class KafkaConnection {
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
-    for (const event of this.#frames.push(chunk)) {
+    this.#frames.append(chunk);
+    this.#takeFrames();
+  }
+
+  /** Starts requests from buffered frames while fewer than inflightCountMax are open. */
+  #takeFrames(): void {
+    while (!this.#closed && !this.#writeBlocked && this.#inflightCount < this.#inflightCountMax) {
+      const event = this.#frames.next();
+      if (event === null) break;
       if (event.kind === "bad-size") {
         this.close(`request size ${event.size} is negative or above listeners.kafka.maxRequestBytes (${this.#frames.maxFrameBytes}); ` +
           "the client is not speaking the Kafka protocol or must send smaller requests");
@@ -78,11 +89,12 @@ export class KafkaConnection {
       }
       this.#enqueue(event.payload);
     }
+    this.#updateFlow();
   }
 
   #enqueue(payload: Uint8Array): void {
     this.#inflightCount++;
-    this.#updateFlow();
+    this.#inflightGauge.set(this.#inflightGauge.value + 1);
     // Before authentication a request may change what the next one is allowed to do.
     const serial = !this.state.authenticated;
     const previous = this.#tail;
@@ -121,6 +133,7 @@ export class KafkaConnection {
 
   #finish(outcome: Outcome): void {
     this.#inflightCount--;
+    this.#inflightGauge.set(this.#inflightGauge.value - 1);
     if (this.#closed) return;
     if (outcome.kind === "close") return this.close(outcome.reason);
     if (outcome.kind === "respond") {
@@ -137,7 +150,7 @@ export class KafkaConnection {
         return;
       }
     }
-    this.#updateFlow();
+    this.#takeFrames();
   }
 
   #updateFlow(): void {

@@ -25,9 +25,6 @@ export interface KafkaGateway {
   close(): Promise<void>;
 }
 
-/** Default bound on requests read but not yet answered, per connection. */
-export const inflightCountMaxDefault = 32;
-
 function tlsOptions(config: LedgeConfig) {
   const tls = config.listeners.kafka.tls!;
   const read = (key: string, file: string) => {
@@ -48,10 +45,9 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   let boundPort = 0;
   const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, groups: options.groups, sasl: readSaslSettings(listener.sasl) };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");
-  const inflightCountMax = (listener as { inflightCountMax?: number }).inflightCountMax ?? inflightCountMaxDefault;
 
   const onSocket = (socket: Socket) => {
-    const c = new KafkaConnection(socket, nextId++, parts, { maxRequestBytes: listener.maxRequestBytes, inflightCountMax });
+    const c = new KafkaConnection(socket, nextId++, parts, { maxRequestBytes: listener.maxRequestBytes, inflightCountMax: listener.inflightCountMax });
     connections.add(c);
     connectionsOpen.set(connections.size);
     socket.once("close", () => {

@@ -40,6 +40,11 @@ export interface ListenerConfig {
 export interface KafkaListenerConfig extends ListenerConfig {
   advertisedHost: string;
   maxRequestBytes: number;
+  /** Requests read from one connection and not yet answered; reading pauses at this bound. */
+  inflightCountMax: number;
+  /** Cap on the record bytes of one Fetch response, whatever max_bytes the client asks for. */
+  fetchBytesMax: number;
+  /** Validated by gateways/kafka/sasl/config.ts (documented in gateways/kafka/README.md). */
   sasl?: Record<string, unknown>;
 }
 
@@ -161,6 +166,8 @@ export function readConfig(doc: unknown): LedgeConfig {
         ...kafkaBase,
         advertisedHost: kafkaL.string("advertisedHost", "127.0.0.1"),
         maxRequestBytes: kafkaL.bytes("maxRequestBytes", 100 * MiB, 1024, 2 ** 31 - 1),
+        inflightCountMax: kafkaL.integer("inflightCountMax", 32, 1, 1024),
+        fetchBytesMax: kafkaL.bytes("fetchBytesMax", 64 * MiB, 1024, 2 ** 31 - 1),
         sasl: (kafkaL.raw("sasl") ?? undefined) as Record<string, unknown> | undefined,
       },
       http: { ...listener(httpL, 8080), token: httpL.optionalString("token") },

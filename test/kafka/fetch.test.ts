@@ -122,3 +122,36 @@ describe("Fetch semantics", () => {
     expect(r.body.responses[0].partitions[0].highWatermark).toBe(2);
   });
 });
+
+describe("bounds from listeners.kafka", () => {
+  it("inflightCountMax: a pipelining client cannot make ledge read more than the bound; all are answered in order", async () => {
+    const bounded = await startTestLedge({ inflightCountMax: 2 }, { topics: [{ name: "b", partitions: 1 }] });
+    const inflight = () => bounded.metrics.gauges.get("ledge_kafka_requests_inflight")?.value ?? 0;
+    const client = await RawKafkaClient.open(bounded.port);
+    // 20 long polls of 300 ms each, sent at once.
+    for (let id = 1; id <= 20; id++) client.sendPayload(client.encode(1, 11, fetchBody([{ topic: "b", partitions: [{ partition: 0, fetchOffset: 0 }] }], { maxWaitMs: 300, minBytes: 1 }), id));
+    let peak = 0;
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      peak = Math.max(peak, inflight());
+      ids.push(Buffer.from((await client.next(10_000))!).readInt32BE(0));
+    }
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    client.destroy();
+    await bounded.close();
+  });
+
+  it("fetchBytesMax caps a Fetch answer below the client's max_bytes (after the first whole batch)", async () => {
+    const capped = await startTestLedge({ fetchBytesMax: 1024 }, { topics: [{ name: "cap", partitions: 1 }] });
+    for (let i = 0; i < 5; i++) await capped.log.append("cap", 0, encodeBatch([{ key: null, value: new Uint8Array(600), timestampMs: Date.now() }]).slice());
+    const client = await RawKafkaClient.open(capped.port);
+    const r = await client.request<FetchResponse>(1, 11, fetchBody([{ topic: "cap", partitions: [{ partition: 0, fetchOffset: 0 }] }], { maxBytes: 1 << 20 }));
+    const got = totalBytes(r.body.responses[0].partitions[0].records);
+    expect(got).toBeGreaterThan(600);
+    expect(got).toBeLessThan(5 * 600);
+    client.destroy();
+    await capped.close();
+  });
+});

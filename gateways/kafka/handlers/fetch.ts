@@ -30,7 +30,8 @@ function emptyPartition(ctx: RequestContext<FetchRequest>, index: number, errorC
 /** One pass over all partitions; returns the bytes gathered. */
 async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[]): Promise<number> {
   const { log, logger } = ctx.parts;
-  let budget = Math.max(ctx.body.maxBytes, 0);
+  // listeners.kafka.fetchBytesMax bounds what one response holds, whatever the client asks.
+  let budget = Math.min(Math.max(ctx.body.maxBytes, 0), ctx.parts.listener.fetchBytesMax);
   let total = 0;
   for (const s of slots) {
     s.res = emptyPartition(ctx, s.req.partition, 0);

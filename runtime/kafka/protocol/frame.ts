@@ -1,7 +1,8 @@
 // Incremental reader of size-prefixed frames (int32 big-endian size, then the payload).
-// A state machine fed arbitrary socket chunks: it buffers at most one frame, and rejects a
-// size that is negative or above the limit before buffering any of it (Kafka closes the
-// connection then, and so do we).
+// A state machine fed arbitrary socket chunks and pulled one frame at a time, so the caller
+// decides when to take more (bounded in-flight requests). It rejects a size that is negative
+// or above the limit before buffering that frame's body (Kafka closes the connection then,
+// and so do we).
 
 export type FrameEvent =
   | { kind: "frame"; payload: Uint8Array }
@@ -22,28 +23,41 @@ export class FrameReader {
     return this.#pendingBytes;
   }
 
-  /** Feeds one chunk; returns the frames it completed, in order. Stops at the first bad size. */
-  push(chunk: Uint8Array): FrameEvent[] {
-    const out: FrameEvent[] = [];
+  /** Adds one chunk; take frames out with `next()`. */
+  append(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    for (;;) {
-      if (this.#size < 0) {
-        if (this.#pendingBytes < 4) return out;
-        const prefix = this.#take(4);
-        const size = new DataView(prefix.buffer, prefix.byteOffset, 4).getInt32(0);
-        if (size < 0 || size > this.maxFrameBytes) {
-          this.#pending = [];
-          this.#pendingBytes = 0;
-          out.push({ kind: "bad-size", size });
-          return out;
-        }
-        this.#size = size;
+  }
+
+  /** The next complete frame (or a bad size, after which nothing is buffered), or null. */
+  next(): FrameEvent | null {
+    if (this.#size < 0) {
+      if (this.#pendingBytes < 4) return null;
+      const prefix = this.#take(4);
+      const size = new DataView(prefix.buffer, prefix.byteOffset, 4).getInt32(0);
+      if (size < 0 || size > this.maxFrameBytes) {
+        this.#pending = [];
+        this.#pendingBytes = 0;
+        return { kind: "bad-size", size };
       }
-      if (this.#pendingBytes < this.#size) return out;
-      out.push({ kind: "frame", payload: this.#take(this.#size) });
-      this.#size = -1;
+      this.#size = size;
     }
+    if (this.#pendingBytes < this.#size) return null;
+    const payload = this.#take(this.#size);
+    this.#size = -1;
+    return { kind: "frame", payload };
+  }
+
+  /** Feeds one chunk; returns every frame it completed, in order. Stops at the first bad size. */
+  push(chunk: Uint8Array): FrameEvent[] {
+    this.append(chunk);
+    const out: FrameEvent[] = [];
+    for (let e = this.next(); e !== null; e = this.next()) {
+      out.push(e);
+      if (e.kind === "bad-size") break;
+    }
+    return out;
   }
 
   /** Removes n bytes from the front; a view when they sit in one chunk, else one copy. */

@@ -11,6 +11,7 @@ export interface TestGateway {
   port: number;
   config: LedgeConfig;
   logLines: string[];
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -18,6 +19,7 @@ export async function startTestGateway(log: KafkaLogPort, kafka: Record<string, 
   const config = readConfig({ listeners: { kafka: { host: "127.0.0.1", port: 0, ...kafka } }, ...extra });
   const logLines: string[] = [];
   const logger = createLogger("test", (line) => void logLines.push(line));
-  const gateway = await startKafkaGateway({ config, log, logger, metrics: new Metrics(), groups });
-  return { gateway, port: gateway.port, config, logLines, close: () => gateway.close() };
+  const metrics = new Metrics();
+  const gateway = await startKafkaGateway({ config, log, logger, metrics, groups });
+  return { gateway, port: gateway.port, config, logLines, metrics, close: () => gateway.close() };
 }
