@@ -8,7 +8,7 @@ import { ConfigReader } from "../../runtime/config/reader.ts";
 import { ConfigError } from "../../runtime/config/errors.ts";
 import { createLogger } from "../../runtime/logger.ts";
 import { readBridgeFromConfig, startBridgeFrom, type BridgeFromConfig, type BridgedMessage, type IngestBridged } from "../../gateways/mqtt/bridge-from.ts";
-import { startMosquitto, type MosquittoProcess } from "../helpers/mosquitto.ts";
+import { freePort, startMosquitto, type MosquittoProcess } from "../helpers/mosquitto.ts";
 
 const log = createLogger("test", () => {});
 let mosquitto: MosquittoProcess;
@@ -200,6 +200,35 @@ describe("mqtt.bridgeFrom pipelining", () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(peak).toBe(4);
+    } finally {
+      await bridge.close();
+    }
+  });
+});
+
+describe("mqtt.bridgeFrom failures", () => {
+  it("keeps retrying an unreachable upstream, says so in the log, and closes cleanly", async () => {
+    const lines: string[] = [];
+    const port = await freePort(); // nothing listens here
+    const config = readBridgeFromConfig(new ConfigReader({ bridgeFrom: [{ url: `mqtt://127.0.0.1:${port}`, filters: ["x/#"], clientId: "bridge-dead", reconnectMs: 100 }] }, "mqtt"))[0];
+    const bridge = startBridgeFrom([config], recorder().ingest, createLogger("test", (l) => void lines.push(l)));
+    try {
+      await until("a refused connect in the log", () => lines.filter((l) => l.includes("ECONNREFUSED")).length >= 2);
+      expect(lines.every((l) => l.includes(`127.0.0.1:${port} as 'bridge-dead'`))).toBe(true);
+      expect(bridge.stats[0].connects).toBe(0);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it("does not put the upstream password in log lines", async () => {
+    const lines: string[] = [];
+    const config = readBridgeFromConfig(new ConfigReader({ bridgeFrom: [{ url: `mqtt://u:hunter2@127.0.0.1:${mosquitto.port}`, filters: ["y/#"], clientId: "bridge-pw", password: "hunter2" }] }, "mqtt"))[0];
+    const bridge = startBridgeFrom([config], recorder().ingest, createLogger("test", (l) => void lines.push(l)));
+    try {
+      await until("the subscription", () => bridge.stats[0].subscribes === 1);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.join("\n")).not.toContain("hunter2");
     } finally {
       await bridge.close();
     }
