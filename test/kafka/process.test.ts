@@ -1,17 +1,21 @@
 // The Kafka listener inside the real `ledge start` process: its port is in the ready line,
 // kcat produces and consumes (also with a consumer group), and SIGTERM shuts down cleanly.
 import { describe, it, expect, afterAll } from "vitest";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { kcat } from "./helpers/kcat.ts";
 
 let ledge: LedgeProcess | undefined;
+let bridged: LedgeProcess | undefined;
 let dataDir = "";
+const run = promisify(execFile);
 
 afterAll(async () => {
-  if (ledge && ledge.child.exitCode === null) ledge.child.kill("SIGKILL");
+  for (const p of [ledge, bridged]) if (p && p.child.exitCode === null) p.child.kill("SIGKILL");
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -29,5 +33,30 @@ describe("ledge start with the Kafka listener", () => {
     expect(g.stdout.trim().split("\n")).toEqual(["one", "two"]);
     ledge.child.kill("SIGTERM");
     expect(await ledge.exited).toBe(0);
+  });
+});
+
+describe("MQTT and Kafka meet in the log", () => {
+  it("an MQTT 5 publish is read by kcat with its key and headers; a kcat record reaches an MQTT subscriber", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ledge-kafka-mqtt-"));
+    await writeFile(join(dir, "ledge.yaml"), "mqtt:\n  allowAnonymous: true\n");
+    bridged = await startLedge(["--config", join(dir, "ledge.yaml"), "--data-dir", join(dir, "data")]);
+    const { kafka, mqtt } = bridged.ports as { kafka: number; mqtt: number };
+    await run("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(mqtt), "-V", "mqttv5", "-q", "1", "-t", "sensors/a/temp", "-m", '{"t":21}', "-D", "publish", "user-property", "site", "north"], { timeout: 10_000 });
+    const c = await kcat(["-b", `127.0.0.1:${kafka}`, "-C", "-t", "mqtt-messages", "-o", "beginning", "-e", "-f", "%k|%h|%s\n"]);
+    expect(c.stdout.trim()).toBe('sensors/a/temp|mqtt.qos=1,mqtt.retain=false,site=north|{"t":21}');
+
+    const sub = spawn("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(mqtt), "-t", "back/#", "-C", "1", "-W", "15", "-v"], { stdio: ["ignore", "pipe", "pipe"] });
+    let got = "";
+    sub.stdout.on("data", (d) => (got += d));
+    const subDone = new Promise<void>((r) => sub.once("close", () => r()));
+    await new Promise((r) => setTimeout(r, 500)); // let the subscription land
+    const p = await kcat(["-b", `127.0.0.1:${kafka}`, "-P", "-t", "mqtt-messages", "-k", "back/x"], "hello-from-kafka\n");
+    expect(p.code).toBe(0);
+    await subDone;
+    expect(got.trim()).toBe("back/x hello-from-kafka");
+    bridged.child.kill("SIGTERM");
+    expect(await bridged.exited).toBe(0);
+    await rm(dir, { recursive: true, force: true });
   });
 });
