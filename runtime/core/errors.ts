@@ -102,6 +102,7 @@ export const statusTable = [
   { status: -30, name: "ERR_SNAPPY_XERIAL_CHUNK", errorClass: MalformedCompressedDataError, reason: "the xerial-framed snappy stream is truncated: a chunk header or chunk runs past the end" },
   { status: -31, name: "ERR_RECORD_KEY_MISSING", errorClass: InvalidRecordError, reason: "a record has no key, and this topic is compacted (cleanup.policy=compact needs a key on every record)" },
   { status: -32, name: "ERR_BATCH_TRAILING_BYTES", errorClass: InvalidRecordError, reason: "bytes follow the record batch (Produce v3+ carries exactly one batch per partition)" },
+  { status: -33, name: "ERR_LZ4_TRAILING_BYTES", errorClass: MalformedCompressedDataError, reason: "bytes follow the lz4 frame (Kafka's readers decode exactly one frame per batch, so the rest would be lost)" },
 ] as const satisfies readonly StatusEntry[];
 
 export type StatusName = (typeof statusTable)[number]["name"];

@@ -114,7 +114,8 @@ describe("lz4 frames: each corruption has its typed error (Kafka CORRUPT_MESSAGE
     expectStatus(() => decompress(Compression.lz4, Buffer.concat([lz4Header(0x60, 0x40), u32le(0x80000000 | raw.length), raw, u32le(0)]), MiB), "ERR_LZ4_BLOCK_DATA");
     expectStatus(() => decompress(Compression.lz4, good.subarray(0, good.length - 4), MiB), "ERR_LZ4_TRUNCATED");
     expectStatus(() => decompress(Compression.lz4, good.subarray(0, 40), MiB), "ERR_LZ4_TRUNCATED");
-    expectStatus(() => decompress(Compression.lz4, Buffer.concat([good, Buffer.from([1, 2, 3, 4, 5])]), MiB), "ERR_LZ4_FRAME_MAGIC");
+    expectStatus(() => decompress(Compression.lz4, Buffer.concat([good, Buffer.from([1, 2, 3, 4, 5])]), MiB), "ERR_LZ4_TRAILING_BYTES");
+    expectStatus(() => decompress(Compression.lz4, Buffer.concat([good, good]), MiB), "ERR_LZ4_TRAILING_BYTES");
   });
 
   it("sequences: offset 0, offset before the block, literals past the block, a match in the last 5 bytes", () => {

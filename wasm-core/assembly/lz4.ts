@@ -12,14 +12,15 @@
 // that does not shrink is stored raw. Reading: independent blocks only (Java rejects
 // dependent ones, so ledge must not store them), block checksums verified when flagged,
 // content size checked when present, content checksum skipped (Kafka readers do not verify
-// it; the batch CRC covers these bytes). Concatenated frames decode one after another.
+// it; the batch CRC covers these bytes). Exactly one frame: Java's reader stops at the first
+// end mark, so records in a second frame would be lost to Java consumers.
 import { inMemory } from "./memory";
 import { xxh32 } from "./xxhash32";
 import { copyLiterals, copyMatch } from "./lz-copy";
 import {
   OK, ERR_REGION_OUT_OF_BOUNDS, ERR_OUTPUT_TOO_SMALL, ERR_DECOMPRESSED_TOO_LARGE,
   ERR_LZ4_FRAME_MAGIC, ERR_LZ4_FRAME_DESCRIPTOR, ERR_LZ4_HEADER_CHECKSUM, ERR_LZ4_DEPENDENT_BLOCKS,
-  ERR_LZ4_BLOCK_CHECKSUM, ERR_LZ4_TRUNCATED, ERR_LZ4_BLOCK_DATA, ERR_LZ4_CONTENT_SIZE,
+  ERR_LZ4_BLOCK_CHECKSUM, ERR_LZ4_TRUNCATED, ERR_LZ4_BLOCK_DATA, ERR_LZ4_CONTENT_SIZE, ERR_LZ4_TRAILING_BYTES,
 } from "./status";
 
 const MAGIC: u32 = 0x184d2204;
@@ -382,15 +383,14 @@ export function lz4FrameDecodedBound(src: usize, srcLen: usize): i32 {
   inPos = src;
   outBytes = 0;
   const iend = src + srcLen;
-  do {
-    const status = walkFrame(iend, 0, 0);
-    if (status < 0) return status;
-  } while (inPos < iend);
+  const status = walkFrame(iend, 0, 0);
+  if (status < 0) return status;
+  if (inPos != iend) return ERR_LZ4_TRAILING_BYTES;
   // A bound, not a size: past what one call can return, the decoder's cap decides.
   return <i32>min<u64>(outBytes, <u64>OUTPUT_BYTES_MAX);
 }
 
-/** Decodes the LZ4 frame(s) in [src, src + srcLen) to dst; returns the decoded length, or a
+/** Decodes the one LZ4 frame in [src, src + srcLen) to dst; returns the decoded length, or a
  *  status (ERR_DECOMPRESSED_TOO_LARGE when the output would pass dstCap). */
 export function lz4FrameDecompress(src: usize, srcLen: usize, dst: usize, dstCap: usize): i32 {
   if (!inMemory(src, srcLen) || !inMemory(dst, dstCap) || dst == 0) return ERR_REGION_OUT_OF_BOUNDS;
@@ -398,9 +398,8 @@ export function lz4FrameDecompress(src: usize, srcLen: usize, dst: usize, dstCap
   inPos = src;
   outBytes = 0;
   const iend = src + srcLen;
-  do {
-    const status = walkFrame(iend, dst, cap);
-    if (status < 0) return status;
-  } while (inPos < iend);
+  const status = walkFrame(iend, dst, cap);
+  if (status < 0) return status;
+  if (inPos != iend) return ERR_LZ4_TRAILING_BYTES;
   return <i32>outBytes;
 }

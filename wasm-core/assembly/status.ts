@@ -71,3 +71,5 @@ export const ERR_SNAPPY_XERIAL_CHUNK: i32 = -30;
 export const ERR_RECORD_KEY_MISSING: i32 = -31;
 /** Bytes follow the batch (Produce v3+ carries exactly one batch per partition). */
 export const ERR_BATCH_TRAILING_BYTES: i32 = -32;
+/** Bytes follow the LZ4 frame (Kafka's readers decode exactly one frame per batch). */
+export const ERR_LZ4_TRAILING_BYTES: i32 = -33;
