@@ -9,7 +9,7 @@ import { framed } from "../../runtime/kafka/protocol/message.ts";
 import type { ConnectionState, GatewayParts } from "./context.ts";
 import { dispatch, type Outcome } from "./handlers/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
-import type { Gauge } from "../../runtime/metrics/index.ts";
+import type { Counter, Gauge } from "../../runtime/metrics/index.ts";
 import { Writer } from "../../runtime/kafka/protocol/writer.ts";
 import { saslStep, SaslFailure } from "./sasl/authenticator.ts";
 
@@ -29,6 +29,8 @@ export class KafkaConnection {
   #tail: Promise<void> = Promise.resolve();
   #inflightCount = 0;
   readonly #inflightGauge: Gauge;
+  readonly #requests: Counter;
+  readonly #badRequests: Counter;
   #writeBlocked = false;
   #closed = false;
 
@@ -39,6 +41,8 @@ export class KafkaConnection {
     this.#frames = new FrameReader(options.maxRequestBytes);
     this.#inflightCountMax = options.inflightCountMax;
     this.#inflightGauge = parts.metrics.gauge("ledge_kafka_requests_inflight", "Kafka requests read and not yet answered, all connections");
+    this.#requests = parts.metrics.counter("ledge_kafka_requests_total", "Kafka requests read");
+    this.#badRequests = parts.metrics.counter("ledge_kafka_connections_closed_bad_input_total", "Kafka connections closed for a malformed, unknown or unauthorised request");
     this.state = {
       id, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
       authenticated: parts.listener.sasl === undefined, saslMechanism: null, saslExchange: null,
@@ -83,6 +87,7 @@ export class KafkaConnection {
       const event = this.#frames.next();
       if (event === null) break;
       if (event.kind === "bad-size") {
+        this.#badRequests.inc();
         this.close(`request size ${event.size} is negative or above listeners.kafka.maxRequestBytes (${this.#frames.maxFrameBytes}); ` +
           "the client is not speaking the Kafka protocol or must send smaller requests");
         return;
@@ -95,6 +100,7 @@ export class KafkaConnection {
   #enqueue(payload: Uint8Array): void {
     this.#inflightCount++;
     this.#inflightGauge.set(this.#inflightGauge.value + 1);
+    this.#requests.inc();
     // Before authentication a request may change what the next one is allowed to do.
     const serial = !this.state.authenticated;
     const previous = this.#tail;
@@ -135,7 +141,10 @@ export class KafkaConnection {
     this.#inflightCount--;
     this.#inflightGauge.set(this.#inflightGauge.value - 1);
     if (this.#closed) return;
-    if (outcome.kind === "close") return this.close(outcome.reason);
+    if (outcome.kind === "close") {
+      this.#badRequests.inc();
+      return this.close(outcome.reason);
+    }
     if (outcome.kind === "respond") {
       const chunks = framed(outcome.response);
       this.#socket.cork();

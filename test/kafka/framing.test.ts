@@ -9,6 +9,7 @@ import { Writer } from "../../runtime/kafka/protocol/writer.ts";
 
 let gw: TestGateway;
 let bystander: RawKafkaClient;
+let closedSoFar = 0;
 
 beforeAll(async () => {
   gw = await startTestGateway(unusedLog, { maxRequestBytes: 4096 });
@@ -29,6 +30,7 @@ async function expectClosedWithLog(send: (c: RawKafkaClient) => void, logPattern
   send(c);
   expect(await c.closesWithin(3000)).toBe(true);
   expect(gw.logLines.some((l) => logPattern.test(l))).toBe(true);
+  expect(gw.metrics.counters.get("ledge_kafka_connections_closed_bad_input_total")!.value).toBe(++closedSoFar);
   await bystanderStillServed();
 }
 
