@@ -47,6 +47,16 @@ export class Broker {
   /** Reused per fan-out: best subscription per client for one message. */
   readonly #matched = new Map<string, SubscriptionOptions>();
   #closing = false;
+  /** Durable writes started without a waiter (session saves); close() awaits them. */
+  readonly #writes = new Set<Promise<unknown>>();
+  readonly #online = (clientId: string) => this.sessions.get(clientId)?.connection !== undefined;
+
+  /** Keeps a fire-and-forget store write so shutdown can wait for it. */
+  track(write: Promise<unknown>): void {
+    const settled = write.catch((err: Error) => this.logger.error(`storing MQTT session state failed: ${err.message}; the session may not survive a restart`));
+    this.#writes.add(settled);
+    void settled.then(() => this.#writes.delete(settled));
+  }
 
   private constructor(deps: BrokerDeps) {
     this.config = deps.config;
@@ -54,7 +64,7 @@ export class Broker {
     this.metrics = mqttMetrics(deps.metrics);
     this.ingest = new Ingest(deps.log, deps.config.routes, deps.config.limits, this.metrics);
     this.retained = new RetainedMessages(deps.log.openStore("mqtt-retained"), deps.config.limits.retainedCountMax);
-    this.store = new SessionStore(deps.log.openStore("mqtt-sessions"), deps.log.openStore("mqtt-queued"));
+    this.store = new SessionStore(deps.log.openStore("mqtt-sessions"), deps.log.openStore("mqtt-queued"), (w) => this.track(w));
     this.wills = new Wills(this);
     this.#tail = new LogTail(deps.log, deps.logger);
     this.#hooks = {
@@ -111,7 +121,7 @@ export class Broker {
     this.trie.match(message.topic, (clientId, options) => {
       const prev = matched.get(clientId);
       if (!prev || options.qos > prev.qos) matched.set(clientId, options);
-    });
+    }, this.#online);
     for (const [clientId, options] of matched) {
       const session = this.sessions.get(clientId);
       if (!session) continue;
@@ -164,7 +174,7 @@ export class Broker {
     session.detach();
     this.wills.connectionLost(connection);
     if (!session.persistent) {
-      void this.discardSession(session);
+      this.track(this.discardSession(session));
       return;
     }
     this.#keepOffline(session, Date.now());
@@ -175,11 +185,11 @@ export class Broker {
     for (const item of [...session.inflight.values(), ...session.queue]) {
       if (item.storeKey === undefined) item.storeKey = this.store.queue(session.clientId, item);
     }
-    void this.store.save(session, sinceMs);
+    this.track(this.store.save(session, sinceMs));
     if (session.expiryS >= expiryNeverS) return;
     const leftMs = Math.max(0, sinceMs + session.expiryS * 1000 - Date.now());
     session.expiryTimer = setTimeout(() => {
-      if (!session.connection) void this.discardSession(session);
+      if (!session.connection) this.track(this.discardSession(session));
     }, Math.min(leftMs, 2 ** 31 - 1));
     session.expiryTimer.unref();
   }
@@ -205,7 +215,8 @@ export class Broker {
     this.wills.close();
     for (const c of [...this.connections]) c.disconnect(0x8b, "the server is shutting down");
     await this.#tail.close();
-    // Persistent sessions were saved as their connections closed; give the writes a turn.
+    // Persistent sessions were saved as their connections closed.
     await new Promise((r) => setImmediate(r));
+    await Promise.all([...this.#writes]);
   }
 }

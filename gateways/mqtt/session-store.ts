@@ -38,9 +38,13 @@ export class SessionStore {
   /** Increasing across restarts (time-based start), so queue keys sort in arrival order. */
   #sequence = Date.now() * 1000;
 
-  constructor(sessions: KeyValueStore<StoredSession>, queued: KeyValueStore<StoredOutgoing>) {
+  readonly #track: (write: Promise<unknown>) => void;
+
+  /** `track` receives writes nobody awaits (queue entries), so shutdown can wait for them. */
+  constructor(sessions: KeyValueStore<StoredSession>, queued: KeyValueStore<StoredOutgoing>, track: (write: Promise<unknown>) => void) {
     this.#sessions = sessions;
     this.#queued = queued;
+    this.#track = track;
   }
 
   save(session: Session, disconnectedAtMs: number): Promise<void> {
@@ -65,13 +69,13 @@ export class SessionStore {
     if (m.properties) stored.properties = m.properties;
     if (m.expiresAtMs !== undefined) stored.expiresAtMs = m.expiresAtMs;
     if (item.subscriptionId !== undefined) stored.subscriptionId = item.subscriptionId;
-    void this.#queued.put(key, stored);
+    this.#track(this.#queued.put(key, stored));
     return key;
   }
 
   /** Forgets persisted queue entries once the messages are back in a live session's memory. */
-  forget(keys: string[]): Promise<unknown> {
-    return Promise.all(keys.map((k) => this.#queued.remove(k)));
+  forget(keys: string[]): void {
+    this.#track(Promise.all(keys.map((k) => this.#queued.remove(k))));
   }
 
   /** Every stored session with its queued messages (start-up). */

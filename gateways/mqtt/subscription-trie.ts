@@ -74,12 +74,16 @@ export class SubscriptionTrie {
     return true;
   }
 
-  /** Visits every subscription matching `topic`; one member per shared group (round robin). */
-  match(topic: string, visit: MatchVisitor): void {
+  /** Visits every subscription matching `topic`; one member per shared group, in turn,
+   * skipping members `available` says are away while any member is available. */
+  match(topic: string, visit: MatchVisitor, available: (clientId: string) => boolean = () => true): void {
     const levels = topic.split("/");
+    this.#available = available;
     // [MQTT-4.7.2-1]: $-topics do not match filters starting with a wildcard.
     this.#walk(this.#root, levels, 0, topic.startsWith("$"), visit);
   }
+
+  #available: (clientId: string) => boolean = () => true;
 
   #walk(n: TrieNode, levels: string[], i: number, dollar: boolean, visit: MatchVisitor): void {
     const first = i === 0 && dollar;
@@ -97,16 +101,27 @@ export class SubscriptionTrie {
 
   #emit(n: TrieNode, visit: MatchVisitor): void {
     for (const [clientId, options] of n.plain) visit(clientId, options);
-    for (const members of n.shared.values()) {
-      const cursor = ((this.#sharedCursor.get(members) ?? -1) + 1) % members.size;
-      this.#sharedCursor.set(members, cursor);
+    for (const members of n.shared.values()) this.#pickShared(members, visit);
+  }
+
+  #pickShared(members: Map<string, SubscriptionOptions>, visit: MatchVisitor): void {
+    const start = ((this.#sharedCursor.get(members) ?? -1) + 1) % members.size;
+    let fallback: [string, SubscriptionOptions] | undefined;
+    for (let pass = 0; pass < 2; pass++) {
       let k = 0;
       for (const [clientId, options] of members) {
-        if (k++ === cursor) {
-          visit(clientId, options);
-          break;
-        }
+        const turn = pass === 0 ? k >= start : k < start;
+        k++;
+        if (!turn) continue;
+        fallback ??= [clientId, options];
+        if (!this.#available(clientId)) continue;
+        this.#sharedCursor.set(members, k - 1);
+        visit(clientId, options);
+        return;
       }
     }
+    // Nobody available: the member whose turn it is queues it (persistent sessions).
+    this.#sharedCursor.set(members, start);
+    if (fallback) visit(fallback[0], fallback[1]);
   }
 }

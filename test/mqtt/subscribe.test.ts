@@ -28,7 +28,7 @@ describe("SUBSCRIBE", () => {
 
   it("shares $share/group/filter messages among the group's members, each message once", async () => {
     const a = await f.connect({ protocolVersion: 5 });
-    const b = await f.connect({ protocolVersion: 5 });
+    const b = await f.connect({ protocolVersion: 5, clientId: "share-b", clean: false, properties: { sessionExpiryInterval: 60 } });
     const solo = await f.connect({ protocolVersion: 5 });
     const [ia, ib, isolo] = [collect(a), collect(b), collect(solo)];
     await a.subscribeAsync("$share/g1/shared/+", { qos: 1 });
@@ -43,7 +43,13 @@ describe("SUBSCRIBE", () => {
     expect(ib.got.length).toBeGreaterThan(0);
     const seen = [...ia.got, ...ib.got].map((g) => g.topic).sort();
     expect(new Set(seen).size).toBe(10);
-    await Promise.all([a.endAsync(), b.endAsync(), solo.endAsync(), pub.endAsync()]);
+    // A member that went away (its session lives on): the group's messages go to the one still connected.
+    await b.endAsync();
+    const before = ia.got.length;
+    for (let i = 0; i < 6; i++) await pub.publishAsync(`shared/later${i}`, "x", { qos: 1 });
+    await isolo.next(16);
+    await ia.next(before + 6);
+    await Promise.all([a.endAsync(), solo.endAsync(), pub.endAsync()]);
   });
 
   it("answers bad filters with 0x8F on MQTT 5 and 0x80 on 3.1.1, per filter [MQTT-4.7.1-1]", async () => {
@@ -51,6 +57,7 @@ describe("SUBSCRIBE", () => {
     v5.send({ cmd: "subscribe", messageId: 7, subscriptions: [{ topic: "ok/+", qos: 1 }, { topic: "bad/#/x", qos: 1 }, { topic: "$share/g", qos: 0 }, { topic: "a+/b", qos: 0 }] });
     const ack5 = (await v5.next("suback")) as ISubackPacket;
     expect(ack5.granted).toEqual([1, 0x8f, 0x8f, 0x8f]);
+    expect(ack5.properties?.reasonString).toMatch(/'bad\/#\/x': # must be a whole level/);
     const v4 = await rawConnected(f.port, 4);
     v4.send({ cmd: "subscribe", messageId: 8, subscriptions: [{ topic: "ok/#", qos: 2 }, { topic: "a+/b", qos: 1 }] });
     const ack4 = (await v4.next("suback")) as ISubackPacket;

@@ -23,6 +23,6 @@ export const handlePubrec: PacketHandler<IPubrecPacket> = (c, packet) => {
     return;
   }
   if (session.received(id)) c.send({ cmd: "pubrel", messageId: id });
-  else if (c.protocolVersion === 5) c.send({ cmd: "pubrel", messageId: id, reasonCode: Reason.packetIdentifierNotFound });
+  else if (c.protocolVersion === 5) c.send({ cmd: "pubrel", messageId: id, reasonCode: Reason.packetIdentifierNotFound, properties: { reasonString: `no QoS 2 delivery with packet id ${id} in flight` } });
   else c.send({ cmd: "pubrel", messageId: id });
 };

@@ -2,7 +2,7 @@
 // with our limits (MQTT 5 properties), then resume the session's deliveries.
 import { randomBytes } from "node:crypto";
 import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
-import { authenticate, canPublish, connackCodeFor } from "../auth.ts";
+import { authenticate, canPublish } from "../auth.ts";
 import type { MqttConnection } from "../connection.ts";
 import { connackCode311, Reason } from "../reason-codes.ts";
 import { validateTopicName } from "../topics.ts";
@@ -69,7 +69,6 @@ export const handleConnect: PacketHandler<IConnectPacket> = async (c, packet) =>
   if (c.closed) return;
   if (!auth.ok) {
     const reason = auth.reason === "bad-credentials" ? Reason.badUserNameOrPassword : Reason.notAuthorized;
-    void connackCodeFor; // auth.ts's own mapping matches connackCode311 for these two
     return refuse(c, reason, auth.message);
   }
   c.identity = auth.identity;
@@ -136,5 +135,5 @@ async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<
   const storeKeys = held.flatMap((q) => (q.storeKey ? [q.storeKey] : []));
   for (const q of held) q.storeKey = undefined;
   session.attach(c);
-  if (storeKeys.length > 0) void broker.store.forget(storeKeys);
+  if (storeKeys.length > 0) broker.store.forget(storeKeys);
 }

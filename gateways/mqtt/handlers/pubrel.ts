@@ -11,6 +11,6 @@ export const handlePubrel: PacketHandler<IPubrelPacket> = (c, packet) => {
   // Behind pending PUBRECs so the flow's packets keep their order.
   c.ackChain = c.ackChain.then(() => {
     if (known || c.protocolVersion !== 5) c.send({ cmd: "pubcomp", messageId: id });
-    else c.send({ cmd: "pubcomp", messageId: id, reasonCode: Reason.packetIdentifierNotFound });
+    else c.send({ cmd: "pubcomp", messageId: id, reasonCode: Reason.packetIdentifierNotFound, properties: { reasonString: `no QoS 2 PUBLISH with packet id ${id} awaits PUBREL` } });
   });
 };

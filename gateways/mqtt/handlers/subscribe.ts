@@ -16,22 +16,23 @@ interface Accepted {
   shared: boolean;
 }
 
-/** The SUBACK code for one filter: granted QoS or a failure reason. */
-function check(c: MqttConnection, sub: ISubscription): number {
+/** The SUBACK code for one filter (granted QoS, or a failure with the reason why). */
+function check(c: MqttConnection, sub: ISubscription): { code: number; why?: string } {
   const limits = c.broker.config.limits;
   const shared = parseShared(sub.topic);
-  if (typeof shared === "string") return Reason.topicFilterInvalid;
+  if (typeof shared === "string") return { code: Reason.topicFilterInvalid, why: shared };
   const filter = typeof shared === "object" ? shared.filter : sub.topic;
-  if (validateFilter(filter, limits.topicLevelsMax, limits.topicBytesMax)) return Reason.topicFilterInvalid;
-  if (typeof shared === "object" && sub.nl) return Reason.protocolError; // [MQTT-3.8.3-4]
-  if (!canSubscribe(c.identity!, sub.topic)) return subackDeniedCode(c.protocolVersion);
+  const problem = validateFilter(filter, limits.topicLevelsMax, limits.topicBytesMax);
+  if (problem) return { code: Reason.topicFilterInvalid, why: problem };
+  if (typeof shared === "object" && sub.nl) return { code: Reason.protocolError, why: "No Local on a shared subscription [MQTT-3.8.3-4]" };
+  if (!canSubscribe(c.identity!, sub.topic)) return { code: subackDeniedCode(c.protocolVersion), why: `${c.identity!.name} may not subscribe to it` };
   const session = c.session!;
   if (!session.subscriptions.has(sub.topic) && session.subscriptions.size >= limits.subscriptionsPerClientMax) {
     c.broker.metrics.limitBreaches.inc();
     c.broker.logger.warn(`${c.who} has ${limits.subscriptionsPerClientMax} subscriptions (mqtt.limits.subscriptionsPerClientMax); refused '${sub.topic}'`);
-    return Reason.quotaExceeded;
+    return { code: Reason.quotaExceeded, why: `over mqtt.limits.subscriptionsPerClientMax (${limits.subscriptionsPerClientMax})` };
   }
-  return sub.qos;
+  return { code: sub.qos };
 }
 
 export const handleSubscribe: PacketHandler<ISubscribePacket> = async (c, packet) => {
@@ -40,8 +41,10 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = async (c, packet
   const subscriptionId = packet.properties?.subscriptionIdentifier;
   const granted: number[] = [];
   const accepted: Accepted[] = [];
+  const refusals: string[] = [];
   for (const sub of packet.subscriptions) {
-    const code = check(c, sub);
+    const { code, why } = check(c, sub);
+    if (why) refusals.push(`'${sub.topic.slice(0, 100)}': ${why}`);
     // 3.1.1 knows only 0x80 as a failure code [MQTT-3.9.3-2].
     granted.push(code >= 0x80 && c.protocolVersion !== 5 ? 0x80 : code);
     if (code >= 0x80) continue;
@@ -53,7 +56,9 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = async (c, packet
   }
   if (session.persistent && accepted.length > 0) await broker.store.save(session, 0);
   if (c.closed) return;
-  c.send({ cmd: "suback", messageId: packet.messageId, granted });
+  // MQTT 5: a reason string on every negative answer (bounded; it is optional for clients).
+  const reasonString = c.protocolVersion === 5 && refusals.length > 0 ? refusals.join("; ").slice(0, 1000) : undefined;
+  c.send({ cmd: "suback", messageId: packet.messageId, granted, properties: reasonString ? { reasonString } : undefined });
   sendRetained(c, accepted);
 };
 
