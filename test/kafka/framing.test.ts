@@ -6,6 +6,9 @@ import { RawKafkaClient } from "./helpers/raw-client.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { unusedLog } from "./helpers/unused-log.ts";
 import { Writer } from "../../runtime/kafka/protocol/writer.ts";
+import { writeRequestHeader } from "../../runtime/kafka/protocol/headers.ts";
+import { apiTable, isFlexible } from "../../runtime/kafka/apis/index.ts";
+import { messageVersion } from "../../runtime/kafka/apis/codecs.ts";
 
 let gw: TestGateway;
 let bystander: RawKafkaClient;
@@ -54,4 +57,24 @@ describe("framing and dispatch errors close only that connection", () => {
     c.destroy();
     await bystanderStillServed();
   });
+});
+
+describe("every API version: a body cut short closes only that connection", () => {
+  // SASL APIs are not served on this listener (closed for that reason, tested above).
+  const rows = apiTable.filter((r) => !r.saslOnly);
+  for (const row of rows) {
+    for (let v = row.minVersion; v <= row.maxVersion; v++) {
+      const m = messageVersion(row.apiKey, v)!;
+      const w = new Writer();
+      m.request.write(w, {});
+      const body = w.toBytes();
+      if (body.length === 0) continue; // nothing to cut (e.g. ApiVersions v0)
+      it(`${row.name} v${v}`, async () => {
+        const h = new Writer();
+        writeRequestHeader(h, { apiKey: row.apiKey, apiVersion: v, correlationId: 5, clientId: "cut" }, isFlexible(row.apiKey, v));
+        const full = new Uint8Array([...h.toBytes(), ...body.subarray(0, body.length - 1)]);
+        await expectClosedWithLog((c) => c.sendPayload(full), new RegExp(`${row.name} v${v} body does not parse`));
+      });
+    }
+  }
 });
