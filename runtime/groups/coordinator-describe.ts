@@ -4,10 +4,11 @@ import { GroupError, type DescribedGroup, type ListedGroup } from "./coordinator
 
 const noBytes = new Uint8Array(0);
 
-/** A group the coordinator does not hold is reported as Dead with no error, as Kafka does. */
-export function describeGroup(groupId: string, group: GroupState | undefined): DescribedGroup {
+/** A group the coordinator does not hold is Empty when it has committed offsets, else Dead,
+ * with no error, as Kafka reports them. */
+export function describeGroup(groupId: string, group: GroupState | undefined, hasOffsets: boolean): DescribedGroup {
   if (groupId === "") return { errorCode: GroupError.invalidGroupId, groupId, state: "Dead", protocolType: "", protocolName: "", members: [] };
-  if (!group) return { errorCode: GroupError.none, groupId, state: "Dead", protocolType: "", protocolName: "", members: [] };
+  if (!group) return { errorCode: GroupError.none, groupId, state: hasOffsets ? "Empty" : "Dead", protocolType: "", protocolName: "", members: [] };
   // Member metadata and assignments are shown only once they are settled (Stable), as in Kafka.
   const stable = group.state === "Stable";
   return {

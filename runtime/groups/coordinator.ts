@@ -95,7 +95,10 @@ export class GroupCoordinator {
   }
 
   describeGroups(groupIds: string[]): DescribedGroup[] {
-    return groupIds.map((id) => describeGroup(id, this.groups.get(id)));
+    // Only a group not held here needs the store's scan: with offsets it is Empty, else Dead.
+    const unheld = groupIds.some((id) => !this.groups.has(id));
+    const withOffsets = new Set(unheld ? this.offsets.groups?.() ?? [] : []);
+    return groupIds.map((id) => describeGroup(id, this.groups.get(id), withOffsets.has(id)));
   }
 
   listGroups(): ListedGroup[] {

@@ -101,6 +101,8 @@ describe("group APIs over the wire", () => {
     // A group known only by its offsets is listed (Empty), as Kafka lists it.
     const listed = await client.request(ApiKey.ListGroups, 0, {});
     expect(listed.body.groups).toContainEqual({ groupId: "offsets", protocolType: "" });
+    const described = await client.request(ApiKey.DescribeGroups, 0, { groups: ["offsets"] });
+    expect(described.body.groups[0]).toMatchObject({ errorCode: 0, groupId: "offsets", groupState: "Empty", members: [] });
   });
 
   it("an unparsable JoinGroup body closes only that connection", async () => {
