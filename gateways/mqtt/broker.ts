@@ -118,7 +118,9 @@ export class Broker {
   fanOut(message: BrokerMessage): void {
     const matched = this.#matched;
     matched.clear();
+    const origin = message.originClientId;
     this.trie.match(message.topic, (clientId, options) => {
+      if (options.noLocal && clientId === origin) return; // [MQTT-3.8.3-3]
       const prev = matched.get(clientId);
       if (!prev || options.qos > prev.qos) matched.set(clientId, options);
     }, this.#online);

@@ -20,6 +20,8 @@ export interface BrokerMessage {
   properties?: MessageProperties;
   /** Epoch ms after which the message must not be delivered (MQTT 5 message expiry). */
   expiresAtMs?: number;
+  /** The publishing client's id (stored as header mqtt.client-id), for No Local. */
+  originClientId?: string;
 }
 
 /** Remaining expiry interval in whole seconds to send on, or undefined when none; -1 = expired. */

@@ -1,5 +1,6 @@
 // MQTT message ↔ log record. Key = the MQTT topic (or one level of it, per route); value = the
-// payload; headers carry QoS, retain, the MQTT 5 properties, and every user property as a
+// payload; headers carry QoS, retain, the publishing client's id (mqtt.client-id, for operators
+// and for No Local), the MQTT 5 properties, and every user property as a
 // header of its own name, so Kafka consumers see them as ordinary headers. The reverse
 // direction turns any record (also one produced over Kafka) into a message: topic = the
 // `mqtt.topic` header or else the key; headers not starting with "mqtt." become user properties.
@@ -11,6 +12,7 @@ export const Header = {
   qos: "mqtt.qos",
   retain: "mqtt.retain",
   topic: "mqtt.topic",
+  clientId: "mqtt.client-id",
   contentType: "mqtt.content-type",
   payloadFormat: "mqtt.payload-format",
   expiryS: "mqtt.message-expiry-s",
@@ -43,6 +45,7 @@ export function messageToRecord(message: BrokerMessage, key: Buffer, keyIsTopic:
     { key: Header.retain, value: message.retain ? bool.true : bool.false },
   ];
   if (!keyIsTopic) headers.push({ key: Header.topic, value: Buffer.from(message.topic) });
+  if (message.originClientId) headers.push({ key: Header.clientId, value: Buffer.from(message.originClientId) });
   if (message.properties) propertyHeaders(message.properties, headers);
   return { key, value: message.payload, headers, timestampMs };
 }
@@ -64,11 +67,13 @@ export function recordToMessage(record: DecodedRecord): BrokerMessage | undefine
   let retain = false;
   const p: MessageProperties = {};
   let user: UserProperties | undefined;
+  let origin: string | undefined;
   for (const h of record.headers) {
     switch (h.key) {
       case Header.qos: qos = Math.min(2, Math.max(0, Number(text(h.value)) | 0)) as QoS; break;
       case Header.retain: retain = text(h.value) === "true"; break;
       case Header.topic: topic = text(h.value); break;
+      case Header.clientId: origin = text(h.value); break;
       case Header.contentType: p.contentType = text(h.value); break;
       case Header.payloadFormat: p.payloadFormatIndicator = text(h.value) === "1"; break;
       case Header.expiryS: p.messageExpiryInterval = Number(text(h.value)) >>> 0; break;
@@ -89,6 +94,7 @@ export function recordToMessage(record: DecodedRecord): BrokerMessage | undefine
   const v = record.value;
   const payload = v === null ? Buffer.alloc(0) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   const message: BrokerMessage = { topic, payload, qos, retain, properties: p };
+  if (origin !== undefined) message.originClientId = origin;
   if (p.messageExpiryInterval !== undefined) message.expiresAtMs = record.timestampMs + p.messageExpiryInterval * 1000;
   return message;
 }

@@ -106,6 +106,18 @@ describe("MQTT 5", () => {
     await ok.endAsync();
   });
 
+  it("No Local: a subscriber does not get its own messages back [MQTT-3.8.3-3]", async () => {
+    const { client: me, inbox } = await f.connectWithInbox({ protocolVersion: 5, clientId: "no-local-me" });
+    await me.subscribeAsync("p5/nl", { qos: 1, nl: true });
+    await me.publishAsync("p5/nl", "mine", { qos: 1 });
+    const other = await f.connect({ protocolVersion: 5 });
+    await other.publishAsync("p5/nl", "theirs", { qos: 1 });
+    await inbox.next(1);
+    await sleep(100);
+    expect(inbox.got.map((g) => g.payload.toString())).toEqual(["theirs"]);
+    await Promise.all([me.endAsync(), other.endAsync()]);
+  });
+
   it("refuses an unknown topic alias with a protocol error, with a reason string", async () => {
     const c = await rawConnected(f.port, 5);
     c.send({ cmd: "publish", topic: "", payload: Buffer.from("x"), qos: 0, dup: false, retain: false, properties: { topicAlias: 3 } });

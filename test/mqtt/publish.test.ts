@@ -43,7 +43,7 @@ describe("PUBLISH", () => {
   }
 
   it("stores the message in mqtt-messages with key = topic, Kafka's partition, QoS/retain/user-property headers", async () => {
-    const pub = await f.connect({ protocolVersion: 5 });
+    const pub = await f.connect({ protocolVersion: 5, clientId: "plc-7" });
     await pub.publishAsync("plant/line7/temp", "21.5", { qos: 1, properties: { userProperties: { site: "berlin" }, contentType: "text/plain" } });
     const recs = logRecords("mqtt-messages").filter((r) => Buffer.from(r.key!).toString() === "plant/line7/temp");
     expect(recs).toHaveLength(1);
@@ -51,7 +51,7 @@ describe("PUBLISH", () => {
     expect(rec.partition).toBe(partitionForKey(Buffer.from("plant/line7/temp"), 4));
     expect(Buffer.from(rec.value!).toString()).toBe("21.5");
     const headers = Object.fromEntries(rec.headers.map((h) => [h.key, Buffer.from(h.value!).toString()]));
-    expect(headers).toMatchObject({ "mqtt.qos": "1", "mqtt.retain": "false", site: "berlin", "mqtt.content-type": "text/plain" });
+    expect(headers).toMatchObject({ "mqtt.qos": "1", "mqtt.retain": "false", site: "berlin", "mqtt.content-type": "text/plain", "mqtt.client-id": "plc-7" });
     await pub.endAsync();
   });
 });

@@ -51,7 +51,7 @@ function readWill(c: MqttConnection, packet: IConnectPacket): Will | undefined {
   const { willDelayInterval, ...properties } = w.properties ?? {};
   const payload = Buffer.isBuffer(w.payload) ? w.payload : Buffer.from(w.payload ?? "");
   return {
-    message: { topic: w.topic, payload, qos: w.qos ?? 0, retain: w.retain ?? false, properties: c.protocolVersion === 5 ? properties : undefined },
+    message: { topic: w.topic, payload, qos: w.qos ?? 0, retain: w.retain ?? false, properties: c.protocolVersion === 5 ? properties : undefined, originClientId: c.clientId },
     delayS: willDelayInterval ?? 0,
   };
 }

@@ -82,7 +82,9 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
     chainAck(c, packet, session.incomingQos2Pending.get(packet.messageId!) ?? Promise.resolve(Reason.success));
     return;
   }
-  const outcome = c.broker.publish(toMessage(packet, topic));
+  const message = toMessage(packet, topic);
+  message.originClientId = c.clientId;
+  const outcome = c.broker.publish(message);
   if (!outcome.ok) {
     if (packet.qos > 0) chainAck(c, packet, Promise.resolve(c.protocolVersion === 5 ? Reason.payloadFormatInvalid : Reason.success), outcome.message);
     return;
