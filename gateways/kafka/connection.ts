@@ -107,7 +107,7 @@ export class KafkaConnection {
     const outcome = serial
       ? previous.then(() => this.#run(payload))
       : this.#run(payload);
-    this.#tail = previous.then(() => outcome).then((o) => this.#finish(o));
+    this.#tail = previous.then(() => outcome).then((o) => this.#finishSafely(o));
   }
 
   async #run(payload: Uint8Array): Promise<Outcome> {
@@ -134,6 +134,16 @@ export class KafkaConnection {
     } catch (err) {
       if (!(err instanceof SaslFailure)) throw err;
       return { kind: "close", reason: `SASL ${this.state.saslMechanism} authentication failed: ${err.message}; check the client's user and password` };
+    }
+  }
+
+  /** The response chain must never reject, or later responses would never be sent. */
+  #finishSafely(outcome: Outcome): void {
+    try {
+      this.#finish(outcome);
+    } catch (err) {
+      this.#logger.error(`writing a Kafka response to ${this.state.remoteAddress} failed (a ledge bug; please report it): ${(err as Error).stack ?? err}`);
+      this.close("internal error while answering a request");
     }
   }
 
