@@ -47,6 +47,12 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");
 
   const onSocket = (socket: Socket) => {
+    if (connections.size >= listener.connectionCountMax) {
+      logger.warn(`refused a Kafka connection from ${socket.remoteAddress}: ${connections.size} are open, the listeners.kafka.connectionCountMax bound; ` +
+        "close idle clients or raise the bound");
+      socket.destroy();
+      return;
+    }
     const c = new KafkaConnection(socket, nextId++, parts, { maxRequestBytes: listener.maxRequestBytes, inflightCountMax: listener.inflightCountMax });
     connections.add(c);
     connectionsOpen.set(connections.size);

@@ -44,6 +44,8 @@ export interface KafkaListenerConfig extends ListenerConfig {
   inflightCountMax: number;
   /** Cap on the record bytes of one Fetch response, whatever max_bytes the client asks for. */
   fetchBytesMax: number;
+  /** Open client connections; more are closed on accept with a log line. */
+  connectionCountMax: number;
   /** Validated by gateways/kafka/sasl/config.ts (documented in gateways/kafka/README.md). */
   sasl?: Record<string, unknown>;
 }
@@ -168,6 +170,7 @@ export function readConfig(doc: unknown): LedgeConfig {
         maxRequestBytes: kafkaL.bytes("maxRequestBytes", 100 * MiB, 1024, 2 ** 31 - 1),
         inflightCountMax: kafkaL.integer("inflightCountMax", 32, 1, 1024),
         fetchBytesMax: kafkaL.bytes("fetchBytesMax", 64 * MiB, 1024, 2 ** 31 - 1),
+        connectionCountMax: kafkaL.integer("connectionCountMax", 1000, 1, 100_000),
         sasl: (kafkaL.raw("sasl") ?? undefined) as Record<string, unknown> | undefined,
       },
       http: { ...listener(httpL, 8080), token: httpL.optionalString("token") },

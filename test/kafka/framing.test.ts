@@ -78,3 +78,20 @@ describe("every API version: a body cut short closes only that connection", () =
     }
   }
 });
+
+describe("listeners.kafka.connectionCountMax", () => {
+  it("refuses connections past the bound with a log line; the open ones keep working", async () => {
+    const small = await startTestGateway(unusedLog, { connectionCountMax: 2 });
+    const a = await RawKafkaClient.open(small.port);
+    const b = await RawKafkaClient.open(small.port);
+    await a.request(18, 0, {});
+    await b.request(18, 0, {});
+    const c = await RawKafkaClient.open(small.port);
+    expect(await c.closesWithin(3000)).toBe(true);
+    expect(small.logLines.some((l) => /connectionCountMax/.test(l))).toBe(true);
+    expect((await a.request(18, 3, { clientSoftwareName: "a", clientSoftwareVersion: "1" })).body.errorCode).toBe(0);
+    a.destroy();
+    b.destroy();
+    await small.close();
+  });
+});
