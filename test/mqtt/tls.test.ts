@@ -10,6 +10,9 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { hashPassword } from "../../gateways/mqtt/auth-password.ts";
+import { createMqttTlsServer } from "../../gateways/mqtt/transports-tls.ts";
+import { ConfigError } from "../../runtime/config/errors.ts";
+import { createLogger } from "../../runtime/logger.ts";
 import { collect, startGateway, type GatewayFixture, type Inbox } from "./helpers/gateway-fixture.ts";
 
 const run = promisify(execFile);
@@ -129,5 +132,27 @@ describe("MQTT over TLS", () => {
   it("fails the handshake for a client that does not trust the server's CA", async () => {
     const err = await connectTls({ ca: undefined, rejectUnauthorized: true }).then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(/certificate/i);
+  });
+});
+
+describe("TLS config mistakes stop start-up naming the key", () => {
+  const tryServer = (tls: { cert: string; key: string; ca?: string }) => {
+    try {
+      createMqttTlsServer(tls, () => {}, createLogger("test", () => {})).close();
+      return undefined;
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as ConfigError).key;
+    }
+  };
+
+  it.each([
+    ["a missing certificate file", { cert: "/nonexistent/server.pem", key: "server.key" }, "listeners.mqtt.tls.cert"],
+    ["a missing CA file", { cert: "server.pem", key: "server.key", ca: "/nonexistent/ca.pem" }, "listeners.mqtt.tls.ca"],
+    ["a key that does not match the certificate", { cert: "server.pem", key: "device17.key" }, "listeners.mqtt.tls"],
+    ["a key file that is not PEM", { cert: "server.pem", key: "server.ext" }, "listeners.mqtt.tls"],
+  ])("%s", (_what, files, key) => {
+    const abs = (f: string | undefined) => (f === undefined || f.startsWith("/") ? f : pem(f));
+    expect(tryServer({ cert: abs(files.cert)!, key: abs(files.key)!, ca: abs((files as { ca?: string }).ca) })).toBe(key);
   });
 });
