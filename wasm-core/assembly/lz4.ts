@@ -84,12 +84,13 @@ function writeExtension(op: usize, len: usize): usize {
   return op;
 }
 
-/** Writes one sequence (literals, then a match unless matchLen is 0); returns the new op. */
-function writeSequence(op: usize, lit: usize, litLen: usize, offset: usize, matchLen: usize): usize {
+/** Writes one sequence (literals, then a match unless matchLen is 0); returns the new op.
+ *  oend and iend bound the output and input, so short literals can move as whole words. */
+function writeSequence(op: usize, lit: usize, litLen: usize, offset: usize, matchLen: usize, oend: usize, iend: usize): usize {
   const token = op++;
   let t: u32 = litLen >= 15 ? 0xf0 : <u32>litLen << 4;
   if (litLen >= 15) op = writeExtension(op, litLen);
-  memory.copy(op, lit, litLen);
+  copyLiterals(op, lit, litLen, oend - op, iend - lit);
   op += litLen;
   if (matchLen > 0) {
     store<u16>(op, <u16>offset);
@@ -172,7 +173,7 @@ function compressBlock(base: usize, block: usize, len: usize, dst: usize, dstCap
       const litLen = ip - anchor;
       const need = <usize>1 + extensionBytes(litLen) + litLen + 2 + extensionBytes(matchLen - MIN_MATCH);
       if (need > oend - op) return -1;
-      op = writeSequence(op, anchor, litLen, ip - ref, matchLen);
+      op = writeSequence(op, anchor, litLen, ip - ref, matchLen, oend, iend);
       ip += matchLen;
       anchor = ip;
       if (ip <= mfLimit) store<u32>(hashSlot(load<u32>(ip - 2)), <u32>(ip - 2 - base + 1));
@@ -180,7 +181,7 @@ function compressBlock(base: usize, block: usize, len: usize, dst: usize, dstCap
   }
   const litLen = iend - anchor;
   if (<usize>1 + extensionBytes(litLen) + litLen > oend - op) return -1;
-  op = writeSequence(op, anchor, litLen, 0, 0);
+  op = writeSequence(op, anchor, litLen, 0, 0, oend, iend);
   return <isize>(op - dst);
 }
 
