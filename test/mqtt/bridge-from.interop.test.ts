@@ -100,7 +100,7 @@ it("loses nothing from Mosquitto when ledge is killed mid-stream and restarted",
   await until("the bridge to drain the upstream queue", async () => {
     const n = await messagesIn(second);
     if (n !== last) [last, stableSince] = [n, Date.now()];
-    return n > 0 && Date.now() - stableSince > 1500;
+    return n > 0 && Date.now() - stableSince > 2500; // generous: CI machines stall
   }, 45_000);
   second.child.kill("SIGTERM");
   await second.exited;
