@@ -69,7 +69,12 @@ export class Broker {
     this.#tail = new LogTail(deps.log, deps.logger);
     this.#hooks = {
       dropped: () => this.metrics.dropped.inc(),
-      queuedOffline: (session, item) => (item.storeKey = this.store.queue(session.clientId, item)),
+      persist: (session, item) => (item.storeKey = this.store.queue(session.clientId, item)),
+      release: (item) => {
+        if (item.storeKey === undefined) return;
+        this.store.forget([item.storeKey]);
+        item.storeKey = undefined;
+      },
       sendPublish: (connection, item, dup) => sendPublish(this, connection, item, dup),
     };
   }
@@ -184,8 +189,9 @@ export class Broker {
 
   /** A persistent session without a connection: store it, its queue, and arm its expiry. */
   #keepOffline(session: Session, sinceMs: number): void {
+    // Messages queued before the session became persistent have no stored copy yet.
     for (const item of [...session.inflight.values(), ...session.queue]) {
-      if (item.storeKey === undefined) item.storeKey = this.store.queue(session.clientId, item);
+      if (item.storeKey === undefined && item.stage === "publish") item.storeKey = this.store.queue(session.clientId, item);
     }
     this.track(this.store.save(session, sinceMs));
     if (session.expiryS >= expiryNeverS) return;

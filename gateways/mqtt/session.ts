@@ -27,8 +27,10 @@ export interface Outgoing {
 export interface SessionHooks {
   /** Drops are counted by the broker (queue full, expired, too big for the client). */
   dropped(session: Session, why: "queue-full" | "expired" | "too-large" | "offline-qos0"): void;
-  /** Called for each QoS 1/2 message queued while the session is offline and persistent. */
-  queuedOffline(session: Session, item: Outgoing): void;
+  /** A QoS 1/2 message for a persistent session: store it until the client has it. */
+  persist(session: Session, item: Outgoing): void;
+  /** The client has the message (PUBACK, PUBREC) or it was dropped: forget the stored copy. */
+  release(item: Outgoing): void;
   sendPublish(connection: MqttConnection, item: Outgoing, dup: boolean): boolean;
 }
 
@@ -69,7 +71,7 @@ export class Session {
     }
     if (this.queue.length + this.inflight.size >= this.#queuedCountMax) return this.#hooks.dropped(this, "queue-full");
     this.queue.push(item);
-    if (!this.connection && this.persistent) this.#hooks.queuedOffline(this, item);
+    if (this.persistent) this.#hooks.persist(this, item);
     this.pump();
   }
 
@@ -82,11 +84,15 @@ export class Session {
       const item = this.queue.shift()!;
       if (remainingExpiryS(item.message, nowMs) === -1) {
         this.#hooks.dropped(this, "expired");
+        this.#hooks.release(item);
         continue;
       }
       item.packetId = this.#allocatePacketId();
       this.inflight.set(item.packetId, item);
-      if (!this.#hooks.sendPublish(c, item, false)) this.inflight.delete(item.packetId);
+      if (!this.#hooks.sendPublish(c, item, false)) {
+        this.inflight.delete(item.packetId);
+        this.#hooks.release(item);
+      }
     }
   }
 
@@ -99,20 +105,23 @@ export class Session {
     throw new Error("no free packet id: the inflight window is larger than 65535 (a ledge bug)");
   }
 
-  /** PUBACK or PUBCOMP: the message is done. False when the id is unknown. */
+  /** PUBACK or PUBCOMP (or a PUBREC with an error): the flow is done. False for an unknown id. */
   completed(packetId: number, stage: "publish" | "pubrel"): boolean {
     const item = this.inflight.get(packetId);
     if (!item || item.stage !== stage) return false;
     this.inflight.delete(packetId);
+    this.#hooks.release(item);
     this.pump();
     return true;
   }
 
-  /** PUBREC: QoS 2 moves to the PUBREL stage. */
+  /** PUBREC: QoS 2 moves to the PUBREL stage; the client holds the message now, so its stored
+   * copy goes (after a restart only the packet id's PUBREL would be missing). */
   received(packetId: number): boolean {
     const item = this.inflight.get(packetId);
-    if (!item || item.qos !== 2) return false;
+    if (!item || item.qos !== 2 || item.stage !== "publish") return item?.stage === "pubrel";
     item.stage = "pubrel";
+    this.#hooks.release(item);
     return true;
   }
 

@@ -79,3 +79,36 @@ describe("crash safety", () => {
     expect(stored.size).toBeGreaterThanOrEqual(ackedAtKill.size);
   });
 });
+
+describe("persistent sessions across SIGKILL", () => {
+  it("a QoS 1 message in flight to an online persistent subscriber is delivered after restart", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "ledge-mqtt-crash-session-"));
+    dirs.push(dataDir);
+    const configFile = `${dataDir}.yaml`;
+    dirs.push(configFile);
+    await writeFile(configFile, "mqtt:\n  allowAnonymous: true\n");
+    const first = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    const sub = await rawConnected(first.ports.mqtt!, 4, "keeper", { clean: false });
+    sub.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "keep/#", qos: 1 }] });
+    await sub.next("suback");
+    const pub = await rawConnected(first.ports.mqtt!, 4, "producer");
+    pub.send({ cmd: "publish", topic: "keep/it", payload: Buffer.from("unacked"), qos: 1, messageId: 1, dup: false, retain: false });
+    await pub.next("puback");
+    await sub.next("publish"); // delivered, and the subscriber never acknowledges it
+    await new Promise((r) => setTimeout(r, 200)); // let the stored copy commit
+    first.child.kill("SIGKILL");
+    await first.exited;
+    sub.end();
+    pub.end();
+    const second = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    try {
+      const back = await rawConnected(second.ports.mqtt!, 4, "keeper", { clean: false });
+      const again = await back.next("publish");
+      expect([again.cmd === "publish" && again.topic, again.cmd === "publish" && again.payload.toString()]).toEqual(["keep/it", "unacked"]);
+      back.end();
+    } finally {
+      second.child.kill("SIGKILL");
+      await second.exited;
+    }
+  });
+});

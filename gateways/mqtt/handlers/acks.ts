@@ -18,8 +18,7 @@ export const handlePubrec: PacketHandler<IPubrecPacket> = (c, packet) => {
   const id = packet.messageId!;
   // MQTT 5: a PUBREC with an error reason ends the flow [MQTT-4.3.3-?]; no PUBREL follows.
   if ((packet.reasonCode ?? 0) >= 0x80) {
-    session.inflight.delete(id);
-    session.pump();
+    session.completed(id, "publish");
     return;
   }
   if (session.received(id)) c.send({ cmd: "pubrel", messageId: id });

@@ -130,10 +130,5 @@ async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<
   c.send(connack);
   c.state = "connected";
   c.startKeepAlive(keepAliveS);
-  // Queued messages are back in a live session's memory: their stored copies go.
-  const held = [...session.queue, ...session.inflight.values()];
-  const storeKeys = held.flatMap((q) => (q.storeKey ? [q.storeKey] : []));
-  for (const q of held) q.storeKey = undefined;
-  session.attach(c);
-  if (storeKeys.length > 0) broker.store.forget(storeKeys);
+  session.attach(c); // stored copies stay until the client acknowledges each message
 }
