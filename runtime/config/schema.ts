@@ -39,6 +39,8 @@ export interface ListenerConfig {
 
 export interface KafkaListenerConfig extends ListenerConfig {
   advertisedHost: string;
+  /** The port clients are told to connect to (Metadata); 0 = the port really bound. */
+  advertisedPort: number;
   maxRequestBytes: number;
   /** Requests read from one connection and not yet answered; reading pauses at this bound. */
   inflightCountMax: number;
@@ -167,6 +169,7 @@ export function readConfig(doc: unknown): LedgeConfig {
       kafka: {
         ...kafkaBase,
         advertisedHost: kafkaL.string("advertisedHost", "127.0.0.1"),
+        advertisedPort: kafkaL.integer("advertisedPort", 0, 0, 65535),
         maxRequestBytes: kafkaL.bytes("maxRequestBytes", 100 * MiB, 1024, 2 ** 31 - 1),
         inflightCountMax: kafkaL.integer("inflightCountMax", 32, 1, 1024),
         fetchBytesMax: kafkaL.bytes("fetchBytesMax", 64 * MiB, 1024, 2 ** 31 - 1),

@@ -71,6 +71,15 @@ describe("Metadata semantics", () => {
     other.destroy();
   });
 
+  it("listeners.kafka.advertisedPort replaces the bound port in the broker list (NAT, proxies)", async () => {
+    const natted = await startTestLedge({ advertisedHost: "gw.example", advertisedPort: 19092 });
+    const other = await RawKafkaClient.open(natted.port);
+    const r = await other.request<MetadataResponse>(3, 7, { topics: [], allowAutoTopicCreation: false });
+    expect(r.body.brokers.map((b) => [b.host, b.port])).toEqual([["gw.example", 19092]]);
+    other.destroy();
+    await natted.close();
+  });
+
   it("an invalid topic name is INVALID_TOPIC_EXCEPTION (17)", async () => {
     const r = await c.request<MetadataResponse>(3, 4, { topics: [{ name: "bad/name" }, { name: "x".repeat(250) }], allowAutoTopicCreation: true });
     expect(r.body.topics.map((t) => t.errorCode)).toEqual([17, 17]);

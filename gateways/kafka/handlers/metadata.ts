@@ -1,6 +1,6 @@
-// Metadata (key 3): one broker (ledge itself, at listeners.kafka.advertisedHost and the real
-// port), every partition led by it. Unknown topics are created when log.autoCreateTopics is on
-// and the request allows it (v4+ flag; always allowed before v4, as in Kafka).
+// Metadata (key 3): one broker (ledge itself, at listeners.kafka.advertisedHost and
+// advertisedPort, or the real port), every partition led by it. Unknown topics are created
+// when log.autoCreateTopics is on and the request allows it (v4+ flag; always before v4).
 import type { MetadataRequest, MetadataResponse, MetadataTopic } from "../../../runtime/kafka/apis/metadata/index.ts";
 import type { TopicDescription } from "../../../runtime/log/types.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
@@ -60,7 +60,7 @@ export const metadataHandler: KafkaHandler = async (ctx: RequestContext<Metadata
   const topics = await Promise.all(names.map((n) => describeOrCreate(ctx, n, mayCreate)));
   const response: MetadataResponse = {
     throttleTimeMs: 0,
-    brokers: [{ nodeId: ledgeNodeId, host: parts.listener.advertisedHost, port: parts.port(), rack: null }],
+    brokers: [{ nodeId: ledgeNodeId, host: parts.listener.advertisedHost, port: parts.listener.advertisedPort || parts.port(), rack: null }],
     clusterId: ledgeClusterId,
     controllerId: ledgeNodeId,
     topics,
