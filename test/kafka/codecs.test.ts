@@ -47,3 +47,23 @@ describe("API table", () => {
     });
   }
 });
+
+describe("versions for the bridge beyond what the listener advertises", () => {
+  it("Produce v8 response carries per-record errors and a message", () => {
+    const m = messageVersion(0, 8)!;
+    const body = { responses: [{ name: "t", partitionResponses: [{ index: 0, errorCode: 87, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: 0, recordErrors: [{ batchIndex: 2, batchIndexErrorMessage: "bad key" }], errorMessage: "invalid record" }] }], throttleTimeMs: 0 };
+    const w = new Writer();
+    m.response.write(w, body);
+    expect(m.response.read(new Reader(w.toBytes()))).toEqual(body);
+    roundTrip(m.request);
+  });
+
+  it("Metadata v8 asks for and carries authorized operations", () => {
+    const m = messageVersion(3, 8)!;
+    const req = { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true };
+    const w = new Writer();
+    m.request.write(w, req);
+    expect(Array.from(w.toBytes())).toEqual([0xff, 0xff, 0xff, 0xff, 0, 1, 1]);
+    roundTrip(m.response);
+  });
+});

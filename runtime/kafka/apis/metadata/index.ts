@@ -8,6 +8,7 @@ import * as v4 from "./v4.ts";
 import * as v5 from "./v5.ts";
 import * as v6 from "./v6.ts";
 import * as v7 from "./v7.ts";
+import * as v8 from "./v8.ts";
 
 export interface MetadataRequest {
   /** v0: [] means all; v1+: null means all, [] means none. */
@@ -47,4 +48,4 @@ export interface MetadataResponse {
   topics: MetadataTopic[];
 }
 
-export const metadataVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7 };
+export const metadataVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8 };

@@ -9,6 +9,7 @@ import * as v4 from "./v4.ts";
 import * as v5 from "./v5.ts";
 import * as v6 from "./v6.ts";
 import * as v7 from "./v7.ts";
+import * as v8 from "./v8.ts";
 
 export interface ProducePartitionData {
   index: number;
@@ -28,6 +29,9 @@ export interface ProducePartitionResponse {
   baseOffset: number;
   logAppendTimeMs?: number;
   logStartOffset?: number;
+  /** v8+ (KIP-467), from upstream brokers. */
+  recordErrors?: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  errorMessage?: string | null;
 }
 
 export interface ProduceResponse {
@@ -40,4 +44,4 @@ export const produceVersionMagic2Min = 3;
 /** The first version allowed to carry zstd batches. */
 export const produceVersionZstdMin = 7;
 
-export const produceVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7 };
+export const produceVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8 };
