@@ -57,7 +57,7 @@ async function drive(writers: number, step: (writer: number) => Promise<unknown>
  * Append records/s with `writers` concurrent writers: ledge's Log.append against raw lmdb puts
  * acked after `flushed`, alternating one-second slices so both see the same machine load.
  */
-async function appendRates(writers: number): Promise<{ ledge: number; raw: number }> {
+export async function appendRates(writers: number): Promise<{ ledge: number; raw: number }> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-append-"));
   const log = await openLog(join(dir, "ledge"));
   await log.createTopic("bench", 1);

@@ -47,6 +47,7 @@ export class GroupCommit {
   #pending: PendingAppend[] = [];
   #pendingBytes = 0;
   #timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  #microtaskQueued = false;
   #running: Promise<void> | null = null;
   #room: { promise: Promise<void>; resolve: () => void } | null = null;
   #maintenanceDue = false;
@@ -77,8 +78,8 @@ export class GroupCommit {
 
   /** Resolves when everything queued so far is committed and durable. */
   async drain(): Promise<void> {
-    while (this.#running || this.#pending.length > 0 || this.#timer) {
-      if (this.#timer) this.#fire();
+    while (this.#running || this.#pending.length > 0 || this.#timer || this.#microtaskQueued || this.#maintenanceDue) {
+      if (!this.#running) this.#fire();
       await this.#running;
     }
     await this.#lastDurable;
@@ -90,9 +91,19 @@ export class GroupCommit {
   }
 
   #schedule(): void {
-    if (this.#timer || this.#running) return;
+    if (this.#timer || this.#running || this.#microtaskQueued) return;
     const delay = this.#o.storage.commitDelayMs;
-    this.#timer = delay > 0 ? setTimeout(() => this.#fire(), delay) : setImmediate(() => this.#fire());
+    if (delay > 0) {
+      this.#timer = setTimeout(() => this.#fire(), delay);
+      return;
+    }
+    // No delay: start once the current task's appends are queued. Appends that arrive while
+    // this transaction commits join the next one (see #commitWhileWaiting): that is the window.
+    this.#microtaskQueued = true;
+    queueMicrotask(() => {
+      this.#microtaskQueued = false;
+      this.#fire();
+    });
   }
 
   #fire(): void {
@@ -102,10 +113,20 @@ export class GroupCommit {
       this.#timer = null;
     }
     if (this.#running) return;
-    this.#running = this.#commitOnce().finally(() => {
+    this.#running = this.#commitWhileWaiting().finally(() => {
       this.#running = null;
+      // Appends that came after the loop's last look but before this point still need a commit.
       if (this.#pending.length > 0 || this.#maintenanceDue) this.#schedule();
     });
+  }
+
+  /** Appends that arrived while a transaction committed form the next one, without a turn. */
+  async #commitWhileWaiting(): Promise<void> {
+    let ok: boolean;
+    do ok = await this.#commitOnce();
+    while (ok && (this.#pending.length > 0 || this.#maintenanceDue));
+    // After a failed commit lmdb-js is still unwinding it: start the next one a turn later.
+    if (!ok) this.#timer = setImmediate(() => this.#fire());
   }
 
   #take(): PendingAppend[] {
@@ -124,7 +145,8 @@ export class GroupCommit {
     return work;
   }
 
-  async #commitOnce(): Promise<void> {
+  /** One transaction; false when LMDB refused the commit. */
+  async #commitOnce(): Promise<boolean> {
     await this.#boundUnsynced();
     const work = this.#take();
     const txn = new Txn(this.#o.tables, this.#o.account);
@@ -141,16 +163,20 @@ export class GroupCommit {
         item.reject(err as Error);
       }
     }
-    if (txn.isEmpty) return this.#settle(placed, []);
+    if (txn.isEmpty) {
+      this.#settle(placed, []);
+      return true;
+    }
     try {
       await commitOutcome(txn.issue(), `committing ${work.length} appends to the log`);
     } catch (err) {
       txn.rollback();
       for (const { item } of placed) item.reject(err as Error);
-      return;
+      return false;
     }
     this.#o.counters.commits.inc();
     this.#settle(placed, [...txn.touched()]);
+    return true;
   }
 
   /** Resolves the commit's callers once durable, and only then moves the high watermarks. */

@@ -42,6 +42,11 @@ function getEnv(l: Log): object {
 
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
+/** Waits (bounded) until the commit reached the flush wait; a busy machine may take a while. */
+async function untilFlushAwaited(gate: { waits: () => number }): Promise<void> {
+  for (let i = 0; i < 200 && gate.waits() === 0; i++) await settle();
+}
+
 describe("acknowledgements wait for the fsync", () => {
   it("sync: always — append resolves only after env.flushed", async () => {
     t = tempDir();
@@ -50,11 +55,15 @@ describe("acknowledgements wait for the fsync", () => {
     const gate = gateFlushed(log);
     let acked = false;
     const p = log.append("d", 0, batch(1)).then((r) => ((acked = true), r));
-    await settle();
-    expect(gate.waits()).toBeGreaterThan(0); // committed, now waiting for the flush
-    expect(acked).toBe(false);
-    expect(log.partitionState("d", 0).highWatermark).toBe(0); // readers do not see it either
-    gate.open();
+    try {
+      await untilFlushAwaited(gate);
+      await settle();
+      expect(gate.waits()).toBeGreaterThan(0); // committed, now waiting for the flush
+      expect(acked).toBe(false);
+      expect(log.partitionState("d", 0).highWatermark).toBe(0); // readers do not see it either
+    } finally {
+      gate.open();
+    }
     expect((await p).baseOffset).toBe(0);
     expect(log.partitionState("d", 0).highWatermark).toBe(1);
   });
@@ -66,9 +75,13 @@ describe("acknowledgements wait for the fsync", () => {
     const gate = gateFlushed(log);
     let done = false;
     const p = store.put("a", { n: 1 }).then(() => (done = true));
-    await settle();
-    expect(done).toBe(false);
-    gate.open();
+    try {
+      await untilFlushAwaited(gate);
+      await settle();
+      expect(done).toBe(false);
+    } finally {
+      gate.open();
+    }
     await p;
     expect(store.get("a")).toEqual({ n: 1 });
   });
