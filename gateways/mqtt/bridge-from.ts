@@ -9,10 +9,13 @@
 //       - { url: "mqtt://10.0.0.5:1883", filters: ["sensors/#"], clientId: ledge-site-a,
 //           username: ledge, password: secret, protocolVersion: 4, reconnectMs: 2s,
 //           inflightCountMax: 100 }
+//       - { url: "mqtts://broker.site:8883", filters: ["#"], clientId: ledge-site-b,
+//           ca: site-ca.pem, cert: ledge.pem, key: ledge.key }     # TLS upstream (PEM files)
 //
 // Many messages share one commit: MQTT.js moves on at once and each PUBACK waits for its own
 // message to be durable (bridge-from-acks.ts). The upstream broker's inflight window and
 // `inflightCountMax` bound what waits; past that, TCP backpressure holds the rest upstream.
+import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import { ConfigError } from "../../runtime/config/errors.ts";
 import { ConfigReader } from "../../runtime/config/reader.ts";
@@ -31,6 +34,8 @@ export interface BridgeFromConfig {
   connectTimeoutMs: number;
   /** Messages taken but not yet durable (their PUBACKs held); past it the bridge stops reading. */
   inflightCountMax: number;
+  /** For mqtts:// upstreams: CA to trust (PEM), and a client certificate and key if it asks. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 /** A message taken from an upstream broker, handed to the broker core's ingest. */
@@ -71,9 +76,27 @@ function readEntry(item: unknown, key: string): BridgeFromConfig {
     reconnectMs: r.ms("reconnectMs", 2000, 100, 600_000),
     connectTimeoutMs: r.ms("connectTimeoutMs", 10_000, 100, 600_000),
     inflightCountMax: r.integer("inflightCountMax", 100, 1, 65_535),
+    tls: readUpstreamTls(r),
   };
+  if (out.tls && !url.startsWith("mqtts:")) throw new ConfigError(r.key("url"), "an mqtts:// URL when ca, cert or key is set", url);
   r.done();
   return out;
+}
+
+function readPemFile(r: ConfigReader, name: string): Buffer | undefined {
+  const file = r.optionalString(name);
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(r.key(name), "a readable PEM file", `${file} (${(err as Error).message})`);
+  }
+}
+
+function readUpstreamTls(r: ConfigReader): BridgeFromConfig["tls"] {
+  const tls = { ca: readPemFile(r, "ca"), cert: readPemFile(r, "cert"), key: readPemFile(r, "key") };
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new ConfigError(r.key(tls.cert ? "key" : "cert"), "set together with the other of cert and key", undefined);
+  return tls.ca || tls.cert ? tls : undefined;
 }
 
 /** Reads `bridgeFrom` from the `mqtt` config section; rejects duplicate client ids. */
@@ -109,6 +132,7 @@ function startOne(config: BridgeFromConfig, ingest: IngestBridged, log: Logger, 
     connectTimeout: config.connectTimeoutMs,
     resubscribe: false, // the session upstream keeps our subscriptions (see 'connect' below)
     properties: config.protocolVersion === 5 ? { sessionExpiryInterval: 0xffffffff } : undefined,
+    ...config.tls, // mqtts://: ca, cert, key; the upstream's certificate is always verified
   };
   const where = `${redacted(config.url)} as '${config.clientId}'`;
   let online = false;

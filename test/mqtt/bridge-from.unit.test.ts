@@ -9,6 +9,8 @@ import { ConfigError } from "../../runtime/config/errors.ts";
 import { createLogger } from "../../runtime/logger.ts";
 import { readBridgeFromConfig, startBridgeFrom, type BridgeFromConfig, type BridgedMessage, type IngestBridged } from "../../gateways/mqtt/bridge-from.ts";
 import { freePort, startMosquitto, type MosquittoProcess } from "../helpers/mosquitto.ts";
+import { makeTestCa } from "../helpers/certs.ts";
+import { chmodSync, rmSync } from "node:fs";
 
 const log = createLogger("test", () => {});
 let mosquitto: MosquittoProcess;
@@ -58,6 +60,9 @@ describe("mqtt.bridgeFrom config", () => {
     [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a"] }] }, "mqtt.bridgeFrom[0].clientId"],
     [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a"], clientId: "c", qos: 2 }] }, "mqtt.bridgeFrom[0].qos"],
     [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a"], clientId: "c", inflightCountMax: 0 }] }, "mqtt.bridgeFrom[0].inflightCountMax"],
+    [{ bridgeFrom: [{ url: "mqtts://x:1", filters: ["a"], clientId: "c", ca: "/nonexistent/ca.pem" }] }, "mqtt.bridgeFrom[0].ca"],
+    [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a"], clientId: "c", ca: "/etc/hostname" }] }, "mqtt.bridgeFrom[0].url"],
+    [{ bridgeFrom: [{ url: "mqtts://x:1", filters: ["a"], clientId: "c", cert: "/etc/hostname" }] }, "mqtt.bridgeFrom[0].key"],
     [{ bridgeFrom: [{ url: "mqtt://x:1", filters: ["a"], clientId: "c" }, { url: "mqtt://x:1", filters: ["b"], clientId: "c" }] }, "mqtt.bridgeFrom[1].clientId"],
   ])("names the bad key for %j", (mqttSection, key) => {
     try {
@@ -231,6 +236,36 @@ describe("mqtt.bridgeFrom failures", () => {
       expect(lines.join("\n")).not.toContain("hunter2");
     } finally {
       await bridge.close();
+    }
+  });
+});
+
+describe("mqtt.bridgeFrom over TLS (mqtts://)", () => {
+  it("verifies the upstream against `ca` and takes its messages; refuses an unverified upstream", async () => {
+    const certs = await makeTestCa();
+    await certs.issue("server", "127.0.0.1", "ca", "IP:127.0.0.1");
+    // Mosquitto started as root reads its files after switching to the mosquitto user.
+    for (const f of ["", "ca.pem", "server.pem", "server.key"]) chmodSync(certs.path(f), f === "" ? 0o755 : 0o644);
+    const tlsBroker = await startMosquitto([`cafile ${certs.path("ca.pem")}`, `certfile ${certs.path("server.pem")}`, `keyfile ${certs.path("server.key")}`]);
+    const url = `mqtts://127.0.0.1:${tlsBroker.port}`;
+    const lines: string[] = [];
+    const logger = createLogger("test", (l) => void lines.push(l));
+    const rec = recorder();
+    const trusted = readBridgeFromConfig(new ConfigReader({ bridgeFrom: [{ url, filters: ["t/#"], clientId: "bridge-tls", ca: certs.path("ca.pem") }] }, "mqtt"))[0];
+    const untrusted = readBridgeFromConfig(new ConfigReader({ bridgeFrom: [{ url, filters: ["t/#"], clientId: "bridge-untrusted", reconnectMs: 100 }] }, "mqtt"))[0];
+    const bridge = startBridgeFrom([trusted, untrusted], rec.ingest, logger);
+    try {
+      await until("the TLS subscription", () => bridge.stats[0].subscribes === 1);
+      const pub = await mqtt.connectAsync(url, { ca: trusted.tls!.ca, reconnectPeriod: 0 });
+      for (let i = 0; i < 5; i++) await pub.publishAsync("t/x", `tls${i}`, { qos: 1 });
+      await pub.endAsync();
+      await until("5 messages over TLS", () => rec.payloads.size >= 5);
+      await until("the untrusted bridge's certificate error", () => lines.some((l) => l.includes("bridge-untrusted") && /certificate/i.test(l)));
+      expect(bridge.stats[1].connects).toBe(0);
+    } finally {
+      await bridge.close();
+      await tlsBroker.stop();
+      rmSync(certs.dir, { recursive: true, force: true });
     }
   });
 });

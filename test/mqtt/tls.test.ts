@@ -1,11 +1,9 @@
 // MQTT over TLS: the MQTT port speaks TLS when listeners.mqtt.tls names a cert and key. Real
 // clients (mosquitto_pub, MQTT.js) against throwaway certificates made by openssl; client
 // certificates signed by the configured CA are identities (CN → mqtt.users certificateCN).
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
@@ -13,36 +11,22 @@ import { hashPassword } from "../../gateways/mqtt/auth-password.ts";
 import { createMqttTlsServer } from "../../gateways/mqtt/transports-tls.ts";
 import { ConfigError } from "../../runtime/config/errors.ts";
 import { createLogger } from "../../runtime/logger.ts";
+import { makeTestCa, type TestCerts } from "../helpers/certs.ts";
 import { collect, startGateway, type GatewayFixture, type Inbox } from "./helpers/gateway-fixture.ts";
 
 const run = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), "ledge-tls-"));
-const pem = (name: string) => join(dir, name);
+let certs: TestCerts;
+const pem = (name: string) => certs.path(name);
 let f: GatewayFixture;
 let watcher: MqttClient;
 let watched: Inbox;
 
-async function openssl(...args: string[]): Promise<void> {
-  await run("openssl", args, { cwd: dir });
-}
-
-/** A P-256 key and a certificate for `cn`, signed by the test CA (or self-signed). */
-async function issue(name: string, cn: string, signer: "ca" | "self", san?: string): Promise<void> {
-  await openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`);
-  if (san) writeFileSync(pem(`${name}.ext`), `subjectAltName=${san}\n`);
-  const ext = san ? ["-extfile", `${name}.ext`] : [];
-  const sign = signer === "ca" ? ["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"] : ["-signkey", `${name}.key`];
-  await openssl("x509", "-req", "-in", `${name}.csr`, ...sign, "-out", `${name}.pem`, "-days", "2", ...ext);
-}
-
 beforeAll(async () => {
-  await openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ledge-test-ca");
-  await issue("server", "127.0.0.1", "ca", "IP:127.0.0.1,DNS:localhost");
-  await issue("device17", "device-17", "ca");
-  await issue("device99", "device-99", "ca");
-  await issue("rogue17", "device-17", "self");
+  certs = await makeTestCa();
+  await certs.issue("server", "127.0.0.1", "ca", "IP:127.0.0.1,DNS:localhost");
+  await certs.issue("device17", "device-17", "ca");
+  await certs.issue("device99", "device-99", "ca");
+  await certs.issue("rogue17", "device-17", "self");
   const cheap = { N: 1024, r: 8, p: 1 };
   f = await startGateway({
     listeners: { mqtt: { host: "127.0.0.1", port: 0, tls: { cert: pem("server.pem"), key: pem("server.key"), ca: pem("ca.pem") } } },
@@ -62,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   watcher?.end(true);
   await f?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (certs) rmSync(certs.dir, { recursive: true, force: true });
 });
 
 function connectTls(options: IClientOptions): Promise<MqttClient> {
