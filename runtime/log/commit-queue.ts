@@ -70,6 +70,11 @@ export class GroupCommit {
     this.#schedule();
   }
 
+  /** Bytes of appends waiting for a transaction (at most queueBytesMax plus one batch). */
+  get queuedBytes(): number {
+    return this.#pendingBytes;
+  }
+
   /** Asks for a transaction that runs maintenance (retention) even without appends. */
   requestMaintenance(): void {
     this.#maintenanceDue = true;

@@ -14,6 +14,7 @@ export interface LogCounters {
   rejectedFull: Counter;
   compactedRecords: Counter;
   storedBytes: Gauge;
+  queuedBytes: Gauge;
 }
 
 export function logCounters(metrics: Metrics = new Metrics()): LogCounters {
@@ -30,5 +31,6 @@ export function logCounters(metrics: Metrics = new Metrics()): LogCounters {
     rejectedFull: metrics.counter("ledge_log_rejected_full_total", "Appends refused with LEDGE_ERR_STORAGE_FULL"),
     compactedRecords: metrics.counter("ledge_log_compacted_records_total", "Records removed by compaction (older values of a key, expired tombstones)"),
     storedBytes: metrics.gauge("ledge_log_stored_bytes", "Batch bytes stored across all partitions"),
+    queuedBytes: metrics.gauge("ledge_log_append_queue_bytes", "Bytes of appends waiting for a commit"),
   };
 }

@@ -249,6 +249,7 @@ export class Log {
 
   metrics(): Record<string, number> {
     this.#counters.storedBytes.set(this.#account.totalBytes);
+    this.#counters.queuedBytes.set(this.#commit.queuedBytes);
     const out: Record<string, number> = {};
     for (const [k, v] of Object.entries(this.#counters)) out[k] = v.value;
     return out;

@@ -109,3 +109,22 @@ describe("read", () => {
     expect((await log.append("events", 0, batch(1))).baseOffset).toBe(20);
   });
 });
+
+describe("append queue bound", () => {
+  it("callers past appendQueueBytesMax wait for room (backpressure), then all commit in order", async () => {
+    const t2 = tempDir();
+    const size = batch(10, { valueBytes: 100 }).byteLength;
+    const small = await openLog(t2.dir, { appendQueueBytesMax: size * 3 });
+    try {
+      await small.createTopic("q", 1);
+      const pending = Array.from({ length: 40 }, () => small.append("q", 0, batch(10, { valueBytes: 100 })));
+      expect(small.metrics().queuedBytes).toBeLessThanOrEqual(size * 4);
+      const results = await Promise.all(pending);
+      expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 40 }, (_, i) => i * 10));
+      expect(small.metrics().queuedBytes).toBe(0);
+    } finally {
+      await small.close();
+      t2.remove();
+    }
+  });
+});
