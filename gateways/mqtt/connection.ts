@@ -168,6 +168,11 @@ export class MqttConnection {
 
   /** Writes a packet; several writes in one turn go out in one syscall. */
   send(packet: Packet): void {
+    this.sendBytes(mqttPacket.generate(packet, { protocolVersion: this.protocolVersion }));
+  }
+
+  /** Writes an already encoded packet (the ack fast path). */
+  sendBytes(bytes: Buffer): void {
     if (this.state === "closed" || this.stream.destroyed) return;
     if (!this.#corked) {
       this.#corked = true;
@@ -177,7 +182,7 @@ export class MqttConnection {
         this.stream.uncork();
       });
     }
-    this.stream.write(mqttPacket.generate(packet, { protocolVersion: this.protocolVersion }));
+    this.stream.write(bytes);
   }
 
   /** Room to write more deliveries without growing the socket buffer past the bound. */

@@ -46,14 +46,17 @@ export class LogTail {
       try {
         if (!(await this.#log.waitForData(topic, partition, offset, waitMs, signal))) continue;
         if (signal.aborted) return;
+        if (!wanted()) {
+          // Nobody subscribed: skip to the end without touching the stored pages (memory).
+          offset = this.#log.partitionState(topic, partition).highWatermark;
+          continue;
+        }
         const read = this.#log.read(topic, partition, offset, readBytesMax);
         const before = offset;
         for (const batch of read.batches) {
           const next = nextOffsetAfter(batch);
           if (next <= offset) continue;
-          if (wanted()) {
-            for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record);
-          }
+          for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record);
           offset = next;
         }
         // The high watermark can pass `offset` before a read sees the batch (the reader's

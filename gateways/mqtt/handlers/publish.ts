@@ -57,6 +57,12 @@ function toMessage(packet: IPublishPacket, topic: string): BrokerMessage {
 
 /** Sends PUBACK (QoS 1) or PUBREC (QoS 2) with a reason; 3.1.1 has no reason byte. */
 function ack(c: MqttConnection, packet: IPublishPacket, reason: number, reasonString?: string): void {
+  const id = packet.messageId!;
+  if (reason === Reason.success) {
+    // Success needs no reason byte in either version [MQTT-3.4.2-1]: four fixed bytes.
+    c.sendBytes(Buffer.from([packet.qos === 1 ? 0x40 : 0x50, 2, id >> 8, id & 0xff]));
+    return;
+  }
   const cmd = packet.qos === 1 ? "puback" : "pubrec";
   if (c.protocolVersion === 5) {
     c.send({ cmd, messageId: packet.messageId, reasonCode: reason, properties: reasonString ? { reasonString } : undefined });
