@@ -45,6 +45,11 @@ describe("framing and dispatch errors close only that connection", () => {
     expectClosedWithLog((c) => c.write(Buffer.from([0, 0, 0x10, 0x01, 1, 2, 3])), /request size 4097 .*maxRequestBytes/));
   it("frame shorter than a request header", () => expectClosedWithLog((c) => c.sendPayload(Uint8Array.from([0, 18, 0])), /shorter than a request header/));
   it("unknown API key", () => expectClosedWithLog((c) => c.sendPayload(header(999, 0).toBytes()), /unknown or unsupported API key 999/));
+  it("version below the advertised range (Fetch v3)", () =>
+    expectClosedWithLog((c) => c.sendPayload(header(1, 3).toBytes()), /Fetch v3 is outside the advertised v4-v11/));
+  it("version above the advertised range (Metadata v9, flexible)", () =>
+    expectClosedWithLog((c) => c.sendPayload(header(3, 9).int8(0).toBytes()), /Metadata v9 is outside the advertised v0-v7/));
+  it("negative version", () => expectClosedWithLog((c) => c.sendPayload(header(0, -1).toBytes()), /Produce v-1 is outside/));
   it("API key ledge does not serve (SASL on a plain listener)", () =>
     expectClosedWithLog((c) => c.sendPayload(header(17, 1).toBytes()), /SaslHandshake|API key 17/));
   it("unparsable body (ApiVersions v3 string length past the end)", () =>
