@@ -172,6 +172,9 @@ function compressBlock(base: usize, block: usize, len: usize, dst: usize, dstCap
           }
         }
       }
+      assert(ref < ip, "a match points forward");
+      assert(ip - ref <= 65535, "a match offset does not fit 16 bits");
+      assert(ip + matchLen <= matchLimit, "a match runs into the last literals");
       const litLen = ip - anchor;
       const need = <usize>1 + extensionBytes(litLen) + litLen + 2 + extensionBytes(matchLen - MIN_MATCH);
       if (need > oend - op) return -1;
@@ -224,6 +227,7 @@ export function lz4FrameCompress(src: usize, srcLen: usize, dst: usize, dstCap: 
   }
   store<u32>(op, 0);
   op += END_MARK_BYTES;
+  assert(op - dst <= <usize>bound, "the frame outgrew its bound");
   return <i32>(op - dst);
 }
 
@@ -256,6 +260,7 @@ function decodeBlock(src: usize, len: usize, op: usize, limit: usize, overflow: 
     copyLiterals(op, ip, litLen, limit - op, iend - ip);
     ip += litLen;
     op += litLen;
+    assert(op <= limit, "literals were written past the output limit");
     if (ip == iend) return <i32>(op - start);
     if (iend - ip < 2 + 1 + LAST_LITERALS || op - start > blockMax - MF_LIMIT) return ERR_LZ4_BLOCK_DATA;
     const offset = <usize>load<u16>(ip);
@@ -275,6 +280,7 @@ function decodeBlock(src: usize, len: usize, op: usize, limit: usize, overflow: 
     if (matchLen > limit - op) return overflow;
     copyMatch(op, offset, matchLen, limit - op);
     op += matchLen;
+    assert(op <= limit, "a match was written past the output limit");
     if (op - start > blockMax - LAST_LITERALS) return ERR_LZ4_BLOCK_DATA;
   }
   return ERR_LZ4_BLOCK_DATA; // unreachable: the loop returns

@@ -108,6 +108,7 @@ function decodeElements(ip: usize, iend: usize, op: usize, expected: usize): i32
     if (len > oend - op) return ERR_SNAPPY_LENGTH_MISMATCH;
     copyMatch(op, offset, len, oend - op);
     op += len;
+    assert(op <= oend, "a copy was written past the stated length");
   }
   if (op != oend) return ERR_SNAPPY_LENGTH_MISMATCH;
   return <i32>expected;
@@ -266,6 +267,8 @@ function compressFragment(src: usize, len: usize, op: usize): usize {
       // Emit copies while the byte after each one starts another match.
       while (true) {
         const matched = <usize>4 + matchLength(ip + 4, candidate + 4, iend);
+        assert(candidate < ip, "a copy points forward");
+        assert(ip - candidate < 65536, "a copy offset does not fit 16 bits");
         op = emitCopy(op, ip - candidate, matched);
         ip += matched;
         nextEmit = ip;
@@ -312,5 +315,6 @@ export function snappyCompress(src: usize, srcLen: usize, dst: usize, dstCap: us
     op = compressFragment(ip, fragment, op);
     ip += fragment;
   }
+  assert(op - dst <= <usize>bound, "the snappy block outgrew its bound");
   return <i32>(op - dst);
 }
