@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { compress, decompress } from "../../runtime/core/compression.ts";
 import { Compression, type CompressionName } from "../../runtime/core/types.ts";
-import { randomBytes, telemetryLines } from "../../bench/lib/telemetry-lines.ts";
+import { randomBytes, seededRandom, telemetryLines } from "../../bench/lib/telemetry-lines.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -88,5 +88,26 @@ describe("codec dispatch", () => {
     }
     expect(blocks).toBe(4);
     expect(pos).toBe(frame.length);
+  });
+});
+
+describe("wasm codecs on 400 mixed inputs of random sizes (debug build asserts the encoders' invariants)", () => {
+  it.each(["lz4", "snappy"] as const)("%s round-trips text, runs, short repeats and noise spliced together", (name) => {
+    const random = seededRandom(31);
+    for (let i = 0; i < 400; i++) {
+      const parts: Uint8Array[] = [];
+      const pieces = 1 + Math.floor(random() * 6);
+      for (let p = 0; p < pieces; p++) {
+        const size = Math.floor(random() ** 3 * 70_000);
+        const kind = Math.floor(random() * 4);
+        if (kind === 0) parts.push(telemetryLines(size, i * 10 + p));
+        else if (kind === 1) parts.push(new Uint8Array(size).fill(p));
+        else if (kind === 2) parts.push(Uint8Array.from({ length: size }, (_, k) => (k % (1 + p)) + 65));
+        else parts.push(randomBytes(size, i * 10 + p));
+      }
+      const data = Buffer.concat(parts);
+      const packed = compress(Compression[name], data);
+      expect(Buffer.from(decompress(Compression[name], packed, data.length)).equals(data), `input ${i}, ${data.length} bytes`).toBe(true);
+    }
   });
 });
