@@ -56,15 +56,46 @@ export function hashPassword(password: string, cost: { N: number; r: number; p: 
   return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString("base64")}$${hash.toString("base64")}`;
 }
 
+// At most two derivations run at once: libuv's pool has four threads and file I/O needs them
+// too. A storm of logins waits here instead; the waiters are connections in CONNECT, so
+// mqtt.limits.connectionsMax (and the connect timeout) bound this queue.
+const derivationsMax = 2;
+let derivationsRunning = 0;
+const derivationsWaiting: Array<() => void> = [];
+
+/** scrypt derivations in flight now (for tests and metrics). */
+export function derivationsRunningCount(): number {
+  return derivationsRunning;
+}
+
+async function derivationSlot(): Promise<void> {
+  if (derivationsRunning < derivationsMax) {
+    derivationsRunning++;
+    return;
+  }
+  await new Promise<void>((resolve) => derivationsWaiting.push(resolve)); // the slot is handed over
+}
+
+function releaseDerivationSlot(): void {
+  const next = derivationsWaiting.shift();
+  if (next) next();
+  else derivationsRunning--;
+}
+
 /** Derives the key on libuv's thread pool (never blocks the event loop) and compares it in
  * constant time. */
-export function verifyPassword(password: Buffer, h: PasswordHash): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, h.salt, h.hash.length, scryptOptions(h), (err, derived) => {
-      if (err) return reject(err);
-      resolve(timingSafeEqual(derived, h.hash));
+export async function verifyPassword(password: Buffer, h: PasswordHash): Promise<boolean> {
+  await derivationSlot();
+  try {
+    return await new Promise((resolve, reject) => {
+      scrypt(password, h.salt, h.hash.length, scryptOptions(h), (err, derived) => {
+        if (err) return reject(err);
+        resolve(timingSafeEqual(derived, h.hash));
+      });
     });
-  });
+  } finally {
+    releaseDerivationSlot();
+  }
 }
 
 async function readStdin(): Promise<string> {

@@ -27,6 +27,7 @@ export interface MqttTlsListener {
 }
 
 const handshakeTimeoutMs = 10_000;
+const handshakeFailureLogIntervalMs = 10_000;
 
 function readPem(file: string, key: string): Buffer {
   try {
@@ -61,8 +62,17 @@ export function createMqttTlsServer(tls: TlsConfig, handle: ConnectionHandler, l
     }
     handle(socket, info);
   });
+  // One line per failed handshake would let a port scanner flood the log: at most one line
+  // per interval, saying how many were left out.
+  let lastLineMs = -Infinity;
+  let unlogged = 0;
   server.on("tlsClientError", (err, socket) => {
-    log.warn(`TLS handshake with ${socket.remoteAddress ?? "a client"} failed: ${err.message}; check the client's CA and protocol settings`);
+    const now = Date.now();
+    if (now - lastLineMs < handshakeFailureLogIntervalMs) return void unlogged++;
+    const more = unlogged > 0 ? ` (and ${unlogged} more since the last line)` : "";
+    lastLineMs = now;
+    unlogged = 0;
+    log.warn(`TLS handshake with ${socket.remoteAddress ?? "a client"} failed: ${err.message}${more}; check the client's CA and protocol settings`);
   });
   return server;
 }

@@ -6,7 +6,7 @@ import { ConfigReader } from "../../runtime/config/reader.ts";
 import { ConfigError } from "../../runtime/config/errors.ts";
 import { canPublish, canSubscribe, filterCovers, topicMatches, type Identity } from "../../gateways/mqtt/acl.ts";
 import { authenticate, connackCodeFor, publishDeniedAction, readAuthConfig, subackDeniedCode } from "../../gateways/mqtt/auth.ts";
-import { hashPassword, parsePasswordHash } from "../../gateways/mqtt/auth-password.ts";
+import { derivationsRunningCount, hashPassword, parsePasswordHash } from "../../gateways/mqtt/auth-password.ts";
 
 const cheap = { N: 1024, r: 8, p: 1 };
 const aliceHash = hashPassword("alice-pw", cheap);
@@ -98,6 +98,18 @@ describe("authenticate", () => {
     if (!stranger.ok) expect(stranger.message).toContain("device-99");
   });
 
+  it("answers a burst of logins correctly while derivations queue (at most two at once)", async () => {
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, derivationsRunningCount())), 1);
+    const attempts = Array.from({ length: 12 }, (_, i) => authenticate(auth, { username: i % 3 === 0 ? "alice" : `nobody${i}`, password: i % 3 === 0 ? `wrong${i}` : "x" }));
+    const results = await Promise.all(attempts);
+    clearInterval(sampler);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(results.every((r) => !r.ok && r.reason === "bad-credentials")).toBe(true);
+    expect(await authenticate(auth, { username: "alice", password: "alice-pw" })).toMatchObject({ ok: true });
+  });
+
   it("maps failures to MQTT 5 reason codes and 3.1.1 return codes", () => {
     expect(connackCodeFor("bad-credentials", 5)).toBe(0x86);
     expect(connackCodeFor("not-authorized", 5)).toBe(0x87);
@@ -135,6 +147,29 @@ describe("ACL filters", () => {
     expect(topicMatches("#", "$SYS/x")).toBe(false);
     expect(filterCovers("#", "$SYS/#")).toBe(false);
     expect(filterCovers("$SYS/#", "$SYS/broker/+")).toBe(true);
+  });
+
+  // The allocation-free matcher against the obvious split-based one, on awkward inputs too
+  // (empty levels, "$" topics, trailing slashes).
+  it("topicMatches agrees with a split-based reference", () => {
+    const reference = (filter: string, topic: string) => {
+      if (topic.startsWith("$") && /^[+#]/.test(filter)) return false;
+      const f = filter.split("/");
+      const t = topic.split("/");
+      for (let i = 0; i < f.length; i++) {
+        if (f[i] === "#") return true;
+        if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
+      }
+      return f.length === t.length;
+    };
+    const level = fc.constantFrom("a", "b", "", "$x", "ab");
+    const topic = fc.array(level, { minLength: 1, maxLength: 4 }).map((ls) => ls.join("/"));
+    const filter = fc.tuple(fc.array(fc.constantFrom("a", "b", "", "+", "$x"), { minLength: 0, maxLength: 4 }), fc.boolean())
+      .map(([ls, h]) => [...ls, ...(h ? ["#"] : [])].join("/")).filter((f) => f !== "");
+    fc.assert(fc.property(filter, topic, (f, t) => topicMatches(f, t) === reference(f, t)), { numRuns: 20_000 });
+    expect(topicMatches("a/+", "a")).toBe(false);
+    expect(topicMatches("a/+", "a/")).toBe(true);
+    expect(topicMatches("+/+", "/x")).toBe(true);
   });
 
   // The subset check must agree with matching: if outer covers inner, every topic inner
