@@ -31,8 +31,9 @@ function syncError(errorCode: number): SyncGroupOutput {
  * data): some clients fail on zero bytes, so members the leader left out get this. */
 const emptyConsumerAssignment = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
+/** Timers stay referenced: a held JoinGroup is pending work, and close() clears them all. */
 function timer(ms: number, fn: () => void): NodeJS.Timeout {
-  return setTimeout(fn, ms).unref();
+  return setTimeout(fn, ms);
 }
 
 export class GroupCoordinator {
