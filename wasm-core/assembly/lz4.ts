@@ -154,24 +154,7 @@ function compressBlock(base: usize, block: usize, len: usize, dst: usize, dstCap
         ip--;
         ref--;
       }
-      let matchLen = MIN_MATCH + matchLength(ip + MIN_MATCH, ref + MIN_MATCH, matchLimit);
-      // One step of lazy matching: a longer match starting at the next byte wins.
-      const next = ip + 1;
-      if (next <= mfLimit) {
-        const seq = load<u32>(next);
-        const slot = hashSlot(next);
-        const stored = <usize>load<u32>(slot);
-        store<u32>(slot, <u32>(next - base + 1));
-        const ref1 = base + stored - 1;
-        if (stored != 0 && ref1 >= block && ref1 < next && load<u32>(ref1) == seq) {
-          const len1 = MIN_MATCH + matchLength(next + MIN_MATCH, ref1 + MIN_MATCH, matchLimit);
-          if (len1 > matchLen + 1) {
-            ip = next;
-            ref = ref1;
-            matchLen = len1;
-          }
-        }
-      }
+      const matchLen = MIN_MATCH + matchLength(ip + MIN_MATCH, ref + MIN_MATCH, matchLimit);
       assert(ref < ip, "a match points forward");
       assert(ip - ref <= 65535, "a match offset does not fit 16 bits");
       assert(ip + matchLen <= matchLimit, "a match runs into the last literals");
