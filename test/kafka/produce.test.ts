@@ -7,6 +7,7 @@ import { RawKafkaClient } from "./helpers/raw-client.ts";
 import { startTestLedge, type TestLedge } from "./helpers/ledge.ts";
 import { encodeBatch } from "../../runtime/core/index.ts";
 import type { ProduceResponse } from "../../runtime/kafka/apis/produce/index.ts";
+import { viaKafkajs } from "./helpers/kafkajs-codec.ts";
 
 const require = createRequire(import.meta.url);
 let ledge: TestLedge;
@@ -68,6 +69,23 @@ describe("Produce v3-v7 accepted", () => {
     expect(gap.errorCode).toBe(45);
     c.destroy();
   });
+});
+
+describe("Produce through kafkajs's codec (its own RecordBatch encoder), every served version", () => {
+  for (const v of [3, 4, 5, 6, 7]) {
+    it(`v${v}: stored, and the answer decodes with kafkajs`, async () => {
+      const c = await RawKafkaClient.open(ledge.port);
+      const before = ledge.log.partitionState("p", 1).highWatermark;
+      const res = await viaKafkajs(c, 0, "produce", v, {
+        acks: -1, timeout: 5000, compression: 1,
+        topicData: [{ topic: "p", partitions: [{ partition: 1, messages: [{ key: "k", value: `kjs-v${v}`, headers: { h: "x" } }, { value: "second" }] }] }],
+      });
+      const part = res.topics[0].partitions[0];
+      expect([part.partition, part.errorCode, part.baseOffset]).toEqual([1, 0, String(before)]);
+      expect(ledge.log.partitionState("p", 1).highWatermark).toBe(before + 2);
+      c.destroy();
+    });
+  }
 });
 
 describe("Produce rejections, each with the code Kafka gives", () => {
