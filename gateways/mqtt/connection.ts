@@ -6,6 +6,7 @@ import mqttPacket, { type Packet, type Parser } from "mqtt-packet";
 import type { Identity } from "./auth.ts";
 import type { Broker } from "./broker.ts";
 import { connectProtocolLevel, FrameReader } from "./frame-reader.ts";
+import { parsePlainPublish } from "./publish-fast-path.ts";
 import { dispatch } from "./handlers/index.ts";
 import { Reason } from "./reason-codes.ts";
 import type { Session } from "./session.ts";
@@ -106,7 +107,16 @@ export class MqttConnection {
           break;
         }
         if (this.state === "awaiting-connect" && frame[0] >> 4 === 1 && !this.#knownLevel(frame)) break;
-        const packet = this.#parse(frame);
+        let packet: Packet | undefined;
+        if (frame[0] >> 4 === 3 && this.state === "connected") {
+          const fast = parsePlainPublish(frame, this.protocolVersion);
+          if (fast && "error" in fast) {
+            this.protocolFailure(Reason.malformedPacket, fast.message);
+            break;
+          }
+          packet = fast;
+        }
+        packet ??= this.#parse(frame);
         if (!packet) break;
         this.#touch();
         const pending = dispatch(this, packet);

@@ -17,9 +17,19 @@ interface PendingBatch {
   partition: number;
   records: RecordInput[];
   bytes: number;
-  resolves: Array<() => void>;
-  rejects: Array<(err: Error) => void>;
+  /** One promise for the whole batch: every message in it becomes durable together. */
+  durable: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
 }
+
+interface KeyEntry {
+  key: Buffer;
+  partition: number;
+}
+
+/** Keys and partitions of recently seen topics (devices publish to the same few topics). */
+const keyCacheCountMax = 10_000;
 
 export type IngestOutcome =
   | { ok: true; durable: Promise<void> }
@@ -44,6 +54,7 @@ export class Ingest {
   #pendingCount = 0;
   readonly #pendingCountMax: number;
   #roomWaiters: Array<() => void> = [];
+  readonly #keys = new Map<string, KeyEntry>();
 
   constructor(log: MqttLog, routes: MqttRoute[], limits: MqttLimits, metrics: IngestMetrics) {
     this.#log = log;
@@ -82,27 +93,39 @@ export class Ingest {
       }
     }
     const keyText = keyFor(route, message.topic);
-    const key = Buffer.from(keyText);
-    const partitions = this.#partitions.get(route.topic) ?? 1;
-    const partition = partitionForKey(key, partitions);
+    const { key, partition } = this.#keyFor(route.topic, keyText);
     const record = messageToRecord(message, key, keyText === message.topic, nowMs);
     this.#metrics.messagesIn.inc();
     this.#pendingCount++;
-    const durable = new Promise<void>((resolve, reject) => this.#add(route.topic, partition, record, resolve, reject));
-    return { ok: true, durable };
+    return { ok: true, durable: this.#add(route.topic, partition, record) };
   }
 
-  #add(topic: string, partition: number, record: RecordInput, resolve: () => void, reject: (e: Error) => void): void {
+  #keyFor(topic: string, keyText: string): KeyEntry {
+    const id = `${topic}\u0000${keyText}`;
+    let entry = this.#keys.get(id);
+    if (!entry) {
+      if (this.#keys.size >= keyCacheCountMax) this.#keys.clear();
+      const key = Buffer.from(keyText);
+      entry = { key, partition: partitionForKey(key, this.#partitions.get(topic) ?? 1) };
+      this.#keys.set(id, entry);
+    }
+    return entry;
+  }
+
+  #add(topic: string, partition: number, record: RecordInput): Promise<void> {
     const id = `${partition}\u0000${topic}`;
     let batch = this.#open.get(id);
     if (!batch) {
-      batch = { topic, partition, records: [], bytes: 0, resolves: [], rejects: [] };
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const durable = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      durable.catch(() => {}); // QoS 0 publishers do not wait; failures are counted in #settle
+      batch = { topic, partition, records: [], bytes: 0, durable, resolve, reject };
       this.#open.set(id, batch);
     }
     batch.records.push(record);
     batch.bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 32;
-    batch.resolves.push(resolve);
-    batch.rejects.push(reject);
+    const durable = batch.durable;
     if (batch.records.length >= this.#limits.batchCountMax || batch.bytes >= this.#limits.batchBytesMax) {
       this.#open.delete(id);
       this.#append(batch);
@@ -110,6 +133,7 @@ export class Ingest {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
+    return durable;
   }
 
   #flush(): void {
@@ -137,10 +161,10 @@ export class Ingest {
     this.#pendingCount -= batch.records.length;
     if (err) {
       this.#metrics.appendFailed.inc();
-      for (const reject of batch.rejects) reject(err);
+      batch.reject(err);
     } else {
       this.#metrics.batchesAppended.inc();
-      for (const resolve of batch.resolves) resolve();
+      batch.resolve();
     }
     if (this.#pendingCount < this.#pendingCountMax && this.#roomWaiters.length > 0) {
       const waiters = this.#roomWaiters;

@@ -22,6 +22,21 @@ export const Header = {
 
 const digit = [Buffer.from("0"), Buffer.from("1"), Buffer.from("2")];
 const bool = { true: Buffer.from("true"), false: Buffer.from("false") };
+// Shared, never mutated: the common headers cost no allocation per message.
+const qosHeaders: readonly RecordHeader[] = digit.map((value) => ({ key: Header.qos, value }));
+const retainHeaders = { true: { key: Header.retain, value: bool.true }, false: { key: Header.retain, value: bool.false } } as const;
+const clientIdHeaders = new Map<string, RecordHeader>();
+const clientIdHeadersCountMax = 10_000;
+
+function clientIdHeader(clientId: string): RecordHeader {
+  let h = clientIdHeaders.get(clientId);
+  if (!h) {
+    if (clientIdHeaders.size >= clientIdHeadersCountMax) clientIdHeaders.clear();
+    h = { key: Header.clientId, value: Buffer.from(clientId) };
+    clientIdHeaders.set(clientId, h);
+  }
+  return h;
+}
 
 function propertyHeaders(p: MessageProperties, headers: RecordHeader[]): void {
   if (p.contentType !== undefined) headers.push({ key: Header.contentType, value: Buffer.from(p.contentType) });
@@ -40,12 +55,9 @@ function propertyHeaders(p: MessageProperties, headers: RecordHeader[]): void {
 
 /** The record for `message`; `key` is the route's key (the topic itself unless a level). */
 export function messageToRecord(message: BrokerMessage, key: Buffer, keyIsTopic: boolean, timestampMs: number): RecordInput {
-  const headers: RecordHeader[] = [
-    { key: Header.qos, value: digit[message.qos] },
-    { key: Header.retain, value: message.retain ? bool.true : bool.false },
-  ];
+  const headers: RecordHeader[] = [qosHeaders[message.qos], message.retain ? retainHeaders.true : retainHeaders.false];
   if (!keyIsTopic) headers.push({ key: Header.topic, value: Buffer.from(message.topic) });
-  if (message.originClientId) headers.push({ key: Header.clientId, value: Buffer.from(message.originClientId) });
+  if (message.originClientId) headers.push(clientIdHeader(message.originClientId));
   if (message.properties) propertyHeaders(message.properties, headers);
   return { key, value: message.payload, headers, timestampMs };
 }

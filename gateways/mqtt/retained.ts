@@ -40,8 +40,10 @@ export class RetainedMessages {
       return this.#store.remove(message.topic);
     }
     if (!this.#byTopic.has(message.topic) && this.#byTopic.size >= this.#countMax) return false;
-    this.#byTopic.set(message.topic, { ...message, retain: true });
-    const { payload, qos, properties, expiresAtMs } = message;
+    // A copy: the inbound payload is a view into a socket chunk that must not be pinned.
+    const payload = Buffer.from(message.payload);
+    this.#byTopic.set(message.topic, { ...message, payload, retain: true });
+    const { qos, properties, expiresAtMs } = message;
     const stored: StoredRetained = { payload, qos, properties, expiresAtMs };
     if (stored.properties === undefined) delete stored.properties;
     if (stored.expiresAtMs === undefined) delete stored.expiresAtMs;

@@ -110,7 +110,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
       void settled.then(() => session.incomingQos2Pending.delete(id));
     }
     chainAck(c, packet, settled);
-  } else outcome.durable.catch(() => c.broker.metrics.appendFailed.inc());
+  }
   return c.broker.ingest.whenRoom();
 };
 
