@@ -2,29 +2,26 @@
 // against a CA file and produce and consume; SASL over TLS works; a plaintext client is refused
 // without disturbing TLS clients.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
 import { startTestLedge, type TestLedge } from "./helpers/ledge.ts";
 import { kcat } from "./helpers/kcat.ts";
 import { RawKafkaClient } from "./helpers/raw-client.ts";
 
 let ledge: TestLedge;
-let dir: string;
 let certFile: string;
 
+// A committed test-only certificate (test/fixtures/tls), so the test needs no openssl binary.
+const fixtures = fileURLToPath(new URL("../fixtures/tls/", import.meta.url));
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "ledge-tls-"));
-  certFile = join(dir, "cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", join(dir, "key.pem"), "-out", certFile], { stdio: "ignore" });
-  ledge = await startTestLedge({ tls: { cert: certFile, key: join(dir, "key.pem") }, sasl: { users: [{ name: "alice", password: "pw" }] } }, { topics: [{ name: "t", partitions: 1 }] });
+  certFile = join(fixtures, "cert.pem");
+  ledge = await startTestLedge({ tls: { cert: certFile, key: join(fixtures, "key.pem") }, sasl: { users: [{ name: "alice", password: "pw" }] } }, { topics: [{ name: "t", partitions: 1 }] });
 });
 afterAll(async () => {
   await ledge?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const tlsArgs = () => ["-X", "security.protocol=SASL_SSL", "-X", `ssl.ca.location=${certFile}`, "-X", "sasl.mechanisms=SCRAM-SHA-256", "-X", "sasl.username=alice", "-X", "sasl.password=pw"];
