@@ -3,7 +3,8 @@
 // by the same lean generator (lib/mqtt-load.ts) with 200-byte payloads and a bounded count,
 // each broker in its own process on a free loopback port. The generator is first run against
 // a sink that acks at once, to show it reaches at least twice the rate it drives brokers at.
-// ledge also holds 1,000 idle connections during its runs; its peak RSS is reported.
+// ledge also holds 1,000 idle connections during its runs; its peak RSS is reported. Two
+// interleaved rounds, best of each, so one burst of load from a neighbour does not decide.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +61,12 @@ async function startLedgeTarget(): Promise<Target & { dir: string }> {
 
 const ms = (r: LoadResult | undefined) => (r ? `p50 ${r.latencyP50Ms.toFixed(1)}/p99 ${r.latencyP99Ms.toFixed(1)} ms` : "n/a");
 
+const rounds = 2; // interleaved, best of each: a busy shared machine slows one run, not all
+
+function best(a: LoadResult | undefined, b: LoadResult): LoadResult {
+  return a && a.ratePerSecond >= b.ratePerSecond ? a : b;
+}
+
 export default async function mqttBench(): Promise<BenchResult[]> {
   const sink = await startChildBroker("mqtt-sink.ts");
   const aedes = await startChildBroker("aedes-broker.ts");
@@ -70,37 +77,39 @@ export default async function mqttBench(): Promise<BenchResult[]> {
     { name: "aedes", port: aedes.port, pid: aedes.child.pid!, stop: aedes.stop },
   ];
   const runs: Runs = {};
+  let closeIdle = () => {};
   try {
-    for (const t of targets) {
-      const count = t.name === "sink" ? sinkMessageCount : brokerMessageCount;
-      runs[t.name] = { q1: await measure(t, 1, count), q0: await measure(t, 0, count), rssBytes: peakRssBytes(t.pid) };
+    try {
+      const ledge = await startLedgeTarget();
+      targets.push(ledge);
+      closeIdle = await openIdleConnections("127.0.0.1", ledge.port, idleConnectionCount, 30_000);
+      runs.ledge = { idleRssBytes: peakRssBytes(ledge.pid) };
+      progress(`ledge: ${idleConnectionCount} idle connections open, peak RSS so far ${(runs.ledge.idleRssBytes! / 2 ** 20).toFixed(1)} MiB`);
+    } catch (err) {
+      progress(`ledge could not be started: ${(err as Error).message}`);
+      runs.ledge = { error: (err as Error).message.split("\n")[0] };
     }
-    runs.ledge = await measureLedge();
+    for (let round = 1; round <= rounds; round++) {
+      for (const t of targets) {
+        const count = t.name === "sink" ? sinkMessageCount : brokerMessageCount;
+        const r = (runs[t.name] ??= {});
+        if (r.error) continue;
+        try {
+          r.q1 = best(r.q1, await measure(t, 1, count));
+          if (t.name === "ledge" && round === 1) r.q1RssBytes = peakRssBytes(t.pid);
+          r.q0 = best(r.q0, await measure(t, 0, count));
+          r.rssBytes = peakRssBytes(t.pid);
+        } catch (err) {
+          progress(`${t.name} failed under load: ${(err as Error).message}`);
+          r.error = (err as Error).message.split("\n")[0];
+        }
+      }
+    }
   } finally {
+    closeIdle();
     for (const t of targets) await t.stop();
   }
   return summarise(runs);
-}
-
-async function measureLedge() {
-  let ledge: (Target & { dir: string }) | undefined;
-  try {
-    ledge = await startLedgeTarget();
-    const closeIdle = await openIdleConnections("127.0.0.1", ledge.port, idleConnectionCount, 30_000);
-    const idleRssBytes = peakRssBytes(ledge.pid);
-    progress(`ledge: ${idleConnectionCount} idle connections open, peak RSS so far ${(idleRssBytes / 2 ** 20).toFixed(1)} MiB`);
-    const q1 = await measure(ledge, 1, brokerMessageCount);
-    const q1RssBytes = peakRssBytes(ledge.pid);
-    const q0 = await measure(ledge, 0, brokerMessageCount);
-    const rssBytes = peakRssBytes(ledge.pid);
-    closeIdle();
-    return { q1, q0, rssBytes, idleRssBytes, q1RssBytes };
-  } catch (err) {
-    progress(`ledge run failed: ${(err as Error).message}`);
-    return { error: (err as Error).message.split("\n")[0] };
-  } finally {
-    await ledge?.stop();
-  }
 }
 
 type Runs = Record<string, { q1?: LoadResult; q0?: LoadResult; rssBytes?: number; idleRssBytes?: number; q1RssBytes?: number; error?: string }>;
@@ -108,6 +117,7 @@ type Runs = Record<string, { q1?: LoadResult; q0?: LoadResult; rssBytes?: number
 function summarise(runs: Runs): BenchResult[] {
   const rate = (name: string, q: "q1" | "q0") => runs[name]?.[q]?.ratePerSecond ?? Number.NaN;
   const ledgeNote = runs.ledge.error ? `ledge failed: ${runs.ledge.error}` : `ledge ${ms(runs.ledge.q1)}`;
+  // Best of `rounds` interleaved runs each; p50/p99 are from that best run.
   const mb = (b: number | undefined) => (b === undefined ? Number.NaN : b / 2 ** 20);
   const fastestBroker = (q: "q1" | "q0") => Math.max(...["ledge", "mosquitto", "aedes"].map((n) => rate(n, q)).filter(Number.isFinite));
   return [
@@ -116,6 +126,6 @@ function summarise(runs: Runs): BenchResult[] {
     result({ name: "qos1-vs-mosquitto", unit: "msgs/s", ledge: rate("ledge", "q1"), baseline: rate("mosquitto", "q1"), baselineName: "mosquitto", target: 1.0, notes: `${ledgeNote}; mosquitto ${ms(runs.mosquitto.q1)}` }),
     result({ name: "qos1-vs-aedes", unit: "msgs/s", ledge: rate("ledge", "q1"), baseline: rate("aedes", "q1"), baselineName: "aedes", target: 2.0, notes: `${ledgeNote}; aedes ${ms(runs.aedes.q1)}` }),
     result({ name: "qos0-vs-mosquitto", unit: "msgs/s", ledge: rate("ledge", "q0"), baseline: rate("mosquitto", "q0"), baselineName: "mosquitto", target: 1.0, notes: "no PUBACK at QoS 0; rate until a PINGRESP after the last publish" }),
-    result({ name: "peak-rss-1000-idle-plus-load", unit: "MiB", ledge: mb(runs.ledge.rssBytes), baseline: mb(runs.mosquitto.rssBytes), baselineName: "mosquitto, load only", target: null, notes: `goal: ledge under 100 MB; ledge peak with the idle connections only ${mb(runs.ledge.idleRssBytes).toFixed(1)} MiB, after QoS 1 load ${mb(runs.ledge.q1RssBytes).toFixed(1)} MiB; aedes ${mb(runs.aedes.rssBytes).toFixed(1)} MiB` }),
+    result({ name: "peak-rss-1000-idle-plus-load", unit: "MiB", ledge: mb(runs.ledge.rssBytes), baseline: mb(runs.mosquitto.rssBytes), baselineName: "mosquitto, load only", target: null, notes: `goal: ledge under 100 MB; ledge peak with the idle connections only ${mb(runs.ledge.idleRssBytes).toFixed(1)} MiB, after the first QoS 1 load ${mb(runs.ledge.q1RssBytes).toFixed(1)} MiB; aedes ${mb(runs.aedes.rssBytes).toFixed(1)} MiB` }),
   ];
 }
