@@ -46,6 +46,16 @@ describe("malformed input", () => {
       c.sendBytes(Buffer.alloc(8, 0xff)); // never a valid continuation: ends every fragment
       c.end();
     }), { numRuns: 40 });
+    // After CONNECT too: random PUBLISH-typed frames of either protocol version.
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 60 }), fc.integer({ min: 0, max: 15 }), fc.constantFrom(4 as const, 5 as const), async (body, flags, version) => {
+      const c = await rawConnected(f.port, version);
+      c.sendBytes(Buffer.concat([Buffer.from([0x30 | flags, body.length]), Buffer.from(body)]));
+      c.send({ cmd: "pingreq" });
+      // Either the frame was bad (closed) or valid (then the PINGREQ is answered).
+      const answered = await Promise.race([c.next("pingresp", 2000).then(() => true, () => false), c.closed(2000)]);
+      expect(answered).toBe(true);
+      c.end();
+    }), { numRuns: 30 });
     const c = await rawClient(f.port);
     c.sendBytes(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f])); // 5-byte remaining length [MQTT-1.5.5-1]
     expect(await c.closed()).toBe(true);
@@ -98,6 +108,24 @@ describe("malformed input", () => {
     expect(await v4.closed()).toBe(true);
     const stored = f.log.read("mqtt-messages", 0, 0, 1 << 24).batches.length;
     expect(stored).toBe(round); // only the healthy publishes reached the log
+    await othersUnaffected();
+  });
+
+  it("PUBLISH flag and id errors close the connection: QoS 3 [MQTT-3.3.1-4], DUP on QoS 0 [MQTT-3.3.1-2], packet id 0 [MQTT-2.2.1-3]", async () => {
+    const topic = Buffer.from([0, 1, 0x74]); // "t"
+    const frames = [
+      Buffer.concat([Buffer.from([0x36, 5]), topic, Buffer.from([0, 1])]), // QoS bits 11
+      Buffer.concat([Buffer.from([0x38, 4]), topic, Buffer.from("x")]), // DUP with QoS 0
+      Buffer.concat([Buffer.from([0x32, 6]), topic, Buffer.from([0, 0]), Buffer.from("x")]), // QoS 1, id 0
+    ];
+    for (const frame of frames) {
+      for (const version of [4, 5] as const) {
+        const c = await rawConnected(f.port, version);
+        c.sendBytes(frame);
+        expect(await c.closed()).toBe(true);
+        expect(c.packets.filter((p) => p.cmd === "puback")).toHaveLength(0);
+      }
+    }
     await othersUnaffected();
   });
 
