@@ -16,6 +16,7 @@ import { saslStep, SaslFailure } from "./sasl/authenticator.ts";
 export interface ConnectionOptions {
   maxRequestBytes: number;
   inflightCountMax: number;
+  connectionIdleMsMax: number;
 }
 
 export class KafkaConnection {
@@ -49,6 +50,10 @@ export class KafkaConnection {
       rawSaslTokens: false, principal: null,
     };
     socket.setNoDelay(true);
+    // No bytes either way for this long: a dead or forgotten client (long polls are shorter).
+    socket.setTimeout(options.connectionIdleMsMax, () => {
+      if (this.#inflightCount === 0) this.close(`idle for ${options.connectionIdleMsMax} ms (listeners.kafka.connectionIdleMsMax)`);
+    });
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("error", () => this.#shutdown());
     socket.on("close", () => this.#shutdown());

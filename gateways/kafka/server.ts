@@ -53,7 +53,9 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
       socket.destroy();
       return;
     }
-    const c = new KafkaConnection(socket, nextId++, parts, { maxRequestBytes: listener.maxRequestBytes, inflightCountMax: listener.inflightCountMax });
+    const c = new KafkaConnection(socket, nextId++, parts, {
+      maxRequestBytes: listener.maxRequestBytes, inflightCountMax: listener.inflightCountMax, connectionIdleMsMax: listener.connectionIdleMsMax,
+    });
     connections.add(c);
     connectionsOpen.set(connections.size);
     socket.once("close", () => {

@@ -48,6 +48,8 @@ export interface KafkaListenerConfig extends ListenerConfig {
   fetchBytesMax: number;
   /** Open client connections; more are closed on accept with a log line. */
   connectionCountMax: number;
+  /** A connection with no traffic for this long is closed (Kafka's connections.max.idle.ms). */
+  connectionIdleMsMax: number;
   /** Validated by gateways/kafka/sasl/config.ts (documented in gateways/kafka/README.md). */
   sasl?: Record<string, unknown>;
 }
@@ -174,6 +176,7 @@ export function readConfig(doc: unknown): LedgeConfig {
         inflightCountMax: kafkaL.integer("inflightCountMax", 32, 1, 1024),
         fetchBytesMax: kafkaL.bytes("fetchBytesMax", 64 * MiB, 1024, 2 ** 31 - 1),
         connectionCountMax: kafkaL.integer("connectionCountMax", 1000, 1, 100_000),
+        connectionIdleMsMax: kafkaL.ms("connectionIdleMsMax", 600_000, 100, 86_400_000),
         sasl: (kafkaL.raw("sasl") ?? undefined) as Record<string, unknown> | undefined,
       },
       http: { ...listener(httpL, 8080), token: httpL.optionalString("token") },

@@ -100,3 +100,21 @@ describe("listeners.kafka.connectionCountMax", () => {
     await small.close();
   });
 });
+
+describe("listeners.kafka.connectionIdleMsMax", () => {
+  it("closes a silent connection with a log line; an active one stays", async () => {
+    const idle = await startTestGateway(unusedLog, { connectionIdleMsMax: 300 });
+    const silent = await RawKafkaClient.open(idle.port);
+    const active = await RawKafkaClient.open(idle.port);
+    const deadline = Date.now() + 900;
+    while (Date.now() < deadline) {
+      expect((await active.request(18, 0, {})).body.errorCode).toBe(0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(silent.isClosed).toBe(true);
+    expect(active.isClosed).toBe(false);
+    expect(idle.logLines.some((l) => /idle for 300 ms/.test(l))).toBe(true);
+    active.destroy();
+    await idle.close();
+  });
+});
