@@ -93,6 +93,7 @@ async function offsetCommitBench(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-groups-"));
   try {
     const log = await openLog(dir);
+    await log.createTopic("t", PARTITIONS);
     const config = readConfig({ dataDir: dir, listeners: { kafka: { host: "127.0.0.1", port: 0 } } });
     const groups = new GroupCoordinator(groupCoordinatorSettings(), log.groups, quiet);
     const gateway = await startKafkaGateway({ config, log, logger: quiet, metrics: new Metrics(), groups });

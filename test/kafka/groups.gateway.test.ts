@@ -13,6 +13,7 @@ let client: RawKafkaClient;
 
 beforeAll(async () => {
   ledge = await startGroupLedge({ initialRebalanceDelayMs: 50 });
+  await ledge.log.createTopic("t", 3);
   client = await RawKafkaClient.open(ledge.port);
 });
 afterAll(async () => {
@@ -98,6 +99,19 @@ describe("group APIs over the wire", () => {
       { partitionIndex: 0, committedOffset: 42, metadata: "m", errorCode: 0 },
       { partitionIndex: 2, committedOffset: 7, metadata: "", errorCode: 0 },
     ] }]);
+    // Offsets for a topic or partition the log does not have are refused, not stored.
+    const unknown = await client.request(ApiKey.OffsetCommit, 5, {
+      groupId: "offsets", generationId: -1, memberId: "",
+      topics: [{ name: "t", partitions: [{ partitionIndex: 3, committedOffset: 1, committedMetadata: null }, { partitionIndex: 1, committedOffset: 9, committedMetadata: null }] },
+        { name: "no-such-topic", partitions: [{ partitionIndex: 0, committedOffset: 1, committedMetadata: null }] }],
+    });
+    expect(unknown.body.topics).toEqual([
+      { name: "t", partitions: [{ partitionIndex: 3, errorCode: 3 }, { partitionIndex: 1, errorCode: 0 }] },
+      { name: "no-such-topic", partitions: [{ partitionIndex: 0, errorCode: 3 }] },
+    ]);
+    expect(ledge.log.groups.fetch("offsets", "no-such-topic", 0)).toBeUndefined();
+    expect(ledge.log.groups.fetch("offsets", "t", 3)).toBeUndefined();
+    expect(ledge.log.groups.fetch("offsets", "t", 1)?.offset).toBe(9);
     // A group known only by its offsets is listed (Empty), as Kafka lists it.
     const listed = await client.request(ApiKey.ListGroups, 0, {});
     expect(listed.body.groups).toContainEqual({ groupId: "offsets", protocolType: "" });
