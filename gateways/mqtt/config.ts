@@ -30,6 +30,8 @@ export interface MqttLimits {
   topicBytesMax: number;
   keepAliveSecondsMax: number;
   sessionExpirySecondsMax: number;
+  /** Sessions held, online and offline persistent ones together. */
+  sessionsMax: number;
   subscriptionsPerClientMax: number;
   topicAliasMax: number;
   retainedCountMax: number;
@@ -85,6 +87,7 @@ function limits(r: ConfigReader): MqttLimits {
     topicBytesMax: r.bytes("topicBytesMax", 1024, 16, 65_535),
     keepAliveSecondsMax: r.integer("keepAliveSecondsMax", 3600, 1, 65_535),
     sessionExpirySecondsMax: r.integer("sessionExpirySecondsMax", 7 * 24 * 3600, 0, 0xffffffff),
+    sessionsMax: r.integer("sessionsMax", 100_000, 1, 10_000_000),
     subscriptionsPerClientMax: r.integer("subscriptionsPerClientMax", 100, 1, 100_000),
     topicAliasMax: r.integer("topicAliasMax", 64, 0, 65_535),
     retainedCountMax: r.integer("retainedCountMax", 100_000, 0, 100_000_000),

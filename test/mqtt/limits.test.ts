@@ -33,6 +33,23 @@ describe("limits", () => {
     ok.end();
   });
 
+  it("sessionsMax: a new session past the bound is refused with 0x97; an existing one may resume", async () => {
+    const g = await startGateway({ mqtt: { allowAnonymous: true, limits: { sessionsMax: 2 } } });
+    try {
+      const a = await rawConnected(g.port, 5, "s-a", { clean: false, properties: { sessionExpiryInterval: 60 } });
+      a.end();
+      const b = await rawConnected(g.port, 5, "s-b");
+      const c = await rawClient(g.port, 5);
+      c.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId: "s-c", clean: true, keepalive: 30 });
+      expect(((await c.next("connack")) as IConnackPacket).reasonCode).toBe(0x97);
+      const again = await rawConnected(g.port, 5, "s-a", { clean: false, properties: { sessionExpiryInterval: 60 } });
+      again.end();
+      b.end();
+    } finally {
+      await g.close();
+    }
+  });
+
   it("publishRatePerSecondMax: 0x96 Message rate too high for the flooder only", async () => {
     const calm = await f.connect({ protocolVersion: 5 });
     const flood = await rawConnected(f.port, 5, "flooder");

@@ -97,10 +97,18 @@ async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<
     session = undefined;
   }
   const sessionPresent = session !== undefined;
+  if (!session && broker.sessions.size >= limits.sessionsMax) {
+    broker.metrics.limitBreaches.inc();
+    return refuse(c, Reason.quotaExceeded, `session limit mqtt.limits.sessionsMax (${limits.sessionsMax}) reached; raise it or lower sessionExpirySecondsMax`);
+  }
   session ??= broker.newSession(c.clientId, expiryS);
   session.expiryS = expiryS;
   if (session.persistent) await broker.store.save(session, 0);
-  if (c.closed) return;
+  if (c.closed) {
+    // Gone while the session was being stored: a session nobody holds must not linger.
+    if (!session.persistent && !session.connection) broker.track(broker.discardSession(session));
+    return;
+  }
 
   c.session = session;
   c.will = readWill(c, packet);
