@@ -36,9 +36,9 @@ interface Member {
 }
 
 /** A kcat -G member printing "partition:offset" per record; killed after 60 s at the latest. */
-function member(group: string, topic: string): Member {
+function member(group: string, topic: string, extra: string[] = []): Member {
   const child = spawn("kcat", [
-    "-b", `127.0.0.1:${ledge.port}`, "-G", group, topic, "-q", "-u", "-f", "%p:%o\\n",
+    "-b", `127.0.0.1:${ledge.port}`, "-G", group, topic, "-q", "-u", "-f", "%p:%o\\n", ...extra,
     "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=300", "-X", "auto.offset.reset=earliest",
     "-X", "auto.commit.interval.ms=200", "-X", "socket.timeout.ms=5000", "-X", "topic.metadata.refresh.interval.ms=1000",
   ], { stdio: ["ignore", "pipe", "pipe"] });
@@ -103,5 +103,32 @@ describe("kcat -G", () => {
     await a.exited;
     // No members left; its committed offsets keep it listed as Empty.
     expect(ledge.groups.describeGroups(["kc"])[0]).toMatchObject({ state: "Empty", members: [] });
+  }, 90_000);
+
+  it("cooperative-sticky members (two rebalances per change) still consume each record exactly once", async () => {
+    const topic = "kcat-coop";
+    await ledge.log.createTopic(topic, 4);
+    const coop = ["-X", "partition.assignment.strategy=cooperative-sticky"];
+    const a = member("coop", topic, coop);
+    await until(() => stableMembers("coop") === 1, 30_000, () => `one stable member (stderr: ${a.stderr()})`);
+    await produce(topic, 0, 200);
+    await until(() => a.records.length >= 200, 30_000, () => `200 records for the first member (${a.records.length})`);
+    await sleep(400); // past auto.commit.interval.ms
+    const b = member("coop", topic, coop);
+    await until(() => stableMembers("coop") === 2 && ledge.groups.describeGroups(["coop"])[0].members.every((m) => m.assignment.length > 10), 30_000,
+      () => `two stable members with partitions (stderr: ${b.stderr()})`);
+    expect(ledge.groups.describeGroups(["coop"])[0].protocolName).toBe("cooperative-sticky");
+    // Generation 1 (a alone), 2 (b joins; a keeps what it owns), 3 (the revoked partitions move).
+    await until(() => ledge.logLines.filter((l) => l.includes("group coop generation")).length >= 3, 10_000, () => "the second cooperative rebalance");
+    await produce(topic, 200, 200);
+    const all = () => [...a.records, ...b.records];
+    await until(() => all().length >= 400, 30_000, () => `400 records (a ${a.records.length}, b ${b.records.length})`);
+    await sleep(500);
+    expect(b.records.length).toBeGreaterThan(0);
+    expect(all().length).toBe(400);
+    expect(new Set(all()).size).toBe(400);
+    a.child.kill("SIGTERM");
+    b.child.kill("SIGTERM");
+    await Promise.all([a.exited, b.exited]);
   }, 90_000);
 });
