@@ -8,7 +8,7 @@ import { rawClient, rawConnected, type RawClient } from "./helpers/raw-client.ts
 let f: GatewayFixture;
 beforeAll(async () => {
   f = await startGateway({
-    mqtt: { allowAnonymous: true, limits: { connectionsMax: 4, publishRatePerSecondMax: 20, subscriptionsPerClientMax: 2, topicLevelsMax: 4, connectTimeoutMs: 300 } },
+    mqtt: { allowAnonymous: true, limits: { connectionsMax: 4, publishRatePerSecondMax: 20, subscriptionsPerClientMax: 2, topicLevelsMax: 4, connectTimeoutMs: 1000 } },
   });
 });
 afterAll(async () => f?.close());
@@ -76,7 +76,7 @@ describe("limits", () => {
 
   it("connectTimeoutMs: a socket that never sends CONNECT is closed", async () => {
     const c = await rawClient(f.port);
-    expect(await c.closed(2000)).toBe(true);
+    expect(await c.closed(4000)).toBe(true);
   });
 
   it("keep alive: no packet for 1.5 x keepalive closes with 0x8D [MQTT-3.1.2-24]", async () => {
