@@ -78,21 +78,21 @@ export async function dispatch(payload: Uint8Array, connection: ConnectionState,
   if (!key) return { kind: "close", reason: `request of ${payload.length} bytes is shorter than a request header` };
   const row = apiRow(key.apiKey);
   const handler = handlers.get(key.apiKey);
-  if (!row || !handler) return { kind: "close", reason: `unknown or unsupported API key ${key.apiKey}` };
+  if (!row || !handler) return { kind: "close", reason: `unknown or unsupported API key ${key.apiKey}; the client uses an API ledge does not serve (gateways/kafka/README.md lists them)` };
   if (key.apiKey === ApiKey.ApiVersions && key.apiVersion > row.maxVersion) return unsupportedApiVersions(key.correlationId, parts);
   if (key.apiVersion < row.minVersion || key.apiVersion > row.maxVersion) {
-    return { kind: "close", reason: `${row.name} v${key.apiVersion} is outside the advertised v${row.minVersion}-v${row.maxVersion}` };
+    return { kind: "close", reason: `${row.name} v${key.apiVersion} is outside the advertised v${row.minVersion}-v${row.maxVersion}; the client ignored ApiVersions: upgrade it or pin its API versions` };
   }
-  if (row.saslOnly && parts.listener.sasl === undefined) return { kind: "close", reason: `${row.name} on a listener without SASL` };
+  if (row.saslOnly && parts.listener.sasl === undefined) return { kind: "close", reason: `${row.name} on a listener without SASL; configure the client without SASL, or set listeners.kafka.sasl` };
   if (!connection.authenticated && !preAuthApis.has(key.apiKey)) {
-    return { kind: "close", reason: `${row.name} before SASL authentication completed` };
+    return { kind: "close", reason: `${row.name} before SASL authentication completed; configure the client for SASL (listeners.kafka.sasl is set)` };
   }
   let request;
   try {
     request = decodeRequest(payload);
   } catch (err) {
     if (!(err instanceof KafkaCodecError)) throw err;
-    return { kind: "close", reason: `${row.name} v${key.apiVersion} body does not parse (${err.message})` };
+    return { kind: "close", reason: `${row.name} v${key.apiVersion} body does not parse (${err.message}); the client sent a malformed request` };
   }
   const result = await handler({ header: request.header, body: request.body, parts, connection, signal });
   if (result.kind !== "respond") return result;
