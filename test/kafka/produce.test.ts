@@ -109,11 +109,13 @@ describe("Produce rejections, each with the code Kafka gives", () => {
     it(name, async () => {
       const c = await RawKafkaClient.open(ledge.port);
       const before = ledge.log.partitionState("p", 0).highWatermark;
+      const rejected = ledge.metrics.counters.get("ledge_kafka_produce_rejected_total")?.value ?? 0;
       expect((await produce(c, version, body())).errorCode).toBe(code);
       expect(ledge.log.partitionState("p", 0).highWatermark).toBe(before);
       // The same connection and another one keep working.
       expect((await produce(c, 7, request(-1, "p", 1, batch(1)))).errorCode).toBe(0);
       await bystanderServed();
+      expect(ledge.metrics.counters.get("ledge_kafka_produce_rejected_total")!.value).toBe(rejected + 1);
       c.destroy();
     });
   }

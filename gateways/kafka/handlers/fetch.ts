@@ -94,6 +94,7 @@ export const fetchHandler: KafkaHandler = async (ctx: RequestContext<FetchReques
     if (!(await waitForAny(ctx, slots, deadline - Date.now()))) break;
     total = await readPass(ctx, slots);
   }
+  ctx.parts.metrics.counter("ledge_kafka_fetch_bytes_total", "Record batch bytes served to Kafka consumers").inc(total);
   const byTopic = new Map<string, FetchResponsePartition[]>();
   for (const s of slots) {
     const list = byTopic.get(s.topic) ?? [];

@@ -36,6 +36,7 @@ async function producePartition(ctx: RequestContext<ProduceRequest>, topic: stri
   if (pre !== null) return failed(p.index, pre);
   try {
     const r = await ctx.parts.log.append(topic, p.index, records!);
+    if (!r.duplicate) ctx.parts.metrics.counter("ledge_kafka_produce_bytes_total", "Record batch bytes stored from Kafka producers").inc(records!.length);
     return { index: p.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset };
   } catch (err) {
     const { code, message } = kafkaCodeOf(err, ctx.parts.logger, `Produce to ${topic}[${p.index}]`);
@@ -58,6 +59,8 @@ export const produceHandler: KafkaHandler = async (ctx: RequestContext<ProduceRe
       return producePartition(ctx, t.name, p);
     })),
   })));
+  const rejected = responses.reduce((n, t) => n + t.partitionResponses.filter((p) => p.errorCode !== 0).length, 0);
+  if (rejected > 0) ctx.parts.metrics.counter("ledge_kafka_produce_rejected_total", "Kafka produce partitions answered with an error").inc(rejected);
   if (body.acks === 0) {
     const firstError = responses.flatMap((t) => t.partitionResponses.map((p) => ({ t: t.name, p }))).find((x) => x.p.errorCode !== 0);
     return firstError
