@@ -39,6 +39,8 @@ export interface MqttLimits {
   /** Messages gathered into one batch per (log topic, partition) per event-loop turn. */
   batchCountMax: number;
   batchBytesMax: number;
+  /** Messages accepted and not yet durable, over all connections; past it, reading pauses. */
+  ingestPendingCountMax: number;
   /** Bytes of outgoing data buffered on a socket before deliveries to it wait. */
   writeBufferBytesMax: number;
 }
@@ -94,6 +96,7 @@ function limits(r: ConfigReader): MqttLimits {
     connectTimeoutMs: r.ms("connectTimeoutMs", 10_000, 100, 600_000),
     batchCountMax: r.integer("batchCountMax", 1000, 1, 100_000),
     batchBytesMax: r.bytes("batchBytesMax", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    ingestPendingCountMax: r.integer("ingestPendingCountMax", 4000, 1, 10_000_000),
     writeBufferBytesMax: r.bytes("writeBufferBytesMax", 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
   };
   r.done();

@@ -61,7 +61,7 @@ export class Ingest {
     this.#routes = routes;
     this.#limits = limits;
     this.#metrics = metrics;
-    this.#pendingCountMax = limits.batchCountMax * 16;
+    this.#pendingCountMax = limits.ingestPendingCountMax;
   }
 
   /** Creates (or finds) every routed log topic; call once before submit. */

@@ -121,3 +121,43 @@ describe("records produced over Kafka", () => {
     await sub.endAsync();
   });
 });
+
+describe("ingest backpressure", () => {
+  it("holds at most mqtt.limits.ingestPendingCountMax messages that are not yet durable; reading pauses meanwhile", async () => {
+    const { startMqttGateway } = await import("../../gateways/mqtt/gateway.ts");
+    const { createLogger } = await import("../../runtime/logger.ts");
+    const { Metrics } = await import("../../runtime/metrics/index.ts");
+    const { rawConnected } = await import("./helpers/raw-client.ts");
+    const mqttPacket = (await import("mqtt-packet")).default;
+    // The real log, its appends held until released: nothing becomes durable meanwhile.
+    const held: Array<() => void> = [];
+    let appendedRecords = 0;
+    const log = f.log;
+    const gatedLog = {
+      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), waitForData: log.waitForData.bind(log),
+      partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log),
+      append: async (topic: string, partition: number, batch: Uint8Array) => {
+        appendedRecords += new DataView(batch.buffer, batch.byteOffset).getInt32(57);
+        await new Promise<void>((release) => held.push(release));
+        return log.append(topic, partition, batch);
+      },
+    };
+    const metrics = new Metrics();
+    const gw = await startMqttGateway({ config: { ...f.config, mqtt: { allowAnonymous: true, limits: { ingestPendingCountMax: 50, batchCountMax: 10 } } }, log: gatedLog, logger: createLogger("t", () => {}), metrics });
+    const c = await rawConnected(gw.port, 4);
+    c.sendBytes(Buffer.concat(Array.from({ length: 500 }, () => mqttPacket.generate({ cmd: "publish", topic: "bp/x", payload: Buffer.from("x"), qos: 0, dup: false, retain: false }))));
+    c.send({ cmd: "pingreq" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(appendedRecords).toBeLessThanOrEqual(60); // the bound plus one batch in progress
+    expect(c.packets.filter((p) => p.cmd === "pingresp")).toHaveLength(0); // the PINGREQ is not read yet
+    for (let i = 0; i < 100 && c.packets.every((p) => p.cmd !== "pingresp"); i++) {
+      for (const release of held.splice(0)) release();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await c.next("pingresp");
+    expect(metrics.counter("ledge_mqtt_messages_in_total", "").value).toBe(500);
+    c.end();
+    for (const release of held.splice(0)) release();
+    await gw.close();
+  });
+});
