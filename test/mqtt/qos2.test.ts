@@ -1,6 +1,6 @@
 // QoS 2 exactly once: a client that loses its connection mid-flow (before PUBREC, or after
 // PUBREC before PUBCOMP) and resends on a resumed session stores the message once
-// [MQTT-4.3.3-?], and a subscriber's QoS 2 flow resumes with PUBREL after reconnect.
+// (§4.3.3), and a subscriber's QoS 2 flow resumes with PUBREL after reconnect.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IPublishPacket, IPubrecPacket } from "mqtt-packet";
 import { decodeBatch } from "../../runtime/core/index.ts";

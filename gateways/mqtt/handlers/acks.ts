@@ -1,6 +1,6 @@
 // Acknowledgements of our deliveries: PUBACK ends QoS 1, PUBREC moves QoS 2 to PUBREL, PUBCOMP
 // ends QoS 2. An id we never sent is ignored on PUBACK/PUBCOMP (the spec allows late acks
-// after a resend) and answered with PUBREL 0x92 on PUBREC [MQTT-4.3.3-?].
+// after a resend) and answered with PUBREL 0x92 on PUBREC (MQTT 5 §4.3.3).
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket } from "mqtt-packet";
 import { Reason } from "../reason-codes.ts";
 import type { PacketHandler } from "./types.ts";
@@ -16,7 +16,7 @@ export const handlePubcomp: PacketHandler<IPubcompPacket> = (c, packet) => {
 export const handlePubrec: PacketHandler<IPubrecPacket> = (c, packet) => {
   const session = c.session!;
   const id = packet.messageId!;
-  // MQTT 5: a PUBREC with an error reason ends the flow [MQTT-4.3.3-?]; no PUBREL follows.
+  // MQTT 5: a PUBREC with an error reason ends the flow (MQTT 5 §4.3.3); no PUBREL follows.
   if ((packet.reasonCode ?? 0) >= 0x80) {
     session.completed(id, "publish");
     return;

@@ -35,7 +35,7 @@ function connectProblem(c: MqttConnection, packet: IConnectPacket): [number, str
     return [Reason.clientIdentifierNotValid, "an empty client id needs clean session [MQTT-3.1.3-8]"];
   }
   const p = packet.properties;
-  if (p?.receiveMaximum === 0) return [Reason.protocolError, "receive maximum 0 [MQTT-3.2.2-?]: must be 1..65535"];
+  if (p?.receiveMaximum === 0) return [Reason.protocolError, "receive maximum 0 (MQTT 5 §3.1.2.11.3): must be 1..65535"];
   if (p?.maximumPacketSize === 0) return [Reason.protocolError, "maximum packet size 0: must be at least 1"];
   if (p?.authenticationMethod) return [Reason.badUserNameOrPassword, `authentication method '${p.authenticationMethod}' is not supported`];
   if (packet.will) {

@@ -84,7 +84,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   if (!canPublish(c.identity!, topic)) return denied(c, packet, topic);
   const session = c.session!;
   if (packet.qos === 2 && session.incomingQos2.has(packet.messageId!)) {
-    // A resent QoS 2 PUBLISH we already stored: answer again, store nothing [MQTT-4.3.3-?].
+    // A resent QoS 2 PUBLISH we already stored: answer again, store nothing (MQTT 5 §4.3.3, 3.1.1 §4.3.3).
     chainAck(c, packet, session.incomingQos2Pending.get(packet.messageId!) ?? Promise.resolve(Reason.success));
     return;
   }

@@ -1,5 +1,5 @@
 // PUBREL for a QoS 2 PUBLISH we stored: forget the id (a later PUBLISH with it is new) and
-// answer PUBCOMP [MQTT-4.3.3-?]. An unknown id gets PUBCOMP 0x92 on MQTT 5.
+// answer PUBCOMP (MQTT 5 §4.3.3). An unknown id gets PUBCOMP 0x92 on MQTT 5.
 import type { IPubrelPacket } from "mqtt-packet";
 import { Reason } from "../reason-codes.ts";
 import type { PacketHandler } from "./types.ts";

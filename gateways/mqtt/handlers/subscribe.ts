@@ -1,5 +1,5 @@
 // SUBSCRIBE: each filter is checked (syntax, shared-subscription form, ACL, per-client bound)
-// and gets its own SUBACK code [MQTT-3.8.4-?]. Persistent sessions store the change before the
+// and gets its own SUBACK code, in order [MQTT-3.9.3-1]. Persistent sessions store the change before the
 // SUBACK. Matching retained messages follow per Retain Handling [MQTT-3.3.1-9..11].
 import type { ISubscribePacket, ISubscription, QoS } from "mqtt-packet";
 import { canSubscribe, subackDeniedCode } from "../auth.ts";
@@ -65,7 +65,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = async (c, packet
 function sendRetained(c: MqttConnection, accepted: Accepted[]): void {
   const nowMs = Date.now();
   for (const a of accepted) {
-    // Shared subscriptions get no retained messages [MQTT-3.8.4-?]; rh 2 = never, rh 1 = only new.
+    // Shared subscriptions get no retained messages (MQTT 5 §4.8.2); rh 2 = never, rh 1 = only new.
     if (a.shared || a.options.retainHandling === 2 || (a.options.retainHandling === 1 && !a.isNew)) continue;
     for (const message of c.broker.retained.matching(a.sub.topic, nowMs)) {
       // Retained messages sent for a new subscription keep retain = 1 [MQTT-3.3.1-8].

@@ -1,5 +1,5 @@
 // UNSUBSCRIBE: remove each filter; UNSUBACK carries one code per filter on MQTT 5
-// (0x00 or 0x11 No subscription existed) [MQTT-3.11.3-?].
+// (0x00 or 0x11 No subscription existed) (MQTT 5 §3.11.3).
 import type { IUnsubscribePacket } from "mqtt-packet";
 import { Reason } from "../reason-codes.ts";
 import type { PacketHandler } from "./types.ts";
