@@ -112,3 +112,41 @@ describe("persistent sessions across SIGKILL", () => {
     }
   });
 });
+
+describe("QoS 2 across SIGKILL", () => {
+  it("a PUBLISH resent after a restart (PUBREC had been sent) is stored once", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "ledge-mqtt-crash-qos2-"));
+    dirs.push(dataDir);
+    const configFile = `${dataDir}.yaml`;
+    dirs.push(configFile);
+    await writeFile(configFile, "mqtt:\n  allowAnonymous: true\n");
+    const publish = { cmd: "publish" as const, topic: "q2crash/x", payload: Buffer.from("once"), qos: 2 as const, messageId: 9, dup: false, retain: false };
+    const first = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    const a = await rawConnected(first.ports.mqtt!, 4, "q2-crasher", { clean: false });
+    a.send(publish);
+    await a.next("pubrec");
+    first.child.kill("SIGKILL");
+    await first.exited;
+    a.end();
+    const second = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    try {
+      const b = await rawConnected(second.ports.mqtt!, 4, "q2-crasher", { clean: false });
+      b.send({ ...publish, dup: true });
+      await b.next("pubrec");
+      b.send({ cmd: "pubrel", messageId: 9 });
+      await b.next("pubcomp");
+      b.end();
+    } finally {
+      second.child.kill("SIGTERM");
+      await second.exited;
+    }
+    const config = readConfig({ dataDir });
+    const log = await Log.open({ dataDir, storage: config.storage, log: config.log });
+    const copies: string[] = [];
+    for (const b of log.read("mqtt-messages", 0, 0, 1 << 26).batches) {
+      for (const r of decodeBatch(b).records) if (Buffer.from(r.key!).toString() === "q2crash/x") copies.push(Buffer.from(r.value!).toString());
+    }
+    await log.close();
+    expect(copies).toEqual(["once"]);
+  });
+});

@@ -96,7 +96,8 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
     return;
   }
   if (packet.qos > 0) {
-    const settled = outcome.durable.then(
+    const stored = packet.qos === 2 && session.persistent ? qos2Remembered(c, outcome.durable, packet.messageId!) : outcome.durable;
+    const settled = stored.then(
       () => Reason.success,
       (err: Error) => {
         c.broker.logger.error(`could not store a PUBLISH from ${c.who} to '${topic}': ${err.message}`);
@@ -113,6 +114,16 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   }
   return c.broker.ingest.whenRoom();
 };
+
+/** A persistent session's QoS 2 id is saved with the session before PUBREC, so a resend
+ * after a ledge restart is still recognised and not stored twice. */
+function qos2Remembered(c: MqttConnection, durable: Promise<void>, id: number): Promise<void> {
+  const session = c.session!;
+  return durable.then(() => {
+    session.incomingQos2.add(id);
+    return c.broker.store.save(session, 0);
+  });
+}
 
 /** Queues the ack behind earlier ones so acks leave in PUBLISH order. */
 function chainAck(c: MqttConnection, packet: IPublishPacket, result: Promise<number>, reasonString?: string): void {
