@@ -178,7 +178,15 @@ export class MqttConnection {
 
   /** Writes a packet; several writes in one turn go out in one syscall. */
   send(packet: Packet): void {
-    this.sendBytes(mqttPacket.generate(packet, { protocolVersion: this.protocolVersion }));
+    let bytes = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
+    const props = (packet as { properties?: { reasonString?: string; userProperties?: unknown } }).properties;
+    if (bytes.length > this.clientPacketBytesMax && props && packet.cmd !== "publish") {
+      // [MQTT-3.1.2-25]: never more than the client accepts; reason strings are optional.
+      delete props.reasonString;
+      delete props.userProperties;
+      bytes = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
+    }
+    this.sendBytes(bytes);
   }
 
   /** Writes an already encoded packet (the ack fast path). */

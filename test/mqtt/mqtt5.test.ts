@@ -2,7 +2,7 @@
 // message expiry, topic aliases both ways, the client's maximum packet size, our receive
 // maximum, and CONNACK properties.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { IConnackPacket, IDisconnectPacket, IPublishPacket } from "mqtt-packet";
+import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubackPacket } from "mqtt-packet";
 import { collect, sleep, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
 import { rawClient, rawConnected } from "./helpers/raw-client.ts";
 
@@ -116,6 +116,15 @@ describe("MQTT 5", () => {
     await sleep(100);
     expect(inbox.got.map((g) => g.payload.toString())).toEqual(["theirs"]);
     await Promise.all([me.endAsync(), other.endAsync()]);
+  });
+
+  it("leaves out reason strings that would make a packet larger than the client's Maximum Packet Size [MQTT-3.1.2-25]", async () => {
+    const c = await rawConnected(f.port, 5, "tiny-max", { properties: { maximumPacketSize: 20 } });
+    c.send({ cmd: "subscribe", messageId: 4, subscriptions: [{ topic: "bad/#/filter", qos: 0 }] });
+    const ack = (await c.next("suback")) as ISubackPacket;
+    expect(ack.granted).toEqual([0x8f]);
+    expect(ack.properties?.reasonString).toBeUndefined();
+    c.end();
   });
 
   it("refuses an unknown topic alias with a protocol error, with a reason string", async () => {
