@@ -32,7 +32,7 @@ export async function start(config: LedgeConfig): Promise<void> {
   opened.push(mqtt);
   ports.mqtt = mqtt.port;
 
-  const groups = new GroupCoordinator(groupCoordinatorSettings(config.groups), log.groups, logger.child("groups"));
+  const groups = new GroupCoordinator(groupCoordinatorSettings(config.groups), log.groups, logger.child("groups"), metrics);
   opened.push({ close: async () => groups.close() });
   const kafka = await startKafkaGateway({ config, log, logger, metrics, groups });
   opened.push(kafka);

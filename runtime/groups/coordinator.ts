@@ -6,6 +6,8 @@
 // log's group store, so after a restart members simply rejoin and resume from their offsets.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/index.ts";
+import { groupMetrics, type GroupMetrics } from "./coordinator-metrics.ts";
 import { GroupMember, GroupState } from "./coordinator-group.ts";
 import type { GroupCoordinatorSettings } from "./coordinator-settings.ts";
 import { commitOffsets, fetchOffsets, type OffsetFetchTopicsInput } from "./coordinator-offsets.ts";
@@ -38,13 +40,18 @@ function timer(ms: number, fn: () => void): NodeJS.Timeout {
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, GroupState>();
+  private readonly metrics: GroupMetrics;
+  private memberCount = 0;
   private closed = false;
 
   constructor(
     readonly settings: GroupCoordinatorSettings,
     private readonly offsets: GroupOffsetStore,
     private readonly logger: Logger,
-  ) {}
+    metrics?: Metrics,
+  ) {
+    this.metrics = groupMetrics(metrics);
+  }
 
   joinGroup(input: JoinGroupInput): Promise<JoinGroupOutput> {
     return new Promise((resolve) => this.join(input, resolve));
@@ -86,9 +93,11 @@ export class GroupCoordinator {
     return { errorCode: GroupError.none, members };
   }
 
-  commitOffsets(input: OffsetCommitInput): Promise<OffsetCommitOutput> {
+  async commitOffsets(input: OffsetCommitInput): Promise<OffsetCommitOutput> {
     const status = this.commitStatus(input);
-    return commitOffsets(this.offsets, this.settings, this.logger, input, status);
+    const out = await commitOffsets(this.offsets, this.settings, this.logger, input, status);
+    for (const t of out.topics) for (const p of t.partitions) if (p.errorCode === GroupError.none) this.metrics.committedOffsets.inc();
+    return out;
   }
 
   fetchOffsets(groupId: string, topics: OffsetFetchTopicsInput): OffsetFetchOutput {
@@ -120,6 +129,9 @@ export class GroupCoordinator {
       }
     }
     this.groups.clear();
+    this.memberCount = 0;
+    this.metrics.groups.set(0);
+    this.metrics.members.set(0);
   }
 
   private join(input: JoinGroupInput, answer: JoinAnswer): void {
@@ -134,10 +146,12 @@ export class GroupCoordinator {
       if (input.memberId !== "") return answer(joinError(GroupError.unknownMemberId, input.memberId));
       if (this.groups.size >= this.settings.groupCountMax) {
         this.logger.warn(`group ${input.groupId} refused: ${this.groups.size} groups are active, the most the coordinator holds (groupCountMax); raise it or retire idle consumers`);
+        this.metrics.refusals.inc();
         return answer(joinError(GroupError.coordinatorNotAvailable));
       }
       group = new GroupState(input.groupId);
       this.groups.set(input.groupId, group);
+      this.metrics.groups.set(this.groups.size);
     }
     if (!group.supportsProtocols(input.protocolType, input.protocols, input.memberId)) {
       answer(joinError(GroupError.inconsistentGroupProtocol, input.memberId));
@@ -150,6 +164,7 @@ export class GroupCoordinator {
   private joinNewMember(group: GroupState, input: JoinGroupInput, answer: JoinAnswer): void {
     if (group.memberCount() >= this.settings.memberCountMax) {
       this.logger.warn(`group ${group.groupId} is full (${group.memberCount()} members, memberCountMax); a member from client ${input.clientId} was refused`);
+      this.metrics.refusals.inc();
       answer(joinError(GroupError.groupMaxSizeReached));
       return this.dropIfUnused(group);
     }
@@ -193,6 +208,7 @@ export class GroupCoordinator {
     member.joinWaiter = answer;
     if (group.members.size === 0) group.protocolType = input.protocolType;
     group.members.set(memberId, member);
+    this.metrics.members.set(++this.memberCount);
     group.leaderId ??= memberId;
     group.newMemberAdded = true;
     this.restartSession(group, member);
@@ -260,9 +276,13 @@ export class GroupCoordinator {
     group.joinTimer = null;
     group.initialDelayActive = false;
     for (const m of [...group.members.values()]) {
-      if (!m.joinWaiter) this.removeMember(group, m, "did not rejoin within the rebalance timeout");
+      if (!m.joinWaiter) {
+        this.metrics.expirations.inc();
+        this.removeMember(group, m, "did not rejoin within the rebalance timeout");
+      }
     }
     group.generationId++;
+    this.metrics.rebalances.inc();
     if (group.members.size === 0) {
       this.becomeEmpty(group);
       return this.dropIfUnused(group);
@@ -343,7 +363,10 @@ export class GroupCoordinator {
   private syncTimedOut(group: GroupState, generationId: number): void {
     if (group.state !== "CompletingRebalance" || group.generationId !== generationId) return;
     for (const m of [...group.members.values()]) {
-      if (!m.syncWaiter) this.removeMember(group, m, "did not send SyncGroup within the rebalance timeout");
+      if (!m.syncWaiter) {
+        this.metrics.expirations.inc();
+        this.removeMember(group, m, "did not send SyncGroup within the rebalance timeout");
+      }
     }
     this.prepareRebalance(group, "the leader sent no assignments within the rebalance timeout");
     this.tryCompleteJoin(group);
@@ -366,6 +389,7 @@ export class GroupCoordinator {
     if (group.members.get(member.memberId) !== member) return;
     // Held requests keep a member alive; the rebalance timeout bounds how long they are held.
     if (member.joinWaiter || member.syncWaiter) return this.restartSession(group, member);
+    this.metrics.expirations.inc();
     this.removeMember(group, member, `sent no heartbeat within its ${member.sessionTimeoutMs} ms session timeout`);
     this.afterMembersRemoved(group, `member ${member.memberId} expired`);
   }
@@ -374,6 +398,7 @@ export class GroupCoordinator {
     clearTimeout(member.sessionTimer ?? undefined);
     member.sessionTimer = null;
     group.members.delete(member.memberId);
+    this.metrics.members.set(--this.memberCount);
     member.joinWaiter?.(joinError(GroupError.unknownMemberId, member.memberId));
     member.syncWaiter?.(syncError(GroupError.unknownMemberId));
     member.joinWaiter = null;
@@ -392,6 +417,7 @@ export class GroupCoordinator {
   private dropIfUnused(group: GroupState): void {
     if (group.state !== "Empty" || group.members.size > 0 || group.pendingMembers.size > 0) return;
     if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
+    this.metrics.groups.set(this.groups.size);
   }
 
   /** Kafka's checks before an OffsetCommit is stored (GroupCoordinator.doCommitOffsets). */

@@ -7,6 +7,7 @@ import { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings, type GroupCoordinatorSettings } from "../../runtime/groups/coordinator-settings.ts";
 import { GroupError, type CommittedOffset, type GroupOffsetStore, type JoinGroupInput } from "../../runtime/groups/coordinator-types.ts";
 import { createLogger } from "../../runtime/logger.ts";
+import { Metrics } from "../../runtime/metrics/index.ts";
 
 /** A Map standing in for the log's durable store (its durability is runtime/log's to test). */
 class MapOffsetStore implements GroupOffsetStore {
@@ -227,6 +228,30 @@ describe("LeaveGroup, DescribeGroups, ListGroups", () => {
     const again = await held;
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(again.generationId).toBe(2);
+  });
+});
+
+describe("metrics", () => {
+  it("records groups, members, rebalances, expirations, refusals and committed offsets", async () => {
+    const metrics = new Metrics();
+    const c = new GroupCoordinator(groupCoordinatorSettings({ sessionTimeoutMsMin: 100, initialRebalanceDelayMs: 30, memberCountMax: 2 }), new MapOffsetStore(), createLogger("groups", () => {}), metrics);
+    coordinators.push(c);
+    const value = (name: string) => (metrics.gauges.get(name) ?? metrics.counters.get(name))!.value;
+    const { joined } = await stableGroup(c, 2, { sessionTimeoutMs: 150 });
+    expect(value("ledge_groups")).toBe(1);
+    expect(value("ledge_group_members")).toBe(2);
+    expect(value("ledge_group_rebalances_total")).toBe(1);
+    expect((await c.joinGroup(join())).errorCode).toBe(GroupError.groupMaxSizeReached);
+    expect(value("ledge_group_refusals_total")).toBe(1);
+    await c.commitOffsets({ groupId: "g", generationId: 1, memberId: joined[0].memberId, topics: [{ name: "t", partitions: [{ partition: 0, offset: 1, leaderEpoch: -1, metadata: null }, { partition: 1, offset: 1, leaderEpoch: -1, metadata: null }] }] });
+    expect(value("ledge_group_committed_offsets_total")).toBe(2);
+    c.leaveGroup("g", [{ memberId: joined[0].memberId, groupInstanceId: null }]);
+    expect(value("ledge_group_members")).toBe(1);
+    // The other member stays silent: it expires and the group empties.
+    await sleep(250);
+    expect(value("ledge_group_member_expirations_total")).toBe(1);
+    expect(value("ledge_group_members")).toBe(0);
+    expect(value("ledge_groups")).toBe(0);
   });
 });
 
