@@ -34,6 +34,8 @@ export class MqttConnection {
   clientReceiveMax = 65_535;
   clientPacketBytesMax = 268_435_455;
   clientTopicAliasMax = 0;
+  /** MQTT 5 Request Problem Information: false = no reason strings outside CONNACK/DISCONNECT. */
+  problemInformation = true;
   readonly topicAliasesIn = new Map<number, string>();
   readonly topicAliasesOut = new Map<string, number>();
   /** QoS 1/2 PUBLISHes received whose PUBACK/PUBREC is not yet sent (our receive maximum). */
@@ -178,8 +180,12 @@ export class MqttConnection {
 
   /** Writes a packet; several writes in one turn go out in one syscall. */
   send(packet: Packet): void {
-    let bytes = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
     const props = (packet as { properties?: { reasonString?: string; userProperties?: unknown } }).properties;
+    if (props && !this.problemInformation && packet.cmd !== "connack" && packet.cmd !== "disconnect" && packet.cmd !== "publish") {
+      delete props.reasonString; // [MQTT-3.1.2-29]
+      delete props.userProperties;
+    }
+    let bytes = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
     if (bytes.length > this.clientPacketBytesMax && props && packet.cmd !== "publish") {
       // [MQTT-3.1.2-25]: never more than the client accepts; reason strings are optional.
       delete props.reasonString;

@@ -127,6 +127,15 @@ describe("MQTT 5", () => {
     c.end();
   });
 
+  it("sends no reason string on SUBACK when Request Problem Information is 0 [MQTT-3.1.2-29]", async () => {
+    const c = await rawConnected(f.port, 5, "no-problems", { properties: { requestProblemInformation: false } });
+    c.send({ cmd: "subscribe", messageId: 4, subscriptions: [{ topic: "bad/#/filter", qos: 0 }] });
+    const ack = (await c.next("suback")) as ISubackPacket;
+    expect(ack.granted).toEqual([0x8f]);
+    expect(ack.properties?.reasonString).toBeUndefined();
+    c.end();
+  });
+
   it("refuses an unknown topic alias with a protocol error, with a reason string", async () => {
     const c = await rawConnected(f.port, 5);
     c.send({ cmd: "publish", topic: "", payload: Buffer.from("x"), qos: 0, dup: false, retain: false, properties: { topicAlias: 3 } });

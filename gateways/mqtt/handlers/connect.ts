@@ -115,6 +115,7 @@ async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<
   c.clientReceiveMax = props.receiveMaximum ?? 65_535;
   c.clientPacketBytesMax = props.maximumPacketSize ?? 268_435_455;
   c.clientTopicAliasMax = props.topicAliasMaximum ?? 0;
+  c.problemInformation = props.requestProblemInformation !== false;
   let keepAliveS = packet.keepalive ?? 0;
   const keepAliveCapped = keepAliveS > limits.keepAliveSecondsMax || (c.protocolVersion === 5 && keepAliveS === 0);
   if (keepAliveCapped) keepAliveS = limits.keepAliveSecondsMax;
