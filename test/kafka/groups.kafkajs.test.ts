@@ -107,6 +107,37 @@ describe("kafkajs consumer group", () => {
     expect(committed).toBe(total);
   }, 90_000);
 
+  it("kafkajs admin lists and describes a running group, fetches its offsets, and sets offsets once it is empty", async () => {
+    const topic = "kjs-admin";
+    await ledge.log.createTopic(topic, 2);
+    await produce(topic, 20, "a");
+    const seen: Seen = new Map();
+    const counts: Record<string, number> = {};
+    const consumer = await member("admin-g", topic, seen, counts, "m1", 0);
+    await until(() => seen.size >= 20, 20_000, "20 records");
+    const admin = client("admin").admin();
+    await admin.connect();
+    try {
+      const { groups } = await admin.listGroups();
+      expect(groups).toContainEqual({ groupId: "admin-g", protocolType: "consumer" });
+      const described = await admin.describeGroups(["admin-g"]);
+      expect(described.groups[0]).toMatchObject({ groupId: "admin-g", state: "Stable", protocolType: "consumer", protocol: "RoundRobinAssigner" });
+      expect(described.groups[0].members).toHaveLength(1);
+      expect(described.groups[0].members[0].clientId).toBe("m1");
+      const fetched = await admin.fetchOffsets({ groupId: "admin-g", topics: [topic] });
+      const sum = fetched[0].partitions.reduce((a, p) => a + Number(p.offset), 0);
+      expect(sum).toBe(20);
+      // setOffsets needs an empty group: it commits with generation -1 from outside the group.
+      await consumer.disconnect();
+      await admin.setOffsets({ groupId: "admin-g", topic, partitions: [{ partition: 0, offset: "0" }, { partition: 1, offset: "0" }] });
+      const reset = await admin.fetchOffsets({ groupId: "admin-g", topics: [topic] });
+      expect(reset[0].partitions.map((p) => p.offset)).toEqual(["0", "0"]);
+      expect((await admin.describeGroups(["admin-g"])).groups[0].state).toBe("Empty");
+    } finally {
+      await admin.disconnect();
+    }
+  }, 60_000);
+
   it("a restart keeps committed offsets: the group resumes after them and sees no record twice", async () => {
     const topic = "kjs-restart";
     await ledge.log.createTopic(topic, 2);
