@@ -10,6 +10,7 @@ import { MqttConnection, type ConnectionOptions } from "./connection.ts";
 import { Ingest, type IngestOutcome } from "./ingest.ts";
 import type { MqttLog } from "./log-port.ts";
 import { LogTail } from "./log-tail.ts";
+import { throttleLogger } from "./log-throttle.ts";
 import type { BrokerMessage } from "./message.ts";
 import { mqttMetrics, type MqttMetrics } from "./metrics.ts";
 import { recordToMessage } from "./record-mapping.ts";
@@ -60,7 +61,7 @@ export class Broker {
 
   private constructor(deps: BrokerDeps) {
     this.config = deps.config;
-    this.logger = deps.logger;
+    this.logger = throttleLogger(deps.logger);
     this.metrics = mqttMetrics(deps.metrics);
     this.ingest = new Ingest(deps.log, deps.config.routes, deps.config.limits, this.metrics);
     this.retained = new RetainedMessages(deps.log.openStore("mqtt-retained"), deps.config.limits.retainedCountMax);

@@ -129,6 +129,17 @@ describe("malformed input", () => {
     await othersUnaffected();
   });
 
+  it("a flood of bad clients is logged at most 20 lines per 10 s, the rest counted", async () => {
+    const before = f.logLines.length;
+    for (let i = 0; i < 40; i++) {
+      const c = await rawClient(f.port);
+      c.sendBytes(publishFrame(Buffer.from("early")));
+      await c.closed();
+    }
+    expect(f.logLines.length - before).toBeLessThanOrEqual(20);
+    await othersUnaffected();
+  });
+
   it("a PUBLISH before CONNECT closes the connection [MQTT-3.1.0-1]", async () => {
     const c = await rawClient(f.port);
     c.sendBytes(publishFrame(Buffer.from("early")));
