@@ -4,6 +4,7 @@
 // JoinGroup and SyncGroup answers are held (promises) until the rebalance step they wait for.
 // Groups live in memory only while they have members; committed offsets are durable in the
 // log's group store, so after a restart members simply rejoin and resume from their offsets.
+import assert from "node:assert";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/index.ts";
@@ -289,6 +290,7 @@ export class GroupCoordinator {
     }
     if (!group.leaderId || !group.members.has(group.leaderId)) group.leaderId = group.members.keys().next().value!;
     group.protocolName = group.selectProtocol();
+    assert(group.members.has(group.leaderId!), "a generation's leader is one of its members");
     group.state = "CompletingRebalance";
     this.logger.info(`group ${group.groupId} generation ${group.generationId}: ${group.members.size} members, protocol ${group.protocolName}, leader ${group.leaderId}`);
     for (const m of group.members.values()) {
@@ -342,6 +344,7 @@ export class GroupCoordinator {
   }
 
   private applyAssignments(group: GroupState, assignments: SyncGroupInput["assignments"]): void {
+    assert(group.state === "CompletingRebalance", "assignments are taken only while completing a rebalance");
     const given = new Map(assignments.map((a) => [a.memberId, a.assignment]));
     const empty = group.protocolType === "consumer" ? emptyConsumerAssignment : new Uint8Array(0);
     for (const m of group.members.values()) m.assignment = given.get(m.memberId) ?? empty;
@@ -395,10 +398,12 @@ export class GroupCoordinator {
   }
 
   private removeMember(group: GroupState, member: GroupMember, why: string): void {
+    assert(group.members.get(member.memberId) === member, "only a current member is removed");
     clearTimeout(member.sessionTimer ?? undefined);
     member.sessionTimer = null;
     group.members.delete(member.memberId);
     this.metrics.members.set(--this.memberCount);
+    assert(this.memberCount >= 0, "member count stays in step with the groups' members");
     member.joinWaiter?.(joinError(GroupError.unknownMemberId, member.memberId));
     member.syncWaiter?.(syncError(GroupError.unknownMemberId));
     member.joinWaiter = null;
