@@ -117,9 +117,8 @@ describe("kcat -G", () => {
     await until(() => all().length >= 200, 30_000, () => `200 records (a ${a.records.length}, b ${b.records.length})`);
     b.child.kill("SIGKILL");
     await b.exited;
-    const t0 = Date.now();
-    await until(() => ledge.logLines.some((l) => l.includes("group crash") && l.includes("session timeout")), 10_000, () => "b's session to expire");
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // Evicted by its own 2 s session (librdkafka sent it in JoinGroup), not by a rebalance.
+    await until(() => ledge.logLines.some((l) => l.includes("group crash") && l.includes("2000 ms session timeout")), 15_000, () => "b's session to expire");
     await produce(topic, 200, 100);
     // At-least-once: a may re-read what b consumed after b's last auto-commit, but nothing is lost.
     await until(() => new Set(all()).size >= 300, 30_000, () => `300 distinct records (a ${a.records.length}, b ${b.records.length})`);
