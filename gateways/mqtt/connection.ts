@@ -19,6 +19,9 @@ export interface ConnectionOptions {
   remote?: string;
 }
 
+/** Below this many bytes per turn, queued packets are joined into one buffer before writing. */
+const outboxConcatBytesMax = 64 * 1024;
+
 export type ConnectionState = "awaiting-connect" | "connecting" | "connected" | "closed";
 
 export class MqttConnection {
@@ -53,7 +56,8 @@ export class MqttConnection {
   #parsed: Packet | undefined;
   #parseError: Error | undefined;
   #busy = false;
-  #corked = false;
+  #outbox: Buffer[] = [];
+  #outboxBytes = 0;
   #keepAliveTimer: NodeJS.Timeout | undefined;
   #connectTimer: NodeJS.Timeout | undefined;
 
@@ -198,20 +202,30 @@ export class MqttConnection {
   /** Writes an already encoded packet (the ack fast path). */
   sendBytes(bytes: Buffer): void {
     if (this.state === "closed" || this.stream.destroyed) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.stream.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.stream.uncork();
-      });
-    }
-    this.stream.write(bytes);
+    this.#outbox.push(bytes);
+    this.#outboxBytes += bytes.length;
+    if (this.#outbox.length === 1) process.nextTick(this.#flushOutbox);
   }
+
+  /** One write per turn: acks for a whole batch leave as one buffer, not dozens of tiny ones. */
+  readonly #flushOutbox = (): void => {
+    const parts = this.#outbox;
+    const bytes = this.#outboxBytes;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    if (this.stream.destroyed || parts.length === 0) return;
+    if (parts.length === 1) this.stream.write(parts[0]);
+    else if (bytes <= outboxConcatBytesMax) this.stream.write(Buffer.concat(parts, bytes));
+    else {
+      this.stream.cork();
+      for (const part of parts) this.stream.write(part);
+      this.stream.uncork();
+    }
+  };
 
   /** Room to write more deliveries without growing the socket buffer past the bound. */
   get writable(): boolean {
-    return this.state === "connected" && this.stream.writableLength < this.broker.config.limits.writeBufferBytesMax;
+    return this.state === "connected" && this.stream.writableLength + this.#outboxBytes < this.broker.config.limits.writeBufferBytesMax;
   }
 
   /** MQTT 5: DISCONNECT with a reason code and string, then close; 3.1.1: just close. */
@@ -226,6 +240,7 @@ export class MqttConnection {
   /** Ends the stream after pending writes, and destroys it if the peer does not close. */
   #endSoon(): void {
     if (this.state !== "closed") this.#closedState();
+    this.#flushOutbox(); // the last packets (CONNACK, DISCONNECT) go before the FIN
     this.stream.end();
     setTimeout(() => this.stream.destroy(), 1000).unref();
   }
