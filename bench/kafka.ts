@@ -1,13 +1,21 @@
 // `npm run bench -- kafka`: the Kafka listener against the log it serves, same data, same run
 // (issue #5). 100-byte records, acks=-1, storage.sync: always, one partition.
 //   produce-vs-log-append: records/s of `kcat -P -l` (librdkafka, linger.ms=5,
-//     batch.num.messages=10000) into ledge, vs Log.append of the very batches kcat made
-//     (read back from ledge, baseOffset reset to 0) in-process into a fresh log, 5 in flight
-//     (librdkafka's max.in.flight for idempotence). kafkajs's producer rate is in the notes.
-//   fetch-vs-log-read: records/s of `kcat -C -e -o beginning` reading them all back, vs
-//     Log.read of the same partition in-process with the same 1 MiB fetch size.
-// kcat's fixed start/stop time (measured on empty input in the same run) is subtracted.
-import { spawn } from "node:child_process";
+//     batch.num.messages=10000, batch.size=1000000) into ledge, vs Log.append of the very batches
+//     kcat made (read back from ledge, baseOffset reset to 0) in-process into a fresh log, 5 in
+//     flight (librdkafka's max.in.flight for idempotence). kafkajs's producer rate is in the notes.
+//   fetch-vs-log-read: records/s of `kcat -C -e -o beginning` reading them all back (4 MiB per
+//     partition fetch), vs Log.read of the same partition in-process with the same fetch size.
+//   produce-kcat-ceiling, fetch-kcat-ceiling: the same kcat commands against librdkafka's own mock
+//     cluster (an independent broker answering from memory, no fsync), over the same baselines:
+//     what this client reaches against a broker that costs almost nothing. When that is below a
+//     target, no broker can meet the target with this client. The mock keeps only ~5 MB per
+//     partition, so the fetch ceiling reads CEILING_RECORDS from each of 4 partitions (ledge's
+//     rate on the same set is in its notes).
+// kcat's fixed start/stop time (measured on a one-record topic of the same broker in the same run)
+// is subtracted. Notes give the CPU seconds kcat and ledge spent per run: with both near the wall
+// time on a 2-core machine, the two processes take turns (one fetch in flight, one produce batch
+// filling while the last is acked) and neither side alone is the bound.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,13 +25,23 @@ import { readConfig } from "../runtime/config/index.ts";
 import { Metrics } from "../runtime/metrics/index.ts";
 import { startKafkaGateway } from "../gateways/kafka/server.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
+import { runKcat, startMockCluster, type KcatRun } from "./lib/kcat.ts";
 
 const RECORDS = Number(process.env.KAFKA_BENCH_RECORDS ?? 300_000);
 const RECORD_BYTES = 100;
-const FETCH_BYTES = 1 << 20;
+/** kcat's fetch.message.max.bytes (per partition) and the baseline's read size: a few ~1 MB
+ * batches per round trip instead of one. */
+const FETCH_BYTES = 4 << 20;
+/** Per partition: fits in the ~5 MB per partition that librdkafka's mock cluster keeps. */
+const CEILING_RECORDS = 40_000;
+/** The mock creates topics with 4 partitions; reading all four gives the ceiling run enough
+ * records to time against kcat's start/stop. */
+const CEILING_PARTITIONS = 4;
+const P0 = ["-p", "0"];
 const KCAT_TIMEOUT_MS = 120_000;
 /** Each side runs this many times; the median is reported (the machine is shared and noisy). */
 const RUNS = 3;
+const CEILING_RUNS = 5;
 const quiet = { info() {}, warn() {}, error() {}, child() { return quiet; } };
 
 function openLog(dir: string): Promise<Log> {
@@ -36,27 +54,11 @@ function openLog(dir: string): Promise<Log> {
   });
 }
 
-/** Runs kcat to completion (bounded); returns seconds taken. */
-function runKcat(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn("kcat", args, { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), KCAT_TIMEOUT_MS);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code !== 0 || /ERROR|failed/.test(err)) reject(new Error(`kcat ${args.join(" ")} failed (${code}): ${err.slice(0, 500)}`));
-      else resolve((performance.now() - t0) / 1000);
-    });
-  });
-}
-
-function recordsFile(dir: string): string {
-  const file = join(dir, "records.txt");
+function recordsFile(dir: string, name: string, count: number): string {
+  const file = join(dir, name);
   const line = "x".repeat(RECORD_BYTES - 1);
   const lines: string[] = [];
-  for (let i = 0; i < RECORDS; i++) lines.push(`${String(i).padStart(10, "0")}${line.slice(10)}`);
+  for (let i = 0; i < count; i++) lines.push(`${String(i).padStart(10, "0")}${line.slice(10)}`);
   writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
 }
@@ -131,69 +133,149 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+
+/** What a throughput-minded user passes: big batches, a short linger, a deep local queue.
+ * batch.size stays at 1,000,000 bytes: Kafka's (and ledge's) default max.message.bytes. */
+const PRODUCE_FLAGS = ["-P", "-l", "-X", "acks=all", "-X", "linger.ms=5", "-X", "batch.num.messages=10000",
+  "-X", "batch.size=1000000", "-X", "queue.buffering.max.messages=1000000"];
+/** Several batches per fetch, a deep prefetch queue, and a short end-of-data long poll (it is
+ * also inside the subtracted start/stop time). Output goes to /dev/null. */
+const CONSUME_FLAGS = ["-C", "-o", "beginning", "-e", "-q", "-f", "%o\n", "-X", "fetch.wait.max.ms=20",
+  "-X", `fetch.message.max.bytes=${FETCH_BYTES}`, "-X", "fetch.max.bytes=52428800", "-X", "queued.max.messages.kbytes=1048576"];
+
+interface Overheads {
+  produceS: number;
+  consumeS: number;
+}
+
+interface Timed {
+  rate: number;
+  kcatCpuS: number;
+  /** CPU this process (ledge's listener and log) spent meanwhile; ~0 against the mock. */
+  ledgeCpuS: number;
+}
+
+async function timedKcat(args: string[], records: number, overheadS: number): Promise<Timed> {
+  const cpu0 = process.cpuUsage();
+  const run: KcatRun = await runKcat(args, KCAT_TIMEOUT_MS);
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: records / Math.max(run.seconds - overheadS, 0.001), kcatCpuS: run.cpuSeconds, ledgeCpuS: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** kcat's start-up and shutdown (process, librdkafka init, metadata, linger, final flush or
+ * end-of-data poll) on a one-record topic, so the rates compare moving records. */
+async function measureOverheads(bootstrap: string, oneRecordFile: string): Promise<Overheads> {
+  const produce: number[] = [];
+  const consume: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    produce.push((await runKcat(["-b", bootstrap, ...PRODUCE_FLAGS, ...P0, "-t", "bench-one", oneRecordFile], KCAT_TIMEOUT_MS)).seconds);
+    consume.push((await runKcat(["-b", bootstrap, ...CONSUME_FLAGS, ...P0, "-t", "bench-one"], KCAT_TIMEOUT_MS)).seconds);
+  }
+  return { produceS: median(produce), consumeS: median(consume) };
+}
+
+const fmtRate = (n: number) => Math.round(n).toLocaleString("en-US");
+const cpuNote = (xs: Timed[], records: number, withLedge: boolean) => {
+  const kcat = median(xs.map((x) => x.kcatCpuS));
+  const ledge = withLedge ? `, ledge ${median(xs.map((x) => x.ledgeCpuS)).toFixed(2)} s` : "";
+  return `CPU per run: kcat ${kcat.toFixed(2)} s (${fmtRate(records / Math.max(kcat, 0.001))} rec per kcat CPU-s)${ledge}`;
+};
+
+interface Measured {
+  ledgeProduce: Timed[];
+  mockProduce: Timed[];
+  ledgeFetch: Timed[];
+  appendRates: number[];
+  readRates: number[];
+  batchCount: number;
+}
+
+/** RUNS interleaved rounds (the machine is shared: both brokers see the same load). */
+async function measureFullRuns(log: Log, ledge: string, mock: string, over: { ledge: Overheads; mock: Overheads }, file: string): Promise<Measured> {
+  const m: Measured = { ledgeProduce: [], mockProduce: [], ledgeFetch: [], appendRates: [], readRates: [], batchCount: 0 };
+  for (let run = 0; run < RUNS; run++) {
+    const topic = `bench-${run}`;
+    await log.createTopic(topic, 1);
+    progress(`run ${run + 1}/${RUNS}: kcat -P -l ${RECORDS} records of ${RECORD_BYTES} B into ledge, then into librdkafka's mock cluster`);
+    m.ledgeProduce.push(await timedKcat(["-b", ledge, ...PRODUCE_FLAGS, ...P0, "-t", topic, file], RECORDS, over.ledge.produceS));
+    const stored = log.partitionState(topic, 0).highWatermark;
+    if (stored !== RECORDS) throw new Error(`ledge stored ${stored} of ${RECORDS} records`);
+    m.mockProduce.push(await timedKcat(["-b", mock, ...PRODUCE_FLAGS, ...P0, "-t", topic, file], RECORDS, over.mock.produceS));
+    const batches = storedBatches(log, topic);
+    m.batchCount = batches.length;
+    progress(`run ${run + 1}/${RUNS}: Log.append of the same ${batches.length} batches in-process`);
+    m.appendRates.push(await appendRate(batches, RECORDS));
+    progress(`run ${run + 1}/${RUNS}: kcat -C -e -o beginning from ledge`);
+    m.ledgeFetch.push(await timedKcat(["-b", ledge, ...CONSUME_FLAGS, ...P0, "-t", topic], RECORDS, over.ledge.consumeS));
+    m.readRates.push(readRate(log, topic));
+  }
+  return m;
+}
+
+/** The fetch ceiling: the same consume (all partitions of one topic) from the mock cluster and
+ * from ledge, on a set the mock keeps whole, interleaved. */
+async function measureFetchCeiling(log: Log, ledge: string, mock: string, over: { ledge: Overheads; mock: Overheads }, file: string) {
+  await log.createTopic("bench-ceiling", CEILING_PARTITIONS);
+  for (let p = 0; p < CEILING_PARTITIONS; p++) {
+    for (const broker of [ledge, mock]) await runKcat(["-b", broker, ...PRODUCE_FLAGS, "-p", String(p), "-t", "bench-ceiling", file], KCAT_TIMEOUT_MS);
+  }
+  const records = CEILING_RECORDS * CEILING_PARTITIONS;
+  const mockFetch: Timed[] = [];
+  const ledgeFetch: Timed[] = [];
+  for (let i = 0; i < CEILING_RUNS; i++) {
+    progress(`fetch ceiling ${i + 1}/${CEILING_RUNS}: kcat -C of ${records} records from the mock cluster, then from ledge`);
+    mockFetch.push(await timedKcat(["-b", mock, ...CONSUME_FLAGS, "-t", "bench-ceiling"], records, over.mock.consumeS));
+    ledgeFetch.push(await timedKcat(["-b", ledge, ...CONSUME_FLAGS, "-t", "bench-ceiling"], records, over.ledge.consumeS));
+  }
+  return { mockFetch, ledgeFetch };
+}
+
 export default async function kafkaBench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-kafka-"));
   const log = await openLog(join(dir, "data"));
   const config = readConfig({ listeners: { kafka: { host: "127.0.0.1", port: 0 } } });
   const gateway = await startKafkaGateway({ config, log, logger: quiet, metrics: new Metrics() });
-  const bootstrap = `127.0.0.1:${gateway.port}`;
+  const mock = await startMockCluster();
+  const ledge = `127.0.0.1:${gateway.port}`;
   try {
-    const file = recordsFile(dir);
-    // kcat's own start-up and shutdown (process, librdkafka init, metadata, final flush or EOF)
-    // is measured on a one-record file and an empty topic and taken off each timed run, so the
-    // rates compare moving records, not starting a process.
-    const one = join(dir, "one.txt");
-    writeFileSync(one, `${"z".repeat(RECORD_BYTES - 1)}\n`);
-    await log.createTopic("bench-empty", 1);
-    // At the end of the data a consumer long-polls fetch.wait.max.ms before it sees EOF; a short
-    // wait keeps that constant small (it is also inside the subtracted start/stop time).
-    const fetchWait = ["-X", "fetch.wait.max.ms=20"];
-    const produceOverheads: number[] = [];
-    const fetchOverheads: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      produceOverheads.push(await runKcat(["-b", bootstrap, "-P", "-t", "bench-empty", "-p", "0", "-l", "-X", "acks=all", one]));
-      fetchOverheads.push(await runKcat(["-b", bootstrap, "-C", "-t", "bench-empty", "-p", "0", "-o", "beginning", "-e", "-q", ...fetchWait]));
-    }
-    const produceOverhead = median(produceOverheads);
-    const fetchOverhead = median(fetchOverheads);
-    const produceRates: number[] = [];
-    const fetchRates: number[] = [];
-    const appendRates: number[] = [];
-    const readRates: number[] = [];
-    let batchCount = 0;
-    for (let run = 0; run < RUNS; run++) {
-      const topic = `bench-${run}`;
-      await log.createTopic(topic, 1);
-      progress(`run ${run + 1}/${RUNS}: kcat -P -l ${RECORDS} records of ${RECORD_BYTES} B, acks=-1, linger.ms=5, batch.num.messages=10000`);
-      const produceSeconds = await runKcat(["-b", bootstrap, "-P", "-t", topic, "-p", "0", "-l", "-X", "acks=all", "-X", "linger.ms=5",
-        "-X", "batch.num.messages=10000", "-X", "queue.buffering.max.messages=1000000", file]);
-      const stored = log.partitionState(topic, 0).highWatermark;
-      if (stored !== RECORDS) throw new Error(`ledge stored ${stored} of ${RECORDS} records`);
-      produceRates.push(RECORDS / Math.max(produceSeconds - produceOverhead, 0.001));
-      const batches = storedBatches(log, topic);
-      batchCount = batches.length;
-      progress(`run ${run + 1}/${RUNS}: Log.append of the same ${batches.length} batches in-process`);
-      appendRates.push(await appendRate(batches, RECORDS));
-      progress(`run ${run + 1}/${RUNS}: kcat -C -e -o beginning`);
-      const fetchSeconds = await runKcat(["-b", bootstrap, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q", "-f", "%o\n", "-X", `fetch.max.bytes=${FETCH_BYTES * 50}`, ...fetchWait]);
-      fetchRates.push(RECORDS / Math.max(fetchSeconds - fetchOverhead, 0.001));
-      readRates.push(readRate(log, topic));
-    }
+    const file = recordsFile(dir, "records.txt", RECORDS);
+    const ceilingFile = recordsFile(dir, "ceiling.txt", CEILING_RECORDS);
+    const one = recordsFile(dir, "one.txt", 1);
+    await log.createTopic("bench-one", 1);
+    const over = { ledge: await measureOverheads(ledge, one), mock: await measureOverheads(mock.bootstrap, one) };
+    const m = await measureFullRuns(log, ledge, mock.bootstrap, over, file);
+    const ceiling = await measureFetchCeiling(log, ledge, mock.bootstrap, over, ceilingFile);
     progress("kafkajs producer (notes)");
     const kafkajsRate = await kafkajsProduceRate(gateway.port);
-    const produceRate = median(produceRates);
-    const fetchRate = median(fetchRates);
-    const baseAppend = median(appendRates);
-    const baseRead = median(readRates);
-    return [
-      result({ name: "produce-vs-log-append", unit: "records/s", ledge: produceRate, baseline: baseAppend, baselineName: "Log.append, same batches", target: 0.7,
-        notes: `${RECORDS} x ${RECORD_BYTES} B via kcat -P -l, less kcat's ${produceOverhead.toFixed(2)} s start/stop; ${batchCount} batches; median of ${RUNS}; kafkajs idempotent producer ${Math.round(kafkajsRate).toLocaleString("en-US")} rec/s` }),
-      result({ name: "fetch-vs-log-read", unit: "records/s", ledge: fetchRate, baseline: baseRead, baselineName: "Log.read, same data", target: 0.7,
-        notes: `kcat -C -e -o beginning, less kcat's ${fetchOverhead.toFixed(2)} s start/stop; ${FETCH_BYTES} B reads in the baseline` }),
-    ];
+    return report(m, ceiling, over, kafkajsRate);
   } finally {
+    await mock.close();
     await gateway.close();
     await log.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function report(m: Measured, ceiling: { mockFetch: Timed[]; ledgeFetch: Timed[] }, over: { ledge: Overheads; mock: Overheads }, kafkajsRate: number): BenchResult[] {
+  const rate = (xs: Timed[]) => median(xs.map((x) => x.rate));
+  const baseAppend = median(m.appendRates);
+  const baseRead = median(m.readRates);
+  const produceCeiling = rate(m.mockProduce);
+  const fetchCeiling = rate(ceiling.mockFetch);
+  const verdict = (ratio: number) => (ratio < 0.7 ? "below 0.7: no broker meets the target with this client here" : "the client allows 0.7");
+  return [
+    result({ name: "produce-vs-log-append", unit: "records/s", ledge: rate(m.ledgeProduce), baseline: baseAppend, baselineName: "Log.append, same batches", target: 0.7,
+      notes: `${RECORDS} x ${RECORD_BYTES} B via kcat -P -l, less kcat's ${over.ledge.produceS.toFixed(2)} s start/stop; ${m.batchCount} batches; median of ${RUNS}; ` +
+        `${cpuNote(m.ledgeProduce, RECORDS, true)}; client ceiling ${(produceCeiling / baseAppend).toFixed(2)} (produce-kcat-ceiling); kafkajs idempotent producer ${fmtRate(kafkajsRate)} rec/s` }),
+    result({ name: "fetch-vs-log-read", unit: "records/s", ledge: rate(m.ledgeFetch), baseline: baseRead, baselineName: "Log.read, same data", target: 0.7,
+      notes: `kcat -C -e -o beginning, ${FETCH_BYTES >> 20} MiB per fetch, less kcat's ${over.ledge.consumeS.toFixed(2)} s start/stop; ${cpuNote(m.ledgeFetch, RECORDS, true)}; ` +
+        `client ceiling ${(fetchCeiling / baseRead).toFixed(2)} (fetch-kcat-ceiling)` }),
+    result({ name: "produce-kcat-ceiling", unit: "records/s", ledge: produceCeiling, baseline: baseAppend, baselineName: "Log.append, same batches", target: null,
+      notes: `not ledge: the same kcat -P into librdkafka's mock cluster (memory, no fsync), less its ${over.mock.produceS.toFixed(2)} s start/stop; ` +
+        `${cpuNote(m.mockProduce, RECORDS, false)}; ${verdict(produceCeiling / baseAppend)}` }),
+    result({ name: "fetch-kcat-ceiling", unit: "records/s", ledge: fetchCeiling, baseline: baseRead, baselineName: "Log.read, same data", target: null,
+      notes: `not ledge: the same kcat -C of ${CEILING_PARTITIONS} x ${CEILING_RECORDS} records (what the mock keeps) from librdkafka's mock cluster, median of ${CEILING_RUNS}; ` +
+        `ledge on the same set ${fmtRate(rate(ceiling.ledgeFetch))} rec/s (${(rate(ceiling.ledgeFetch) / fetchCeiling).toFixed(2)} of the mock); ` +
+        `${cpuNote(ceiling.mockFetch, CEILING_RECORDS * CEILING_PARTITIONS, false)}; ${verdict(fetchCeiling / baseRead)}` }),
+  ];
 }
