@@ -48,13 +48,15 @@ export class Ingest {
   readonly #limits: MqttLimits;
   readonly #metrics: IngestMetrics;
   readonly #partitions = new Map<string, number>();
-  #open = new Map<string, PendingBatch>();
+  /** Batches being filled this turn: per log topic, indexed by partition. */
+  #open = new Map<string, Array<PendingBatch | undefined>>();
   #flushScheduled = false;
   /** Messages submitted and not yet durable (bounded by #pendingCountMax via whenRoom). */
   #pendingCount = 0;
   readonly #pendingCountMax: number;
   #roomWaiters: Array<() => void> = [];
-  readonly #keys = new Map<string, KeyEntry>();
+  /** Per log topic: MQTT key text → key bytes and partition. */
+  readonly #keys = new Map<string, Map<string, KeyEntry>>();
 
   constructor(log: MqttLog, routes: MqttRoute[], limits: MqttLimits, metrics: IngestMetrics) {
     this.#log = log;
@@ -101,33 +103,35 @@ export class Ingest {
   }
 
   #keyFor(topic: string, keyText: string): KeyEntry {
-    const id = `${topic}\u0000${keyText}`;
-    let entry = this.#keys.get(id);
+    let forTopic = this.#keys.get(topic);
+    if (!forTopic) this.#keys.set(topic, (forTopic = new Map()));
+    let entry = forTopic.get(keyText);
     if (!entry) {
-      if (this.#keys.size >= keyCacheCountMax) this.#keys.clear();
+      if (forTopic.size >= keyCacheCountMax) forTopic.clear();
       const key = Buffer.from(keyText);
       entry = { key, partition: partitionForKey(key, this.#partitions.get(topic) ?? 1) };
-      this.#keys.set(id, entry);
+      forTopic.set(keyText, entry);
     }
     return entry;
   }
 
   #add(topic: string, partition: number, record: RecordInput): Promise<void> {
-    const id = `${partition}\u0000${topic}`;
-    let batch = this.#open.get(id);
+    let forTopic = this.#open.get(topic);
+    if (!forTopic) this.#open.set(topic, (forTopic = []));
+    let batch = forTopic[partition];
     if (!batch) {
       let resolve!: () => void;
       let reject!: (err: Error) => void;
       const durable = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
       durable.catch(() => {}); // QoS 0 publishers do not wait; failures are counted in #settle
       batch = { topic, partition, records: [], bytes: 0, durable, resolve, reject };
-      this.#open.set(id, batch);
+      forTopic[partition] = batch;
     }
     batch.records.push(record);
     batch.bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 32;
     const durable = batch.durable;
     if (batch.records.length >= this.#limits.batchCountMax || batch.bytes >= this.#limits.batchBytesMax) {
-      this.#open.delete(id);
+      forTopic[partition] = undefined;
       this.#append(batch);
     } else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -138,9 +142,14 @@ export class Ingest {
 
   #flush(): void {
     this.#flushScheduled = false;
-    const batches = this.#open;
-    this.#open = new Map();
-    for (const batch of batches.values()) this.#append(batch);
+    for (const forTopic of this.#open.values()) {
+      for (let p = 0; p < forTopic.length; p++) {
+        const batch = forTopic[p];
+        if (!batch) continue;
+        forTopic[p] = undefined;
+        this.#append(batch);
+      }
+    }
   }
 
   #append(batch: PendingBatch): void {

@@ -60,7 +60,11 @@ function ack(c: MqttConnection, packet: IPublishPacket, reason: number, reasonSt
   const id = packet.messageId!;
   if (reason === Reason.success) {
     // Success needs no reason byte in either version [MQTT-3.4.2-1]: four fixed bytes.
-    c.sendBytes(Buffer.from([packet.qos === 1 ? 0x40 : 0x50, 2, id >> 8, id & 0xff]));
+    const bytes = Buffer.allocUnsafe(4); // from the shared pool: no allocation of its own
+    bytes[0] = packet.qos === 1 ? 0x40 : 0x50;
+    bytes[1] = 2;
+    bytes.writeUInt16BE(id, 2);
+    c.sendBytes(bytes);
     return;
   }
   const cmd = packet.qos === 1 ? "puback" : "pubrec";
