@@ -10,7 +10,7 @@ import type { AppendResult } from "./types.ts";
 import type { StoredBatchInfo } from "./batch-header.ts";
 import type { Partition } from "./partition.ts";
 import { Txn, type StorageAccount } from "./txn.ts";
-import { commitOutcome, type LogTables } from "./lmdb-env.ts";
+import { commitOutcome, flushedNow, type LogTables } from "./lmdb-env.ts";
 import { LogError } from "./errors.ts";
 import type { LogCounters } from "./counters.ts";
 
@@ -209,8 +209,7 @@ export class GroupCommit {
   }
 
   #flushed(): Promise<unknown> {
-    const flushed = Promise.resolve(this.#o.tables.env.flushed);
-    return flushed.then(() => this.#o.counters.fsyncs.inc());
+    return flushedNow(this.#o.tables.env).then(() => this.#o.counters.fsyncs.inc());
   }
 
   async #boundUnsynced(): Promise<void> {

@@ -1,5 +1,6 @@
 // The durable log: topic partitions of Kafka record batches on LMDB. The public surface that
 // gateways, the bridge and pipelines call; see README "Storage" for what durable means.
+import type { Database } from "lmdb";
 import type { LogConfig, StorageConfig, TopicConfig } from "../config/schema.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { Metrics } from "../metrics/index.ts";
@@ -10,7 +11,8 @@ import { logCounters, type LogCounters } from "./counters.ts";
 import { LogError } from "./errors.ts";
 import { topicBounds, BATCH_KEY_BYTES, TIME_KEY_BYTES } from "./keys.ts";
 import { LmdbKeyValueStore } from "./kv-store.ts";
-import { closeTables, commitOutcome, KV_TABLE_COUNT_MAX, openTables, type LogTables } from "./lmdb-env.ts";
+import { DiskGuard } from "./disk-guard.ts";
+import { closeTables, commitOutcome, flushedNow, KV_TABLE_COUNT_MAX, openTables, type LogTables } from "./lmdb-env.ts";
 import { metaKeys, newPartition, PRODUCER_CACHE_COUNT_MAX, type Partition, type Topic } from "./partition.ts";
 import { checkSequence, lastSequence, withBatch, type ProducerEntry } from "./producer-state.ts";
 import { offsetForTimestamp, readBatches } from "./read.ts";
@@ -34,6 +36,8 @@ export interface LogOptions {
   metrics?: Metrics;
   /** How often retention runs (default 60 s); it also runs after enough bytes were appended. */
   retentionCheckIntervalMs?: number;
+  /** Appends are refused while fewer bytes than this stay free on the data disk (default 16 MiB). */
+  diskFreeBytesMin?: number;
   /** Bytes of appends waiting for a commit before append() callers wait (default 64 MiB). */
   appendQueueBytesMax?: number;
 }
@@ -41,7 +45,7 @@ export interface LogOptions {
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 /** Bytes between sparse time-index entries of a partition. */
-const TIME_INDEX_INTERVAL_BYTES = 4096;
+const TIME_INDEX_INTERVAL_BYTES = 64 * 1024;
 /** Batches retention deletes per transaction; the rest wait for the next one. */
 const RETENTION_BATCHES_PER_TXN = 20_000;
 const PURGE_KEYS_PER_TXN = 5_000;
@@ -57,6 +61,8 @@ export class Log {
   readonly #commit: GroupCommit;
   readonly #stores = new Map<string, LmdbKeyValueStore<unknown>>();
   readonly #retentionTimer: NodeJS.Timeout;
+  readonly #disk: DiskGuard;
+  readonly #diskFreeBytesMin: number;
   #retentionDue = false;
   readonly #compactedUpTo = new WeakMap<Partition, number>();
   #bytesSinceRetention = 0;
@@ -80,6 +86,9 @@ export class Log {
       queueBytesMax: o.appendQueueBytesMax ?? 64 * MiB,
       txnBytesMax: 32 * MiB,
     });
+    this.#diskFreeBytesMin = o.diskFreeBytesMin ?? 16 * MiB;
+    const lmdbTables = () => [tables.batches, tables.times, tables.meta, ...[...this.#stores.values()].map((s) => s.table)] as unknown as Database<unknown, string>[];
+    this.#disk = new DiskGuard(o.dataDir, tables.env, lmdbTables, this.#diskFreeBytesMin);
     this.#retentionTimer = setInterval(() => this.#requestRetention(), o.retentionCheckIntervalMs ?? 60_000).unref();
     this.groups = new GroupOffsets(this.openStore<CommittedOffset>("group-offsets") as BatchingStore<CommittedOffset>);
   }
@@ -286,6 +295,10 @@ export class Log {
       }
     }
     this.#makeRoom(txn, item.bytes.byteLength, where);
+    if (!this.#disk.admit(txn, item.bytes.byteLength)) {
+      this.#counters.rejectedFull.inc();
+      throw new LogError("LEDGE_ERR_STORAGE_FULL", `append of ${item.bytes.byteLength} bytes to ${where} refused: ${this.#disk.diskFreeBytes()} bytes are free on the disk of ${this.#o.dataDir}, too few for the commit plus the ${this.#diskFreeBytesMin} bytes ledge keeps free`);
+    }
     const baseOffset = p.nextOffset;
     patchStoredHeader(item.bytes, baseOffset);
     txn.putBatch(p, baseOffset, item.bytes);
@@ -377,7 +390,7 @@ export class Log {
   }
 
   #flushed(): Promise<unknown> {
-    return this.#o.storage.sync === "always" ? Promise.resolve(this.#tables.env.flushed) : Promise.resolve();
+    return this.#o.storage.sync === "always" ? flushedNow(this.#tables.env) : Promise.resolve();
   }
 
   async #durable(write: Promise<unknown>, what: string): Promise<void> {

@@ -15,6 +15,11 @@ export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
     this.#durable = durable;
   }
 
+  /** The LMDB table, for the disk guard's page count. */
+  get table(): Database<V, string> {
+    return this.#db;
+  }
+
   get(key: string): V | undefined {
     return this.#db.get(key);
   }

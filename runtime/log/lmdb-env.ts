@@ -58,6 +58,18 @@ function guardInternalCommitPromise(): void {
   });
 }
 
+/**
+ * The flush of the commits made so far. `env.flushed` is a thenable that picks the latest
+ * batch when its `then` runs; Promise.resolve() would call it a microtask later, after the
+ * next transaction may have started, and so wait for that one's fsync too. Call it now.
+ */
+export function flushedNow(env: RootDatabase): Promise<unknown> {
+  const flushed = env.flushed as PromiseLike<unknown>;
+  return new Promise((resolve, reject) => {
+    flushed.then(resolve, reject);
+  });
+}
+
 const fullErrnos = new Set(["ENOSPC", "EDQUOT", "MDB_MAP_FULL"]);
 
 /** lmdb-js rejects a failed commit with an Error whose `commitError` is a second promise. */

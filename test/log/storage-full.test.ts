@@ -1,45 +1,56 @@
-// Disk full for real: the log's LMDB file on a 2 MiB tmpfs (needs root to mount). Appends get
-// LEDGE_ERR_STORAGE_FULL, the process stays up, nothing stored is damaged, and appends succeed
-// again once space returns. (storage.maxBytes with overflow: reject is covered in retention.test.ts.)
+// Disk full for real: the log's LMDB file on a small tmpfs (needs root to mount). Appends get
+// LEDGE_ERR_STORAGE_FULL before LMDB itself runs out (lmdb-js's ENOSPC path can corrupt the
+// heap, see runtime/log/disk-guard.ts), the process stays up, nothing stored is damaged, and
+// appends succeed again once space returns: on the disk, or inside LMDB after a deletion.
+// (storage.maxBytes with overflow: reject is covered in retention.test.ts.)
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { validateBatch } from "../../runtime/core/index.ts";
+import type { Log } from "../../runtime/log/index.ts";
 import { batch, openLog, tempDir } from "./helpers.ts";
 
 const isRoot = process.getuid?.() === 0;
 const t = tempDir();
-const mountDir = join(t.dir, "tmpfs");
+const mounts: string[] = [];
 
-beforeAll(() => {
-  if (!isRoot) return;
-  mkdirSync(mountDir);
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountDir]);
-});
+function tmpfs(name: string, size: string): string {
+  const dir = join(t.dir, name);
+  mkdirSync(dir);
+  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
+  mounts.push(dir);
+  return dir;
+}
 
 afterAll(() => {
-  if (isRoot) execFileSync("umount", ["-l", mountDir]);
+  for (const dir of mounts) execFileSync("umount", ["-l", dir]);
   t.remove();
 });
 
-describe.runIf(isRoot)("disk full (tmpfs)", () => {
-  it("refuses with STORAGE_FULL, keeps acked data intact, and resumes once space is freed", async () => {
-    const ballast = join(mountDir, "ballast");
-    writeFileSync(ballast, Buffer.alloc(512 * 1024, 1));
-    const log = await openLog(join(mountDir, "data"), { mapSizeBytes: 64 * 2 ** 20 });
-    await log.createTopic("full", 1);
-    const acked: Array<{ offset: number; hex: string }> = [];
-    let failure: unknown;
-    for (let i = 0; i < 1000 && !failure; i++) {
-      const b = batch(4, { valueBytes: 2000, prefix: `n${i}` });
-      try {
-        const r = await log.append("full", 0, b);
-        acked.push({ offset: r.baseOffset, hex: Buffer.from(b).toString("hex") });
-      } catch (err) {
-        failure = err;
-      }
+/** Appends 8 KiB batches until the log refuses; returns what was acknowledged and the error. */
+async function fillUntilFull(log: Log, topic: string): Promise<{ acked: Array<{ offset: number; hex: string }>; failure: unknown }> {
+  const acked: Array<{ offset: number; hex: string }> = [];
+  for (let i = 0; i < 2000; i++) {
+    const b = batch(4, { valueBytes: 2000, prefix: `n${i}` });
+    try {
+      const r = await log.append(topic, 0, b);
+      acked.push({ offset: r.baseOffset, hex: Buffer.from(b).toString("hex") });
+    } catch (failure) {
+      return { acked, failure };
     }
+  }
+  return { acked, failure: undefined };
+}
+
+describe.runIf(isRoot)("disk full (tmpfs)", () => {
+  it("refuses with STORAGE_FULL, keeps acked data intact, and resumes once disk space is freed", async () => {
+    const disk = tmpfs("small", "2m");
+    const ballast = join(disk, "ballast");
+    writeFileSync(ballast, Buffer.alloc(512 * 1024, 1));
+    const log = await openLog(join(disk, "data"), { diskFreeBytesMin: 256 * 1024 });
+    await log.createTopic("full", 1);
+    const { acked, failure } = await fillUntilFull(log, "full");
     expect(failure).toMatchObject({ code: "LEDGE_ERR_STORAGE_FULL", kafkaErrorCode: 56 });
     expect((failure as Error).message).toMatch(/free disk space/);
     expect(acked.length).toBeGreaterThan(10);
@@ -48,11 +59,10 @@ describe.runIf(isRoot)("disk full (tmpfs)", () => {
     expect(hwm).toBe(acked.length * 4);
 
     rmSync(ballast); // space returns
-    const after = await log.append("full", 0, batch(4, { valueBytes: 2000 }));
-    expect(after.baseOffset).toBe(hwm);
+    expect((await log.append("full", 0, batch(4, { valueBytes: 2000 }))).baseOffset).toBe(hwm);
     await log.close();
 
-    const reopened = await openLog(join(mountDir, "data"));
+    const reopened = await openLog(join(disk, "data"));
     for (const a of acked) {
       const [stored] = reopened.read("full", 0, a.offset, 1).batches;
       validateBatch(stored);
@@ -60,5 +70,23 @@ describe.runIf(isRoot)("disk full (tmpfs)", () => {
     }
     expect(reopened.partitionState("full", 0).highWatermark).toBe(hwm + 4);
     await reopened.close();
+  });
+
+  it("resumes when a deletion frees space inside LMDB although the disk stays full", async () => {
+    const disk = tmpfs("reuse", "8m");
+    const log = await openLog(join(disk, "data"), { diskFreeBytesMin: 256 * 1024 });
+    await log.createTopic("old", 1);
+    await log.createTopic("new", 1);
+    const { failure } = await fillUntilFull(log, "old");
+    expect(failure).toMatchObject({ code: "LEDGE_ERR_STORAGE_FULL" });
+    await expect(log.append("new", 0, batch(4, { valueBytes: 2000 }))).rejects.toMatchObject({ code: "LEDGE_ERR_STORAGE_FULL" });
+    await log.deleteTopic("old");
+    await log.close(); // finishes the background removal of the old topic's batches
+    const again = await openLog(join(disk, "data"), { diskFreeBytesMin: 256 * 1024 });
+    try {
+      for (let i = 0; i < 50; i++) expect((await again.append("new", 0, batch(4, { valueBytes: 2000 }))).baseOffset).toBe(i * 4);
+    } finally {
+      await again.close();
+    }
   });
 });
