@@ -2,7 +2,7 @@
 // message expiry, topic aliases both ways, the client's maximum packet size, our receive
 // maximum, and CONNACK properties.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubackPacket } from "mqtt-packet";
+import type { IConnackPacket, IDisconnectPacket, IPubackPacket, IPublishPacket, ISubackPacket } from "mqtt-packet";
 import { collect, sleep, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
 import { rawClient, rawConnected } from "./helpers/raw-client.ts";
 
@@ -133,6 +133,15 @@ describe("MQTT 5", () => {
     const ack = (await c.next("suback")) as ISubackPacket;
     expect(ack.granted).toEqual([0x8f]);
     expect(ack.properties?.reasonString).toBeUndefined();
+    c.end();
+  });
+
+  it("answers 0x99 when the payload format indicator promises UTF-8 and the payload is not [MQTT-3.3.2-4]", async () => {
+    const c = await rawConnected(f.port, 5);
+    c.send({ cmd: "publish", topic: "p5/pfi", payload: Buffer.from([0xc3, 0x28]), qos: 1, messageId: 5, dup: false, retain: false, properties: { payloadFormatIndicator: true } });
+    expect(((await c.next("puback")) as IPubackPacket).reasonCode).toBe(0x99);
+    c.send({ cmd: "publish", topic: "p5/pfi", payload: Buffer.from("ü ok"), qos: 1, messageId: 6, dup: false, retain: false, properties: { payloadFormatIndicator: true } });
+    expect(((await c.next("puback")) as IPubackPacket).reasonCode ?? 0).toBe(0);
     c.end();
   });
 

@@ -1,6 +1,7 @@
 // PUBLISH from a client: limits, topic alias, topic and ACL checks first (no side effect before
 // they pass), then the log. QoS 1 PUBACK / QoS 2 PUBREC only once the append is durable, and
 // in the order the PUBLISHes arrived [MQTT-4.6.0-2]. QoS 0 waits only for room (backpressure).
+import { isUtf8 } from "node:buffer";
 import type { IPublishPacket } from "mqtt-packet";
 import { canPublish, publishDeniedAction } from "../auth.ts";
 import type { MqttConnection } from "../connection.ts";
@@ -93,6 +94,12 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
     return;
   }
   const message = toMessage(packet, topic);
+  if (message.properties?.payloadFormatIndicator && !isUtf8(message.payload)) {
+    // [MQTT-3.3.2-4] lets the receiver check the promise: 0x99 Payload format invalid.
+    c.broker.metrics.payloadCheckFailed.inc();
+    if (packet.qos > 0) chainAck(c, packet, Promise.resolve(Reason.payloadFormatInvalid), "the payload format indicator says UTF-8, the payload is not");
+    return;
+  }
   message.originClientId = c.clientId;
   const outcome = c.broker.publish(message);
   if (!outcome.ok) {
