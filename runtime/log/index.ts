@@ -65,6 +65,8 @@ export class Log {
   readonly #diskFreeBytesMin: number;
   #retentionDue = false;
   readonly #compactedUpTo = new WeakMap<Partition, number>();
+  /** Partitions whose protected offset changed since the last transaction. */
+  readonly #protectedChanged = new Set<Partition>();
   #bytesSinceRetention = 0;
   #topicIdNext: number;
   #producerIdNext: number;
@@ -217,10 +219,19 @@ export class Log {
   }
 
   /** The bridge's "protected from": retention keeps offsets >= this (unless the cap forces). */
+  /**
+   * The bridge's "protected from": retention keeps offsets >= this (unless the storage cap
+   * forces it); -1 protects nothing. Persisted with the next commit; resolves once durable.
+   */
   async setProtectedOffset(topic: string, partition: number, offset: number): Promise<void> {
+    this.#open();
     const p = this.#partition(topic, partition);
+    if (!Number.isSafeInteger(offset) || offset < -1) {
+      throw new LogError("LEDGE_ERR_OFFSET_OUT_OF_RANGE", `protected offset ${offset} for ${topic}/${partition} is not an offset (or -1 for none)`);
+    }
     p.protectedOffset = offset;
-    this.#requestRetention();
+    this.#protectedChanged.add(p);
+    this.#commit.requestMaintenance();
     await this.#commit.drain();
   }
 
@@ -341,6 +352,8 @@ export class Log {
   }
 
   #maintain(txn: Txn): void {
+    for (const p of this.#protectedChanged) if (!p.topic.deleted) txn.touch(p);
+    this.#protectedChanged.clear();
     if (!this.#retentionDue) return;
     this.#retentionDue = false;
     this.#bytesSinceRetention = 0;

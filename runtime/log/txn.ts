@@ -96,7 +96,8 @@ export class Txn {
 
   /** Restores the in-memory state this transaction changed (the commit failed). */
   rollback(): void {
-    for (const [p, s] of this.#before) Object.assign(p, s);
+    // The protected offset is the bridge's, set outside transactions: keep its latest value.
+    for (const [p, s] of this.#before) Object.assign(p, { ...s, protectedOffset: p.protectedOffset });
     for (const { p, producerId, entry } of this.#producersBefore.reverse()) {
       if (entry) p.producers.set(producerId, entry);
       else p.producers.delete(producerId);

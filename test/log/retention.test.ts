@@ -61,8 +61,10 @@ describe("retention", () => {
     const old = Date.now() - 3_600_000;
     for (let i = 0; i < 5; i++) await log.append("p", 0, batch(2, { timestampMs: old }));
     await log.setProtectedOffset("p", 0, 5); // offset 5 lives in the batch at 4
+    await log.applyRetention();
     expect(bases(log, "p")).toEqual([4, 6, 8]);
     await log.setProtectedOffset("p", 0, 10);
+    await log.applyRetention();
     expect(bases(log, "p")).toEqual([]);
     expect(log.partitionState("p", 0)).toEqual({ logStartOffset: 10, highWatermark: 10 });
     expect((await log.append("p", 0, batch(1))).baseOffset).toBe(10);
@@ -108,5 +110,26 @@ describe("storage.maxBytes", () => {
     await log.deleteTopic("f");
     expect((await log.append("g", 0, batch(2, { valueBytes: 100 }))).baseOffset).toBe(0);
     expect(log.metrics().rejectedFull).toBe(2);
+  });
+});
+
+describe("protected offset", () => {
+  it("survives a restart, so retention still keeps unreplicated data before the bridge reconnects", async () => {
+    await setup();
+    await log.createTopic("keep", 1, { "retention.ms": 1 });
+    const old = Date.now() - 3_600_000;
+    for (let i = 0; i < 4; i++) await log.append("keep", 0, batch(2, { timestampMs: old }));
+    await log.setProtectedOffset("keep", 0, 0); // nothing replicated yet
+    await log.close();
+    log = await openLog(t.dir);
+    await log.applyRetention();
+    expect(bases(log, "keep")).toEqual([0, 2, 4, 6]);
+    await log.setProtectedOffset("keep", 0, 2);
+    await log.applyRetention();
+    expect(bases(log, "keep")).toEqual([2, 4, 6]);
+    await expect(log.setProtectedOffset("keep", 0, -5)).rejects.toMatchObject({ code: "LEDGE_ERR_OFFSET_OUT_OF_RANGE" });
+    await log.setProtectedOffset("keep", 0, -1); // nothing protected any more
+    await log.applyRetention();
+    expect(bases(log, "keep")).toEqual([]);
   });
 });
