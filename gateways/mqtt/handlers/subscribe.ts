@@ -39,6 +39,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = async (c, packet
   const broker = c.broker;
   const session = c.session!;
   const subscriptionId = packet.properties?.subscriptionIdentifier;
+  if (subscriptionId === 0) return c.protocolFailure(Reason.protocolError, "subscription identifier 0 (MQTT 5 §3.8.2.1.2: 1 to 268,435,455)");
   const granted: number[] = [];
   const accepted: Accepted[] = [];
   const refusals: string[] = [];
