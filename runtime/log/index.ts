@@ -204,7 +204,12 @@ export class Log {
 
   /** True once the high watermark passes `offset`; false on timeout or abort. No polling. */
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    const p = this.#partition(topic, partition);
+    let p: Partition;
+    try {
+      p = this.#partition(topic, partition);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (p.highWatermark > offset) return Promise.resolve(true);
     return p.waiters.wait(offset, timeoutMs, signal);
   }

@@ -45,6 +45,24 @@ describe("append", () => {
     expect(log.metrics().commits - before).toBeLessThanOrEqual(3);
   });
 
+  it("with storage.commitDelayMs, appends within the window share one transaction", async () => {
+    const t2 = tempDir();
+    const delayed = await openLog(t2.dir, { storage: { commitDelayMs: 30 } });
+    try {
+      await delayed.createTopic("d", 1);
+      const before = delayed.metrics().commits;
+      const first = delayed.append("d", 0, batch(1));
+      await new Promise((r) => setTimeout(r, 5));
+      const rest = Array.from({ length: 9 }, () => delayed.append("d", 0, batch(1)));
+      const results = await Promise.all([first, ...rest]);
+      expect(results.map((r) => r.baseOffset)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(delayed.metrics().commits - before).toBe(1);
+    } finally {
+      await delayed.close();
+      t2.remove();
+    }
+  });
+
   it("refuses bad batches with typed errors and stores nothing", async () => {
     const good = batch(2);
     const badCrc = new Uint8Array(good);

@@ -48,6 +48,11 @@ describe("waitForData", () => {
     expect(await far).toBe(false);
   });
 
+  it("an unknown topic or partition is a rejected promise, not a throw", async () => {
+    await expect(log.waitForData("nope", 0, 0, 10)).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_TOPIC" });
+    await expect(log.waitForData("w", 3, 0, 10)).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_PARTITION" });
+  });
+
   it("a reader waiting on a deleted topic gets a typed error", async () => {
     const check = expect(log.waitForData("w", 0, 0, 10_000)).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_TOPIC" });
     await log.deleteTopic("w");
