@@ -2,8 +2,10 @@
 import { parseArgs } from "node:util";
 import { loadConfig, ConfigError, type CliOverrides } from "../runtime/config/index.ts";
 import { start } from "./start.ts";
+import { hashPassword } from "../gateways/mqtt/auth-password.ts";
 
-const usage = `usage: ledge start [--config FILE] [--data-dir DIR] [--mqtt-port N] [--kafka-port N]
+const usage = `usage: ledge hash-password            (password on stdin; prints an mqtt.users passwordHash)
+       ledge start [--config FILE] [--data-dir DIR] [--mqtt-port N] [--kafka-port N]
                    [--http-port N] [--upstream HOST:PORT[,HOST:PORT]] [--host ADDR]`;
 
 function portFlag(name: string, value: string | undefined): number | undefined {
@@ -15,8 +17,21 @@ function portFlag(name: string, value: string | undefined): number | undefined {
   return port;
 }
 
+async function hashPasswordCommand(): Promise<void> {
+  if (process.stdin.isTTY) process.stderr.write("password (then Enter, Ctrl-D): ");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  if (password === "") {
+    process.stderr.write("ledge: hash-password read an empty password; pipe it in: printf %s 'pw' | ledge hash-password\n");
+    process.exit(2);
+  }
+  process.stdout.write(`${hashPassword(password)}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === "hash-password") return hashPasswordCommand();
   if (command !== "start") {
     process.stderr.write(`${usage}\n`);
     process.exit(command === undefined || command === "--help" || command === "help" ? 0 : 2);

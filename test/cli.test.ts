@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLedge, ledgeBin } from "./helpers/ledge-process.ts";
+import { parsePasswordHash, verifyPassword } from "../gateways/mqtt/auth-password.ts";
 
 describe("ledge start", () => {
   it("prints the ready line with real ports and exits cleanly on SIGTERM", async () => {
@@ -31,5 +32,18 @@ describe("ledge start", () => {
     const r = spawnSync(process.execPath, [ledgeBin, "start", "--mqtt-prot", "1"], { encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/mqtt-prot/);
+  });
+
+  it("hash-password prints a hash that verifies the password read from stdin", async () => {
+    const r = spawnSync(process.execPath, [ledgeBin, "hash-password"], { input: "s3cret\n", encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const hash = parsePasswordHash(r.stdout.trim());
+    expect(typeof hash).not.toBe("string");
+    if (typeof hash === "string") return;
+    expect(await verifyPassword(Buffer.from("s3cret"), hash)).toBe(true);
+    expect(await verifyPassword(Buffer.from("s3cret\n"), hash)).toBe(false);
+    const empty = spawnSync(process.execPath, [ledgeBin, "hash-password"], { input: "", encoding: "utf8" });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/empty password/);
   });
 });

@@ -1,12 +1,10 @@
 // Password hashes in config: "scrypt$N$r$p$saltB64$hashB64" (node:crypto scrypt; N a power of
 // two; salt and hash base64). Make one with:
 //
-//   node --import tsx gateways/mqtt/auth-password.ts            (reads the password from stdin)
-//   printf %s 's3cret' | node --import tsx gateways/mqtt/auth-password.ts
+//   printf %s 's3cret' | ledge hash-password        (reads the password from stdin)
 //
 // or in any Node: crypto.scryptSync(pw, salt, 32, { N: 16384, r: 8, p: 1 }) and join the parts.
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
-import { fileURLToPath } from "node:url";
 
 export interface PasswordHash {
   N: number;
@@ -96,20 +94,4 @@ export async function verifyPassword(password: Buffer, h: PasswordHash): Promise
   } finally {
     releaseDerivationSlot();
   }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  if (process.stdin.isTTY) process.stderr.write("password (then Enter, Ctrl-D): ");
-  const password = await readStdin();
-  if (password === "") {
-    process.stderr.write("auth-password: empty password on stdin; pipe the password in, e.g. printf %s 'pw' | ...\n");
-    process.exit(2);
-  }
-  process.stdout.write(`${hashPassword(password)}\n`);
 }

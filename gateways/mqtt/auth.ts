@@ -17,7 +17,7 @@
 //         acl: { publish: ["sensors/alice/#"], subscribe: ["cmd/alice/#"] } }
 //     - { certificateCN: device-17, acl: { publish: ["sensors/device-17/#"], subscribe: [] } }
 //   An entry without `acl` may publish and subscribe everywhere. Make a hash with
-//   `printf %s 'pw' | node --import tsx gateways/mqtt/auth-password.ts`.
+//   `printf %s 'pw' | ledge hash-password`.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { ConfigError } from "../../runtime/config/errors.ts";
 import { ConfigReader } from "../../runtime/config/reader.ts";
@@ -80,7 +80,7 @@ function readUser(item: unknown, key: string): MqttUser {
     throw new ConfigError(key, "a user with `username` (and `passwordHash`) or `certificateCN`", item);
   }
   if (username !== undefined && passwordHash === undefined) {
-    throw new ConfigError(r.key("passwordHash"), "an scrypt hash for the user (see gateways/mqtt/auth-password.ts)", undefined);
+    throw new ConfigError(r.key("passwordHash"), "an scrypt hash for the user (make one with: printf %s 'pw' | ledge hash-password)", undefined);
   }
   const acl = readAcl(r);
   r.done();
