@@ -72,6 +72,8 @@ export class Log {
   #producerIdNext: number;
   #purges: Promise<void> = Promise.resolve();
   #closed = false;
+  /** close() began: background removal stops at its next chunk. */
+  #stopping = false;
 
   private constructor(o: LogOptions, tables: LogTables) {
     this.#o = o;
@@ -283,6 +285,7 @@ export class Log {
   /** Finishes in-flight commits and background deletions, then closes LMDB. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#stopping = true;
     clearInterval(this.#retentionTimer);
     await this.#commit.drain();
     this.#closed = true;
@@ -423,11 +426,12 @@ export class Log {
     for (const [db, keyBytes] of [[batches, BATCH_KEY_BYTES], [times, TIME_KEY_BYTES]] as const) {
       const { start, end } = topicBounds(topicId, keyBytes);
       for (;;) {
+        if (this.#stopping) return; // the marker stays: the next start finishes the removal
         const keys = [...db.getKeys({ start, end, limit: PURGE_KEYS_PER_TXN, snapshot: false })].map((k) => Buffer.from(k));
         if (keys.length === 0) break;
-        let last: Promise<unknown> = Promise.resolve();
-        for (const k of keys) last = db.remove(k);
-        await commitOutcome(last, `removing data of deleted topic id ${topicId}`);
+        const removes = keys.map((k) => db.remove(k));
+        for (const r of removes.slice(0, -1)) r.catch(() => undefined);
+        await commitOutcome(removes[removes.length - 1], `removing data of deleted topic id ${topicId}`);
       }
     }
     for (const { key } of meta.getRange({ start: `s/${topicId}/`, end: `s/${topicId}0` })) meta.remove(key as string).catch(() => undefined);
