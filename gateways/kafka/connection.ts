@@ -19,6 +19,9 @@ export interface ConnectionOptions {
   connectionIdleMsMax: number;
 }
 
+const produceApiKey = 0;
+const isProduce = (payload: Uint8Array) => payload.length >= 2 && ((payload[0] << 8) | payload[1]) === produceApiKey;
+
 export class KafkaConnection {
   readonly state: ConnectionState;
   readonly #socket: Socket;
@@ -39,7 +42,8 @@ export class KafkaConnection {
     this.#socket = socket;
     this.#parts = parts;
     this.#logger = parts.logger;
-    this.#frames = new FrameReader(options.maxRequestBytes);
+    const pool = parts.frameBuffers;
+    this.#frames = new FrameReader(options.maxRequestBytes, pool ? (n) => pool.take(n) : undefined);
     this.#inflightCountMax = options.inflightCountMax;
     this.#inflightGauge = parts.metrics.gauge("ledge_kafka_requests_inflight", "Kafka requests read and not yet answered, all connections");
     this.#requests = parts.metrics.counter("ledge_kafka_requests_total", "Kafka requests read");
@@ -108,11 +112,16 @@ export class KafkaConnection {
     this.#requests.inc();
     // Before authentication a request may change what the next one is allowed to do.
     const serial = !this.state.authenticated;
+    const recyclable = !serial && !this.state.rawSaslTokens && isProduce(payload);
     const previous = this.#tail;
     const outcome = serial
       ? previous.then(() => this.#run(payload))
       : this.#run(payload);
-    this.#tail = previous.then(() => outcome).then((o) => this.#finishSafely(o));
+    this.#tail = previous.then(() => outcome).then((o) => {
+      this.#finishSafely(o);
+      // A Produce handler is done with its frame once it has an outcome: the log committed it.
+      if (recyclable) this.#parts.frameBuffers?.give(payload);
+    });
   }
 
   async #run(payload: Uint8Array): Promise<Outcome> {

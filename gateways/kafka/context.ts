@@ -6,6 +6,7 @@ import type { RequestHeader } from "../../runtime/kafka/protocol/headers.ts";
 import type { KafkaLogPort } from "./log-port.ts";
 import type { SaslSettings } from "./sasl/config.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
+import type { FrameBufferPool } from "./frame-buffers.ts";
 
 /** Per-connection state a handler may read or change (SASL progress). */
 export interface ConnectionState {
@@ -33,6 +34,8 @@ export interface GatewayParts {
   sasl?: SaslSettings;
   /** The consumer-group coordinator; without one the group APIs answer COORDINATOR_NOT_AVAILABLE. */
   groups?: GroupCoordinator;
+  /** Reused buffers for large Produce frames; without one every frame is a new allocation. */
+  frameBuffers?: FrameBufferPool;
 }
 
 export interface RequestContext<Req = unknown> {

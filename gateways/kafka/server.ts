@@ -8,8 +8,13 @@ import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { KafkaLogPort } from "./log-port.ts";
 import type { GatewayParts } from "./context.ts";
 import { KafkaConnection } from "./connection.ts";
+import { FrameBufferPool } from "./frame-buffers.ts";
 import { readSaslSettings } from "./sasl/config.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
+
+/** Produce frame buffers kept for reuse across this listener's connections: a few producers' worth
+ * of ~1 MB batches in flight. */
+const frameBufferFreeBytesMax = 16 * 2 ** 20;
 
 export interface KafkaGatewayOptions {
   config: LedgeConfig;
@@ -43,7 +48,9 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   const connections = new Set<KafkaConnection>();
   let nextId = 1;
   let boundPort = 0;
-  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, groups: options.groups, sasl: readSaslSettings(listener.sasl) };
+  const reused = options.metrics.counter("ledge_kafka_frame_buffers_reused_total", "Large Kafka request frames read into a reused buffer instead of a new one");
+  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, groups: options.groups, sasl: readSaslSettings(listener.sasl),
+    frameBuffers: new FrameBufferPool(frameBufferFreeBytesMax, () => reused.inc()) };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");
 
   const onSocket = (socket: Socket) => {

@@ -13,9 +13,13 @@ export class FrameReader {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #size = -1; // payload size of the frame being read; -1 while reading the prefix
+  readonly #allocate: (bytes: number) => Uint8Array;
 
-  constructor(maxFrameBytes: number) {
+  /** `allocate` makes the buffer a frame split over several chunks is joined into (a pool may
+   * hand out reused memory); by default a new Uint8Array. */
+  constructor(maxFrameBytes: number, allocate: (bytes: number) => Uint8Array = (n) => new Uint8Array(n)) {
     this.maxFrameBytes = maxFrameBytes;
+    this.#allocate = allocate;
   }
 
   /** Bytes held for an incomplete frame. */
@@ -70,7 +74,7 @@ export class FrameReader {
       else this.#pending[0] = first.subarray(n);
       return first.subarray(0, n);
     }
-    const out = new Uint8Array(n);
+    const out = this.#allocate(n);
     let at = 0;
     while (at < n) {
       const c = this.#pending[0];
