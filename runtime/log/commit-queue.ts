@@ -28,6 +28,8 @@ export type Placed = { baseOffset: number; duplicate: boolean } | undefined;
 export interface CommitSteps {
   /** Runs first in every transaction: retention and storage-cap deletions that are due. */
   maintain(txn: Txn): void;
+  /** Reports a maintenance step that threw; its staged changes were dropped. */
+  maintenanceFailed(error: Error): void;
   /** Assigns offsets and stages one append; throws a LogError to reject just that append. */
   place(txn: Txn, item: PendingAppend): Placed;
 }
@@ -154,10 +156,17 @@ export class GroupCommit {
   async #commitOnce(): Promise<boolean> {
     await this.#boundUnsynced();
     const work = this.#take();
-    const txn = new Txn(this.#o.tables, this.#o.account);
+    let txn = new Txn(this.#o.tables, this.#o.account);
     if (this.#maintenanceDue || work.length > 0) {
       this.#maintenanceDue = false;
-      this.#o.steps.maintain(txn);
+      try {
+        this.#o.steps.maintain(txn);
+      } catch (err) {
+        // A maintenance bug must not strand the appends of this window: drop its staging.
+        txn.rollback();
+        txn = new Txn(this.#o.tables, this.#o.account);
+        this.#o.steps.maintenanceFailed(err as Error);
+      }
     }
     const placed: Array<{ item: PendingAppend; at: NonNullable<Placed> }> = [];
     for (const item of work) {

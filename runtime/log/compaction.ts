@@ -2,7 +2,7 @@
 // than delete.retention.ms, and keep the offsets of the records that survive. A batch that loses
 // records is rewritten by the wasm core; each run of consecutive surviving offsets becomes one
 // batch whose base offset is the run's first offset (offset gaps are normal in compacted topics).
-import { decodeBatch, encodeBatch, type DecodedRecord, type RecordInput } from "../core/index.ts";
+import { decodeBatch, encodeBatch, type BatchHeader, type DecodedRecord, type RecordInput } from "../core/index.ts";
 import { batchKey } from "./keys.ts";
 import type { LogTables } from "./lmdb-env.ts";
 import type { Partition } from "./partition.ts";
@@ -64,22 +64,26 @@ export function compactPartition(tables: LogTables, txn: Txn, p: Partition, nowM
       return !(r.value === null && r.timestampMs < tombstoneBeforeMs);
     });
     if (keep.length === records.length) continue;
+    // Encode every replacement before staging anything, so a failure leaves the batch as it is.
+    const replacements = runs(keep).map((run) => rewrite(run, header));
     txn.removeBatch(p, header.baseOffset, bytes.byteLength);
+    for (const r of replacements) txn.putBatch(p, r.baseOffset, r.bytes);
     outcome.batchesRewritten++;
     outcome.recordsRemoved += records.length - keep.length;
-    for (const run of runs(keep)) {
-      const inputs: RecordInput[] = run.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestampMs: r.timestampMs }));
-      const first = run[0].offset;
-      const rewritten = encodeBatch(inputs, {
-        compression: header.compression,
-        baseOffset: first,
-        partitionLeaderEpoch: 0,
-        producerId: header.producerId,
-        producerEpoch: header.producerEpoch,
-        baseSequence: header.baseSequence >= 0 ? header.baseSequence + (first - header.baseOffset) : -1,
-      });
-      txn.putBatch(p, first, rewritten);
-    }
   }
   return outcome;
+}
+
+function rewrite(run: DecodedRecord[], header: BatchHeader): { baseOffset: number; bytes: Uint8Array } {
+  const inputs: RecordInput[] = run.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestampMs: r.timestampMs }));
+  const first = run[0].offset;
+  const bytes = encodeBatch(inputs, {
+    compression: header.compression,
+    baseOffset: first,
+    partitionLeaderEpoch: 0,
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence >= 0 ? header.baseSequence + (first - header.baseOffset) : -1,
+  });
+  return { baseOffset: first, bytes };
 }

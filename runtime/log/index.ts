@@ -86,7 +86,11 @@ export class Log {
     this.#producerIdNext = (tables.meta.get(metaKeys.producerIdNext) as number | undefined) ?? 1000;
     this.#commit = new GroupCommit({
       tables, storage: o.storage, account: this.#account, counters: this.#counters,
-      steps: { maintain: (txn) => this.#maintain(txn), place: (txn, item) => this.#place(txn, item) },
+      steps: {
+        maintain: (txn) => this.#maintain(txn),
+        maintenanceFailed: (err) => this.#logger.error(`retention or compaction failed and was skipped: ${err.message}; appends continue, and it is retried on the next check (a ledge bug: please report it)`),
+        place: (txn, item) => this.#place(txn, item),
+      },
       queueBytesMax: o.appendQueueBytesMax ?? 64 * MiB,
       txnBytesMax: 32 * MiB,
     });
@@ -387,8 +391,14 @@ export class Log {
   /** Compacts a partition when it got new data since its last pass. */
   #compact(txn: Txn, p: Partition, nowMs: number): void {
     if (this.#compactedUpTo.get(p) === p.highWatermark) return;
-    const outcome = compactPartition(this.#tables, txn, p, nowMs);
     this.#compactedUpTo.set(p, p.highWatermark);
+    let outcome;
+    try {
+      outcome = compactPartition(this.#tables, txn, p, nowMs);
+    } catch (err) {
+      this.#logger.error(`compaction of ${p.topic.name}/${p.index} failed and left it as it was: ${(err as Error).message}; it is retried after new appends`);
+      return;
+    }
     this.#counters.compactedRecords.inc(outcome.recordsRemoved);
     if (outcome.skipped) this.#logger.warn(`compaction of ${p.topic.name}/${p.index} skipped: ${outcome.skipped}; use fewer distinct keys or cleanup.policy=delete`);
   }
