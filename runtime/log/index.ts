@@ -260,7 +260,7 @@ export class Log {
     if (!store) {
       if (this.#stores.size >= KV_TABLE_COUNT_MAX) throw new Error(`ledge: cannot open store '${name}': at most ${KV_TABLE_COUNT_MAX} stores (a ledge bug)`);
       const db = this.#tables.env.openDB<unknown, string>({ name: `kv:${name}`, encoding: "msgpack" });
-      store = new LmdbKeyValueStore<unknown>(name, db, () => this.#flushed());
+      store = new LmdbKeyValueStore<unknown>(name, db, () => this.#flushed(), (what) => this.#checkDiskSpace(what));
       this.#stores.set(name, store);
     }
     return store as unknown as KeyValueStore<V>;
@@ -418,6 +418,13 @@ export class Log {
     if (this.#closed) return;
     this.#retentionDue = true;
     this.#commit.requestMaintenance();
+  }
+
+  /** For writes outside the commit queue (KV stores): refuse when the disk is nearly full. */
+  #checkDiskSpace(what: string): void {
+    const free = this.#disk.diskFreeBytes();
+    if (free >= this.#diskFreeBytesMin) return;
+    throw new LogError("LEDGE_ERR_STORAGE_FULL", `${what} refused: ${free} bytes are free on the disk of ${this.#o.dataDir}, under the ${this.#diskFreeBytesMin} bytes ledge keeps free`);
   }
 
   #flushed(): Promise<unknown> {

@@ -8,11 +8,14 @@ export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
   readonly #db: Database<V, string>;
   readonly #durable: () => Promise<unknown>;
   readonly #name: string;
+  readonly #checkSpace: (what: string) => void;
 
-  constructor(name: string, db: Database<V, string>, durable: () => Promise<unknown>) {
+  /** `checkSpace` throws LEDGE_ERR_STORAGE_FULL when the disk is too full to write. */
+  constructor(name: string, db: Database<V, string>, durable: () => Promise<unknown>, checkSpace: (what: string) => void) {
     this.#name = name;
     this.#db = db;
     this.#durable = durable;
+    this.#checkSpace = checkSpace;
   }
 
   /** The LMDB table, for the disk guard's page count. */
@@ -25,6 +28,7 @@ export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
   }
 
   async put(key: string, value: V): Promise<void> {
+    this.#checkSpace(`storing key '${key}' in store '${this.#name}'`);
     await commitOutcome(this.#db.put(key, value), `storing key '${key}' in store '${this.#name}'`);
     await this.#durable();
   }
@@ -36,6 +40,7 @@ export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
 
   /** Several writes in one transaction, durable together. */
   async putMany(entries: Array<{ key: string; value: V | undefined }>): Promise<void> {
+    this.#checkSpace(`storing ${entries.length} keys in store '${this.#name}'`);
     let last: Promise<unknown> = Promise.resolve(true);
     const issued: Promise<unknown>[] = [];
     for (const { key, value } of entries) {

@@ -4,7 +4,7 @@
 // appends succeed again once space returns: on the disk, or inside LMDB after a deletion.
 // (storage.maxBytes with overflow: reject is covered in retention.test.ts.)
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateBatch } from "../../runtime/core/index.ts";
@@ -58,7 +58,16 @@ describe.runIf(isRoot)("disk full (tmpfs)", () => {
     const hwm = log.partitionState("full", 0).highWatermark;
     expect(hwm).toBe(acked.length * 4);
 
+    // Side tables are guarded too, so no LMDB write reaches ENOSPC.
+    const { bavail, bsize } = statfsSync(disk);
+    writeFileSync(join(disk, "ballast2"), Buffer.alloc(Math.max(0, bavail * bsize - 64 * 1024), 1));
+    const sessions = log.openStore<{ n: number }>("sessions");
+    await expect(sessions.put("a", { n: 1 })).rejects.toMatchObject({ code: "LEDGE_ERR_STORAGE_FULL" });
+
     rmSync(ballast); // space returns
+    rmSync(join(disk, "ballast2"));
+    await sessions.put("a", { n: 1 });
+    expect(sessions.get("a")).toEqual({ n: 1 });
     expect((await log.append("full", 0, batch(4, { valueBytes: 2000 }))).baseOffset).toBe(hwm);
     await log.close();
 
