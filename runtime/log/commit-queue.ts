@@ -195,6 +195,7 @@ export class GroupCommit {
 
   /** Resolves the commit's callers once durable, and only then moves the high watermarks. */
   #settle(placed: Array<{ item: PendingAppend; at: NonNullable<Placed> }>, touched: Partition[]): void {
+    if (placed.length === 0 && touched.length === 0) return;
     const publish = () => {
       for (const p of touched) {
         if (p.nextOffset > p.highWatermark) p.highWatermark = p.nextOffset;
