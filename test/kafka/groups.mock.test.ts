@@ -21,13 +21,20 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One kcat -G member; stop() ends it with SIGTERM (bounded) and returns "partition:offset:key" lines. */
+/** One kcat -G member; stop() ends it with SIGTERM (bounded) and returns "partition:offset:key" lines.
+ * `assigned` is true once its latest rebalance gave it at least one partition (kcat's stderr). */
 function member(bootstrap: string, group: string, topic: string) {
   const child = spawn("kcat", [
-    "-b", bootstrap, "-G", group, topic, "-q", "-u", "-f", "%p:%o:%k\\n",
+    "-b", bootstrap, "-G", group, topic, "-u", "-f", "%p:%o:%k\\n",
     "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=300", "-X", "auto.offset.reset=earliest",
   ], { stdio: ["ignore", "pipe", "pipe"] });
   const records: string[] = [];
+  const state = { assigned: false };
+  child.stderr.on("data", (d) => {
+    for (const m of String(d).matchAll(/rebalanced \(.*?\): (assigned|revoked): (.*)/g)) {
+      state.assigned = m[1] === "assigned" && m[2].includes("[");
+    }
+  });
   let partial = "";
   child.stdout.on("data", (d) => {
     const lines = (partial + d).split("\n");
@@ -38,6 +45,7 @@ function member(bootstrap: string, group: string, topic: string) {
   const exited = new Promise((r) => child.once("close", r));
   return {
     records,
+    state,
     stop: async () => {
       child.kill("SIGTERM");
       await exited;
@@ -48,11 +56,16 @@ function member(bootstrap: string, group: string, topic: string) {
 }
 
 async function twoMemberSplit(bootstrap: string, topic: string) {
+  // Produce only once both members hold partitions: records read before a rebalance and not yet
+  // committed are read again after it (at-least-once, on any broker), which is not what we compare.
+  const a = member(bootstrap, `${topic}-group`, topic);
+  const b = member(bootstrap, `${topic}-group`, topic);
+  const joinedBy = Date.now() + 30_000;
+  while (!(a.state.assigned && b.state.assigned) && Date.now() < joinedBy) await sleep(50);
+  expect(a.state.assigned && b.state.assigned, "both kcat members were assigned partitions").toBe(true);
   const lines = Array.from({ length: 400 }, (_, i) => `k${i}:v${i}`).join("\n");
   const produced = await kcat(["-b", bootstrap, "-P", "-t", topic, "-K", ":"], `${lines}\n`);
   expect(produced.code, produced.stderr).toBe(0);
-  const a = member(bootstrap, `${topic}-group`, topic);
-  const b = member(bootstrap, `${topic}-group`, topic);
   const t0 = Date.now();
   while (a.records.length + b.records.length < 400 && Date.now() - t0 < 30_000) await sleep(50);
   await sleep(500);
