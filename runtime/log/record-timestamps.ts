@@ -1,7 +1,7 @@
 // Finds the first record at or after a timestamp inside one stored batch, for ListOffsets.
 // Uncompressed batches are walked record by record (only the length, attributes, timestamp
-// delta and offset delta of each record are read). A compressed batch answers with its base
-// offset: its maxTimestamp already says some record in it is at or after the target.
+// delta and offset delta of each record are read); compressed ones are decoded by the core.
+import { decodeBatch } from "../core/index.ts";
 import { BATCH_HEADER_BYTES, readBaseOffset } from "./batch-header.ts";
 
 const TWO_32 = 2 ** 32;
@@ -26,7 +26,10 @@ function zigzag(bytes: Uint8Array, at: number): [number, number] | null {
 export function firstOffsetAtOrAfter(batch: Uint8Array, timestampMs: number): number | null {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   const base = readBaseOffset(batch);
-  if ((view.getInt16(21) & 0x07) !== 0) return base;
+  if ((view.getInt16(21) & 0x07) !== 0) {
+    for (const r of decodeBatch(batch).records) if (r.timestampMs >= timestampMs) return r.offset;
+    return null;
+  }
   const baseTimestampMs = view.getInt32(27) * TWO_32 + view.getUint32(31);
   const count = view.getInt32(57);
   let at = BATCH_HEADER_BYTES;

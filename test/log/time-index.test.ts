@@ -40,10 +40,14 @@ describe("offsetForTimestamp", () => {
     expect(log.offsetForTimestamp("ts", 0, 6_000)).toBe(4);
   });
 
-  it("answers a compressed batch with its base offset, and null on an empty partition", async () => {
+  it("finds exact records inside compressed batches, and null on an empty partition", async () => {
     expect(log.offsetForTimestamp("ts", 0, 0)).toBeNull();
     await log.append("ts", 0, batch(5, { timestampMs: 10_000, compression: Compression.gzip }));
-    expect(log.offsetForTimestamp("ts", 0, 10_003)).toBe(0);
+    await log.append("ts", 0, batch(5, { timestampMs: 20_000, compression: Compression.lz4 }));
+    expect(log.offsetForTimestamp("ts", 0, 10_003)).toBe(3);
+    expect(log.offsetForTimestamp("ts", 0, 10_005)).toBe(5);
+    expect(log.offsetForTimestamp("ts", 0, 20_004)).toBe(9);
+    expect(log.offsetForTimestamp("ts", 0, 20_005)).toBeNull();
   });
 
   it("respects the log start after retention", async () => {
