@@ -40,8 +40,8 @@ const CEILING_PARTITIONS = 4;
 const P0 = ["-p", "0"];
 const KCAT_TIMEOUT_MS = 120_000;
 /** Each side runs this many times; the median is reported (the machine is shared and noisy). */
-const RUNS = 3;
-const CEILING_RUNS = 5;
+const RUNS = 5;
+const CEILING_RUNS = 7;
 const quiet = { info() {}, warn() {}, error() {}, child() { return quiet; } };
 
 function openLog(dir: string): Promise<Log> {
