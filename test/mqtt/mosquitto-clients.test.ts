@@ -13,9 +13,10 @@ beforeAll(async () => {
 });
 afterAll(async () => f?.close());
 
-/** Runs mosquitto_sub until it has `count` messages (-C), bounded by -W seconds. */
+/** Runs mosquitto_sub until it has `count` messages (-C), bounded by -W seconds (generous: on a
+ * loaded CI machine each mosquitto_pub process start alone can take seconds). */
 function subscribe(filter: string, args: string[], count: number): { ready: Promise<void>; lines: Promise<string[]> } {
-  const child = spawn("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(f.port), "-C", String(count), "-W", "10", "-t", filter, ...args]);
+  const child = spawn("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(f.port), "-C", String(count), "-W", "40", "-t", filter, ...args]);
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   const lines = new Promise<string[]>((resolve) => child.on("exit", () => resolve(out.split("\n").filter(Boolean))));
@@ -40,7 +41,7 @@ describe("mosquitto_pub / mosquitto_sub", () => {
       await s.ready;
       for (const q of [0, 1, 2]) await pub(["-V", version, "-t", `mq/${version}/q${q}`, "-q", String(q), "-m", `hello ${q}`]);
       expect((await s.lines).sort()).toEqual([0, 1, 2].map((q) => `mq/${version}/q${q} hello ${q}`));
-    });
+    }, 60_000);
   }
 
   it("mosquitto_pub -l streams lines at QoS 1; all are stored in order", async () => {
