@@ -9,6 +9,7 @@ import { connectProtocolLevel, FrameReader } from "./frame-reader.ts";
 import { parsePlainPublish } from "./publish-fast-path.ts";
 import { dispatch } from "./handlers/index.ts";
 import { Reason } from "./reason-codes.ts";
+import type { PubackGroup } from "./puback-groups.ts";
 import type { Session } from "./session.ts";
 import type { Will } from "./wills.ts";
 
@@ -43,8 +44,9 @@ export class MqttConnection {
   readonly topicAliasesOut = new Map<string, number>();
   /** QoS 1/2 PUBLISHes received whose PUBACK/PUBREC is not yet sent (our receive maximum). */
   inboundInflight = 0;
-  /** PUBACK/PUBREC go out in PUBLISH order [MQTT-4.6.0-2]: each waits for the one before. */
-  ackChain: Promise<void> = Promise.resolve();
+  /** QoS 1 PUBACKs still able to take more ids (puback-groups.ts); the chain's last link. */
+  openPubackGroup: PubackGroup | undefined;
+  #ackChain: Promise<void> = Promise.resolve();
   will: Will | undefined;
   /** Set by a clean DISCONNECT (0x00): no will is published [MQTT-3.14.4-3]. */
   willCleared = false;
@@ -80,6 +82,17 @@ export class MqttConnection {
     this.#connectTimer = setTimeout(() => {
       if (this.state === "awaiting-connect") this.destroy("no CONNECT within mqtt.limits.connectTimeoutMs");
     }, broker.config.limits.connectTimeoutMs);
+  }
+
+  /** PUBACK/PUBREC/PUBCOMP go out in PUBLISH order [MQTT-4.6.0-2]: each waits for the one before. */
+  get ackChain(): Promise<void> {
+    return this.#ackChain;
+  }
+
+  /** A new last link: the open PUBACK group may no longer grow, or acks would pass that link. */
+  set ackChain(link: Promise<void>) {
+    this.#ackChain = link;
+    this.openPubackGroup = undefined;
   }
 
   /** Re-read after an await: the peer may have gone meanwhile. */

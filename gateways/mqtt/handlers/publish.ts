@@ -6,6 +6,7 @@ import type { IPublishPacket } from "mqtt-packet";
 import { canPublish, publishDeniedAction } from "../auth.ts";
 import type { MqttConnection } from "../connection.ts";
 import type { BrokerMessage, MessageProperties } from "../message.ts";
+import { queuePuback } from "../puback-groups.ts";
 import { Reason } from "../reason-codes.ts";
 import { validateTopicName } from "../topics.ts";
 import type { PacketHandler } from "./types.ts";
@@ -106,25 +107,28 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
     if (packet.qos > 0) chainAck(c, packet, Promise.resolve(c.protocolVersion === 5 ? Reason.payloadFormatInvalid : Reason.success), outcome.message);
     return;
   }
-  if (packet.qos > 0) {
-    const stored = packet.qos === 2 && session.persistent ? qos2Remembered(c, outcome.durable, packet.messageId!) : outcome.durable;
-    const settled = stored.then(
-      () => Reason.success,
-      (err: Error) => {
-        c.broker.logger.error(`could not store a PUBLISH from ${c.who} to '${topic}': ${err.message}`);
-        return Reason.unspecifiedError;
-      },
-    );
-    if (packet.qos === 2) {
-      const id = packet.messageId!;
-      session.incomingQos2.add(id);
-      session.incomingQos2Pending.set(id, settled);
-      void settled.then(() => session.incomingQos2Pending.delete(id));
-    }
-    chainAck(c, packet, settled);
-  }
+  if (packet.qos === 1) queuePuback(c, packet.messageId!, outcome.durable, topic);
+  else if (packet.qos === 2) queuePubrec(c, packet, outcome.durable, topic);
   return c.broker.ingest.whenRoom();
 };
+
+/** QoS 2: PUBREC once durable (and, for persistent sessions, once the id is saved). */
+function queuePubrec(c: MqttConnection, packet: IPublishPacket, durable: Promise<void>, topic: string): void {
+  const session = c.session!;
+  const id = packet.messageId!;
+  const stored = session.persistent ? qos2Remembered(c, durable, id) : durable;
+  const settled = stored.then(
+    () => Reason.success,
+    (err: Error) => {
+      c.broker.logger.error(`could not store a PUBLISH from ${c.who} to '${topic}': ${err.message}`);
+      return Reason.unspecifiedError;
+    },
+  );
+  session.incomingQos2.add(id);
+  session.incomingQos2Pending.set(id, settled);
+  void settled.then(() => session.incomingQos2Pending.delete(id));
+  chainAck(c, packet, settled);
+}
 
 /** A persistent session's QoS 2 id is saved with the session before PUBREC, so a resend
  * after a ledge restart is still recognised and not stored twice. */
