@@ -2,7 +2,6 @@
 // Code names carry their unit; YAML values may carry units ("10s", "8GiB").
 import { ConfigReader } from "./reader.ts";
 import { ConfigError } from "./errors.ts";
-import { groupCoordinatorDefaults } from "../groups/coordinator-settings.ts";
 
 export type SyncMode = "always" | "interval";
 export type OverflowPolicy = "drop-oldest" | "reject";
@@ -58,16 +57,30 @@ export interface HttpListenerConfig extends ListenerConfig {
   token?: string;
 }
 
-/** The consumer-group coordinator's bounds and timings (runtime/groups/coordinator-settings.ts). */
+/** The consumer-group coordinator's bounds and timings. Every map fed by the network (groups,
+ * members, members waiting for their id) has a bound here; timings follow Kafka's defaults. */
 export interface GroupsConfig {
+  /** Groups with live members held in memory; past it new groups get COORDINATOR_NOT_AVAILABLE. */
   groupCountMax: number;
+  /** Members (joined or waiting with a MEMBER_ID_REQUIRED id) per group; Kafka's group.max.size. */
   memberCountMax: number;
+  /** Kafka's group.min.session.timeout.ms / group.max.session.timeout.ms. */
   sessionTimeoutMsMin: number;
   sessionTimeoutMsMax: number;
   /** Kafka's group.initial.rebalance.delay.ms: a new group waits this long for more members. */
   initialRebalanceDelayMs: number;
+  /** Kafka's offset.metadata.max.bytes: longer commit metadata gets OFFSET_METADATA_TOO_LARGE. */
   offsetMetadataBytesMax: number;
 }
+
+export const groupsDefaults: Readonly<GroupsConfig> = {
+  groupCountMax: 10_000,
+  memberCountMax: 1_000,
+  sessionTimeoutMsMin: 6_000,
+  sessionTimeoutMsMax: 1_800_000,
+  initialRebalanceDelayMs: 3_000,
+  offsetMetadataBytesMax: 4_096,
+};
 
 export interface LogConfig {
   autoCreateTopics: boolean;
@@ -116,7 +129,7 @@ function storage(r: ConfigReader): StorageConfig {
 }
 
 function groups(r: ConfigReader): GroupsConfig {
-  const d = groupCoordinatorDefaults;
+  const d = groupsDefaults;
   const out: GroupsConfig = {
     groupCountMax: r.integer("groupCountMax", d.groupCountMax, 1, 1_000_000),
     memberCountMax: r.integer("memberCountMax", d.memberCountMax, 1, 100_000),
