@@ -1,0 +1,59 @@
+// DESIGN.md's rules of the house, checked on every import: runtime/ never reaches up into
+// gateways/, bridge/ or bin/; gateways never import each other; only runtime/log opens LMDB.
+import { describe, it, expect } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, dirname, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...sources(path));
+    else if (e.name.endsWith(".ts")) out.push(path);
+  }
+  return out;
+}
+
+/** Every module specifier a file imports, resolved to a repo-relative path for relative ones. */
+function imports(file: string): string[] {
+  const text = readFileSync(join(root, file), "utf8");
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^"'\n;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)]
+    .map((m) => m[1] ?? m[2]);
+  return specs.map((s) => (s.startsWith(".") ? relative(root, resolve(root, dirname(file), s)) : s));
+}
+
+const room = (path: string) => path.split("/").slice(0, path.startsWith("gateways/") ? 2 : 1).join("/");
+
+describe("layers (DESIGN.md: imports only point down)", () => {
+  const files = ["runtime", "gateways", "bridge"].flatMap((d) => {
+    try { return sources(d); } catch { return []; }
+  });
+
+  it("finds the sources it checks", () => {
+    expect(files.filter((f) => f.startsWith("runtime/")).length).toBeGreaterThan(20);
+    expect(files.filter((f) => f.startsWith("gateways/")).length).toBeGreaterThan(20);
+  });
+
+  it("runtime/ imports nothing from gateways/, bridge/ or bin/", () => {
+    const bad = files.filter((f) => f.startsWith("runtime/"))
+      .flatMap((f) => imports(f).filter((i) => /^(gateways|bridge|bin)\//.test(i)).map((i) => `${f} -> ${i}`));
+    expect(bad).toEqual([]);
+  });
+
+  it("a gateway imports no other gateway, nor bridge/ or bin/", () => {
+    const bad = files.filter((f) => f.startsWith("gateways/"))
+      .flatMap((f) => imports(f)
+        .filter((i) => /^(bridge|bin)\//.test(i) || (i.startsWith("gateways/") && room(i) !== room(f)))
+        .map((i) => `${f} -> ${i}`));
+    expect(bad).toEqual([]);
+  });
+
+  it("only runtime/log imports lmdb", () => {
+    const bad = files.filter((f) => !f.startsWith("runtime/log/") && imports(f).some((i) => i === "lmdb" || i.startsWith("lmdb/")));
+    expect(bad).toEqual([]);
+    expect(files.some((f) => f.startsWith("runtime/log/") && imports(f).includes("lmdb"))).toBe(true);
+  });
+});
