@@ -13,7 +13,7 @@ export interface KafkaLogPort {
   append(topic: string, partition: number, batch: Uint8Array): Promise<AppendResult>;
   read(topic: string, partition: number, offset: number, maxBytes: number): MaybePromise<ReadResult>;
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<unknown>;
-  offsetForTimestamp(topic: string, partition: number, timestampMs: number): MaybePromise<number | { offset: number; timestampMs?: number } | null | undefined>;
+  recordAtTimestamp(topic: string, partition: number, timestampMs: number): MaybePromise<{ offset: number; timestampMs: number } | null>;
   partitionState(topic: string, partition: number): MaybePromise<PartitionState | undefined | null>;
   allocateProducerId(): MaybePromise<number | { producerId: number; producerEpoch?: number }>;
 }

@@ -15,7 +15,7 @@ import { DiskGuard } from "./disk-guard.ts";
 import { closeTables, commitOutcome, flushedNow, KV_TABLE_COUNT_MAX, openTables, type LogTables } from "./lmdb-env.ts";
 import { metaKeys, newPartition, PRODUCER_CACHE_COUNT_MAX, type Partition, type Topic } from "./partition.ts";
 import { checkSequence, lastSequence, withBatch, type ProducerEntry } from "./producer-state.ts";
-import { offsetForTimestamp, readBatches } from "./read.ts";
+import { recordAtTimestamp, readBatches } from "./read.ts";
 import { compactPartition } from "./compaction.ts";
 import { dropOldest, retainPartition, trimTimeIndex } from "./retention.ts";
 import { checkNewTopic, describe, loadTopics, makeTopic, persistedTopic, PARTITION_COUNT_MAX } from "./topics.ts";
@@ -226,7 +226,12 @@ export class Log {
   }
 
   offsetForTimestamp(topic: string, partition: number, timestampMs: number): number | null {
-    return offsetForTimestamp(this.#tables, this.#partition(topic, partition), timestampMs);
+    return this.recordAtTimestamp(topic, partition, timestampMs)?.offset ?? null;
+  }
+
+  /** The first record with timestamp >= timestampMs: its offset and its own timestamp (ListOffsets answers both). */
+  recordAtTimestamp(topic: string, partition: number, timestampMs: number): { offset: number; timestampMs: number } | null {
+    return recordAtTimestamp(this.#tables, this.#partition(topic, partition), timestampMs);
   }
 
   /** The bridge's "protected from": retention keeps offsets >= this (unless the cap forces). */

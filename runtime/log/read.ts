@@ -1,7 +1,7 @@
 // Reads whole stored batches, and finds offsets by timestamp through the sparse time index.
 import { batchKey, partitionBounds, timeKey, timeKeyParts, TIME_KEY_BYTES } from "./keys.ts";
 import { readBaseOffset, readLastOffsetDelta, readMaxTimestampMs } from "./batch-header.ts";
-import { firstOffsetAtOrAfter } from "./record-timestamps.ts";
+import { firstRecordAtOrAfter } from "./record-timestamps.ts";
 import type { LogTables } from "./lmdb-env.ts";
 import type { Partition } from "./partition.ts";
 import { LogError } from "./errors.ts";
@@ -52,8 +52,8 @@ function floorKey<F>(tables: LogTables, p: Partition, offset: number, fallback: 
   return fallback;
 }
 
-/** The first offset whose record timestamp is >= timestampMs, or null past the end. */
-export function offsetForTimestamp(tables: LogTables, p: Partition, timestampMs: number): number | null {
+/** The first record whose timestamp is >= timestampMs (its offset and timestamp), or null past the end. */
+export function recordAtTimestamp(tables: LogTables, p: Partition, timestampMs: number): { offset: number; timestampMs: number } | null {
   let from = p.logStartOffset;
   if (timestampMs > 0) {
     // Index entries carry a running maximum, so the last entry below the target proves that
@@ -72,8 +72,8 @@ export function offsetForTimestamp(tables: LogTables, p: Partition, timestampMs:
   const end = batchKey(p.topic.id, p.index, p.highWatermark);
   for (const { value } of tables.batches.getRange({ start, end })) {
     if (readMaxTimestampMs(value) < timestampMs) continue;
-    const base = readBaseOffset(value);
-    return firstOffsetAtOrAfter(value, timestampMs) ?? base + readLastOffsetDelta(value);
+    const last = { offset: readBaseOffset(value) + readLastOffsetDelta(value), timestampMs: readMaxTimestampMs(value) };
+    return firstRecordAtOrAfter(value, timestampMs) ?? last;
   }
   return null;
 }

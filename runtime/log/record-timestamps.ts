@@ -23,11 +23,12 @@ function zigzag(bytes: Uint8Array, at: number): [number, number] | null {
   return null;
 }
 
-export function firstOffsetAtOrAfter(batch: Uint8Array, timestampMs: number): number | null {
+/** The first record of `batch` whose timestamp is >= timestampMs: its offset and timestamp. */
+export function firstRecordAtOrAfter(batch: Uint8Array, timestampMs: number): { offset: number; timestampMs: number } | null {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   const base = readBaseOffset(batch);
   if ((view.getInt16(21) & 0x07) !== 0) {
-    for (const r of decodeBatch(batch).records) if (r.timestampMs >= timestampMs) return r.offset;
+    for (const r of decodeBatch(batch).records) if (r.timestampMs >= timestampMs) return { offset: r.offset, timestampMs: r.timestampMs };
     return null;
   }
   const baseTimestampMs = view.getInt32(27) * TWO_32 + view.getUint32(31);
@@ -41,7 +42,7 @@ export function firstOffsetAtOrAfter(batch: Uint8Array, timestampMs: number): nu
     if (!ts) return null;
     const delta = zigzag(batch, ts[1]);
     if (!delta) return null;
-    if (baseTimestampMs + ts[0] >= timestampMs) return base + delta[0];
+    if (baseTimestampMs + ts[0] >= timestampMs) return { offset: base + delta[0], timestampMs: baseTimestampMs + ts[0] };
     at = bodyStart + length[0];
   }
   return null;

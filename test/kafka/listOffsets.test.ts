@@ -45,6 +45,12 @@ describe("ListOffsets v4-v5 and errors", () => {
     });
   }
 
+  it("by timestamp answers the found record's own timestamp, as Kafka does", async () => {
+    const at = (timestamp: number) => ({ partitionIndex: 0, currentLeaderEpoch: -1, timestamp });
+    const r = await c.request<ListOffsetsResponse>(2, 5, { replicaId: -1, isolationLevel: 0, topics: [{ name: "lo", partitions: [at(1_500), at(2_001), at(9_999)] }] });
+    expect(r.body.topics[0].partitions.map((p) => [p.offset, p.timestamp])).toEqual([[2, 2_000], [3, 2_001], [-1, -1]]);
+  });
+
   it("unknown topic and partition are UNKNOWN_TOPIC_OR_PARTITION", async () => {
     const r = await c.request<ListOffsetsResponse>(2, 5, { replicaId: -1, topics: [{ name: "nope", partitions: [{ partitionIndex: 0, timestamp: -1 }] }, { name: "lo", partitions: [{ partitionIndex: 3, timestamp: -1 }] }] });
     expect(r.body.topics.map((t) => t.partitions[0].errorCode)).toEqual([3, 3]);

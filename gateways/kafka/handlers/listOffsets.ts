@@ -1,6 +1,6 @@
 // ListOffsets (key 2), v1-v5: latest (-1) = high watermark (= last stable offset, no
 // transactions), earliest (-2) = log start offset, otherwise the first offset whose record
-// timestamp is >= the given one (-1 if none).
+// timestamp is >= the given one, answered with that record's own timestamp (-1/-1 if none).
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsPartitionResponse } from "../../../runtime/kafka/apis/listOffsets/index.ts";
 import { earliestTimestamp, latestTimestamp } from "../../../runtime/kafka/apis/listOffsets/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
@@ -16,10 +16,8 @@ async function listOffset(ctx: RequestContext<ListOffsetsRequest>, topic: string
     if (timestamp === latestTimestamp) return { ...base, offset: state.highWatermark };
     if (timestamp === earliestTimestamp) return { ...base, offset: state.logStartOffset };
     if (timestamp < 0) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
-    const found = await log.offsetForTimestamp(topic, partitionIndex, timestamp);
-    if (found === null || found === undefined) return base;
-    if (typeof found === "number") return found < 0 ? base : { ...base, offset: found, timestamp };
-    return { ...base, offset: found.offset, timestamp: found.timestampMs ?? timestamp };
+    const found = await log.recordAtTimestamp(topic, partitionIndex, timestamp);
+    return found === null ? base : { ...base, offset: found.offset, timestamp: found.timestampMs };
   } catch (err) {
     return { ...base, errorCode: kafkaCodeOf(err, logger, `ListOffsets on ${topic}[${partitionIndex}]`).code };
   }

@@ -8,6 +8,6 @@ const fail = (what: string) => () => {
 export const unusedLog: KafkaLogPort = {
   createTopic: fail("createTopic"), deleteTopic: fail("deleteTopic"), listTopics: fail("listTopics"),
   describeTopic: fail("describeTopic"), append: fail("append") as never, read: fail("read"),
-  waitForData: fail("waitForData") as never, offsetForTimestamp: fail("offsetForTimestamp"),
+  waitForData: fail("waitForData") as never, recordAtTimestamp: fail("recordAtTimestamp"),
   partitionState: fail("partitionState"), allocateProducerId: fail("allocateProducerId"),
 };
