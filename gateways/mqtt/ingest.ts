@@ -19,6 +19,8 @@ interface PendingBatch {
   bytes: number;
   /** One promise for the whole batch: every message in it becomes durable together. */
   durable: Promise<void>;
+  /** What submit returns for each message of the batch (one object per batch, not per message). */
+  outcome: IngestOutcome;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -99,7 +101,7 @@ export class Ingest {
     const record = messageToRecord(message, key, keyText === message.topic, nowMs);
     this.#metrics.messagesIn.inc();
     this.#pendingCount++;
-    return { ok: true, durable: this.#add(route.topic, partition, record) };
+    return this.#add(route.topic, partition, record);
   }
 
   #keyFor(topic: string, keyText: string): KeyEntry {
@@ -115,7 +117,7 @@ export class Ingest {
     return entry;
   }
 
-  #add(topic: string, partition: number, record: RecordInput): Promise<void> {
+  #add(topic: string, partition: number, record: RecordInput): IngestOutcome {
     let forTopic = this.#open.get(topic);
     if (!forTopic) this.#open.set(topic, (forTopic = []));
     let batch = forTopic[partition];
@@ -124,12 +126,12 @@ export class Ingest {
       let reject!: (err: Error) => void;
       const durable = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
       durable.catch(() => {}); // QoS 0 publishers do not wait; failures are counted in #settle
-      batch = { topic, partition, records: [], bytes: 0, durable, resolve, reject };
+      batch = { topic, partition, records: [], bytes: 0, durable, outcome: { ok: true, durable }, resolve, reject };
       forTopic[partition] = batch;
     }
     batch.records.push(record);
     batch.bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 32;
-    const durable = batch.durable;
+    const outcome = batch.outcome;
     if (batch.records.length >= this.#limits.batchCountMax || batch.bytes >= this.#limits.batchBytesMax) {
       forTopic[partition] = undefined;
       this.#append(batch);
@@ -137,7 +139,7 @@ export class Ingest {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
-    return durable;
+    return outcome;
   }
 
   #flush(): void {

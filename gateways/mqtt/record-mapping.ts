@@ -25,17 +25,29 @@ const bool = { true: Buffer.from("true"), false: Buffer.from("false") };
 // Shared, never mutated: the common headers cost no allocation per message.
 const qosHeaders: readonly RecordHeader[] = digit.map((value) => ({ key: Header.qos, value }));
 const retainHeaders = { true: { key: Header.retain, value: bool.true }, false: { key: Header.retain, value: bool.false } } as const;
-const clientIdHeaders = new Map<string, RecordHeader>();
-const clientIdHeadersCountMax = 10_000;
+/** Per publishing client: its header, and the whole header list of its plain messages (no
+ * MQTT 5 properties, key = topic) indexed by qos * 2 + retain: the common case allocates none. */
+interface ClientHeaders {
+  clientId: RecordHeader;
+  plain: Array<readonly RecordHeader[] | undefined>;
+}
+const clientHeaders = new Map<string, ClientHeaders>();
+const clientHeadersCountMax = 10_000;
 
-function clientIdHeader(clientId: string): RecordHeader {
-  let h = clientIdHeaders.get(clientId);
+function headersOf(clientId: string): ClientHeaders {
+  let h = clientHeaders.get(clientId);
   if (!h) {
-    if (clientIdHeaders.size >= clientIdHeadersCountMax) clientIdHeaders.clear();
-    h = { key: Header.clientId, value: Buffer.from(clientId) };
-    clientIdHeaders.set(clientId, h);
+    if (clientHeaders.size >= clientHeadersCountMax) clientHeaders.clear();
+    h = { clientId: { key: Header.clientId, value: Buffer.from(clientId) }, plain: [] };
+    clientHeaders.set(clientId, h);
   }
   return h;
+}
+
+function plainHeaders(message: BrokerMessage, clientId: string): readonly RecordHeader[] {
+  const h = headersOf(clientId);
+  const slot = message.qos * 2 + (message.retain ? 1 : 0);
+  return (h.plain[slot] ??= [qosHeaders[message.qos], message.retain ? retainHeaders.true : retainHeaders.false, h.clientId]);
 }
 
 function propertyHeaders(p: MessageProperties, headers: RecordHeader[]): void {
@@ -55,9 +67,13 @@ function propertyHeaders(p: MessageProperties, headers: RecordHeader[]): void {
 
 /** The record for `message`; `key` is the route's key (the topic itself unless a level). */
 export function messageToRecord(message: BrokerMessage, key: Buffer, keyIsTopic: boolean, timestampMs: number): RecordInput {
+  if (keyIsTopic && message.originClientId && !message.properties) {
+    // Shared and never mutated (encodeBatch only reads headers).
+    return { key, value: message.payload, headers: plainHeaders(message, message.originClientId) as RecordHeader[], timestampMs };
+  }
   const headers: RecordHeader[] = [qosHeaders[message.qos], message.retain ? retainHeaders.true : retainHeaders.false];
   if (!keyIsTopic) headers.push({ key: Header.topic, value: Buffer.from(message.topic) });
-  if (message.originClientId) headers.push(clientIdHeader(message.originClientId));
+  if (message.originClientId) headers.push(headersOf(message.originClientId).clientId);
   if (message.properties) propertyHeaders(message.properties, headers);
   return { key, value: message.payload, headers, timestampMs };
 }
