@@ -51,6 +51,10 @@ export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGatew
   mqttPacket.writeToStream.cacheNumbers = false;
   const config = readMqttConfig(deps.config.mqtt);
   const logger = deps.logger.child("mqtt");
+  if (!config.auth.allowAnonymous && config.auth.users.length === 0) {
+    logger.warn("no mqtt.users are configured and mqtt.allowAnonymous is false, so every MQTT client will be refused: " +
+      "add users (passwordHash from `ledge hash-password`) or set mqtt.allowAnonymous: true");
+  }
   const broker = await Broker.open({ config, log: deps.log, logger, metrics: deps.metrics });
   const handleConnection = (stream: Duplex, info: TransportInfo = {}) =>
     void broker.handleConnection(stream, { tlsPeerCertificate: info.tlsPeerCertificate, remote: info.remoteAddress });
