@@ -155,21 +155,24 @@ export class Ingest {
   }
 
   #append(batch: PendingBatch): void {
+    const count = batch.records.length;
     let bytes: Uint8Array;
     try {
       bytes = encodeBatch(batch.records, {});
     } catch (err) {
-      this.#settle(batch, err as Error);
+      this.#settle(batch, count, err as Error);
       return;
     }
+    // The payloads are views of socket reads: let them (and those chunks) go while it commits.
+    batch.records = [];
     this.#log.append(batch.topic, batch.partition, bytes).then(
-      () => this.#settle(batch, undefined),
-      (err: Error) => this.#settle(batch, err),
+      () => this.#settle(batch, count, undefined),
+      (err: Error) => this.#settle(batch, count, err),
     );
   }
 
-  #settle(batch: PendingBatch, err: Error | undefined): void {
-    this.#pendingCount -= batch.records.length;
+  #settle(batch: PendingBatch, count: number, err: Error | undefined): void {
+    this.#pendingCount -= count;
     if (err) {
       this.#metrics.appendFailed.inc();
       batch.reject(err);
