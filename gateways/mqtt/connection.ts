@@ -50,6 +50,9 @@ export class MqttConnection {
   will: Will | undefined;
   /** Set by a clean DISCONNECT (0x00): no will is published [MQTT-3.14.4-3]. */
   willCleared = false;
+  /** The last PUBLISH topic that passed the name and ACL checks (both depend on it alone:
+   * the identity is fixed at CONNECT). */
+  lastAllowedTopic: string | undefined;
   rateTokens = 0;
   rateRefilledAtMs = 0;
 

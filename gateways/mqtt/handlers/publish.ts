@@ -85,9 +85,12 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   }
   const topic = resolveTopic(c, packet);
   if (topic === undefined) return;
-  const problem = validateTopicName(topic, limits.topicLevelsMax, limits.topicBytesMax);
-  if (problem) return c.protocolFailure(Reason.topicNameInvalid, `PUBLISH topic '${topic.slice(0, 100)}': ${problem}`);
-  if (!canPublish(c.identity!, topic)) return denied(c, packet, topic);
+  if (topic !== c.lastAllowedTopic) {
+    const problem = validateTopicName(topic, limits.topicLevelsMax, limits.topicBytesMax);
+    if (problem) return c.protocolFailure(Reason.topicNameInvalid, `PUBLISH topic '${topic.slice(0, 100)}': ${problem}`);
+    if (!canPublish(c.identity!, topic)) return denied(c, packet, topic);
+    c.lastAllowedTopic = topic; // devices repeat their topic: skip both checks next time
+  }
   const session = c.session!;
   if (packet.qos === 2 && session.incomingQos2.has(packet.messageId!)) {
     // A resent QoS 2 PUBLISH we already stored: answer again, store nothing (MQTT 5 §4.3.3, 3.1.1 §4.3.3).
