@@ -9,9 +9,12 @@ export interface FrameError {
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const empty = Buffer.alloc(0);
 
 export class FrameReader {
-  #pending: Buffer = Buffer.alloc(0);
+  /** Unread bytes are #pending[#at..]: an offset, not a new view per packet (hot path). */
+  #pending: Buffer = empty;
+  #at = 0;
   readonly #packetBytesMax: number;
 
   constructor(packetBytesMax: number) {
@@ -19,24 +22,27 @@ export class FrameReader {
   }
 
   get bufferedBytes(): number {
-    return this.#pending.length;
+    return this.#pending.length - this.#at;
   }
 
   push(chunk: Buffer): void {
-    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    const rest = this.#pending.length - this.#at;
+    this.#pending = rest === 0 ? chunk : Buffer.concat([this.#pending.subarray(this.#at), chunk], rest + chunk.length);
+    this.#at = 0;
   }
 
   /** The next whole packet (a view), undefined when more bytes are needed, or an error. */
   next(): Buffer | FrameError | undefined {
     const buf = this.#pending;
-    if (buf.length < 2) return undefined;
+    const at = this.#at;
+    if (buf.length - at < 2) return undefined;
     let remaining = 0;
     let multiplier = 1;
     let i = 1;
     for (;; i++) {
       if (i > 4) return { error: "malformed", message: "the remaining length field is longer than 4 bytes" }; // [MQTT-1.5.5-1]
-      if (i >= buf.length) return undefined;
-      const byte = buf[i];
+      if (at + i >= buf.length) return undefined;
+      const byte = buf[at + i];
       remaining += (byte & 0x7f) * multiplier;
       multiplier *= 128;
       if ((byte & 0x80) === 0) break;
@@ -45,10 +51,14 @@ export class FrameReader {
     if (total > this.#packetBytesMax) {
       return { error: "too-large", message: `a ${total}-byte packet is over the limit of ${this.#packetBytesMax} bytes (mqtt.limits.packetBytesMax)` };
     }
-    if (buf.length < total) return undefined;
-    const frame = buf.subarray(0, total);
-    this.#pending = buf.subarray(total);
-    if (buf[0] >> 4 === 3) {
+    if (buf.length - at < total) return undefined;
+    const frame = buf.subarray(at, at + total);
+    this.#at = at + total;
+    if (this.#at === buf.length) {
+      this.#pending = empty; // an idle connection holds no socket chunk
+      this.#at = 0;
+    }
+    if (frame[0] >> 4 === 3) {
       const problem = publishTopicProblem(frame, i + 1);
       if (problem) return { error: "malformed", message: problem };
     }
