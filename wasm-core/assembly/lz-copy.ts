@@ -1,4 +1,4 @@
-// Byte copies shared by the LZ77 decoders (LZ4 and snappy). "Wild" copies move whole 8- or
+// Byte copies and match scans shared by the LZ77 codecs (LZ4 and snappy). "Wild" copies move whole 8- or
 // 16-byte words and may write a few bytes past the end of the copy: they run only when the
 // caller proves that much room remains inside the output (and input) regions, and the extra
 // bytes land where later output overwrites them.
@@ -44,4 +44,23 @@ export function copyMatch(op: usize, offset: usize, len: usize, dstRoom: usize):
       ref++;
     }
   }
+}
+
+/** Length of the common run at a and b, stopping at `limit` (a < limit, b < a): the
+ *  compressors' match extension, 8 bytes a step (XOR + count trailing zeros). */
+// @ts-ignore: decorator
+@inline
+export function matchLength(a: usize, b: usize, limit: usize): usize {
+  const start = a;
+  while (a + 8 <= limit) {
+    const diff = load<u64>(a) ^ load<u64>(b);
+    if (diff != 0) return a - start + <usize>(ctz<u64>(diff) >> 3);
+    a += 8;
+    b += 8;
+  }
+  while (a < limit && load<u8>(a) == load<u8>(b)) {
+    a++;
+    b++;
+  }
+  return a - start;
 }

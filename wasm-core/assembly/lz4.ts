@@ -16,7 +16,7 @@
 // end mark, so records in a second frame would be lost to Java consumers.
 import { inMemory } from "./memory";
 import { xxh32 } from "./xxhash32";
-import { copyLiterals, copyMatch } from "./lz-copy";
+import { copyLiterals, copyMatch, matchLength } from "./lz-copy";
 import {
   OK, ERR_REGION_OUT_OF_BOUNDS, ERR_OUTPUT_TOO_SMALL, ERR_DECOMPRESSED_TOO_LARGE,
   ERR_LZ4_FRAME_MAGIC, ERR_LZ4_FRAME_DESCRIPTOR, ERR_LZ4_HEADER_CHECKSUM, ERR_LZ4_DEPENDENT_BLOCKS,
@@ -103,22 +103,6 @@ function writeSequence(op: usize, lit: usize, litLen: usize, offset: usize, matc
   }
   store<u8>(token, <u8>t);
   return op;
-}
-
-/** Length of the common run at a and b, stopping at `limit` (a < limit, b < a). */
-function matchLength(a: usize, b: usize, limit: usize): usize {
-  const start = a;
-  while (a + 8 <= limit) {
-    const diff = load<u64>(a) ^ load<u64>(b);
-    if (diff != 0) return a - start + <usize>(ctz<u64>(diff) >> 3);
-    a += 8;
-    b += 8;
-  }
-  while (a < limit && load<u8>(a) == load<u8>(b)) {
-    a++;
-    b++;
-  }
-  return a - start;
 }
 
 /** Greedy hash-table LZ4 block compressor over one block [block, block + len) of the input

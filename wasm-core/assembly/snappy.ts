@@ -12,7 +12,7 @@
 // librdkafka writes raw; Java and kafka-python write xerial. Reading sniffs the xerial magic
 // (as librdkafka does) and accepts both; writing produces raw.
 import { inMemory } from "./memory";
-import { copyLiterals, copyMatch } from "./lz-copy";
+import { copyLiterals, copyMatch, matchLength } from "./lz-copy";
 import {
   ERR_REGION_OUT_OF_BOUNDS, ERR_OUTPUT_TOO_SMALL, ERR_DECOMPRESSED_TOO_LARGE,
   ERR_SNAPPY_LENGTH, ERR_SNAPPY_DATA, ERR_SNAPPY_LENGTH_MISMATCH, ERR_SNAPPY_XERIAL_CHUNK,
@@ -218,22 +218,6 @@ function emitCopy(op: usize, offset: usize, len: usize): usize {
     len -= 60;
   }
   return emitCopyUpTo64(op, offset, len);
-}
-
-/** Length of the common run at a and b, stopping at limit (b < a). */
-function matchLength(a: usize, b: usize, limit: usize): usize {
-  const start = a;
-  while (a + 8 <= limit) {
-    const diff = load<u64>(a) ^ load<u64>(b);
-    if (diff != 0) return a - start + <usize>(ctz<u64>(diff) >> 3);
-    a += 8;
-    b += 8;
-  }
-  while (a < limit && load<u8>(a) == load<u8>(b)) {
-    a++;
-    b++;
-  }
-  return a - start;
 }
 
 /** Compresses one fragment (<= 64 KiB) greedily with a hash table; returns the new op. */
