@@ -21,6 +21,7 @@ import { FrameReader } from "../runtime/kafka/protocol/frame.ts";
 import { encodeRequest, decodeResponse, framed } from "../runtime/kafka/protocol/message.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { medianRateAsync, progress, result, type BenchResult } from "./lib/report.ts";
+import { openBenchLog, quietLogger } from "./lib/bench-log.ts";
 
 const COMMITS = Number(process.env.GROUPS_BENCH_COMMITS ?? 2000);
 const IN_FLIGHT = 16;
@@ -28,17 +29,6 @@ const PARTITIONS = 4;
 const REBALANCES = 300;
 const MEMBERS = 8;
 const RUNS = 3;
-const quiet = { info() {}, warn() {}, error() {}, child() { return quiet; } };
-
-function openLog(dir: string): Promise<Log> {
-  return Log.open({
-    dataDir: dir,
-    storage: { sync: "always", syncIntervalMs: 100, maxBytes: 8 * 2 ** 30, overflow: "reject", commitDelayMs: 0 },
-    log: { autoCreateTopics: true, defaultPartitions: 1 },
-    logger: quiet,
-    retentionCheckIntervalMs: 3_600_000,
-  });
-}
 
 const offsets = (i: number) => Array.from({ length: PARTITIONS }, (_, p) => ({ partitionIndex: p, committedOffset: i, committedLeaderEpoch: -1, committedMetadata: null }));
 
@@ -92,11 +82,11 @@ async function commitInProcess(log: Log, count: number): Promise<number> {
 async function offsetCommitBench(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-groups-"));
   try {
-    const log = await openLog(dir);
+    const log = await openBenchLog(dir, { autoCreateTopics: true });
     await log.createTopic("t", PARTITIONS);
     const config = readConfig({ dataDir: dir, listeners: { kafka: { host: "127.0.0.1", port: 0 } } });
-    const groups = new GroupCoordinator(groupCoordinatorSettings(), log.groups, quiet);
-    const gateway = await startKafkaGateway({ config, log, logger: quiet, metrics: new Metrics(), groups });
+    const groups = new GroupCoordinator(groupCoordinatorSettings(), log.groups, quietLogger);
+    const gateway = await startKafkaGateway({ config, log, logger: quietLogger, metrics: new Metrics(), groups });
     progress(`offset commits: ${COMMITS} requests x ${PARTITIONS} partitions, ${IN_FLIGHT} in flight, ${RUNS} runs per side`);
     const ledge = await medianRateAsync(RUNS, () => commitOverSocket(gateway.port, COMMITS));
     const baseline = await medianRateAsync(RUNS, () => commitInProcess(log, COMMITS));
@@ -130,7 +120,7 @@ async function rebalance(c: GroupCoordinator, groupId: string, memberIds: string
 
 async function rebalanceBench(): Promise<BenchResult> {
   // The initial delay gathers each new group's members into one generation; it is not timed.
-  const c = new GroupCoordinator(groupCoordinatorSettings({ initialRebalanceDelayMs: 5 }), { commit: async () => {}, fetch: () => undefined }, quiet);
+  const c = new GroupCoordinator(groupCoordinatorSettings({ initialRebalanceDelayMs: 5 }), { commit: async () => {}, fetch: () => undefined }, quietLogger);
   progress(`rebalances: ${REBALANCES} groups of ${MEMBERS} members, ${RUNS} runs per side`);
   const members: string[][] = [];
   for (let g = 0; g < REBALANCES; g++) members.push(await rebalance(c, `g${g}`, Array(MEMBERS).fill(""), 0));

@@ -26,6 +26,7 @@ import { Metrics } from "../runtime/metrics/index.ts";
 import { startKafkaGateway } from "../gateways/kafka/server.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
 import { runKcat, startMockCluster, type KcatRun } from "./lib/kcat.ts";
+import { openBenchLog, quietLogger } from "./lib/bench-log.ts";
 
 const RECORDS = Number(process.env.KAFKA_BENCH_RECORDS ?? 300_000);
 const RECORD_BYTES = 100;
@@ -42,17 +43,6 @@ const KCAT_TIMEOUT_MS = 120_000;
 /** Each side runs this many times; the median is reported (the machine is shared and noisy). */
 const RUNS = 5;
 const CEILING_RUNS = 7;
-const quiet = { info() {}, warn() {}, error() {}, child() { return quiet; } };
-
-function openLog(dir: string): Promise<Log> {
-  return Log.open({
-    dataDir: dir,
-    storage: { sync: "always", syncIntervalMs: 100, maxBytes: 64 * 2 ** 30, overflow: "reject", commitDelayMs: 0 },
-    log: { autoCreateTopics: true, defaultPartitions: 1 },
-    logger: quiet,
-    retentionCheckIntervalMs: 3_600_000,
-  });
-}
 
 function recordsFile(dir: string, name: string, count: number): string {
   const file = join(dir, name);
@@ -83,7 +73,7 @@ function storedBatches(log: Log, topic: string): Uint8Array[] {
 
 async function appendRate(batches: Uint8Array[], records: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-kafka-base-"));
-  const log = await openLog(dir);
+  const log = await openBenchLog(dir, { autoCreateTopics: true });
   await log.createTopic("base", 1);
   const t0 = performance.now();
   let next = 0;
@@ -233,9 +223,9 @@ async function measureFetchCeiling(log: Log, ledge: string, mock: string, over: 
 
 export default async function kafkaBench(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-kafka-"));
-  const log = await openLog(join(dir, "data"));
+  const log = await openBenchLog(join(dir, "data"), { autoCreateTopics: true });
   const config = readConfig({ listeners: { kafka: { host: "127.0.0.1", port: 0 } } });
-  const gateway = await startKafkaGateway({ config, log, logger: quiet, metrics: new Metrics() });
+  const gateway = await startKafkaGateway({ config, log, logger: quietLogger, metrics: new Metrics() });
   const mock = await startMockCluster();
   const ledge = `127.0.0.1:${gateway.port}`;
   try {

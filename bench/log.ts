@@ -13,6 +13,7 @@ import { encodeBatch } from "../runtime/core/index.ts";
 import { Log } from "../runtime/log/index.ts";
 import { batchKey } from "../runtime/log/keys.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
+import { openBenchLog, quietLogger } from "./lib/bench-log.ts";
 
 const RECORDS_PER_BATCH = 100;
 const RECORD_BYTES = 100;
@@ -20,23 +21,12 @@ const SLICES = 3;
 const SLICE_SECONDS = 1;
 const APPEND_BATCHES_MAX = 200_000;
 const READ_MB = Number(process.env.LOG_BENCH_READ_MB ?? 256);
-const quiet = { info() {}, warn() {}, error() {}, child() { return quiet; } };
 
 function makeBatch(seed: number): Uint8Array {
   const value = new Uint8Array(RECORD_BYTES).fill(97 + (seed % 26));
   const key = new TextEncoder().encode(`sensor-${seed % 1000}`);
   const now = Date.now();
   return encodeBatch(Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key, value, timestampMs: now + i })));
-}
-
-function openLog(dir: string): Promise<Log> {
-  return Log.open({
-    dataDir: dir,
-    storage: { sync: "always", syncIntervalMs: 100, maxBytes: 64 * 2 ** 30, overflow: "reject", commitDelayMs: 0 },
-    log: { autoCreateTopics: false, defaultPartitions: 1 },
-    logger: quiet,
-    retentionCheckIntervalMs: 3_600_000,
-  });
 }
 
 /** Runs `writers` loops of `step` for SLICE_SECONDS (bounded in count too); returns [batches, seconds]. */
@@ -59,7 +49,7 @@ async function drive(writers: number, step: (writer: number) => Promise<unknown>
  */
 export async function appendRates(writers: number): Promise<{ ledge: number; raw: number }> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-append-"));
-  const log = await openLog(join(dir, "ledge"));
+  const log = await openBenchLog(join(dir, "ledge"), { autoCreateTopics: false });
   await log.createTopic("bench", 1);
   const env = open({ path: join(dir, "raw.mdb"), maxDbs: 4, overlappingSync: true });
   const db = env.openDB<Buffer, Buffer>({ name: "batches", keyEncoding: "binary", encoding: "binary" });
@@ -164,7 +154,7 @@ function interleavedRead(log: Log, hwm: number): { ledgeS: number; rawS: number;
 
 async function readRates(): Promise<{ ledge: number; raw: number; mb: number }> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-read-"));
-  let log = await openLog(dir);
+  let log = await openBenchLog(dir, { autoCreateTopics: false });
   await log.createTopic("bench", 1);
   const template = makeBatch(1);
   const batchCount = Math.ceil((READ_MB * 1e6) / template.byteLength);
@@ -174,7 +164,7 @@ async function readRates(): Promise<{ ledge: number; raw: number; mb: number }> 
   }
   const hwm = log.partitionState("bench", 0).highWatermark;
   await log.close();
-  log = await openLog(dir); // start-up reads partition state from the meta table, no scan
+  log = await openBenchLog(dir, { autoCreateTopics: false }); // start-up reads partition state from the meta table, no scan
   let ledgeS = 0;
   let rawS = 0;
   let bytes = 0;
