@@ -8,21 +8,10 @@ import {
 import { compress } from "../../runtime/core/compression.ts";
 import { defaultBuild } from "../../runtime/core/wasm.ts";
 import { randomRecords, reseal, utf8 } from "./batch-fixtures.ts";
+import { seededRandom } from "../../bench/lib/telemetry-lines.ts";
 
 const MUTANTS_PER_CODEC = 10_000;
 const CODECS: CompressionCodec[] = [Compression.none, Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd];
-
-/** A small deterministic PRNG (mulberry32) so a failure names a reproducible seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seedRecords(): RecordInput[][] {
   return [
@@ -82,7 +71,7 @@ describe("mutated batches never crash the core", () => {
 
   for (const compression of CODECS) {
     it(`${MUTANTS_PER_CODEC} mutants, codec ${compression}: success or a typed error`, () => {
-      const rand = prng(0xc0ffee + compression);
+      const rand = seededRandom(0xc0ffee + compression);
       const records = seedRecords();
       const bases = records.map((r) => encodeBatch(r, { compression }));
       const plain = records.map((r) => encodeBatch(r).slice(61));

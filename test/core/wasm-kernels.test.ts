@@ -8,23 +8,14 @@ import { WasmCore } from "../../runtime/core/wasm.ts";
 import { Workspace, workspace } from "../../runtime/core/workspace.ts";
 import { crc32cReference } from "../reference/crc32c.ts";
 import { randomRecords } from "./batch-fixtures.ts";
+import { seededRandom } from "../../bench/lib/telemetry-lines.ts";
 
 const knownStatuses = new Set<number>(statusTable.map((e) => e.status));
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("wasm kernels on hostile input", () => {
   it("walkRecords returns a header count or a known status for 20,000 random sections", () => {
     const ws = workspace();
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const pick = (n: number) => Math.floor(rand() * n);
     const columns = ws.columns.ensure(64 * 32 + 4);
     const headerColumns = ws.headerColumns.ensure(64 * 16);
