@@ -12,6 +12,13 @@
 //     target, no broker can meet the target with this client. The mock keeps only ~5 MB per
 //     partition, so the fetch ceiling reads CEILING_RECORDS from each of 4 partitions (ledge's
 //     rate on the same set is in its notes).
+//   produce-lean-vs-log-append, fetch-lean-vs-log-read: the same batches and baselines, with a
+//     lean generator that is not the bound (bench/lib/kafka-load.ts: pre-encoded Produce v7 of
+//     the very batches, acks=-1, LEAN.windowCount in flight on each of LEAN.connections
+//     connections; Fetch v11 with one consumer per connection over a slice of the partition,
+//     counting records from batch headers) against bin/ledge as its own process (sync: always).
+//   produce-lean-generator, fetch-lean-generator: not ledge: the generator against a broker that
+//     answers from memory (bench/lib/kafka-sink.ts), over the same baselines: what it can drive.
 // kcat's fixed start/stop time (measured on a one-record topic of the same broker in the same run)
 // is subtracted. Notes give the CPU seconds kcat and ledge spent per run: with both near the wall
 // time on a 2-core machine, the two processes take turns (one fetch in flight, one produce batch
@@ -27,6 +34,7 @@ import { startKafkaGateway } from "../gateways/kafka/server.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
 import { runKcat, startMockCluster, type KcatRun } from "./lib/kcat.ts";
 import { openBenchLog, quietLogger } from "./lib/bench-log.ts";
+import { measureLean, type LeanMeasured } from "./lib/kafka-lean.ts";
 
 const RECORDS = Number(process.env.KAFKA_BENCH_RECORDS ?? 300_000);
 const RECORD_BYTES = 100;
@@ -43,6 +51,9 @@ const KCAT_TIMEOUT_MS = 120_000;
 /** Each side runs this many times; the median is reported (the machine is shared and noisy). */
 const RUNS = 5;
 const CEILING_RUNS = 7;
+/** The lean generator's shape: 2 x 4 Produce requests in flight (librdkafka keeps 5); each run
+ * produces the batches 3 times and reads the partition 5 times, so a run lasts ~1 s. */
+const LEAN = { connections: 2, windowCount: 4, producePasses: 3, fetchPasses: 5, timeLimitMs: 120_000 };
 
 function recordsFile(dir: string, name: string, count: number): string {
   const file = join(dir, name);
@@ -238,7 +249,8 @@ export default async function kafkaBench(): Promise<BenchResult[]> {
     const ceiling = await measureFetchCeiling(log, ledge, mock.bootstrap, over, ceilingFile);
     progress("kafkajs producer (notes)");
     const kafkajsRate = await kafkajsProduceRate(gateway.port);
-    return report(m, ceiling, over, kafkajsRate);
+    const lean = await measureLean({ ...LEAN, batches: storedBatches(log, "bench-0"), records: RECORDS, runs: RUNS, fetchBytes: FETCH_BYTES });
+    return [...report(m, ceiling, over, kafkajsRate), ...leanReport(lean, median(m.appendRates), median(m.readRates))];
   } finally {
     await mock.close();
     await gateway.close();
@@ -268,5 +280,28 @@ function report(m: Measured, ceiling: { mockFetch: Timed[]; ledgeFetch: Timed[] 
       notes: `not ledge: the same kcat -C of ${CEILING_PARTITIONS} x ${CEILING_RECORDS} records (what the mock keeps) from librdkafka's mock cluster, median of ${CEILING_RUNS}; ` +
         `ledge on the same set ${fmtRate(rate(ceiling.ledgeFetch))} rec/s (${(rate(ceiling.ledgeFetch) / fetchCeiling).toFixed(2)} of the mock); ` +
         `${cpuNote(ceiling.mockFetch, CEILING_RECORDS * CEILING_PARTITIONS, false)}; ${verdict(fetchCeiling / baseRead)}` }),
+  ];
+}
+
+function leanReport(lean: LeanMeasured, baseAppend: number, baseRead: number): BenchResult[] {
+  type Side = LeanMeasured["ledge"][number];
+  const rate = (xs: Side[], k: "produce" | "fetch") => median(xs.map((x) => x[k].ratePerSecond));
+  const cpu = (xs: Side[], k: "produce" | "fetch", who: "cpuSeconds" | "brokerCpuSeconds") => median(xs.map((x) => x[k][who])).toFixed(2);
+  const wall = (xs: Side[], k: "produce" | "fetch") => median(xs.map((x) => x[k].seconds)).toFixed(2);
+  const produced = RECORDS * LEAN.producePasses;
+  const read = produced * LEAN.fetchPasses;
+  const shape = `${LEAN.connections} connections`;
+  const vsSink = (k: "produce" | "fetch") => `${(rate(lean.ledge, k) / rate(lean.sink, k)).toFixed(2)} of the generator's rate into the sink`;
+  return [
+    result({ name: "produce-lean-vs-log-append", unit: "records/s", ledge: rate(lean.ledge, "produce"), baseline: baseAppend, baselineName: "Log.append, same batches", target: 0.7,
+      notes: `bin/ledge child process, sync: always; ${produced} records (the same batches x ${LEAN.producePasses}) as Produce v7 acks=-1, ${shape} x ${LEAN.windowCount} in flight; median of ${RUNS}; ` +
+        `per run ${wall(lean.ledge, "produce")} s wall, ledge ${cpu(lean.ledge, "produce", "brokerCpuSeconds")} CPU-s, generator ${cpu(lean.ledge, "produce", "cpuSeconds")} CPU-s; ${vsSink("produce")}` }),
+    result({ name: "fetch-lean-vs-log-read", unit: "records/s", ledge: rate(lean.ledge, "fetch"), baseline: baseRead, baselineName: "Log.read, same data", target: 0.7,
+      notes: `bin/ledge child process; Fetch v11 of ${FETCH_BYTES >> 20} MiB, ${shape}, one consumer each over half the partition, ${read} records (${LEAN.fetchPasses} passes after an untimed one); median of ${RUNS}; ` +
+        `per run ${wall(lean.ledge, "fetch")} s wall, ledge ${cpu(lean.ledge, "fetch", "brokerCpuSeconds")} CPU-s, generator ${cpu(lean.ledge, "fetch", "cpuSeconds")} CPU-s; ${vsSink("fetch")}` }),
+    result({ name: "produce-lean-generator", unit: "records/s", ledge: rate(lean.sink, "produce"), baseline: baseAppend, baselineName: "Log.append, same batches", target: null,
+      notes: `not ledge: the same lean produce into kafka-sink.ts (memory, no log); per run ${wall(lean.sink, "produce")} s wall, generator ${cpu(lean.sink, "produce", "cpuSeconds")} CPU-s, sink ${cpu(lean.sink, "produce", "brokerCpuSeconds")} CPU-s` }),
+    result({ name: "fetch-lean-generator", unit: "records/s", ledge: rate(lean.sink, "fetch"), baseline: baseRead, baselineName: "Log.read, same data", target: null,
+      notes: `not ledge: the same lean fetch from kafka-sink.ts (memory); per run ${wall(lean.sink, "fetch")} s wall, generator ${cpu(lean.sink, "fetch", "cpuSeconds")} CPU-s, sink ${cpu(lean.sink, "fetch", "brokerCpuSeconds")} CPU-s` }),
   ];
 }
