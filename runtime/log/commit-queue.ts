@@ -3,14 +3,17 @@
 //   always   -> after `env.flushed` (lmdb-js resolves a write at commit, BEFORE its fsync);
 //   interval -> at commit; a new commit waits for the fsync once the oldest unsynced commit is
 //               older than syncIntervalMs, so an ack is never more than that from disk.
-// One transaction is in flight at a time (the next window gathers meanwhile) and the queue is
-// bounded in bytes: callers past the bound wait for room (backpressure, not growth).
+// Up to PIPELINE_DEPTH transactions are in flight: the next is issued while one commits, with
+// offsets assigned on the assumption that it commits; if it fails, it and every later one are
+// rolled back (LMDB holds the later ones back by a commit-sequence condition, see txn.ts). The
+// queue is bounded in bytes: callers past the bound wait for room (backpressure, not growth).
 import type { StorageConfig } from "../config/schema.ts";
 import type { AppendResult } from "./types.ts";
 import type { StoredBatchInfo } from "./batch-header.ts";
 import type { Partition } from "./partition.ts";
 import { Txn, type StorageAccount } from "./txn.ts";
-import { commitOutcome, flushedNow, type LogTables } from "./lmdb-env.ts";
+import assert from "node:assert/strict";
+import { COMMIT_SEQ_KEY, commitOutcome, flushedNow, type LogTables } from "./lmdb-env.ts";
 import { LogError } from "./errors.ts";
 import type { LogCounters } from "./counters.ts";
 
@@ -25,6 +28,23 @@ export interface PendingAppend {
 /** What a placed append resolves with once durable (undefined: it failed and was rejected). */
 export type Placed = { baseOffset: number; duplicate: boolean } | undefined;
 
+type PlacedAppend = { item: PendingAppend; at: NonNullable<Placed> };
+
+/** A transaction issued to LMDB and not yet known to be committed. */
+interface InFlight {
+  txn: Txn;
+  placed: PlacedAppend[];
+  /** The commit-sequence version it requires; it leaves seqBefore + 1. */
+  seqBefore: number;
+  /** Rolled back because it or an earlier transaction failed. */
+  undone: boolean;
+  /** Settles after the commit's outcome was handled (never rejects). */
+  done: Promise<void>;
+}
+
+/** Transactions issued at once: one committing, the next queued behind it in LMDB's writer. */
+export const PIPELINE_DEPTH = 2;
+
 export interface CommitSteps {
   /** Runs first in every transaction: retention and storage-cap deletions that are due. */
   maintain(txn: Txn): void;
@@ -32,6 +52,11 @@ export interface CommitSteps {
   maintenanceFailed(error: Error): void;
   /** Assigns offsets and stages one append; throws a LogError to reject just that append. */
   place(txn: Txn, item: PendingAppend): Placed;
+  /**
+   * Whether the next transaction may be issued while earlier ones still commit: only when it
+   * will not need to read committed data (retention, the storage cap) or disk headroom.
+   */
+  mayOverlap(): boolean;
 }
 
 export interface GroupCommitOptions {
@@ -51,6 +76,11 @@ export class GroupCommit {
   #timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
   #microtaskQueued = false;
   #running: Promise<void> | null = null;
+  readonly #inflight: InFlight[] = [];
+  /** The commit-sequence version the next transaction requires (see Txn.issue). */
+  #seq: number;
+  /** A failed commit is being unwound: issue nothing until the next turn. */
+  #unwinding = false;
   #room: { promise: Promise<void>; resolve: () => void } | null = null;
   #maintenanceDue = false;
   #lastDurable: Promise<unknown> = Promise.resolve();
@@ -59,6 +89,7 @@ export class GroupCommit {
 
   constructor(options: GroupCommitOptions) {
     this.#o = options;
+    this.#seq = committedSeq(options.tables);
   }
 
   async enqueue(item: PendingAppend): Promise<void> {
@@ -85,9 +116,12 @@ export class GroupCommit {
 
   /** Resolves when everything queued so far is committed and durable. */
   async drain(): Promise<void> {
-    while (this.#running || this.#pending.length > 0 || this.#timer || this.#microtaskQueued || this.#maintenanceDue) {
-      if (!this.#running) this.#fire();
-      await this.#running;
+    for (;;) {
+      const waiting = this.#pending.length > 0 || this.#maintenanceDue || this.#timer !== null || this.#microtaskQueued;
+      if (waiting && !this.#running && !this.#unwinding) this.#fire();
+      const next = this.#running ?? this.#inflight[this.#inflight.length - 1]?.done ?? (waiting || this.#unwinding ? nextTurn() : null);
+      if (!next) break;
+      await next;
     }
     await this.#lastDurable;
   }
@@ -98,7 +132,7 @@ export class GroupCommit {
   }
 
   #schedule(): void {
-    if (this.#timer || this.#running || this.#microtaskQueued) return;
+    if (this.#timer || this.#running || this.#microtaskQueued || this.#unwinding) return;
     const delay = this.#o.storage.commitDelayMs;
     if (delay > 0) {
       this.#timer = setTimeout(() => this.#fire(), delay);
@@ -127,13 +161,23 @@ export class GroupCommit {
     });
   }
 
-  /** Appends that arrived while a transaction committed form the next one, without a turn. */
+  /**
+   * Issues transactions while appends wait: up to PIPELINE_DEPTH at once, so LMDB's writer
+   * starts the next one as soon as the last commits instead of waiting for this thread to
+   * hear of it and issue again. A transaction overlaps an earlier one only when the steps say
+   * so (no retention or storage-cap work, which reads what is committed).
+   */
   async #commitWhileWaiting(): Promise<void> {
-    let ok: boolean;
-    do ok = await this.#commitOnce();
-    while (ok && (this.#pending.length > 0 || this.#maintenanceDue));
-    // After a failed commit lmdb-js is still unwinding it: start the next one a turn later.
-    if (!ok) this.#timer = setImmediate(() => this.#fire());
+    while (!this.#unwinding && (this.#pending.length > 0 || this.#maintenanceDue)) {
+      const overlap = this.#inflight.length === 0 || (this.#inflight.length < PIPELINE_DEPTH && !this.#maintenanceDue && this.#o.steps.mayOverlap());
+      if (!overlap) {
+        await this.#inflight[0].done;
+        continue;
+      }
+      await this.#boundUnsynced();
+      if (this.#unwinding) break;
+      this.#issueNext();
+    }
   }
 
   #take(): PendingAppend[] {
@@ -152,9 +196,8 @@ export class GroupCommit {
     return work;
   }
 
-  /** One transaction; false when LMDB refused the commit. */
-  async #commitOnce(): Promise<boolean> {
-    await this.#boundUnsynced();
+  /** Builds one transaction from the waiting appends and issues it (or settles it if empty). */
+  #issueNext(): void {
     const work = this.#take();
     let txn = new Txn(this.#o.tables, this.#o.account);
     if (this.#maintenanceDue || work.length > 0) {
@@ -168,7 +211,7 @@ export class GroupCommit {
         this.#o.steps.maintenanceFailed(err as Error);
       }
     }
-    const placed: Array<{ item: PendingAppend; at: NonNullable<Placed> }> = [];
+    const placed: PlacedAppend[] = [];
     for (const item of work) {
       try {
         const at = this.#o.steps.place(txn, item);
@@ -178,23 +221,71 @@ export class GroupCommit {
       }
     }
     if (txn.isEmpty) {
-      this.#settle(placed, []);
-      return true;
+      this.#settleAfterInflight(placed);
+      return;
     }
-    try {
-      await commitOutcome(txn.issue(), `committing ${work.length} appends to the log`);
-    } catch (err) {
-      txn.rollback();
-      for (const { item } of placed) item.reject(err as Error);
-      return false;
-    }
+    const seqBefore = this.#seq;
+    this.#seq = seqBefore + 1;
+    if (this.#inflight.length > 0) this.#o.counters.commitsPipelined.inc();
+    const what = `committing ${work.length} appends to the log`;
+    const outcome = commitOutcome(txn.issue(seqBefore).then(heldBackIfFalse), what);
+    outcome.catch(() => undefined); // handled below, in issue order
+    // Outcomes are handled in the order the transactions were issued, whatever order their
+    // promises settle in (a conditional block's promise settles a step sooner).
+    const previous = this.#inflight[this.#inflight.length - 1]?.done ?? Promise.resolve();
+    const f: InFlight = { txn, placed, seqBefore, undone: false, done: Promise.resolve() };
+    f.done = previous
+      .then(() => outcome)
+      .then(() => this.#committed(f), (err: Error) => this.#failed(f, err))
+      .catch(crashOnBrokenInvariant);
+    this.#inflight.push(f);
+  }
+
+  /** An empty transaction (duplicates only) may point at batches still committing: wait for them. */
+  #settleAfterInflight(placed: PlacedAppend[]): void {
+    const tail = this.#inflight[this.#inflight.length - 1];
+    if (!tail) return this.#settle(placed, []);
+    void tail.done.then(() => {
+      if (tail.undone) for (const { item } of placed) item.reject(new LogError("LEDGE_ERR_STORAGE", "a duplicate append was refused because the commit holding its original failed; resend it"));
+      else this.#settle(placed, []);
+    });
+  }
+
+  #committed(f: InFlight): void {
+    assert.equal(this.#inflight[0], f, "log transactions commit in the order they were issued");
+    this.#inflight.shift();
+    assert.ok(!f.undone, "a transaction issued after a failed one committed anyway: the commit-sequence condition did not hold it back");
     this.#o.counters.commits.inc();
-    this.#settle(placed, [...txn.touched()]);
-    return true;
+    this.#settle(f.placed, [...f.txn.touched()]);
+  }
+
+  /** A failed commit undoes itself and every transaction issued after it, newest first. */
+  #failed(f: InFlight, err: Error): void {
+    assert.equal(this.#inflight[0], f, "log transactions fail in the order they were issued");
+    this.#inflight.shift();
+    if (f.undone) return; // undone with the earlier failure that held it back
+    const later = this.#inflight;
+    for (let i = later.length - 1; i >= 0; i--) this.#undo(later[i], new LogError("LEDGE_ERR_STORAGE", `an append was not stored because an earlier log commit failed (${err.message}); resend it`, { cause: err }));
+    this.#undo(f, err);
+    // lmdb-js is still unwinding the failed commit: start the next one a turn later, from the
+    // sequence LMDB holds (f.seqBefore unless something else moved it: never wedge the log).
+    this.#unwinding = true;
+    setImmediate(() => {
+      this.#unwinding = false;
+      if (this.#closed) return;
+      this.#seq = committedSeq(this.#o.tables);
+      this.#schedule();
+    });
+  }
+
+  #undo(f: InFlight, err: Error): void {
+    f.undone = true;
+    f.txn.rollback();
+    for (const { item } of f.placed) item.reject(err);
   }
 
   /** Resolves the commit's callers once durable, and only then moves the high watermarks. */
-  #settle(placed: Array<{ item: PendingAppend; at: NonNullable<Placed> }>, touched: Partition[]): void {
+  #settle(placed: PlacedAppend[], touched: Partition[]): void {
     if (placed.length === 0 && touched.length === 0) return;
     const publish = () => {
       for (const p of touched) {
@@ -226,6 +317,25 @@ export class GroupCommit {
     const oldest = this.#unsyncedSinceMs[0];
     if (oldest !== undefined && Date.now() - oldest >= this.#o.storage.syncIntervalMs) await this.#lastDurable;
   }
+}
+
+/** An assertion failed inside a commit handler: a ledge bug; stop rather than ack wrongly. */
+function crashOnBrokenInvariant(err: unknown): void {
+  process.nextTick(() => {
+    throw err;
+  });
+}
+
+function committedSeq(tables: LogTables): number {
+  return tables.commits.getEntry(COMMIT_SEQ_KEY)?.version ?? 0;
+}
+
+function heldBackIfFalse(committed: boolean): void {
+  if (!committed) throw new Error("not applied: the log's commit sequence was not where this transaction expected it (an earlier commit failed)");
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function makeRoom(): { promise: Promise<void>; resolve: () => void } {

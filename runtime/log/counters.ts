@@ -7,6 +7,7 @@ export interface LogCounters {
   appendedBytes: Counter;
   duplicates: Counter;
   commits: Counter;
+  commitsPipelined: Counter;
   fsyncs: Counter;
   retainedOutBatches: Counter;
   droppedRecords: Counter;
@@ -24,6 +25,7 @@ export function logCounters(metrics: Metrics = new Metrics()): LogCounters {
     appendedBytes: metrics.counter("ledge_log_appended_bytes_total", "Batch bytes appended to the log"),
     duplicates: metrics.counter("ledge_log_duplicate_batches_total", "Idempotent re-sends answered without appending"),
     commits: metrics.counter("ledge_log_commits_total", "LMDB write transactions committed by the log"),
+    commitsPipelined: metrics.counter("ledge_log_commits_pipelined_total", "Transactions issued while the previous one was still committing"),
     fsyncs: metrics.counter("ledge_log_fsyncs_total", "Commits confirmed flushed to disk"),
     retainedOutBatches: metrics.counter("ledge_log_retention_deleted_batches_total", "Batches deleted by retention.ms / retention.bytes"),
     droppedRecords: metrics.counter("ledge_log_dropped_records_total", "Records dropped because storage.maxBytes was reached (overflow: drop-oldest)"),

@@ -48,6 +48,9 @@ const MiB = 2 ** 20;
 const TIME_INDEX_INTERVAL_BYTES = 64 * 1024;
 /** Batches retention deletes per transaction; the rest wait for the next one. */
 const RETENTION_BATCHES_PER_TXN = 20_000;
+const TXN_BYTES_MAX = 32 * MiB;
+/** Two transactions of up to TXN_BYTES_MAX in flight, pages copied on write (counted twice). */
+const OVERLAP_DISK_HEADROOM_BYTES = 2 * 2 * TXN_BYTES_MAX;
 const PURGE_KEYS_PER_TXN = 5_000;
 
 export class Log {
@@ -90,9 +93,10 @@ export class Log {
         maintain: (txn) => this.#maintain(txn),
         maintenanceFailed: (err) => this.#logger.error(`retention or compaction failed and was skipped: ${err.message}; appends continue, and it is retried on the next check (a ledge bug: please report it)`),
         place: (txn, item) => this.#place(txn, item),
+        mayOverlap: () => this.#mayOverlap(),
       },
       queueBytesMax: o.appendQueueBytesMax ?? 64 * MiB,
-      txnBytesMax: 32 * MiB,
+      txnBytesMax: TXN_BYTES_MAX,
     });
     this.#diskFreeBytesMin = o.diskFreeBytesMin ?? 16 * MiB;
     const lmdbTables = () => [tables.batches, tables.times, tables.meta, ...[...this.#stores.values()].map((s) => s.table)] as unknown as Database<unknown, string>[];
@@ -418,6 +422,18 @@ export class Log {
   }
 
   // ---- helpers ------------------------------------------------------------------------------
+
+  /**
+   * A transaction may be issued while another commits only if it cannot need retention or the
+   * storage cap (they read committed data) and the disk has room for both (the disk guard
+   * counts one transaction at a time).
+   */
+  #mayOverlap(): boolean {
+    if (this.#retentionDue) return false;
+    // The next transaction takes at most the queued bytes: if they fit, no drop-oldest runs.
+    if (this.#account.totalBytes + this.#commit.queuedBytes > this.#o.storage.maxBytes) return false;
+    return this.#disk.diskFreeBytes() > this.#diskFreeBytesMin + OVERLAP_DISK_HEADROOM_BYTES;
+  }
 
   #requestRetention(): void {
     if (this.#closed) return;

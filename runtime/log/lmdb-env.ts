@@ -12,7 +12,15 @@ export interface LogTables {
   times: Database<Buffer, Buffer>;
   /** Topic, partition and producer state (msgpack). */
   meta: Database<unknown, string>;
+  /**
+   * One versioned entry, COMMIT_SEQ_KEY, whose version each log transaction bumps. A
+   * transaction issued while an earlier one still commits runs only if the entry holds the
+   * version that earlier one writes, so a failed commit also undoes every later one.
+   */
+  commits: Database<Buffer, string>;
 }
+
+export const COMMIT_SEQ_KEY = "seq";
 
 export const KV_TABLE_COUNT_MAX = 48;
 
@@ -31,6 +39,7 @@ export function openTables(dataDir: string, mapSizeBytes: number): LogTables {
     batches: env.openDB<Buffer, Buffer>({ name: "batches", keyEncoding: "binary", encoding: "binary" }),
     times: env.openDB<Buffer, Buffer>({ name: "times", keyEncoding: "binary", encoding: "binary" }),
     meta: env.openDB<unknown, string>({ name: "meta", encoding: "msgpack" }),
+    commits: env.openDB<Buffer, string>({ name: "commits", encoding: "binary", useVersions: true }),
   };
 }
 

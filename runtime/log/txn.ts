@@ -2,11 +2,12 @@
 // retention or the storage cap decided, and the partition/producer state they change. Every
 // operation is issued in one synchronous run, which lmdb-js commits as one transaction
 // (eventTurnBatching); if the commit fails, rollback() restores the in-memory state.
+// Transactions may be issued while earlier ones still commit: see issue() and commit-queue.ts.
 import assert from "node:assert/strict";
 import { batchKey, timeKey, timeKeyParts } from "./keys.ts";
 import { metaKeys, persisted, type Partition, type PersistedPartition } from "./partition.ts";
 import type { ProducerEntry } from "./producer-state.ts";
-import type { LogTables } from "./lmdb-env.ts";
+import { COMMIT_SEQ_KEY, type LogTables } from "./lmdb-env.ts";
 
 /** Total stored batch bytes across partitions, checked against storage.maxBytes. */
 export interface StorageAccount {
@@ -74,23 +75,34 @@ export class Txn {
     this.#producerPuts.set(metaKeys.producer(p.topic.id, p.index, producerId), entry);
   }
 
-  /** Issues every operation now, in this event turn; resolves when LMDB committed them. */
-  issue(): Promise<unknown> {
-    const { batches, times, meta } = this.#tables;
-    const issued = new Set<Promise<unknown>>();
-    let last: Promise<unknown> = Promise.resolve(true);
-    const track = (w: Promise<unknown>) => {
-      issued.add(w);
-      last = w;
-    };
-    for (const r of this.#removes) track((r.table === "batches" ? batches : times).remove(r.key));
-    for (const w of this.#puts) track((w.table === "batches" ? batches : times).put(w.key, w.value));
-    for (const [key, entry] of this.#producerPuts) track(meta.put(key, entry));
-    for (const p of this.#before.keys()) {
-      if (!p.topic.deleted) track(meta.put(metaKeys.partition(p.topic.id, p.index), persisted(p)));
+  /**
+   * Issues every operation now, in this event turn, as one block that LMDB applies only if the
+   * commit-sequence entry still holds version `seqBefore` (0: no entry yet, unconditional); the
+   * block moves it to `seqBefore + 1`. Resolves true once committed, false when the condition
+   * failed (a transaction before it did not commit), rejects when the commit itself failed.
+   */
+  issue(seqBefore: number): Promise<boolean> {
+    const { commits } = this.#tables;
+    if (seqBefore === 0) {
+      const last = this.#issueWrites(seqBefore);
+      return last.then(() => true);
     }
-    // All of them settle with the one transaction; the caller handles `last`.
-    for (const w of issued) if (w !== last) w.catch(() => undefined);
+    return commits.ifVersion(COMMIT_SEQ_KEY, seqBefore, () => this.#issueWrites(seqBefore));
+  }
+
+  /** Returns the promise of the last write (the commit-sequence entry). */
+  #issueWrites(seqBefore: number): Promise<unknown> {
+    const { batches, times, meta, commits } = this.#tables;
+    const issued: Array<Promise<unknown>> = [];
+    for (const r of this.#removes) issued.push((r.table === "batches" ? batches : times).remove(r.key));
+    for (const w of this.#puts) issued.push((w.table === "batches" ? batches : times).put(w.key, w.value));
+    for (const [key, entry] of this.#producerPuts) issued.push(meta.put(key, entry));
+    for (const p of this.#before.keys()) {
+      if (!p.topic.deleted) issued.push(meta.put(metaKeys.partition(p.topic.id, p.index), persisted(p)));
+    }
+    const last = commits.put(COMMIT_SEQ_KEY, EMPTY, seqBefore + 1);
+    // They all settle with the one transaction; the caller watches the block's outcome.
+    for (const w of issued) if (w && typeof w.catch === "function") w.catch(() => undefined);
     return last;
   }
 
