@@ -2,9 +2,10 @@
 // pulling (the next packet is parsed only after the previous packet's handler is done), frames
 // packets under the size limit, writes packets, and keeps the keep-alive and connect timers.
 import type { Duplex } from "node:stream";
-import mqttPacket, { type Packet, type Parser } from "mqtt-packet";
+import mqttPacket, { type Packet } from "mqtt-packet";
 import type { Identity } from "./auth.ts";
 import type { Broker } from "./broker.ts";
+import { parseFrame, type ParserSettings } from "./frame-parser.ts";
 import { connectProtocolLevel, FrameReader } from "./frame-reader.ts";
 import { parsePlainPublish } from "./publish-fast-path.ts";
 import { dispatch } from "./handlers/index.ts";
@@ -57,9 +58,8 @@ export class MqttConnection {
   rateRefilledAtMs = 0;
 
   readonly #reader: FrameReader;
-  readonly #parser: Parser;
-  #parsed: Packet | undefined;
-  #parseError: Error | undefined;
+  /** What the shared frame parser needs to know of this connection (set by its CONNECT). */
+  #parserSettings: ParserSettings = {};
   #busy = false;
   #outbox: Buffer[] = [];
   #outboxBytes = 0;
@@ -71,9 +71,6 @@ export class MqttConnection {
     this.broker = broker;
     this.options = options;
     this.#reader = new FrameReader(broker.config.limits.packetBytesMax);
-    this.#parser = mqttPacket.parser({});
-    this.#parser.on("packet", (p: Packet) => (this.#parsed = p));
-    this.#parser.on("error", (e: Error) => (this.#parseError = e));
     this.rateTokens = broker.config.limits.publishRatePerSecondMax;
     this.rateRefilledAtMs = Date.now();
     stream.on("readable", () => void this.#pump());
@@ -166,16 +163,13 @@ export class MqttConnection {
   }
 
   #parse(frame: Buffer): Packet | undefined {
-    this.#parsed = undefined;
-    this.#parseError = undefined;
-    this.#parser.parse(frame);
-    const error = this.#parseError as Error | undefined; // set by the parser's synchronous events
-    if (error || !this.#parsed) {
-      const message = error?.message ?? "the packet could not be parsed";
-      this.protocolFailure(Reason.malformedPacket, message);
+    const result = parseFrame(frame, this.#parserSettings);
+    if ("error" in result) {
+      this.protocolFailure(Reason.malformedPacket, result.error);
       return undefined;
     }
-    return this.#parsed;
+    this.#parserSettings = result.settings;
+    return result.packet;
   }
 
   /** A malformed or forbidden packet: counted, logged, and the connection closed. */
@@ -186,8 +180,9 @@ export class MqttConnection {
   }
 
   startKeepAlive(seconds: number): void {
+    clearTimeout(this.#connectTimer); // connected: an idle client holds no timer it no longer needs
+    this.#connectTimer = undefined;
     if (seconds === 0) return; // [MQTT-3.1.2-22]: 0 turns the mechanism off
-    clearTimeout(this.#connectTimer);
     this.#keepAliveTimer = setTimeout(() => {
       this.broker.metrics.keepAliveTimeouts.inc();
       this.disconnect(Reason.keepAliveTimeout, `nothing received for 1.5 × ${seconds} s`); // [MQTT-3.1.2-24]

@@ -15,6 +15,10 @@ export class FrameReader {
   /** Unread bytes are #pending[#at..]: an offset, not a new view per packet (hot path). */
   #pending: Buffer = empty;
   #at = 0;
+  /** A packet cut by a chunk boundary, gathered in a buffer of its own size: only that packet
+   * is copied, not the whole next socket chunk (a flood would copy every 64 KiB read twice). */
+  #partial: Buffer | undefined;
+  #partialBytes = 0;
   readonly #packetBytesMax: number;
 
   constructor(packetBytesMax: number) {
@@ -22,17 +26,56 @@ export class FrameReader {
   }
 
   get bufferedBytes(): number {
-    return this.#pending.length - this.#at;
+    return this.#pending.length - this.#at + this.#partialBytes;
   }
 
   push(chunk: Buffer): void {
+    const partial = this.#partial;
+    if (partial && this.#partialBytes < partial.length) return this.#fill(chunk); // nothing else is pending then
     const rest = this.#pending.length - this.#at;
-    this.#pending = rest === 0 ? chunk : Buffer.concat([this.#pending.subarray(this.#at), chunk], rest + chunk.length);
+    if (rest === 0) {
+      this.#pending = chunk;
+      this.#at = 0;
+      return;
+    }
+    const leftover = this.#pending.subarray(this.#at);
+    const total = partial ? undefined : packetBytes(leftover, chunk);
+    if (total === undefined || total > this.#packetBytesMax || total <= rest) {
+      // A header still cut short, one next() refuses, or packets not yet taken (pushes without
+      // next() between): join the bytes and let next() decide.
+      this.#pending = Buffer.concat([leftover, chunk], rest + chunk.length);
+      this.#at = 0;
+      return;
+    }
+    this.#partial = Buffer.allocUnsafe(total);
+    leftover.copy(this.#partial);
+    this.#partialBytes = rest;
+    this.#pending = empty;
     this.#at = 0;
+    this.#fill(chunk);
+  }
+
+  /** Copies what the partial packet still lacks; the rest of the chunk stays pending, uncopied. */
+  #fill(chunk: Buffer): void {
+    const partial = this.#partial!;
+    const n = Math.min(chunk.length, partial.length - this.#partialBytes);
+    chunk.copy(partial, this.#partialBytes, 0, n);
+    this.#partialBytes += n;
+    if (n < chunk.length) {
+      this.#pending = chunk;
+      this.#at = n;
+    }
   }
 
   /** The next whole packet (a view), undefined when more bytes are needed, or an error. */
   next(): Buffer | FrameError | undefined {
+    const partial = this.#partial;
+    if (partial) {
+      if (this.#partialBytes < partial.length) return undefined;
+      this.#partial = undefined;
+      this.#partialBytes = 0;
+      return checkedFrame(partial, headerBytes(partial));
+    }
     const buf = this.#pending;
     const at = this.#at;
     if (buf.length - at < 2) return undefined;
@@ -58,12 +101,39 @@ export class FrameReader {
       this.#pending = empty; // an idle connection holds no socket chunk
       this.#at = 0;
     }
-    if (frame[0] >> 4 === 3) {
-      const problem = publishTopicProblem(frame, i + 1);
-      if (problem) return { error: "malformed", message: problem };
-    }
-    return frame;
+    return checkedFrame(frame, i + 1);
   }
+}
+
+function checkedFrame(frame: Buffer, headerLength: number): Buffer | FrameError {
+  if (frame[0] >> 4 === 3) {
+    const problem = publishTopicProblem(frame, headerLength);
+    if (problem) return { error: "malformed", message: problem };
+  }
+  return frame;
+}
+
+/** Bytes of the fixed header (type byte + remaining length) of a whole frame. */
+function headerBytes(frame: Buffer): number {
+  let i = 1;
+  while (frame[i] & 0x80) i++;
+  return i + 1;
+}
+
+/** Total bytes of the packet that starts at `head[0]` and continues in `tail`, read from its
+ * fixed header across both; undefined while the header is incomplete or malformed. */
+function packetBytes(head: Buffer, tail: Buffer): number | undefined {
+  const byteAt = (k: number) => (k < head.length ? head[k] : tail[k - head.length]);
+  const available = head.length + tail.length;
+  let remaining = 0;
+  let multiplier = 1;
+  for (let i = 1; i <= 4 && i < available; i++) {
+    const byte = byteAt(i);
+    remaining += (byte & 0x7f) * multiplier;
+    multiplier *= 128;
+    if ((byte & 0x80) === 0) return i + 1 + remaining;
+  }
+  return undefined;
 }
 
 function publishTopicProblem(frame: Buffer, at: number): string | undefined {

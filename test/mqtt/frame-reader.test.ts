@@ -44,6 +44,51 @@ describe("FrameReader", () => {
     );
   });
 
+  it("yields the same frames when several chunks arrive before the frames are taken", () => {
+    fc.assert(
+      fc.property(fc.array(packetArb, { minLength: 1, maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 4 }), (packets, cuts, pushesPerDrain) => {
+        const frames = packets.map((p) => mqttPacket.generate(p));
+        const stream = Buffer.concat(frames);
+        const reader = new FrameReader(1024 * 1024);
+        const out: Buffer[] = [];
+        for (let k = 0, at = 0; at < stream.length; k++) {
+          const n = cuts[k % cuts.length];
+          reader.push(stream.subarray(at, at + n));
+          at += n;
+          if (k % pushesPerDrain === 0) drain(reader, out);
+        }
+        drain(reader, out);
+        expect(out).toEqual(frames);
+        expect(reader.bufferedBytes).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("copies only the packet cut by a chunk boundary: the packets after it are views of the new chunk", () => {
+    const publish = (n: number) => mqttPacket.generate({ cmd: "publish", topic: "t", payload: Buffer.alloc(200, n), qos: 0, dup: false, retain: false });
+    const frames = Array.from({ length: 6 }, (_, n) => publish(n));
+    const stream = Buffer.concat(frames);
+    const cut = frames[0].length + 50; // inside the second packet
+    const reader = new FrameReader(1024);
+    reader.push(stream.subarray(0, cut));
+    expect(reader.next()).toEqual(frames[0]);
+    expect(reader.next()).toBeUndefined();
+    const chunk = Buffer.allocUnsafeSlow(stream.length - cut); // a socket read: its own memory
+    stream.copy(chunk, 0, cut);
+    reader.push(chunk);
+    const joined = reader.next() as Buffer;
+    expect(joined).toEqual(frames[1]);
+    expect(joined.length).toBe(frames[1].length);
+    for (let n = 2; n < frames.length; n++) {
+      const f = reader.next() as Buffer;
+      expect(f).toEqual(frames[n]);
+      expect(f.buffer).toBe(chunk.buffer); // not a copy
+    }
+    expect(reader.next()).toBeUndefined();
+    expect(reader.bufferedBytes).toBe(0);
+  });
+
   it("holds a partial packet across pushes and counts its bytes", () => {
     const frame = mqttPacket.generate({ cmd: "publish", topic: "a/b", payload: Buffer.alloc(100, 1), qos: 1, messageId: 7, dup: false, retain: false });
     const reader = new FrameReader(1024);
