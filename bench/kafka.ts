@@ -287,6 +287,7 @@ function leanReport(lean: LeanMeasured, baseAppend: number, baseRead: number): B
   type Side = LeanMeasured["ledge"][number];
   const rate = (xs: Side[], k: "produce" | "fetch") => median(xs.map((x) => x[k].ratePerSecond));
   const cpu = (xs: Side[], k: "produce" | "fetch", who: "cpuSeconds" | "brokerCpuSeconds") => median(xs.map((x) => x[k][who])).toFixed(2);
+  const ms = (xs: Side[], k: "latencyP50Ms" | "latencyP99Ms") => median(xs.map((x) => x.produce[k])).toFixed(1);
   const wall = (xs: Side[], k: "produce" | "fetch") => median(xs.map((x) => x[k].seconds)).toFixed(2);
   const produced = RECORDS * LEAN.producePasses;
   const read = produced * LEAN.fetchPasses;
@@ -295,7 +296,8 @@ function leanReport(lean: LeanMeasured, baseAppend: number, baseRead: number): B
   return [
     result({ name: "produce-lean-vs-log-append", unit: "records/s", ledge: rate(lean.ledge, "produce"), baseline: baseAppend, baselineName: "Log.append, same batches", target: 0.7,
       notes: `bin/ledge child process, sync: always; ${produced} records (the same batches x ${LEAN.producePasses}) as Produce v7 acks=-1, ${shape} x ${LEAN.windowCount} in flight; median of ${RUNS}; ` +
-        `per run ${wall(lean.ledge, "produce")} s wall, ledge ${cpu(lean.ledge, "produce", "brokerCpuSeconds")} CPU-s, generator ${cpu(lean.ledge, "produce", "cpuSeconds")} CPU-s; ${vsSink("produce")}` }),
+        `per run ${wall(lean.ledge, "produce")} s wall, ledge ${cpu(lean.ledge, "produce", "brokerCpuSeconds")} CPU-s, generator ${cpu(lean.ledge, "produce", "cpuSeconds")} CPU-s; ` +
+        `answer latency p50 ${ms(lean.ledge, "latencyP50Ms")} p99 ${ms(lean.ledge, "latencyP99Ms")} ms (sink ${ms(lean.sink, "latencyP50Ms")} / ${ms(lean.sink, "latencyP99Ms")}); ${vsSink("produce")}` }),
     result({ name: "fetch-lean-vs-log-read", unit: "records/s", ledge: rate(lean.ledge, "fetch"), baseline: baseRead, baselineName: "Log.read, same data", target: 0.7,
       notes: `bin/ledge child process; Fetch v11 of ${FETCH_BYTES >> 20} MiB, ${shape}, one consumer each over half the partition, ${read} records (${LEAN.fetchPasses} passes after an untimed one); median of ${RUNS}; ` +
         `per run ${wall(lean.ledge, "fetch")} s wall, ledge ${cpu(lean.ledge, "fetch", "brokerCpuSeconds")} CPU-s, generator ${cpu(lean.ledge, "fetch", "cpuSeconds")} CPU-s; ${vsSink("fetch")}` }),

@@ -29,6 +29,9 @@ export interface LoadRun {
   ratePerSecond: number;
   /** User + system CPU seconds this process (the generator) spent during the run. */
   cpuSeconds: number;
+  /** Produce only: ms from writing a request to reading its answer (NaN for Fetch). */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
   timedOut: boolean;
 }
 
@@ -186,6 +189,8 @@ export function encodeProduceRequests(topic: string, partition: number, batches:
 interface Lane {
   done: Promise<number>;
   stop(): void;
+  /** Answer latencies in ms, when the lane measures them. */
+  latencies?: number[];
 }
 
 function produceLane(socket: Socket, requests: ProduceRequestFrame[], windowCount: number): Lane {
@@ -193,6 +198,8 @@ function produceLane(socket: Socket, requests: ProduceRequestFrame[], windowCoun
   let fail!: (err: Error) => void;
   const done = new Promise<number>((resolve, reject) => ((finish = resolve), (fail = reject)));
   const inflight: number[] = [];
+  const sentAtMs: number[] = [];
+  const latencies: number[] = [];
   let inflightHead = 0;
   let next = 0;
   let records = 0;
@@ -200,11 +207,13 @@ function produceLane(socket: Socket, requests: ProduceRequestFrame[], windowCoun
     socket.cork();
     while (inflight.length - inflightHead < windowCount && next < requests.length) {
       inflight.push(next);
+      sentAtMs.push(performance.now());
       socket.write(requests[next++].frame);
     }
     socket.uncork();
   };
   onFrames(socket, (payload) => {
+    latencies.push(performance.now() - sentAtMs[inflightHead]);
     const index = inflight[inflightHead++];
     const { body } = decodeResponse<ProduceResponse>(ApiKey.Produce, produceVersion, payload);
     const p = body.responses[0]?.partitionResponses[0];
@@ -216,7 +225,11 @@ function produceLane(socket: Socket, requests: ProduceRequestFrame[], windowCoun
   socket.on("close", () => finish(records));
   if (requests.length === 0) finish(0);
   else fill();
-  return { done, stop: () => finish(records) };
+  return { done, stop: () => finish(records), latencies };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
 async function timed(o: { host: string; port: number; connections: number; timeLimitMs: number },
@@ -236,7 +249,11 @@ async function timed(o: { host: string; port: number; connections: number; timeL
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const records = counts.reduce((a, b) => a + b, 0);
-    return { records, seconds, ratePerSecond: records / seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, timedOut };
+    const latencies = lanes.flatMap((l) => l.latencies ?? []).sort((a, b) => a - b);
+    return {
+      records, seconds, ratePerSecond: records / seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      latencyP50Ms: percentile(latencies, 0.5), latencyP99Ms: percentile(latencies, 0.99), timedOut,
+    };
   } finally {
     clearTimeout(timer);
     for (const s of sockets) s.destroy();
