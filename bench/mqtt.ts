@@ -3,17 +3,18 @@
 // by the same lean generator (lib/mqtt-load.ts) with 200-byte payloads and a bounded count,
 // each broker in its own process on a free loopback port. The generator is first run against
 // a sink that acks at once, to show it reaches at least twice the rate it drives brokers at.
-// ledge also holds 1,000 idle connections during its runs; its peak RSS is reported. Two
-// interleaved rounds, best of each, so one burst of load from a neighbour does not decide.
+// ledge also holds 1,000 idle connections during its runs; its peak RSS is reported. ledge is
+// started as operators start it (bin/ledge executed: its first line's node flags and malloc
+// arena limit apply). Two interleaved rounds, best of each, so one burst of load from a
+// neighbour does not decide.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openIdleConnections, runMqttLoad, type LoadResult } from "./lib/mqtt-load.ts";
-import { peakRssBytes, startChildBroker } from "./lib/child-broker.ts";
+import { nodeFlagsOf, peakRssBytes, startChildBroker, startLedgeExecuted } from "./lib/child-broker.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
 import { startMosquitto } from "../test/helpers/mosquitto.ts";
-import { startLedge } from "../test/helpers/ledge-process.ts";
 
 const load = {
   connections: 20,
@@ -39,6 +40,8 @@ async function measure(t: Target, qos: 0 | 1, messageCount: number): Promise<Loa
   return r;
 }
 
+let ledgeNodeFlags = "not started";
+
 async function startLedgeTarget(): Promise<Target & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-mqtt-"));
   const config = join(dir, "ledge.yaml");
@@ -51,8 +54,10 @@ async function startLedgeTarget(): Promise<Target & { dir: string }> {
   // bin/ledge runs the esbuild bundle only when it is newer than every source: build it now,
   // so the bench measures what operators run (no transpiler in the process), not tsx.
   execFileSync(process.execPath, ["bin/build-dist.mjs"], { cwd: new URL("..", import.meta.url), stdio: "inherit" });
-  const p = await startLedge(["--config", config]);
+  const p = await startLedgeExecuted(["--config", config]);
   if (!p.ports.mqtt) throw new Error(`ledge printed no MQTT port: ${JSON.stringify(p.ports)}`);
+  ledgeNodeFlags = nodeFlagsOf(p.child.pid!).join(" ") || "no node flags";
+  progress(`ledge runs with ${ledgeNodeFlags}`);
   return {
     name: "ledge", port: p.ports.mqtt, pid: p.child.pid!, dir,
     stop: async () => {
@@ -130,6 +135,6 @@ function summarise(runs: Runs): BenchResult[] {
     result({ name: "qos1-vs-mosquitto", unit: "msgs/s", ledge: rate("ledge", "q1"), baseline: rate("mosquitto", "q1"), baselineName: "mosquitto", target: 1.0, notes: `${ledgeNote}; mosquitto ${ms(runs.mosquitto.q1)}` }),
     result({ name: "qos1-vs-aedes", unit: "msgs/s", ledge: rate("ledge", "q1"), baseline: rate("aedes", "q1"), baselineName: "aedes", target: 2.0, notes: `${ledgeNote}; aedes ${ms(runs.aedes.q1)}` }),
     result({ name: "qos0-vs-mosquitto", unit: "msgs/s", ledge: rate("ledge", "q0"), baseline: rate("mosquitto", "q0"), baselineName: "mosquitto", target: 1.0, notes: "no PUBACK at QoS 0; rate until a PINGRESP after the last publish" }),
-    result({ name: "peak-rss-1000-idle-plus-load", unit: "MiB", ledge: mb(runs.ledge.rssBytes), baseline: mb(runs.mosquitto.rssBytes), baselineName: "mosquitto, load only", target: null, notes: `goal: ledge under 100 MB; ledge peak with the idle connections only ${mb(runs.ledge.idleRssBytes).toFixed(1)} MiB, after the first QoS 1 load ${mb(runs.ledge.q1RssBytes).toFixed(1)} MiB; aedes ${mb(runs.aedes.rssBytes).toFixed(1)} MiB` }),
+    result({ name: "peak-rss-1000-idle-plus-load", unit: "MiB", ledge: mb(runs.ledge.rssBytes), baseline: mb(runs.mosquitto.rssBytes), baselineName: "mosquitto, load only", target: null, notes: `goal: ledge under 100 MB; ledge runs with ${ledgeNodeFlags}; ledge peak with the idle connections only ${mb(runs.ledge.idleRssBytes).toFixed(1)} MiB, after the first QoS 1 load ${mb(runs.ledge.q1RssBytes).toFixed(1)} MiB; aedes ${mb(runs.aedes.rssBytes).toFixed(1)} MiB` }),
   ];
 }

@@ -1,5 +1,6 @@
-// Starts a broker program as its own process and waits for its "<name> ready PORT" line; reads
-// a process's peak resident memory from /proc (VmHWM), which counts what a sampler would miss.
+// Starts a broker program as its own process and waits for its "<name> ready PORT" line; starts
+// ledge as operators do (bin/ledge executed, so its first line's node flags apply); reads a
+// process's peak resident memory from /proc (VmHWM), which counts what a sampler would miss.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -35,6 +36,45 @@ export function startChildBroker(script: string, readyTimeoutMs = 20_000): Promi
       });
     });
   });
+}
+
+export interface ExecutedLedge {
+  child: ChildProcess;
+  ports: { mqtt?: number; kafka?: number; http?: number };
+  exited: Promise<void>;
+}
+
+/** Executes bin/ledge itself (not `node bin/ledge`): `env -S` in its first line execs node in
+ * place with ledge's memory tuning, so `child.pid` is the ledge process. */
+export function startLedgeExecuted(args: string[], readyTimeoutMs = 20_000): Promise<ExecutedLedge> {
+  const bin = fileURLToPath(new URL("../../bin/ledge", import.meta.url));
+  const child = spawn(bin, ["start", "--host", "127.0.0.1", "--mqtt-port", "0", "--kafka-port", "0", "--http-port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`ledge did not print its ready line within ${readyTimeoutMs} ms; stderr:\n${err}`));
+    }, readyTimeoutMs);
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const m = /^ledge ready (\{.*\})$/.exec(line);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({ child, ports: JSON.parse(m[1]), exited });
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`ledge exited before it was ready; stderr:\n${err}`));
+    });
+  });
+}
+
+/** The node flags a live process runs with (from /proc/PID/cmdline), for the report. */
+export function nodeFlagsOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a.startsWith("--"));
 }
 
 /** Peak resident set size of a live process in bytes (Linux /proc/PID/status VmHWM). */
