@@ -41,8 +41,8 @@ export class MqttConnection {
   clientTopicAliasMax = 0;
   /** MQTT 5 Request Problem Information: false = no reason strings outside CONNACK/DISCONNECT. */
   problemInformation = true;
-  readonly topicAliasesIn = new Map<number, string>();
-  readonly topicAliasesOut = new Map<string, number>();
+  #topicAliasesIn: Map<number, string> | undefined;
+  #topicAliasesOut: Map<string, number> | undefined;
   /** QoS 1/2 PUBLISHes received whose PUBACK/PUBREC is not yet sent (our receive maximum). */
   inboundInflight = 0;
   /** QoS 1 PUBACKs still able to take more ids (puback-groups.ts); the chain's last link. */
@@ -93,6 +93,16 @@ export class MqttConnection {
   set ackChain(link: Promise<void>) {
     this.#ackChain = link;
     this.openPubackGroup = undefined;
+  }
+
+  /** MQTT 5 topic aliases, made on first use: most clients never use them, and two empty Maps
+   * are ~340 B per connection. */
+  get topicAliasesIn(): Map<number, string> {
+    return (this.#topicAliasesIn ??= new Map());
+  }
+
+  get topicAliasesOut(): Map<string, number> {
+    return (this.#topicAliasesOut ??= new Map());
   }
 
   /** Re-read after an await: the peer may have gone meanwhile. */
