@@ -117,14 +117,16 @@ function chunkBatches(batchBytes: number): number {
  * same keys (same count of batches), each chunk timed separately. Alternating chunk by chunk
  * keeps both sides under the same load on this shared machine.
  */
-function interleavedRead(log: Log, hwm: number): { ledgeS: number; rawS: number; bytes: number; rawBytes: number } {
+function interleavedRead(log: Log, hwm: number): { ledgeS: number; intoS: number; rawS: number; bytes: number; rawBytes: number } {
   const env = log.envForTests as RootDatabase;
   const raw = env.openDB<Buffer, Buffer>({ name: "batches", keyEncoding: "binary", encoding: "binary" });
   const end = batchKey(1, 0, hwm);
   let ledgeS = 0;
+  let intoS = 0;
   let rawS = 0;
   let bytes = 0;
   let rawBytes = 0;
+  const into = new Uint8Array(1 << 20);
   const perChunk = chunkBatches(log.read("bench", 0, 0, 1).totalBytes);
   for (let offset = 0, chunk = 0; offset < hwm; chunk++) {
     // Whoever touches a chunk first pays its page faults: take turns going first.
@@ -138,6 +140,10 @@ function interleavedRead(log: Log, hwm: number): { ledgeS: number; rawS: number;
     const r = log.read("bench", 0, offset, 1 << 20);
     ledgeS += cpuSeconds() - t0;
     bytes += r.totalBytes;
+    const t2 = cpuSeconds();
+    const again = log.readInto("bench", 0, offset, 1 << 20, into);
+    intoS += cpuSeconds() - t2;
+    if (again.totalBytes !== r.totalBytes) throw new Error(`bench: readInto returned ${again.totalBytes} bytes where read returned ${r.totalBytes}`);
     if (chunk % 2 === 0) {
       const t1 = cpuSeconds();
       rawBytes += rawChunk(raw, offset, end, r.batches.length);
@@ -149,10 +155,10 @@ function interleavedRead(log: Log, hwm: number): { ledgeS: number; rawS: number;
     const view = new DataView(last.buffer, last.byteOffset, last.byteLength);
     offset = view.getUint32(4) + view.getInt32(23) + 1;
   }
-  return { ledgeS, rawS, bytes, rawBytes };
+  return { ledgeS, intoS, rawS, bytes, rawBytes };
 }
 
-async function readRates(): Promise<{ ledge: number; raw: number; mb: number }> {
+async function readRates(): Promise<{ ledge: number; into: number; raw: number; mb: number }> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-read-"));
   let log = await openBenchLog(dir, { autoCreateTopics: false });
   await log.createTopic("bench", 1);
@@ -166,6 +172,7 @@ async function readRates(): Promise<{ ledge: number; raw: number; mb: number }> 
   await log.close();
   log = await openBenchLog(dir, { autoCreateTopics: false }); // start-up reads partition state from the meta table, no scan
   let ledgeS = 0;
+  let intoS = 0;
   let rawS = 0;
   let bytes = 0;
   for (let pass = 0; pass < 3; pass++) {
@@ -173,12 +180,13 @@ async function readRates(): Promise<{ ledge: number; raw: number; mb: number }> 
     if (r.bytes !== r.rawBytes) throw new Error(`bench: read ${r.bytes} bytes through the log but ${r.rawBytes} raw`);
     if (pass === 0) continue; // the first pass warms the page cache
     ledgeS += r.ledgeS;
+    intoS += r.intoS;
     rawS += r.rawS;
     bytes += r.bytes;
   }
   await log.close();
   rmSync(dir, { recursive: true, force: true });
-  return { ledge: bytes / 1e6 / ledgeS, raw: bytes / 1e6 / rawS, mb: bytes / 2e6 };
+  return { ledge: bytes / 1e6 / ledgeS, into: bytes / 1e6 / intoS, raw: bytes / 1e6 / rawS, mb: bytes / 2e6 };
 }
 
 export default async function run(): Promise<BenchResult[]> {
@@ -204,6 +212,10 @@ export default async function run(): Promise<BenchResult[]> {
   out.push(result({
     name: "read", unit: "MB/s", ledge: read.ledge, baseline: read.raw, baselineName: "raw lmdb getRange",
     target: 0.8, notes: `sequential read of ${Math.round(read.mb)} MB (issue: 1 GB; set LOG_BENCH_READ_MB=1000)`,
+  }));
+  out.push(result({
+    name: "read-into", unit: "MB/s", ledge: read.into, baseline: read.raw, baselineName: "raw lmdb getRange",
+    target: null, notes: "readInto: the same reads copied into one reused 1 MiB buffer (no Buffer per batch, so no GC to pay later)",
   }));
   out.push(result({ name: "disk-fsync", unit: "fsyncs/s", ledge: fsyncs, baseline: fsyncs, baselineName: "same", target: null, notes: "4 KiB write + fsync on the bench's temp dir" }));
   return out;

@@ -212,6 +212,12 @@ export class Log {
     return readBatches(this.#tables, this.#partition(topic, partition), offset, maxBytes);
   }
 
+  /** read() into a buffer the caller owns and reuses: batches are views into `into`, valid until
+   * the caller writes to it again (sync). A first batch larger than `into` comes in its own Buffer. */
+  readInto(topic: string, partition: number, offset: number, maxBytes: number, into: Uint8Array): ReadResult {
+    return readBatches(this.#tables, this.#partition(topic, partition), offset, maxBytes, into);
+  }
+
   /** True once the high watermark passes `offset`; false on timeout or abort. No polling. */
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     let p: Partition;
