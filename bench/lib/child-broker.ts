@@ -72,9 +72,11 @@ export function startLedgeExecuted(args: string[], readyTimeoutMs = 20_000): Pro
   });
 }
 
-/** The node flags a live process runs with (from /proc/PID/cmdline), for the report. */
+/** The node flags a live process runs with: /proc/PID/cmdline between node and its script. */
 export function nodeFlagsOf(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a.startsWith("--"));
+  const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  const scriptAt = argv.findIndex((a, i) => i > 0 && !a.startsWith("-"));
+  return argv.slice(1, scriptAt < 0 ? argv.length : scriptAt);
 }
 
 /** Peak resident set size of a live process in bytes (Linux /proc/PID/status VmHWM). */
