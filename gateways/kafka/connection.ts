@@ -165,13 +165,16 @@ export class KafkaConnection {
   #finish(outcome: Outcome): void {
     this.#inflightCount--;
     this.#inflightGauge.set(this.#inflightGauge.value - 1);
-    if (this.#closed) return;
+    if (this.#closed) {
+      if (outcome.kind === "respond") outcome.release?.();
+      return;
+    }
     if (outcome.kind === "close") {
       this.#badRequests.inc();
       return this.close(outcome.reason);
     }
     if (outcome.kind === "respond") {
-      this.#write(framed(outcome.response));
+      this.#write(framed(outcome.response), outcome.release);
       if (outcome.thenClose) {
         this.#logger.warn(`closing Kafka connection from ${this.state.remoteAddress} after answering: ${outcome.thenClose}`);
         this.#socket.end();
@@ -185,14 +188,16 @@ export class KafkaConnection {
   /** Responses finished in the same tick leave in one vectored write: a group commit answers
    * several pipelined Produce requests at once, and one writev costs about what one small
    * response's does (each is a syscall into the peer's TCP receive path on loopback). */
-  #write(chunks: Uint8Array[]): void {
+  #write(chunks: Uint8Array[], written?: () => void): void {
     if (!this.#corked) {
       this.#corked = true;
       this.#socket.cork();
       process.nextTick(this.#uncork);
     }
     let ok = true;
-    for (const c of chunks) ok = this.#socket.write(c);
+    // The socket calls back once the last chunk left (or failed to): only then may a pooled
+    // buffer behind the chunks be reused.
+    for (let i = 0; i < chunks.length; i++) ok = this.#socket.write(chunks[i], i === chunks.length - 1 ? written : undefined);
     if (!ok) this.#writeBlocked = true;
   }
 

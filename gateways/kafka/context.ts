@@ -36,6 +36,8 @@ export interface GatewayParts {
   groups?: GroupCoordinator;
   /** Reused buffers for large Produce frames; without one every frame is a new allocation. */
   frameBuffers?: FrameBufferPool;
+  /** Reused buffers Fetch reads stored batches into; without one each batch is a new Buffer. */
+  fetchBuffers?: FrameBufferPool;
 }
 
 export interface RequestContext<Req = unknown> {
@@ -47,9 +49,11 @@ export interface RequestContext<Req = unknown> {
   signal: AbortSignal;
 }
 
-/** A handler's answer: a response body, no response (acks=0), or close the connection. */
+/** A handler's answer: a response body, no response (acks=0), or close the connection.
+ * `release` runs once the response has left for the socket (or was dropped): the body may hold
+ * views into a pooled buffer until then. */
 export type HandlerResult =
-  | { kind: "respond"; body: unknown; thenClose?: string }
+  | { kind: "respond"; body: unknown; thenClose?: string; release?: () => void }
   | { kind: "silent" }
   | { kind: "close"; reason: string };
 

@@ -12,6 +12,8 @@ export interface KafkaLogPort {
   describeTopic(name: string): MaybePromise<TopicDescription | undefined | null>;
   append(topic: string, partition: number, batch: Uint8Array): Promise<AppendResult>;
   read(topic: string, partition: number, offset: number, maxBytes: number): MaybePromise<ReadResult>;
+  /** read() copied into `into`: batches are views into it (see runtime/log readInto). */
+  readInto?(topic: string, partition: number, offset: number, maxBytes: number, into: Uint8Array): MaybePromise<ReadResult>;
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<unknown>;
   recordAtTimestamp(topic: string, partition: number, timestampMs: number): MaybePromise<{ offset: number; timestampMs: number } | null>;
   partitionState(topic: string, partition: number): MaybePromise<PartitionState | undefined | null>;

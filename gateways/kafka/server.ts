@@ -49,8 +49,10 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   let nextId = 1;
   let boundPort = 0;
   const reused = options.metrics.counter("ledge_kafka_frame_buffers_reused_total", "Large Kafka request frames read into a reused buffer instead of a new one");
+  const fetchReused = options.metrics.counter("ledge_kafka_fetch_buffers_reused_total", "Fetch responses read from the log into a reused buffer instead of new ones");
   const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, groups: options.groups, sasl: readSaslSettings(listener.sasl),
-    frameBuffers: new FrameBufferPool(frameBufferFreeBytesMax, () => reused.inc()) };
+    frameBuffers: new FrameBufferPool(frameBufferFreeBytesMax, () => reused.inc()),
+    fetchBuffers: new FrameBufferPool(frameBufferFreeBytesMax, () => fetchReused.inc()) };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");
 
   const onSocket = (socket: Socket) => {

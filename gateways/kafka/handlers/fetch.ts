@@ -4,7 +4,8 @@
 // always gets at least one whole batch (KIP-74). With less than min_bytes ready it long-polls
 // the log (waitForData on every requested partition) until max_wait_ms. No transactions are
 // stored, so the last stable offset is the high watermark for both isolation levels, and no
-// fetch sessions are kept (session_id 0, KIP-227's full fetch every time).
+// fetch sessions are kept (session_id 0, KIP-227's full fetch every time). Batches are copied
+// from the log into one pooled buffer per response, handed back once the socket has the bytes.
 import type { FetchRequest, FetchResponse, FetchResponsePartition, FetchRequestPartition } from "../../../runtime/kafka/apis/fetch/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
@@ -13,6 +14,9 @@ import { kafkaCodeOf } from "./error-code.ts";
 const readCommitted = 1;
 /** Upper bound on one long poll, whatever the client asks (Kafka clients use <= 500 ms). */
 export const fetchWaitMsMax = 30_000;
+/** The pooled read buffer of one response stays under this; batches past it come in Buffers
+ * of their own (rare: kcat and kafkajs ask for 1 MiB per partition). */
+const readBufferBytesMax = 16 * 2 ** 20;
 
 interface Slot {
   topic: string;
@@ -27,12 +31,14 @@ function emptyPartition(ctx: RequestContext<FetchRequest>, index: number, errorC
   };
 }
 
-/** One pass over all partitions; returns the bytes gathered. */
-async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[]): Promise<number> {
+/** One pass over all partitions; returns the bytes gathered. Reads go into the response's read
+ * buffer while it has room (each pass starts it over: every partition is read again). */
+async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[], buffer: ReadBuffer): Promise<number> {
   const { log, logger } = ctx.parts;
   // listeners.kafka.fetchBytesMax bounds what one response holds, whatever the client asks.
   let budget = Math.min(Math.max(ctx.body.maxBytes, 0), ctx.parts.listener.fetchBytesMax);
   let total = 0;
+  let used = 0;
   for (const s of slots) {
     s.res = emptyPartition(ctx, s.req.partition, 0);
     try {
@@ -52,7 +58,12 @@ async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[]): Promi
       // The first non-empty partition gets at least one batch even past the limits (KIP-74).
       const limit = total === 0 ? Math.max(1, Math.min(s.req.partitionMaxBytes, budget)) : Math.min(s.req.partitionMaxBytes, budget);
       if (limit <= 0) continue;
-      const r = await log.read(s.topic, s.req.partition, offset, limit);
+      const into = buffer.take();
+      const r = into && used < into.byteLength && log.readInto
+        ? await log.readInto(s.topic, s.req.partition, offset, limit, into.subarray(used))
+        : await log.read(s.topic, s.req.partition, offset, limit);
+      const last = r.batches[r.batches.length - 1];
+      if (into && last?.buffer === into.buffer) used = last.byteOffset + last.byteLength - into.byteOffset;
       Object.assign(s.res, { highWatermark: r.highWatermark, lastStableOffset: r.highWatermark, logStartOffset: r.logStartOffset, records: r.batches });
       total += r.totalBytes;
       budget -= r.totalBytes;
@@ -83,16 +94,49 @@ async function waitForAny(ctx: RequestContext<FetchRequest>, slots: Slot[], wait
   return true;
 }
 
+interface ReadBuffer {
+  /** The pooled buffer for what this fetch may return, taken at the first read (a long poll
+   * that finds nothing holds none); undefined without a pool. */
+  take(): Uint8Array | undefined;
+  /** Back to the pool: the response has left, or never will. */
+  release(): void;
+}
+
+function readBuffer(ctx: RequestContext<FetchRequest>, slots: Slot[]): ReadBuffer {
+  const pool = ctx.parts.fetchBuffers;
+  let taken: Uint8Array | undefined;
+  return {
+    take() {
+      if (taken || !pool) return taken;
+      const asked = slots.reduce((sum, s) => sum + Math.max(s.req.partitionMaxBytes, 0), 0);
+      const bytes = Math.min(asked, Math.max(ctx.body.maxBytes, 0), ctx.parts.listener.fetchBytesMax, readBufferBytesMax);
+      if (bytes > 0) taken = pool.take(bytes);
+      return taken;
+    },
+    release() {
+      if (taken) pool?.give(taken);
+      taken = undefined;
+    },
+  };
+}
+
 export const fetchHandler: KafkaHandler = async (ctx: RequestContext<FetchRequest>) => {
   const { body } = ctx;
   const slots: Slot[] = body.topics.flatMap((t) =>
     t.partitions.map((req) => ({ topic: t.topic, req, res: emptyPartition(ctx, req.partition, 0) })));
   const deadline = Date.now() + Math.min(Math.max(body.maxWaitMs, 0), fetchWaitMsMax);
-  let total = await readPass(ctx, slots);
-  // Bounded: each round either gathers data or waits out the time left.
-  while (total < Math.max(body.minBytes, 1) && Date.now() < deadline && !ctx.signal.aborted) {
-    if (!(await waitForAny(ctx, slots, deadline - Date.now()))) break;
-    total = await readPass(ctx, slots);
+  const buffer = readBuffer(ctx, slots);
+  let total;
+  try {
+    total = await readPass(ctx, slots, buffer);
+    // Bounded: each round either gathers data or waits out the time left.
+    while (total < Math.max(body.minBytes, 1) && Date.now() < deadline && !ctx.signal.aborted) {
+      if (!(await waitForAny(ctx, slots, deadline - Date.now()))) break;
+      total = await readPass(ctx, slots, buffer);
+    }
+  } catch (err) {
+    buffer.release();
+    throw err;
   }
   ctx.parts.metrics.counter("ledge_kafka_fetch_bytes_total", "Record batch bytes served to Kafka consumers").inc(total);
   const byTopic = new Map<string, FetchResponsePartition[]>();
@@ -105,5 +149,5 @@ export const fetchHandler: KafkaHandler = async (ctx: RequestContext<FetchReques
     throttleTimeMs: 0, errorCode: 0, sessionId: 0,
     responses: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
   };
-  return respond(response);
+  return { ...respond(response), release: buffer.release };
 };

@@ -59,7 +59,7 @@ export function hasHandler(apiKey: number): boolean {
 }
 
 export type Outcome =
-  | { kind: "respond"; response: Writer; apiKey: number; thenClose?: string }
+  | { kind: "respond"; response: Writer; apiKey: number; thenClose?: string; release?: () => void }
   | { kind: "silent" }
   | { kind: "close"; reason: string };
 
@@ -96,6 +96,12 @@ export async function dispatch(payload: Uint8Array, connection: ConnectionState,
   }
   const result = await handler({ header: request.header, body: request.body, parts, connection, signal });
   if (result.kind !== "respond") return result;
-  const response = encodeResponse(key.apiKey, key.apiVersion, key.correlationId, result.body);
-  return { kind: "respond", apiKey: key.apiKey, response, thenClose: result.thenClose };
+  let response;
+  try {
+    response = encodeResponse(key.apiKey, key.apiVersion, key.correlationId, result.body);
+  } catch (err) {
+    result.release?.();
+    throw err;
+  }
+  return { kind: "respond", apiKey: key.apiKey, response, thenClose: result.thenClose, release: result.release };
 }
