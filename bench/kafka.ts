@@ -292,7 +292,10 @@ function leanReport(lean: LeanMeasured, baseAppend: number, baseRead: number): B
   const produced = RECORDS * LEAN.producePasses;
   const read = produced * LEAN.fetchPasses;
   const shape = `${LEAN.connections} connections`;
-  const vsSink = (k: "produce" | "fetch") => `${(rate(lean.ledge, k) / rate(lean.sink, k)).toFixed(2)} of the generator's rate into the sink`;
+  // What the generator could drive with a whole core to itself: records per CPU-second it spent.
+  const perCpu = (k: "produce" | "fetch", records: number) => fmtRate(records / Math.max(Number(cpu(lean.ledge, k, "cpuSeconds")), 0.001));
+  const vsSink = (k: "produce" | "fetch") => `${(rate(lean.ledge, k) / rate(lean.sink, k)).toFixed(2)} of the generator's rate into the sink; ` +
+    `generator ${perCpu(k, k === "produce" ? produced : read)} rec per generator CPU-s`;
   return [
     result({ name: "produce-lean-vs-log-append", unit: "records/s", ledge: rate(lean.ledge, "produce"), baseline: baseAppend, baselineName: "Log.append, same batches", target: 0.7,
       notes: `bin/ledge child process, sync: always; ${produced} records (the same batches x ${LEAN.producePasses}) as Produce v7 acks=-1, ${shape} x ${LEAN.windowCount} in flight; median of ${RUNS}; ` +
