@@ -102,12 +102,16 @@ export async function measureLean(o: LeanOptions): Promise<LeanMeasured> {
   const sink: Broker = { name: "sink", port: sinkChild.port, pid: sinkChild.child.pid!, stop: sinkChild.stop };
   let ledge: Broker | undefined;
   try {
-    ledge = await startLedgeChild();
     const m: LeanMeasured = { ledge: [], sink: [] };
     for (let run = 0; run < o.runs; run++) {
-      progress(`lean run ${run + 1}/${o.runs}: ${o.producePasses} x ${o.records} records produced, then read ${o.fetchPasses} times, into the sink and into ledge (child process)`);
+      progress(`lean run ${run + 1}/${o.runs}: ${o.producePasses} x ${o.records} records produced, then read ${o.fetchPasses} times, into the sink and into a fresh ledge (child process)`);
       m.sink.push(await measureSide(sink, `lean-${run}`, o));
+      // A fresh data directory each run, as the in-process baseline appends into a new log:
+      // LMDB's commits get slower as the file grows, which is not what this row compares.
+      ledge = await startLedgeChild();
       m.ledge.push(await measureSide(ledge, `lean-${run}`, o));
+      await ledge.stop();
+      ledge = undefined;
     }
     return m;
   } finally {
