@@ -9,7 +9,7 @@ import {
   PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_COUNT_OFFSET, viewOf, writeInt64,
 } from "./batch-header.ts";
 import { crc32c } from "./crc32c.ts";
-import { Compression, type BatchOptions, type RecordInput } from "./types.ts";
+import { Compression, type BatchOptions, type RecordColumns, type RecordInput } from "./types.ts";
 import { workspace, type Workspace } from "./workspace.ts";
 
 /** Must match wasm-core/assembly/batch.ts. */
@@ -96,6 +96,10 @@ function checkTimestamps(records: RecordInput[]): number {
 }
 
 function writeHeader(view: DataView, at: number, records: RecordInput[], options: BatchOptions, maxTimestampMs: number): void {
+  writeHeaderFields(view, at, records.length, records[0].timestampMs, options, maxTimestampMs);
+}
+
+function writeHeaderFields(view: DataView, at: number, count: number, baseTimestampMs: number, options: BatchOptions, maxTimestampMs: number): void {
   const compression = options.compression ?? Compression.none;
   let attributes = compression & ATTRIBUTE_COMPRESSION_MASK;
   if (options.logAppendTime === true) attributes |= ATTRIBUTE_LOG_APPEND_TIME;
@@ -104,13 +108,13 @@ function writeHeader(view: DataView, at: number, records: RecordInput[], options
   view.setInt32(at + PARTITION_LEADER_EPOCH_OFFSET, options.partitionLeaderEpoch ?? -1);
   view.setInt8(at + MAGIC_OFFSET, MAGIC_V2);
   view.setInt16(at + ATTRIBUTES_OFFSET, attributes);
-  view.setInt32(at + LAST_OFFSET_DELTA_OFFSET, records.length - 1);
-  writeInt64(view, at + BASE_TIMESTAMP_OFFSET, records[0].timestampMs);
+  view.setInt32(at + LAST_OFFSET_DELTA_OFFSET, count - 1);
+  writeInt64(view, at + BASE_TIMESTAMP_OFFSET, baseTimestampMs);
   writeInt64(view, at + MAX_TIMESTAMP_OFFSET, maxTimestampMs);
   writeInt64(view, at + PRODUCER_ID_OFFSET, options.producerId ?? -1);
   view.setInt16(at + PRODUCER_EPOCH_OFFSET, options.producerEpoch ?? -1);
   view.setInt32(at + BASE_SEQUENCE_OFFSET, options.baseSequence ?? -1);
-  view.setInt32(at + RECORD_COUNT_OFFSET, records.length);
+  view.setInt32(at + RECORD_COUNT_OFFSET, count);
 }
 
 /** Batch fields must fit their header slots: a silent wrap would forge producer state. */
@@ -145,9 +149,16 @@ export function encodeBatch(records: RecordInput[], options: BatchOptions = {}):
   const out = ws.output.ensure(outputBytesMax);
   const dataBytes = layOut(ws, records, records[0].timestampMs);
   writeHeader(new DataView(ws.core.bytes.buffer), out, records, options, maxTimestampMs);
+  return encodeLaidOut(ws, out, outputBytesMax, records.length, headerCount, dataBytes, options);
+}
+
+/** The kernel call after the records are laid out in wasm memory and the header written. */
+function encodeLaidOut(
+  ws: Workspace, out: number, outputBytesMax: number, count: number, headerCount: number, dataBytes: number, options: BatchOptions,
+): Uint8Array {
   const exports = ws.core.exports;
   const args = [
-    ws.recordDescriptors.ptr, records.length, ws.headerDescriptors.ptr, headerCount, ws.data.ptr, dataBytes,
+    ws.recordDescriptors.ptr, count, ws.headerDescriptors.ptr, headerCount, ws.data.ptr, dataBytes,
   ] as const;
   const compression = options.compression ?? Compression.none;
   if (compression === Compression.none) {
@@ -160,6 +171,100 @@ export function encodeBatch(records: RecordInput[], options: BatchOptions = {}):
   const header = ws.core.bytes.slice(out, recordsStart);
   const compressed = compress(compression, ws.core.bytes.slice(recordsStart, recordsStart + recordsBytes));
   return sealCompressed(header, compressed);
+}
+
+/** encodeBatch for records given as columns (see RecordColumns): the same bytes, without an
+ * object per record. */
+export function encodeBatchColumns(columns: RecordColumns, options: BatchOptions = {}): Uint8Array {
+  const count = columns.count;
+  if (count <= 0) throw new RangeError("ledge: encodeBatchColumns needs at least one record");
+  checkOptions(options);
+  const maxTimestampMs = checkColumnTimestamps(columns);
+  const { headerCount, dataBytesMax, keyValueBytes } = measureColumns(columns);
+  const outputBytesMax = BATCH_HEADER_BYTES + dataBytesMax + count * RECORD_OVERHEAD_BYTES_MAX + headerCount * HEADER_OVERHEAD_BYTES_MAX;
+  if (outputBytesMax > INT32_MAX) {
+    throw errorForStatus(Status.ERR_BATCH_TOO_LARGE, `${count} records need up to ${outputBytesMax} bytes; a batch holds at most ${INT32_MAX}`);
+  }
+  const ws = workspace();
+  // Reserve every region before taking views: a reservation may grow (and detach) memory.
+  ws.recordDescriptors.ensure(count * RECORD_DESC_INTS * 4);
+  ws.headerDescriptors.ensure(Math.max(headerCount, 1) * HEADER_DESC_INTS * 4);
+  // The data region also holds a copy of the key and value bytes, past everything layOutColumns
+  // writes, to move from with copyWithin (no view per record).
+  ws.data.ensure(Math.max(dataBytesMax + keyValueBytes, 1));
+  const out = ws.output.ensure(outputBytesMax);
+  const dataBytes = layOutColumns(ws, columns, dataBytesMax, keyValueBytes);
+  writeHeaderFields(new DataView(ws.core.bytes.buffer), out, count, columns.timestampsMs[0], options, maxTimestampMs);
+  return encodeLaidOut(ws, out, outputBytesMax, count, headerCount, dataBytes, options);
+}
+
+function checkColumnTimestamps(columns: RecordColumns): number {
+  const timestamps = columns.timestampsMs;
+  let maxTimestampMs = timestamps[0];
+  for (let i = 0; i < columns.count; i++) {
+    const t = timestamps[i];
+    if (!Number.isSafeInteger(t)) throw new RangeError(`ledge: record timestamp ${t} is not an integer number of ms`);
+    if (t > maxTimestampMs) maxTimestampMs = t;
+  }
+  return maxTimestampMs;
+}
+
+/** Also checks that the key and value lengths stay inside `data`. */
+function measureColumns(columns: RecordColumns): Layout & { keyValueBytes: number } {
+  let headerCount = 0;
+  let keyValueBytes = 0;
+  let headerBytesMax = 0;
+  for (let i = 0; i < columns.count; i++) {
+    keyValueBytes += Math.max(columns.keyBytes[i], 0) + Math.max(columns.valueBytes[i], 0);
+    const headers = columns.headers[i];
+    if (headers === undefined) continue;
+    headerCount += headers.length;
+    for (const header of headers) headerBytesMax += header.key.length * 3 + (header.value?.length ?? 0);
+  }
+  if (keyValueBytes > columns.data.length) {
+    throw new RangeError(`ledge: encodeBatchColumns: the key and value lengths add up to ${keyValueBytes} bytes, data holds ${columns.data.length}`);
+  }
+  return { headerCount, dataBytesMax: keyValueBytes + headerBytesMax, keyValueBytes };
+}
+
+/** layOut for columns: one copy of each record's key and value bytes, headers as in layOut. */
+function layOutColumns(ws: Workspace, columns: RecordColumns, dataBytesMax: number, keyValueBytes: number): number {
+  const memory = ws.core.bytes;
+  const { count, data, keyBytes, valueBytes, timestampsMs } = columns;
+  let from = ws.data.ptr + dataBytesMax;
+  memory.set(data.length === keyValueBytes ? data : data.subarray(0, keyValueBytes), from);
+  const desc = new Int32Array(memory.buffer, ws.recordDescriptors.ptr, count * RECORD_DESC_INTS);
+  const headerDesc = new Int32Array(memory.buffer, ws.headerDescriptors.ptr, ws.headerDescriptors.capacityBytes >> 2);
+  const baseTimestampMs = timestampsMs[0];
+  let at = ws.data.ptr;
+  let d = 0;
+  let h = 0;
+  for (let i = 0; i < count; i++) {
+    const headers = columns.headers[i];
+    const delta = timestampsMs[i] - baseTimestampMs;
+    const deltaHigh = Math.floor(delta / TWO_POW_32);
+    const kv = Math.max(keyBytes[i], 0) + Math.max(valueBytes[i], 0);
+    desc[d] = keyBytes[i] < 0 ? -1 : keyBytes[i];
+    desc[d + 1] = valueBytes[i] < 0 ? -1 : valueBytes[i];
+    desc[d + 2] = headers === undefined ? 0 : headers.length;
+    desc[d + 3] = (delta - deltaHigh * TWO_POW_32) | 0;
+    desc[d + 4] = deltaHigh;
+    d += RECORD_DESC_INTS;
+    memory.copyWithin(at, from, from + kv); // key then value: already adjacent
+    from += kv;
+    at += kv;
+    if (headers === undefined) continue;
+    for (const header of headers) {
+      let written = writeAscii(memory, at, header.key);
+      if (written < 0) written = utf8.encodeInto(header.key, memory.subarray(at, at + header.key.length * 3)).written;
+      at += written;
+      headerDesc[h] = written;
+      headerDesc[h + 1] = header.value === null ? -1 : header.value.length;
+      h += HEADER_DESC_INTS;
+      if (header.value !== null) { memory.set(header.value, at); at += header.value.length; }
+    }
+  }
+  return at - ws.data.ptr;
 }
 
 function sealCompressed(header: Uint8Array, compressed: Uint8Array): Uint8Array {

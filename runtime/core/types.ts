@@ -19,6 +19,22 @@ export interface RecordInput {
   timestampMs: number;
 }
 
+/** Records to encode as columns, for callers that gather many small records (an MQTT ingest
+ * batch): no object per record. Record i's key bytes then its value bytes lie back to back in
+ * `data`, record after record, from offset 0. Only the first `count` entries are read, so the
+ * arrays can be reused across batches. */
+export interface RecordColumns {
+  count: number;
+  data: Uint8Array;
+  /** Key length of each record; -1 = null key. */
+  keyBytes: Int32Array;
+  /** Value length of each record; -1 = null value. */
+  valueBytes: Int32Array;
+  /** Each record's headers (shared lists are fine: they are only read). */
+  headers: ReadonlyArray<readonly RecordHeader[] | undefined>;
+  timestampsMs: Float64Array;
+}
+
 export interface BatchOptions {
   compression?: CompressionCodec;
   producerId?: number;       // -1 when not idempotent (default)
