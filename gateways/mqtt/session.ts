@@ -37,12 +37,13 @@ export interface SessionHooks {
 export class Session {
   readonly clientId: string;
   expiryS: number;
-  readonly subscriptions = new Map<string, StoredSubscription>();
   readonly queue: Outgoing[] = [];
-  readonly inflight = new Map<number, Outgoing>();
-  readonly incomingQos2 = new Set<number>();
-  /** QoS 2 ids whose PUBLISH is still being stored: a resend waits for the same outcome. */
-  readonly incomingQos2Pending = new Map<number, Promise<number>>();
+  // The collections are made on first use: an idle client (or one that only publishes at
+  // QoS 0/1) never needs them, and three Maps and a Set are ~0.7 KB per connection.
+  #subscriptions: Map<string, StoredSubscription> | undefined;
+  #inflight: Map<number, Outgoing> | undefined;
+  #incomingQos2: Set<number> | undefined;
+  #incomingQos2Pending: Map<number, Promise<number>> | undefined;
   connection: MqttConnection | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
   #nextPacketId = 1;
@@ -54,6 +55,33 @@ export class Session {
     this.expiryS = expiryS;
     this.#queuedCountMax = queuedCountMax;
     this.#hooks = hooks;
+  }
+
+  get subscriptions(): Map<string, StoredSubscription> {
+    return (this.#subscriptions ??= new Map());
+  }
+
+  get inflight(): Map<number, Outgoing> {
+    return (this.#inflight ??= new Map());
+  }
+
+  get incomingQos2(): Set<number> {
+    return (this.#incomingQos2 ??= new Set());
+  }
+
+  /** QoS 2 ids whose PUBLISH is still being stored: a resend waits for the same outcome. */
+  get incomingQos2Pending(): Map<number, Promise<number>> {
+    return (this.#incomingQos2Pending ??= new Map());
+  }
+
+  /** Messages in flight to the client, without making the map. */
+  get inflightCount(): number {
+    return this.#inflight?.size ?? 0;
+  }
+
+  /** Whether QoS 2 id `id` awaits PUBREL, without making the set. */
+  hasIncomingQos2(id: number): boolean {
+    return this.#incomingQos2?.has(id) ?? false;
   }
 
   get persistent(): boolean {
@@ -69,7 +97,7 @@ export class Session {
       this.#hooks.sendPublish(c, item, false);
       return;
     }
-    if (this.queue.length + this.inflight.size >= this.#queuedCountMax) return this.#hooks.dropped(this, "queue-full");
+    if (this.queue.length + this.inflightCount >= this.#queuedCountMax) return this.#hooks.dropped(this, "queue-full");
     this.queue.push(item);
     if (this.persistent) this.#hooks.persist(this, item);
     this.pump();
@@ -80,7 +108,7 @@ export class Session {
     const c = this.connection;
     if (!c) return;
     const nowMs = Date.now();
-    while (this.queue.length > 0 && this.inflight.size < c.clientReceiveMax && c.writable) {
+    while (this.queue.length > 0 && this.inflightCount < c.clientReceiveMax && c.writable) {
       const item = this.queue.shift()!;
       if (remainingExpiryS(item.message, nowMs) === -1) {
         this.#hooks.dropped(this, "expired");
@@ -100,14 +128,14 @@ export class Session {
     for (let tries = 0; tries < 65_535; tries++) {
       const id = this.#nextPacketId;
       this.#nextPacketId = id === 65_535 ? 1 : id + 1;
-      if (!this.inflight.has(id)) return id;
+      if (!this.#inflight?.has(id)) return id;
     }
     throw new Error("no free packet id: the inflight window is larger than 65535 (a ledge bug)");
   }
 
   /** PUBACK or PUBCOMP (or a PUBREC with an error): the flow is done. False for an unknown id. */
   completed(packetId: number, stage: "publish" | "pubrel"): boolean {
-    const item = this.inflight.get(packetId);
+    const item = this.#inflight?.get(packetId);
     if (!item || item.stage !== stage) return false;
     this.inflight.delete(packetId);
     this.#hooks.release(item);
@@ -118,7 +146,7 @@ export class Session {
   /** PUBREC: QoS 2 moves to the PUBREL stage; the client holds the message now, so its stored
    * copy goes (after a restart only the packet id's PUBREL would be missing). */
   received(packetId: number): boolean {
-    const item = this.inflight.get(packetId);
+    const item = this.#inflight?.get(packetId);
     if (!item || item.qos !== 2 || item.stage !== "publish") return item?.stage === "pubrel";
     item.stage = "pubrel";
     this.#hooks.release(item);
@@ -129,7 +157,7 @@ export class Session {
   attach(connection: MqttConnection): void {
     this.connection = connection;
     clearTimeout(this.expiryTimer);
-    for (const item of this.inflight.values()) {
+    for (const item of this.#inflight?.values() ?? []) {
       if (item.stage === "pubrel") connection.send({ cmd: "pubrel", messageId: item.packetId });
       else this.#hooks.sendPublish(connection, item, true);
     }

@@ -92,7 +92,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
     c.lastAllowedTopic = topic; // devices repeat their topic: skip both checks next time
   }
   const session = c.session!;
-  if (packet.qos === 2 && session.incomingQos2.has(packet.messageId!)) {
+  if (packet.qos === 2 && session.hasIncomingQos2(packet.messageId!)) {
     // A resent QoS 2 PUBLISH we already stored: answer again, store nothing (MQTT 5 §4.3.3, 3.1.1 §4.3.3).
     chainAck(c, packet, session.incomingQos2Pending.get(packet.messageId!) ?? Promise.resolve(Reason.success));
     return;
