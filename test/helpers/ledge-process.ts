@@ -13,10 +13,11 @@ export interface LedgeProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts ledge with all ports free (0) on 127.0.0.1 unless `args` says otherwise. */
-export function startLedge(args: string[], readyTimeoutMs = 20_000): Promise<LedgeProcess> {
+/** Starts ledge with all ports free (0) on 127.0.0.1 unless `args` says otherwise; `host` is
+ * the JavaScript runtime that runs bin/ledge (this Node by default; Bun in test/bun.test.ts). */
+export function startLedge(args: string[], readyTimeoutMs = 20_000, host = process.execPath): Promise<LedgeProcess> {
   const child = spawn(
-    process.execPath,
+    host,
     [ledgeBin, "start", "--host", "127.0.0.1", "--mqtt-port", "0", "--kafka-port", "0", "--http-port", "0", ...args],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
   );
