@@ -104,6 +104,11 @@ export class Broker {
     return this.connections.size > this.config.limits.connectionsMax;
   }
 
+  /** True once close() began: publishes are refused from then on. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
   /** Routes, checks and appends a message (and stores it when retained); for handlers,
    * wills and mqtt.bridgeFrom. `durable` resolves when the log (and retained store) hold it. */
   publish(message: BrokerMessage): IngestOutcome {

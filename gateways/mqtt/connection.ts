@@ -7,8 +7,9 @@ import type { Identity } from "./auth.ts";
 import type { Broker } from "./broker.ts";
 import { parseFrame, type ParserSettings } from "./frame-parser.ts";
 import { connectProtocolLevel, FrameReader } from "./frame-reader.ts";
-import { parsePlainPublish } from "./publish-fast-path.ts";
+import { parsePlainPublish, type TopicMemo } from "./publish-fast-path.ts";
 import { dispatch } from "./handlers/index.ts";
+import { handlePlainPublish } from "./handlers/publish.ts";
 import { Reason } from "./reason-codes.ts";
 import type { PubackGroup } from "./puback-groups.ts";
 import type { Session } from "./session.ts";
@@ -26,7 +27,7 @@ const outboxConcatBytesMax = 64 * 1024;
 
 export type ConnectionState = "awaiting-connect" | "connecting" | "connected" | "closed";
 
-export class MqttConnection {
+export class MqttConnection implements TopicMemo {
   readonly stream: Duplex;
   readonly broker: Broker;
   readonly options: ConnectionOptions;
@@ -54,6 +55,9 @@ export class MqttConnection {
   /** The last PUBLISH topic that passed the name and ACL checks (both depend on it alone:
    * the identity is fixed at CONNECT). */
   lastAllowedTopic: string | undefined;
+  /** The topic of the last plain PUBLISH, as bytes and text: the next one reuses the string. */
+  lastTopicBytes: Buffer | undefined;
+  lastTopicText = "";
   rateTokens = 0;
   rateRefilledAtMs = 0;
 
@@ -124,31 +128,38 @@ export class MqttConnection {
     this.#busy = true;
     try {
       while (this.state !== "closed") {
-        const frame = this.#reader.next();
-        if (frame === undefined) {
+        const found = this.#reader.nextSpan();
+        if (found === undefined) {
           const chunk = this.stream.read() as Buffer | null;
           if (chunk === null) break;
           this.#reader.push(chunk);
           continue;
         }
-        if (!Buffer.isBuffer(frame)) {
-          this.protocolFailure(frame.error === "too-large" ? Reason.packetTooLarge : Reason.malformedPacket, frame.message);
+        if (found !== true) {
+          this.protocolFailure(found.error === "too-large" ? Reason.packetTooLarge : Reason.malformedPacket, found.message);
           break;
         }
-        if (this.state === "awaiting-connect" && frame[0] >> 4 === 1 && !this.#knownLevel(frame)) break;
-        let packet: Packet | undefined;
-        if (frame[0] >> 4 === 3 && this.state === "connected") {
-          const fast = parsePlainPublish(frame, this.protocolVersion);
-          if (fast && "error" in fast) {
-            this.protocolFailure(Reason.malformedPacket, fast.message);
+        const span = this.#reader.span;
+        let pending: Promise<void> | void;
+        if (span.buffer[span.start] >> 4 === 3 && this.state === "connected") {
+          const plain = parsePlainPublish(span, this.protocolVersion, this);
+          if (plain && "error" in plain) {
+            this.protocolFailure(Reason.malformedPacket, plain.message);
             break;
           }
-          packet = fast;
+          if (plain) {
+            this.#touch();
+            pending = handlePlainPublish(this, plain);
+            if (pending) await pending;
+            continue;
+          }
         }
-        packet ??= this.#parse(frame);
+        const frame = span.start === 0 && span.end === span.buffer.length ? span.buffer : span.buffer.subarray(span.start, span.end);
+        if (this.state === "awaiting-connect" && frame[0] >> 4 === 1 && !this.#knownLevel(frame)) break;
+        const packet = this.#parse(frame);
         if (!packet) break;
         this.#touch();
-        const pending = dispatch(this, packet);
+        pending = dispatch(this, packet);
         if (pending) await pending;
       }
     } catch (err) {

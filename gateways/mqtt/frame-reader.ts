@@ -67,14 +67,25 @@ export class FrameReader {
     }
   }
 
+  /** Where nextSpan() found the last packet: `buffer[start..end)`, valid until the next call. */
+  readonly span: FrameSpan = { buffer: empty, start: 0, end: 0 };
+
   /** The next whole packet (a view), undefined when more bytes are needed, or an error. */
   next(): Buffer | FrameError | undefined {
+    const found = this.nextSpan();
+    if (found !== true) return found;
+    const { buffer, start, end } = this.span;
+    return start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end);
+  }
+
+  /** next() without a view per packet (the PUBLISH hot path): true when `span` holds one. */
+  nextSpan(): true | FrameError | undefined {
     const partial = this.#partial;
     if (partial) {
       if (this.#partialBytes < partial.length) return undefined;
       this.#partial = undefined;
       this.#partialBytes = 0;
-      return checkedFrame(partial, headerBytes(partial));
+      return this.#found(partial, 0, partial.length, headerBytes(partial, 0));
     }
     const buf = this.#pending;
     const at = this.#at;
@@ -95,28 +106,38 @@ export class FrameReader {
       return { error: "too-large", message: `a ${total}-byte packet is over the limit of ${this.#packetBytesMax} bytes (mqtt.limits.packetBytesMax)` };
     }
     if (buf.length - at < total) return undefined;
-    const frame = buf.subarray(at, at + total);
     this.#at = at + total;
     if (this.#at === buf.length) {
       this.#pending = empty; // an idle connection holds no socket chunk
       this.#at = 0;
     }
-    return checkedFrame(frame, i + 1);
+    return this.#found(buf, at, at + total, i + 1);
+  }
+
+  #found(buffer: Buffer, start: number, end: number, headerLength: number): true | FrameError {
+    if (buffer[start] >> 4 === 3) {
+      const problem = publishTopicProblem(buffer, start + headerLength, end);
+      if (problem) return { error: "malformed", message: problem };
+    }
+    const span = this.span;
+    span.buffer = buffer;
+    span.start = start;
+    span.end = end;
+    return true;
   }
 }
 
-function checkedFrame(frame: Buffer, headerLength: number): Buffer | FrameError {
-  if (frame[0] >> 4 === 3) {
-    const problem = publishTopicProblem(frame, headerLength);
-    if (problem) return { error: "malformed", message: problem };
-  }
-  return frame;
+/** A packet inside a buffer the reader holds. */
+export interface FrameSpan {
+  buffer: Buffer;
+  start: number;
+  end: number;
 }
 
-/** Bytes of the fixed header (type byte + remaining length) of a whole frame. */
-function headerBytes(frame: Buffer): number {
+/** Bytes of the fixed header (type byte + remaining length) of the frame at `start`. */
+function headerBytes(frame: Buffer, start: number): number {
   let i = 1;
-  while (frame[i] & 0x80) i++;
+  while (frame[start + i] & 0x80) i++;
   return i + 1;
 }
 
@@ -136,15 +157,16 @@ function packetBytes(head: Buffer, tail: Buffer): number | undefined {
   return undefined;
 }
 
-function publishTopicProblem(frame: Buffer, at: number): string | undefined {
-  if (frame.length < at + 2) return "the PUBLISH is too short to hold a topic";
+/** `at` is where the topic length starts, `end` where the packet ends. */
+function publishTopicProblem(frame: Buffer, at: number, end: number): string | undefined {
+  if (end < at + 2) return "the PUBLISH is too short to hold a topic";
   const length = frame.readUInt16BE(at);
-  const end = at + 2 + length;
-  if (end > frame.length) return "the PUBLISH topic length runs past the end of the packet";
-  for (let k = at + 2; k < end; k++) {
+  const topicEnd = at + 2 + length;
+  if (topicEnd > end) return "the PUBLISH topic length runs past the end of the packet";
+  for (let k = at + 2; k < topicEnd; k++) {
     if (frame[k] >= 0x80) {
       try {
-        strictUtf8.decode(frame.subarray(at + 2, end));
+        strictUtf8.decode(frame.subarray(at + 2, topicEnd));
       } catch {
         return "the PUBLISH topic is not valid UTF-8"; // [MQTT-1.5.4-1]
       }

@@ -1,21 +1,23 @@
 // MQTT messages into the log. Messages for the same (log topic, partition) that arrive in one
 // event-loop turn become ONE multi-record batch: one wasm encode, one append, one share of a
-// group commit. Each submit gets a promise that resolves only when its batch is durable.
-import { encodeBatch } from "../../runtime/core/index.ts";
-import type { RecordInput } from "../../runtime/core/types.ts";
+// group commit. Each submit gets a promise that resolves only when its batch is durable (one
+// promise per batch, not per message; records gather as columns, not objects).
+import { encodeBatchColumns } from "../../runtime/core/index.ts";
+import type { RecordHeader } from "../../runtime/core/types.ts";
 import { partitionForKey } from "../../runtime/log/partitioner.ts";
 import type { Counter } from "../../runtime/metrics/index.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
 import type { MqttLog } from "./log-port.ts";
 import type { BrokerMessage } from "./message.ts";
 import { payloadProblem } from "./payload-check.ts";
-import { messageToRecord } from "./record-mapping.ts";
+import { IngestColumns } from "./ingest-columns.ts";
+import { messageToRecord, plainRecordHeaders } from "./record-mapping.ts";
 import { keyFor, routeFor, routedLogTopics } from "./routes.ts";
 
 interface PendingBatch {
   topic: string;
   partition: number;
-  records: RecordInput[];
+  columns: IngestColumns;
   bytes: number;
   /** One promise for the whole batch: every message in it becomes durable together. */
   durable: Promise<void>;
@@ -32,6 +34,9 @@ interface KeyEntry {
 
 /** Keys and partitions of recently seen topics (devices publish to the same few topics). */
 const keyCacheCountMax = 10_000;
+/** Emptied columns kept for the next batches: at most this many, each at most this big. */
+const spareColumnsCountMax = 2;
+const spareColumnsBytesMax = 256 * 1024;
 
 export type IngestOutcome =
   | { ok: true; durable: Promise<void> }
@@ -56,7 +61,10 @@ export class Ingest {
   /** Messages submitted and not yet durable (bounded by #pendingCountMax via whenRoom). */
   #pendingCount = 0;
   readonly #pendingCountMax: number;
-  #roomWaiters: Array<() => void> = [];
+  /** One promise all publishers wait on while the bound is reached (not one per message). */
+  #room: Promise<void> | undefined;
+  #roomReady: (() => void) | undefined;
+  readonly #spareColumns: IngestColumns[] = [];
   /** Per log topic: MQTT key text → key bytes and partition. */
   readonly #keys = new Map<string, Map<string, KeyEntry>>();
 
@@ -83,7 +91,7 @@ export class Ingest {
   /** Resolves when fewer than the bound of messages wait for durability (backpressure). */
   whenRoom(): Promise<void> | undefined {
     if (this.#pendingCount < this.#pendingCountMax) return undefined;
-    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+    return (this.#room ??= new Promise((resolve) => (this.#roomReady = resolve)));
   }
 
   /** Routes, checks and queues `message`; the promise resolves once it is durable. */
@@ -91,17 +99,35 @@ export class Ingest {
     const route = routeFor(this.#routes, message.topic);
     if (route.check) {
       const problem = payloadProblem(route.check, message.payload);
-      if (problem) {
-        this.#metrics.payloadCheckFailed.inc();
-        return { ok: false, reason: "payload-check", message: `${problem}; route ${route.filter} → ${route.topic} requires ${route.check}` };
-      }
+      if (problem) return this.#checkFailed(problem, route);
     }
     const keyText = keyFor(route, message.topic);
     const { key, partition } = this.#keyFor(route.topic, keyText);
     const record = messageToRecord(message, key, keyText === message.topic, nowMs);
     this.#metrics.messagesIn.inc();
     this.#pendingCount++;
-    return this.#add(route.topic, partition, record);
+    const value = record.value;
+    return this.#add(route.topic, partition, key, value ?? key, value === null ? -1 : 0, value?.length ?? 0, record.headers, nowMs);
+  }
+
+  /** submit() for the hot path: a message without MQTT 5 properties, not retained, whose
+   * payload is `source[start..end)` (copied here), from client `clientId`. No object per message. */
+  submitPlain(topic: string, source: Buffer, start: number, end: number, qos: 0 | 1 | 2, clientId: string, nowMs = Date.now()): IngestOutcome {
+    const route = routeFor(this.#routes, topic);
+    const keyText = keyFor(route, topic);
+    if (route.check || keyText !== topic || clientId === "") {
+      // Rare shapes (payload checks, keys from a topic level, no client id): the general path.
+      return this.submit({ topic, payload: source.subarray(start, end), qos, retain: false, originClientId: clientId || undefined }, nowMs);
+    }
+    const { key, partition } = this.#keyFor(route.topic, keyText);
+    this.#metrics.messagesIn.inc();
+    this.#pendingCount++;
+    return this.#add(route.topic, partition, key, source, start, end, plainRecordHeaders(qos, false, clientId), nowMs);
+  }
+
+  #checkFailed(problem: string, route: MqttRoute): IngestOutcome {
+    this.#metrics.payloadCheckFailed.inc();
+    return { ok: false, reason: "payload-check", message: `${problem}; route ${route.filter} → ${route.topic} requires ${route.check}` };
   }
 
   #keyFor(topic: string, keyText: string): KeyEntry {
@@ -117,32 +143,38 @@ export class Ingest {
     return entry;
   }
 
-  #add(topic: string, partition: number, record: RecordInput): IngestOutcome {
+  /** Adds one record: `key`, value `source[start..end)` (null when start is -1). */
+  #add(
+    topic: string, partition: number, key: Buffer, source: Uint8Array, start: number, end: number,
+    headers: readonly RecordHeader[] | undefined, timestampMs: number,
+  ): IngestOutcome {
     let forTopic = this.#open.get(topic);
     if (!forTopic) this.#open.set(topic, (forTopic = []));
-    let batch = forTopic[partition];
-    if (!batch) {
-      let resolve!: () => void;
-      let reject!: (err: Error) => void;
-      const durable = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-      durable.catch(() => {}); // QoS 0 publishers do not wait; failures are counted in #settle
-      batch = { topic, partition, records: [], bytes: 0, durable, outcome: { ok: true, durable }, resolve, reject };
-      forTopic[partition] = batch;
-    }
-    batch.records.push(record);
-    batch.bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 32;
+    const batch = (forTopic[partition] ??= this.#newBatch(topic, partition));
+    const columns = batch.columns;
+    columns.add(key, source, start, end, headers, timestampMs);
+    batch.bytes += (start < 0 ? 0 : end - start) + key.length + 32;
     const outcome = batch.outcome;
-    if (batch.records.length >= this.#limits.batchCountMax || batch.bytes >= this.#limits.batchBytesMax) {
+    if (columns.count >= this.#limits.batchCountMax || batch.bytes >= this.#limits.batchBytesMax) {
       forTopic[partition] = undefined;
       this.#append(batch);
     } else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
+      setImmediate(this.#flush);
     }
     return outcome;
   }
 
-  #flush(): void {
+  #newBatch(topic: string, partition: number): PendingBatch {
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const durable = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    durable.catch(() => {}); // QoS 0 publishers do not wait; failures are counted in #settle
+    const columns = this.#spareColumns.pop() ?? new IngestColumns();
+    return { topic, partition, columns, bytes: 0, durable, outcome: { ok: true, durable }, resolve, reject };
+  }
+
+  readonly #flush = (): void => {
     this.#flushScheduled = false;
     for (const forTopic of this.#open.values()) {
       for (let p = 0; p < forTopic.length; p++) {
@@ -155,16 +187,18 @@ export class Ingest {
   }
 
   #append(batch: PendingBatch): void {
-    const count = batch.records.length;
-    let bytes: Uint8Array;
+    const columns = batch.columns;
+    const count = columns.count;
+    let bytes: Uint8Array | undefined;
+    let failure: Error | undefined;
     try {
-      bytes = encodeBatch(batch.records, {});
+      bytes = encodeBatchColumns(columns, {});
     } catch (err) {
-      this.#settle(batch, count, err as Error);
-      return;
+      failure = err as Error;
     }
-    // The payloads are views of socket reads: let them (and those chunks) go while it commits.
-    batch.records = [];
+    columns.clear(); // encoded (or refused): the columns serve the next batch
+    if (this.#spareColumns.length < spareColumnsCountMax && columns.data.length <= spareColumnsBytesMax) this.#spareColumns.push(columns);
+    if (bytes === undefined) return this.#settle(batch, count, failure);
     this.#log.append(batch.topic, batch.partition, bytes).then(
       () => this.#settle(batch, count, undefined),
       (err: Error) => this.#settle(batch, count, err),
@@ -180,10 +214,11 @@ export class Ingest {
       this.#metrics.batchesAppended.inc();
       batch.resolve();
     }
-    if (this.#pendingCount < this.#pendingCountMax && this.#roomWaiters.length > 0) {
-      const waiters = this.#roomWaiters;
-      this.#roomWaiters = [];
-      for (const w of waiters) w();
+    if (this.#pendingCount < this.#pendingCountMax && this.#roomReady !== undefined) {
+      const ready = this.#roomReady;
+      this.#room = undefined;
+      this.#roomReady = undefined;
+      ready();
     }
   }
 }

@@ -44,12 +44,6 @@ function headersOf(clientId: string): ClientHeaders {
   return h;
 }
 
-function plainHeaders(message: BrokerMessage, clientId: string): readonly RecordHeader[] {
-  const h = headersOf(clientId);
-  const slot = message.qos * 2 + (message.retain ? 1 : 0);
-  return (h.plain[slot] ??= [qosHeaders[message.qos], message.retain ? retainHeaders.true : retainHeaders.false, h.clientId]);
-}
-
 function propertyHeaders(p: MessageProperties, headers: RecordHeader[]): void {
   if (p.contentType !== undefined) headers.push({ key: Header.contentType, value: Buffer.from(p.contentType) });
   if (p.payloadFormatIndicator !== undefined) headers.push({ key: Header.payloadFormat, value: digit[p.payloadFormatIndicator ? 1 : 0] });
@@ -65,11 +59,19 @@ function propertyHeaders(p: MessageProperties, headers: RecordHeader[]): void {
   }
 }
 
+/** The shared header list of a plain message (no MQTT 5 properties, key = topic) from
+ * `clientId` (non-empty): what messageToRecord puts in the record, with no allocation. */
+export function plainRecordHeaders(qos: QoS, retain: boolean, clientId: string): readonly RecordHeader[] {
+  const h = headersOf(clientId);
+  const slot = qos * 2 + (retain ? 1 : 0);
+  return (h.plain[slot] ??= [qosHeaders[qos], retain ? retainHeaders.true : retainHeaders.false, h.clientId]);
+}
+
 /** The record for `message`; `key` is the route's key (the topic itself unless a level). */
 export function messageToRecord(message: BrokerMessage, key: Buffer, keyIsTopic: boolean, timestampMs: number): RecordInput {
   if (keyIsTopic && message.originClientId && !message.properties) {
     // Shared and never mutated (encodeBatch only reads headers).
-    return { key, value: message.payload, headers: plainHeaders(message, message.originClientId) as RecordHeader[], timestampMs };
+    return { key, value: message.payload, headers: plainRecordHeaders(message.qos, message.retain, message.originClientId) as RecordHeader[], timestampMs };
   }
   const headers: RecordHeader[] = [qosHeaders[message.qos], message.retain ? retainHeaders.true : retainHeaders.false];
   if (!keyIsTopic) headers.push({ key: Header.topic, value: Buffer.from(message.topic) });

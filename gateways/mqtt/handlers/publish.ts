@@ -7,6 +7,7 @@ import { canPublish, publishDeniedAction } from "../auth.ts";
 import type { MqttConnection } from "../connection.ts";
 import type { BrokerMessage, MessageProperties } from "../message.ts";
 import { queuePuback } from "../puback-groups.ts";
+import { toPublishPacket, type PlainPublish } from "../publish-fast-path.ts";
 import { Reason } from "../reason-codes.ts";
 import { validateTopicName } from "../topics.ts";
 import type { PacketHandler } from "./types.ts";
@@ -114,6 +115,25 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   else if (packet.qos === 2) queuePubrec(c, packet, outcome.durable, topic);
   return c.broker.ingest.whenRoom();
 };
+
+/** The hot path: a QoS 0/1 PUBLISH without properties or retain flag, to a topic this
+ * connection already passed the checks for, goes from the frame bytes to the ingest batch with
+ * no packet or message object. Anything else (first use of a topic, QoS 2, retained, a full
+ * inflight window, a refused payload) takes the packet path above, which does every check. */
+export function handlePlainPublish(c: MqttConnection, p: PlainPublish): Promise<void> | void {
+  const limits = c.broker.config.limits;
+  const unusual = p.qos === 2 || p.retain || p.topic !== c.lastAllowedTopic || c.broker.closing;
+  if (unusual || (p.qos === 1 && c.inboundInflight >= limits.inflightCountMax)) return handlePublish(c, toPublishPacket(p));
+  if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishRatePerSecondMax} PUBLISH/s (mqtt.limits.publishRatePerSecondMax)`);
+  const ingest = c.broker.ingest;
+  const outcome = ingest.submitPlain(p.topic, p.buffer, p.payloadStart, p.payloadEnd, p.qos, c.clientId);
+  if (!outcome.ok) {
+    if (p.qos > 0) chainAck(c, toPublishPacket(p), Promise.resolve(c.protocolVersion === 5 ? Reason.payloadFormatInvalid : Reason.success), outcome.message);
+    return;
+  }
+  if (p.qos === 1) queuePuback(c, p.messageId, outcome.durable, p.topic);
+  return ingest.whenRoom();
+}
 
 /** QoS 2: PUBREC once durable (and, for persistent sessions, once the id is saved). */
 function queuePubrec(c: MqttConnection, packet: IPublishPacket, durable: Promise<void>, topic: string): void {
