@@ -6,6 +6,8 @@ export interface MqttLog {
   ensureTopic(name: string): Promise<TopicDescription>;
   append(topic: string, partition: number, batch: Uint8Array): Promise<AppendResult>;
   read(topic: string, partition: number, offset: number, maxBytes: number): ReadResult;
+  /** read() copied into `into`, batches as views into it (see runtime/log). */
+  readInto(topic: string, partition: number, offset: number, maxBytes: number, into: Uint8Array): ReadResult;
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   partitionState(topic: string, partition: number): PartitionState;
   openStore<V>(name: string): KeyValueStore<V>;

@@ -23,6 +23,9 @@ export class LogTail {
   readonly #logger: Logger;
   readonly #abort = new AbortController();
   readonly #loops: Promise<void>[] = [];
+  /** Every follower reads into this one buffer: each read is decoded (copied out) before the
+   * follower awaits again, so no read outlives the next. */
+  readonly #readBuffer = new Uint8Array(readBytesMax);
 
   constructor(log: MqttLog, logger: Logger) {
     this.#log = log;
@@ -51,7 +54,7 @@ export class LogTail {
           offset = this.#log.partitionState(topic, partition).highWatermark;
           continue;
         }
-        const read = this.#log.read(topic, partition, offset, readBytesMax);
+        const read = this.#log.readInto(topic, partition, offset, readBytesMax, this.#readBuffer);
         const before = offset;
         for (const batch of read.batches) {
           const next = nextOffsetAfter(batch);

@@ -83,7 +83,7 @@ describe("accumulation and durability", () => {
     const held: Array<() => void> = [];
     const log = f.log;
     const gatedLog = {
-      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), waitForData: log.waitForData.bind(log),
+      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log),
       partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log),
       append: async (topic: string, partition: number, batch: Uint8Array) => {
         const result = await log.append(topic, partition, batch);
@@ -134,7 +134,7 @@ describe("ingest backpressure", () => {
     let appendedRecords = 0;
     const log = f.log;
     const gatedLog = {
-      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), waitForData: log.waitForData.bind(log),
+      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log),
       partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log),
       append: async (topic: string, partition: number, batch: Uint8Array) => {
         appendedRecords += new DataView(batch.buffer, batch.byteOffset).getInt32(57);
