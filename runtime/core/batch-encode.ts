@@ -9,7 +9,7 @@ import {
   PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_COUNT_OFFSET, viewOf, writeInt64,
 } from "./batch-header.ts";
 import { crc32c } from "./crc32c.ts";
-import { Compression, type BatchOptions, type RecordColumns, type RecordInput } from "./types.ts";
+import { Compression, type BatchOptions, type RecordColumns, type RecordHeader, type RecordInput } from "./types.ts";
 import { workspace, type Workspace } from "./workspace.ts";
 
 /** Must match wasm-core/assembly/batch.ts. */
@@ -60,17 +60,25 @@ function layOut(ws: Workspace, records: RecordInput[], baseTimestampMs: number):
     if (key !== null) { memory.set(key, at); at += key.length; }
     if (value !== null) { memory.set(value, at); at += value.length; }
     if (headers === undefined) continue;
-    for (const header of headers) {
-      let written = writeAscii(memory, at, header.key);
-      if (written < 0) written = utf8.encodeInto(header.key, memory.subarray(at, at + header.key.length * 3)).written;
-      at += written;
-      headerDesc[h] = written;
-      headerDesc[h + 1] = header.value === null ? -1 : header.value.length;
-      h += HEADER_DESC_INTS;
-      if (header.value !== null) { memory.set(header.value, at); at += header.value.length; }
-    }
+    at = writeRecordHeaders(memory, at, headers, headerDesc, h);
+    h += headers.length * HEADER_DESC_INTS;
   }
   return at - ws.data.ptr;
+}
+
+/** A record's headers, keys and values, at `at`; their lengths into headerDesc from `h`. Returns
+ * where the next record starts. */
+function writeRecordHeaders(memory: Uint8Array, at: number, headers: readonly RecordHeader[], headerDesc: Int32Array, h: number): number {
+  for (const header of headers) {
+    let written = writeAscii(memory, at, header.key);
+    if (written < 0) written = utf8.encodeInto(header.key, memory.subarray(at, at + header.key.length * 3)).written;
+    at += written;
+    headerDesc[h] = written;
+    headerDesc[h + 1] = header.value === null ? -1 : header.value.length;
+    h += HEADER_DESC_INTS;
+    if (header.value !== null) { memory.set(header.value, at); at += header.value.length; }
+  }
+  return at;
 }
 
 /** Header keys are short and nearly always ASCII: copied char by char with no view per key (a
@@ -254,15 +262,8 @@ function layOutColumns(ws: Workspace, columns: RecordColumns, dataBytesMax: numb
     from += kv;
     at += kv;
     if (headers === undefined) continue;
-    for (const header of headers) {
-      let written = writeAscii(memory, at, header.key);
-      if (written < 0) written = utf8.encodeInto(header.key, memory.subarray(at, at + header.key.length * 3)).written;
-      at += written;
-      headerDesc[h] = written;
-      headerDesc[h + 1] = header.value === null ? -1 : header.value.length;
-      h += HEADER_DESC_INTS;
-      if (header.value !== null) { memory.set(header.value, at); at += header.value.length; }
-    }
+    at = writeRecordHeaders(memory, at, headers, headerDesc, h);
+    h += headers.length * HEADER_DESC_INTS;
   }
   return at - ws.data.ptr;
 }
