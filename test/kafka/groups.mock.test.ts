@@ -30,9 +30,14 @@ function member(bootstrap: string, group: string, topic: string) {
   ], { stdio: ["ignore", "pipe", "pipe"] });
   const records: string[] = [];
   const state = { assigned: false };
+  // Whole lines only: under load a chunk can end inside a "rebalanced" line.
+  let errPartial = "";
   child.stderr.on("data", (d) => {
-    for (const m of String(d).matchAll(/rebalanced \(.*?\): (assigned|revoked): (.*)/g)) {
-      state.assigned = m[1] === "assigned" && m[2].includes("[");
+    const lines = (errPartial + d).split("\n");
+    errPartial = lines.pop()!;
+    for (const line of lines) {
+      const m = /rebalanced \(.*?\): (assigned|revoked): (.*)/.exec(line);
+      if (m) state.assigned = m[1] === "assigned" && m[2].includes("[");
     }
   });
   let partial = "";
