@@ -40,17 +40,11 @@ export function readVarlong(end: usize): i64 {
   return <i64>((u >>> 1) ^ -(u & 1));
 }
 
-/** Bytes a zigzag varint of `value` takes. */
+/** Bytes a zigzag varint of `value` takes: a sign-extended i32 zigzags to the same bytes. */
 // @ts-ignore: decorator
 @inline
 export function varintBytes(value: i32): i32 {
-  let u = <u32>((value << 1) ^ (value >> 31));
-  let n = 1;
-  while (u >= 0x80) {
-    u >>>= 7;
-    n++;
-  }
-  return n;
+  return varlongBytes(<i64>value);
 }
 
 /** Bytes a zigzag varlong of `value` takes. */
@@ -70,13 +64,7 @@ export function varlongBytes(value: i64): i32 {
 // @ts-ignore: decorator
 @inline
 export function writeVarint(p: usize, value: i32): usize {
-  let u = <u32>((value << 1) ^ (value >> 31));
-  while (u >= 0x80) {
-    store<u8>(p++, <u8>(u | 0x80));
-    u >>>= 7;
-  }
-  store<u8>(p++, <u8>u);
-  return p;
+  return writeVarlong(p, <i64>value);
 }
 
 /** Writes a zigzag varlong at `p`; returns the position after it. */
