@@ -1,6 +1,7 @@
 // The two wasm regions the wasm codecs (lz4, snappy) work in: compressed or plain input
 // copied in, and output copied out. Separate from batch's workspace, so batch code can call
 // a codec while holding views into its own regions. Grown on demand, never freed.
+import { checkStatus } from "./errors.ts";
 import { Region } from "./region.ts";
 import { core, type WasmCore } from "./wasm.ts";
 
@@ -30,6 +31,14 @@ export class CodecWorkspace {
     this.kernels = wasm.exports as unknown as CodecKernels;
     this.input = new Region(wasm, INITIAL_BYTES);
     this.output = new Region(wasm, INITIAL_BYTES);
+  }
+
+  /** `src` through one wasm compressor: output room from its bound kernel, then the kernel. */
+  compress(codec: string, src: Uint8Array, bound: (srcLen: number) => number, compress: CodecKernels["lz4FrameCompress"]): Uint8Array {
+    const room = checkStatus(bound(src.length), `${codec}: ${src.length} bytes to compress`);
+    const outPtr = this.output.ensure(room);
+    const inPtr = this.input.write(src);
+    return this.takeOutput(checkStatus(compress(inPtr, src.length, outPtr, room), `${codec}: compressing ${src.length} bytes`));
   }
 
   /** Copies `length` bytes of the output region out of wasm memory (the caller keeps them). */

@@ -6,11 +6,7 @@ import { codecWorkspace } from "./codec-workspace.ts";
 /** Compresses `src` into one LZ4 frame. */
 export function lz4Compress(src: Uint8Array): Uint8Array {
   const ws = codecWorkspace();
-  const bound = checkStatus(ws.kernels.lz4FrameBound(src.length), `lz4: ${src.length} bytes to compress`);
-  const outPtr = ws.output.ensure(bound);
-  const inPtr = ws.input.write(src);
-  const length = checkStatus(ws.kernels.lz4FrameCompress(inPtr, src.length, outPtr, bound), `lz4: compressing ${src.length} bytes`);
-  return ws.takeOutput(length);
+  return ws.compress("lz4", src, ws.kernels.lz4FrameBound, ws.kernels.lz4FrameCompress);
 }
 
 /** Decodes LZ4 frame(s); output past `maxOutputBytes` is an ERR_DECOMPRESSED_TOO_LARGE error. */

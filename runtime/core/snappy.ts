@@ -6,11 +6,7 @@ import { codecWorkspace } from "./codec-workspace.ts";
 /** Compresses `src` into one raw snappy block. */
 export function snappyCompress(src: Uint8Array): Uint8Array {
   const ws = codecWorkspace();
-  const bound = checkStatus(ws.kernels.snappyCompressBound(src.length), `snappy: ${src.length} bytes to compress`);
-  const outPtr = ws.output.ensure(bound);
-  const inPtr = ws.input.write(src);
-  const length = checkStatus(ws.kernels.snappyCompress(inPtr, src.length, outPtr, bound), `snappy: compressing ${src.length} bytes`);
-  return ws.takeOutput(length);
+  return ws.compress("snappy", src, ws.kernels.snappyCompressBound, ws.kernels.snappyCompress);
 }
 
 /** Decodes raw or xerial snappy; a stated length past `maxOutputBytes` is refused before decoding. */
