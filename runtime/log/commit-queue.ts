@@ -34,8 +34,6 @@ type PlacedAppend = { item: PendingAppend; at: NonNullable<Placed> };
 interface InFlight {
   txn: Txn;
   placed: PlacedAppend[];
-  /** The commit-sequence version it requires; it leaves seqBefore + 1. */
-  seqBefore: number;
   /** Rolled back because it or an earlier transaction failed. */
   undone: boolean;
   /** Settles after the commit's outcome was handled (never rejects). */
@@ -224,8 +222,7 @@ export class GroupCommit {
       this.#settleAfterInflight(placed);
       return;
     }
-    const seqBefore = this.#seq;
-    this.#seq = seqBefore + 1;
+    const seqBefore = this.#seq++;
     if (this.#inflight.length > 0) this.#o.counters.commitsPipelined.inc();
     const what = `committing ${work.length} appends to the log`;
     const outcome = commitOutcome(txn.issue(seqBefore).then(heldBackIfFalse), what);
@@ -233,7 +230,7 @@ export class GroupCommit {
     // Outcomes are handled in the order the transactions were issued, whatever order their
     // promises settle in (a conditional block's promise settles a step sooner).
     const previous = this.#inflight[this.#inflight.length - 1]?.done ?? Promise.resolve();
-    const f: InFlight = { txn, placed, seqBefore, undone: false, done: Promise.resolve() };
+    const f: InFlight = { txn, placed, undone: false, done: Promise.resolve() };
     f.done = previous
       .then(() => outcome)
       .then(() => this.#committed(f), (err: Error) => this.#failed(f, err))
@@ -268,7 +265,7 @@ export class GroupCommit {
     for (let i = later.length - 1; i >= 0; i--) this.#undo(later[i], new LogError("LEDGE_ERR_STORAGE", `an append was not stored because an earlier log commit failed (${err.message}); resend it`, { cause: err }));
     this.#undo(f, err);
     // lmdb-js is still unwinding the failed commit: start the next one a turn later, from the
-    // sequence LMDB holds (f.seqBefore unless something else moved it: never wedge the log).
+    // sequence LMDB holds (the failed one's, unless something else moved it: never wedge the log).
     this.#unwinding = true;
     setImmediate(() => {
       this.#unwinding = false;
