@@ -31,12 +31,16 @@ function emptyPartition(ctx: RequestContext<FetchRequest>, index: number, errorC
   };
 }
 
+/** What one response may hold: the client's max_bytes, within listeners.kafka.fetchBytesMax. */
+function responseBytesMax(ctx: RequestContext<FetchRequest>): number {
+  return Math.min(Math.max(ctx.body.maxBytes, 0), ctx.parts.listener.fetchBytesMax);
+}
+
 /** One pass over all partitions; returns the bytes gathered. Reads go into the response's read
  * buffer while it has room (each pass starts it over: every partition is read again). */
 async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[], buffer: ReadBuffer): Promise<number> {
   const { log, logger } = ctx.parts;
-  // listeners.kafka.fetchBytesMax bounds what one response holds, whatever the client asks.
-  let budget = Math.min(Math.max(ctx.body.maxBytes, 0), ctx.parts.listener.fetchBytesMax);
+  let budget = responseBytesMax(ctx);
   let total = 0;
   let used = 0;
   for (const s of slots) {
@@ -109,7 +113,7 @@ function readBuffer(ctx: RequestContext<FetchRequest>, slots: Slot[]): ReadBuffe
     take() {
       if (taken || !pool) return taken;
       const asked = slots.reduce((sum, s) => sum + Math.max(s.req.partitionMaxBytes, 0), 0);
-      const bytes = Math.min(asked, Math.max(ctx.body.maxBytes, 0), ctx.parts.listener.fetchBytesMax, readBufferBytesMax);
+      const bytes = Math.min(asked, responseBytesMax(ctx), readBufferBytesMax);
       if (bytes > 0) taken = pool.take(bytes);
       return taken;
     },
