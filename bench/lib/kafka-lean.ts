@@ -60,9 +60,6 @@ async function startLedgeChild(): Promise<Broker> {
     "storage: { sync: always, commitDelayMs: 0, maxBytes: 64GiB, overflow: reject }",
     "",
   ].join("\n"));
-  // bin/ledge runs the esbuild bundle only when it is newer than every source: build it now,
-  // so the bench measures what operators run (no transpiler in the process), not tsx.
-  execFileSync(process.execPath, ["bin/build-dist.mjs"], { cwd: new URL("../..", import.meta.url), stdio: "inherit" });
   const p = await startLedge(["--config", config]);
   if (!p.ports.kafka) throw new Error(`ledge printed no Kafka port: ${JSON.stringify(p.ports)}`);
   return {
@@ -98,6 +95,9 @@ async function measureSide(b: Broker, topic: string, o: LeanOptions): Promise<Le
 }
 
 export async function measureLean(o: LeanOptions): Promise<LeanMeasured> {
+  // bin/ledge runs the esbuild bundle only when it is newer than every source: build it once
+  // here, so every run measures what operators run (no transpiler in the process), not tsx.
+  execFileSync(process.execPath, ["bin/build-dist.mjs"], { cwd: new URL("../..", import.meta.url), stdio: "inherit" });
   const sinkChild = await startChildBroker("kafka-sink.ts");
   const sink: Broker = { name: "sink", port: sinkChild.port, pid: sinkChild.child.pid!, stop: sinkChild.stop };
   let ledge: Broker | undefined;
