@@ -3,10 +3,14 @@
 //   always   -> after `env.flushed` (lmdb-js resolves a write at commit, BEFORE its fsync);
 //   interval -> at commit; a new commit waits for the fsync once the oldest unsynced commit is
 //               older than syncIntervalMs, so an ack is never more than that from disk.
-// Up to PIPELINE_DEPTH transactions are in flight: the next is issued while one commits, with
-// offsets assigned on the assumption that it commits; if it fails, it and every later one are
-// rolled back (LMDB holds the later ones back by a commit-sequence condition, see txn.ts). The
-// queue is bounded in bytes: callers past the bound wait for room (backpressure, not growth).
+// With storage.commitsInFlightMax above 1, the next transaction is issued while one commits,
+// with offsets assigned on the assumption that it commits; if it fails, it and every later one
+// are rolled back (LMDB holds the later ones back by a commit-sequence condition, see txn.ts).
+// The default is 1: each commit pays B-tree, free-list and meta pages plus an fsync whatever its
+// size, and overlapping halves the appends per commit. Under MQTT QoS 1 load on two cores that
+// cost more than the idle writer it saves (bench mqtt: 320-454k msgs/s at 1, 252-330k at 2);
+// an fsync still overlaps the next commit at 1 (overlappingSync). The queue is bounded in
+// bytes: callers past the bound wait for room (backpressure, not growth).
 import type { StorageConfig } from "../config/schema.ts";
 import type { AppendResult } from "./types.ts";
 import type { StoredBatchInfo } from "./batch-header.ts";
@@ -39,9 +43,6 @@ interface InFlight {
   /** Settles after the commit's outcome was handled (never rejects). */
   done: Promise<void>;
 }
-
-/** Transactions issued at once: one committing, the next queued behind it in LMDB's writer. */
-export const PIPELINE_DEPTH = 2;
 
 export interface CommitSteps {
   /** Runs first in every transaction: retention and storage-cap deletions that are due. */
@@ -160,14 +161,14 @@ export class GroupCommit {
   }
 
   /**
-   * Issues transactions while appends wait: up to PIPELINE_DEPTH at once, so LMDB's writer
-   * starts the next one as soon as the last commits instead of waiting for this thread to
-   * hear of it and issue again. A transaction overlaps an earlier one only when the steps say
-   * so (no retention or storage-cap work, which reads what is committed).
+   * Issues transactions while appends wait: up to storage.commitsInFlightMax at once (above 1,
+   * LMDB's writer starts the next one as soon as the last commits instead of waiting for this
+   * thread to hear of it and issue again). A transaction overlaps an earlier one only when the
+   * steps say so (no retention or storage-cap work, which reads what is committed).
    */
   async #commitWhileWaiting(): Promise<void> {
     while (!this.#unwinding && (this.#pending.length > 0 || this.#maintenanceDue)) {
-      const overlap = this.#inflight.length === 0 || (this.#inflight.length < PIPELINE_DEPTH && !this.#maintenanceDue && this.#o.steps.mayOverlap());
+      const overlap = this.#inflight.length === 0 || (this.#inflight.length < this.#o.storage.commitsInFlightMax && !this.#maintenanceDue && this.#o.steps.mayOverlap());
       if (!overlap) {
         await this.#inflight[0].done;
         continue;

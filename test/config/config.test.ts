@@ -5,7 +5,7 @@ describe("config", () => {
   it("fills every default from an empty document", () => {
     const c = readConfig({});
     expect(c.dataDir).toBe("./data");
-    expect(c.storage).toMatchObject({ sync: "always", maxBytes: 8 * 2 ** 30, overflow: "drop-oldest" });
+    expect(c.storage).toMatchObject({ sync: "always", maxBytes: 8 * 2 ** 30, overflow: "drop-oldest", commitsInFlightMax: 1 });
     expect(c.listeners.mqtt.port).toBe(1883);
     expect(c.listeners.kafka.port).toBe(9092);
     expect(c.listeners.kafka.maxRequestBytes).toBe(104857600);
@@ -31,6 +31,7 @@ describe("config", () => {
     expect(() => readConfig({ listeners: { kafka: { port: 70000 } } })).toThrow(/'listeners.kafka.port'/);
     expect(() => readConfig({ topics: [{ name: "bad topic!" }] })).toThrow(/'topics\[0\].name' must be a Kafka topic name/);
     expect(() => readConfig({ storage: { synk: "always" } })).toThrow(/'storage.synk' must be a known key/);
+    expect(() => readConfig({ storage: { commitsInFlightMax: 0 } })).toThrow(/'storage.commitsInFlightMax'/);
     expect(() => readConfig({ listeners: { mqtt: { tls: { cert: "a.pem" } } } })).toThrow(ConfigError);
     expect(() => readConfig([1, 2])).toThrow(/must be a mapping/);
   });

@@ -1,6 +1,6 @@
 // Child process for crash.test.ts: appends batches with up to 8 in flight and prints one line
 // per acknowledged (durable) append: "ack <partition> <baseOffset> <sha1 of the stored bytes>".
-// The parent SIGKILLs it at random moments. Usage: node --import tsx crash-child.ts DATA_DIR RUN
+// The parent SIGKILLs it at random moments. Odd runs issue up to two transactions at once. Usage: node --import tsx crash-child.ts DATA_DIR RUN
 import { createHash } from "node:crypto";
 import { encodeBatch } from "../../runtime/core/index.ts";
 import { Log } from "../../runtime/log/index.ts";
@@ -8,7 +8,7 @@ import { Log } from "../../runtime/log/index.ts";
 const [dataDir, run] = process.argv.slice(2);
 const log = await Log.open({
   dataDir,
-  storage: { sync: "always", syncIntervalMs: 100, maxBytes: 2 ** 30, overflow: "reject", commitDelayMs: 0 },
+  storage: { sync: "always", syncIntervalMs: 100, maxBytes: 2 ** 30, overflow: "reject", commitDelayMs: 0, commitsInFlightMax: 1 + (Number(run) % 2) },
   log: { autoCreateTopics: true, defaultPartitions: 2 },
   topics: [{ name: "crash", partitions: 2, config: {} }],
   logger: { info() {}, warn() {}, error: (m) => process.stderr.write(`${m}\n`), child() { return this; } },

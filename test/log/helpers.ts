@@ -8,7 +8,7 @@ import type { StorageConfig } from "../../runtime/config/schema.ts";
 import { createLogger } from "../../runtime/logger.ts";
 
 export const storageDefaults: StorageConfig = {
-  sync: "always", syncIntervalMs: 100, maxBytes: 8 * 2 ** 30, overflow: "drop-oldest", commitDelayMs: 0,
+  sync: "always", syncIntervalMs: 100, maxBytes: 8 * 2 ** 30, overflow: "drop-oldest", commitDelayMs: 0, commitsInFlightMax: 1,
 };
 
 export function tempDir(): { dir: string; remove(): void } {

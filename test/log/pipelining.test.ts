@@ -16,7 +16,7 @@ let log: Log;
 beforeEach(async () => {
   t = tempDir();
   metrics = new Metrics();
-  log = await openLog(t.dir, { metrics });
+  log = await openLog(t.dir, { metrics, storage: { commitsInFlightMax: 2 } });
   await log.createTopic("p", 1);
 });
 
@@ -51,6 +51,17 @@ describe("commit pipelining", () => {
     expect(stored[1]).toContain("B-1");
   });
 
+  it("by default (storage.commitsInFlightMax 1) waits for the running commit and issues one transaction after it", async () => {
+    await log.close();
+    log = await openLog(t.dir, { metrics });
+    const before = pipelined();
+    const [a, b] = await appendWhileCommitting(batch(3, { prefix: "A" }), batch(2, { prefix: "B" }));
+    expect(a).toMatchObject({ status: "fulfilled", value: { baseOffset: 0 } });
+    expect(b).toMatchObject({ status: "fulfilled", value: { baseOffset: 3 } });
+    expect(pipelined()).toBe(before);
+    expect(log.read("p", 0, 0, 1 << 20).batches.map(text)).toHaveLength(2);
+  });
+
   it("undoes every later transaction when one does not commit, then continues without a gap", async () => {
     await log.append("p", 0, batch(4, { prefix: "kept" })); // offsets 0..3
     // Make LMDB refuse the next transaction: move the commit-sequence entry it is conditional
@@ -73,7 +84,7 @@ describe("commit pipelining", () => {
     expect(d).toMatchObject({ status: "fulfilled", value: { baseOffset: 7 } });
 
     await log.close();
-    log = await openLog(t.dir, { metrics });
+    log = await openLog(t.dir, { metrics, storage: { commitsInFlightMax: 2 } });
     const stored = log.read("p", 0, 0, 1 << 20).batches.map(text);
     expect(stored.map((s) => /(kept|next|lost[AB]|C|D)-0/.exec(s)?.[1])).toEqual(["kept", "next", "C", "D"]);
     expect(log.partitionState("p", 0)).toEqual({ logStartOffset: 0, highWatermark: 8 });
