@@ -223,7 +223,8 @@ export class GroupCommit {
       this.#settleAfterInflight(placed);
       return;
     }
-    const seqBefore = this.#seq++;
+    // The commit-sequence entry only guards transactions that overlap: one at a time needs none.
+    const seqBefore = this.#o.storage.commitsInFlightMax > 1 ? this.#seq++ : null;
     if (this.#inflight.length > 0) this.#o.counters.commitsPipelined.inc();
     const what = `committing ${work.length} appends to the log`;
     const outcome = commitOutcome(txn.issue(seqBefore).then(heldBackIfFalse), what);

@@ -76,22 +76,20 @@ export class Txn {
   }
 
   /**
-   * Issues every operation now, in this event turn, as one block that LMDB applies only if the
-   * commit-sequence entry still holds version `seqBefore` (0: no entry yet, unconditional); the
-   * block moves it to `seqBefore + 1`. Resolves true once committed, false when the condition
-   * failed (a transaction before it did not commit), rejects when the commit itself failed.
+   * Issues every operation now, in this event turn, as one LMDB transaction. With `seqBefore`
+   * (transactions may overlap, see commit-queue.ts) it is a block that LMDB applies only if the
+   * commit-sequence entry still holds that version (0: no entry yet, unconditional) and that
+   * moves it to `seqBefore + 1`; with null (one transaction at a time) there is no condition and
+   * no entry to write. Resolves true once committed, false when the condition failed (a
+   * transaction before it did not commit), rejects when the commit itself failed.
    */
-  issue(seqBefore: number): Promise<boolean> {
-    const { commits } = this.#tables;
-    if (seqBefore === 0) {
-      const last = this.#issueWrites(seqBefore);
-      return last.then(() => true);
-    }
-    return commits.ifVersion(COMMIT_SEQ_KEY, seqBefore, () => this.#issueWrites(seqBefore));
+  issue(seqBefore: number | null): Promise<boolean> {
+    if (seqBefore === null || seqBefore === 0) return this.#issueWrites(seqBefore).then(() => true);
+    return this.#tables.commits.ifVersion(COMMIT_SEQ_KEY, seqBefore, () => this.#issueWrites(seqBefore));
   }
 
-  /** Returns the promise of the last write (the commit-sequence entry). */
-  #issueWrites(seqBefore: number): Promise<unknown> {
+  /** Returns the promise of the last write (they all settle with the one transaction). */
+  #issueWrites(seqBefore: number | null): Promise<unknown> {
     const { batches, times, meta, commits } = this.#tables;
     const issued: Array<Promise<unknown>> = [];
     for (const r of this.#removes) issued.push((r.table === "batches" ? batches : times).remove(r.key));
@@ -100,10 +98,10 @@ export class Txn {
     for (const p of this.#before.keys()) {
       if (!p.topic.deleted) issued.push(meta.put(metaKeys.partition(p.topic.id, p.index), persisted(p)));
     }
-    const last = commits.put(COMMIT_SEQ_KEY, EMPTY, seqBefore + 1);
-    // They all settle with the one transaction; the caller watches the block's outcome.
+    if (seqBefore !== null) issued.push(commits.put(COMMIT_SEQ_KEY, EMPTY, seqBefore + 1));
+    // The caller watches the outcome through the last write; the others must not go unhandled.
     for (const w of issued) if (w && typeof w.catch === "function") w.catch(() => undefined);
-    return last;
+    return issued[issued.length - 1] ?? Promise.resolve();
   }
 
   /** Restores the in-memory state this transaction changed (the commit failed). */

@@ -62,6 +62,17 @@ describe("commit pipelining", () => {
     expect(log.read("p", 0, 0, 1 << 20).batches.map(text)).toHaveLength(2);
   });
 
+  it("keeps appending across restarts that change storage.commitsInFlightMax", async () => {
+    for (const [i, commitsInFlightMax] of [2, 1, 2, 1].entries()) {
+      await log.close();
+      log = await openLog(t.dir, { metrics, storage: { commitsInFlightMax } });
+      const [a, b] = await appendWhileCommitting(batch(2, { prefix: `a${i}` }), batch(1, { prefix: `b${i}` }));
+      expect(a).toMatchObject({ status: "fulfilled", value: { baseOffset: 3 * i } });
+      expect(b).toMatchObject({ status: "fulfilled", value: { baseOffset: 3 * i + 2 } });
+    }
+    expect(log.read("p", 0, 0, 1 << 20).batches).toHaveLength(8);
+  });
+
   it("undoes every later transaction when one does not commit, then continues without a gap", async () => {
     await log.append("p", 0, batch(4, { prefix: "kept" })); // offsets 0..3
     // Make LMDB refuse the next transaction: move the commit-sequence entry it is conditional
