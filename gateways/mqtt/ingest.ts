@@ -2,7 +2,7 @@
 // event-loop turn become ONE multi-record batch: one wasm encode, one append, one share of a
 // group commit. Each submit gets a promise that resolves only when its batch is durable (one
 // promise per batch, not per message; records gather as columns, not objects).
-import { encodeBatchColumns } from "../../runtime/core/index.ts";
+import { BATCH_HEADER_BYTES, encodeBatchColumns, recordBytesMax } from "../../runtime/core/index.ts";
 import type { RecordHeader } from "../../runtime/core/types.ts";
 import { partitionForKey } from "../../runtime/log/partitioner.ts";
 import type { Counter } from "../../runtime/metrics/index.ts";
@@ -18,7 +18,9 @@ interface PendingBatch {
   topic: string;
   partition: number;
   columns: IngestColumns;
+  /** The most bytes its records can take encoded (recordBytesMax summed), and the bound on it. */
   bytes: number;
+  bytesMax: number;
   /** One promise for the whole batch: every message in it becomes durable together. */
   durable: Promise<void>;
   /** What submit returns for each message of the batch (one object per batch, not per message). */
@@ -55,6 +57,9 @@ export class Ingest {
   readonly #limits: MqttLimits;
   readonly #metrics: IngestMetrics;
   readonly #partitions = new Map<string, number>();
+  /** Per log topic: the most record bytes one batch may hold (mqtt.limits.batchBytesMax, and
+   * the topic's max.message.bytes, past which the log refuses the whole batch). */
+  readonly #recordBytesCap = new Map<string, number>();
   /** Batches being filled this turn: per log topic, indexed by partition. */
   #open = new Map<string, Array<PendingBatch | undefined>>();
   #flushScheduled = false;
@@ -81,6 +86,8 @@ export class Ingest {
     for (const topic of routedLogTopics(this.#routes)) {
       const d = await this.#log.ensureTopic(topic);
       this.#partitions.set(topic, d.partitions);
+      const maxMessageBytes = Number(d.config["max.message.bytes"] ?? Infinity);
+      this.#recordBytesCap.set(topic, Math.min(this.#limits.batchBytesMax, maxMessageBytes) - BATCH_HEADER_BYTES);
     }
   }
 
@@ -150,12 +157,21 @@ export class Ingest {
   ): IngestOutcome {
     let forTopic = this.#open.get(topic);
     if (!forTopic) this.#open.set(topic, (forTopic = []));
-    const batch = (forTopic[partition] ??= this.#newBatch(topic, partition));
+    const recordBytes = recordBytesMax(key.length, start < 0 ? -1 : end - start, headers);
+    let batch = forTopic[partition];
+    if (batch !== undefined && batch.bytes + recordBytes > batch.bytesMax) {
+      // Full: this record starts the next batch (one batch over max.message.bytes would be
+      // refused whole, every message in it).
+      forTopic[partition] = undefined;
+      this.#append(batch);
+      batch = undefined;
+    }
+    batch ??= forTopic[partition] = this.#newBatch(topic, partition);
     const columns = batch.columns;
     columns.add(key, source, start, end, headers, timestampMs);
-    batch.bytes += (start < 0 ? 0 : end - start) + key.length + 32;
+    batch.bytes += recordBytes;
     const outcome = batch.outcome;
-    if (columns.count >= this.#limits.batchCountMax || batch.bytes >= this.#limits.batchBytesMax) {
+    if (columns.count >= this.#limits.batchCountMax) {
       forTopic[partition] = undefined;
       this.#append(batch);
     } else if (!this.#flushScheduled) {
@@ -171,7 +187,8 @@ export class Ingest {
     const durable = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
     durable.catch(() => {}); // QoS 0 publishers do not wait; failures are counted in #settle
     const columns = this.#spareColumns.pop() ?? new IngestColumns();
-    return { topic, partition, columns, bytes: 0, durable, outcome: { ok: true, durable }, resolve, reject };
+    const bytesMax = this.#recordBytesCap.get(topic) ?? this.#limits.batchBytesMax - BATCH_HEADER_BYTES;
+    return { topic, partition, columns, bytes: 0, bytesMax, durable, outcome: { ok: true, durable }, resolve, reject };
   }
 
   readonly #flush = (): void => {

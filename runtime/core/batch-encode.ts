@@ -181,6 +181,14 @@ function encodeLaidOut(
   return sealCompressed(header, compressed);
 }
 
+/** The most bytes one record can take in an uncompressed batch (what the encoder reserves for
+ * it), so a caller filling a batch can stay under a size limit before encoding. */
+export function recordBytesMax(keyBytes: number, valueBytes: number, headers: readonly RecordHeader[] | undefined): number {
+  let n = RECORD_OVERHEAD_BYTES_MAX + Math.max(keyBytes, 0) + Math.max(valueBytes, 0);
+  if (headers !== undefined) for (const h of headers) n += HEADER_OVERHEAD_BYTES_MAX + h.key.length * 3 + (h.value?.length ?? 0);
+  return n;
+}
+
 /** encodeBatch for records given as columns (see RecordColumns): the same bytes, without an
  * object per record. */
 export function encodeBatchColumns(columns: RecordColumns, options: BatchOptions = {}): Uint8Array {
