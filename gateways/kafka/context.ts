@@ -6,7 +6,7 @@ import type { RequestHeader } from "../../runtime/kafka/protocol/headers.ts";
 import type { KafkaLogPort } from "./log-port.ts";
 import type { SaslSettings } from "./sasl/config.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
-import type { FrameBufferPool } from "./frame-buffers.ts";
+import type { BufferPool } from "../../runtime/core/buffer-pool.ts";
 
 /** Per-connection state a handler may read or change (SASL progress). */
 export interface ConnectionState {
@@ -35,9 +35,9 @@ export interface GatewayParts {
   /** The consumer-group coordinator; without one the group APIs answer COORDINATOR_NOT_AVAILABLE. */
   groups?: GroupCoordinator;
   /** Reused buffers for large Produce frames; without one every frame is a new allocation. */
-  frameBuffers?: FrameBufferPool;
+  frameBuffers?: BufferPool;
   /** Reused buffers Fetch reads stored batches into; without one each batch is a new Buffer. */
-  fetchBuffers?: FrameBufferPool;
+  fetchBuffers?: BufferPool;
 }
 
 export interface RequestContext<Req = unknown> {

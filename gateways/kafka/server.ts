@@ -8,7 +8,7 @@ import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { KafkaLogPort } from "./log-port.ts";
 import type { GatewayParts } from "./context.ts";
 import { KafkaConnection } from "./connection.ts";
-import { FrameBufferPool } from "./frame-buffers.ts";
+import { BufferPool } from "../../runtime/core/buffer-pool.ts";
 import { readSaslSettings } from "./sasl/config.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 
@@ -51,8 +51,8 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   const reused = options.metrics.counter("ledge_kafka_frame_buffers_reused_total", "Large Kafka request frames read into a reused buffer instead of a new one");
   const fetchReused = options.metrics.counter("ledge_kafka_fetch_buffers_reused_total", "Fetch responses read from the log into a reused buffer instead of new ones");
   const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, groups: options.groups, sasl: readSaslSettings(listener.sasl),
-    frameBuffers: new FrameBufferPool(frameBufferFreeBytesMax, () => reused.inc()),
-    fetchBuffers: new FrameBufferPool(frameBufferFreeBytesMax, () => fetchReused.inc()) };
+    frameBuffers: new BufferPool(frameBufferFreeBytesMax, () => reused.inc()),
+    fetchBuffers: new BufferPool(frameBufferFreeBytesMax, () => fetchReused.inc()) };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");
 
   const onSocket = (socket: Socket) => {

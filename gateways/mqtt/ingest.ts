@@ -3,6 +3,7 @@
 // group commit. Each submit gets a promise that resolves only when its batch is durable (one
 // promise per batch, not per message; records gather as columns, not objects).
 import { BATCH_HEADER_BYTES, encodeBatchColumns, recordBytesMax } from "../../runtime/core/index.ts";
+import { BufferPool } from "../../runtime/core/buffer-pool.ts";
 import type { RecordHeader } from "../../runtime/core/types.ts";
 import { partitionForKey } from "../../runtime/log/partitioner.ts";
 import type { Counter } from "../../runtime/metrics/index.ts";
@@ -39,6 +40,11 @@ const keyCacheCountMax = 10_000;
 /** Emptied columns kept for the next batches: at most this many, each at most this big. */
 const spareColumnsCountMax = 2;
 const spareColumnsBytesMax = 256 * 1024;
+/** Encoded batches live until their commit; their buffers are then reused, up to this many bytes
+ * kept (a fresh buffer per batch was half the garbage of a QoS 0 flood, dead but still resident
+ * until a collection). Batches under the minimum are left to the collector. */
+const batchBuffersFreeBytesMax = 2 * 1024 * 1024;
+const batchBufferBytesMin = 4 * 1024;
 
 export type IngestOutcome =
   | { ok: true; durable: Promise<void> }
@@ -47,6 +53,7 @@ export type IngestOutcome =
 export interface IngestMetrics {
   messagesIn: Counter;
   batchesAppended: Counter;
+  batchBuffersReused: Counter;
   payloadCheckFailed: Counter;
   appendFailed: Counter;
 }
@@ -70,6 +77,8 @@ export class Ingest {
   #room: Promise<void> | undefined;
   #roomReady: (() => void) | undefined;
   readonly #spareColumns: IngestColumns[] = [];
+  readonly #batchBuffers: BufferPool;
+  readonly #takeBatchBuffer = (bytes: number) => this.#batchBuffers.take(bytes);
   /** Per log topic: MQTT key text → key bytes and partition. */
   readonly #keys = new Map<string, Map<string, KeyEntry>>();
 
@@ -79,6 +88,7 @@ export class Ingest {
     this.#limits = limits;
     this.#metrics = metrics;
     this.#pendingCountMax = limits.ingestPendingCountMax;
+    this.#batchBuffers = new BufferPool(batchBuffersFreeBytesMax, () => metrics.batchBuffersReused.inc(), batchBufferBytesMin);
   }
 
   /** Creates (or finds) every routed log topic; call once before submit. */
@@ -209,15 +219,20 @@ export class Ingest {
     let bytes: Uint8Array | undefined;
     let failure: Error | undefined;
     try {
-      bytes = encodeBatchColumns(columns, {});
+      bytes = encodeBatchColumns(columns, {}, this.#takeBatchBuffer);
     } catch (err) {
       failure = err as Error;
     }
     columns.clear(); // encoded (or refused): the columns serve the next batch
     if (this.#spareColumns.length < spareColumnsCountMax && columns.data.length <= spareColumnsBytesMax) this.#spareColumns.push(columns);
     if (bytes === undefined) return this.#settle(batch, count, failure);
+    const stored = bytes;
     this.#log.append(batch.topic, batch.partition, bytes).then(
-      () => this.#settle(batch, count, undefined),
+      () => {
+        this.#batchBuffers.give(stored); // committed: LMDB holds its own copy now
+        this.#settle(batch, count, undefined);
+      },
+      // Not given back: after a failed commit, nothing proves the writer is done with it.
       (err: Error) => this.#settle(batch, count, err),
     );
   }

@@ -11,6 +11,7 @@ export function mqttMetrics(m: Metrics) {
     limitBreaches: m.counter("ledge_mqtt_limit_breaches_total", "clients that went past an mqtt.limits bound"),
     messagesIn: m.counter("ledge_mqtt_messages_in_total", "PUBLISHes accepted for the log"),
     batchesAppended: m.counter("ledge_mqtt_batches_appended_total", "record batches the gateway appended to the log"),
+    batchBuffersReused: m.counter("ledge_mqtt_batch_buffers_reused_total", "record batches encoded into a buffer an earlier, committed batch used"),
     payloadCheckFailed: m.counter("ledge_mqtt_payload_check_failed_total", "PUBLISHes refused by a route's payload check"),
     appendFailed: m.counter("ledge_mqtt_append_failed_total", "batches the log refused (storage full, closed)"),
     publishDenied: m.counter("ledge_mqtt_publish_denied_total", "PUBLISHes outside the client's ACL"),

@@ -163,6 +163,7 @@ export function encodeBatch(records: RecordInput[], options: BatchOptions = {}):
 /** The kernel call after the records are laid out in wasm memory and the header written. */
 function encodeLaidOut(
   ws: Workspace, out: number, outputBytesMax: number, count: number, headerCount: number, dataBytes: number, options: BatchOptions,
+  allocate?: (bytes: number) => Uint8Array,
 ): Uint8Array {
   const exports = ws.core.exports;
   const args = [
@@ -171,7 +172,10 @@ function encodeLaidOut(
   const compression = options.compression ?? Compression.none;
   if (compression === Compression.none) {
     const total = checkStatus(exports.encodeBatchRecords(out, outputBytesMax, ...args));
-    return ws.core.bytes.slice(out, out + total);
+    if (allocate === undefined) return ws.core.bytes.slice(out, out + total);
+    const batch = allocate(total);
+    batch.set(ws.core.bytes.subarray(out, out + total));
+    return batch;
   }
   const recordsStart = out + BATCH_HEADER_BYTES;
   const recordsBytes = checkStatus(exports.encodeRecords(recordsStart, outputBytesMax - BATCH_HEADER_BYTES, ...args));
@@ -190,8 +194,9 @@ export function recordBytesMax(keyBytes: number, valueBytes: number, headers: re
 }
 
 /** encodeBatch for records given as columns (see RecordColumns): the same bytes, without an
- * object per record. */
-export function encodeBatchColumns(columns: RecordColumns, options: BatchOptions = {}): Uint8Array {
+ * object per record. An uncompressed batch is written into `allocate(its size)` when given (a
+ * pool's buffer, say), else into a fresh buffer. */
+export function encodeBatchColumns(columns: RecordColumns, options: BatchOptions = {}, allocate?: (bytes: number) => Uint8Array): Uint8Array {
   const count = columns.count;
   if (count <= 0) throw new RangeError("ledge: encodeBatchColumns needs at least one record");
   checkOptions(options);
@@ -211,7 +216,7 @@ export function encodeBatchColumns(columns: RecordColumns, options: BatchOptions
   const out = ws.output.ensure(outputBytesMax);
   const dataBytes = layOutColumns(ws, columns, dataBytesMax, keyValueBytes);
   writeHeaderFields(new DataView(ws.core.bytes.buffer), out, count, columns.timestampsMs[0], options, maxTimestampMs);
-  return encodeLaidOut(ws, out, outputBytesMax, count, headerCount, dataBytes, options);
+  return encodeLaidOut(ws, out, outputBytesMax, count, headerCount, dataBytes, options, allocate);
 }
 
 function checkColumnTimestamps(columns: RecordColumns): number {

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  Compression, decodeBatch, encodeBatch, encodeBatchColumns, type CompressionCodec, type RecordColumns, type RecordInput,
+  Compression, decodeBatch, encodeBatch, encodeBatchColumns, recordBytesMax, type CompressionCodec, type RecordColumns, type RecordInput,
 } from "../../runtime/core/index.ts";
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max });
@@ -47,6 +47,26 @@ describe("encodeBatchColumns", () => {
         expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
       }),
       { numRuns: 300, seed: 4 },
+    );
+  });
+
+  it("writes into the caller's buffer when given one, and recordBytesMax bounds every record", () => {
+    fc.assert(
+      fc.property(fc.array(recordArb, { minLength: 1, maxLength: 40 }), (records) => {
+        const expected = encodeBatch(records, { baseOffset: 7 });
+        const given: Uint8Array[] = [];
+        const actual = encodeBatchColumns(toColumns(records, 2), { baseOffset: 7 }, (n) => {
+          const b = new Uint8Array(n + 10).subarray(0, n);
+          given.push(b);
+          return b;
+        });
+        expect(given).toHaveLength(1);
+        expect(actual).toBe(given[0]);
+        expect(Buffer.from(actual).equals(Buffer.from(expected))).toBe(true);
+        const bound = records.reduce((n, r) => n + recordBytesMax(r.key?.length ?? -1, r.value?.length ?? -1, r.headers), 61);
+        expect(expected.length).toBeLessThanOrEqual(bound);
+      }),
+      { numRuns: 200, seed: 5 },
     );
   });
 

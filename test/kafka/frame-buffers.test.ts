@@ -2,17 +2,17 @@
 // and the property that matters: pipelined ~1 MB kcat batches, read into reused buffers, are all
 // stored exactly (a buffer handed out while a batch still lived in it would corrupt records).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { FrameBufferPool, frameBufferBytesMin } from "../../gateways/kafka/frame-buffers.ts";
+import { BufferPool, bufferPoolBytesMin } from "../../runtime/core/buffer-pool.ts";
 import { FrameReader } from "../../runtime/kafka/protocol/frame.ts";
 import { startTestLedge, type TestLedge } from "./helpers/ledge.ts";
 import { kcat } from "./helpers/kcat.ts";
 
 const big = 1_000_000;
 
-describe("FrameBufferPool", () => {
+describe("BufferPool", () => {
   it("hands a given-back buffer out again for a frame of the same size class, and counts it", () => {
     let reuses = 0;
-    const pool = new FrameBufferPool(8 * 2 ** 20, () => reuses++);
+    const pool = new BufferPool(8 * 2 ** 20, () => reuses++);
     const a = pool.take(big);
     expect(a.byteLength).toBe(big);
     pool.give(a);
@@ -25,15 +25,25 @@ describe("FrameBufferPool", () => {
   });
 
   it("never holds more than freeBytesMax: buffers past the bound are left to the collector", () => {
-    const pool = new FrameBufferPool(2 * 2 ** 20);
+    const pool = new BufferPool(2 * 2 ** 20);
     const frames = [pool.take(big), pool.take(big), pool.take(big)];
     for (const f of frames) pool.give(f);
     expect(pool.freeBytes).toBe(2 * 2 ** 20);
   });
 
+  it("pools from the minimum the user sets", () => {
+    const pool = new BufferPool(2 ** 20, undefined, 4096);
+    const a = pool.take(5000);
+    pool.give(a);
+    expect(pool.freeBytes).toBe(8192);
+    expect(pool.take(6000).buffer).toBe(a.buffer);
+    pool.give(pool.take(4095));
+    expect(pool.freeBytes).toBe(0);
+  });
+
   it("ignores small frames, foreign buffers, views into the middle, and a second give of one buffer", () => {
-    const pool = new FrameBufferPool(8 * 2 ** 20);
-    const small = pool.take(frameBufferBytesMin - 1);
+    const pool = new BufferPool(8 * 2 ** 20);
+    const small = pool.take(bufferPoolBytesMin - 1);
     pool.give(small);
     pool.give(new Uint8Array(big));
     const own = pool.take(big);

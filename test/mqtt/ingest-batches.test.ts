@@ -2,9 +2,70 @@
 //
 // Each batch fits the log topic's max.message.bytes: the log refuses an oversize batch whole,
 // so a batch filled past it would fail every message in it.
+//
+// Ingest encodes each batch into a pooled buffer and reuses it once that batch is committed. A
+// buffer handed out while LMDB had not yet stored its batch would store another batch's bytes
+// in its place: records lost and others twice, or wrong offsets. Several clients publish QoS 0
+// and QoS 1 messages of sizes spread over the pool's size classes, long enough for buffers to
+// come back many times; every message must be stored exactly once, intact, in every batch's CRC.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeBatch } from "../../runtime/core/index.ts";
+import { checkBatchCrc, decodeBatch } from "../../runtime/core/index.ts";
 import { startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
+
+const clientCount = 4;
+const messagesPerClient = 1500;
+
+/** A payload that names itself and whose filler can be checked: sizes 50 B .. ~12 KB. */
+function payload(client: number, seq: number): Buffer {
+  const head = `c${client}-${seq}-`;
+  const size = 50 + ((seq * 7919) % 12_000);
+  return Buffer.from(head.padEnd(size, String.fromCharCode(97 + (seq % 26))));
+}
+
+describe("pooled batch buffers in MQTT ingest", () => {
+  let f: GatewayFixture;
+  beforeAll(async () => {
+    f = await startGateway({ mqtt: { allowAnonymous: true, limits: { inflightCountMax: 200 } } });
+  });
+  afterAll(async () => f?.close());
+
+  it("stores every message exactly once and intact while buffers are reused", async () => {
+    const clients = await Promise.all(Array.from({ length: clientCount }, (_, i) => f.connect({ clientId: `pool-${i}`, protocolVersion: 5 })));
+    await Promise.all(clients.map(async (c, i) => {
+      const sends: Promise<unknown>[] = [];
+      for (let seq = 0; seq < messagesPerClient; seq++) {
+        sends.push(c.publishAsync(`pool/${i}`, payload(i, seq), { qos: seq % 3 === 0 ? 0 : 1 }));
+        if (sends.length >= 100) await Promise.all(sends.splice(0));
+      }
+      await Promise.all(sends);
+    }));
+    // QoS 0 ones are not acknowledged: wait until the log holds as many records as were sent.
+    const d = f.log.describeTopic("mqtt-messages")!;
+    const stored = () => Array.from({ length: d.partitions }, (_, p) => f.log.partitionState("mqtt-messages", p).highWatermark).reduce((a, b) => a + b, 0);
+    for (let i = 0; i < 400 && stored() < clientCount * messagesPerClient; i++) await new Promise((r) => setTimeout(r, 25));
+
+    expect(f.metrics.counter("ledge_mqtt_batch_buffers_reused_total", "").value).toBeGreaterThan(20);
+    const seen = new Set<string>();
+    let expectedOffset = 0;
+    for (let p = 0; p < d.partitions; p++) {
+      expectedOffset = 0;
+      for (const batch of f.log.read("mqtt-messages", p, 0, 256 * 2 ** 20).batches) {
+        expect(() => checkBatchCrc(batch)).not.toThrow();
+        for (const r of decodeBatch(batch).records) {
+          expect(r.offset).toBe(expectedOffset++);
+          const value = Buffer.from(r.value!);
+          const [, client, seq] = /^c(\d+)-(\d+)-/.exec(value.toString("latin1"))!;
+          expect(value.equals(payload(Number(client), Number(seq)))).toBe(true);
+          expect(Buffer.from(r.key!).toString()).toBe(`pool/${client}`);
+          const id = `${client}/${seq}`;
+          expect(seen.has(id)).toBe(false);
+          seen.add(id);
+        }
+      }
+    }
+    expect(seen.size).toBe(clientCount * messagesPerClient);
+  }, 60_000);
+});
 
 describe("MQTT ingest batches and the log topic's max.message.bytes", () => {
   let f: GatewayFixture;
