@@ -66,7 +66,7 @@ export class Broker {
     this.ingest = new Ingest(deps.log, deps.config.routes, deps.config.limits, this.metrics);
     this.retained = new RetainedMessages(deps.log.openStore("mqtt-retained"), deps.config.limits.retainedCountMax);
     this.store = new SessionStore(deps.log.openStore("mqtt-sessions"), deps.log.openStore("mqtt-queued"), (w) => this.track(w));
-    this.wills = new Wills(this);
+    this.wills = new Wills(this, deps.log.openStore("mqtt-wills"));
     this.#tail = new LogTail(deps.log, deps.logger);
     this.#hooks = {
       dropped: () => this.metrics.dropped.inc(),
@@ -88,7 +88,8 @@ export class Broker {
     broker.#tail.start(broker.ingest.logTopics, (record) => {
       const message = recordToMessage(record);
       if (message) broker.fanOut(message);
-    }, () => broker.trie.size > 0);
+    }, () => broker.trie.size > 0, broker.sessions.size > 0);
+    broker.wills.load();
     return broker;
   }
 
@@ -113,6 +114,11 @@ export class Broker {
    * wills and mqtt.bridgeFrom. `durable` resolves when the log (and retained store) hold it. */
   publish(message: BrokerMessage): IngestOutcome {
     if (this.#closing) return { ok: true, durable: Promise.reject(new Error("the MQTT gateway is shutting down")) };
+    return this.publishWill(message);
+  }
+
+  /** publish() that also works while closing: the wills of the connections shutdown ends. */
+  publishWill(message: BrokerMessage): IngestOutcome {
     const outcome = this.ingest.submit(message);
     if (!outcome.ok || !message.retain) return outcome;
     const stored = this.retained.set(message);
@@ -226,6 +232,9 @@ export class Broker {
 
   async close(): Promise<void> {
     this.#closing = true;
+    // Shutdown ends these connections without a DISCONNECT from their clients: their wills
+    // are published now, or stored with their due time when delayed [MQTT-3.1.3-9].
+    for (const c of this.connections) if (c.session?.connection === c) this.wills.connectionLost(c);
     this.wills.close();
     for (const c of [...this.connections]) c.disconnect(0x8b, "the server is shutting down");
     await this.#tail.close();

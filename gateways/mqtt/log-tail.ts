@@ -1,14 +1,22 @@
-// Delivery source: follows every routed log topic from its end and hands each new record to
-// the broker's fan-out. All deliveries come from here — MQTT publishes and records produced
-// over Kafka alike — so there is one path, no duplicates, and a subscriber only ever receives
-// a message that is already in the log.
+// Delivery source: follows every routed log topic and hands each new record to the broker's
+// fan-out. All deliveries come from here — MQTT publishes and records produced over Kafka
+// alike — so there is one path, no duplicates, and a subscriber only ever receives a message
+// that is already in the log.
+//
+// Where each partition's fan-out got to is stored (`mqtt-tail`), in the same LMDB transaction as
+// the queue entries that fan-out wrote for offline persistent sessions (both are issued in one
+// synchronous run). After a shutdown or a crash, the tail resumes from there when persistent
+// sessions exist, so records stored just before it still reach their queues.
 import { decodeBatch } from "../../runtime/core/index.ts";
 import type { DecodedRecord } from "../../runtime/core/types.ts";
+import type { KeyValueStore } from "../../runtime/log/types.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { MqttLog } from "./log-port.ts";
 
 const readBytesMax = 1024 * 1024;
 const waitMs = 30_000;
+/** With nobody subscribed the tail only skips ahead: its position is stored at most this often. */
+const skipCheckpointIntervalMs = 1000;
 
 export type RecordSink = (record: DecodedRecord) => void;
 
@@ -21,29 +29,62 @@ function nextOffsetAfter(batch: Uint8Array): number {
 export class LogTail {
   readonly #log: MqttLog;
   readonly #logger: Logger;
+  readonly #positions: KeyValueStore<number>;
   readonly #abort = new AbortController();
   readonly #loops: Promise<void>[] = [];
   /** Every follower reads into this one buffer: each read is decoded (copied out) before the
    * follower awaits again, so no read outlives the next. */
   readonly #readBuffer = new Uint8Array(readBytesMax);
+  /** Per partition key: the offset fan-out has reached, and when it was last stored. */
+  readonly #reached = new Map<string, { offset: number; storedAtMs: number }>();
+  readonly #writes = new Set<Promise<void>>();
 
   constructor(log: MqttLog, logger: Logger) {
     this.#log = log;
     this.#logger = logger;
+    this.#positions = log.openStore<number>("mqtt-tail");
   }
 
-  /** Follows each partition of `topics` from its current end. `wanted` false = skip decoding. */
-  start(topics: Map<string, number>, sink: RecordSink, wanted: () => boolean): void {
+  /**
+   * Follows each partition of `topics`: from where fan-out stopped last time when `resume` (there
+   * are persistent sessions to deliver to), else from the current end. `wanted` false = skip.
+   */
+  start(topics: Map<string, number>, sink: RecordSink, wanted: () => boolean, resume: boolean): void {
     for (const [topic, partitions] of topics) {
       for (let p = 0; p < partitions; p++) {
-        const from = this.#log.partitionState(topic, p).highWatermark;
+        const { logStartOffset, highWatermark } = this.#log.partitionState(topic, p);
+        const stored = resume ? this.#positions.get(positionKey(topic, p)) : undefined;
+        const from = stored === undefined ? highWatermark : Math.min(Math.max(stored, logStartOffset), highWatermark);
+        // Stored now, too: what is appended from here on is what the next start resumes with.
+        this.#checkpoint(positionKey(topic, p), from, Date.now());
         this.#loops.push(this.#follow(topic, p, from, sink, wanted));
       }
     }
   }
 
+  /** Records that fan-out reached `offset`; called in the same synchronous run as the fan-out. */
+  #checkpoint(key: string, offset: number, nowMs: number): void {
+    const reached = this.#reached.get(key);
+    if (reached === undefined) {
+      this.#reached.set(key, { offset, storedAtMs: nowMs });
+      if (this.#positions.get(key) === offset) return;
+    } else if (reached.offset === offset) return;
+    else {
+      reached.offset = offset;
+      reached.storedAtMs = nowMs;
+    }
+    this.#store(key, offset);
+  }
+
+  #store(key: string, offset: number): void {
+    const write = this.#positions.put(key, offset).catch((err: Error) => this.#logger.warn(`could not store the MQTT delivery position ${key}: ${err.message}; after a restart some messages may be delivered again`));
+    this.#writes.add(write);
+    void write.then(() => this.#writes.delete(write));
+  }
+
   async #follow(topic: string, partition: number, from: number, sink: RecordSink, wanted: () => boolean): Promise<void> {
     let offset = from;
+    const key = positionKey(topic, partition);
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       try {
@@ -52,6 +93,10 @@ export class LogTail {
         if (!wanted()) {
           // Nobody subscribed: skip to the end without touching the stored pages (memory).
           offset = this.#log.partitionState(topic, partition).highWatermark;
+          const nowMs = Date.now();
+          const reached = this.#reached.get(key);
+          if (reached === undefined || nowMs - reached.storedAtMs >= skipCheckpointIntervalMs) this.#checkpoint(key, offset, nowMs);
+          else reached.offset = offset; // stored later (or at close)
           continue;
         }
         const read = this.#log.readInto(topic, partition, offset, readBytesMax, this.#readBuffer);
@@ -62,6 +107,7 @@ export class LogTail {
           for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record);
           offset = next;
         }
+        this.#checkpoint(key, offset, Date.now());
         // The high watermark can pass `offset` before a read sees the batch (the reader's
         // snapshot lags the commit): yield a macrotask rather than spin on resolved promises.
         if (offset === before) await new Promise((r) => setTimeout(r, 1));
@@ -78,8 +124,15 @@ export class LogTail {
     }
   }
 
+  /** Stops following; resolves once every position (the last skip-ahead ones too) is stored. */
   async close(): Promise<void> {
     this.#abort.abort();
     await Promise.allSettled(this.#loops);
+    for (const [key, reached] of this.#reached) if (this.#positions.get(key) !== reached.offset) this.#store(key, reached.offset);
+    await Promise.all([...this.#writes]);
   }
+}
+
+function positionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }

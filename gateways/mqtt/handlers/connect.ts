@@ -103,15 +103,18 @@ async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<
   }
   session ??= broker.newSession(c.clientId, expiryS);
   session.expiryS = expiryS;
-  if (session.persistent) await broker.store.save(session, 0);
+  c.will = readWill(c, packet);
+  // The will is stored before CONNACK: from then on even a crash of ledge publishes it.
+  await Promise.all([session.persistent ? broker.store.save(session, 0) : undefined, broker.wills.connected(c)]);
   if (c.closed) {
-    // Gone while the session was being stored: a session nobody holds must not linger.
+    // Gone while the session was being stored: a session nobody holds must not linger, and a
+    // client that never had its CONNACK has no will.
+    if (c.will) broker.wills.cancel(c.clientId);
     if (!session.persistent && !session.connection) broker.track(broker.discardSession(session));
     return;
   }
 
   c.session = session;
-  c.will = readWill(c, packet);
   c.clientReceiveMax = props.receiveMaximum ?? 65_535;
   c.clientPacketBytesMax = props.maximumPacketSize ?? 268_435_455;
   c.clientTopicAliasMax = props.topicAliasMaximum ?? 0;
