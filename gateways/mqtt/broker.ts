@@ -4,6 +4,7 @@
 import type { Duplex } from "node:stream";
 import type { QoS } from "mqtt-packet";
 import type { Logger } from "../../runtime/logger.ts";
+import type { TopicChange } from "../../runtime/log/types.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { MqttConfig } from "./config.ts";
 import { MqttConnection, type ConnectionOptions } from "./connection.ts";
@@ -50,6 +51,7 @@ export class Broker {
   #closing = false;
   /** Durable writes started without a waiter (session saves); close() awaits them. */
   readonly #writes = new Set<Promise<unknown>>();
+  #stopWatchingTopics: () => void = () => {};
   readonly #online = (clientId: string) => this.sessions.get(clientId)?.connection !== undefined;
 
   /** Keeps a fire-and-forget store write so shutdown can wait for it. */
@@ -89,6 +91,7 @@ export class Broker {
       const message = recordToMessage(record);
       if (message) broker.fanOut(message);
     }, () => broker.trie.size > 0, broker.sessions.size > 0);
+    broker.#stopWatchingTopics = deps.log.onTopicChange((change) => broker.#routedTopicChanged(change));
     broker.wills.load();
     return broker;
   }
@@ -129,6 +132,24 @@ export class Broker {
       return outcome;
     }
     return { ok: true, durable: Promise.all([outcome.durable, stored]).then(() => undefined) };
+  }
+
+  /**
+   * A log topic that routes write to was deleted (by a Kafka client, say), created or grew:
+   * ingest takes its new shape, and deliveries follow its partitions. A deleted one is created
+   * again at once (as configured, when log.autoCreateTopics allows) so MQTT publishes go on.
+   */
+  #routedTopicChanged(change: TopicChange): void {
+    const topic = change.topic;
+    if (!this.ingest.logTopics.has(topic) || this.#closing) return;
+    if (change.kind === "deleted") this.#tail.stopTopic(topic);
+    this.track(this.ingest.refreshTopic(topic).then(
+      (partitions) => {
+        this.#tail.followTopic(topic, partitions);
+        if (change.kind === "deleted") this.logger.warn(`log topic '${topic}', which mqtt.routes write to, was deleted; created it again with ${partitions} partitions (its earlier records are gone)`);
+      },
+      (err: Error) => this.logger.error(`log topic '${topic}', which mqtt.routes write to, was deleted and not created again: ${err.message}; MQTT publishes routed to it are refused until it exists`),
+    ));
   }
 
   /** A message from the log: every matching session gets it once, at its best QoS. */
@@ -232,6 +253,7 @@ export class Broker {
 
   async close(): Promise<void> {
     this.#closing = true;
+    this.#stopWatchingTopics();
     // Shutdown ends these connections without a DISCONNECT from their clients: their wills
     // are published now, or stored with their due time when delayed [MQTT-3.1.3-9].
     for (const c of this.connections) if (c.session?.connection === c) this.wills.connectionLost(c);

@@ -93,12 +93,18 @@ export class Ingest {
 
   /** Creates (or finds) every routed log topic; call once before submit. */
   async open(): Promise<void> {
-    for (const topic of routedLogTopics(this.#routes)) {
-      const d = await this.#log.ensureTopic(topic);
-      this.#partitions.set(topic, d.partitions);
-      const maxMessageBytes = Number(d.config["max.message.bytes"] ?? Infinity);
-      this.#recordBytesCap.set(topic, Math.min(this.#limits.batchBytesMax, maxMessageBytes) - BATCH_HEADER_BYTES);
-    }
+    for (const topic of routedLogTopics(this.#routes)) await this.refreshTopic(topic);
+  }
+
+  /** (Re)reads a routed log topic, creating it when missing: its partition count and batch
+   * bound may have changed (deleted and created again, or grown). Resolves with the count. */
+  async refreshTopic(topic: string): Promise<number> {
+    const d = await this.#log.ensureTopic(topic);
+    this.#partitions.set(topic, d.partitions);
+    const maxMessageBytes = Number(d.config["max.message.bytes"] ?? Infinity);
+    this.#recordBytesCap.set(topic, Math.min(this.#limits.batchBytesMax, maxMessageBytes) - BATCH_HEADER_BYTES);
+    this.#keys.delete(topic); // keys were mapped to partitions by the old count
+    return d.partitions;
   }
 
   get logTopics(): Map<string, number> {

@@ -1,6 +1,6 @@
 // The part of runtime/log's Log the MQTT gateway uses, so tests and bin/ can hand in the real
 // Log and nothing else is assumed about it.
-import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicDescription } from "../../runtime/log/types.ts";
+import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicChange, TopicDescription } from "../../runtime/log/types.ts";
 
 export interface MqttLog {
   ensureTopic(name: string): Promise<TopicDescription>;
@@ -11,4 +11,6 @@ export interface MqttLog {
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   partitionState(topic: string, partition: number): PartitionState;
   openStore<V>(name: string): KeyValueStore<V>;
+  /** `listener` runs after any topic is created, deleted or grows partitions. */
+  onTopicChange(listener: (change: TopicChange) => void): () => void;
 }

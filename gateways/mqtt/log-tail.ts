@@ -38,6 +38,10 @@ export class LogTail {
   /** Per partition key: the offset fan-out has reached, and when it was last stored. */
   readonly #reached = new Map<string, { offset: number; storedAtMs: number }>();
   readonly #writes = new Set<Promise<void>>();
+  /** Per partition key: the running follower (each can be stopped alone when its topic goes). */
+  readonly #followers = new Map<string, { topic: string; abort: AbortController }>();
+  #sink: RecordSink = () => {};
+  #wanted: () => boolean = () => false;
 
   constructor(log: MqttLog, logger: Logger) {
     this.#log = log;
@@ -50,16 +54,43 @@ export class LogTail {
    * are persistent sessions to deliver to), else from the current end. `wanted` false = skip.
    */
   start(topics: Map<string, number>, sink: RecordSink, wanted: () => boolean, resume: boolean): void {
+    this.#sink = sink;
+    this.#wanted = wanted;
     for (const [topic, partitions] of topics) {
       for (let p = 0; p < partitions; p++) {
         const { logStartOffset, highWatermark } = this.#log.partitionState(topic, p);
         const stored = resume ? this.#positions.get(positionKey(topic, p)) : undefined;
         const from = stored === undefined ? highWatermark : Math.min(Math.max(stored, logStartOffset), highWatermark);
-        // Stored now, too: what is appended from here on is what the next start resumes with.
-        this.#checkpoint(positionKey(topic, p), from, Date.now());
-        this.#loops.push(this.#follow(topic, p, from, sink, wanted));
+        this.#followPartition(topic, p, from);
       }
     }
+  }
+
+  /** A routed topic was deleted: its followers stop (they would only fail). */
+  stopTopic(topic: string): void {
+    for (const [key, follower] of this.#followers) {
+      if (follower.topic !== topic) continue;
+      follower.abort.abort();
+      this.#followers.delete(key);
+    }
+  }
+
+  /** A routed topic was (re)created or grew: follows each partition not yet followed from its start. */
+  followTopic(topic: string, partitions: number): void {
+    for (let p = 0; p < partitions; p++) {
+      if (this.#followers.has(positionKey(topic, p))) continue;
+      this.#reached.delete(positionKey(topic, p)); // a new partition: positions of an older one do not apply
+      this.#followPartition(topic, p, this.#log.partitionState(topic, p).logStartOffset);
+    }
+  }
+
+  #followPartition(topic: string, partition: number, from: number): void {
+    const key = positionKey(topic, partition);
+    // Stored now, too: what is appended from here on is what the next start resumes with.
+    this.#checkpoint(key, from, Date.now());
+    const abort = new AbortController();
+    this.#followers.set(key, { topic, abort });
+    this.#loops.push(this.#follow(topic, partition, from, AbortSignal.any([this.#abort.signal, abort.signal])));
   }
 
   /** Records that fan-out reached `offset`; called in the same synchronous run as the fan-out. */
@@ -82,10 +113,11 @@ export class LogTail {
     void write.then(() => this.#writes.delete(write));
   }
 
-  async #follow(topic: string, partition: number, from: number, sink: RecordSink, wanted: () => boolean): Promise<void> {
+  async #follow(topic: string, partition: number, from: number, signal: AbortSignal): Promise<void> {
     let offset = from;
     const key = positionKey(topic, partition);
-    const signal = this.#abort.signal;
+    const sink = this.#sink;
+    const wanted = this.#wanted;
     while (!signal.aborted) {
       try {
         if (!(await this.#log.waitForData(topic, partition, offset, waitMs, signal))) continue;
@@ -118,6 +150,8 @@ export class LogTail {
           offset = this.#log.partitionState(topic, partition).logStartOffset;
           continue;
         }
+        // Deleted: this follower ends; the broker follows the topic again once it exists.
+        if (code === "LEDGE_ERR_UNKNOWN_TOPIC") return;
         this.#logger.error(`delivering from log topic ${topic} partition ${partition} at offset ${offset} failed: ${(err as Error).message}; retrying in 1 s`);
         await new Promise((r) => setTimeout(r, 1000));
       }

@@ -20,7 +20,7 @@ import { compactPartition } from "./compaction.ts";
 import { dropOldest, retainPartition, trimTimeIndex } from "./retention.ts";
 import { checkNewTopic, describe, loadTopics, makeTopic, persistedTopic, PARTITION_COUNT_MAX } from "./topics.ts";
 import type { Txn, StorageAccount } from "./txn.ts";
-import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicDescription } from "./types.ts";
+import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicChange, TopicDescription } from "./types.ts";
 
 export { LogError, isLogError, logErrors, type LogErrorCode } from "./errors.ts";
 export type * from "./types.ts";
@@ -77,6 +77,7 @@ export class Log {
   #closed = false;
   /** close() began: background removal stops at its next chunk. */
   #stopping = false;
+  readonly #topicListeners = new Set<(change: TopicChange) => void>();
 
   private constructor(o: LogOptions, tables: LogTables) {
     this.#o = o;
@@ -130,6 +131,7 @@ export class Log {
     for (const p of topic.partitions) meta.put(metaKeys.partition(topic.id, p.index), { logStartOffset: 0, nextOffset: 0, bytes: 0, protectedOffset: -1, indexedMaxTimestampMs: 0 }).catch(() => undefined);
     await this.#durable(meta.put(metaKeys.topic(name), persistedTopic(topic)), `creating topic '${name}'`);
     this.#logger.info(`created topic '${name}' with ${partitions} partitions`);
+    this.#topicChanged({ topic: name, kind: "created" });
     return describe(topic);
   }
 
@@ -149,6 +151,7 @@ export class Log {
     await this.groups.deleteTopic(name);
     this.#schedulePurge(topic.id);
     this.#logger.info(`deleted topic '${name}'; its data is being removed in the background`);
+    this.#topicChanged({ topic: name, kind: "deleted" });
   }
 
   async addPartitions(name: string, totalPartitions: number): Promise<void> {
@@ -160,6 +163,26 @@ export class Log {
     }
     for (let i = now; i < totalPartitions; i++) topic.partitions.push(newPartition(topic, i));
     await this.#durable(this.#tables.meta.put(metaKeys.topic(name), persistedTopic(topic)), `adding partitions to topic '${name}'`);
+    if (totalPartitions > now) this.#topicChanged({ topic: name, kind: "partitions-added" });
+  }
+
+  /**
+   * Calls `listener` after a topic is created, deleted or grows partitions (whoever did it: a
+   * Kafka client, the config, auto-creation). Returns the function that unregisters it.
+   */
+  onTopicChange(listener: (change: TopicChange) => void): () => void {
+    this.#topicListeners.add(listener);
+    return () => this.#topicListeners.delete(listener);
+  }
+
+  #topicChanged(change: TopicChange): void {
+    for (const listener of this.#topicListeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.#logger.error(`a listener for changes of topic '${change.topic}' failed: ${(err as Error).message} (a ledge bug: please report it)`);
+      }
+    }
   }
 
   listTopics(): TopicDescription[] {
@@ -171,15 +194,18 @@ export class Log {
     return t ? describe(t) : undefined;
   }
 
-  /** The topic, auto-created (log.defaultPartitions) when log.autoCreateTopics allows. */
+  /** The topic, auto-created (as configured in `topics`, else log.defaultPartitions) when
+   * log.autoCreateTopics allows. */
   async ensureTopic(name: string): Promise<TopicDescription> {
     const t = this.#topics.get(name);
     if (t) return describe(t);
     if (!this.#o.log.autoCreateTopics) {
       throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${name}' does not exist and log.autoCreateTopics is off`);
     }
+    // A topic named in the config's `topics` comes back with its configured partitions and settings.
+    const configured = this.#o.topics?.find((t) => t.name === name);
     try {
-      return await this.createTopic(name, this.#o.log.defaultPartitions);
+      return await this.createTopic(name, configured?.partitions ?? this.#o.log.defaultPartitions, configured?.config);
     } catch (err) {
       const raced = this.#topics.get(name);
       if (raced && err instanceof LogError && err.code === "LEDGE_ERR_TOPIC_EXISTS") return describe(raced);

@@ -9,6 +9,12 @@ export interface TopicDescription {
   config: Record<string, string>;
 }
 
+/** What happened to a topic (see Log.onTopicChange). */
+export interface TopicChange {
+  topic: string;
+  kind: "created" | "deleted" | "partitions-added";
+}
+
 export interface PartitionState {
   logStartOffset: number;
   /** Next offset to be assigned (== log end offset; no replication, so HWM == LEO). */

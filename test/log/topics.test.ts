@@ -26,6 +26,21 @@ describe("topics", () => {
     expect(d?.config["max.message.bytes"]).toBe("1048588");
   });
 
+  it("tells listeners of every creation, deletion and growth, and recreates a configured topic as configured", async () => {
+    const seen: string[] = [];
+    const stop = log.onTopicChange((c) => seen.push(`${c.kind} ${c.topic}`));
+    await log.createTopic("t1", 1);
+    await log.addPartitions("t1", 2);
+    await log.addPartitions("t1", 2); // no growth: no event
+    await log.deleteTopic("from-config");
+    const back = await log.ensureTopic("from-config");
+    expect(back).toMatchObject({ partitions: 3 });
+    expect(back.config["retention.ms"]).toBe("1000");
+    stop();
+    await log.deleteTopic("t1");
+    expect(seen).toEqual(["created t1", "partitions-added t1", "deleted from-config", "created from-config"]);
+  });
+
   it("create, list, describe, and refuse a duplicate", async () => {
     await log.createTopic("b.topic_1-x", 2, { "cleanup.policy": "compact" });
     expect(log.listTopics().map((x) => x.name)).toEqual(["b.topic_1-x", "from-config"]);

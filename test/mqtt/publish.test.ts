@@ -84,7 +84,7 @@ describe("accumulation and durability", () => {
     const log = f.log;
     const gatedLog = {
       ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log),
-      partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log),
+      partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log),
       append: async (topic: string, partition: number, batch: Uint8Array) => {
         const result = await log.append(topic, partition, batch);
         await new Promise<void>((release) => held.push(release));
@@ -135,7 +135,7 @@ describe("ingest backpressure", () => {
     const log = f.log;
     const gatedLog = {
       ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log),
-      partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log),
+      partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log),
       append: async (topic: string, partition: number, batch: Uint8Array) => {
         appendedRecords += new DataView(batch.buffer, batch.byteOffset).getInt32(57);
         await new Promise<void>((release) => held.push(release));
