@@ -2,6 +2,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export const ledgeBin = fileURLToPath(new URL("../../bin/ledge", import.meta.url));
 
@@ -43,4 +46,25 @@ export function startLedge(args: string[], readyTimeoutMs = 20_000, host = proce
       reject(new Error(`ledge exited (${code}) before it was ready; stderr:\n${err}`));
     });
   });
+}
+
+/** A fresh data directory and a config file beside it; `args` start ledge on them. */
+export interface LedgeDirs {
+  dataDir: string;
+  configFile: string;
+  args: string[];
+  remove(): Promise<void>;
+}
+
+export async function ledgeDirs(prefix: string, configYaml: string): Promise<LedgeDirs> {
+  const dataDir = await mkdtemp(join(tmpdir(), prefix));
+  const configFile = `${dataDir}.yaml`;
+  await writeFile(configFile, configYaml);
+  return {
+    dataDir, configFile, args: ["--config", configFile, "--data-dir", dataDir],
+    remove: async () => {
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(configFile, { force: true });
+    },
+  };
 }

@@ -1,18 +1,15 @@
 // SIGKILL of the ledge process during a QoS 1 stream from several clients: after restart the log
 // holds every message whose PUBACK a client received (acks mean durable, DESIGN.md).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readConfig } from "../../runtime/config/index.ts";
 import { decodeBatch } from "../../runtime/core/index.ts";
 import { Log } from "../../runtime/log/index.ts";
-import { startLedge } from "../helpers/ledge-process.ts";
+import { ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
 import { rawConnected, type RawClient } from "./helpers/raw-client.ts";
 
-const dirs: string[] = [];
+const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
+  for (const remove of cleanups) await remove();
 });
 
 const clientsCount = 4;
@@ -47,12 +44,9 @@ function stream(c: RawClient, name: string, acked: Set<string>): { stop(): void 
 
 describe("crash safety", () => {
   it("every PUBACKed QoS 1 message is in the log after SIGKILL", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "ledge-mqtt-crash-"));
-    dirs.push(dataDir);
-    const configFile = join(dataDir, "..", `${dataDir.split("/").pop()}.yaml`);
-    await writeFile(configFile, "mqtt:\n  allowAnonymous: true\ntopics:\n  - { name: mqtt-messages, partitions: 2 }\n");
-    dirs.push(configFile);
-    const ledge = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    const d = await ledgeDirs("ledge-mqtt-crash-", "mqtt:\n  allowAnonymous: true\ntopics:\n  - { name: mqtt-messages, partitions: 2 }\n");
+    cleanups.push(d.remove);
+    const ledge = await startLedge(d.args);
     const acked = new Set<string>();
     const clients = await Promise.all(Array.from({ length: clientsCount }, (_, i) => rawConnected(ledge.ports.mqtt!, 4, `crasher-${i}`)));
     const streams = clients.map((c, i) => stream(c, `c${i}`, acked));
@@ -65,8 +59,8 @@ describe("crash safety", () => {
     for (const c of clients) c.end();
     expect(ackedAtKill.size).toBeGreaterThan(100);
 
-    const config = readConfig({ dataDir });
-    const log = await Log.open({ dataDir, storage: config.storage, log: config.log });
+    const config = readConfig({ dataDir: d.dataDir });
+    const log = await Log.open({ dataDir: d.dataDir, storage: config.storage, log: config.log });
     const stored = new Set<string>();
     for (let p = 0; p < 2; p++) {
       for (const b of log.read("mqtt-messages", p, log.partitionState("mqtt-messages", p).logStartOffset, 1 << 30).batches) {
@@ -82,12 +76,9 @@ describe("crash safety", () => {
 
 describe("persistent sessions across SIGKILL", () => {
   it("a QoS 1 message in flight to an online persistent subscriber is delivered after restart", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "ledge-mqtt-crash-session-"));
-    dirs.push(dataDir);
-    const configFile = `${dataDir}.yaml`;
-    dirs.push(configFile);
-    await writeFile(configFile, "mqtt:\n  allowAnonymous: true\n");
-    const first = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    const d = await ledgeDirs("ledge-mqtt-crash-session-", "mqtt:\n  allowAnonymous: true\n");
+    cleanups.push(d.remove);
+    const first = await startLedge(d.args);
     const sub = await rawConnected(first.ports.mqtt!, 4, "keeper", { clean: false });
     sub.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "keep/#", qos: 1 }] });
     await sub.next("suback");
@@ -100,7 +91,7 @@ describe("persistent sessions across SIGKILL", () => {
     await first.exited;
     sub.end();
     pub.end();
-    const second = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    const second = await startLedge(d.args);
     try {
       const back = await rawConnected(second.ports.mqtt!, 4, "keeper", { clean: false });
       const again = await back.next("publish");
@@ -115,20 +106,17 @@ describe("persistent sessions across SIGKILL", () => {
 
 describe("QoS 2 across SIGKILL", () => {
   it("a PUBLISH resent after a restart (PUBREC had been sent) is stored once", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "ledge-mqtt-crash-qos2-"));
-    dirs.push(dataDir);
-    const configFile = `${dataDir}.yaml`;
-    dirs.push(configFile);
-    await writeFile(configFile, "mqtt:\n  allowAnonymous: true\n");
+    const d = await ledgeDirs("ledge-mqtt-crash-qos2-", "mqtt:\n  allowAnonymous: true\n");
+    cleanups.push(d.remove);
     const publish = { cmd: "publish" as const, topic: "q2crash/x", payload: Buffer.from("once"), qos: 2 as const, messageId: 9, dup: false, retain: false };
-    const first = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    const first = await startLedge(d.args);
     const a = await rawConnected(first.ports.mqtt!, 4, "q2-crasher", { clean: false });
     a.send(publish);
     await a.next("pubrec");
     first.child.kill("SIGKILL");
     await first.exited;
     a.end();
-    const second = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    const second = await startLedge(d.args);
     try {
       const b = await rawConnected(second.ports.mqtt!, 4, "q2-crasher", { clean: false });
       b.send({ ...publish, dup: true });
@@ -140,8 +128,8 @@ describe("QoS 2 across SIGKILL", () => {
       second.child.kill("SIGTERM");
       await second.exited;
     }
-    const config = readConfig({ dataDir });
-    const log = await Log.open({ dataDir, storage: config.storage, log: config.log });
+    const config = readConfig({ dataDir: d.dataDir });
+    const log = await Log.open({ dataDir: d.dataDir, storage: config.storage, log: config.log });
     const copies: string[] = [];
     for (const b of log.read("mqtt-messages", 0, 0, 1 << 26).batches) {
       for (const r of decodeBatch(b).records) if (Buffer.from(r.key!).toString() === "q2crash/x") copies.push(Buffer.from(r.value!).toString());

@@ -4,11 +4,8 @@
 // delivered to subscribers, who never reconnect.
 import { Kafka, logLevel } from "kafkajs";
 import mqtt from "mqtt";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { kcat } from "../kafka/helpers/kcat.ts";
 import { collect, sleep } from "./helpers/gateway-fixture.ts";
 
@@ -19,11 +16,9 @@ afterAll(async () => {
 
 describe("the routed log topic deleted over Kafka", () => {
   it("is created again as configured, and MQTT publishing and delivery go on", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "ledge-routed-deleted-"));
-    const configFile = `${dataDir}.yaml`;
-    await writeFile(configFile, "mqtt:\n  allowAnonymous: true\ntopics:\n  - { name: mqtt-messages, partitions: 2 }\n");
-    cleanup.push(() => rm(dataDir, { recursive: true, force: true }), () => rm(configFile, { force: true }));
-    const ledge: LedgeProcess = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    const dirs = await ledgeDirs("ledge-routed-deleted-", "mqtt:\n  allowAnonymous: true\ntopics:\n  - { name: mqtt-messages, partitions: 2 }\n");
+    cleanup.push(() => dirs.remove());
+    const ledge: LedgeProcess = await startLedge(dirs.args);
     cleanup.push(async () => {
       ledge.child.kill("SIGTERM");
       await ledge.exited;

@@ -5,11 +5,8 @@
 // of the connections it had. And whatever was stored just before either reaches offline
 // persistent sessions afterwards: delivery resumes where it stopped.
 import mqtt from "mqtt";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startLedge } from "../helpers/ledge-process.ts";
+import { ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
 import { collect, sleep, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
 import { rawConnected } from "./helpers/raw-client.ts";
 
@@ -56,12 +53,9 @@ describe("wills when ledge shuts down", () => {
 
 describe("wills when ledge is killed", () => {
   it("publishes at the next start the wills of the connections it had, and delivers what was stored just before", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "ledge-will-crash-"));
-    const configFile = `${dataDir}.yaml`;
-    await writeFile(configFile, "mqtt:\n  allowAnonymous: true\n");
-    cleanup.push(() => rm(dataDir, { recursive: true, force: true }), () => rm(configFile, { force: true }));
-
-    let ledge = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    const dirs = await ledgeDirs("ledge-will-crash-", "mqtt:\n  allowAnonymous: true\n");
+    cleanup.push(() => dirs.remove());
+    let ledge = await startLedge(dirs.args);
     const url = () => `mqtt://127.0.0.1:${ledge.ports.mqtt}`;
     const watch = await mqtt.connectAsync(url(), { clientId: "crash-watch", protocolVersion: 5, ...persistent5, reconnectPeriod: 0 });
     await watch.subscribeAsync("wc/#", { qos: 1 });
@@ -73,7 +67,7 @@ describe("wills when ledge is killed", () => {
     ledge.child.kill("SIGKILL");
     await ledge.exited;
 
-    ledge = await startLedge(["--config", configFile, "--data-dir", dataDir]);
+    ledge = await startLedge(dirs.args);
     cleanup.push(async () => {
       ledge.child.kill("SIGTERM");
       await ledge.exited;
