@@ -1,9 +1,11 @@
 // The HTTP listener: /healthz and /metrics now; admin API, dashboard, /ws and /mqtt upgrades later.
-// Other gateways attach WebSocket upgrades through `onUpgrade` (bin/ wires them).
-import { createServer, type IncomingMessage, type Server } from "node:http";
+// Other gateways attach WebSocket upgrades through `onUpgrade` (bin/ wires them). With
+// `listeners.http.tls` it speaks HTTPS only (and so wss:// for WebSocket clients).
+import { createServer, type IncomingMessage, type Server, type RequestListener } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
-import type { HttpListenerConfig } from "../../runtime/config/index.ts";
+import { ConfigError, readTlsFiles, type HttpListenerConfig } from "../../runtime/config/index.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -17,7 +19,7 @@ export interface HttpGateway {
 
 export async function startHttpGateway(config: HttpListenerConfig, metrics: Metrics): Promise<HttpGateway> {
   const upgrades = new Map<string, UpgradeHandler>();
-  const server: Server = createServer((req, res) => {
+  const respond: RequestListener = (req, res) => {
     if (req.url === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       return;
@@ -27,7 +29,8 @@ export async function startHttpGateway(config: HttpListenerConfig, metrics: Metr
       return;
     }
     res.writeHead(404, { "content-type": "text/plain" }).end(`no route for ${req.method} ${req.url}\n`);
-  });
+  };
+  const server = listenerServer(config, respond);
   server.on("upgrade", (req, socket, head) => {
     const path = (req.url ?? "/").split("?")[0];
     const handler = upgrades.get(path);
@@ -46,4 +49,17 @@ export async function startHttpGateway(config: HttpListenerConfig, metrics: Metr
       server.close(() => resolve());
     }),
   };
+}
+
+function listenerServer(config: HttpListenerConfig, respond: RequestListener): Server | HttpsServer {
+  if (!config.tls) return createServer(respond);
+  if (config.tls.ca !== undefined) {
+    throw new ConfigError("listeners.http.tls.ca", "absent: the HTTP listener asks for no client certificates (use listeners.http.token)", config.tls.ca);
+  }
+  const { cert, key } = readTlsFiles(config.tls, "listeners.http.tls");
+  try {
+    return createHttpsServer({ cert, key }, respond);
+  } catch (err) {
+    throw new ConfigError("listeners.http.tls", "a matching PEM certificate and private key", (err as Error).message);
+  }
 }

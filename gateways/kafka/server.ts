@@ -1,8 +1,7 @@
 // The Kafka-protocol listener: TCP, or TLS when `listeners.kafka.tls` is set.
 import { createServer, type Server, type Socket, type AddressInfo } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
-import { readFileSync } from "node:fs";
-import type { LedgeConfig } from "../../runtime/config/index.ts";
+import { readTlsFiles, type LedgeConfig } from "../../runtime/config/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { KafkaLogPort } from "./log-port.ts";
@@ -31,15 +30,7 @@ export interface KafkaGateway {
 }
 
 function tlsOptions(config: LedgeConfig) {
-  const tls = config.listeners.kafka.tls!;
-  const read = (key: string, file: string) => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new Error(`cannot read listeners.kafka.tls.${key} file ${file} (${(err as Error).message}); fix the path or remove tls`);
-    }
-  };
-  return { cert: read("cert", tls.cert), key: read("key", tls.key), ca: tls.ca ? read("ca", tls.ca) : undefined };
+  return readTlsFiles(config.listeners.kafka.tls!, "listeners.kafka.tls");
 }
 
 export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<KafkaGateway> {

@@ -3,12 +3,11 @@
 // clear text by default). With `tls.ca` the server asks for client certificates; a certificate
 // that verifies against that CA becomes the identity (its CN, see auth.ts), and a client
 // without one (or with one that does not verify) still connects with username/password.
-import { readFileSync } from "node:fs";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { ConfigError } from "../../runtime/config/errors.ts";
-import type { ListenerConfig, TlsConfig } from "../../runtime/config/index.ts";
+import { readTlsFiles, type ListenerConfig, type TlsConfig } from "../../runtime/config/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 
 /** What the broker core learns about a connection from its transport. */
@@ -29,22 +28,14 @@ export interface MqttTlsListener {
 const handshakeTimeoutMs = 10_000;
 const handshakeFailureLogIntervalMs = 10_000;
 
-function readPem(file: string, key: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new ConfigError(key, "a readable PEM file", `${file} (${(err as Error).message})`);
-  }
-}
-
 /** A TLS server handing each verified-or-not connection to `handle`; not yet listening. */
 export function createMqttTlsServer(tls: TlsConfig, handle: ConnectionHandler, log: Logger, keyPath = "listeners.mqtt.tls"): Server {
-  const ca = tls.ca === undefined ? undefined : readPem(tls.ca, `${keyPath}.ca`);
+  const { cert, key, ca } = readTlsFiles(tls, keyPath);
   let server: Server;
   try {
     server = createServer({
-      cert: readPem(tls.cert, `${keyPath}.cert`),
-      key: readPem(tls.key, `${keyPath}.key`),
+      cert,
+      key,
       ca,
       requestCert: ca !== undefined,
       rejectUnauthorized: false, // a client without a certificate may still log in with a password

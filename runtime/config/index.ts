@@ -7,6 +7,7 @@ import { readConfig, type LedgeConfig } from "./schema.ts";
 export { ConfigError } from "./errors.ts";
 export { parseBytes, parseMs } from "./units.ts";
 export * from "./schema.ts";
+export { readTlsFiles, type TlsFiles } from "./tls-files.ts";
 
 export interface CliOverrides {
   dataDir?: string;
