@@ -1,6 +1,6 @@
 // Wills: published when a connection drops without DISCONNECT [MQTT-3.1.2-8], not after a
 // normal DISCONNECT [MQTT-3.14.4-3], after the MQTT 5 Will Delay Interval, and not at all when
-// the client comes back within the delay [MQTT-3.1.3-9].
+// the client comes back within the delay [MQTT-3.1.3-9], a session takeover included.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, sleep, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
 import { rawConnected } from "./helpers/raw-client.ts";
@@ -11,6 +11,8 @@ beforeAll(async () => {
 });
 afterAll(async () => f?.close());
 
+const will5 = (topic: string, delayS: number) => ({ topic, payload: Buffer.from("gone"), qos: 1 as const, retain: false, properties: { willDelayInterval: delayS } });
+
 async function watcher(filter: string) {
   const sub = await f.connect({ protocolVersion: 5 });
   const inbox = collect(sub, 4000);
@@ -19,6 +21,22 @@ async function watcher(filter: string) {
 }
 
 describe("wills", () => {
+  it("on a session takeover: one without a delay is published, a delayed one is cancelled", async () => {
+    const { sub, inbox } = await watcher("wt/+");
+    await rawConnected(f.port, 5, "taken-now", { will: will5("wt/now", 0) });
+    await rawConnected(f.port, 5, "taken-late", { clean: false, properties: { sessionExpiryInterval: 60 }, will: will5("wt/late", 1) });
+    const a = await rawConnected(f.port, 5, "taken-now");
+    const b = await rawConnected(f.port, 5, "taken-late", { clean: false, properties: { sessionExpiryInterval: 60 } });
+    const [m] = await inbox.next(1);
+    expect(m.topic).toBe("wt/now");
+    await sleep(1500); // past the delayed will's interval
+    expect(inbox.got.map((g) => g.topic)).toEqual(["wt/now"]);
+    a.end();
+    b.end();
+    await sub.endAsync();
+  });
+
+
   it("are published when the connection drops, not after DISCONNECT", async () => {
     const { sub, inbox } = await watcher("will/+");
     const dropped = await rawConnected(f.port, 4, "dropper", { will: { topic: "will/dropper", payload: Buffer.from("gone"), qos: 1, retain: false } });
