@@ -82,6 +82,8 @@ export class Wills {
   /** At start: publishes or schedules every stored will (after sessions are loaded). */
   load(): void {
     const nowMs = Date.now();
+    let publishedCount = 0;
+    let delayedCount = 0;
     for (const { key: clientId, value } of [...this.#store.range("")]) {
       const message: BrokerMessage = { topic: value.topic, payload: Buffer.from(value.payload), qos: value.qos, retain: value.retain, properties: value.properties, originClientId: clientId };
       let dueAtMs = value.dueAtMs;
@@ -91,8 +93,16 @@ export class Wills {
         dueAtMs = nowMs + Math.min(value.delayS, session?.persistent ? session.expiryS : 0) * 1000;
         if (dueAtMs > nowMs) this.#broker.track(this.#store.put(clientId, { ...value, dueAtMs }));
       }
-      if (dueAtMs <= nowMs) this.#publish(clientId, value.id, message);
-      else this.#schedule(clientId, value.id, message, dueAtMs);
+      if (dueAtMs <= nowMs) {
+        this.#publish(clientId, value.id, message);
+        publishedCount++;
+      } else {
+        this.#schedule(clientId, value.id, message, dueAtMs);
+        delayedCount++;
+      }
+    }
+    if (publishedCount + delayedCount > 0) {
+      this.#broker.logger.info(`wills of clients whose connections ended when ledge last stopped: ${publishedCount} published now, ${delayedCount} after their Will Delay Interval unless the client reconnects`);
     }
   }
 

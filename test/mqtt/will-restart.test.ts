@@ -77,6 +77,7 @@ describe("wills when ledge is killed", () => {
     back.connect();
     const got = await inbox.next(2);
     expect(got.map((m) => `${m.topic}=${m.payload}`).sort()).toEqual(["wc/device=will of wc/device", "wc/last=stored just before"]);
+    expect(ledge.stderr()).toMatch(/wills of clients whose connections ended when ledge last stopped: 1 published now, 0 after/);
     await sleep(300);
     expect(inbox.got).toHaveLength(2);
     await back.endAsync();
