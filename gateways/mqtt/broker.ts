@@ -87,10 +87,14 @@ export class Broker {
     await broker.ingest.open();
     await broker.#loadSessions();
     broker.metrics.retained.set(broker.retained.size);
-    broker.#tail.start(broker.ingest.logTopics, (record) => {
-      const message = recordToMessage(record);
-      if (message) broker.fanOut(message);
-    }, () => broker.trie.size > 0, broker.sessions.size > 0);
+    broker.#tail.start(broker.ingest.logTopics, {
+      sink: (record) => {
+        const message = recordToMessage(record);
+        if (message) broker.fanOut(message);
+      },
+      wanted: () => broker.trie.size > 0,
+      flush: broker.store.flush,
+    }, broker.sessions.size > 0);
     broker.#stopWatchingTopics = deps.log.onTopicChange((change) => broker.#routedTopicChanged(change));
     broker.wills.load();
     return broker;

@@ -20,6 +20,16 @@ const skipCheckpointIntervalMs = 1000;
 
 export type RecordSink = (record: DecodedRecord) => void;
 
+export interface TailHandlers {
+  /** Gets each new record (the broker's fan-out). */
+  sink: RecordSink;
+  /** False when nobody subscribes: records are skipped without being read. */
+  wanted(): boolean;
+  /** Runs after a read's records went to `sink` and before the position is stored: issues the
+   * queue writes of that fan-out, so they and the position are one transaction. */
+  flush(): void;
+}
+
 /** Offset just past a stored batch: baseOffset (bytes 0..7) + lastOffsetDelta (23..26) + 1. */
 function nextOffsetAfter(batch: Uint8Array): number {
   const v = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
@@ -40,8 +50,7 @@ export class LogTail {
   readonly #writes = new Set<Promise<void>>();
   /** Per partition key: the running follower (each can be stopped alone when its topic goes). */
   readonly #followers = new Map<string, { topic: string; abort: AbortController }>();
-  #sink: RecordSink = () => {};
-  #wanted: () => boolean = () => false;
+  #handlers: TailHandlers = { sink: () => {}, wanted: () => false, flush: () => {} };
 
   constructor(log: MqttLog, logger: Logger) {
     this.#log = log;
@@ -51,11 +60,10 @@ export class LogTail {
 
   /**
    * Follows each partition of `topics`: from where fan-out stopped last time when `resume` (there
-   * are persistent sessions to deliver to), else from the current end. `wanted` false = skip.
+   * are persistent sessions to deliver to), else from the current end.
    */
-  start(topics: Map<string, number>, sink: RecordSink, wanted: () => boolean, resume: boolean): void {
-    this.#sink = sink;
-    this.#wanted = wanted;
+  start(topics: Map<string, number>, handlers: TailHandlers, resume: boolean): void {
+    this.#handlers = handlers;
     for (const [topic, partitions] of topics) {
       for (let p = 0; p < partitions; p++) {
         const { logStartOffset, highWatermark } = this.#log.partitionState(topic, p);
@@ -116,8 +124,7 @@ export class LogTail {
   async #follow(topic: string, partition: number, from: number, signal: AbortSignal): Promise<void> {
     let offset = from;
     const key = positionKey(topic, partition);
-    const sink = this.#sink;
-    const wanted = this.#wanted;
+    const { sink, wanted, flush } = this.#handlers;
     while (!signal.aborted) {
       try {
         if (!(await this.#log.waitForData(topic, partition, offset, waitMs, signal))) continue;
@@ -139,6 +146,7 @@ export class LogTail {
           for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record);
           offset = next;
         }
+        flush();
         this.#checkpoint(key, offset, Date.now());
         // The high watermark can pass `offset` before a read sees the batch (the reader's
         // snapshot lags the commit): yield a macrotask rather than spin on resolved promises.

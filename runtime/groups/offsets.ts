@@ -20,19 +20,14 @@ export interface GroupPartitionOffset extends CommittedOffset {
   partition: number;
 }
 
-/** A store that can write several keys in one durable transaction. */
-export interface BatchingStore<V> extends KeyValueStore<V> {
-  putMany(entries: Array<{ key: string; value: V | undefined }>): Promise<void>;
-}
-
 const groupPrefix = (group: string) => `${encodeURIComponent(group)}/`;
 const offsetKey = (group: string, topic: string, partition: number) =>
   `${groupPrefix(group)}${encodeURIComponent(topic)}/${String(partition).padStart(6, "0")}`;
 
 export class GroupOffsets {
-  readonly #store: BatchingStore<CommittedOffset>;
+  readonly #store: KeyValueStore<CommittedOffset>;
 
-  constructor(store: BatchingStore<CommittedOffset>) {
+  constructor(store: KeyValueStore<CommittedOffset>) {
     this.#store = store;
   }
 

@@ -4,7 +4,7 @@ import type { Database } from "lmdb";
 import type { LogConfig, StorageConfig, TopicConfig } from "../config/schema.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { Metrics } from "../metrics/index.ts";
-import { GroupOffsets, type BatchingStore, type CommittedOffset } from "../groups/offsets.ts";
+import { GroupOffsets, type CommittedOffset } from "../groups/offsets.ts";
 import { checkBatch, patchStoredHeader } from "./batch-header.ts";
 import { GroupCommit, type PendingAppend, type Placed } from "./commit-queue.ts";
 import { logCounters, type LogCounters } from "./counters.ts";
@@ -104,7 +104,7 @@ export class Log {
     const lmdbTables = () => [tables.batches, tables.times, tables.meta, ...[...this.#stores.values()].map((s) => s.table)] as unknown as Database<unknown, string>[];
     this.#disk = new DiskGuard(o.dataDir, tables.env, lmdbTables, this.#diskFreeBytesMin);
     this.#retentionTimer = setInterval(() => this.#requestRetention(), o.retentionCheckIntervalMs ?? 60_000).unref();
-    this.groups = new GroupOffsets(this.openStore<CommittedOffset>("group-offsets") as BatchingStore<CommittedOffset>);
+    this.groups = new GroupOffsets(this.openStore<CommittedOffset>("group-offsets"));
   }
 
   static async open(options: LogOptions): Promise<Log> {

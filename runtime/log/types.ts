@@ -44,6 +44,8 @@ export interface KeyValueStore<V> {
   get(key: string): V | undefined;
   put(key: string, value: V): Promise<void>;
   remove(key: string): Promise<void>;
+  /** Several writes (value undefined: remove), in order, in one transaction, durable together. */
+  putMany(entries: Array<{ key: string; value: V | undefined }>): Promise<void>;
   /** Entries whose key starts with `prefix`, in key order. */
   range(prefix: string): IterableIterator<{ key: string; value: V }>;
 }
