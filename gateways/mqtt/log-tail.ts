@@ -116,7 +116,7 @@ export class LogTail {
   }
 
   #store(key: string, offset: number): void {
-    const write = this.#positions.put(key, offset).catch((err: Error) => this.#logger.warn(`could not store the MQTT delivery position ${key}: ${err.message}; after a restart some messages may be delivered again`));
+    const write = this.#positions.put(key, offset).catch((err: Error) => this.#logger.warn(`could not store the MQTT delivery position of ${key.replace("\u0000", " partition ")} (${offset}): ${err.message}; after a restart some messages may be delivered again`));
     this.#writes.add(write);
     void write.then(() => this.#writes.delete(write));
   }
