@@ -57,9 +57,5 @@ function listenerServer(config: HttpListenerConfig, respond: RequestListener): S
     throw new ConfigError("listeners.http.tls.ca", "absent: the HTTP listener asks for no client certificates (use listeners.http.token)", config.tls.ca);
   }
   const { cert, key } = readTlsFiles(config.tls, "listeners.http.tls");
-  try {
-    return createHttpsServer({ cert, key }, respond);
-  } catch (err) {
-    throw new ConfigError("listeners.http.tls", "a matching PEM certificate and private key", (err as Error).message);
-  }
+  return createHttpsServer({ cert, key }, respond);
 }

@@ -6,7 +6,6 @@
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { ConfigError } from "../../runtime/config/errors.ts";
 import { readTlsFiles, type ListenerConfig, type TlsConfig } from "../../runtime/config/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 
@@ -31,20 +30,14 @@ const handshakeFailureLogIntervalMs = 10_000;
 /** A TLS server handing each verified-or-not connection to `handle`; not yet listening. */
 export function createMqttTlsServer(tls: TlsConfig, handle: ConnectionHandler, log: Logger, keyPath = "listeners.mqtt.tls"): Server {
   const { cert, key, ca } = readTlsFiles(tls, keyPath);
-  let server: Server;
-  try {
-    server = createServer({
-      cert,
-      key,
-      ca,
-      requestCert: ca !== undefined,
-      rejectUnauthorized: false, // a client without a certificate may still log in with a password
-      handshakeTimeout: handshakeTimeoutMs,
-    });
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(keyPath, "a matching PEM certificate and private key", (err as Error).message);
-  }
+  const server: Server = createServer({
+    cert,
+    key,
+    ca,
+    requestCert: ca !== undefined,
+    rejectUnauthorized: false, // a client without a certificate may still log in with a password
+    handshakeTimeout: handshakeTimeoutMs,
+  });
   server.on("secureConnection", (socket: TLSSocket) => {
     const info: TransportInfo = { remoteAddress: socket.remoteAddress };
     if (ca !== undefined && socket.authorized) {

@@ -1,6 +1,8 @@
-// The PEM files a listener's `tls` section names, read at start: a missing or unreadable file
-// is a config error naming the key, not a failed handshake later.
+// The PEM files a listener's `tls` section names, read and checked at start: a missing or
+// unreadable file, or a key that does not match its certificate, is a config error naming the
+// key, not a failed start or handshake later. Every TLS listener (MQTT, Kafka, HTTP) reads here.
 import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import { ConfigError } from "./errors.ts";
 import type { TlsConfig } from "./schema.ts";
 
@@ -10,7 +12,8 @@ export interface TlsFiles {
   ca?: Buffer;
 }
 
-/** Reads `tls.cert`, `tls.key` and `tls.ca` (when set); `keyPath` is the config key, e.g. "listeners.mqtt.tls". */
+/** Reads `tls.cert`, `tls.key` and `tls.ca` (when set) and checks they make a TLS context;
+ * `keyPath` is the config key, e.g. "listeners.mqtt.tls". */
 export function readTlsFiles(tls: TlsConfig, keyPath: string): TlsFiles {
   const read = (name: "cert" | "key" | "ca", file: string) => {
     try {
@@ -19,5 +22,11 @@ export function readTlsFiles(tls: TlsConfig, keyPath: string): TlsFiles {
       throw new ConfigError(`${keyPath}.${name}`, "a readable PEM file", `${file} (${(err as Error).message})`);
     }
   };
-  return { cert: read("cert", tls.cert), key: read("key", tls.key), ca: tls.ca === undefined ? undefined : read("ca", tls.ca) };
+  const files: TlsFiles = { cert: read("cert", tls.cert), key: read("key", tls.key), ca: tls.ca === undefined ? undefined : read("ca", tls.ca) };
+  try {
+    createSecureContext(files);
+  } catch (err) {
+    throw new ConfigError(keyPath, "a matching PEM certificate and private key", (err as Error).message);
+  }
+  return files;
 }
