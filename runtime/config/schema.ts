@@ -17,8 +17,8 @@ export interface StorageConfig {
   commitDelayMs: number;
   /**
    * Log transactions issued to LMDB at once. 1: the next is issued when the running one has
-   * committed (its fsync still overlaps the next). 2: also while it commits, so LMDB's writer is
-   * never idle, at the price of about twice the commits for the same data (see commit-queue.ts).
+   * committed and synced. 2: also while it commits, so LMDB's writer is never idle, at the price
+   * of about twice the commits for the same data (see commit-queue.ts).
    */
   commitsInFlightMax: number;
 }

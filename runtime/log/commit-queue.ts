@@ -8,9 +8,10 @@
 // are rolled back (LMDB holds the later ones back by a commit-sequence condition, see txn.ts).
 // The default is 1: each commit pays B-tree, free-list and meta pages plus an fsync whatever its
 // size, and overlapping halves the appends per commit. Under MQTT QoS 1 load on two cores that
-// cost more than the idle writer it saves (bench mqtt: 320-454k msgs/s at 1, 252-330k at 2);
-// an fsync still overlaps the next commit at 1 (overlappingSync). The queue is bounded in
-// bytes: callers past the bound wait for room (backpressure, not growth).
+// cost more than the idle writer it saves (bench mqtt: 320-454k msgs/s at 1, 252-330k at 2).
+// At 1 the next transaction waits for the previous fsync too: lmdb-js reports a commit only
+// once it is synced. The queue is bounded in bytes: callers past the bound wait for room
+// (backpressure, not growth).
 import type { StorageConfig } from "../config/schema.ts";
 import type { AppendResult } from "./types.ts";
 import type { StoredBatchInfo } from "./batch-header.ts";

@@ -50,7 +50,7 @@ const TIME_INDEX_INTERVAL_BYTES = 64 * 1024;
 const RETENTION_BATCHES_PER_TXN = 20_000;
 const kvFreeCheckIntervalMs = 100;
 const TXN_BYTES_MAX = 32 * MiB;
-/** Two transactions of up to TXN_BYTES_MAX in flight, pages copied on write (counted twice). */
+/** Headroom to overlap transactions: two of up to TXN_BYTES_MAX, pages copied on write (counted twice). */
 const OVERLAP_DISK_HEADROOM_BYTES = 2 * 2 * TXN_BYTES_MAX;
 const PURGE_KEYS_PER_TXN = 5_000;
 
@@ -474,12 +474,12 @@ export class Log {
     this.#commit.requestMaintenance();
   }
 
-  /** For writes outside the commit queue (KV stores): refuse when the disk is nearly full. */
   /** The disk's free bytes as last asked (a statfs per store write was ~15% of the cost of
    * delivering to a persistent session), and when. */
   #kvFreeBytes = 0;
   #kvFreeCheckedAtMs = 0;
 
+  /** For writes outside the commit queue (KV stores): refuse when the disk is nearly full. */
   #checkDiskSpace(what: string): void {
     // Store writes are small: with several times the reserve free, an answer 100 ms old will do.
     const nowMs = Date.now();

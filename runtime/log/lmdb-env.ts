@@ -13,9 +13,10 @@ export interface LogTables {
   /** Topic, partition and producer state (msgpack). */
   meta: Database<unknown, string>;
   /**
-   * One versioned entry, COMMIT_SEQ_KEY, whose version each log transaction bumps. A
-   * transaction issued while an earlier one still commits runs only if the entry holds the
-   * version that earlier one writes, so a failed commit also undoes every later one.
+   * One versioned entry, COMMIT_SEQ_KEY, whose version each log transaction bumps when
+   * storage.commitsInFlightMax lets them overlap. A transaction issued while an earlier one
+   * still commits runs only if the entry holds the version that earlier one writes, so a failed
+   * commit also undoes every later one.
    */
   commits: Database<Buffer, string>;
 }
