@@ -38,9 +38,10 @@ export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
     await this.#durable();
   }
 
-  /** Several writes in one transaction, durable together. */
+  /** Several writes in one transaction, durable together. Removals alone pass on a nearly
+   * full disk, as remove() does: they are what frees space. */
   async putMany(entries: Array<{ key: string; value: V | undefined }>): Promise<void> {
-    this.#checkSpace(`storing ${entries.length} keys in store '${this.#name}'`);
+    if (entries.some((e) => e.value !== undefined)) this.#checkSpace(`storing ${entries.length} keys in store '${this.#name}'`);
     let last: Promise<unknown> = Promise.resolve(true);
     const issued: Promise<unknown>[] = [];
     for (const { key, value } of entries) {

@@ -63,6 +63,8 @@ describe.runIf(isRoot)("disk full (tmpfs)", () => {
     writeFileSync(join(disk, "ballast2"), Buffer.alloc(Math.max(0, bavail * bsize - 64 * 1024), 1));
     const sessions = log.openStore<{ n: number }>("sessions");
     await expect(sessions.put("a", { n: 1 })).rejects.toMatchObject({ code: "LEDGE_ERR_STORAGE_FULL" });
+    await expect(sessions.putMany([{ key: "a", value: { n: 1 } }, { key: "b", value: undefined }])).rejects.toMatchObject({ code: "LEDGE_ERR_STORAGE_FULL" });
+    await sessions.putMany([{ key: "kept", value: undefined }]); // removals alone free space: never refused
 
     rmSync(ballast); // space returns
     rmSync(join(disk, "ballast2"));
