@@ -62,8 +62,8 @@ export class SessionStore {
 
   async remove(clientId: string): Promise<void> {
     this.#writes = this.#writes.filter((w) => !w.key.startsWith(clientId + separator)); // not stored yet: never store them
-    const keys = [...this.#queued.range(clientId + separator)].map((e) => e.key);
-    await Promise.all([this.#sessions.remove(clientId), ...keys.map((k) => this.#queued.remove(k))]);
+    const removals = [...this.#queued.range(clientId + separator)].map((e) => ({ key: e.key, value: undefined }));
+    await Promise.all([this.#sessions.remove(clientId), this.#queued.putMany(removals)]);
   }
 
   /** Persists one message queued for an offline session; returns its key. */
