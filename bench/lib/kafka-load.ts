@@ -16,6 +16,7 @@ import { ApiKey } from "../../runtime/kafka/apis/index.ts";
 import type { ProduceRequest, ProduceResponse } from "../../runtime/kafka/apis/produce/index.ts";
 import type { FetchRequest, FetchResponse } from "../../runtime/kafka/apis/fetch/index.ts";
 import type { CreateTopicsResponse } from "../../runtime/kafka/apis/createTopics/index.ts";
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, BATCH_LENGTH_PREFIX_BYTES, LAST_OFFSET_DELTA_OFFSET, RECORD_COUNT_OFFSET } from "../../runtime/core/batch-header.ts";
 
 export const produceVersion = 7;
 export const fetchVersion = 11;
@@ -35,11 +36,6 @@ export interface LoadRun {
   timedOut: boolean;
 }
 
-/** RecordBatch v2 header fields this file reads (offsets from the batch start). */
-const batchLengthAt = 8;
-const lastOffsetDeltaAt = 23;
-const recordsCountAt = 57;
-const batchHeaderBytes = 61;
 
 function frameOf(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer {
   return Buffer.concat(framed(encodeRequest({ apiKey, apiVersion, correlationId, clientId }, body)));
@@ -181,7 +177,7 @@ export interface ProduceRequestFrame {
 export function encodeProduceRequests(topic: string, partition: number, batches: Uint8Array[]): ProduceRequestFrame[] {
   return batches.map((batch, i) => {
     const body: ProduceRequest = { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] };
-    const records = new DataView(batch.buffer, batch.byteOffset, batch.byteLength).getInt32(recordsCountAt);
+    const records = new DataView(batch.buffer, batch.byteOffset, batch.byteLength).getInt32(RECORD_COUNT_OFFSET);
     return { frame: frameOf(ApiKey.Produce, produceVersion, i, body), records };
   });
 }
@@ -282,14 +278,14 @@ export function countBatchRecords(records: Uint8Array, from: number, to: number)
   let at = 0;
   let count = 0;
   let nextOffset = -1;
-  while (at + batchHeaderBytes <= records.length) {
-    const size = view.getInt32(at + batchLengthAt) + 12;
+  while (at + BATCH_HEADER_BYTES <= records.length) {
+    const size = view.getInt32(at + BATCH_LENGTH_OFFSET) + BATCH_LENGTH_PREFIX_BYTES;
     if (at + size > records.length) break;
     const base = Number(view.getBigInt64(at));
-    const end = base + view.getInt32(at + lastOffsetDeltaAt) + 1;
+    const end = base + view.getInt32(at + LAST_OFFSET_DELTA_OFFSET) + 1;
     // Whole batch inside the range: its header's count. At the range's edges: the overlap
     // (offsets of an uncompacted batch are contiguous).
-    count += base >= from && end <= to ? view.getInt32(at + recordsCountAt) : Math.max(0, Math.min(end, to) - Math.max(base, from));
+    count += base >= from && end <= to ? view.getInt32(at + RECORD_COUNT_OFFSET) : Math.max(0, Math.min(end, to) - Math.max(base, from));
     nextOffset = end;
     at += size;
   }
