@@ -13,6 +13,7 @@ import type { KeyValueStore } from "../../runtime/log/types.ts";
 import type { Broker } from "./broker.ts";
 import type { MqttConnection } from "./connection.ts";
 import type { BrokerMessage, MessageProperties } from "./message.ts";
+import type { Session } from "./session.ts";
 
 export interface Will {
   message: BrokerMessage;
@@ -71,8 +72,7 @@ export class Wills {
     const id = this.#ids.get(connection);
     if (!will || id === undefined || this.#closed) return;
     if (connection.willCleared) return this.#forget(connection.clientId, id);
-    const session = connection.session;
-    const delayS = Math.min(will.delayS, session?.persistent ? session.expiryS : 0);
+    const delayS = effectiveDelayS(will.delayS, connection.session);
     if (delayS <= 0) return this.#publish(connection.clientId, id, will.message);
     const dueAtMs = Date.now() + delayS * 1000;
     this.#broker.track(this.#store.put(connection.clientId, toStored(id, will, dueAtMs)));
@@ -89,8 +89,7 @@ export class Wills {
       let dueAtMs = value.dueAtMs;
       if (dueAtMs === null) {
         // Its connection was open when ledge stopped: lost now, as far as clients can tell.
-        const session = this.#broker.sessions.get(clientId);
-        dueAtMs = nowMs + Math.min(value.delayS, session?.persistent ? session.expiryS : 0) * 1000;
+        dueAtMs = nowMs + effectiveDelayS(value.delayS, this.#broker.sessions.get(clientId)) * 1000;
         if (dueAtMs > nowMs) this.#broker.track(this.#store.put(clientId, { ...value, dueAtMs }));
       }
       if (dueAtMs <= nowMs) {
@@ -139,6 +138,11 @@ export class Wills {
     for (const timer of this.#delayed.values()) clearTimeout(timer);
     this.#delayed.clear();
   }
+}
+
+/** The Will Delay Interval, cut at the session's end: a session that ends sooner publishes sooner. */
+function effectiveDelayS(delayS: number, session: Session | undefined): number {
+  return Math.min(delayS, session?.persistent ? session.expiryS : 0);
 }
 
 function toStored(id: string, will: Will, dueAtMs: number | null): StoredWill {
