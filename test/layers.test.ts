@@ -51,6 +51,14 @@ describe("layers (DESIGN.md: imports only point down)", () => {
     expect(bad).toEqual([]);
   });
 
+  // runtime/core, runtime/log and runtime/groups take Kafka's error codes from runtime/kafka, so
+  // runtime/kafka must stay the bottom room: an import from it back up would close a cycle.
+  it("runtime/kafka imports no other runtime/ room", () => {
+    const bad = files.filter((f) => f.startsWith("runtime/kafka/"))
+      .flatMap((f) => imports(f).filter((i) => i.startsWith("runtime/") && !i.startsWith("runtime/kafka/")).map((i) => `${f} -> ${i}`));
+    expect(bad).toEqual([]);
+  });
+
   it("only runtime/log imports lmdb", () => {
     const bad = files.filter((f) => !f.startsWith("runtime/log/") && imports(f).some((i) => i === "lmdb" || i.startsWith("lmdb/")));
     expect(bad).toEqual([]);

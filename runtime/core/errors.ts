@@ -1,19 +1,11 @@
 // The one table from wasm-core statuses (wasm-core/assembly/status.ts) to typed errors.
 // Each error carries ledge's `code` and the Kafka error code a listener answers with, so no
 // second table is needed downstream. test/core/errors.test.ts checks this table against status.ts.
-
-/** Kafka protocol error codes these errors map to. */
-export const KafkaErrorCode = {
-  UNKNOWN_SERVER_ERROR: -1,
-  CORRUPT_MESSAGE: 2,
-  MESSAGE_TOO_LARGE: 10,
-  UNSUPPORTED_COMPRESSION_TYPE: 76,
-  INVALID_RECORD: 87,
-} as const;
+import { ErrorCode } from "../kafka/errors.ts";
 
 export class LedgeWasmError extends Error {
   readonly code: string = "LEDGE_ERR_CORE_INTERNAL";
-  readonly kafkaErrorCode: number = KafkaErrorCode.UNKNOWN_SERVER_ERROR;
+  readonly kafkaErrorCode: number = ErrorCode.UNKNOWN_SERVER_ERROR;
   /** The wasm-core status (negative) this error stands for. */
   readonly status: number;
   /** The status's name in status.ts, e.g. "ERR_BATCH_CRC". */
@@ -30,28 +22,28 @@ export class LedgeWasmError extends Error {
 /** The stored CRC does not match, or the batch's length fields disagree with its bytes. */
 export class CorruptBatchError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_CORRUPT_BATCH";
-  override readonly kafkaErrorCode = KafkaErrorCode.CORRUPT_MESSAGE;
+  override readonly kafkaErrorCode = ErrorCode.CORRUPT_MESSAGE;
 }
 
 /** The batch header or a record breaks a RecordBatch v2 rule Kafka's broker enforces. */
 export class InvalidRecordError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_INVALID_RECORD";
-  override readonly kafkaErrorCode = KafkaErrorCode.INVALID_RECORD;
+  override readonly kafkaErrorCode = ErrorCode.INVALID_RECORD;
 }
 
 export class BatchTooLargeError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_BATCH_TOO_LARGE";
-  override readonly kafkaErrorCode = KafkaErrorCode.MESSAGE_TOO_LARGE;
+  override readonly kafkaErrorCode = ErrorCode.MESSAGE_TOO_LARGE;
 }
 
 export class UnsupportedCompressionError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_UNSUPPORTED_COMPRESSION";
-  override readonly kafkaErrorCode = KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+  override readonly kafkaErrorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
 }
 
 export class MalformedCompressedDataError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_MALFORMED_COMPRESSED_DATA";
-  override readonly kafkaErrorCode = KafkaErrorCode.CORRUPT_MESSAGE;
+  override readonly kafkaErrorCode = ErrorCode.CORRUPT_MESSAGE;
 }
 
 /** runtime/core handed the core a bad region: a ledge bug, not bad input. */

@@ -7,7 +7,7 @@ export {
 } from "./batch.ts";
 export {
   LedgeWasmError, CorruptBatchError, InvalidRecordError, BatchTooLargeError, UnsupportedCompressionError,
-  MalformedCompressedDataError, CoreInternalError, KafkaErrorCode,
+  MalformedCompressedDataError, CoreInternalError,
 } from "./errors.ts";
 export * from "./types.ts";
 export { compress, decompress } from "./compression.ts";

@@ -1,18 +1,19 @@
 // DescribeGroups and ListGroups: read-only views of the coordinator's groups.
+import { ErrorCode } from "../kafka/errors.ts";
 import type { GroupState } from "./coordinator-group.ts";
-import { GroupError, type DescribedGroup, type ListedGroup } from "./coordinator-types.ts";
+import { type DescribedGroup, type ListedGroup } from "./coordinator-types.ts";
 
 const noBytes = new Uint8Array(0);
 
 /** A group the coordinator does not hold is Empty when it has committed offsets, else Dead,
  * with no error, as Kafka reports them. */
 export function describeGroup(groupId: string, group: GroupState | undefined, hasOffsets: boolean): DescribedGroup {
-  if (groupId === "") return { errorCode: GroupError.invalidGroupId, groupId, state: "Dead", protocolType: "", protocolName: "", members: [] };
-  if (!group) return { errorCode: GroupError.none, groupId, state: hasOffsets ? "Empty" : "Dead", protocolType: "", protocolName: "", members: [] };
+  if (groupId === "") return { errorCode: ErrorCode.INVALID_GROUP_ID, groupId, state: "Dead", protocolType: "", protocolName: "", members: [] };
+  if (!group) return { errorCode: ErrorCode.NONE, groupId, state: hasOffsets ? "Empty" : "Dead", protocolType: "", protocolName: "", members: [] };
   // Member metadata and assignments are shown only once they are settled (Stable), as in Kafka.
   const stable = group.state === "Stable";
   return {
-    errorCode: GroupError.none,
+    errorCode: ErrorCode.NONE,
     groupId,
     state: group.state,
     protocolType: group.protocolType ?? "",

@@ -1,14 +1,11 @@
 // OffsetCommit and OffsetFetch on top of the log's durable group store. The coordinator has
 // already decided whether the committing member may commit (its generation and state).
+import { ErrorCode } from "../kafka/errors.ts";
 import type { Logger } from "../logger.ts";
 import type { GroupCoordinatorSettings } from "./coordinator-settings.ts";
-import {
-  GroupError, type GroupOffsetStore, type OffsetCommitInput, type OffsetCommitOutput,
-  type OffsetFetchOutput, type OffsetFetchPartition,
+import type {
+  GroupOffsetStore, OffsetCommitInput, OffsetCommitOutput, OffsetFetchOutput, OffsetFetchPartition,
 } from "./coordinator-types.ts";
-
-/** Kafka's UNKNOWN_SERVER_ERROR, for a commit the store failed to make durable. */
-const unknownServerError = -1;
 
 /** Topics and partitions to fetch, or null for every partition the group has committed. */
 export type OffsetFetchTopicsInput = { name: string; partitions: number[] }[] | null;
@@ -30,11 +27,11 @@ export async function commitOffsets(
 ): Promise<OffsetCommitOutput> {
   const toStore: PartitionOffset[] = [];
   const codes = input.topics.map((t) => t.partitions.map((p) => {
-    if (status !== GroupError.none) return status;
+    if (status !== ErrorCode.NONE) return status;
     const metadata = p.metadata ?? "";
-    if (Buffer.byteLength(metadata) > settings.offsetMetadataBytesMax) return GroupError.offsetMetadataTooLarge;
+    if (Buffer.byteLength(metadata) > settings.offsetMetadataBytesMax) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
     toStore.push({ topic: t.name, partition: p.partition, offset: p.offset, leaderEpoch: p.leaderEpoch, metadata });
-    return GroupError.none;
+    return ErrorCode.NONE;
   }));
   let storeFailed = false;
   if (toStore.length > 0) {
@@ -49,7 +46,7 @@ export async function commitOffsets(
     name: t.name,
     partitions: t.partitions.map((p, j) => ({
       partition: p.partition,
-      errorCode: storeFailed && codes[i][j] === GroupError.none ? unknownServerError : codes[i][j],
+      errorCode: storeFailed && codes[i][j] === ErrorCode.NONE ? ErrorCode.UNKNOWN_SERVER_ERROR : codes[i][j],
     })),
   }));
   return { errorCode: status, topics };
@@ -57,14 +54,14 @@ export async function commitOffsets(
 
 function fetchOne(store: GroupOffsetStore, group: string, topic: string, partition: number): OffsetFetchPartition {
   const found = store.fetch(group, topic, partition);
-  if (!found) return { partition, offset: -1, leaderEpoch: -1, metadata: "", errorCode: GroupError.none };
-  return { partition, offset: found.offset, leaderEpoch: found.leaderEpoch, metadata: found.metadata, errorCode: GroupError.none };
+  if (!found) return { partition, offset: -1, leaderEpoch: -1, metadata: "", errorCode: ErrorCode.NONE };
+  return { partition, offset: found.offset, leaderEpoch: found.leaderEpoch, metadata: found.metadata, errorCode: ErrorCode.NONE };
 }
 
 export function fetchOffsets(store: GroupOffsetStore, groupId: string, topics: OffsetFetchTopicsInput): OffsetFetchOutput {
   if (topics) {
     return {
-      errorCode: GroupError.none,
+      errorCode: ErrorCode.NONE,
       topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => fetchOne(store, groupId, t.name, p)) })),
     };
   }
@@ -74,5 +71,5 @@ export function fetchOffsets(store: GroupOffsetStore, groupId: string, topics: O
     if (!list) byTopic.set(topic, (list = []));
     list.push(fetchOne(store, groupId, topic, partition));
   }
-  return { errorCode: GroupError.none, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+  return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
 }

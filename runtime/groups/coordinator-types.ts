@@ -2,22 +2,6 @@
 // Kafka requests (JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch,
 // DescribeGroups, ListGroups) but free of any wire version: the codecs map versions onto these.
 
-/** Kafka's error codes that the coordinator answers with (the numbers are the protocol). */
-export const GroupError = {
-  none: 0,
-  offsetMetadataTooLarge: 12,
-  coordinatorNotAvailable: 15,
-  illegalGeneration: 22,
-  inconsistentGroupProtocol: 23,
-  invalidGroupId: 24,
-  unknownMemberId: 25,
-  invalidSessionTimeout: 26,
-  rebalanceInProgress: 27,
-  memberIdRequired: 79,
-  groupMaxSizeReached: 81,
-} as const;
-export type GroupErrorCode = (typeof GroupError)[keyof typeof GroupError];
-
 /** The classic protocol's states, spelled as DescribeGroups reports them. */
 export type GroupStateName = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable" | "Dead";
 

@@ -6,6 +6,7 @@
 // log's group store, so after a restart members simply rejoin and resume from their offsets.
 import assert from "node:assert";
 import { randomUUID } from "node:crypto";
+import { ErrorCode } from "../kafka/errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { groupMetrics, type GroupMetrics } from "./coordinator-metrics.ts";
@@ -14,7 +15,7 @@ import type { GroupCoordinatorSettings } from "./coordinator-settings.ts";
 import { commitOffsets, fetchOffsets, type OffsetFetchTopicsInput } from "./coordinator-offsets.ts";
 import { describeGroup, listGroups } from "./coordinator-describe.ts";
 import {
-  GroupError, type DescribedGroup, type GroupOffsetStore, type HeartbeatInput, type JoinGroupInput,
+  type DescribedGroup, type GroupOffsetStore, type HeartbeatInput, type JoinGroupInput,
   type JoinGroupOutput, type LeaveGroupOutput, type ListedGroup, type OffsetCommitInput,
   type OffsetCommitOutput, type OffsetFetchOutput, type SyncGroupInput, type SyncGroupOutput,
 } from "./coordinator-types.ts";
@@ -63,41 +64,41 @@ export class GroupCoordinator {
   }
 
   heartbeat(input: HeartbeatInput): number {
-    if (input.groupId === "") return GroupError.invalidGroupId;
+    if (input.groupId === "") return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(input.groupId);
     const member = group?.members.get(input.memberId);
-    if (!group || !member) return GroupError.unknownMemberId;
-    if (input.generationId !== group.generationId) return GroupError.illegalGeneration;
+    if (!group || !member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (input.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     this.restartSession(group, member);
     // A heartbeat during PreparingRebalance is how a member learns it must rejoin.
-    return group.state === "PreparingRebalance" ? GroupError.rebalanceInProgress : GroupError.none;
+    return group.state === "PreparingRebalance" ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
   }
 
   leaveGroup(groupId: string, leaving: { memberId: string; groupInstanceId: string | null }[]): LeaveGroupOutput {
-    if (groupId === "") return { errorCode: GroupError.invalidGroupId, members: [] };
+    if (groupId === "") return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     const group = this.groups.get(groupId);
     const members = leaving.map(({ memberId, groupInstanceId }) => {
-      let errorCode: number = GroupError.unknownMemberId;
+      let errorCode: number = ErrorCode.UNKNOWN_MEMBER_ID;
       const pending = group?.pendingMembers.get(memberId);
       const member = group?.members.get(memberId);
       if (group && pending) {
         clearTimeout(pending);
         group.pendingMembers.delete(memberId);
-        errorCode = GroupError.none;
+        errorCode = ErrorCode.NONE;
       } else if (group && member) {
         this.removeMember(group, member, "left the group");
-        errorCode = GroupError.none;
+        errorCode = ErrorCode.NONE;
       }
       return { memberId, groupInstanceId, errorCode };
     });
-    if (group && members.some((m) => m.errorCode === GroupError.none)) this.afterMembersRemoved(group, "members left");
-    return { errorCode: GroupError.none, members };
+    if (group && members.some((m) => m.errorCode === ErrorCode.NONE)) this.afterMembersRemoved(group, "members left");
+    return { errorCode: ErrorCode.NONE, members };
   }
 
   async commitOffsets(input: OffsetCommitInput): Promise<OffsetCommitOutput> {
     const status = this.commitStatus(input);
     const out = await commitOffsets(this.offsets, this.settings, this.logger, input, status);
-    for (const t of out.topics) for (const p of t.partitions) if (p.errorCode === GroupError.none) this.metrics.committedOffsets.inc();
+    for (const t of out.topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) this.metrics.committedOffsets.inc();
     return out;
   }
 
@@ -125,8 +126,8 @@ export class GroupCoordinator {
       for (const t of group.pendingMembers.values()) clearTimeout(t);
       for (const m of group.members.values()) {
         clearTimeout(m.sessionTimer ?? undefined);
-        m.joinWaiter?.(joinError(GroupError.coordinatorNotAvailable, m.memberId));
-        m.syncWaiter?.(syncError(GroupError.coordinatorNotAvailable));
+        m.joinWaiter?.(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, m.memberId));
+        m.syncWaiter?.(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
       }
     }
     this.groups.clear();
@@ -136,26 +137,26 @@ export class GroupCoordinator {
   }
 
   private join(input: JoinGroupInput, answer: JoinAnswer): void {
-    if (this.closed) return answer(joinError(GroupError.coordinatorNotAvailable, input.memberId));
-    if (input.groupId === "") return answer(joinError(GroupError.invalidGroupId, input.memberId));
+    if (this.closed) return answer(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, input.memberId));
+    if (input.groupId === "") return answer(joinError(ErrorCode.INVALID_GROUP_ID, input.memberId));
     const { sessionTimeoutMsMin: min, sessionTimeoutMsMax: max } = this.settings;
     if (input.sessionTimeoutMs < min || input.sessionTimeoutMs > max) {
-      return answer(joinError(GroupError.invalidSessionTimeout, input.memberId));
+      return answer(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, input.memberId));
     }
     let group = this.groups.get(input.groupId);
     if (!group) {
-      if (input.memberId !== "") return answer(joinError(GroupError.unknownMemberId, input.memberId));
+      if (input.memberId !== "") return answer(joinError(ErrorCode.UNKNOWN_MEMBER_ID, input.memberId));
       if (this.groups.size >= this.settings.groupCountMax) {
         this.logger.warn(`group ${input.groupId} refused: ${this.groups.size} groups are active, the most the coordinator holds (groupCountMax); raise it or retire idle consumers`);
         this.metrics.refusals.inc();
-        return answer(joinError(GroupError.coordinatorNotAvailable));
+        return answer(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
       }
       group = new GroupState(input.groupId);
       this.groups.set(input.groupId, group);
       this.metrics.groups.set(this.groups.size);
     }
     if (!group.supportsProtocols(input.protocolType, input.protocols, input.memberId)) {
-      answer(joinError(GroupError.inconsistentGroupProtocol, input.memberId));
+      answer(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, input.memberId));
       return this.dropIfUnused(group);
     }
     if (input.memberId === "") this.joinNewMember(group, input, answer);
@@ -166,7 +167,7 @@ export class GroupCoordinator {
     if (group.memberCount() >= this.settings.memberCountMax) {
       this.logger.warn(`group ${group.groupId} is full (${group.memberCount()} members, memberCountMax); a member from client ${input.clientId} was refused`);
       this.metrics.refusals.inc();
-      answer(joinError(GroupError.groupMaxSizeReached));
+      answer(joinError(ErrorCode.GROUP_MAX_SIZE_REACHED));
       return this.dropIfUnused(group);
     }
     const memberId = `${input.clientId || "member"}-${randomUUID()}`;
@@ -177,7 +178,7 @@ export class GroupCoordinator {
         this.tryCompleteJoin(group);
         this.dropIfUnused(group);
       }));
-      return answer(joinError(GroupError.memberIdRequired, memberId));
+      return answer(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
     }
     this.addMemberAndRebalance(group, memberId, input, answer);
   }
@@ -190,7 +191,7 @@ export class GroupCoordinator {
       return this.addMemberAndRebalance(group, input.memberId, input, answer);
     }
     const member = group.members.get(input.memberId);
-    if (!member) return answer(joinError(GroupError.unknownMemberId, input.memberId));
+    if (!member) return answer(joinError(ErrorCode.UNKNOWN_MEMBER_ID, input.memberId));
     const unchanged = member.matches(input.protocols);
     const isLeader = group.leaderId === member.memberId;
     if (group.state === "CompletingRebalance" && unchanged) return answer(this.joinAnswer(group, member));
@@ -219,7 +220,7 @@ export class GroupCoordinator {
 
   private updateMemberAndRebalance(group: GroupState, member: GroupMember, input: JoinGroupInput, answer: JoinAnswer): void {
     // A held join is answered before being replaced: its connection answers in order.
-    member.joinWaiter?.(joinError(GroupError.rebalanceInProgress, member.memberId));
+    member.joinWaiter?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
     member.joinWaiter = answer;
     member.protocols = input.protocols;
     member.sessionTimeoutMs = input.sessionTimeoutMs;
@@ -315,7 +316,7 @@ export class GroupCoordinator {
     const protocolName = group.protocolName!;
     const isLeader = group.leaderId === member.memberId;
     return {
-      errorCode: GroupError.none,
+      errorCode: ErrorCode.NONE,
       generationId: group.generationId,
       protocolType: group.protocolType,
       protocolName,
@@ -328,17 +329,17 @@ export class GroupCoordinator {
   }
 
   private sync(input: SyncGroupInput, answer: SyncAnswer): void {
-    if (this.closed) return answer(syncError(GroupError.coordinatorNotAvailable));
-    if (input.groupId === "") return answer(syncError(GroupError.invalidGroupId));
+    if (this.closed) return answer(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (input.groupId === "") return answer(syncError(ErrorCode.INVALID_GROUP_ID));
     const group = this.groups.get(input.groupId);
     const member = group?.members.get(input.memberId);
-    if (!group || !member) return answer(syncError(GroupError.unknownMemberId));
-    if (input.generationId !== group.generationId) return answer(syncError(GroupError.illegalGeneration));
-    if (group.state === "PreparingRebalance") return answer(syncError(GroupError.rebalanceInProgress));
+    if (!group || !member) return answer(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    if (input.generationId !== group.generationId) return answer(syncError(ErrorCode.ILLEGAL_GENERATION));
+    if (group.state === "PreparingRebalance") return answer(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     this.restartSession(group, member);
     if (group.state === "Stable") return answer(this.syncAnswer(group, member));
     // CompletingRebalance: park until the leader's assignments arrive.
-    member.syncWaiter?.(syncError(GroupError.rebalanceInProgress));
+    member.syncWaiter?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     member.syncWaiter = answer;
     if (member.memberId === group.leaderId) this.applyAssignments(group, input.assignments);
   }
@@ -359,7 +360,7 @@ export class GroupCoordinator {
   }
 
   private syncAnswer(group: GroupState, member: GroupMember): SyncGroupOutput {
-    return { errorCode: GroupError.none, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment };
+    return { errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment };
   }
 
   /** The leader never sent assignments: members that did not sync are dropped, the rest rejoin. */
@@ -379,7 +380,7 @@ export class GroupCoordinator {
     for (const m of group.members.values()) {
       const answer = m.syncWaiter;
       m.syncWaiter = null;
-      answer?.(syncError(GroupError.rebalanceInProgress));
+      answer?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
     }
   }
 
@@ -404,8 +405,8 @@ export class GroupCoordinator {
     group.members.delete(member.memberId);
     this.metrics.members.set(--this.memberCount);
     assert(this.memberCount >= 0, "member count stays in step with the groups' members");
-    member.joinWaiter?.(joinError(GroupError.unknownMemberId, member.memberId));
-    member.syncWaiter?.(syncError(GroupError.unknownMemberId));
+    member.joinWaiter?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
+    member.syncWaiter?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     member.joinWaiter = null;
     member.syncWaiter = null;
     if (group.leaderId === member.memberId) group.leaderId = group.members.keys().next().value ?? null;
@@ -428,13 +429,13 @@ export class GroupCoordinator {
   /** Kafka's checks before an OffsetCommit is stored (GroupCoordinator.doCommitOffsets). */
   private commitStatus(input: OffsetCommitInput): number {
     const group = this.groups.get(input.groupId);
-    if (!group) return input.generationId < 0 ? GroupError.none : GroupError.illegalGeneration;
-    if (input.generationId < 0 && group.state === "Empty") return GroupError.none;
-    if (group.state === "CompletingRebalance") return GroupError.rebalanceInProgress;
+    if (!group) return input.generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+    if (input.generationId < 0 && group.state === "Empty") return ErrorCode.NONE;
+    if (group.state === "CompletingRebalance") return ErrorCode.REBALANCE_IN_PROGRESS;
     const member = group.members.get(input.memberId);
-    if (!member) return GroupError.unknownMemberId;
-    if (input.generationId !== group.generationId) return GroupError.illegalGeneration;
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (input.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     this.restartSession(group, member);
-    return GroupError.none;
+    return ErrorCode.NONE;
   }
 }

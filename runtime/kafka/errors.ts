@@ -1,6 +1,9 @@
-// Kafka's error codes as one data table (STYLE habit 2). Decoders return raw codes; this file
-// is the one place a code becomes an error. A code the table does not know becomes
-// UnknownKafkaError instead of a crash.
+// Kafka's error codes as one data table (STYLE habit 2), checked against Kafka's own list
+// (clients/.../common/protocol/Errors.java). Decoders return raw codes; this file is the one
+// place a code becomes an error. A code the table does not know becomes UnknownKafkaError
+// instead of a crash. Every room that answers with a Kafka code (runtime/core, runtime/log,
+// runtime/groups, gateways/kafka, the bridge) imports `ErrorCode` from here; this file imports
+// nothing, so runtime/kafka stays the bottom of the runtime/ rooms and no folder cycle forms.
 
 export interface KafkaErrorInfo {
   code: number;
@@ -9,7 +12,7 @@ export interface KafkaErrorInfo {
   message: string;
 }
 
-const table: KafkaErrorInfo[] = [
+const table = [
   { code: -1, name: "UNKNOWN_SERVER_ERROR", retriable: false, message: "The server experienced an unexpected error when processing the request" },
   { code: 0, name: "NONE", retriable: false, message: "No error" },
   { code: 1, name: "OFFSET_OUT_OF_RANGE", retriable: false, message: "The requested offset is not within the range of offsets maintained by the server" },
@@ -102,13 +105,51 @@ const table: KafkaErrorInfo[] = [
   { code: 88, name: "UNSTABLE_OFFSET_COMMIT", retriable: true, message: "There are unstable offsets that need to be cleared" },
   { code: 89, name: "THROTTLING_QUOTA_EXCEEDED", retriable: true, message: "The throttling quota has been exceeded" },
   { code: 90, name: "PRODUCER_FENCED", retriable: false, message: "There is a newer producer with the same transactionalId which fences the current one" },
-];
+  { code: 91, name: "RESOURCE_NOT_FOUND", retriable: false, message: "A request illegally referred to a resource that does not exist" },
+  { code: 92, name: "DUPLICATE_RESOURCE", retriable: false, message: "A request illegally referred to the same resource twice" },
+  { code: 93, name: "UNACCEPTABLE_CREDENTIAL", retriable: false, message: "Requested credential would not meet criteria for acceptability" },
+  { code: 94, name: "INCONSISTENT_VOTER_SET", retriable: false, message: "Either the sender or recipient of a voter-only request is not one of the expected voters" },
+  { code: 95, name: "INVALID_UPDATE_VERSION", retriable: false, message: "The given update version was invalid" },
+  { code: 96, name: "FEATURE_UPDATE_FAILED", retriable: false, message: "Unable to update finalized features due to an unexpected server error" },
+  { code: 97, name: "PRINCIPAL_DESERIALIZATION_FAILURE", retriable: false, message: "Request principal deserialization failed during forwarding" },
+  { code: 98, name: "SNAPSHOT_NOT_FOUND", retriable: false, message: "Requested snapshot was not found" },
+  { code: 99, name: "POSITION_OUT_OF_RANGE", retriable: false, message: "Requested position is not greater than or equal to zero, and less than the size of the snapshot" },
+  { code: 100, name: "UNKNOWN_TOPIC_ID", retriable: true, message: "This server does not host this topic ID" },
+  { code: 101, name: "DUPLICATE_BROKER_REGISTRATION", retriable: false, message: "This broker ID is already in use" },
+  { code: 102, name: "BROKER_ID_NOT_REGISTERED", retriable: false, message: "The given broker ID was not registered" },
+  { code: 103, name: "INCONSISTENT_TOPIC_ID", retriable: true, message: "The log's topic ID did not match the topic ID in the request" },
+  { code: 104, name: "INCONSISTENT_CLUSTER_ID", retriable: false, message: "The clusterId in the request does not match that found on the server" },
+  { code: 105, name: "TRANSACTIONAL_ID_NOT_FOUND", retriable: false, message: "The transactionalId could not be found" },
+  { code: 106, name: "FETCH_SESSION_TOPIC_ID_ERROR", retriable: true, message: "The fetch session encountered inconsistent topic ID usage" },
+  { code: 107, name: "INELIGIBLE_REPLICA", retriable: false, message: "The new ISR contains at least one ineligible replica" },
+  { code: 108, name: "NEW_LEADER_ELECTED", retriable: false, message: "The AlterPartition request updated the partition state but the leader has changed" },
+  { code: 109, name: "OFFSET_MOVED_TO_TIERED_STORAGE", retriable: false, message: "The requested offset is moved to tiered storage" },
+  { code: 110, name: "FENCED_MEMBER_EPOCH", retriable: false, message: "The member epoch is fenced by the group coordinator; the member must abandon its partitions and rejoin" },
+  { code: 111, name: "UNRELEASED_INSTANCE_ID", retriable: false, message: "The instance ID is still used by another member in the consumer group" },
+  { code: 112, name: "UNSUPPORTED_ASSIGNOR", retriable: false, message: "The assignor or its version range is not supported by the consumer group" },
+  { code: 113, name: "STALE_MEMBER_EPOCH", retriable: false, message: "The member epoch is stale; the member must retry with its updated member epoch" },
+  { code: 114, name: "MISMATCHED_ENDPOINT_TYPE", retriable: false, message: "The request was sent to an endpoint of the wrong type" },
+  { code: 115, name: "UNSUPPORTED_ENDPOINT_TYPE", retriable: false, message: "This endpoint type is not supported yet" },
+  { code: 116, name: "UNKNOWN_CONTROLLER_ID", retriable: false, message: "This controller ID is not known" },
+  { code: 117, name: "UNKNOWN_SUBSCRIPTION_ID", retriable: false, message: "Client sent a push telemetry request with an invalid or outdated subscription ID" },
+  { code: 118, name: "TELEMETRY_TOO_LARGE", retriable: false, message: "Client sent a push telemetry request larger than the maximum size the broker will accept" },
+  { code: 119, name: "INVALID_REGISTRATION", retriable: false, message: "The controller has considered the broker registration to be invalid" },
+  { code: 120, name: "TRANSACTION_ABORTABLE", retriable: false, message: "The server encountered an error with the transaction; the client can abort it and keep using this transactional id" },
+] as const satisfies readonly KafkaErrorInfo[];
 
-const byCode = new Map(table.map((e) => [e.code, e]));
-const byName = new Map(table.map((e) => [e.name, e]));
+/** Every name in the table: `ErrorCode`'s keys, checked by the compiler. */
+export type KafkaErrorName = (typeof table)[number]["name"];
 
-/** Codes by name, for handlers: `ErrorCode.CORRUPT_MESSAGE` is 2. */
-export const ErrorCode: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(table.map((e) => [e.name, e.code])));
+const byCode = new Map<number, KafkaErrorInfo>(table.map((e) => [e.code, e]));
+const byName = new Map<string, KafkaErrorInfo>(table.map((e) => [e.name, e]));
+
+/**
+ * Codes by name: `ErrorCode.CORRUPT_MESSAGE` is 2. Keys are the table's names, so a misspelt
+ * name is a compile error, not `undefined` on the wire.
+ */
+export const ErrorCode = Object.freeze(Object.fromEntries(table.map((e) => [e.name, e.code]))) as {
+  readonly [E in (typeof table)[number] as E["name"]]: E["code"];
+};
 
 export function errorInfo(code: number): KafkaErrorInfo {
   return byCode.get(code) ?? { code, name: "UNKNOWN_KAFKA_ERROR", retriable: false, message: `Kafka error code ${code} is not known to ledge` };

@@ -1,6 +1,7 @@
 // The log's errors as one table. Each entry carries the Kafka error code the Kafka listener
 // answers with, so there is no second mapping table. Messages are for operators: what happened,
 // to what, and what to do.
+import { ErrorCode } from "../kafka/errors.ts";
 
 export interface LogErrorSpec {
   kafkaErrorCode: number;
@@ -10,23 +11,23 @@ export interface LogErrorSpec {
 }
 
 export const logErrors = {
-  LEDGE_ERR_UNKNOWN_TOPIC: { kafkaErrorCode: 3, retriable: true, advice: "create the topic first, or enable log.autoCreateTopics" },
-  LEDGE_ERR_UNKNOWN_PARTITION: { kafkaErrorCode: 3, retriable: true, advice: "use a partition below the topic's partition count, or add partitions" },
-  LEDGE_ERR_TOPIC_EXISTS: { kafkaErrorCode: 36, retriable: false, advice: "use the existing topic or delete it first" },
-  LEDGE_ERR_INVALID_TOPIC: { kafkaErrorCode: 17, retriable: false, advice: "use 1 to 249 characters of [a-zA-Z0-9._-], not '.' or '..'" },
-  LEDGE_ERR_INVALID_PARTITIONS: { kafkaErrorCode: 37, retriable: false, advice: "give a partition count from 1 to 10000 that does not shrink the topic" },
-  LEDGE_ERR_INVALID_CONFIG: { kafkaErrorCode: 40, retriable: false, advice: "fix the topic config value (see README 'Storage')" },
-  LEDGE_ERR_OFFSET_OUT_OF_RANGE: { kafkaErrorCode: 1, retriable: false, advice: "read from an offset between the log start offset and the high watermark" },
-  LEDGE_ERR_STORAGE_FULL: { kafkaErrorCode: 56, retriable: true, advice: "free disk space, raise storage.maxBytes, or lower retention; writes resume once space is available" },
-  LEDGE_ERR_STORAGE: { kafkaErrorCode: 56, retriable: true, advice: "check the data directory's disk and permissions; the write was not stored" },
-  LEDGE_ERR_MESSAGE_TOO_LARGE: { kafkaErrorCode: 10, retriable: false, advice: "send smaller batches or raise the topic's max.message.bytes" },
-  LEDGE_ERR_CORRUPT_BATCH: { kafkaErrorCode: 2, retriable: true, advice: "the client sent a damaged record batch (bad CRC or sizes); it should resend" },
-  LEDGE_ERR_UNSUPPORTED_BATCH: { kafkaErrorCode: 43, retriable: false, advice: "only RecordBatch v2 (magic 2) is stored; upgrade the client" },
-  LEDGE_ERR_OUT_OF_ORDER_SEQUENCE: { kafkaErrorCode: 45, retriable: false, advice: "the idempotent producer skipped a sequence number; it must reset its producer state" },
-  LEDGE_ERR_INVALID_PRODUCER_EPOCH: { kafkaErrorCode: 47, retriable: false, advice: "a newer instance of this producer has taken over; this one must stop" },
-  LEDGE_ERR_OFFSET_METADATA_TOO_LARGE: { kafkaErrorCode: 12, retriable: false, advice: "commit a metadata string of at most 4096 bytes" },
-  LEDGE_ERR_LOG_CLOSED: { kafkaErrorCode: 56, retriable: true, advice: "the log is shutting down; retry against the restarted process" },
-  LEDGE_ERR_BACKPRESSURE: { kafkaErrorCode: 7, retriable: true, advice: "too many appends are waiting for a commit; slow down and retry" },
+  LEDGE_ERR_UNKNOWN_TOPIC: { kafkaErrorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, retriable: true, advice: "create the topic first, or enable log.autoCreateTopics" },
+  LEDGE_ERR_UNKNOWN_PARTITION: { kafkaErrorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, retriable: true, advice: "use a partition below the topic's partition count, or add partitions" },
+  LEDGE_ERR_TOPIC_EXISTS: { kafkaErrorCode: ErrorCode.TOPIC_ALREADY_EXISTS, retriable: false, advice: "use the existing topic or delete it first" },
+  LEDGE_ERR_INVALID_TOPIC: { kafkaErrorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, retriable: false, advice: "use 1 to 249 characters of [a-zA-Z0-9._-], not '.' or '..'" },
+  LEDGE_ERR_INVALID_PARTITIONS: { kafkaErrorCode: ErrorCode.INVALID_PARTITIONS, retriable: false, advice: "give a partition count from 1 to 10000 that does not shrink the topic" },
+  LEDGE_ERR_INVALID_CONFIG: { kafkaErrorCode: ErrorCode.INVALID_CONFIG, retriable: false, advice: "fix the topic config value (see README 'Storage')" },
+  LEDGE_ERR_OFFSET_OUT_OF_RANGE: { kafkaErrorCode: ErrorCode.OFFSET_OUT_OF_RANGE, retriable: false, advice: "read from an offset between the log start offset and the high watermark" },
+  LEDGE_ERR_STORAGE_FULL: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR, retriable: true, advice: "free disk space, raise storage.maxBytes, or lower retention; writes resume once space is available" },
+  LEDGE_ERR_STORAGE: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR, retriable: true, advice: "check the data directory's disk and permissions; the write was not stored" },
+  LEDGE_ERR_MESSAGE_TOO_LARGE: { kafkaErrorCode: ErrorCode.MESSAGE_TOO_LARGE, retriable: false, advice: "send smaller batches or raise the topic's max.message.bytes" },
+  LEDGE_ERR_CORRUPT_BATCH: { kafkaErrorCode: ErrorCode.CORRUPT_MESSAGE, retriable: true, advice: "the client sent a damaged record batch (bad CRC or sizes); it should resend" },
+  LEDGE_ERR_UNSUPPORTED_BATCH: { kafkaErrorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, retriable: false, advice: "only RecordBatch v2 (magic 2) is stored; upgrade the client" },
+  LEDGE_ERR_OUT_OF_ORDER_SEQUENCE: { kafkaErrorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, retriable: false, advice: "the idempotent producer skipped a sequence number; it must reset its producer state" },
+  LEDGE_ERR_INVALID_PRODUCER_EPOCH: { kafkaErrorCode: ErrorCode.INVALID_PRODUCER_EPOCH, retriable: false, advice: "a newer instance of this producer has taken over; this one must stop" },
+  LEDGE_ERR_OFFSET_METADATA_TOO_LARGE: { kafkaErrorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE, retriable: false, advice: "commit a metadata string of at most 4096 bytes" },
+  LEDGE_ERR_LOG_CLOSED: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR, retriable: true, advice: "the log is shutting down; retry against the restarted process" },
+  LEDGE_ERR_BACKPRESSURE: { kafkaErrorCode: ErrorCode.REQUEST_TIMED_OUT, retriable: true, advice: "too many appends are waiting for a commit; slow down and retry" },
 } as const satisfies Record<string, LogErrorSpec>;
 
 export type LogErrorCode = keyof typeof logErrors;

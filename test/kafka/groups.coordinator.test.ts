@@ -3,9 +3,10 @@
 // SyncGroups, session expiry, rebalance timeouts, the protocol vote, bounds and every error
 // code the brief names (22, 23, 24, 25, 26, 27, 79, 81).
 import { describe, it, expect, afterEach } from "vitest";
+import { ErrorCode } from "../../runtime/kafka/errors.ts";
 import { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings, type GroupCoordinatorSettings } from "../../runtime/groups/coordinator-settings.ts";
-import { GroupError, type CommittedOffset, type GroupOffsetStore, type JoinGroupInput } from "../../runtime/groups/coordinator-types.ts";
+import { type CommittedOffset, type GroupOffsetStore, type JoinGroupInput } from "../../runtime/groups/coordinator-types.ts";
 import { createLogger } from "../../runtime/logger.ts";
 import { Metrics } from "../../runtime/metrics/index.ts";
 
@@ -55,7 +56,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Joins with a v4+ style first request (MEMBER_ID_REQUIRED), then rejoins with the id. */
 async function joinV4(c: GroupCoordinator, overrides: Partial<JoinGroupInput> = {}) {
   const first = await c.joinGroup(join({ requireKnownMemberId: true, ...overrides }));
-  expect(first.errorCode).toBe(GroupError.memberIdRequired);
+  expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
   expect(first.memberId).toMatch(/^client-/);
   return c.joinGroup(join({ requireKnownMemberId: true, ...overrides, memberId: first.memberId }));
 }
@@ -123,14 +124,14 @@ describe("JoinGroup and SyncGroup", () => {
     const { joined } = await stableGroup(c, 2);
     const third = c.joinGroup(join());
     await sleep(10);
-    for (const j of joined) expect(c.heartbeat({ groupId: "g", generationId: 1, memberId: j.memberId })).toBe(GroupError.rebalanceInProgress);
+    for (const j of joined) expect(c.heartbeat({ groupId: "g", generationId: 1, memberId: j.memberId })).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const rejoined = await Promise.all([...joined.map((j) => c.joinGroup(join({ memberId: j.memberId }))), third]);
     expect(rejoined.map((r) => r.generationId)).toEqual([2, 2, 2]);
     expect(rejoined.filter((r) => r.members.length === 3)).toHaveLength(1);
     // Generation 1 is now stale.
-    expect(c.heartbeat({ groupId: "g", generationId: 1, memberId: joined[0].memberId })).toBe(GroupError.illegalGeneration);
+    expect(c.heartbeat({ groupId: "g", generationId: 1, memberId: joined[0].memberId })).toBe(ErrorCode.ILLEGAL_GENERATION);
     const stale = await c.syncGroup({ groupId: "g", generationId: 1, memberId: joined[0].memberId, groupInstanceId: null, assignments: [] });
-    expect(stale.errorCode).toBe(GroupError.illegalGeneration);
+    expect(stale.errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
   });
 
   it("the protocol is chosen by vote among those every member supports", async () => {
@@ -156,7 +157,7 @@ describe("JoinGroup and SyncGroup", () => {
     expect(again.generationId).toBe(2);
     expect(again.leader).toBe(joined[0].memberId);
     expect(again.members.map((m) => m.memberId)).toEqual([joined[0].memberId]);
-    expect(c.heartbeat({ groupId: "g", generationId: 2, memberId: joined[1].memberId })).toBe(GroupError.unknownMemberId);
+    expect(c.heartbeat({ groupId: "g", generationId: 2, memberId: joined[1].memberId })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it("session expiry evicts a silent member and rebalances the rest", async () => {
@@ -170,11 +171,11 @@ describe("JoinGroup and SyncGroup", () => {
       await sleep(40);
       code = c.heartbeat({ groupId: "g", generationId: 1, memberId: alive.memberId });
     }
-    expect(code).toBe(GroupError.rebalanceInProgress);
+    expect(code).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const again = await c.joinGroup(join({ memberId: alive.memberId, sessionTimeoutMs: 5000 }));
     expect(again.generationId).toBe(2);
     expect(again.members.map((m) => m.memberId)).toEqual([alive.memberId]);
-    expect(c.heartbeat({ groupId: "g", generationId: 2, memberId: silent.memberId })).toBe(GroupError.unknownMemberId);
+    expect(c.heartbeat({ groupId: "g", generationId: 2, memberId: silent.memberId })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(logLines.some((l) => l.includes(silent.memberId) && l.includes("150 ms session timeout"))).toBe(true);
   });
 
@@ -184,11 +185,11 @@ describe("JoinGroup and SyncGroup", () => {
     const follower = joined.find((j) => j.leader !== j.memberId)!;
     const leaderId = follower.leader;
     const parked = await c.syncGroup({ groupId: "g", generationId: 1, memberId: follower.memberId, groupInstanceId: null, assignments: [] });
-    expect(parked.errorCode).toBe(GroupError.rebalanceInProgress);
+    expect(parked.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const again = await c.joinGroup(join({ memberId: follower.memberId, rebalanceTimeoutMs: 150 }));
     expect(again.generationId).toBe(2);
     expect(again.leader).toBe(follower.memberId);
-    expect(c.heartbeat({ groupId: "g", generationId: 2, memberId: leaderId })).toBe(GroupError.unknownMemberId);
+    expect(c.heartbeat({ groupId: "g", generationId: 2, memberId: leaderId })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it("a Stable follower rejoining with unchanged metadata gets the current generation back", async () => {
@@ -210,8 +211,8 @@ describe("LeaveGroup, DescribeGroups, ListGroups", () => {
     expect(d.members.map((m) => m.memberId).sort()).toEqual(joined.map((j) => j.memberId).sort());
     expect(d.members.every((m) => new TextDecoder().decode(m.assignment) === `a:${m.memberId}`)).toBe(true);
     const out = c.leaveGroup("g", [{ memberId: joined[0].memberId, groupInstanceId: null }, { memberId: "nobody", groupInstanceId: null }]);
-    expect(out.members.map((m) => m.errorCode)).toEqual([0, GroupError.unknownMemberId]);
-    expect(c.heartbeat({ groupId: "g", generationId: 1, memberId: joined[1].memberId })).toBe(GroupError.rebalanceInProgress);
+    expect(out.members.map((m) => m.errorCode)).toEqual([0, ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(c.heartbeat({ groupId: "g", generationId: 1, memberId: joined[1].memberId })).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const again = await c.joinGroup(join({ memberId: joined[1].memberId }));
     expect(again.generationId).toBe(2);
     expect(c.leaveGroup("g", [{ memberId: joined[1].memberId, groupInstanceId: null }]).members[0].errorCode).toBe(0);
@@ -242,7 +243,7 @@ describe("metrics", () => {
     expect(value("ledge_groups")).toBe(1);
     expect(value("ledge_group_members")).toBe(2);
     expect(value("ledge_group_rebalances_total")).toBe(1);
-    expect((await c.joinGroup(join())).errorCode).toBe(GroupError.groupMaxSizeReached);
+    expect((await c.joinGroup(join())).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
     expect(value("ledge_group_refusals_total")).toBe(1);
     await c.commitOffsets({ groupId: "g", generationId: 1, memberId: joined[0].memberId, topics: [{ name: "t", partitions: [{ partition: 0, offset: 1, leaderEpoch: -1, metadata: null }, { partition: 1, offset: 1, leaderEpoch: -1, metadata: null }] }] });
     expect(value("ledge_group_committed_offsets_total")).toBe(2);
@@ -259,36 +260,36 @@ describe("metrics", () => {
 describe("errors", () => {
   it("empty group id → INVALID_GROUP_ID (24) on join, sync, heartbeat and leave", async () => {
     const { c } = make();
-    expect((await c.joinGroup(join({ groupId: "" }))).errorCode).toBe(GroupError.invalidGroupId);
-    expect((await c.syncGroup({ groupId: "", generationId: 1, memberId: "m", groupInstanceId: null, assignments: [] })).errorCode).toBe(GroupError.invalidGroupId);
-    expect(c.heartbeat({ groupId: "", generationId: 1, memberId: "m" })).toBe(GroupError.invalidGroupId);
-    expect(c.leaveGroup("", [{ memberId: "m", groupInstanceId: null }]).errorCode).toBe(GroupError.invalidGroupId);
+    expect((await c.joinGroup(join({ groupId: "" }))).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect((await c.syncGroup({ groupId: "", generationId: 1, memberId: "m", groupInstanceId: null, assignments: [] })).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect(c.heartbeat({ groupId: "", generationId: 1, memberId: "m" })).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect(c.leaveGroup("", [{ memberId: "m", groupInstanceId: null }]).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
   });
 
   it("session timeout outside the allowed range → INVALID_SESSION_TIMEOUT (26)", async () => {
     const { c } = make({ sessionTimeoutMsMin: 6000, sessionTimeoutMsMax: 1_800_000 });
-    expect((await c.joinGroup(join({ sessionTimeoutMs: 5999 }))).errorCode).toBe(GroupError.invalidSessionTimeout);
-    expect((await c.joinGroup(join({ sessionTimeoutMs: 1_800_001 }))).errorCode).toBe(GroupError.invalidSessionTimeout);
+    expect((await c.joinGroup(join({ sessionTimeoutMs: 5999 }))).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
+    expect((await c.joinGroup(join({ sessionTimeoutMs: 1_800_001 }))).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
     expect(c.listGroups()).toEqual([]);
   });
 
   it("inconsistent protocols → INCONSISTENT_GROUP_PROTOCOL (23)", async () => {
     const { c } = make();
-    expect((await c.joinGroup(join({ protocolType: "" }))).errorCode).toBe(GroupError.inconsistentGroupProtocol);
-    expect((await c.joinGroup(join({ protocols: [] }))).errorCode).toBe(GroupError.inconsistentGroupProtocol);
+    expect((await c.joinGroup(join({ protocolType: "" }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await c.joinGroup(join({ protocols: [] }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     await stableGroup(c, 1);
-    expect((await c.joinGroup(join({ protocolType: "connect" }))).errorCode).toBe(GroupError.inconsistentGroupProtocol);
-    expect((await c.joinGroup(join({ protocols: [{ name: "sticky", metadata: bytes("") }] }))).errorCode).toBe(GroupError.inconsistentGroupProtocol);
+    expect((await c.joinGroup(join({ protocolType: "connect" }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await c.joinGroup(join({ protocols: [{ name: "sticky", metadata: bytes("") }] }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   });
 
   it("unknown member → UNKNOWN_MEMBER_ID (25) on join, sync, heartbeat", async () => {
     const { c } = make();
-    expect((await c.joinGroup(join({ memberId: "ghost" }))).errorCode).toBe(GroupError.unknownMemberId);
+    expect((await c.joinGroup(join({ memberId: "ghost" }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     await stableGroup(c, 1);
-    expect((await c.joinGroup(join({ memberId: "ghost" }))).errorCode).toBe(GroupError.unknownMemberId);
-    expect((await c.syncGroup({ groupId: "g", generationId: 1, memberId: "ghost", groupInstanceId: null, assignments: [] })).errorCode).toBe(GroupError.unknownMemberId);
-    expect(c.heartbeat({ groupId: "g", generationId: 1, memberId: "ghost" })).toBe(GroupError.unknownMemberId);
-    expect(c.heartbeat({ groupId: "other", generationId: 1, memberId: "ghost" })).toBe(GroupError.unknownMemberId);
+    expect((await c.joinGroup(join({ memberId: "ghost" }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await c.syncGroup({ groupId: "g", generationId: 1, memberId: "ghost", groupInstanceId: null, assignments: [] })).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(c.heartbeat({ groupId: "g", generationId: 1, memberId: "ghost" })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(c.heartbeat({ groupId: "other", generationId: 1, memberId: "ghost" })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it("SyncGroup during PreparingRebalance → REBALANCE_IN_PROGRESS (27)", async () => {
@@ -296,7 +297,7 @@ describe("errors", () => {
     const { joined } = await stableGroup(c, 2);
     const held = c.joinGroup(join({ memberId: joined[0].memberId }));
     const r = await c.syncGroup({ groupId: "g", generationId: 1, memberId: joined[1].memberId, groupInstanceId: null, assignments: [] });
-    expect(r.errorCode).toBe(GroupError.rebalanceInProgress);
+    expect(r.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     await c.joinGroup(join({ memberId: joined[1].memberId }));
     expect((await held).generationId).toBe(2);
   });
@@ -305,10 +306,10 @@ describe("errors", () => {
     const { c } = make({ memberCountMax: 2, groupCountMax: 1 });
     const a = c.joinGroup(join({ requireKnownMemberId: true }));
     const b = c.joinGroup(join({ requireKnownMemberId: true }));
-    expect((await a).errorCode).toBe(GroupError.memberIdRequired);
-    expect((await b).errorCode).toBe(GroupError.memberIdRequired);
-    expect((await c.joinGroup(join({ requireKnownMemberId: true }))).errorCode).toBe(GroupError.groupMaxSizeReached);
-    expect((await c.joinGroup(join({ groupId: "second" }))).errorCode).toBe(GroupError.coordinatorNotAvailable);
+    expect((await a).errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    expect((await b).errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    expect((await c.joinGroup(join({ requireKnownMemberId: true }))).errorCode).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
+    expect((await c.joinGroup(join({ groupId: "second" }))).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(logLines.some((l) => l.includes("groupCountMax"))).toBe(true);
   });
 
@@ -317,7 +318,7 @@ describe("errors", () => {
     const first = await c.joinGroup(join({ requireKnownMemberId: true, sessionTimeoutMs: 100 }));
     await sleep(180);
     const late = await c.joinGroup(join({ requireKnownMemberId: true, memberId: first.memberId, sessionTimeoutMs: 100 }));
-    expect(late.errorCode).toBe(GroupError.unknownMemberId);
+    expect(late.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it("close() answers held joins with COORDINATOR_NOT_AVAILABLE (15)", async () => {
@@ -325,7 +326,7 @@ describe("errors", () => {
     const held = c.joinGroup(join());
     await sleep(10);
     c.close();
-    expect((await held).errorCode).toBe(GroupError.coordinatorNotAvailable);
+    expect((await held).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   });
 });
 
@@ -352,7 +353,7 @@ describe("OffsetCommit and OffsetFetch", () => {
     const { c, store } = make({ offsetMetadataBytesMax: 8 });
     const joined = await Promise.all([c.joinGroup(join()), c.joinGroup(join())]);
     const [a, b] = joined;
-    expect((await c.commitOffsets(commit(1, a.memberId, null))).topics[0].partitions[0].errorCode).toBe(GroupError.rebalanceInProgress);
+    expect((await c.commitOffsets(commit(1, a.memberId, null))).topics[0].partitions[0].errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const leader = joined.find((j) => j.leader === j.memberId)!;
     const other = joined.find((j) => j !== leader)!;
     const fs = c.syncGroup({ groupId: "g", generationId: 1, memberId: other.memberId, groupInstanceId: null, assignments: [] });
@@ -360,12 +361,12 @@ describe("OffsetCommit and OffsetFetch", () => {
     await fs;
     expect((await c.commitOffsets(commit(1, b.memberId, null))).topics[0].partitions[0].errorCode).toBe(0);
     expect(store.fetch("g", "t", 0)).toEqual({ offset: 42, leaderEpoch: 3, metadata: "" });
-    expect((await c.commitOffsets(commit(0, a.memberId))).topics[0].partitions[0].errorCode).toBe(GroupError.illegalGeneration);
-    expect((await c.commitOffsets(commit(1, "ghost"))).topics[0].partitions[0].errorCode).toBe(GroupError.unknownMemberId);
-    expect((await c.commitOffsets(commit(-1, ""))).topics[0].partitions[0].errorCode).toBe(GroupError.unknownMemberId);
-    expect((await c.commitOffsets(commit(1, a.memberId, "123456789"))).topics[0].partitions[0].errorCode).toBe(GroupError.offsetMetadataTooLarge);
+    expect((await c.commitOffsets(commit(0, a.memberId))).topics[0].partitions[0].errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect((await c.commitOffsets(commit(1, "ghost"))).topics[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await c.commitOffsets(commit(-1, ""))).topics[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await c.commitOffsets(commit(1, a.memberId, "123456789"))).topics[0].partitions[0].errorCode).toBe(ErrorCode.OFFSET_METADATA_TOO_LARGE);
     // A commit with a generation on a group the coordinator does not hold is from a past life.
-    expect((await c.commitOffsets({ ...commit(5, "m"), groupId: "gone" })).topics[0].partitions[0].errorCode).toBe(GroupError.illegalGeneration);
+    expect((await c.commitOffsets({ ...commit(5, "m"), groupId: "gone" })).topics[0].partitions[0].errorCode).toBe(ErrorCode.ILLEGAL_GENERATION);
   });
 
   it("a failing store answers UNKNOWN_SERVER_ERROR (-1) and logs what to check", async () => {

@@ -7,10 +7,16 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings } from "../../runtime/groups/coordinator-settings.ts";
-import { GroupError, type CommittedOffset, type GroupOffsetStore } from "../../runtime/groups/coordinator-types.ts";
+import { type CommittedOffset, type GroupOffsetStore } from "../../runtime/groups/coordinator-types.ts";
 import { createLogger } from "../../runtime/logger.ts";
+import { ErrorCode } from "../../runtime/kafka/errors.ts";
 
-const known = new Set<number>([...Object.values(GroupError), -1]);
+// The codes the classic coordinator answers with (Kafka's GroupCoordinator answers these too).
+const known = new Set<number>([
+  ErrorCode.NONE, ErrorCode.UNKNOWN_SERVER_ERROR, ErrorCode.OFFSET_METADATA_TOO_LARGE, ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.ILLEGAL_GENERATION, ErrorCode.INCONSISTENT_GROUP_PROTOCOL, ErrorCode.INVALID_GROUP_ID, ErrorCode.UNKNOWN_MEMBER_ID,
+  ErrorCode.INVALID_SESSION_TIMEOUT, ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.MEMBER_ID_REQUIRED, ErrorCode.GROUP_MAX_SIZE_REACHED,
+]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class MapOffsetStore implements GroupOffsetStore {

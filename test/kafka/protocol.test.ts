@@ -7,7 +7,7 @@ import { Writer } from "../../runtime/kafka/protocol/writer.ts";
 import * as T from "../../runtime/kafka/protocol/types.ts";
 import { FrameReader } from "../../runtime/kafka/protocol/frame.ts";
 import { readRequestHeader, writeRequestHeader } from "../../runtime/kafka/protocol/headers.ts";
-import { errorFromCode, UnknownKafkaError, KafkaProtocolError, kafkaErrorTable } from "../../runtime/kafka/errors.ts";
+import { errorFromCode, UnknownKafkaError, KafkaProtocolError, kafkaErrorTable, ErrorCode } from "../../runtime/kafka/errors.ts";
 
 const bytesOf = <V>(t: T.Type<V>, v: V) => {
   const w = new Writer();
@@ -157,5 +157,29 @@ describe("errors table", () => {
     expect(e.type).toBe("CORRUPT_MESSAGE");
     expect(errorFromCode(31337)).toBeInstanceOf(UnknownKafkaError);
     expect(new Set(kafkaErrorTable.map((x) => x.code)).size).toBe(kafkaErrorTable.length);
+    expect(new Set(kafkaErrorTable.map((x) => x.name)).size).toBe(kafkaErrorTable.length);
+  });
+
+  it("holds the codes transactions answer with, numbered as Kafka's Errors.java numbers them", () => {
+    // Numbers written out from Kafka's list (not read from the table under test).
+    expect({
+      INVALID_PRODUCER_EPOCH: ErrorCode.INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE: ErrorCode.INVALID_TXN_STATE,
+      INVALID_PRODUCER_ID_MAPPING: ErrorCode.INVALID_PRODUCER_ID_MAPPING, INVALID_TRANSACTION_TIMEOUT: ErrorCode.INVALID_TRANSACTION_TIMEOUT,
+      CONCURRENT_TRANSACTIONS: ErrorCode.CONCURRENT_TRANSACTIONS, TRANSACTION_COORDINATOR_FENCED: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+      TRANSACTIONAL_ID_AUTHORIZATION_FAILED: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, UNKNOWN_PRODUCER_ID: ErrorCode.UNKNOWN_PRODUCER_ID,
+      INVALID_RECORD: ErrorCode.INVALID_RECORD, UNSTABLE_OFFSET_COMMIT: ErrorCode.UNSTABLE_OFFSET_COMMIT, PRODUCER_FENCED: ErrorCode.PRODUCER_FENCED,
+      TRANSACTIONAL_ID_NOT_FOUND: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, TRANSACTION_ABORTABLE: ErrorCode.TRANSACTION_ABORTABLE,
+    }).toEqual({
+      INVALID_PRODUCER_EPOCH: 47, INVALID_TXN_STATE: 48, INVALID_PRODUCER_ID_MAPPING: 49, INVALID_TRANSACTION_TIMEOUT: 50,
+      CONCURRENT_TRANSACTIONS: 51, TRANSACTION_COORDINATOR_FENCED: 52, TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53, UNKNOWN_PRODUCER_ID: 59,
+      INVALID_RECORD: 87, UNSTABLE_OFFSET_COMMIT: 88, PRODUCER_FENCED: 90, TRANSACTIONAL_ID_NOT_FOUND: 105, TRANSACTION_ABORTABLE: 120,
+    });
+    expect(errorFromCode(51)).toMatchObject({ type: "CONCURRENT_TRANSACTIONS", retriable: true });
+    expect(errorFromCode(90)).toMatchObject({ type: "PRODUCER_FENCED", retriable: false });
+  });
+
+  it("ErrorCode holds exactly the table's names and codes", () => {
+    expect(Object.entries(ErrorCode)).toEqual(kafkaErrorTable.map((e) => [e.name, e.code]));
+    expect(Object.isFrozen(ErrorCode)).toBe(true);
   });
 });
