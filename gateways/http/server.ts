@@ -1,5 +1,6 @@
-// The HTTP listener: /healthz and /metrics now; admin API, dashboard, /ws and /mqtt upgrades later.
-// Other gateways attach WebSocket upgrades through `onUpgrade` (bin/ wires them). With
+// The HTTP listener: /healthz and /metrics, and WebSocket upgrades other gateways attach through
+// `onUpgrade` (today gateways/mqtt's `/mqtt`; bin/ wires them). The admin API, the dashboard and
+// WebSocket ingest at `/ws` are not built yet. With
 // `listeners.http.tls` it speaks HTTPS only (and so wss:// for WebSocket clients).
 import { createServer, type IncomingMessage, type Server, type RequestListener } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";

@@ -57,7 +57,8 @@ export type HandlerResult =
   | { kind: "silent" }
   | { kind: "close"; reason: string };
 
-export type KafkaHandler = (ctx: RequestContext<any>) => Promise<HandlerResult>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** `any`: the handler table holds every API's handler, each typed with its own request body. */
+export type KafkaHandler = (ctx: RequestContext<any>) => Promise<HandlerResult>;
 
 export const respond = (body: unknown): HandlerResult => ({ kind: "respond", body });
 export const silent: HandlerResult = { kind: "silent" };

@@ -14,10 +14,9 @@ export interface Type<T> {
   readonly zero: T;
 }
 
-// Any-typed shape of a decoded struct; each API's types.ts names the real shape.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// Any-typed shape of a decoded struct (`any`: each field has its own type, which one table cannot
+// name); each API's types.ts names the real shape.
 export type Fields = Record<string, Type<any>>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Struct = Type<any> & { readonly fields: Fields; readonly flexible: boolean };
 
 const num = (read: (r: Reader) => number, write: (w: Writer, v: number) => void): Type<number> => ({ read, write, zero: 0 });

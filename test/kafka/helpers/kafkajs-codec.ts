@@ -7,8 +7,9 @@ import type { RawKafkaClient } from "./raw-client.ts";
 
 const require = createRequire(import.meta.url);
 
-/** Sends kafkajs's encoding of `api` v`version` with `args`; returns kafkajs's decoding of the answer. */
-export async function viaKafkajs(c: RawKafkaClient, apiKey: number, api: string, version: number, args: unknown, correlationId = 7): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+/** Sends kafkajs's encoding of `api` v`version` with `args`; returns kafkajs's decoding of the
+ * answer (`any`: kafkajs is untyped JavaScript). */
+export async function viaKafkajs(c: RawKafkaClient, apiKey: number, api: string, version: number, args: unknown, correlationId = 7): Promise<any> {
   const request = require(`kafkajs/src/protocol/requests/${api}/v${version}/request`)(args);
   const body: Buffer = (await request.encode()).buffer;
   const w = new Writer();

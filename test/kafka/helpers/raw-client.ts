@@ -73,7 +73,8 @@ export class RawKafkaClient {
     return encodeRequest({ apiKey, apiVersion, correlationId, clientId: "raw-test" }, body).toBytes();
   }
 
-  async request<T = any>(apiKey: number, apiVersion: number, body: unknown): Promise<{ correlationId: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** `T = any`: tests read the decoded body's fields directly. */
+  async request<T = any>(apiKey: number, apiVersion: number, body: unknown): Promise<{ correlationId: number; body: T }> {
     const correlationId = this.#correlationId++;
     for (const c of framed(encodeRequest({ apiKey, apiVersion, correlationId, clientId: "raw-test" }, body))) this.socket.write(c);
     const payload = await this.next();
