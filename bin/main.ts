@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig, ConfigError, type CliOverrides } from "../runtime/config/index.ts";
 import { start } from "./start.ts";
+import { createLogger } from "../runtime/logger.ts";
 import { hashPassword } from "../gateways/mqtt/auth-password.ts";
 
 const usage = `usage: ledge hash-password            (password on stdin; prints an mqtt.users passwordHash)
@@ -57,8 +58,10 @@ async function main(argv: string[]): Promise<void> {
     httpPort: portFlag("http-port", values["http-port"]),
     upstream: values.upstream?.split(",").filter(Boolean),
   };
-  const config = loadConfig(values.config, overrides);
-  await start(config);
+  const logger = createLogger();
+  const configLogger = logger.child("config");
+  const config = loadConfig(values.config, overrides, (message) => configLogger.warn(message));
+  await start(config, logger);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

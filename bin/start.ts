@@ -2,7 +2,7 @@
 // cleanly on SIGTERM/SIGINT (in-flight commits finish, LMDB closes).
 import type { LedgeConfig } from "../runtime/config/index.ts";
 import { startHttpGateway } from "../gateways/http/server.ts";
-import { createLogger } from "../runtime/logger.ts";
+import type { Logger } from "../runtime/logger.ts";
 import { Metrics } from "../runtime/metrics/index.ts";
 import { Log } from "../runtime/log/index.ts";
 import { startMqttGateway } from "../gateways/mqtt/gateway.ts";
@@ -14,11 +14,10 @@ interface Closable {
   close(): Promise<void>;
 }
 
-export async function start(config: LedgeConfig): Promise<void> {
+export async function start(config: LedgeConfig, logger: Logger): Promise<void> {
   const opened: Closable[] = [];
   const ports: Record<string, number> = {};
 
-  const logger = createLogger();
   const metrics = new Metrics();
 
   const log = await Log.open({ dataDir: config.dataDir, storage: config.storage, log: config.log, topics: config.topics, logger: logger.child("log"), metrics });

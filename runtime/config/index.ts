@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { ConfigError } from "./errors.ts";
-import { readConfig, type LedgeConfig } from "./schema.ts";
+import { notBuiltYet, readConfig, type ConfigWarn, type LedgeConfig } from "./schema.ts";
 
 export { ConfigError } from "./errors.ts";
 export { parseBytes, parseMs } from "./units.ts";
@@ -32,7 +32,7 @@ function readYaml(file: string): unknown {
   }
 }
 
-export function applyOverrides(config: LedgeConfig, o: CliOverrides): LedgeConfig {
+export function applyOverrides(config: LedgeConfig, o: CliOverrides, warn: ConfigWarn = () => {}): LedgeConfig {
   if (o.dataDir !== undefined) config.dataDir = o.dataDir;
   if (o.host !== undefined) {
     config.listeners.mqtt.host = o.host;
@@ -42,11 +42,15 @@ export function applyOverrides(config: LedgeConfig, o: CliOverrides): LedgeConfi
   if (o.mqttPort !== undefined) config.listeners.mqtt.port = o.mqttPort;
   if (o.kafkaPort !== undefined) config.listeners.kafka.port = o.kafkaPort;
   if (o.httpPort !== undefined) config.listeners.http.port = o.httpPort;
-  if (o.upstream !== undefined && o.upstream.length > 0) config.bridge = { ...(config.bridge ?? {}), brokers: o.upstream };
+  if (o.upstream !== undefined && o.upstream.length > 0) {
+    config.bridge = { ...(config.bridge ?? {}), brokers: o.upstream };
+    warn(notBuiltYet("--upstream", "nothing is replicated upstream"));
+  }
   return config;
 }
 
-export function loadConfig(file: string | undefined, overrides: CliOverrides = {}): LedgeConfig {
+/** `warn` receives what start-up must tell the operator about the config (logged, not fatal). */
+export function loadConfig(file: string | undefined, overrides: CliOverrides = {}, warn: ConfigWarn = () => {}): LedgeConfig {
   const doc = file === undefined ? {} : readYaml(file);
-  return applyOverrides(readConfig(doc), overrides);
+  return applyOverrides(readConfig(doc, warn), overrides, warn);
 }
