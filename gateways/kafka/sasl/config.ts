@@ -14,6 +14,7 @@
 // Salted credentials are the ones `kafka-configs --alter --add-config 'SCRAM-SHA-256=[...]'`
 // would store (RFC 5802: StoredKey = H(ClientKey), ServerKey = HMAC(SaltedPassword, "Server Key")).
 import { ConfigError } from "../../../runtime/config/index.ts";
+import { ConfigReader } from "../../../runtime/config/reader.ts";
 import { deriveScramCredential, scramMechanisms, type ScramCredential, type ScramMechanism } from "./scram.ts";
 
 export const saslMechanisms = ["PLAIN", ...scramMechanisms] as const;
@@ -33,38 +34,36 @@ export interface SaslSettings {
 const key = "listeners.kafka.sasl";
 const iterationsDefault = 4096;
 
-function base64Field(v: unknown, where: string): Buffer {
-  if (typeof v !== "string" || !/^[A-Za-z0-9+/]+=*$/.test(v)) throw new ConfigError(where, "a base64 string", v);
+function base64Field(r: ConfigReader, name: string): Buffer {
+  const v = r.raw(name);
+  if (typeof v !== "string" || !/^[A-Za-z0-9+/]+=*$/.test(v)) throw new ConfigError(r.key(name), "a base64 string", v);
   return Buffer.from(v, "base64");
 }
 
-function scramEntry(raw: unknown, where: string): ScramCredential {
-  if (!raw || typeof raw !== "object") throw new ConfigError(where, "a mapping with salt, iterations, storedKey, serverKey", raw);
-  const r = raw as Record<string, unknown>;
-  const iterations = r.iterations;
+function scramEntry(r: ConfigReader): ScramCredential {
+  const iterations = r.raw("iterations");
   if (typeof iterations !== "number" || !Number.isInteger(iterations) || iterations < 4096) {
-    throw new ConfigError(`${where}.iterations`, "an integer of at least 4096 (Kafka's minimum)", iterations);
+    throw new ConfigError(r.key("iterations"), "an integer of at least 4096 (Kafka's minimum)", iterations);
   }
-  return {
-    salt: base64Field(r.salt, `${where}.salt`), iterations,
-    storedKey: base64Field(r.storedKey, `${where}.storedKey`), serverKey: base64Field(r.serverKey, `${where}.serverKey`),
-  };
+  const out = { salt: base64Field(r, "salt"), iterations, storedKey: base64Field(r, "storedKey"), serverKey: base64Field(r, "serverKey") };
+  r.done();
+  return out;
 }
 
-function user(raw: unknown, i: number): SaslUser {
-  const where = `${key}.users[${i}]`;
+function user(raw: unknown, where: string): SaslUser {
   if (!raw || typeof raw !== "object") throw new ConfigError(where, "a mapping with name and password (or scram)", raw);
-  const r = raw as Record<string, unknown>;
-  if (typeof r.name !== "string" || r.name.length === 0) throw new ConfigError(`${where}.name`, "a non-empty user name", r.name);
-  if (r.password !== undefined && (typeof r.password !== "string" || r.password.length === 0)) throw new ConfigError(`${where}.password`, "a non-empty string", "(hidden)");
-  const out: SaslUser = { name: r.name, password: r.password as string | undefined, scram: {} };
-  if (r.scram !== undefined) {
-    if (!r.scram || typeof r.scram !== "object") throw new ConfigError(`${where}.scram`, `a mapping from ${scramMechanisms.join(" or ")} to salted credentials`, r.scram);
-    for (const [m, cred] of Object.entries(r.scram as Record<string, unknown>)) {
-      if (!(scramMechanisms as readonly string[]).includes(m)) throw new ConfigError(`${where}.scram`, `keys among ${scramMechanisms.join(", ")}`, m);
-      out.scram[m as ScramMechanism] = scramEntry(cred, `${where}.scram.${m}`);
-    }
-  }
+  const r = new ConfigReader(raw, where);
+  const name = r.raw("name");
+  if (typeof name !== "string" || name.length === 0) throw new ConfigError(r.key("name"), "a non-empty user name", name);
+  const password = r.raw("password");
+  if (password !== undefined && (typeof password !== "string" || password.length === 0)) throw new ConfigError(r.key("password"), "a non-empty string", "(hidden)");
+  const out: SaslUser = { name, password: password as string | undefined, scram: {} };
+  if (r.has("scram")) {
+    const s = r.section("scram");
+    for (const m of scramMechanisms) if (s.has(m)) out.scram[m] = scramEntry(s.section(m));
+    s.done();
+  } else r.raw("scram");
+  r.done();
   if (out.password === undefined && Object.keys(out.scram).length === 0) throw new ConfigError(where, "a password or scram credentials", raw);
   if (out.password !== undefined) {
     for (const m of scramMechanisms) out.scram[m] ??= deriveScramCredential(m, out.password, iterationsDefault);
@@ -76,17 +75,17 @@ function user(raw: unknown, i: number): SaslUser {
 export function readSaslSettings(raw: Record<string, unknown> | undefined): SaslSettings | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(key, "a mapping with users (and optional mechanisms)", raw);
-  for (const k of Object.keys(raw)) if (k !== "mechanisms" && k !== "users") throw new ConfigError(`${key}.${k}`, "one of mechanisms, users", k);
-  const mechanisms = (raw.mechanisms ?? [...saslMechanisms]) as unknown;
+  const r = new ConfigReader(raw, key);
+  const mechanisms = (r.raw("mechanisms") ?? [...saslMechanisms]) as unknown;
   if (!Array.isArray(mechanisms) || mechanisms.length === 0 || mechanisms.some((m) => !(saslMechanisms as readonly string[]).includes(m))) {
-    throw new ConfigError(`${key}.mechanisms`, `a non-empty list of ${saslMechanisms.join(", ")}`, mechanisms);
+    throw new ConfigError(r.key("mechanisms"), `a non-empty list of ${saslMechanisms.join(", ")}`, mechanisms);
   }
-  if (!Array.isArray(raw.users) || raw.users.length === 0) throw new ConfigError(`${key}.users`, "a non-empty list of users", raw.users);
   const users = new Map<string, SaslUser>();
-  raw.users.forEach((u, i) => {
-    const parsed = user(u, i);
-    if (users.has(parsed.name)) throw new ConfigError(`${key}.users[${i}].name`, "a name not used by another user", parsed.name);
+  r.list("users", user).forEach((parsed, i) => {
+    if (users.has(parsed.name)) throw new ConfigError(`${r.key("users")}[${i}].name`, "a name not used by another user", parsed.name);
     users.set(parsed.name, parsed);
   });
+  if (users.size === 0) throw new ConfigError(r.key("users"), "a non-empty list of users", raw.users);
+  r.done();
   return { mechanisms: mechanisms as SaslMechanism[], users };
 }
