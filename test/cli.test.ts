@@ -47,6 +47,22 @@ describe("ledge start", () => {
     }
   });
 
+  it("warns at start about a deprecated key spelling, naming old and new key", async () => {
+    const dirs = await ledgeDirs("ledge-deprecated-", "mqtt: { allowAnonymous: true, limits: { sessionsMax: 50 } }\nstorage: { commitsInFlightMax: 2 }\n");
+    const ledge = await startLedge(dirs.args);
+    try {
+      const lines = await stderrLines(ledge, 2, /deprecated/);
+      expect(lines).toEqual([
+        expect.stringMatching(/warn config: config key 'storage.commitsInFlightMax' is deprecated and was read as 'storage.commitInflightCountMax'/),
+        expect.stringMatching(/warn config: config key 'mqtt.limits.sessionsMax' is deprecated and was read as 'mqtt.limits.sessionCountMax'/),
+      ]);
+    } finally {
+      ledge.child.kill("SIGTERM");
+      await ledge.exited;
+      await dirs.remove();
+    }
+  });
+
   it("says nothing about unbuilt keys when none is set", async () => {
     const dirs = await ledgeDirs("ledge-unbuilt-", "pipelines: []\n");
     const ledge = await startLedge(dirs.args);

@@ -8,8 +8,8 @@ export const quietLogger: Logger = { info() {}, warn() {}, error() {}, child: ()
 export function openBenchLog(dataDir: string, options: { autoCreateTopics: boolean }): Promise<Log> {
   return Log.open({
     dataDir,
-    storage: { sync: "always", syncIntervalMs: 100, maxBytes: 64 * 2 ** 30, overflow: "reject", commitDelayMs: 0, commitsInFlightMax: 1 },
-    log: { autoCreateTopics: options.autoCreateTopics, defaultPartitions: 1 },
+    storage: { sync: "always", syncIntervalMs: 100, maxBytes: 64 * 2 ** 30, overflow: "reject", commitDelayMs: 0, commitInflightCountMax: 1 },
+    log: { autoCreateTopics: options.autoCreateTopics, partitionCountDefault: 1 },
     logger: quietLogger,
     retentionCheckIntervalMs: 3_600_000,
   });

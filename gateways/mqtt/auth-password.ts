@@ -56,7 +56,7 @@ export function hashPassword(password: string, cost: { N: number; r: number; p: 
 
 // At most two derivations run at once: libuv's pool has four threads and file I/O needs them
 // too. A storm of logins waits here instead; the waiters are connections in CONNECT, so
-// mqtt.limits.connectionsMax (and the connect timeout) bound this queue.
+// mqtt.limits.connectionCountMax (and the connect timeout) bound this queue.
 const derivationsMax = 2;
 let derivationsRunning = 0;
 const derivationsWaiting: Array<() => void> = [];

@@ -109,7 +109,7 @@ export class Broker {
   }
 
   get overConnectionLimit(): boolean {
-    return this.connections.size > this.config.limits.connectionsMax;
+    return this.connections.size > this.config.limits.connectionCountMax;
   }
 
   /** True once close() began: publishes are refused from then on. */

@@ -19,21 +19,21 @@ export interface MqttRoute {
 }
 
 export interface MqttLimits {
-  connectionsMax: number;
+  connectionCountMax: number;
   packetBytesMax: number;
   /** Our receive maximum: QoS 1/2 publishes a client may have unacknowledged towards us. */
   inflightCountMax: number;
   /** Outgoing QoS 1/2 messages queued per session (online beyond the inflight window, or offline). */
   queuedCountMax: number;
-  publishRatePerSecondMax: number;
-  topicLevelsMax: number;
+  publishCountPerSecondMax: number;
+  topicLevelCountMax: number;
   topicBytesMax: number;
   keepAliveSecondsMax: number;
   sessionExpirySecondsMax: number;
   /** Sessions held, online and offline persistent ones together. */
-  sessionsMax: number;
-  subscriptionsPerClientMax: number;
-  topicAliasMax: number;
+  sessionCountMax: number;
+  subscriptionCountPerClientMax: number;
+  topicAliasCountMax: number;
   retainedCountMax: number;
   connectTimeoutMs: number;
   /** Messages gathered into one batch per (log topic, partition) per event-loop turn. */
@@ -80,18 +80,18 @@ function route(item: unknown, key: string): MqttRoute {
 
 function limits(r: ConfigReader): MqttLimits {
   const out: MqttLimits = {
-    connectionsMax: r.integer("connectionsMax", 10_000, 1, 1_000_000),
+    connectionCountMax: r.integer("connectionCountMax", 10_000, 1, 1_000_000),
     packetBytesMax: r.bytes("packetBytesMax", 1024 * 1024, 64, 268_435_455),
     inflightCountMax: r.integer("inflightCountMax", 100, 1, 65_535),
     queuedCountMax: r.integer("queuedCountMax", 1000, 1, 10_000_000),
-    publishRatePerSecondMax: r.integer("publishRatePerSecondMax", 100_000, 1, 100_000_000),
-    topicLevelsMax: r.integer("topicLevelsMax", 32, 1, 1024),
+    publishCountPerSecondMax: r.integer("publishCountPerSecondMax", 100_000, 1, 100_000_000),
+    topicLevelCountMax: r.integer("topicLevelCountMax", 32, 1, 1024),
     topicBytesMax: r.bytes("topicBytesMax", 1024, 16, 65_535),
     keepAliveSecondsMax: r.integer("keepAliveSecondsMax", 3600, 1, 65_535),
     sessionExpirySecondsMax: r.integer("sessionExpirySecondsMax", 7 * 24 * 3600, 0, 0xffffffff),
-    sessionsMax: r.integer("sessionsMax", 100_000, 1, 10_000_000),
-    subscriptionsPerClientMax: r.integer("subscriptionsPerClientMax", 100, 1, 100_000),
-    topicAliasMax: r.integer("topicAliasMax", 64, 0, 65_535),
+    sessionCountMax: r.integer("sessionCountMax", 100_000, 1, 10_000_000),
+    subscriptionCountPerClientMax: r.integer("subscriptionCountPerClientMax", 100, 1, 100_000),
+    topicAliasCountMax: r.integer("topicAliasCountMax", 64, 0, 65_535),
     retainedCountMax: r.integer("retainedCountMax", 100_000, 0, 100_000_000),
     connectTimeoutMs: r.ms("connectTimeoutMs", 10_000, 100, 600_000),
     batchCountMax: r.integer("batchCountMax", 1000, 1, 100_000),

@@ -75,7 +75,7 @@ export class MqttConnection implements TopicMemo {
     this.broker = broker;
     this.options = options;
     this.#reader = new FrameReader(broker.config.limits.packetBytesMax);
-    this.rateTokens = broker.config.limits.publishRatePerSecondMax;
+    this.rateTokens = broker.config.limits.publishCountPerSecondMax;
     this.rateRefilledAtMs = Date.now();
     stream.on("readable", () => void this.#pump());
     stream.on("error", () => this.destroy());

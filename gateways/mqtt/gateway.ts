@@ -77,7 +77,7 @@ export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGatew
     : undefined;
 
   const ingest: IngestBridged = async (m) => {
-    const problem = validateTopicName(m.topic, config.limits.topicLevelsMax, config.limits.topicBytesMax);
+    const problem = validateTopicName(m.topic, config.limits.topicLevelCountMax, config.limits.topicBytesMax);
     if (problem) return "refused";
     const outcome = broker.publish({
       topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain,

@@ -5,7 +5,33 @@ import { parseBytes, parseMs } from "./units.ts";
 
 type Plain = Record<string, unknown>;
 
+/** How a key was read: a quantity (integer, bytes, ms), or a value of another kind. */
+export type KeyKind = "integer" | "bytes" | "ms" | "string" | "boolean" | "oneOf" | "list" | "section" | "raw";
+
+/** One key the schema reads; list items show as `[]` in the path (`topics[].name`). */
+export interface SchemaKey {
+  path: string;
+  kind: KeyKind;
+}
+
+let recording: SchemaKey[] | null = null;
+
 export class ConfigReader {
+  /**
+   * Runs `read` (which reads a config document through readers) and returns every key it asked
+   * about: the schema as the code really reads it, which the key-naming lint checks.
+   */
+  static keysReadBy(read: () => void): SchemaKey[] {
+    const keys: SchemaKey[] = [];
+    recording = keys;
+    try {
+      read();
+    } finally {
+      recording = null;
+    }
+    return keys;
+  }
+
   readonly path: string;
   readonly #data: Plain;
   readonly #seen = new Set<string>();
@@ -23,7 +49,12 @@ export class ConfigReader {
   }
 
   raw(name: string): unknown {
+    return this.#read(name, "raw");
+  }
+
+  #read(name: string, kind: KeyKind): unknown {
     this.#seen.add(name);
+    recording?.push({ path: this.key(name).replace(/\[\d+\]/g, "[]"), kind });
     return this.#data[name];
   }
 
@@ -32,29 +63,29 @@ export class ConfigReader {
   }
 
   section(name: string): ConfigReader {
-    return new ConfigReader(this.raw(name), this.key(name));
+    return new ConfigReader(this.#read(name, "section"), this.key(name));
   }
 
   string(name: string, fallback: string): string {
-    const v = this.raw(name);
+    const v = this.#read(name, "string");
     if (v === undefined || v === null) return fallback;
     if (typeof v !== "string" || v === "") throw new ConfigError(this.key(name), "a non-empty string", v);
     return v;
   }
 
   optionalString(name: string): string | undefined {
-    return this.has(name) ? this.string(name, "") : (this.raw(name), undefined);
+    return this.has(name) ? this.string(name, "") : (this.#read(name, "string"), undefined);
   }
 
   boolean(name: string, fallback: boolean): boolean {
-    const v = this.raw(name);
+    const v = this.#read(name, "boolean");
     if (v === undefined || v === null) return fallback;
     if (typeof v !== "boolean") throw new ConfigError(this.key(name), "true or false", v);
     return v;
   }
 
   integer(name: string, fallback: number, min: number, max: number): number {
-    const v = this.raw(name);
+    const v = this.#read(name, "integer");
     if (v === undefined || v === null) return fallback;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
       throw new ConfigError(this.key(name), `an integer from ${min} to ${max}`, v);
@@ -64,7 +95,7 @@ export class ConfigReader {
 
   /** A size: a number of bytes or text with a unit ("64KiB", "8GiB"). */
   bytes(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-    const v = this.raw(name);
+    const v = this.#read(name, "bytes");
     if (v === undefined || v === null) return fallback;
     const n = parseBytes(v);
     if (n === undefined || n < min || n > max) {
@@ -75,7 +106,7 @@ export class ConfigReader {
 
   /** A duration: a number of milliseconds or text with a unit ("10s", "5m"). */
   ms(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-    const v = this.raw(name);
+    const v = this.#read(name, "ms");
     if (v === undefined || v === null) return fallback;
     const n = parseMs(v);
     if (n === undefined || n < min || n > max) {
@@ -85,7 +116,7 @@ export class ConfigReader {
   }
 
   oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
-    const v = this.raw(name);
+    const v = this.#read(name, "oneOf");
     if (v === undefined || v === null) return fallback;
     if (typeof v !== "string" || !choices.includes(v as T)) {
       throw new ConfigError(this.key(name), `one of ${choices.join(" | ")}`, v);
@@ -94,7 +125,7 @@ export class ConfigReader {
   }
 
   list<T>(name: string, each: (item: unknown, key: string) => T): T[] {
-    const v = this.raw(name);
+    const v = this.#read(name, "list");
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v)) throw new ConfigError(this.key(name), "a list", v);
     return v.map((item, i) => each(item, `${this.key(name)}[${i}]`));

@@ -2,6 +2,7 @@
 // Code names carry their unit; YAML values may carry units ("10s", "8GiB").
 import { ConfigReader } from "./reader.ts";
 import { ConfigError } from "./errors.ts";
+import { renameDeprecatedKeys } from "./deprecated-keys.ts";
 
 export type SyncMode = "always" | "interval";
 export type OverflowPolicy = "drop-oldest" | "reject";
@@ -20,7 +21,7 @@ export interface StorageConfig {
    * committed and synced. 2: also while it commits, so LMDB's writer is never idle, at the price
    * of about twice the commits for the same data (see commit-queue.ts).
    */
-  commitsInFlightMax: number;
+  commitInflightCountMax: number;
 }
 
 export interface TopicConfig {
@@ -90,7 +91,7 @@ export const groupsDefaults: Readonly<GroupsConfig> = {
 
 export interface LogConfig {
   autoCreateTopics: boolean;
-  defaultPartitions: number;
+  partitionCountDefault: number;
 }
 
 export interface LedgeConfig {
@@ -129,7 +130,7 @@ function storage(r: ConfigReader): StorageConfig {
     maxBytes: r.bytes("maxBytes", 8 * GiB, MiB),
     overflow: r.oneOf("overflow", ["drop-oldest", "reject"] as const, "drop-oldest"),
     commitDelayMs: r.ms("commitDelayMs", 0, 0, 1000),
-    commitsInFlightMax: r.integer("commitsInFlightMax", 1, 1, 4),
+    commitInflightCountMax: r.integer("commitInflightCountMax", 1, 1, 4),
   };
   r.done();
   return out;
@@ -185,7 +186,7 @@ function warnIfSet(r: ConfigReader, name: string, consequence: string, warn: Con
 
 /** Validates a parsed YAML document into a full config with defaults. */
 export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConfig {
-  const r = new ConfigReader(doc, "");
+  const r = new ConfigReader(renameDeprecatedKeys(doc, warn), "");
   warnIfSet(r, "bridge", "nothing is replicated upstream", warn);
   warnIfSet(r, "pipelines", "no pipeline runs", warn);
   const listeners = r.section("listeners");
@@ -198,7 +199,7 @@ export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConf
     storage: storage(r.section("storage")),
     log: (() => {
       const l = r.section("log");
-      const out = { autoCreateTopics: l.boolean("autoCreateTopics", true), defaultPartitions: l.integer("defaultPartitions", 1, 1, 10_000) };
+      const out = { autoCreateTopics: l.boolean("autoCreateTopics", true), partitionCountDefault: l.integer("partitionCountDefault", 1, 1, 10_000) };
       l.done();
       return out;
     })(),

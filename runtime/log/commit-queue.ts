@@ -3,7 +3,7 @@
 //   always   -> after `env.flushed` (lmdb-js resolves a write at commit, BEFORE its fsync);
 //   interval -> at commit; a new commit waits for the fsync once the oldest unsynced commit is
 //               older than syncIntervalMs, so an ack is never more than that from disk.
-// With storage.commitsInFlightMax above 1, the next transaction is issued while one commits,
+// With storage.commitInflightCountMax above 1, the next transaction is issued while one commits,
 // with offsets assigned on the assumption that it commits; if it fails, it and every later one
 // are rolled back (LMDB holds the later ones back by a commit-sequence condition, see txn.ts).
 // The default is 1: each commit pays B-tree, free-list and meta pages plus an fsync whatever its
@@ -162,14 +162,14 @@ export class GroupCommit {
   }
 
   /**
-   * Issues transactions while appends wait: up to storage.commitsInFlightMax at once (above 1,
+   * Issues transactions while appends wait: up to storage.commitInflightCountMax at once (above 1,
    * LMDB's writer starts the next one as soon as the last commits instead of waiting for this
    * thread to hear of it and issue again). A transaction overlaps an earlier one only when the
    * steps say so (no retention or storage-cap work, which reads what is committed).
    */
   async #commitWhileWaiting(): Promise<void> {
     while (!this.#unwinding && (this.#pending.length > 0 || this.#maintenanceDue)) {
-      const overlap = this.#inflight.length === 0 || (this.#inflight.length < this.#o.storage.commitsInFlightMax && !this.#maintenanceDue && this.#o.steps.mayOverlap());
+      const overlap = this.#inflight.length === 0 || (this.#inflight.length < this.#o.storage.commitInflightCountMax && !this.#maintenanceDue && this.#o.steps.mayOverlap());
       if (!overlap) {
         await this.#inflight[0].done;
         continue;
@@ -225,7 +225,7 @@ export class GroupCommit {
       return;
     }
     // The commit-sequence entry only guards transactions that overlap: one at a time needs none.
-    const seqBefore = this.#o.storage.commitsInFlightMax > 1 ? this.#seq++ : null;
+    const seqBefore = this.#o.storage.commitInflightCountMax > 1 ? this.#seq++ : null;
     if (this.#inflight.length > 0) this.#o.counters.commitsPipelined.inc();
     const what = `committing ${work.length} appends to the log`;
     const outcome = commitOutcome(txn.issue(seqBefore).then(heldBackIfFalse), what);

@@ -195,7 +195,7 @@ export class Log {
     return t ? describe(t) : undefined;
   }
 
-  /** The topic, auto-created (as configured in `topics`, else log.defaultPartitions) when
+  /** The topic, auto-created (as configured in `topics`, else log.partitionCountDefault) when
    * log.autoCreateTopics allows. */
   async ensureTopic(name: string): Promise<TopicDescription> {
     const t = this.#topics.get(name);
@@ -206,7 +206,7 @@ export class Log {
     // A topic named in the config's `topics` comes back with its configured partitions and settings.
     const configured = this.#o.topics?.find((t) => t.name === name);
     try {
-      return await this.createTopic(name, configured?.partitions ?? this.#o.log.defaultPartitions, configured?.config);
+      return await this.createTopic(name, configured?.partitions ?? this.#o.log.partitionCountDefault, configured?.config);
     } catch (err) {
       const raced = this.#topics.get(name);
       if (raced && err instanceof LogError && err.code === "LEDGE_ERR_TOPIC_EXISTS") return describe(raced);

@@ -14,7 +14,7 @@ export interface LogTables {
   meta: Database<unknown, string>;
   /**
    * One versioned entry, COMMIT_SEQ_KEY, whose version each log transaction bumps when
-   * storage.commitsInFlightMax lets them overlap. A transaction issued while an earlier one
+   * storage.commitInflightCountMax lets them overlap. A transaction issued while an earlier one
    * still commits runs only if the entry holds the version that earlier one writes, so a failed
    * commit also undoes every later one.
    */

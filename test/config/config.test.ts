@@ -1,11 +1,13 @@
 import { describe, it, expect } from "vitest";
 import { readConfig, ConfigError, parseBytes, parseMs, applyOverrides } from "../../runtime/config/index.ts";
+import { deprecatedKeys } from "../../runtime/config/deprecated-keys.ts";
+import { readMqttConfig } from "../../gateways/mqtt/config.ts";
 
 describe("config", () => {
   it("fills every default from an empty document", () => {
     const c = readConfig({});
     expect(c.dataDir).toBe("./data");
-    expect(c.storage).toMatchObject({ sync: "always", maxBytes: 8 * 2 ** 30, overflow: "drop-oldest", commitsInFlightMax: 1 });
+    expect(c.storage).toMatchObject({ sync: "always", maxBytes: 8 * 2 ** 30, overflow: "drop-oldest", commitInflightCountMax: 1 });
     expect(c.listeners.mqtt.port).toBe(1883);
     expect(c.listeners.kafka.port).toBe(9092);
     expect(c.listeners.kafka.maxRequestBytes).toBe(104857600);
@@ -31,7 +33,7 @@ describe("config", () => {
     expect(() => readConfig({ listeners: { kafka: { port: 70000 } } })).toThrow(/'listeners.kafka.port'/);
     expect(() => readConfig({ topics: [{ name: "bad topic!" }] })).toThrow(/'topics\[0\].name' must be a Kafka topic name/);
     expect(() => readConfig({ storage: { synk: "always" } })).toThrow(/'storage.synk' must be a known key/);
-    expect(() => readConfig({ storage: { commitsInFlightMax: 0 } })).toThrow(/'storage.commitsInFlightMax'/);
+    expect(() => readConfig({ storage: { commitInflightCountMax: 0 } })).toThrow(/'storage.commitInflightCountMax'/);
     expect(() => readConfig({ listeners: { mqtt: { tls: { cert: "a.pem" } } } })).toThrow(ConfigError);
     expect(() => readConfig([1, 2])).toThrow(/must be a mapping/);
   });
@@ -41,5 +43,43 @@ describe("config", () => {
     expect(c.dataDir).toBe("/y");
     expect(c.listeners.kafka.port).toBe(0);
     expect(c.bridge?.brokers).toEqual(["a:1", "b:2"]);
+  });
+
+  describe("deprecated key spellings", () => {
+    // Each renamed key, set under its old name to a value other than the default, reads as the
+    // new key with one warning naming old -> new.
+    const defaults = { storage: readConfig({}).storage, log: readConfig({}).log, mqtt: { limits: readMqttConfig({}).limits } } as Record<string, unknown>;
+    const at = (doc: unknown, path: string) => path.split(".").reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], doc);
+    const docWith = (path: string, value: unknown): Record<string, unknown> => {
+      const names = path.split(".");
+      return names.reduceRight<unknown>((inner, name) => ({ [name]: inner }), value) as Record<string, unknown>;
+    };
+    const effective = (doc: Record<string, unknown>, warn?: (m: string) => void) => {
+      const c = readConfig(doc, warn);
+      return { storage: c.storage, log: c.log, mqtt: { limits: readMqttConfig(c.mqtt).limits } };
+    };
+
+    for (const [oldKey, newKey] of deprecatedKeys) {
+      it(`${oldKey} is read as ${newKey}, with a warning`, () => {
+        const value = (at(defaults, newKey) as number) + 1;
+        const warnings: string[] = [];
+        const viaOld = effective(docWith(oldKey, value), (m) => warnings.push(m));
+        expect(at(viaOld, newKey)).toBe(value);
+        expect(viaOld).toEqual(effective(docWith(newKey, value)));
+        expect(warnings).toEqual([`config key '${oldKey}' is deprecated and was read as '${newKey}' (names now carry their unit); rename it in the config file`]);
+      });
+    }
+
+    it("refuses both spellings of one key, naming the old one", () => {
+      expect(() => readConfig({ mqtt: { limits: { connectionsMax: 5, connectionCountMax: 6 } } })).toThrow(
+        /config key 'mqtt.limits.connectionsMax' must be left out: it is the old spelling of 'mqtt.limits.connectionCountMax'/,
+      );
+    });
+
+    it("leaves the caller's document unchanged", () => {
+      const doc = { storage: { commitsInFlightMax: 2 } };
+      readConfig(doc);
+      expect(doc).toEqual({ storage: { commitsInFlightMax: 2 } });
+    });
   });
 });

@@ -13,7 +13,7 @@ let ledge: TestLedge;
 let c: RawKafkaClient;
 
 beforeAll(async () => {
-  ledge = await startTestLedge({}, { log: { defaultPartitions: 2 } });
+  ledge = await startTestLedge({}, { log: { partitionCountDefault: 2 } });
   c = await RawKafkaClient.open(ledge.port);
 });
 afterAll(async () => {
@@ -41,7 +41,7 @@ describe("CreateTopics", () => {
     expect(res.topicErrors).toEqual([{ topic: "ct-kjs", errorCode: 0, errorMessage: null }]);
   });
 
-  it("v4 defaults (-1) take log.defaultPartitions; validate_only creates nothing; configs are stored", async () => {
+  it("v4 defaults (-1) take log.partitionCountDefault; validate_only creates nothing; configs are stored", async () => {
     const r = await c.request<CreateTopicsResponse>(19, 4, { topics: [topic("ct-def", -1, { replicationFactor: -1, configs: [{ name: "retention.ms", value: "60000" }] }), topic("ct-dry")], timeoutMs: 1000, validateOnly: false });
     expect(r.body.topics.map((t) => t.errorCode)).toEqual([0, 0]);
     expect(ledge.log.describeTopic("ct-def")).toMatchObject({ partitions: 2, config: { "retention.ms": "60000" } });

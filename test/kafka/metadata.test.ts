@@ -12,7 +12,7 @@ let noAuto: TestLedge;
 let c: RawKafkaClient;
 
 beforeAll(async () => {
-  ledge = await startTestLedge({ advertisedHost: "edge.local" }, { topics: [{ name: "m", partitions: 2 }], log: { defaultPartitions: 3 } });
+  ledge = await startTestLedge({ advertisedHost: "edge.local" }, { topics: [{ name: "m", partitions: 2 }], log: { partitionCountDefault: 3 } });
   noAuto = await startTestLedge({}, { log: { autoCreateTopics: false } });
   c = await RawKafkaClient.open(ledge.port);
 });
@@ -52,7 +52,7 @@ describe("Metadata semantics", () => {
     expect(r.body.topics[0].partitions[0]).toMatchObject({ leaderEpoch: 0, offlineReplicas: [] });
   });
 
-  it("an unknown topic is created with log.defaultPartitions when the request allows it", async () => {
+  it("an unknown topic is created with log.partitionCountDefault when the request allows it", async () => {
     const r = await c.request<MetadataResponse>(3, 4, { topics: [{ name: "auto-made" }], allowAutoTopicCreation: true });
     expect([r.body.topics[0].errorCode, r.body.topics[0].partitions.length]).toEqual([0, 3]);
     expect(ledge.log.describeTopic("auto-made")?.partitions).toBe(3);

@@ -10,7 +10,7 @@ let mock: MockCluster;
 
 beforeAll(async () => {
   // The mock cluster auto-creates topics with 4 partitions; ledge is set to do the same.
-  ledge = await startTestLedge({}, { log: { defaultPartitions: 4 } });
+  ledge = await startTestLedge({}, { log: { partitionCountDefault: 4 } });
   mock = await startMockCluster();
 });
 afterAll(async () => {

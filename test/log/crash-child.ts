@@ -8,8 +8,8 @@ import { Log } from "../../runtime/log/index.ts";
 const [dataDir, run] = process.argv.slice(2);
 const log = await Log.open({
   dataDir,
-  storage: { sync: "always", syncIntervalMs: 100, maxBytes: 2 ** 30, overflow: "reject", commitDelayMs: 0, commitsInFlightMax: 1 + (Number(run) % 2) },
-  log: { autoCreateTopics: true, defaultPartitions: 2 },
+  storage: { sync: "always", syncIntervalMs: 100, maxBytes: 2 ** 30, overflow: "reject", commitDelayMs: 0, commitInflightCountMax: 1 + (Number(run) % 2) },
+  log: { autoCreateTopics: true, partitionCountDefault: 2 },
   topics: [{ name: "crash", partitions: 2, config: {} }],
   logger: { info() {}, warn() {}, error: (m) => process.stderr.write(`${m}\n`), child() { return this; } },
 });

@@ -8,7 +8,7 @@ import type { StorageConfig } from "../../runtime/config/schema.ts";
 import { createLogger } from "../../runtime/logger.ts";
 
 export const storageDefaults: StorageConfig = {
-  sync: "always", syncIntervalMs: 100, maxBytes: 8 * 2 ** 30, overflow: "drop-oldest", commitDelayMs: 0, commitsInFlightMax: 1,
+  sync: "always", syncIntervalMs: 100, maxBytes: 8 * 2 ** 30, overflow: "drop-oldest", commitDelayMs: 0, commitInflightCountMax: 1,
 };
 
 export function tempDir(): { dir: string; remove(): void } {
@@ -20,7 +20,7 @@ export function openLog(dir: string, over: Omit<Partial<LogOptions>, "storage"> 
   const lines: string[] = [];
   return Log.open({
     dataDir: dir,
-    log: { autoCreateTopics: true, defaultPartitions: 1 },
+    log: { autoCreateTopics: true, partitionCountDefault: 1 },
     logger: createLogger("log", (l) => lines.push(l)),
     ...over,
     storage: { ...storageDefaults, ...over.storage },

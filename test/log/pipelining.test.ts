@@ -16,7 +16,7 @@ let log: Log;
 beforeEach(async () => {
   t = tempDir();
   metrics = new Metrics();
-  log = await openLog(t.dir, { metrics, storage: { commitsInFlightMax: 2 } });
+  log = await openLog(t.dir, { metrics, storage: { commitInflightCountMax: 2 } });
   await log.createTopic("p", 1);
 });
 
@@ -51,7 +51,7 @@ describe("commit pipelining", () => {
     expect(stored[1]).toContain("B-1");
   });
 
-  it("by default (storage.commitsInFlightMax 1) waits for the running commit and issues one transaction after it", async () => {
+  it("by default (storage.commitInflightCountMax 1) waits for the running commit and issues one transaction after it", async () => {
     await log.close();
     log = await openLog(t.dir, { metrics });
     const before = pipelined();
@@ -62,10 +62,10 @@ describe("commit pipelining", () => {
     expect(log.read("p", 0, 0, 1 << 20).batches.map(text)).toHaveLength(2);
   });
 
-  it("keeps appending across restarts that change storage.commitsInFlightMax", async () => {
-    for (const [i, commitsInFlightMax] of [2, 1, 2, 1].entries()) {
+  it("keeps appending across restarts that change storage.commitInflightCountMax", async () => {
+    for (const [i, commitInflightCountMax] of [2, 1, 2, 1].entries()) {
       await log.close();
-      log = await openLog(t.dir, { metrics, storage: { commitsInFlightMax } });
+      log = await openLog(t.dir, { metrics, storage: { commitInflightCountMax } });
       const [a, b] = await appendWhileCommitting(batch(2, { prefix: `a${i}` }), batch(1, { prefix: `b${i}` }));
       expect(a).toMatchObject({ status: "fulfilled", value: { baseOffset: 3 * i } });
       expect(b).toMatchObject({ status: "fulfilled", value: { baseOffset: 3 * i + 2 } });
@@ -95,7 +95,7 @@ describe("commit pipelining", () => {
     expect(d).toMatchObject({ status: "fulfilled", value: { baseOffset: 7 } });
 
     await log.close();
-    log = await openLog(t.dir, { metrics, storage: { commitsInFlightMax: 2 } });
+    log = await openLog(t.dir, { metrics, storage: { commitInflightCountMax: 2 } });
     const stored = log.read("p", 0, 0, 1 << 20).batches.map(text);
     expect(stored.map((s) => /(kept|next|lost[AB]|C|D)-0/.exec(s)?.[1])).toEqual(["kept", "next", "C", "D"]);
     expect(log.partitionState("p", 0)).toEqual({ logStartOffset: 0, highWatermark: 8 });

@@ -94,7 +94,7 @@ describe("topics", () => {
     const [a, b] = await Promise.all([log.ensureTopic("auto2"), log.ensureTopic("auto2")]);
     expect(a.name).toBe(b.name);
     await log.close();
-    log = await openLog(t.dir, { log: { autoCreateTopics: false, defaultPartitions: 1 } });
+    log = await openLog(t.dir, { log: { autoCreateTopics: false, partitionCountDefault: 1 } });
     await expect(log.ensureTopic("nope")).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_TOPIC", kafkaErrorCode: 3 });
     expect((await log.ensureTopic("auto")).name).toBe("auto");
   });

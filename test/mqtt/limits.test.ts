@@ -8,7 +8,7 @@ import { rawClient, rawConnected, type RawClient } from "./helpers/raw-client.ts
 let f: GatewayFixture;
 beforeAll(async () => {
   f = await startGateway({
-    mqtt: { allowAnonymous: true, limits: { connectionsMax: 4, publishRatePerSecondMax: 20, subscriptionsPerClientMax: 2, topicLevelsMax: 4, connectTimeoutMs: 1000 } },
+    mqtt: { allowAnonymous: true, limits: { connectionCountMax: 4, publishCountPerSecondMax: 20, subscriptionCountPerClientMax: 2, topicLevelCountMax: 4, connectTimeoutMs: 1000 } },
   });
 });
 afterAll(async () => f?.close());
@@ -16,7 +16,7 @@ afterAll(async () => f?.close());
 const breaches = () => f.metrics.counter("ledge_mqtt_limit_breaches_total", "").value;
 
 describe("limits", () => {
-  it("connectionsMax: the connection over the limit gets CONNACK 0x97 (5) / 3 (3.1.1)", async () => {
+  it("connectionCountMax: the connection over the limit gets CONNACK 0x97 (5) / 3 (3.1.1)", async () => {
     const held: RawClient[] = [];
     for (let i = 0; i < 4; i++) held.push(await rawConnected(f.port, 4));
     const before = breaches();
@@ -33,8 +33,8 @@ describe("limits", () => {
     ok.end();
   });
 
-  it("sessionsMax: a new session past the bound is refused with 0x97; an existing one may resume", async () => {
-    const g = await startGateway({ mqtt: { allowAnonymous: true, limits: { sessionsMax: 2 } } });
+  it("sessionCountMax: a new session past the bound is refused with 0x97; an existing one may resume", async () => {
+    const g = await startGateway({ mqtt: { allowAnonymous: true, limits: { sessionCountMax: 2 } } });
     try {
       const a = await rawConnected(g.port, 5, "s-a", { clean: false, properties: { sessionExpiryInterval: 60 } });
       a.end();
@@ -50,25 +50,25 @@ describe("limits", () => {
     }
   });
 
-  it("publishRatePerSecondMax: 0x96 Message rate too high for the flooder only", async () => {
+  it("publishCountPerSecondMax: 0x96 Message rate too high for the flooder only", async () => {
     const calm = await f.connect({ protocolVersion: 5 });
     const flood = await rawConnected(f.port, 5, "flooder");
     for (let i = 0; i < 60; i++) flood.send({ cmd: "publish", topic: "rate/x", payload: Buffer.from("x"), qos: 0, dup: false, retain: false });
     expect(((await flood.next("disconnect")) as IDisconnectPacket).reasonCode).toBe(0x96);
-    expect(f.logLines.some((l) => l.includes("publishRatePerSecondMax"))).toBe(true);
+    expect(f.logLines.some((l) => l.includes("publishCountPerSecondMax"))).toBe(true);
     await calm.publishAsync("rate/calm", "ok", { qos: 1 });
     expect(calm.connected).toBe(true);
     await calm.endAsync();
   });
 
-  it("subscriptionsPerClientMax: SUBACK 0x97 for the filter past the bound", async () => {
+  it("subscriptionCountPerClientMax: SUBACK 0x97 for the filter past the bound", async () => {
     const c = await rawConnected(f.port, 5);
     c.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "a", qos: 0 }, { topic: "b", qos: 0 }, { topic: "c", qos: 0 }] });
     expect(((await c.next("suback")) as ISubackPacket).granted).toEqual([0, 0, 0x97]);
     c.end();
   });
 
-  it("topicLevelsMax: a deeper topic is refused with 0x90", async () => {
+  it("topicLevelCountMax: a deeper topic is refused with 0x90", async () => {
     const c = await rawConnected(f.port, 5);
     c.send({ cmd: "publish", topic: "a/b/c/d/e", payload: Buffer.from("x"), qos: 0, dup: false, retain: false });
     expect(((await c.next("disconnect")) as IDisconnectPacket).reasonCode).toBe(0x90);

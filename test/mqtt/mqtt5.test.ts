@@ -8,7 +8,7 @@ import { rawClient, rawConnected } from "./helpers/raw-client.ts";
 
 let f: GatewayFixture;
 beforeAll(async () => {
-  f = await startGateway({ mqtt: { allowAnonymous: true, limits: { inflightCountMax: 3, topicAliasMax: 4 } } });
+  f = await startGateway({ mqtt: { allowAnonymous: true, limits: { inflightCountMax: 3, topicAliasCountMax: 4 } } });
 });
 afterAll(async () => f?.close());
 

@@ -27,7 +27,7 @@ async function createOne(ctx: RequestContext<CreateTopicsRequest>, t: TopicReque
   const bad = precheck(t, seen);
   seen.add(t.name);
   if (bad) return { name: t.name, errorCode: bad.code, errorMessage: bad.message };
-  const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? ctx.parts.config.log.defaultPartitions : t.numPartitions;
+  const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? ctx.parts.config.log.partitionCountDefault : t.numPartitions;
   const config: Record<string, string> = {};
   for (const c of t.configs) if (c.value !== null) config[c.name] = c.value;
   try {

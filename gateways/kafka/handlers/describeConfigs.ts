@@ -16,7 +16,7 @@ function brokerConfig(ctx: RequestContext): Record<string, string> {
   const { config, listener } = ctx.parts;
   return {
     "auto.create.topics.enable": String(config.log.autoCreateTopics),
-    "num.partitions": String(config.log.defaultPartitions),
+    "num.partitions": String(config.log.partitionCountDefault),
     "socket.request.max.bytes": String(listener.maxRequestBytes),
   };
 }

@@ -36,8 +36,8 @@ async function describeOrCreate(ctx: RequestContext<MetadataRequest>, name: stri
     const d = await log.describeTopic(name);
     if (d) return topicEntry(d);
     if (!mayCreate) return missing(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    await log.createTopic(name, config.log.defaultPartitions);
-    logger.info(`auto-created topic ${name} with ${config.log.defaultPartitions} partition(s) for a Metadata request`);
+    await log.createTopic(name, config.log.partitionCountDefault);
+    logger.info(`auto-created topic ${name} with ${config.log.partitionCountDefault} partition(s) for a Metadata request`);
     const created = await log.describeTopic(name);
     return created ? topicEntry(created) : missing(name, ErrorCode.LEADER_NOT_AVAILABLE);
   } catch (err) {

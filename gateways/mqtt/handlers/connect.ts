@@ -28,7 +28,7 @@ function connectProblem(c: MqttConnection, packet: IConnectPacket): [number, str
   const limits = c.broker.config.limits;
   if (c.broker.overConnectionLimit) {
     c.broker.metrics.limitBreaches.inc();
-    return [Reason.quotaExceeded, `connection limit mqtt.limits.connectionsMax (${limits.connectionsMax}) reached`];
+    return [Reason.quotaExceeded, `connection limit mqtt.limits.connectionCountMax (${limits.connectionCountMax}) reached`];
   }
   if (Buffer.byteLength(packet.clientId) > clientIdBytesMax) return [Reason.clientIdentifierNotValid, `client id longer than ${clientIdBytesMax} bytes`];
   if (packet.clientId === "" && !packet.clean && c.protocolVersion !== 5) {
@@ -39,7 +39,7 @@ function connectProblem(c: MqttConnection, packet: IConnectPacket): [number, str
   if (p?.maximumPacketSize === 0) return [Reason.protocolError, "maximum packet size 0: must be at least 1"];
   if (p?.authenticationMethod) return [Reason.badUserNameOrPassword, `authentication method '${p.authenticationMethod}' is not supported`];
   if (packet.will) {
-    const problem = validateTopicName(packet.will.topic, limits.topicLevelsMax, limits.topicBytesMax);
+    const problem = validateTopicName(packet.will.topic, limits.topicLevelCountMax, limits.topicBytesMax);
     if (problem) return [Reason.topicNameInvalid, `will topic: ${problem}`];
   }
   return undefined;
@@ -97,9 +97,9 @@ async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<
     session = undefined;
   }
   const sessionPresent = session !== undefined;
-  if (!session && broker.sessions.size >= limits.sessionsMax) {
+  if (!session && broker.sessions.size >= limits.sessionCountMax) {
     broker.metrics.limitBreaches.inc();
-    return refuse(c, Reason.quotaExceeded, `session limit mqtt.limits.sessionsMax (${limits.sessionsMax}) reached; raise it or lower sessionExpirySecondsMax`);
+    return refuse(c, Reason.quotaExceeded, `session limit mqtt.limits.sessionCountMax (${limits.sessionCountMax}) reached; raise it or lower sessionExpirySecondsMax`);
   }
   session ??= broker.newSession(c.clientId, expiryS);
   session.expiryS = expiryS;
@@ -119,9 +119,9 @@ async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<
   c.clientPacketBytesMax = props.maximumPacketSize ?? 268_435_455;
   c.clientTopicAliasMax = props.topicAliasMaximum ?? 0;
   c.problemInformation = props.requestProblemInformation !== false;
-  let keepAliveS = packet.keepalive ?? 0;
-  const keepAliveCapped = keepAliveS > limits.keepAliveSecondsMax || (c.protocolVersion === 5 && keepAliveS === 0);
-  if (keepAliveCapped) keepAliveS = limits.keepAliveSecondsMax;
+  let keepAliveSeconds = packet.keepalive ?? 0;
+  const keepAliveCapped = keepAliveSeconds > limits.keepAliveSecondsMax || (c.protocolVersion === 5 && keepAliveSeconds === 0);
+  if (keepAliveCapped) keepAliveSeconds = limits.keepAliveSecondsMax;
 
   const connack: IConnackPacket = { cmd: "connack", sessionPresent };
   if (c.protocolVersion === 5) {
@@ -129,18 +129,18 @@ async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<
     connack.properties = {
       receiveMaximum: limits.inflightCountMax,
       maximumPacketSize: limits.packetBytesMax,
-      topicAliasMaximum: limits.topicAliasMax,
+      topicAliasMaximum: limits.topicAliasCountMax,
       retainAvailable: true,
       wildcardSubscriptionAvailable: true,
       sharedSubscriptionAvailable: true,
       subscriptionIdentifiersAvailable: true,
     };
     if (assignedId) connack.properties.assignedClientIdentifier = assignedId;
-    if (keepAliveCapped) connack.properties.serverKeepAlive = keepAliveS;
+    if (keepAliveCapped) connack.properties.serverKeepAlive = keepAliveSeconds;
     if (expiryS !== askedExpiryS) connack.properties.sessionExpiryInterval = expiryS;
   } else connack.returnCode = 0;
   c.send(connack);
   c.state = "connected";
-  c.startKeepAlive(keepAliveS);
+  c.startKeepAlive(keepAliveSeconds);
   session.attach(c); // stored copies stay until the client acknowledges each message
 }

@@ -12,9 +12,9 @@ import { Reason } from "../reason-codes.ts";
 import { validateTopicName } from "../topics.ts";
 import type { PacketHandler } from "./types.ts";
 
-/** Token bucket per connection: mqtt.limits.publishRatePerSecondMax. */
+/** Token bucket per connection: mqtt.limits.publishCountPerSecondMax. */
 function overRate(c: MqttConnection): boolean {
-  const max = c.broker.config.limits.publishRatePerSecondMax;
+  const max = c.broker.config.limits.publishCountPerSecondMax;
   const now = Date.now();
   c.rateTokens = Math.min(max, c.rateTokens + ((now - c.rateRefilledAtMs) * max) / 1000);
   c.rateRefilledAtMs = now;
@@ -33,8 +33,8 @@ function limitBreach(c: MqttConnection, reason: number, message: string): void {
 function resolveTopic(c: MqttConnection, packet: IPublishPacket): string | undefined {
   const alias = packet.properties?.topicAlias;
   if (alias === undefined) return packet.topic;
-  if (alias === 0 || alias > c.broker.config.limits.topicAliasMax) {
-    c.protocolFailure(Reason.topicAliasInvalid, `topic alias ${alias} is outside 1..${c.broker.config.limits.topicAliasMax} [MQTT-3.3.2-9]`);
+  if (alias === 0 || alias > c.broker.config.limits.topicAliasCountMax) {
+    c.protocolFailure(Reason.topicAliasInvalid, `topic alias ${alias} is outside 1..${c.broker.config.limits.topicAliasCountMax} [MQTT-3.3.2-9]`);
     return undefined;
   }
   if (packet.topic !== "") {
@@ -78,7 +78,7 @@ function ack(c: MqttConnection, packet: IPublishPacket, reason: number, reasonSt
 
 export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   const limits = c.broker.config.limits;
-  if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishRatePerSecondMax} PUBLISH/s (mqtt.limits.publishRatePerSecondMax)`);
+  if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishCountPerSecondMax} PUBLISH/s (mqtt.limits.publishCountPerSecondMax)`);
   if (packet.qos > 0 && c.inboundInflight >= limits.inflightCountMax) {
     // MQTT 5 clients were told our Receive Maximum; 3.1.1 has none, so we stop reading instead.
     if (c.protocolVersion !== 5) return c.ackChain.then(() => handlePublish(c, packet));
@@ -87,7 +87,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   const topic = resolveTopic(c, packet);
   if (topic === undefined) return;
   if (topic !== c.lastAllowedTopic) {
-    const problem = validateTopicName(topic, limits.topicLevelsMax, limits.topicBytesMax);
+    const problem = validateTopicName(topic, limits.topicLevelCountMax, limits.topicBytesMax);
     if (problem) return c.protocolFailure(Reason.topicNameInvalid, `PUBLISH topic '${topic.slice(0, 100)}': ${problem}`);
     if (!canPublish(c.identity!, topic)) return denied(c, packet, topic);
     c.lastAllowedTopic = topic; // devices repeat their topic: skip both checks next time
@@ -124,7 +124,7 @@ export function handlePlainPublish(c: MqttConnection, p: PlainPublish): Promise<
   const limits = c.broker.config.limits;
   const unusual = p.qos === 2 || p.retain || p.topic !== c.lastAllowedTopic || c.broker.closing;
   if (unusual || (p.qos === 1 && c.inboundInflight >= limits.inflightCountMax)) return handlePublish(c, toPublishPacket(p));
-  if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishRatePerSecondMax} PUBLISH/s (mqtt.limits.publishRatePerSecondMax)`);
+  if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishCountPerSecondMax} PUBLISH/s (mqtt.limits.publishCountPerSecondMax)`);
   const ingest = c.broker.ingest;
   const outcome = ingest.submitPlain(p.topic, p.buffer, p.payloadStart, p.payloadEnd, p.qos, c.clientId);
   if (!outcome.ok) {

@@ -22,15 +22,15 @@ function check(c: MqttConnection, sub: ISubscription): { code: number; why?: str
   const shared = parseShared(sub.topic);
   if (typeof shared === "string") return { code: Reason.topicFilterInvalid, why: shared };
   const filter = typeof shared === "object" ? shared.filter : sub.topic;
-  const problem = validateFilter(filter, limits.topicLevelsMax, limits.topicBytesMax);
+  const problem = validateFilter(filter, limits.topicLevelCountMax, limits.topicBytesMax);
   if (problem) return { code: Reason.topicFilterInvalid, why: problem };
   if (typeof shared === "object" && sub.nl) return { code: Reason.protocolError, why: "No Local on a shared subscription [MQTT-3.8.3-4]" };
   if (!canSubscribe(c.identity!, sub.topic)) return { code: subackDeniedCode(c.protocolVersion), why: `${c.identity!.name} may not subscribe to it` };
   const session = c.session!;
-  if (!session.subscriptions.has(sub.topic) && session.subscriptions.size >= limits.subscriptionsPerClientMax) {
+  if (!session.subscriptions.has(sub.topic) && session.subscriptions.size >= limits.subscriptionCountPerClientMax) {
     c.broker.metrics.limitBreaches.inc();
-    c.broker.logger.warn(`${c.who} has ${limits.subscriptionsPerClientMax} subscriptions (mqtt.limits.subscriptionsPerClientMax); refused '${sub.topic}'`);
-    return { code: Reason.quotaExceeded, why: `over mqtt.limits.subscriptionsPerClientMax (${limits.subscriptionsPerClientMax})` };
+    c.broker.logger.warn(`${c.who} has ${limits.subscriptionCountPerClientMax} subscriptions (mqtt.limits.subscriptionCountPerClientMax); refused '${sub.topic}'`);
+    return { code: Reason.quotaExceeded, why: `over mqtt.limits.subscriptionCountPerClientMax (${limits.subscriptionCountPerClientMax})` };
   }
   return { code: sub.qos };
 }
