@@ -1,5 +1,5 @@
 // zstd through zstd-napi: synchronous native bindings to the reference library (the produce
-// path validates batches synchronously; @mongodb-js/zstd is async only). Decoding streams into
+// path validates batches synchronously; async-only bindings would not do). Decoding streams into
 // a buffer that grows up to the cap, since streaming writers (Java zstd-jni, librdkafka) omit
 // the content size; concatenated frames decode one after another.
 import { createRequire } from "node:module";

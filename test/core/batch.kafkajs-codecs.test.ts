@@ -1,5 +1,5 @@
 // Batches kafkajs writes with its codec plugins (kafkajs-snappy, kafkajs-lz4, and zstd through
-// @mongodb-js/zstd) decode in ledge; batches ledge writes with each codec decode in kafkajs.
+// zstd-napi) decode in ledge; batches ledge writes with each codec decode in kafkajs.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Compression, decodeBatch, encodeBatch, validateBatch, type CompressionCodec } from "../../runtime/core/index.ts";
 import { kafkajsDecodeBatch, kafkajsEncodeBatch, registerKafkajsCodecs } from "../reference/kafkajs-batch.ts";

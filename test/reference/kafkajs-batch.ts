@@ -78,7 +78,8 @@ export async function kafkajsDecodeBatch(bytes: Uint8Array): Promise<KafkajsBatc
 
 interface KafkajsCodec { compress(encoder: KafkajsEncoder): Promise<Buffer>; decompress(buffer: Buffer): Promise<Buffer> }
 
-/** Registers kafkajs's snappy (kafkajs-snappy), lz4 (kafkajs-lz4) and a zstd codec (@mongodb-js/zstd) once. */
+/** Registers kafkajs's snappy (kafkajs-snappy), lz4 (kafkajs-lz4) and a zstd codec once. kafkajs has
+ * no zstd codec of its own; this one is libzstd through zstd-napi, the binding ledge uses. */
 export function registerKafkajsCodecs(): void {
   const { CompressionTypes, CompressionCodecs } = require("kafkajs") as {
     CompressionTypes: Record<string, number>;
@@ -86,11 +87,11 @@ export function registerKafkajsCodecs(): void {
   };
   const snappy = require("kafkajs-snappy") as () => KafkajsCodec;
   const LZ4Codec = require("kafkajs-lz4") as new () => { codec: () => KafkajsCodec };
-  const zstd = require("@mongodb-js/zstd") as { compress(b: Buffer, level?: number): Promise<Buffer>; decompress(b: Buffer): Promise<Buffer> };
+  const zstd = require("zstd-napi") as typeof import("zstd-napi");
   CompressionCodecs[CompressionTypes.Snappy] = snappy;
   CompressionCodecs[CompressionTypes.LZ4] = new LZ4Codec().codec;
   CompressionCodecs[CompressionTypes.ZSTD] = () => ({
-    compress: (encoder) => zstd.compress(encoder.buffer, 3),
-    decompress: (buffer) => zstd.decompress(buffer),
+    compress: async (encoder) => zstd.compress(encoder.buffer, { compressionLevel: 3 }),
+    decompress: async (buffer) => zstd.decompress(buffer),
   });
 }
