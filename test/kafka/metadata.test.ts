@@ -71,11 +71,13 @@ describe("Metadata semantics", () => {
     other.destroy();
   });
 
-  it("listeners.kafka.advertisedPort replaces the bound port in the broker list (NAT, proxies)", async () => {
+  it("listeners.kafka.advertisedPort replaces the bound port in the broker list and the group coordinator (NAT, proxies)", async () => {
     const natted = await startTestLedge({ advertisedHost: "gw.example", advertisedPort: 19092 });
     const other = await RawKafkaClient.open(natted.port);
     const r = await other.request<MetadataResponse>(3, 7, { topics: [], allowAutoTopicCreation: false });
     expect(r.body.brokers.map((b) => [b.host, b.port])).toEqual([["gw.example", 19092]]);
+    const coordinator = await other.request(10, 2, { key: "g", keyType: 0 });
+    expect(coordinator.body).toMatchObject({ errorCode: 0, host: "gw.example", port: 19092 });
     other.destroy();
     await natted.close();
   });

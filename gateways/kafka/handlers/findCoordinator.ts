@@ -3,13 +3,14 @@
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from "../../../runtime/kafka/apis/findCoordinator/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
-import { ledgeNodeId } from "./metadata.ts";
+import { advertisedBroker } from "./metadata.ts";
 
 const groupKeyType = 0;
 
 export const findCoordinatorHandler: KafkaHandler = async (ctx: RequestContext<FindCoordinatorRequest>) => {
   const keyType = ctx.body.keyType ?? groupKeyType;
-  const here = { nodeId: ledgeNodeId, host: ctx.parts.listener.advertisedHost, port: ctx.parts.port() };
+  // The advertised address, as in Metadata: behind NAT or a proxy the bound port is unreachable.
+  const here = advertisedBroker(ctx.parts);
   if (keyType !== groupKeyType || !ctx.parts.groups) {
     const body: FindCoordinatorResponse = {
       throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,

@@ -4,11 +4,16 @@
 import type { MetadataRequest, MetadataResponse, MetadataTopic } from "../../../runtime/kafka/apis/metadata/index.ts";
 import type { TopicDescription } from "../../../runtime/log/types.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
-import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
+import { respond, type GatewayParts, type KafkaHandler, type RequestContext } from "../context.ts";
 import { kafkaCodeOf, validTopicName } from "./error-code.ts";
 
 export const ledgeNodeId = 0;
 export const ledgeClusterId = "ledge";
+
+/** Where clients must connect: the advertised host and port (the real port when none is set). */
+export function advertisedBroker(parts: GatewayParts): { nodeId: number; host: string; port: number } {
+  return { nodeId: ledgeNodeId, host: parts.listener.advertisedHost, port: parts.listener.advertisedPort || parts.port() };
+}
 
 function topicEntry(d: TopicDescription): MetadataTopic {
   const partitions = [];
@@ -60,7 +65,7 @@ export const metadataHandler: KafkaHandler = async (ctx: RequestContext<Metadata
   const topics = await Promise.all(names.map((n) => describeOrCreate(ctx, n, mayCreate)));
   const response: MetadataResponse = {
     throttleTimeMs: 0,
-    brokers: [{ nodeId: ledgeNodeId, host: parts.listener.advertisedHost, port: parts.listener.advertisedPort || parts.port(), rack: null }],
+    brokers: [{ ...advertisedBroker(parts), rack: null }],
     clusterId: ledgeClusterId,
     controllerId: ledgeNodeId,
     topics,
