@@ -1,6 +1,7 @@
 // Shared checks for the group APIs' per-version codec tests (test/kafka/<api>.v<N>.test.ts):
 // byte-exact round trips, kafkajs (an independent codec) encoding requests we must decode and
-// decoding responses we encode, the grammar's bytes where kafkajs lacks a version, and
+// decoding responses we encode, the grammar's bytes where kafkajs lacks a version, the
+// reference codec built from Kafka's message definitions (./reference) both ways, and
 // truncated bodies failing with KafkaCodecError (never a crash or a wrong value).
 import { it, expect, describe } from "vitest";
 import { createRequire } from "node:module";
@@ -8,6 +9,8 @@ import type { ApiVersionsMap } from "../../runtime/kafka/apis/message.ts";
 import type { Struct } from "../../runtime/kafka/protocol/types.ts";
 import { Reader, KafkaCodecError } from "../../runtime/kafka/protocol/reader.ts";
 import { Writer } from "../../runtime/kafka/protocol/writer.ts";
+import { apiTable } from "../../runtime/kafka/apis/index.ts";
+import { decodeBody, encodeBody } from "./reference/codec.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -59,6 +62,14 @@ export function codecSuite(name: string, c: CodecCase): void {
         expect(plain(back)).toEqual(plain(value));
         expect(encode(schema, back)).toEqual(b);
       }
+    });
+
+    it("matches Kafka's message definitions: reference bytes in, reference decoding out", () => {
+      const apiKey = apiTable.find((row) => name.startsWith(`${row.name} `))!.apiKey;
+      const kafkaRequest = encodeBody(apiKey, c.version, "request", c.request);
+      expect(plain(decode(v.request, kafkaRequest))).toEqual(plain(c.request));
+      expect(encode(v.request, c.request)).toEqual(Buffer.from(kafkaRequest));
+      expect(plain(decodeBody(apiKey, c.version, "response", encode(v.response, c.response)))).toEqual(plain(c.response));
     });
 
     if (c.kafkajsRequest) {

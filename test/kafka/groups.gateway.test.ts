@@ -54,7 +54,7 @@ describe("group APIs over the wire", () => {
     expect((await client.request(ApiKey.Heartbeat, 3, { groupId: "wire", generationId: 1, memberId, groupInstanceId: null })).body.errorCode).toBe(0);
     const described = await client.request(ApiKey.DescribeGroups, 4, { groups: ["wire", "nobody"], includeAuthorizedOperations: false });
     expect(described.body.groups[0]).toMatchObject({ errorCode: 0, groupId: "wire", groupState: "Stable", protocolType: "consumer", protocolData: "range" });
-    expect(described.body.groups[0].members[0]).toMatchObject({ memberId, clientId: "raw-test", clientHost: "/127.0.0.1" });
+    expect(described.body.groups[0].members[0]).toMatchObject({ memberId, groupInstanceId: null, clientId: "raw-test", clientHost: "/127.0.0.1" });
     expect(described.body.groups[1]).toMatchObject({ groupId: "nobody", groupState: "Dead", members: [] });
     const listed = await client.request(ApiKey.ListGroups, 2, {});
     expect(listed.body.groups).toContainEqual({ groupId: "wire", protocolType: "consumer" });

@@ -1,8 +1,7 @@
 // kafkajs's own protocol encoders and decoders (an independent codec) driven over a raw socket:
 // kafkajs builds the request body, ledge answers, kafkajs decodes the answer.
 import { createRequire } from "node:module";
-import { Writer } from "../../../runtime/kafka/protocol/writer.ts";
-import { writeRequestHeader } from "../../../runtime/kafka/protocol/headers.ts";
+import { encodeRequestHeader } from "../reference/codec.ts";
 import type { RawKafkaClient } from "./raw-client.ts";
 
 const require = createRequire(import.meta.url);
@@ -12,10 +11,7 @@ const require = createRequire(import.meta.url);
 export async function viaKafkajs(c: RawKafkaClient, apiKey: number, api: string, version: number, args: unknown, correlationId = 7): Promise<any> {
   const request = require(`kafkajs/src/protocol/requests/${api}/v${version}/request`)(args);
   const body: Buffer = (await request.encode()).buffer;
-  const w = new Writer();
-  writeRequestHeader(w, { apiKey, apiVersion: version, correlationId, clientId: "kafkajs-codec" }, false);
-  w.raw(body);
-  c.sendPayload(w.toBytes());
+  c.sendPayload(Buffer.concat([encodeRequestHeader({ apiKey, apiVersion: version, correlationId, clientId: "kafkajs-codec" }), body]));
   const payload = await c.next();
   if (!payload) throw new Error(`ledge closed the connection on kafkajs's ${api} v${version}`);
   const raw = Buffer.from(payload);

@@ -1,14 +1,31 @@
 // A bare Kafka-protocol socket for byte-level tests: send any bytes, read whole response frames,
-// see when the broker closes the connection. Every wait is bounded.
+// see when the broker closes the connection. Every wait is bounded. Requests are built and
+// answers read with the reference codec (../reference/codec.ts, from Kafka's own message
+// definitions), never with ledge's, so a codec mistake cannot hide on both ends.
 import { connect, type Socket } from "node:net";
-import { FrameReader } from "../../../runtime/kafka/protocol/frame.ts";
-import { encodeRequest, decodeResponse, framed } from "../../../runtime/kafka/protocol/message.ts";
-import { isFlexible } from "../../../runtime/kafka/apis/index.ts";
+import { encodeRequest, decodeResponse, isFlexibleVersion } from "../reference/codec.ts";
+
+/** Splits a byte stream into int32-size-prefixed frame payloads. */
+class Frames {
+  #buf: Buffer = Buffer.alloc(0);
+  push(chunk: Buffer): Uint8Array[] {
+    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, chunk]) : chunk;
+    const out: Uint8Array[] = [];
+    while (this.#buf.length >= 4) {
+      const size = this.#buf.readInt32BE(0);
+      if (size < 0) throw new Error(`negative frame size ${size} from broker`);
+      if (this.#buf.length < 4 + size) break;
+      out.push(Uint8Array.prototype.slice.call(this.#buf, 4, 4 + size));
+      this.#buf = this.#buf.subarray(4 + size);
+    }
+    return out;
+  }
+}
 
 export class RawKafkaClient {
   readonly socket: Socket;
   readonly closed: Promise<void>;
-  #frames = new FrameReader(256 * 1024 * 1024);
+  #frames = new Frames();
   #queue: Uint8Array[] = [];
   #waiters: Array<(f: Uint8Array | null) => void> = [];
   #isClosed = false;
@@ -17,11 +34,10 @@ export class RawKafkaClient {
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.on("data", (chunk: Buffer) => {
-      for (const e of this.#frames.push(chunk)) {
-        if (e.kind !== "frame") throw new Error("bad frame size from broker");
+      for (const payload of this.#frames.push(chunk)) {
         const w = this.#waiters.shift();
-        if (w) w(e.payload);
-        else this.#queue.push(e.payload);
+        if (w) w(payload);
+        else this.#queue.push(payload);
       }
     });
     this.closed = new Promise((resolve) => socket.once("close", () => {
@@ -68,15 +84,15 @@ export class RawKafkaClient {
     });
   }
 
-  /** Encodes a request with ledge's codec and returns the raw request bytes (for byte tests). */
+  /** Encodes a request with the reference codec and returns its bytes (for byte tests). */
   encode(apiKey: number, apiVersion: number, body: unknown, correlationId = this.#correlationId++): Uint8Array {
-    return encodeRequest({ apiKey, apiVersion, correlationId, clientId: "raw-test" }, body).toBytes();
+    return encodeRequest({ apiKey, apiVersion, correlationId, clientId: "raw-test" }, body);
   }
 
   /** `T = any`: tests read the decoded body's fields directly. */
   async request<T = any>(apiKey: number, apiVersion: number, body: unknown): Promise<{ correlationId: number; body: T }> {
     const correlationId = this.#correlationId++;
-    for (const c of framed(encodeRequest({ apiKey, apiVersion, correlationId, clientId: "raw-test" }, body))) this.socket.write(c);
+    this.sendPayload(encodeRequest({ apiKey, apiVersion, correlationId, clientId: "raw-test" }, body));
     const payload = await this.next();
     if (!payload) throw new Error(`connection closed instead of answering api ${apiKey} v${apiVersion}`);
     const decoded = decodeResponse<T>(apiKey, apiVersion, payload);
@@ -94,7 +110,7 @@ export class RawKafkaClient {
   }
 
   flexible(apiKey: number, version: number): boolean {
-    return isFlexible(apiKey, version);
+    return isFlexibleVersion(apiKey, version);
   }
 
   destroy(): void {
