@@ -67,7 +67,7 @@ export class Broker {
     this.metrics = mqttMetrics(deps.metrics);
     this.ingest = new Ingest(deps.log, deps.config.routes, deps.config.limits, this.metrics);
     this.retained = new RetainedMessages(deps.log.openStore("mqtt-retained"), deps.config.limits.retainedCountMax);
-    this.store = new SessionStore(deps.log.openStore("mqtt-sessions"), deps.log.openStore("mqtt-queued"), (w) => this.track(w));
+    this.store = new SessionStore(deps.log.openStore("mqtt-sessions"), deps.log.openStore("mqtt-queued"), (w) => this.track(w), (n) => this.metrics.sessionQueueWritesStored.inc(n));
     this.wills = new Wills(this, deps.log.openStore("mqtt-wills"));
     this.#tail = new LogTail(deps.log, deps.logger);
     this.#hooks = {

@@ -17,6 +17,7 @@ export function mqttMetrics(m: Metrics) {
     publishDenied: m.counter("ledge_mqtt_publish_denied_total", "PUBLISHes outside the client's ACL"),
     deliveries: m.counter("ledge_mqtt_deliveries_total", "PUBLISHes sent to subscribers"),
     dropped: m.counter("ledge_mqtt_dropped_total", "messages not delivered: queue full, expired, too large, offline QoS 0"),
+    sessionQueueWritesStored: m.counter("ledge_mqtt_session_queue_writes_stored_total", "persistent-session queue entries (messages to deliver, or their removal) committed to disk"),
     retained: m.gauge("ledge_mqtt_retained_messages", "retained messages held"),
   };
 }

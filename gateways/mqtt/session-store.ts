@@ -43,12 +43,15 @@ export class SessionStore {
   #sequence = Date.now() * 1000;
 
   readonly #track: (write: Promise<unknown>) => void;
+  readonly #stored: (count: number) => void;
 
-  /** `track` receives writes nobody awaits (queue entries), so shutdown can wait for them. */
-  constructor(sessions: KeyValueStore<StoredSession>, queued: KeyValueStore<StoredOutgoing>, track: (write: Promise<unknown>) => void) {
+  /** `track` receives writes nobody awaits (queue entries), so shutdown can wait for them;
+   * `stored` hears how many queue entries each of those writes committed. */
+  constructor(sessions: KeyValueStore<StoredSession>, queued: KeyValueStore<StoredOutgoing>, track: (write: Promise<unknown>) => void, stored: (count: number) => void = () => {}) {
     this.#sessions = sessions;
     this.#queued = queued;
     this.#track = track;
+    this.#stored = stored;
   }
 
   save(session: Session, disconnectedAtMs: number): Promise<void> {
@@ -94,7 +97,7 @@ export class SessionStore {
     if (this.#writes.length === 0) return;
     const entries = this.#writes;
     this.#writes = [];
-    this.#track(this.#queued.putMany(entries));
+    this.#track(this.#queued.putMany(entries).then(() => this.#stored(entries.length)));
   };
 
   /** Every stored session with its queued messages (start-up). */

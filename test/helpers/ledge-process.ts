@@ -68,3 +68,21 @@ export async function ledgeDirs(prefix: string, configYaml: string): Promise<Led
     },
   };
 }
+
+/** A counter or gauge from a running ledge's /metrics (0 when not yet registered). */
+export async function metricValue(httpPort: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Waits until the metric reaches `atLeast`, polling /metrics; fails after `timeoutMs`. */
+export async function waitForMetric(httpPort: number, name: string, atLeast: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await metricValue(httpPort, name);
+    if (v >= atLeast) return v;
+    if (Date.now() > deadline) throw new Error(`${name} stayed at ${v}, below ${atLeast}, for ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
