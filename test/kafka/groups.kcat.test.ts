@@ -63,6 +63,14 @@ function stableMembers(group: string): number {
   return d.state === "Stable" ? d.members.length : -1;
 }
 
+/** True once the group's committed offset of every partition of `topic` is its log end:
+ * everything was consumed and the consumer's auto-commit has stored it. */
+function committedToEnd(group: string, topic: string, partitions: number): boolean {
+  const all = Array.from({ length: partitions }, (_, p) => p);
+  const [t] = ledge.groups.fetchOffsets(group, [{ name: topic, partitions: all }]).topics;
+  return t.partitions.every((p) => p.offset === ledge.log.partitionState(topic, p.partition).highWatermark);
+}
+
 async function produce(topic: string, from: number, count: number): Promise<void> {
   const lines = Array.from({ length: count }, (_, i) => `k${from + i}:v${from + i}`).join("\n");
   const r = await kcat(["-b", `127.0.0.1:${ledge.port}`, "-P", "-t", topic, "-K", ":", "-X", "linger.ms=5"], `${lines}\n`);
@@ -90,14 +98,15 @@ describe("kcat -G", () => {
     const shared = [...partitionsOf(a)].filter((p) => partitionsOf(b).has(p));
     expect(shared).toEqual([]);
 
-    // b leaves (SIGTERM: kcat commits and sends LeaveGroup); a takes over b's partitions.
-    await sleep(500); // past auto.commit.interval.ms, so b's last offsets are committed
+    // b leaves (SIGTERM: kcat commits and sends LeaveGroup); a takes over b's partitions from
+    // the offsets both committed.
+    await until(() => committedToEnd("kc", topic, 4), 30_000, () => "the group to commit all 400 records");
     b.child.kill("SIGTERM");
     await b.exited;
     await until(() => stableMembers("kc") === 1, 30_000, () => "the group to settle with one member");
     await produce(topic, 400, 200);
     await until(() => all().length >= 600, 30_000, () => `600 records (a ${a.records.length}, b ${b.records.length})`);
-    await sleep(500);
+    await until(() => committedToEnd("kc", topic, 4), 30_000, () => "a to commit all 600 records");
     expect(all().length).toBe(600);
     expect(new Set(all()).size).toBe(600);
     a.child.kill("SIGTERM");
@@ -135,7 +144,7 @@ describe("kcat -G", () => {
     await until(() => stableMembers("coop") === 1, 30_000, () => `one stable member (stderr: ${a.stderr()})`);
     await produce(topic, 0, 200);
     await until(() => a.records.length >= 200, 30_000, () => `200 records for the first member (${a.records.length})`);
-    await sleep(400); // past auto.commit.interval.ms
+    await until(() => committedToEnd("coop", topic, 4), 30_000, () => "a to commit its 200 records");
     const b = member("coop", topic, coop);
     await until(() => stableMembers("coop") === 2 && ledge.groups.describeGroups(["coop"])[0].members.every((m) => m.assignment.length > 10), 30_000,
       () => `two stable members with partitions (stderr: ${b.stderr()})`);
@@ -145,7 +154,7 @@ describe("kcat -G", () => {
     await produce(topic, 200, 200);
     const all = () => [...a.records, ...b.records];
     await until(() => all().length >= 400, 30_000, () => `400 records (a ${a.records.length}, b ${b.records.length})`);
-    await sleep(500);
+    await until(() => committedToEnd("coop", topic, 4), 30_000, () => "both members to commit all 400 records");
     expect(b.records.length).toBeGreaterThan(0);
     expect(all().length).toBe(400);
     expect(new Set(all()).size).toBe(400);

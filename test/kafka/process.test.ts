@@ -49,15 +49,23 @@ describe("MQTT and Kafka meet in the log", () => {
     // The MQTT gateway owns the header set; the QoS and the MQTT 5 user property must be there.
     expect(headers.split(",")).toEqual(expect.arrayContaining(["mqtt.qos=1", "site=north"]));
 
-    const sub = spawn("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(mqtt), "-t", "back/#", "-C", "1", "-W", "15", "-v"], { stdio: ["ignore", "pipe", "pipe"] });
+    // -d prints the SUBACK (line-buffered by stdbuf, as stdout is a pipe): produce only once
+    // the subscription is in place.
+    const sub = spawn("stdbuf", ["-oL", "mosquitto_sub", "-d", "-h", "127.0.0.1", "-p", String(mqtt), "-t", "back/#", "-C", "1", "-W", "15", "-v"], { stdio: ["ignore", "pipe", "pipe"] });
     let got = "";
-    sub.stdout.on("data", (d) => (got += d));
+    let subscribed: () => void = () => {};
+    const subacked = new Promise<void>((r) => (subscribed = r));
+    sub.stdout.on("data", (d) => {
+      got += d;
+      if (got.includes("received SUBACK")) subscribed();
+    });
     const subDone = new Promise<void>((r) => sub.once("close", () => r()));
-    await new Promise((r) => setTimeout(r, 500)); // let the subscription land
+    await Promise.race([subacked, subDone]);
+    expect(got).toContain("received SUBACK");
     const p = await kcat(["-b", `127.0.0.1:${kafka}`, "-P", "-t", "mqtt-messages", "-k", "back/x"], "hello-from-kafka\n");
     expect(p.code).toBe(0);
     await subDone;
-    expect(got.trim()).toBe("back/x hello-from-kafka");
+    expect(got.split("\n").filter((l) => l.startsWith("back/")), got).toEqual(["back/x hello-from-kafka"]);
     bridged.child.kill("SIGTERM");
     expect(await bridged.exited).toBe(0);
     await rm(dir, { recursive: true, force: true });

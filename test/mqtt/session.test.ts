@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IConnackPacket } from "mqtt-packet";
 import { rawClient } from "./helpers/raw-client.ts";
-import { collect, sleep, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
+import { collect, sleep, startGateway, until, type GatewayFixture } from "./helpers/gateway-fixture.ts";
 
 let f: GatewayFixture;
 beforeAll(async () => {
@@ -12,17 +12,22 @@ beforeAll(async () => {
 });
 afterAll(async () => f?.close());
 
+const counter = (name: string) => f.metrics.counter(name, "").value;
+const queueWritesStored = () => counter("ledge_mqtt_session_queue_writes_stored_total");
+
 describe("sessions", () => {
   it("resume across a ledge restart with subscriptions and queued messages (3.1.1 clean=false)", async () => {
     const sub = await f.connect({ clientId: "persist-1", clean: false });
     await sub.subscribeAsync("ps/#", { qos: 1 });
     await sub.endAsync();
+    const stored = queueWritesStored();
     const pub = await f.connect();
     await pub.publishAsync("ps/1", "one", { qos: 1 });
     await pub.publishAsync("ps/2", "two", { qos: 2 });
     await pub.publishAsync("ps/0", "zero", { qos: 0 });
     await pub.endAsync();
-    await sleep(100); // deliveries reach the offline queue from the log tail
+    // The log tail queues the QoS 1 and 2 messages for the offline session and stores them.
+    await until(() => queueWritesStored() - stored >= 2, "two queued messages stored");
     f = await f.restart();
     const { client: back, inbox } = await f.connectWithInbox({ clientId: "persist-1", clean: false });
     const got = await inbox.next(2);
@@ -55,17 +60,22 @@ describe("sessions", () => {
     const sub = await f.connect({ clientId: "bounded-1", clean: false });
     await sub.subscribeAsync("bq/#", { qos: 1 });
     await sub.endAsync();
-    const dropped = f.metrics.counter("ledge_mqtt_dropped_total", "").value;
+    const dropped = counter("ledge_mqtt_dropped_total");
+    const stored = queueWritesStored();
     const pub = await f.connect();
     for (let i = 0; i < 8; i++) await pub.publishAsync(`bq/${i}`, String(i), { qos: 1 });
     await pub.endAsync();
-    await sleep(150);
-    expect(f.metrics.counter("ledge_mqtt_dropped_total", "").value - dropped).toBe(3);
+    // All eight handled: five queued (and stored), three dropped.
+    await until(() => queueWritesStored() - stored >= 5 && counter("ledge_mqtt_dropped_total") - dropped >= 3, "8 messages queued or dropped");
+    expect(counter("ledge_mqtt_dropped_total") - dropped).toBe(3);
     const { client: back, inbox } = await f.connectWithInbox({ clientId: "bounded-1", clean: false });
-    const got = await inbox.next(5);
-    await sleep(100);
-    expect(got.map((g) => g.payload.toString())).toEqual(["0", "1", "2", "3", "4"]);
-    await back.endAsync();
+    // A message published after the reconnect arrives after the queue: nothing else came between.
+    await inbox.next(5);
+    const pub2 = await f.connect();
+    await pub2.publishAsync("bq/end", "end", { qos: 1 });
+    const got = await inbox.next(6);
+    expect(got.map((g) => g.payload.toString())).toEqual(["0", "1", "2", "3", "4", "end"]);
+    await Promise.all([back.endAsync(), pub2.endAsync()]);
   });
 
   it("expire after the Session Expiry Interval", async () => {
