@@ -109,12 +109,14 @@ describe("read", () => {
     expect(log.read("events", 0, 20, 1000).batches).toEqual([]);
     expect(() => log.read("events", 0, 21, 1000)).toThrow(expect.objectContaining({ code: "LEDGE_ERR_OFFSET_OUT_OF_RANGE", kafkaErrorCode: 1 }));
     expect(() => log.read("events", 0, -1, 1000)).toThrow(expect.objectContaining({ code: "LEDGE_ERR_OFFSET_OUT_OF_RANGE" }));
+    let err: unknown;
     try {
       log.read("events", 0, 99, 10);
-    } catch (err) {
-      expect(isLogError(err, "LEDGE_ERR_OFFSET_OUT_OF_RANGE")).toBe(true);
-      expect((err as Error).message).toContain("events/0");
+    } catch (e) {
+      err = e;
     }
+    expect(isLogError(err, "LEDGE_ERR_OFFSET_OUT_OF_RANGE"), "reading past the high watermark must throw").toBe(true);
+    expect((err as Error).message).toContain("events/0");
   });
 
   it("keeps offsets and bytes across a restart without scanning", async () => {

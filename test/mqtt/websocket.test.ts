@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import mqttPacket from "mqtt-packet";
 import WebSocket from "ws";
-import { startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { metricValue, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ledge-ws-"));
 let ledge: LedgeProcess;
@@ -131,8 +131,12 @@ describe("MQTT over WebSocket", () => {
 
   it("closes on garbage bytes instead of a CONNECT", async () => {
     const ws = await rawSocket();
+    const protocolErrors = await metricValue(ledge.ports.http!, "ledge_mqtt_protocol_errors_total");
     ws.send(Buffer.from("ffffffffff00112233", "hex"));
-    await closeCode(ws);
+    // Closed as a TCP connection would be on a malformed packet: no WebSocket status (1005),
+    // counted as an MQTT protocol error (not a WebSocket framing refusal, which has a code).
+    expect(await closeCode(ws)).toBe(1005);
+    expect(await metricValue(ledge.ports.http!, "ledge_mqtt_protocol_errors_total")).toBe(protocolErrors + 1);
     await tcpStillWorks("garbage");
   });
 
