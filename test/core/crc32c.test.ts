@@ -1,15 +1,20 @@
-import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { crc32c } from "../../runtime/core/index.ts";
 import { CRC_HARDWARE_BYTES_MIN, crc32cPatch, crc32cWasm, hardwareCrc32c } from "../../runtime/core/crc32c.ts";
 import { crc32cReference } from "../reference/crc32c.ts";
+import { randomBytes, seededRandom } from "../../bench/lib/telemetry-lines.ts";
+
+// Random inputs from a fixed seed, so a failure reproduces; LEDGE_TEST_SEED=N tries others.
+const seed = Number(process.env.LEDGE_TEST_SEED ?? 20_260_101);
+const random = seededRandom(seed);
+const int = (below: number) => Math.floor(random() * below);
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
 /** Lengths that cross every tail size of the 16-byte loop, the crossover, and up to 100k. */
 function lengths(): number[] {
   const out = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 257, 4095, 4096, 65_537, 100_000];
-  for (let i = 0; i < 40; i++) out.push(Math.floor(Math.random() * 100_001));
+  for (let i = 0; i < 40; i++) out.push(int(100_001));
   return out;
 }
 
@@ -28,27 +33,28 @@ describe("crc32c", () => {
   });
 
   it("matches the pure-JS reference on random buffers at unaligned offsets (0..100k bytes)", () => {
-    const pool = randomBytes(100_000 + 16);
+    const pool = randomBytes(100_000 + 16, seed);
     for (const length of lengths()) {
-      const offset = Math.floor(Math.random() * 16);
+      const offset = int(16);
       const view = new Uint8Array(pool.buffer, pool.byteOffset + offset, length);
       const expected = crc32cReference(view);
-      expect(crc32cWasm(view), `wasm, length ${length} at +${offset}`).toBe(expected);
-      expect(crc32c(view), `crc32c, length ${length} at +${offset}`).toBe(expected);
-      if (hardwareCrc32c !== null) expect(hardwareCrc32c(view), `hardware, length ${length}`).toBe(expected);
+      const where = `length ${length} at +${offset}, seed ${seed}`;
+      expect(crc32cWasm(view), `wasm, ${where}`).toBe(expected);
+      expect(crc32c(view), `crc32c, ${where}`).toBe(expected);
+      if (hardwareCrc32c !== null) expect(hardwareCrc32c(view), `hardware, ${where}`).toBe(expected);
     }
   });
 
   it("crc32cPatch turns the old CRC into the new one from the changed span alone", () => {
     for (let t = 0; t < 500; t++) {
-      const length = 1 + Math.floor(Math.random() * 70_000);
-      const before = new Uint8Array(randomBytes(length));
-      const at = Math.floor(Math.random() * length);
-      const span = 1 + Math.floor(Math.random() * Math.min(32, length - at));
+      const length = 1 + int(70_000);
+      const before = randomBytes(length, seed + t);
+      const at = int(length);
+      const span = 1 + int(Math.min(32, length - at));
       const after = before.slice();
-      for (let i = at; i < at + span; i++) after[i] = Math.floor(Math.random() * 256);
+      for (let i = at; i < at + span; i++) after[i] = int(256);
       const xor = after.subarray(at, at + span).map((b, i) => b ^ before[at + i]);
-      expect(crc32cPatch(crc32cReference(before), xor, length - at - span), `length ${length}, span ${at}+${span}`).toBe(
+      expect(crc32cPatch(crc32cReference(before), xor, length - at - span), `length ${length}, span ${at}+${span}, seed ${seed}`).toBe(
         crc32cReference(after),
       );
     }

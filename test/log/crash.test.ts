@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { readBatchHeader, validateBatch } from "../../runtime/core/index.ts";
 import { openLog, tempDir } from "./helpers.ts";
+import { seededRandom } from "../../bench/lib/telemetry-lines.ts";
 
 const child = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
 const t = tempDir();
@@ -42,12 +43,17 @@ function runAndKill(run: number, killAfterMs: number): Promise<Ack[]> {
   });
 }
 
+// The kill moments come from a seed named in the test title: LEDGE_TEST_SEED=N replays them
+// (the child's own timing still varies from run to run).
+const seed = Number(process.env.LEDGE_TEST_SEED ?? Date.now() % 1_000_000);
+const killDelayMs = ((random) => () => 20 + Math.floor(random() * 250))(seededRandom(seed));
+
 describe("crash safety (SIGKILL x 20)", () => {
-  it("keeps every acknowledged batch intact, with offsets continuing without gaps or reuse", async () => {
+  it(`keeps every acknowledged batch intact, with offsets continuing without gaps or reuse (kill delays from seed ${seed})`, async () => {
     const acked = new Map<string, Ack>();
     let totalAcks = 0;
     for (let run = 0; run < 20; run++) {
-      const acks = await runAndKill(run, 20 + Math.floor(Math.random() * 250));
+      const acks = await runAndKill(run, killDelayMs());
       totalAcks += acks.length;
       for (const a of acks) {
         const key = `${a.partition}/${a.baseOffset}`;
