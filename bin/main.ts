@@ -4,8 +4,10 @@ import { loadConfig, ConfigError, type CliOverrides } from "../runtime/config/in
 import { start } from "./start.ts";
 import { createLogger } from "../runtime/logger.ts";
 import { hashPassword } from "../gateways/mqtt/auth-password.ts";
+import { verifyCommand } from "./verify.ts";
 
 const usage = `usage: ledge hash-password            (password on stdin; prints an mqtt.users passwordHash)
+       ledge verify [--data-dir DIR]     (checks every stored batch; exit 1 names the first bad one)
        ledge start [--config FILE] [--data-dir DIR] [--mqtt-port N] [--kafka-port N]
                    [--http-port N] [--upstream HOST:PORT[,HOST:PORT]] [--host ADDR]`;
 
@@ -33,6 +35,11 @@ async function hashPasswordCommand(): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === "hash-password") return hashPasswordCommand();
+  if (command === "verify") {
+    const { values } = parseArgs({ args: rest, options: { "data-dir": { type: "string" } }, strict: true });
+    process.exitCode = await verifyCommand(values["data-dir"] ?? "./data");
+    return;
+  }
   if (command !== "start") {
     process.stderr.write(`${usage}\n`);
     process.exit(command === undefined || command === "--help" || command === "help" ? 0 : 2);

@@ -32,6 +32,12 @@ export function batchKeyOffset(key: Uint8Array): number {
   return readU64(new DataView(key.buffer, key.byteOffset, key.byteLength), 8);
 }
 
+/** A batch key's three parts (for walking the whole table, as `ledge verify` does). */
+export function batchKeyParts(key: Uint8Array): { topicId: number; partition: number; baseOffset: number } {
+  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  return { topicId: view.getUint32(0), partition: view.getUint32(4), baseOffset: readU64(view, 8) };
+}
+
 /** Timestamps before the epoch (or -1, "none") sort as 0. */
 export function timeKey(topicId: number, partition: number, maxTimestampMs: number, baseOffset: number): Buffer {
   const key = Buffer.allocUnsafe(TIME_KEY_BYTES);

@@ -25,11 +25,18 @@ export const COMMIT_SEQ_KEY = "seq";
 
 export const KV_TABLE_COUNT_MAX = 48;
 
-export function openTables(dataDir: string, mapSizeBytes: number): LogTables {
-  mkdirSync(dataDir, { recursive: true });
+export function logFile(dataDir: string): string {
+  return join(dataDir, "ledge.mdb");
+}
+
+/** `readOnly` opens an existing log beside a running ledge (LMDB allows any number of readers),
+ * at the map size the file records; the log itself opens read-write. */
+export function openTables(dataDir: string, mapSizeBytes: number, access: "read-write" | "read-only" = "read-write"): LogTables {
+  const readOnly = access === "read-only";
+  if (!readOnly) mkdirSync(dataDir, { recursive: true });
   const env = open({
-    path: join(dataDir, "ledge.mdb"),
-    mapSize: mapSizeBytes,
+    path: logFile(dataDir),
+    ...(readOnly ? { readOnly: true } : { mapSize: mapSizeBytes }),
     maxDbs: KV_TABLE_COUNT_MAX + 4,
     // Commits overlap the previous fsync; acks wait for `env.flushed` (see commit-queue.ts).
     overlappingSync: true,
