@@ -1,5 +1,5 @@
-// Counters, gauges and histograms that every part keeps from the start; gateways/http will
-// expose them as Prometheus text. Plain objects: incrementing is a field add, no allocation.
+// Counters, gauges and histograms that every part keeps from the start; gateways/http serves
+// them as Prometheus text at /metrics. Plain objects: incrementing is a field add, no allocation.
 
 export interface Counter { readonly name: string; readonly help: string; value: number; inc(by?: number): void }
 export interface Gauge { readonly name: string; readonly help: string; value: number; set(v: number): void }
