@@ -2,13 +2,14 @@
 // pulling (the next packet is parsed only after the previous packet's handler is done), frames
 // packets under the size limit, writes packets, and keeps the keep-alive and connect timers.
 import type { Duplex } from "node:stream";
-import mqttPacket, { type Packet } from "mqtt-packet";
+import type { Packet } from "mqtt-packet";
 import type { Identity } from "./auth.ts";
 import type { Broker } from "./broker.ts";
 import { parseFrame, type ParserSettings } from "./frame-parser.ts";
 import { connectProtocolLevel, FrameReader } from "./frame-reader.ts";
 import { parsePlainPublish, type TopicMemo } from "./publish-fast-path.ts";
 import { dispatch } from "./handlers/index.ts";
+import { encodePacket } from "./packet-writer.ts";
 import { handlePlainPublish } from "./handlers/publish.ts";
 import { Reason } from "./reason-codes.ts";
 import type { PubackGroup } from "./puback-groups.ts";
@@ -178,7 +179,7 @@ export class MqttConnection implements TopicMemo {
     if (base === 3 || base === 4 || base === 5) return true;
     this.broker.metrics.connectionsRefused.inc();
     this.broker.logger.warn(`refused CONNECT from ${this.who}: protocol level ${level} is not 3, 4 or 5`);
-    this.stream.write(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+    this.send({ cmd: "connack", sessionPresent: false, returnCode: 1 }); // 3.1.1's form: the level is unknown
     this.disconnect(Reason.unsupportedProtocolVersion);
     return false;
   }
@@ -216,19 +217,7 @@ export class MqttConnection implements TopicMemo {
 
   /** Writes a packet; several writes in one turn go out in one syscall. */
   send(packet: Packet): void {
-    const props = (packet as { properties?: { reasonString?: string; userProperties?: unknown } }).properties;
-    if (props && !this.problemInformation && packet.cmd !== "connack" && packet.cmd !== "disconnect" && packet.cmd !== "publish") {
-      delete props.reasonString; // [MQTT-3.1.2-29]
-      delete props.userProperties;
-    }
-    let bytes = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
-    if (bytes.length > this.clientPacketBytesMax && props && packet.cmd !== "publish") {
-      // [MQTT-3.1.2-25]: never more than the client accepts; reason strings are optional.
-      delete props.reasonString;
-      delete props.userProperties;
-      bytes = mqttPacket.generate(packet, { protocolVersion: this.protocolVersion });
-    }
-    this.sendBytes(bytes);
+    this.sendBytes(encodePacket(packet, this));
   }
 
   /** Writes an already encoded packet (the ack fast path). */

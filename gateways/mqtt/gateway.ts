@@ -3,7 +3,6 @@
 // on the HTTP port, and starts mqtt.bridgeFrom. Every transport ends in handleConnection.
 import { createServer, type Server, type Socket, type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import mqttPacket from "mqtt-packet";
 import type { LedgeConfig } from "../../runtime/config/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
@@ -45,10 +44,6 @@ async function listenTcp(host: string, port: number, handle: (s: Socket) => void
 }
 
 export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGateway> {
-  // mqtt-packet pre-builds 65,536 two-byte buffers on its first generate: ~6 MB of heap held
-  // for good by every ledge. Ingest never calls it (PUBACKs are encoded by puback-groups.ts);
-  // a delivery pays one 2-byte buffer for its packet id instead (measured: heap snapshot).
-  mqttPacket.writeToStream.cacheNumbers = false;
   const config = readMqttConfig(deps.config.mqtt);
   const logger = deps.logger.child("mqtt");
   if (!config.auth.allowAnonymous && config.auth.users.length === 0) {

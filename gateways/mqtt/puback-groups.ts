@@ -5,12 +5,13 @@
 // [MQTT-4.6.0-2] holds because a group only grows while it is the chain's last link (any other
 // link closes it).
 import type { MqttConnection } from "./connection.ts";
+import { ackSuccessBytes, writeAckSuccess } from "./packet-writer.ts";
 import { Reason } from "./reason-codes.ts";
 
 export interface PubackGroup {
   /** The batch's durability promise every id in the group waits for. */
   readonly durable: Promise<void>;
-  /** The group's PUBACK packets, four bytes each; `count` of them are filled. */
+  /** The group's PUBACK packets (packet-writer.ts), `ackSuccessBytes` each; `count` of them are filled. */
   bytes: Buffer;
   count: number;
 }
@@ -23,7 +24,7 @@ export function queuePuback(c: MqttConnection, id: number, durable: Promise<void
   c.inboundInflight++;
   const open = c.openPubackGroup;
   if (open !== undefined && open.durable === durable) return addPuback(open, id);
-  const group: PubackGroup = { durable, bytes: Buffer.allocUnsafe(4 * groupCountStart), count: 0 };
+  const group: PubackGroup = { durable, bytes: Buffer.allocUnsafe(ackSuccessBytes * groupCountStart), count: 0 };
   addPuback(group, id);
   c.ackChain = c.ackChain.then(() => durable).then(
     () => settle(c, group, undefined, topic),
@@ -32,19 +33,14 @@ export function queuePuback(c: MqttConnection, id: number, durable: Promise<void
   c.openPubackGroup = group; // after the chain assignment, which closes any open group
 }
 
-/** Success needs no reason byte in either version [MQTT-3.4.2-1]: four fixed bytes each. */
 function addPuback(group: PubackGroup, id: number): void {
-  let at = 4 * group.count;
+  const at = ackSuccessBytes * group.count;
   if (at === group.bytes.length) {
     const grown = Buffer.allocUnsafe(2 * group.bytes.length);
     group.bytes.copy(grown, 0, 0, at);
     group.bytes = grown;
   }
-  const bytes = group.bytes;
-  bytes[at] = 0x40;
-  bytes[at + 1] = 2;
-  bytes[at + 2] = id >> 8;
-  bytes[at + 3] = id & 0xff;
+  writeAckSuccess(group.bytes, at, "puback", id);
   group.count++;
 }
 
@@ -52,13 +48,13 @@ function settle(c: MqttConnection, group: PubackGroup, err: Error | undefined, t
   if (c.openPubackGroup === group) c.openPubackGroup = undefined;
   c.inboundInflight -= group.count;
   if (err) return failed(c, idsOf(group), err, topic);
-  const filled = 4 * group.count;
+  const filled = ackSuccessBytes * group.count;
   c.sendBytes(filled === group.bytes.length ? group.bytes : group.bytes.subarray(0, filled));
 }
 
 function idsOf(group: PubackGroup): number[] {
   const ids: number[] = [];
-  for (let i = 0; i < group.count; i++) ids.push(group.bytes.readUInt16BE(4 * i + 2));
+  for (let i = 0; i < group.count; i++) ids.push(group.bytes.readUInt16BE(ackSuccessBytes * i + 2));
   return ids;
 }
 

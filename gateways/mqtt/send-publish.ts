@@ -1,10 +1,11 @@
 // One outgoing PUBLISH to a subscriber: expiry counted down [MQTT-3.3.2-6], the client's
 // maximum packet size respected [MQTT-3.1.2-25], topic aliases assigned up to the client's
 // Topic Alias Maximum, subscription identifier attached [MQTT-3.3.4-3].
-import mqttPacket, { type IPublishPacket, type QoS } from "mqtt-packet";
+import type { IPublishPacket } from "mqtt-packet";
 import type { Broker } from "./broker.ts";
 import type { MqttConnection } from "./connection.ts";
 import { remainingExpiryS, type BrokerMessage } from "./message.ts";
+import { encodedBytes, encodePlainPublish } from "./packet-writer.ts";
 import type { Outgoing } from "./session.ts";
 
 export function sendPublish(broker: Broker, c: MqttConnection, item: Outgoing, dup: boolean): boolean {
@@ -16,8 +17,7 @@ export function sendPublish(broker: Broker, c: MqttConnection, item: Outgoing, d
   }
   const v5 = c.protocolVersion === 5;
   if (!v5 || (expiry === undefined && item.subscriptionId === undefined && c.clientTopicAliasMax === 0 && hasNoProperties(m.properties))) {
-    // The common delivery (3.1.1, or MQTT 5 with no property to send): encoded here, without
-    // a packet object or mqtt-packet's writer.
+    // The common delivery (3.1.1, or MQTT 5 with no property to send): no packet object.
     const bytes = encodePlainPublish(m.topic, m.payload, item.qos, item.retain, dup, item.packetId, v5);
     if (bytes.length > c.clientPacketBytesMax) {
       broker.metrics.dropped.inc(); // [MQTT-3.1.2-25]: discard, as if delivered
@@ -38,7 +38,7 @@ export function sendPublish(broker: Broker, c: MqttConnection, item: Outgoing, d
   }
   // Measured with the full topic, so a later alias can only make it smaller.
   if (c.clientPacketBytesMax < 268_435_455) {
-    const bytes = mqttPacket.generate(packet, { protocolVersion: c.protocolVersion }).length;
+    const bytes = encodedBytes(packet, c.protocolVersion);
     if (bytes > c.clientPacketBytesMax) {
       broker.metrics.dropped.inc(); // [MQTT-3.1.2-25]: discard, as if delivered
       return false;
@@ -67,32 +67,4 @@ function hasNoProperties(p: BrokerMessage["properties"]): boolean {
   if (p === undefined) return true;
   for (const key in p) if ((p as Record<string, unknown>)[key] !== undefined) return false;
   return true;
-}
-
-/** A PUBLISH without properties (an empty property block on MQTT 5), the bytes mqtt-packet
- * would write for it. */
-export function encodePlainPublish(topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number, v5: boolean): Buffer {
-  const topicBytes = Buffer.byteLength(topic);
-  const remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payload.length;
-  let lengthBytes = 1;
-  while (remaining >= 128 ** lengthBytes) lengthBytes++;
-  const out = Buffer.allocUnsafe(1 + lengthBytes + remaining);
-  out[0] = 0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
-  let at = 1;
-  for (let n = remaining; ; ) {
-    const low = n % 128;
-    n = Math.floor(n / 128);
-    out[at++] = n > 0 ? low | 0x80 : low;
-    if (n === 0) break;
-  }
-  out[at++] = topicBytes >> 8;
-  out[at++] = topicBytes & 0xff;
-  at += out.write(topic, at);
-  if (qos > 0) {
-    out[at++] = packetId >> 8;
-    out[at++] = packetId & 0xff;
-  }
-  if (v5) out[at++] = 0;
-  payload.copy(out, at);
-  return out;
 }

@@ -6,6 +6,7 @@ import type { IPublishPacket } from "mqtt-packet";
 import { canPublish, publishDeniedAction } from "../auth.ts";
 import type { MqttConnection } from "../connection.ts";
 import type { BrokerMessage, MessageProperties } from "../message.ts";
+import { encodeAckSuccess } from "../packet-writer.ts";
 import { queuePuback } from "../puback-groups.ts";
 import { toPublishPacket, type PlainPublish } from "../publish-fast-path.ts";
 import { Reason } from "../reason-codes.ts";
@@ -61,16 +62,8 @@ function toMessage(packet: IPublishPacket, topic: string): BrokerMessage {
 /** Sends PUBACK (QoS 1) or PUBREC (QoS 2) with a reason; 3.1.1 has no reason byte. */
 function ack(c: MqttConnection, packet: IPublishPacket, reason: number, reasonString?: string): void {
   const id = packet.messageId!;
-  if (reason === Reason.success) {
-    // Success needs no reason byte in either version [MQTT-3.4.2-1]: four fixed bytes.
-    const bytes = Buffer.allocUnsafe(4); // from the shared pool: no allocation of its own
-    bytes[0] = packet.qos === 1 ? 0x40 : 0x50;
-    bytes[1] = 2;
-    bytes.writeUInt16BE(id, 2);
-    c.sendBytes(bytes);
-    return;
-  }
   const cmd = packet.qos === 1 ? "puback" : "pubrec";
+  if (reason === Reason.success) return c.sendBytes(encodeAckSuccess(cmd, id));
   if (c.protocolVersion === 5) {
     c.send({ cmd, messageId: packet.messageId, reasonCode: reason, properties: reasonString ? { reasonString } : undefined });
   } else c.send({ cmd, messageId: packet.messageId });

@@ -1,0 +1,98 @@
+// Every MQTT packet ledge sends is encoded here, and only here. Most go through mqtt-packet's
+// generate; the two that the hot paths send per message are written directly, byte for byte
+// what generate writes (a property test holds them to it):
+// - a PUBLISH without properties (the common delivery), without a packet object;
+// - a successful PUBACK/PUBREC: four fixed bytes, written into a caller's buffer (a PUBACK
+//   group's) or into a slice of Node's shared pool.
+import mqttPacket, { type Packet, type QoS } from "mqtt-packet";
+
+// mqtt-packet pre-builds 65,536 two-byte buffers on its first generate: ~6 MB of heap held for
+// good by every ledge. Ingest never calls generate (its PUBACKs are written below); a delivery
+// pays one 2-byte buffer for its packet id instead (measured: heap snapshot).
+mqttPacket.writeToStream.cacheNumbers = false;
+
+/** What the encoding depends on, per client (set by its CONNECT). */
+export interface PacketReceiver {
+  readonly protocolVersion: 3 | 4 | 5;
+  /** MQTT 5 Request Problem Information: false = no reason strings outside CONNACK/DISCONNECT. */
+  readonly problemInformation: boolean;
+  /** MQTT 5 Maximum Packet Size the client accepts. */
+  readonly clientPacketBytesMax: number;
+}
+
+interface OptionalProperties {
+  reasonString?: string;
+  userProperties?: unknown;
+}
+
+/** The bytes of `packet` for `to`. Reason strings and user properties are optional: they are
+ * left out when the client asked for no problem information [MQTT-3.1.2-29] or when the packet
+ * would exceed the client's maximum packet size with them [MQTT-3.1.2-25]. May change
+ * `packet.properties`. A PUBLISH is encoded as is (send-publish.ts checks its size). */
+export function encodePacket(packet: Packet, to: PacketReceiver): Buffer {
+  const props = (packet as { properties?: OptionalProperties }).properties;
+  const optional = props !== undefined && packet.cmd !== "publish";
+  if (optional && !to.problemInformation && packet.cmd !== "connack" && packet.cmd !== "disconnect") dropOptional(props);
+  const options = { protocolVersion: to.protocolVersion };
+  const bytes = mqttPacket.generate(packet, options);
+  if (bytes.length <= to.clientPacketBytesMax || !optional) return bytes;
+  dropOptional(props);
+  return mqttPacket.generate(packet, options);
+}
+
+function dropOptional(props: OptionalProperties): void {
+  delete props.reasonString;
+  delete props.userProperties;
+}
+
+/** Bytes `packet` takes on the wire (to check a PUBLISH with properties against a limit). */
+export function encodedBytes(packet: Packet, protocolVersion: 3 | 4 | 5): number {
+  return mqttPacket.generate(packet, { protocolVersion }).length;
+}
+
+/** A PUBLISH without properties (an empty property block on MQTT 5). */
+export function encodePlainPublish(topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number, v5: boolean): Buffer {
+  const topicBytes = Buffer.byteLength(topic);
+  const remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payload.length;
+  let lengthBytes = 1;
+  while (remaining >= 128 ** lengthBytes) lengthBytes++;
+  const out = Buffer.allocUnsafe(1 + lengthBytes + remaining);
+  out[0] = 0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
+  let at = 1;
+  for (let n = remaining; ; ) {
+    const low = n % 128;
+    n = Math.floor(n / 128);
+    out[at++] = n > 0 ? low | 0x80 : low;
+    if (n === 0) break;
+  }
+  out[at++] = topicBytes >> 8;
+  out[at++] = topicBytes & 0xff;
+  at += out.write(topic, at);
+  if (qos > 0) {
+    out[at++] = packetId >> 8;
+    out[at++] = packetId & 0xff;
+  }
+  if (v5) out[at++] = 0;
+  payload.copy(out, at);
+  return out;
+}
+
+/** A successful PUBACK or PUBREC: no reason byte in either version [MQTT-3.4.2-1]. */
+export const ackSuccessBytes = 4;
+
+const ackTypeByte = { puback: 0x40, pubrec: 0x50 } as const;
+
+/** Writes a successful PUBACK/PUBREC for packet id `id` at `out[at..at + 4)`. */
+export function writeAckSuccess(out: Buffer, at: number, cmd: "puback" | "pubrec", id: number): void {
+  out[at] = ackTypeByte[cmd];
+  out[at + 1] = ackSuccessBytes - 2;
+  out[at + 2] = id >> 8;
+  out[at + 3] = id & 0xff;
+}
+
+/** A successful PUBACK/PUBREC on its own (a slice of Node's shared pool: no allocation of its own). */
+export function encodeAckSuccess(cmd: "puback" | "pubrec", id: number): Buffer {
+  const bytes = Buffer.allocUnsafe(ackSuccessBytes);
+  writeAckSuccess(bytes, 0, cmd, id);
+  return bytes;
+}
