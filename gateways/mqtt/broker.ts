@@ -1,13 +1,17 @@
 // The broker's shared state: connections, sessions, the subscription trie, retained messages,
-// the ingest accumulator and the log tail that feeds deliveries. Handlers call into it; it
-// owns no socket itself (each MqttConnection owns its stream).
+// the ingest accumulator and the log tail that feeds deliveries. Handlers call into it through
+// BrokerServices (handlers/context.ts); it owns no socket itself (each MqttConnection owns its
+// stream).
 import type { Duplex } from "node:stream";
 import type { QoS } from "mqtt-packet";
 import type { Logger } from "../../runtime/logger.ts";
 import type { TopicChange } from "../../runtime/log/types.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { MqttConfig } from "./config.ts";
-import { MqttConnection, type ConnectionOptions } from "./connection.ts";
+import type { MqttAuthConfig } from "./auth.ts";
+import type { MqttLimits } from "./config.ts";
+import { MqttConnection } from "./connection.ts";
+import type { BrokerServices, ClientContext, ClientOptions } from "./handlers/context.ts";
 import { Ingest, type IngestOutcome } from "./ingest.ts";
 import type { MqttLog } from "./log-port.ts";
 import { LogTail } from "./log-tail.ts";
@@ -33,14 +37,14 @@ export interface BrokerDeps {
 /** The longest a session lives with "never expires" (0xFFFFFFFF) is capped by config anyway. */
 const expiryNeverS = 0xffffffff;
 
-export class Broker {
+export class Broker implements BrokerServices {
   readonly config: MqttConfig;
   readonly logger: Logger;
   readonly metrics: MqttMetrics;
   readonly ingest: Ingest;
   readonly trie = new SubscriptionTrie();
   readonly sessions = new Map<string, Session>();
-  readonly connections = new Set<MqttConnection>();
+  readonly connections = new Set<ClientContext>();
   readonly retained: RetainedMessages;
   readonly store: SessionStore;
   readonly wills: Wills;
@@ -68,7 +72,12 @@ export class Broker {
     this.ingest = new Ingest(deps.log, deps.config.routes, deps.config.limits, this.metrics);
     this.retained = new RetainedMessages(deps.log.openStore("mqtt-retained"), deps.config.limits.retainedCountMax);
     this.store = new SessionStore(deps.log.openStore("mqtt-sessions"), deps.log.openStore("mqtt-queued"), (w) => this.track(w), (n) => this.metrics.sessionQueueWritesStored.inc(n));
-    this.wills = new Wills(this, deps.log.openStore("mqtt-wills"));
+    this.wills = new Wills({
+      logger: this.logger,
+      publish: (message) => this.publishWill(message),
+      sessionOf: (clientId) => this.sessions.get(clientId),
+      track: (write) => this.track(write),
+    }, deps.log.openStore("mqtt-wills"));
     this.#tail = new LogTail(deps.log, deps.logger);
     this.#hooks = {
       dropped: () => this.metrics.dropped.inc(),
@@ -78,7 +87,7 @@ export class Broker {
         this.store.forget([item.storeKey]);
         item.storeKey = undefined;
       },
-      sendPublish: (connection, item, dup) => sendPublish(this, connection, item, dup),
+      sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
     };
   }
 
@@ -101,11 +110,51 @@ export class Broker {
   }
 
   /** Accepts a client on any transport (TCP, TLS, WebSocket stream). */
-  handleConnection(stream: Duplex, options: ConnectionOptions = {}): MqttConnection {
-    const connection = new MqttConnection(stream, this, options);
-    this.connections.add(connection);
+  handleConnection(stream: Duplex, options: ClientOptions = {}): ClientContext {
+    const client = new MqttConnection(stream, this, options).client;
+    this.connections.add(client);
     this.metrics.connections.set(this.connections.size);
-    return connection;
+    return client;
+  }
+
+  get limits(): MqttLimits {
+    return this.config.limits;
+  }
+
+  get auth(): MqttAuthConfig {
+    return this.config.auth;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  session(clientId: string): Session | undefined {
+    return this.sessions.get(clientId);
+  }
+
+  saveSession(session: Session): Promise<void> {
+    return this.store.save(session, 0);
+  }
+
+  retainedMatching(filter: string, nowMs: number): BrokerMessage[] {
+    return this.retained.matching(filter, nowMs);
+  }
+
+  publishPlain(topic: string, source: Buffer, start: number, end: number, qos: 0 | 1 | 2, clientId: string): IngestOutcome {
+    return this.ingest.submitPlain(topic, source, start, end, qos, clientId);
+  }
+
+  whenRoom(): Promise<void> | undefined {
+    return this.ingest.whenRoom();
+  }
+
+  storeWill(client: ClientContext): Promise<void> {
+    return this.wills.connected(client);
+  }
+
+  cancelWill(clientId: string): void {
+    this.wills.cancel(clientId);
   }
 
   get overConnectionLimit(): boolean {
@@ -210,7 +259,7 @@ export class Broker {
   }
 
   /** Called once per connection when its stream closes. */
-  connectionClosed(connection: MqttConnection, wasConnected: boolean): void {
+  connectionClosed(connection: ClientContext, wasConnected: boolean): void {
     this.connections.delete(connection);
     this.metrics.connections.set(this.connections.size);
     const session = connection.session;

@@ -4,7 +4,8 @@
 // that leaves as is: per message this costs four bytes, no object, promise or closure. Order
 // [MQTT-4.6.0-2] holds because a group only grows while it is the chain's last link (any other
 // link closes it).
-import type { MqttConnection } from "./connection.ts";
+import type { Packet } from "mqtt-packet";
+import type { Logger } from "../../runtime/logger.ts";
 import { ackSuccessBytes, writeAckSuccess } from "./packet-writer.ts";
 import { Reason } from "./reason-codes.ts";
 
@@ -16,11 +17,25 @@ export interface PubackGroup {
   count: number;
 }
 
+/** What the groups read and change of a client (handlers/context.ts's ClientContext). */
+export interface PubackClient {
+  readonly protocolVersion: number;
+  readonly who: string;
+  readonly logger: Logger;
+  inboundInflight: number;
+  openPubackGroup: PubackGroup | undefined;
+  /** Setting it closes the open group. */
+  ackChain: Promise<void>;
+  send(packet: Packet): void;
+  sendBytes(bytes: Buffer): void;
+  disconnect(reason: number): void;
+}
+
 /** PUBACKs a new group has room for before it grows (a pool slice: no allocation of its own). */
 const groupCountStart = 16;
 
 /** Queues the PUBACK for `id`, sent once `durable` resolves and every earlier ack has gone. */
-export function queuePuback(c: MqttConnection, id: number, durable: Promise<void>, topic: string): void {
+export function queuePuback(c: PubackClient, id: number, durable: Promise<void>, topic: string): void {
   c.inboundInflight++;
   const open = c.openPubackGroup;
   if (open !== undefined && open.durable === durable) return addPuback(open, id);
@@ -44,7 +59,7 @@ function addPuback(group: PubackGroup, id: number): void {
   group.count++;
 }
 
-function settle(c: MqttConnection, group: PubackGroup, err: Error | undefined, topic: string): void {
+function settle(c: PubackClient, group: PubackGroup, err: Error | undefined, topic: string): void {
   if (c.openPubackGroup === group) c.openPubackGroup = undefined;
   c.inboundInflight -= group.count;
   if (err) return failed(c, idsOf(group), err, topic);
@@ -58,10 +73,10 @@ function idsOf(group: PubackGroup): number[] {
   return ids;
 }
 
-function failed(c: MqttConnection, ids: number[], err: Error, topic: string): void {
+function failed(c: PubackClient, ids: number[], err: Error, topic: string): void {
   const what = ids.length === 1 ? "a PUBLISH" : `${ids.length} PUBLISHes`;
   const where = ids.length === 1 ? `'${topic}'` : `'${topic}' and others in the same log batch`;
-  c.broker.logger.error(`could not store ${what} from ${c.who} to ${where}: ${err.message}`);
+  c.logger.error(`could not store ${what} from ${c.who} to ${where}: ${err.message}`);
   if (c.protocolVersion !== 5) return c.disconnect(Reason.unspecifiedError); // 3.1.1: no negative ack
   for (const messageId of ids) {
     c.send({ cmd: "puback", messageId, reasonCode: Reason.unspecifiedError, properties: { reasonString: "the message could not be stored; retry later" } });

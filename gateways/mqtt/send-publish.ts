@@ -2,17 +2,16 @@
 // maximum packet size respected [MQTT-3.1.2-25], topic aliases assigned up to the client's
 // Topic Alias Maximum, subscription identifier attached [MQTT-3.3.4-3].
 import type { IPublishPacket } from "mqtt-packet";
-import type { Broker } from "./broker.ts";
-import type { MqttConnection } from "./connection.ts";
 import { remainingExpiryS, type BrokerMessage } from "./message.ts";
 import { encodedBytes, encodePlainPublish } from "./packet-writer.ts";
-import type { Outgoing } from "./session.ts";
+import type { MqttMetrics } from "./metrics.ts";
+import type { Outgoing, SessionConnection } from "./session.ts";
 
-export function sendPublish(broker: Broker, c: MqttConnection, item: Outgoing, dup: boolean): boolean {
+export function sendPublish(metrics: MqttMetrics, c: SessionConnection, item: Outgoing, dup: boolean): boolean {
   const m = item.message;
   const expiry = remainingExpiryS(m, Date.now());
   if (expiry === -1) {
-    broker.metrics.dropped.inc();
+    metrics.dropped.inc();
     return false;
   }
   const v5 = c.protocolVersion === 5;
@@ -20,10 +19,10 @@ export function sendPublish(broker: Broker, c: MqttConnection, item: Outgoing, d
     // The common delivery (3.1.1, or MQTT 5 with no property to send): no packet object.
     const bytes = encodePlainPublish(m.topic, m.payload, item.qos, item.retain, dup, item.packetId, v5);
     if (bytes.length > c.clientPacketBytesMax) {
-      broker.metrics.dropped.inc(); // [MQTT-3.1.2-25]: discard, as if delivered
+      metrics.dropped.inc(); // [MQTT-3.1.2-25]: discard, as if delivered
       return false;
     }
-    broker.metrics.deliveries.inc();
+    metrics.deliveries.inc();
     c.sendBytes(bytes);
     return true;
   }
@@ -40,17 +39,17 @@ export function sendPublish(broker: Broker, c: MqttConnection, item: Outgoing, d
   if (c.clientPacketBytesMax < 268_435_455) {
     const bytes = encodedBytes(packet, c.protocolVersion);
     if (bytes > c.clientPacketBytesMax) {
-      broker.metrics.dropped.inc(); // [MQTT-3.1.2-25]: discard, as if delivered
+      metrics.dropped.inc(); // [MQTT-3.1.2-25]: discard, as if delivered
       return false;
     }
   }
   if (c.clientTopicAliasMax > 0 && c.protocolVersion === 5) applyTopicAlias(c, packet);
-  broker.metrics.deliveries.inc();
+  metrics.deliveries.inc();
   c.send(packet);
   return true;
 }
 
-function applyTopicAlias(c: MqttConnection, packet: IPublishPacket): void {
+function applyTopicAlias(c: SessionConnection, packet: IPublishPacket): void {
   const known = c.topicAliasesOut.get(packet.topic);
   if (known !== undefined) {
     packet.properties!.topicAlias = known;

@@ -1,8 +1,7 @@
 // A client's session: its subscriptions, the QoS 1/2 messages queued for it (bounded), the
 // ones in flight to it (bounded by the client's receive maximum), and the QoS 2 packet ids it
 // sent us that await PUBREL. It outlives connections when the session is persistent.
-import type { QoS } from "mqtt-packet";
-import type { MqttConnection } from "./connection.ts";
+import type { Packet, QoS } from "mqtt-packet";
 import { remainingExpiryS, type BrokerMessage } from "./message.ts";
 import type { SubscriptionOptions } from "./subscription-trie.ts";
 
@@ -24,6 +23,23 @@ export interface Outgoing {
   storeKey?: string;
 }
 
+/** What a session and its deliveries need of the client connected to it (handlers/context.ts's
+ * ClientContext). */
+export interface SessionConnection {
+  readonly protocolVersion: 3 | 4 | 5;
+  /** What the client accepts from us (MQTT 5 CONNECT properties). */
+  readonly clientReceiveMax: number;
+  readonly clientPacketBytesMax: number;
+  readonly clientTopicAliasMax: number;
+  /** The topic aliases we assigned on this connection. */
+  readonly topicAliasesOut: Map<string, number>;
+  /** Room to write more deliveries (mqtt.limits.writeBufferBytesMax). */
+  readonly writable: boolean;
+  send(packet: Packet): void;
+  sendBytes(bytes: Buffer): void;
+  disconnect(reason: number, reasonString?: string): void;
+}
+
 export interface SessionHooks {
   /** Drops are counted by the broker (queue full, expired, too big for the client). */
   dropped(session: Session, why: "queue-full" | "expired" | "too-large" | "offline-qos0"): void;
@@ -31,7 +47,7 @@ export interface SessionHooks {
   persist(session: Session, item: Outgoing): void;
   /** The client has the message (PUBACK, PUBREC) or it was dropped: forget the stored copy. */
   release(item: Outgoing): void;
-  sendPublish(connection: MqttConnection, item: Outgoing, dup: boolean): boolean;
+  sendPublish(connection: SessionConnection, item: Outgoing, dup: boolean): boolean;
 }
 
 export class Session {
@@ -44,7 +60,7 @@ export class Session {
   #inflight: Map<number, Outgoing> | undefined;
   #incomingQos2: Set<number> | undefined;
   #incomingQos2Pending: Map<number, Promise<number>> | undefined;
-  connection: MqttConnection | undefined;
+  connection: SessionConnection | undefined;
   expiryTimer: NodeJS.Timeout | undefined;
   #nextPacketId = 1;
   readonly #queuedCountMax: number;
@@ -154,7 +170,7 @@ export class Session {
   }
 
   /** A (re)connected client: resend what is in flight [MQTT-4.4.0-1], then continue the queue. */
-  attach(connection: MqttConnection): void {
+  attach(connection: SessionConnection): void {
     this.connection = connection;
     clearTimeout(this.expiryTimer);
     for (const item of this.#inflight?.values() ?? []) {

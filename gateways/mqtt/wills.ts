@@ -10,14 +10,33 @@
 // those two publishes it again at start (at least once).
 import type { QoS } from "mqtt-packet";
 import type { KeyValueStore } from "../../runtime/log/types.ts";
-import type { Broker } from "./broker.ts";
-import type { MqttConnection } from "./connection.ts";
+import type { Logger } from "../../runtime/logger.ts";
+import type { IngestOutcome } from "./ingest.ts";
 import type { BrokerMessage, MessageProperties } from "./message.ts";
 import type { Session } from "./session.ts";
 
 export interface Will {
   message: BrokerMessage;
   delayS: number;
+}
+
+/** A client that may have a will (handlers/context.ts's ClientContext). */
+export interface WillOwner {
+  readonly clientId: string;
+  readonly session: Session | undefined;
+  will: Will | undefined;
+  /** Set by a clean DISCONNECT (0x00): no will is published [MQTT-3.14.4-3]. */
+  readonly willCleared: boolean;
+}
+
+/** What wills need of the broker. */
+export interface WillsDeps {
+  readonly logger: Logger;
+  /** Routes and appends a will's message, also while the broker is closing. */
+  publish(message: BrokerMessage): IngestOutcome;
+  sessionOf(clientId: string): Session | undefined;
+  /** Keeps a fire-and-forget store write so shutdown can wait for it. */
+  track(write: Promise<unknown>): void;
 }
 
 export interface StoredWill {
@@ -36,20 +55,20 @@ export interface StoredWill {
 let idNext = 0;
 
 export class Wills {
-  readonly #broker: Broker;
+  readonly #deps: WillsDeps;
   readonly #store: KeyValueStore<StoredWill>;
   readonly #delayed = new Map<string, NodeJS.Timeout>();
   /** The stored entry's id of each connection that has a will. */
-  readonly #ids = new WeakMap<MqttConnection, string>();
+  readonly #ids = new WeakMap<WillOwner, string>();
   #closed = false;
 
-  constructor(broker: Broker, store: KeyValueStore<StoredWill>) {
-    this.#broker = broker;
+  constructor(deps: WillsDeps, store: KeyValueStore<StoredWill>) {
+    this.#deps = deps;
     this.#store = store;
   }
 
   /** A connection with a will is accepted: resolves once its will is stored (before CONNACK). */
-  async connected(connection: MqttConnection): Promise<void> {
+  async connected(connection: WillOwner): Promise<void> {
     const will = connection.will;
     if (!will) return;
     const id = `${Date.now().toString(36)}-${(idNext++).toString(36)}`;
@@ -62,11 +81,11 @@ export class Wills {
     const timer = this.#delayed.get(clientId);
     if (timer) clearTimeout(timer);
     this.#delayed.delete(clientId);
-    if (this.#store.get(clientId) !== undefined) this.#broker.track(this.#store.remove(clientId));
+    if (this.#store.get(clientId) !== undefined) this.#deps.track(this.#store.remove(clientId));
   }
 
   /** The connection ended (also: ledge is shutting down): publish its will now or after its delay. */
-  connectionLost(connection: MqttConnection): void {
+  connectionLost(connection: WillOwner): void {
     const will = connection.will;
     connection.will = undefined;
     const id = this.#ids.get(connection);
@@ -75,7 +94,7 @@ export class Wills {
     const delayS = effectiveDelayS(will.delayS, connection.session);
     if (delayS <= 0) return this.#publish(connection.clientId, id, will.message);
     const dueAtMs = Date.now() + delayS * 1000;
-    this.#broker.track(this.#store.put(connection.clientId, toStored(id, will, dueAtMs)));
+    this.#deps.track(this.#store.put(connection.clientId, toStored(id, will, dueAtMs)));
     this.#schedule(connection.clientId, id, will.message, dueAtMs);
   }
 
@@ -89,8 +108,8 @@ export class Wills {
       let dueAtMs = value.dueAtMs;
       if (dueAtMs === null) {
         // Its connection was open when ledge stopped: lost now, as far as clients can tell.
-        dueAtMs = nowMs + effectiveDelayS(value.delayS, this.#broker.sessions.get(clientId)) * 1000;
-        if (dueAtMs > nowMs) this.#broker.track(this.#store.put(clientId, { ...value, dueAtMs }));
+        dueAtMs = nowMs + effectiveDelayS(value.delayS, this.#deps.sessionOf(clientId)) * 1000;
+        if (dueAtMs > nowMs) this.#deps.track(this.#store.put(clientId, { ...value, dueAtMs }));
       }
       if (dueAtMs <= nowMs) {
         this.#publish(clientId, value.id, message);
@@ -101,7 +120,7 @@ export class Wills {
       }
     }
     if (publishedCount + delayedCount > 0) {
-      this.#broker.logger.info(`wills of clients whose connections ended when ledge last stopped: ${publishedCount} published now, ${delayedCount} after their Will Delay Interval unless the client reconnects`);
+      this.#deps.logger.info(`wills of clients whose connections ended when ledge last stopped: ${publishedCount} published now, ${delayedCount} after their Will Delay Interval unless the client reconnects`);
     }
   }
 
@@ -115,21 +134,21 @@ export class Wills {
 
   #publish(clientId: string, id: string, message: BrokerMessage): void {
     const expiryS = message.properties?.messageExpiryInterval;
-    const outcome = this.#broker.publishWill({ ...message, expiresAtMs: expiryS === undefined ? undefined : Date.now() + expiryS * 1000 });
+    const outcome = this.#deps.publish({ ...message, expiresAtMs: expiryS === undefined ? undefined : Date.now() + expiryS * 1000 });
     if (!outcome.ok) {
-      this.#broker.logger.warn(`will of client '${clientId}' to '${message.topic}' not published: ${outcome.message}`);
+      this.#deps.logger.warn(`will of client '${clientId}' to '${message.topic}' not published: ${outcome.message}`);
       return this.#forget(clientId, id);
     }
-    this.#broker.track(outcome.durable.then(
+    this.#deps.track(outcome.durable.then(
       () => this.#forget(clientId, id),
       // Kept in the store: the next start publishes it.
-      (err: Error) => this.#broker.logger.warn(`will of client '${clientId}' to '${message.topic}' was not stored: ${err.message}; it is published again at the next start`),
+      (err: Error) => this.#deps.logger.warn(`will of client '${clientId}' to '${message.topic}' was not stored: ${err.message}; it is published again at the next start`),
     ));
   }
 
   /** Removes the stored entry if it is still this will's (not a newer connection's). */
   #forget(clientId: string, id: string): void {
-    if (this.#store.get(clientId)?.id === id) this.#broker.track(this.#store.remove(clientId));
+    if (this.#store.get(clientId)?.id === id) this.#deps.track(this.#store.remove(clientId));
   }
 
   /** Stops the timers; delayed wills stay stored with their due times for the next start. */

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { IConnackPacket, IConnectPacket } from "mqtt-packet";
 import { authenticate, canPublish } from "../auth.ts";
-import type { MqttConnection } from "../connection.ts";
+import type { ClientContext } from "./context.ts";
 import { connackCode311, Reason } from "../reason-codes.ts";
 import { validateTopicName } from "../topics.ts";
 import type { Will } from "../wills.ts";
@@ -11,9 +11,9 @@ import type { PacketHandler } from "./types.ts";
 
 const clientIdBytesMax = 256;
 
-function refuse(c: MqttConnection, reason: number, message: string): void {
-  c.broker.metrics.connectionsRefused.inc();
-  c.broker.logger.warn(`refused CONNECT from ${c.who}: ${message}`);
+function refuse(c: ClientContext, reason: number, message: string): void {
+  c.metrics.connectionsRefused.inc();
+  c.logger.warn(`refused CONNECT from ${c.who}: ${message}`);
   const packet: IConnackPacket = { cmd: "connack", sessionPresent: false };
   if (c.protocolVersion === 5) {
     packet.reasonCode = reason;
@@ -24,10 +24,10 @@ function refuse(c: MqttConnection, reason: number, message: string): void {
 }
 
 /** Problems with the CONNECT itself, before anything is looked up: [reason, message]. */
-function connectProblem(c: MqttConnection, packet: IConnectPacket): [number, string] | undefined {
-  const limits = c.broker.config.limits;
+function connectProblem(c: ClientContext, packet: IConnectPacket): [number, string] | undefined {
+  const limits = c.limits;
   if (c.broker.overConnectionLimit) {
-    c.broker.metrics.limitBreaches.inc();
+    c.metrics.limitBreaches.inc();
     return [Reason.quotaExceeded, `connection limit mqtt.limits.connectionCountMax (${limits.connectionCountMax}) reached`];
   }
   if (Buffer.byteLength(packet.clientId) > clientIdBytesMax) return [Reason.clientIdentifierNotValid, `client id longer than ${clientIdBytesMax} bytes`];
@@ -45,7 +45,7 @@ function connectProblem(c: MqttConnection, packet: IConnectPacket): [number, str
   return undefined;
 }
 
-function readWill(c: MqttConnection, packet: IConnectPacket): Will | undefined {
+function readWill(c: ClientContext, packet: IConnectPacket): Will | undefined {
   const w = packet.will;
   if (!w) return undefined;
   const { willDelayInterval, ...properties } = w.properties ?? {};
@@ -63,7 +63,7 @@ export const handleConnect: PacketHandler<IConnectPacket> = async (c, packet) =>
   const problem = connectProblem(c, packet);
   if (problem) return refuse(c, problem[0], problem[1]);
   const broker = c.broker;
-  const auth = await authenticate(broker.config.auth, {
+  const auth = await authenticate(broker.auth, {
     username: packet.username, password: packet.password, peerCertificate: c.options.tlsPeerCertificate,
   });
   if (c.closed) return;
@@ -78,38 +78,38 @@ export const handleConnect: PacketHandler<IConnectPacket> = async (c, packet) =>
   await startSession(c, packet);
 };
 
-async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<void> {
+async function startSession(c: ClientContext, packet: IConnectPacket): Promise<void> {
   const broker = c.broker;
-  const limits = broker.config.limits;
+  const limits = broker.limits;
   const props = packet.properties ?? {};
   let assignedId: string | undefined;
   if (c.clientId === "") c.clientId = assignedId = `ledge-${randomBytes(9).toString("base64url")}`;
   const askedExpiryS = c.protocolVersion === 5 ? props.sessionExpiryInterval ?? 0 : packet.clean ? 0 : limits.sessionExpirySecondsMax;
   const expiryS = Math.min(askedExpiryS, limits.sessionExpirySecondsMax);
   // [MQTT-3.1.4-3]: a second connection with the same client id takes the session over.
-  const existing = broker.sessions.get(c.clientId);
+  const existing = broker.session(c.clientId);
   existing?.connection?.disconnect(Reason.sessionTakenOver, `another connection took over client id '${c.clientId}'`);
-  broker.wills.cancel(c.clientId);
-  let session = broker.sessions.get(c.clientId); // the takeover may have ended a non-persistent one
+  broker.cancelWill(c.clientId);
+  let session = broker.session(c.clientId); // the takeover may have ended a non-persistent one
   const cleanStart = packet.clean !== false;
   if (session && cleanStart) {
     await broker.discardSession(session);
     session = undefined;
   }
   const sessionPresent = session !== undefined;
-  if (!session && broker.sessions.size >= limits.sessionCountMax) {
-    broker.metrics.limitBreaches.inc();
+  if (!session && broker.sessionCount >= limits.sessionCountMax) {
+    c.metrics.limitBreaches.inc();
     return refuse(c, Reason.quotaExceeded, `session limit mqtt.limits.sessionCountMax (${limits.sessionCountMax}) reached; raise it or lower sessionExpirySecondsMax`);
   }
   session ??= broker.newSession(c.clientId, expiryS);
   session.expiryS = expiryS;
   c.will = readWill(c, packet);
   // The will is stored before CONNACK: from then on even a crash of ledge publishes it.
-  await Promise.all([session.persistent ? broker.store.save(session, 0) : undefined, broker.wills.connected(c)]);
+  await Promise.all([session.persistent ? broker.saveSession(session) : undefined, broker.storeWill(c)]);
   if (c.closed) {
     // Gone while the session was being stored: a session nobody holds must not linger, and a
     // client that never had its CONNACK has no will.
-    if (c.will) broker.wills.cancel(c.clientId);
+    if (c.will) broker.cancelWill(c.clientId);
     if (!session.persistent && !session.connection) broker.track(broker.discardSession(session));
     return;
   }
@@ -140,7 +140,6 @@ async function startSession(c: MqttConnection, packet: IConnectPacket): Promise<
     if (expiryS !== askedExpiryS) connack.properties.sessionExpiryInterval = expiryS;
   } else connack.returnCode = 0;
   c.send(connack);
-  c.state = "connected";
-  c.startKeepAlive(keepAliveSeconds);
+  c.connected(keepAliveSeconds);
   session.attach(c); // stored copies stay until the client acknowledges each message
 }

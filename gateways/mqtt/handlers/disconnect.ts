@@ -11,8 +11,8 @@ export const handleDisconnect: PacketHandler<IDisconnectPacket> = (c, packet) =>
     if (session.expiryS === 0 && expiry > 0) {
       return c.protocolFailure(Reason.protocolError, "DISCONNECT sets a session expiry after CONNECT set 0 [MQTT-3.14.2-2]");
     }
-    session.expiryS = Math.min(expiry, c.broker.config.limits.sessionExpirySecondsMax);
+    session.expiryS = Math.min(expiry, c.limits.sessionExpirySecondsMax);
   }
   c.willCleared = (packet.reasonCode ?? 0) !== Reason.disconnectWithWill;
-  c.destroy();
+  c.close();
 };

@@ -4,7 +4,7 @@
 import { isUtf8 } from "node:buffer";
 import type { IPublishPacket } from "mqtt-packet";
 import { canPublish, publishDeniedAction } from "../auth.ts";
-import type { MqttConnection } from "../connection.ts";
+import type { ClientContext } from "./context.ts";
 import type { BrokerMessage, MessageProperties } from "../message.ts";
 import { encodeAckSuccess } from "../packet-writer.ts";
 import { queuePuback } from "../puback-groups.ts";
@@ -14,8 +14,8 @@ import { validateTopicName } from "../topics.ts";
 import type { PacketHandler } from "./types.ts";
 
 /** Token bucket per connection: mqtt.limits.publishCountPerSecondMax. */
-function overRate(c: MqttConnection): boolean {
-  const max = c.broker.config.limits.publishCountPerSecondMax;
+function overRate(c: ClientContext): boolean {
+  const max = c.limits.publishCountPerSecondMax;
   const now = Date.now();
   c.rateTokens = Math.min(max, c.rateTokens + ((now - c.rateRefilledAtMs) * max) / 1000);
   c.rateRefilledAtMs = now;
@@ -24,18 +24,18 @@ function overRate(c: MqttConnection): boolean {
   return false;
 }
 
-function limitBreach(c: MqttConnection, reason: number, message: string): void {
-  c.broker.metrics.limitBreaches.inc();
-  c.broker.logger.warn(`closing ${c.who}: ${message}; the client must slow down or the limit be raised`);
+function limitBreach(c: ClientContext, reason: number, message: string): void {
+  c.metrics.limitBreaches.inc();
+  c.logger.warn(`closing ${c.who}: ${message}; the client must slow down or the limit be raised`);
   c.disconnect(reason, message);
 }
 
 /** Resolves the MQTT 5 topic alias [MQTT-3.3.2-12..]; undefined after closing on a bad one. */
-function resolveTopic(c: MqttConnection, packet: IPublishPacket): string | undefined {
+function resolveTopic(c: ClientContext, packet: IPublishPacket): string | undefined {
   const alias = packet.properties?.topicAlias;
   if (alias === undefined) return packet.topic;
-  if (alias === 0 || alias > c.broker.config.limits.topicAliasCountMax) {
-    c.protocolFailure(Reason.topicAliasInvalid, `topic alias ${alias} is outside 1..${c.broker.config.limits.topicAliasCountMax} [MQTT-3.3.2-9]`);
+  if (alias === 0 || alias > c.limits.topicAliasCountMax) {
+    c.protocolFailure(Reason.topicAliasInvalid, `topic alias ${alias} is outside 1..${c.limits.topicAliasCountMax} [MQTT-3.3.2-9]`);
     return undefined;
   }
   if (packet.topic !== "") {
@@ -60,7 +60,7 @@ function toMessage(packet: IPublishPacket, topic: string): BrokerMessage {
 }
 
 /** Sends PUBACK (QoS 1) or PUBREC (QoS 2) with a reason; 3.1.1 has no reason byte. */
-function ack(c: MqttConnection, packet: IPublishPacket, reason: number, reasonString?: string): void {
+function ack(c: ClientContext, packet: IPublishPacket, reason: number, reasonString?: string): void {
   const id = packet.messageId!;
   const cmd = packet.qos === 1 ? "puback" : "pubrec";
   if (reason === Reason.success) return c.sendBytes(encodeAckSuccess(cmd, id));
@@ -70,7 +70,7 @@ function ack(c: MqttConnection, packet: IPublishPacket, reason: number, reasonSt
 }
 
 export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
-  const limits = c.broker.config.limits;
+  const limits = c.limits;
   if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishCountPerSecondMax} PUBLISH/s (mqtt.limits.publishCountPerSecondMax)`);
   if (packet.qos > 0 && c.inboundInflight >= limits.inflightCountMax) {
     // MQTT 5 clients were told our Receive Maximum; 3.1.1 has none, so we stop reading instead.
@@ -94,7 +94,7 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   const message = toMessage(packet, topic);
   if (message.properties?.payloadFormatIndicator && !isUtf8(message.payload)) {
     // [MQTT-3.3.2-4] lets the receiver check the promise: 0x99 Payload format invalid.
-    c.broker.metrics.payloadCheckFailed.inc();
+    c.metrics.payloadCheckFailed.inc();
     if (packet.qos > 0) chainAck(c, packet, Promise.resolve(Reason.payloadFormatInvalid), "the payload format indicator says UTF-8, the payload is not");
     return;
   }
@@ -106,37 +106,37 @@ export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   }
   if (packet.qos === 1) queuePuback(c, packet.messageId!, outcome.durable, topic);
   else if (packet.qos === 2) queuePubrec(c, packet, outcome.durable, topic);
-  return c.broker.ingest.whenRoom();
+  return c.broker.whenRoom();
 };
 
 /** The hot path: a QoS 0/1 PUBLISH without properties or retain flag, to a topic this
  * connection already passed the checks for, goes from the frame bytes to the ingest batch with
  * no packet or message object. Anything else (first use of a topic, QoS 2, retained, a full
  * inflight window, a refused payload) takes the packet path above, which does every check. */
-export function handlePlainPublish(c: MqttConnection, p: PlainPublish): Promise<void> | void {
-  const limits = c.broker.config.limits;
+export function handlePlainPublish(c: ClientContext, p: PlainPublish): Promise<void> | void {
+  const limits = c.limits;
   const unusual = p.qos === 2 || p.retain || p.topic !== c.lastAllowedTopic || c.broker.closing;
   if (unusual || (p.qos === 1 && c.inboundInflight >= limits.inflightCountMax)) return handlePublish(c, toPublishPacket(p));
   if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishCountPerSecondMax} PUBLISH/s (mqtt.limits.publishCountPerSecondMax)`);
-  const ingest = c.broker.ingest;
-  const outcome = ingest.submitPlain(p.topic, p.buffer, p.payloadStart, p.payloadEnd, p.qos, c.clientId);
+  const broker = c.broker;
+  const outcome = broker.publishPlain(p.topic, p.buffer, p.payloadStart, p.payloadEnd, p.qos, c.clientId);
   if (!outcome.ok) {
     if (p.qos > 0) chainAck(c, toPublishPacket(p), Promise.resolve(c.protocolVersion === 5 ? Reason.payloadFormatInvalid : Reason.success), outcome.message);
     return;
   }
   if (p.qos === 1) queuePuback(c, p.messageId, outcome.durable, p.topic);
-  return ingest.whenRoom();
+  return broker.whenRoom();
 }
 
 /** QoS 2: PUBREC once durable (and, for persistent sessions, once the id is saved). */
-function queuePubrec(c: MqttConnection, packet: IPublishPacket, durable: Promise<void>, topic: string): void {
+function queuePubrec(c: ClientContext, packet: IPublishPacket, durable: Promise<void>, topic: string): void {
   const session = c.session!;
   const id = packet.messageId!;
   const stored = session.persistent ? qos2Remembered(c, durable, id) : durable;
   const settled = stored.then(
     () => Reason.success,
     (err: Error) => {
-      c.broker.logger.error(`could not store a PUBLISH from ${c.who} to '${topic}': ${err.message}`);
+      c.logger.error(`could not store a PUBLISH from ${c.who} to '${topic}': ${err.message}`);
       return Reason.unspecifiedError;
     },
   );
@@ -148,16 +148,16 @@ function queuePubrec(c: MqttConnection, packet: IPublishPacket, durable: Promise
 
 /** A persistent session's QoS 2 id is saved with the session before PUBREC, so a resend
  * after a ledge restart is still recognised and not stored twice. */
-function qos2Remembered(c: MqttConnection, durable: Promise<void>, id: number): Promise<void> {
+function qos2Remembered(c: ClientContext, durable: Promise<void>, id: number): Promise<void> {
   const session = c.session!;
   return durable.then(() => {
     session.incomingQos2.add(id);
-    return c.broker.store.save(session, 0);
+    return c.broker.saveSession(session);
   });
 }
 
 /** Queues the ack behind earlier ones so acks leave in PUBLISH order. */
-function chainAck(c: MqttConnection, packet: IPublishPacket, result: Promise<number>, reasonString?: string): void {
+function chainAck(c: ClientContext, packet: IPublishPacket, result: Promise<number>, reasonString?: string): void {
   c.inboundInflight++;
   c.ackChain = c.ackChain.then(() => result).then((reason) => {
     c.inboundInflight--;
@@ -167,11 +167,11 @@ function chainAck(c: MqttConnection, packet: IPublishPacket, result: Promise<num
   });
 }
 
-function denied(c: MqttConnection, packet: IPublishPacket, topic: string): void {
-  c.broker.metrics.publishDenied.inc();
+function denied(c: ClientContext, packet: IPublishPacket, topic: string): void {
+  c.metrics.publishDenied.inc();
   const action = publishDeniedAction(c.protocolVersion, packet.qos);
   const message = `${c.identity!.name} may not publish to '${topic}'`;
-  c.broker.logger.warn(`${message} (${c.who}); check mqtt.users acl`);
+  c.logger.warn(`${message} (${c.who}); check mqtt.users acl`);
   if (action.action === "disconnect") return c.disconnect(Reason.notAuthorized, message);
   if (action.action === "ack") chainAck(c, packet, Promise.resolve(action.reasonCode), message);
 }

@@ -10,7 +10,7 @@ export const handlePubrel: PacketHandler<IPubrelPacket> = (c, packet) => {
   const known = session.incomingQos2.delete(id);
   // A persistent session forgets the id on disk before PUBCOMP frees it for reuse; otherwise a
   // restart could mistake the next PUBLISH with this id for a resend and drop it.
-  const forgotten = known && session.persistent ? c.broker.store.save(session, 0).catch(() => undefined) : undefined;
+  const forgotten = known && session.persistent ? c.broker.saveSession(session).catch(() => undefined) : undefined;
   // Behind pending PUBRECs so the flow's packets keep their order.
   c.ackChain = c.ackChain.then(() => forgotten).then(() => {
     if (known || c.protocolVersion !== 5) c.send({ cmd: "pubcomp", messageId: id });

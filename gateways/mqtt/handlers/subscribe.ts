@@ -3,7 +3,7 @@
 // SUBACK. Matching retained messages follow per Retain Handling [MQTT-3.3.1-9..11].
 import type { ISubscribePacket, ISubscription, QoS } from "mqtt-packet";
 import { canSubscribe, subackDeniedCode } from "../auth.ts";
-import type { MqttConnection } from "../connection.ts";
+import type { ClientContext } from "./context.ts";
 import { Reason } from "../reason-codes.ts";
 import type { SubscriptionOptions } from "../subscription-trie.ts";
 import { parseShared, validateFilter } from "../topics.ts";
@@ -17,8 +17,8 @@ interface Accepted {
 }
 
 /** The SUBACK code for one filter (granted QoS, or a failure with the reason why). */
-function check(c: MqttConnection, sub: ISubscription): { code: number; why?: string } {
-  const limits = c.broker.config.limits;
+function check(c: ClientContext, sub: ISubscription): { code: number; why?: string } {
+  const limits = c.limits;
   const shared = parseShared(sub.topic);
   if (typeof shared === "string") return { code: Reason.topicFilterInvalid, why: shared };
   const filter = typeof shared === "object" ? shared.filter : sub.topic;
@@ -28,8 +28,8 @@ function check(c: MqttConnection, sub: ISubscription): { code: number; why?: str
   if (!canSubscribe(c.identity!, sub.topic)) return { code: subackDeniedCode(c.protocolVersion), why: `${c.identity!.name} may not subscribe to it` };
   const session = c.session!;
   if (!session.subscriptions.has(sub.topic) && session.subscriptions.size >= limits.subscriptionCountPerClientMax) {
-    c.broker.metrics.limitBreaches.inc();
-    c.broker.logger.warn(`${c.who} has ${limits.subscriptionCountPerClientMax} subscriptions (mqtt.limits.subscriptionCountPerClientMax); refused '${sub.topic}'`);
+    c.metrics.limitBreaches.inc();
+    c.logger.warn(`${c.who} has ${limits.subscriptionCountPerClientMax} subscriptions (mqtt.limits.subscriptionCountPerClientMax); refused '${sub.topic}'`);
     return { code: Reason.quotaExceeded, why: `over mqtt.limits.subscriptionCountPerClientMax (${limits.subscriptionCountPerClientMax})` };
   }
   return { code: sub.qos };
@@ -55,7 +55,7 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = async (c, packet
     const isNew = broker.addSubscription(session, sub.topic, options);
     accepted.push({ sub, options, isNew, shared: sub.topic.startsWith("$share/") });
   }
-  if (session.persistent && accepted.length > 0) await broker.store.save(session, 0);
+  if (session.persistent && accepted.length > 0) await broker.saveSession(session);
   if (c.closed) return;
   // MQTT 5: a reason string on every negative answer (bounded; it is optional for clients).
   const reasonString = c.protocolVersion === 5 && refusals.length > 0 ? refusals.join("; ").slice(0, 1000) : undefined;
@@ -63,12 +63,12 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = async (c, packet
   sendRetained(c, accepted);
 };
 
-function sendRetained(c: MqttConnection, accepted: Accepted[]): void {
+function sendRetained(c: ClientContext, accepted: Accepted[]): void {
   const nowMs = Date.now();
   for (const a of accepted) {
     // Shared subscriptions get no retained messages (MQTT 5 §4.8.2); rh 2 = never, rh 1 = only new.
     if (a.shared || a.options.retainHandling === 2 || (a.options.retainHandling === 1 && !a.isNew)) continue;
-    for (const message of c.broker.retained.matching(a.sub.topic, nowMs)) {
+    for (const message of c.broker.retainedMatching(a.sub.topic, nowMs)) {
       // Retained messages sent for a new subscription keep retain = 1 [MQTT-3.3.1-8].
       c.session!.deliver(message, Math.min(message.qos, a.options.qos) as QoS, true, a.options.subscriptionId);
     }

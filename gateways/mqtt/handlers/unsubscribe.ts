@@ -9,7 +9,7 @@ export const handleUnsubscribe: PacketHandler<IUnsubscribePacket> = async (c, pa
   const session = c.session!;
   const codes = packet.unsubscriptions.map((filter) =>
     broker.removeSubscription(session, filter) ? Reason.success : Reason.noSubscriptionExisted);
-  if (session.persistent && codes.includes(Reason.success)) await broker.store.save(session, 0);
+  if (session.persistent && codes.includes(Reason.success)) await broker.saveSession(session);
   if (c.closed) return;
   if (c.protocolVersion === 5) c.send({ cmd: "unsuback", messageId: packet.messageId, granted: codes });
   else c.send({ cmd: "unsuback", messageId: packet.messageId, granted: [] } as never);
