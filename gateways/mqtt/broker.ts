@@ -74,7 +74,7 @@ export class Broker implements BrokerServices {
     this.store = new SessionStore(deps.log.openStore("mqtt-sessions"), deps.log.openStore("mqtt-queued"), (w) => this.track(w), (n) => this.metrics.sessionQueueWritesStored.inc(n));
     this.wills = new Wills({
       logger: this.logger,
-      publish: (message) => this.publishWill(message),
+      publish: (message) => this.#appendAndRetain(message),
       sessionOf: (clientId) => this.sessions.get(clientId),
       track: (write) => this.track(write),
     }, deps.log.openStore("mqtt-wills"));
@@ -166,15 +166,16 @@ export class Broker implements BrokerServices {
     return this.#closing;
   }
 
-  /** Routes, checks and appends a message (and stores it when retained); for handlers,
-   * wills and mqtt.bridgeFrom. `durable` resolves when the log (and retained store) hold it. */
+  /** A client's or mqtt.bridgeFrom's message: appended and retained (#appendAndRetain),
+   * unless close() began. `durable` resolves when the log (and retained store) hold it. */
   publish(message: BrokerMessage): IngestOutcome {
     if (this.#closing) return { ok: true, durable: Promise.reject(new Error("the MQTT gateway is shutting down")) };
-    return this.publishWill(message);
+    return this.#appendAndRetain(message);
   }
 
-  /** publish() that also works while closing: the wills of the connections shutdown ends. */
-  publishWill(message: BrokerMessage): IngestOutcome {
+  /** Routes, checks and appends a message to the log; stores it as the topic's retained
+   * message when flagged. Also while closing: wills use it (those of the connections shutdown ends). */
+  #appendAndRetain(message: BrokerMessage): IngestOutcome {
     const outcome = this.ingest.submit(message);
     if (!outcome.ok || !message.retain) return outcome;
     const stored = this.retained.set(message);
