@@ -34,7 +34,7 @@ export class MqttConnection implements ClientLink {
     stream.on("error", () => this.client.close());
     stream.on("close", () => this.#closed());
     stream.on("end", () => this.client.close());
-    stream.on("drain", () => this.client.session?.pump());
+    stream.on("drain", this.#roomFreed);
     // [MQTT-3.1.4-1]-adjacent: a socket that never sends CONNECT is not kept forever.
     this.#connectTimer = setTimeout(() => {
       if (this.client.state === "awaiting-connect") this.client.close("no CONNECT within mqtt.limits.connectTimeoutMs");
@@ -106,7 +106,13 @@ export class MqttConnection implements ClientLink {
       for (const part of parts) stream.write(part);
       stream.uncork();
     }
+    // The outbox alone may have held deliveries back (writeBufferBytesMax); when the stream
+    // took it all below its high-water mark, no 'drain' follows to resume them.
+    if (!stream.writableNeedDrain) this.#roomFreed();
   };
+
+  /** Room to write again: the session's queued deliveries go on. */
+  readonly #roomFreed = (): void => this.client.session?.pump();
 
   end(): void {
     this.#stopTimers();

@@ -122,7 +122,7 @@ export class Session {
   /** Moves queued messages into flight while the client's window and socket have room. */
   pump(): void {
     const c = this.connection;
-    if (!c) return;
+    if (!c || this.queue.length === 0) return;
     const nowMs = Date.now();
     while (this.queue.length > 0 && this.inflightCount < c.clientReceiveMax && c.writable) {
       const item = this.queue.shift()!;

@@ -1,7 +1,8 @@
 // mqtt.limits breaches: the offending client gets the MQTT 5 reason code (3.1.1: a close or
 // CONNACK code), an operator log line and a metric; other clients never notice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { IConnackPacket, IDisconnectPacket, ISubackPacket } from "mqtt-packet";
+import type { IConnackPacket, IDisconnectPacket, IPublishPacket, ISubackPacket, Packet } from "mqtt-packet";
+import type { MqttLimits } from "../../gateways/mqtt/config.ts";
 import { sleep, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
 import { rawClient, rawConnected, type RawClient } from "./helpers/raw-client.ts";
 
@@ -82,5 +83,73 @@ describe("limits", () => {
   it("keep alive: no packet for 1.5 x keepalive closes with 0x8D [MQTT-3.1.2-24]", async () => {
     const c = await rawConnected(f.port, 5, "sleepy", { keepalive: 1 });
     expect(((await c.next("disconnect", 3000)) as IDisconnectPacket).reasonCode).toBe(0x8d);
+  });
+});
+
+// The bounds below are written as `Partial<MqttLimits>`: renaming a limit makes these tests a
+// compile error rather than a silent test of the default.
+const counter = (g: GatewayFixture, name: string) => g.metrics.counter(name, "").value;
+
+async function until(what: string, done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe("writeBufferBytesMax: a subscriber that does not read", () => {
+  const limits = { writeBufferBytesMax: 16 * 1024 } satisfies Partial<MqttLimits>;
+  // Far more than the loopback socket buffers take in while the subscriber does not read.
+  const messageCount = 400;
+  const payload = Buffer.alloc(32 * 1024, 0x61);
+  let g: GatewayFixture;
+  beforeAll(async () => {
+    g = await startGateway({ mqtt: { allowAnonymous: true, limits } });
+  });
+  afterAll(async () => g?.close());
+
+  async function publishAll(topic: string): Promise<void> {
+    const pub = await g.connect();
+    await Promise.all(Array.from({ length: messageCount }, (_, i) => pub.publishAsync(topic, Buffer.concat([Buffer.from(`${i}:`), payload]), { qos: 1 })));
+    await pub.endAsync();
+  }
+
+  const indexOf = (p: Packet) => Number((p as IPublishPacket).payload.toString("latin1", 0, 12).split(":")[0]);
+
+  it("QoS 0: deliveries past the socket backlog are dropped and counted, not buffered; the rest arrive", async () => {
+    const sub = await rawConnected(g.port, 4, "slow-qos0");
+    sub.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "wb/0", qos: 0 }] });
+    await sub.next("suback");
+    sub.socket.pause();
+    const dropped = counter(g, "ledge_mqtt_dropped_total");
+    const delivered = counter(g, "ledge_mqtt_deliveries_total");
+    await publishAll("wb/0");
+    await until("every message delivered or dropped", () =>
+      counter(g, "ledge_mqtt_dropped_total") - dropped + counter(g, "ledge_mqtt_deliveries_total") - delivered === messageCount);
+    const droppedCount = counter(g, "ledge_mqtt_dropped_total") - dropped;
+    expect(droppedCount).toBeGreaterThan(0);
+    sub.socket.resume();
+    await until("the written deliveries to arrive", () => sub.packets.filter((p) => p.cmd === "publish").length === messageCount - droppedCount);
+    const got = sub.packets.filter((p) => p.cmd === "publish").map(indexOf);
+    expect(got).toEqual([...got].sort((a, b) => a - b)); // in order, gaps where dropped
+    sub.end();
+  });
+
+  it("QoS 1: deliveries wait in the session's queue (none dropped) and all arrive in order once it reads", async () => {
+    const sub = await rawConnected(g.port, 4, "slow-qos1");
+    sub.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "wb/1", qos: 1 }] });
+    await sub.next("suback");
+    sub.socket.pause();
+    const dropped = counter(g, "ledge_mqtt_dropped_total");
+    await publishAll("wb/1");
+    const session = g.gateway.broker.sessions.get("slow-qos1")!;
+    await until("the fan-out of every message", () => session.queue.length + session.inflightCount === messageCount);
+    expect(session.queue.length).toBeGreaterThan(0); // held back, not written
+    expect(counter(g, "ledge_mqtt_dropped_total")).toBe(dropped);
+    sub.socket.resume();
+    await until("every delivery", () => sub.packets.filter((p) => p.cmd === "publish").length === messageCount);
+    expect(sub.packets.filter((p) => p.cmd === "publish").map(indexOf)).toEqual(Array.from({ length: messageCount }, (_, i) => i));
+    sub.end();
   });
 });
