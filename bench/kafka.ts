@@ -28,6 +28,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { Log } from "../runtime/log/index.ts";
+import { readNextOffset, readRecordCount, setBaseOffset } from "../runtime/core/index.ts";
 import { readConfig } from "../runtime/config/index.ts";
 import { Metrics } from "../runtime/metrics/index.ts";
 import { startKafkaGateway } from "../gateways/kafka/server.ts";
@@ -73,9 +74,8 @@ function storedBatches(log: Log, topic: string): Uint8Array[] {
     const r = log.read(topic, 0, offset, FETCH_BYTES);
     for (const b of r.batches) {
       const copy = b.slice();
-      const view = new DataView(copy.buffer);
-      offset = Number(view.getBigInt64(0)) + view.getInt32(23) + 1;
-      view.setBigInt64(0, 0n);
+      offset = readNextOffset(copy);
+      setBaseOffset(copy, 0);
       out.push(copy);
     }
   }
@@ -108,9 +108,8 @@ function readRate(log: Log, topic: string, passes = 10): number {
     for (let guard = 0; offset < hwm && guard < 1_000_000; guard++) {
       const r = log.read(topic, 0, offset, FETCH_BYTES);
       for (const b of r.batches) {
-        const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        records += view.getInt32(57);
-        offset = Number(view.getBigInt64(0)) + view.getInt32(23) + 1;
+        records += readRecordCount(b);
+        offset = readNextOffset(b);
       }
     }
   }

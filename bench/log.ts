@@ -9,7 +9,7 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open, type Database, type RootDatabase } from "lmdb";
-import { encodeBatch } from "../runtime/core/index.ts";
+import { encodeBatch, readNextOffset } from "../runtime/core/index.ts";
 import { Log } from "../runtime/log/index.ts";
 import { batchKey } from "../runtime/log/keys.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
@@ -152,8 +152,7 @@ function interleavedRead(log: Log, hwm: number): { ledgeS: number; intoS: number
       rawBytes += rawFirst;
     }
     const last = r.batches[r.batches.length - 1];
-    const view = new DataView(last.buffer, last.byteOffset, last.byteLength);
-    offset = view.getUint32(4) + view.getInt32(23) + 1;
+    offset = readNextOffset(last);
   }
   return { ledgeS, intoS, rawS, bytes, rawBytes };
 }

@@ -12,6 +12,7 @@ import type { FetchRequest } from "../../runtime/kafka/apis/fetch/index.ts";
 import type { CreateTopicsRequest } from "../../runtime/kafka/apis/createTopics/index.ts";
 import type { Writer } from "../../runtime/kafka/protocol/writer.ts";
 import { onFrames } from "./kafka-load.ts";
+import { readNextOffset, setBaseOffset } from "../../runtime/core/index.ts";
 
 /** Past this the sink answers Produce with KAFKA_STORAGE_ERROR: a bench run is bounded. */
 const storedBytesMax = 2 * 2 ** 30;
@@ -42,16 +43,15 @@ function produce(body: ProduceRequest) {
       partitionResponses: t.partitionData.map((d) => {
         const batch = d.records as Uint8Array;
         if (storedBytes + batch.length > storedBytesMax) return { index: d.index, errorCode: kafkaStorageError, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
-        const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
         const p = partitionOf(t.name, d.index);
         const base = p.next;
         // A copy of its own (Buffer's slice() would be a view): the frame reader reuses its
         // join buffer, and small socket chunks share Node's buffer pool.
         const kept = new Uint8Array(batch);
-        new DataView(kept.buffer).setBigInt64(0, BigInt(base));
+        setBaseOffset(kept, base);
         p.bases.push(base);
         p.batches.push(kept);
-        p.next = base + view.getInt32(23) + 1;
+        p.next = readNextOffset(kept);
         storedBytes += batch.length;
         return { index: d.index, errorCode: 0, baseOffset: base, logAppendTimeMs: -1, logStartOffset: 0 };
       }),

@@ -7,7 +7,7 @@
 // the queue entries that fan-out wrote for offline persistent sessions (both are issued in one
 // synchronous run). After a shutdown or a crash, the tail resumes from there when persistent
 // sessions exist, so records stored just before it still reach their queues.
-import { decodeBatch } from "../../runtime/core/index.ts";
+import { decodeBatch, readNextOffset } from "../../runtime/core/index.ts";
 import type { DecodedRecord } from "../../runtime/core/types.ts";
 import type { KeyValueStore } from "../../runtime/log/types.ts";
 import type { Logger } from "../../runtime/logger.ts";
@@ -28,12 +28,6 @@ export interface TailHandlers {
   /** Runs after a read's records went to `sink` and before the position is stored: issues the
    * queue writes of that fan-out, so they and the position are one transaction. */
   flush(): void;
-}
-
-/** Offset just past a stored batch: baseOffset (bytes 0..7) + lastOffsetDelta (23..26) + 1. */
-function nextOffsetAfter(batch: Uint8Array): number {
-  const v = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-  return v.getInt32(0) * 2 ** 32 + v.getUint32(4) + v.getInt32(23) + 1;
 }
 
 export class LogTail {
@@ -141,7 +135,7 @@ export class LogTail {
         const read = this.#log.readInto(topic, partition, offset, readBytesMax, this.#readBuffer);
         const before = offset;
         for (const batch of read.batches) {
-          const next = nextOffsetAfter(batch);
+          const next = readNextOffset(batch);
           if (next <= offset) continue;
           for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record);
           offset = next;

@@ -1,5 +1,8 @@
 // The 61-byte RecordBatch v2 header, read and rewritten in place from JS (no wasm call: a
-// header is a few fixed-offset fields). Layout diagram: wasm-core/assembly/batch.ts.
+// header is a few fixed-offset fields). This is ledge's one TypeScript table of the layout:
+// everything outside runtime/core imports these names instead of restating a byte offset. The
+// diagram and the wasm constants are in wasm-core/assembly/batch.ts; test/core/batch-layout.test.ts
+// checks that both tables agree.
 import { crc32c, crc32cPatch } from "./crc32c.ts";
 import { errorForStatus, Status } from "./errors.ts";
 import type { BatchHeader, CompressionCodec } from "./types.ts";
@@ -48,6 +51,39 @@ function requireHeader(bytes: Uint8Array): void {
   if (bytes.length < BATCH_HEADER_BYTES) {
     throw errorForStatus(Status.ERR_BATCH_TRUNCATED, `${bytes.length} bytes given, a header needs ${BATCH_HEADER_BYTES}`);
   }
+}
+
+// Single fields of a batch whose header is known to be there (stored by the log, or validated
+// already): no length check, no object. Hot readers (the log, fetch paths) use these.
+
+export function readBaseOffset(bytes: Uint8Array): number {
+  return readInt64(viewOf(bytes), BASE_OFFSET_OFFSET);
+}
+
+export function readLastOffsetDelta(bytes: Uint8Array): number {
+  return viewOf(bytes).getInt32(LAST_OFFSET_DELTA_OFFSET);
+}
+
+/** The offset just past the batch: baseOffset + lastOffsetDelta + 1. */
+export function readNextOffset(bytes: Uint8Array): number {
+  const view = viewOf(bytes);
+  return readInt64(view, BASE_OFFSET_OFFSET) + view.getInt32(LAST_OFFSET_DELTA_OFFSET) + 1;
+}
+
+export function readBaseTimestampMs(bytes: Uint8Array): number {
+  return readInt64(viewOf(bytes), BASE_TIMESTAMP_OFFSET);
+}
+
+export function readMaxTimestampMs(bytes: Uint8Array): number {
+  return readInt64(viewOf(bytes), MAX_TIMESTAMP_OFFSET);
+}
+
+export function readRecordCount(bytes: Uint8Array): number {
+  return viewOf(bytes).getInt32(RECORD_COUNT_OFFSET);
+}
+
+export function readCompression(bytes: Uint8Array): CompressionCodec {
+  return (viewOf(bytes).getInt16(ATTRIBUTES_OFFSET) & ATTRIBUTE_COMPRESSION_MASK) as CompressionCodec;
 }
 
 /** Reads the header's fields; checks only that 61 bytes are there. */

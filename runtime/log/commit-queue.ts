@@ -14,7 +14,7 @@
 // (backpressure, not growth).
 import type { StorageConfig } from "../config/schema.ts";
 import type { AppendResult } from "./types.ts";
-import type { StoredBatchInfo } from "./batch-header.ts";
+import type { StoredBatchInfo } from "./stored-batch.ts";
 import type { Partition } from "./partition.ts";
 import { Txn, type StorageAccount } from "./txn.ts";
 import assert from "node:assert/strict";

@@ -5,7 +5,7 @@ import type { LogConfig, StorageConfig, TopicConfig } from "../config/schema.ts"
 import { createLogger, type Logger } from "../logger.ts";
 import { Metrics } from "../metrics/index.ts";
 import { GroupOffsets, type CommittedOffset } from "../groups/offsets.ts";
-import { checkBatch, patchStoredHeader } from "./batch-header.ts";
+import { checkBatch, patchStoredHeader } from "./stored-batch.ts";
 import { GroupCommit, type PendingAppend, type Placed } from "./commit-queue.ts";
 import { logCounters, type LogCounters } from "./counters.ts";
 import { LogError } from "./errors.ts";

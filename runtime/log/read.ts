@@ -1,6 +1,6 @@
 // Reads whole stored batches, and finds offsets by timestamp through the sparse time index.
 import { batchKey, partitionBounds, timeKey, timeKeyParts, TIME_KEY_BYTES } from "./keys.ts";
-import { readBaseOffset, readLastOffsetDelta, readMaxTimestampMs } from "./batch-header.ts";
+import { readBaseOffset, readMaxTimestampMs, readNextOffset } from "../core/index.ts";
 import { firstRecordAtOrAfter } from "./record-timestamps.ts";
 import type { LogTables } from "./lmdb-env.ts";
 import type { Partition } from "./partition.ts";
@@ -104,7 +104,7 @@ export function recordAtTimestamp(tables: LogTables, p: Partition, timestampMs: 
   const end = batchKey(p.topic.id, p.index, p.highWatermark);
   for (const { value } of tables.batches.getRange({ start, end })) {
     if (readMaxTimestampMs(value) < timestampMs) continue;
-    const last = { offset: readBaseOffset(value) + readLastOffsetDelta(value), timestampMs: readMaxTimestampMs(value) };
+    const last = { offset: readNextOffset(value) - 1, timestampMs: readMaxTimestampMs(value) };
     return firstRecordAtOrAfter(value, timestampMs) ?? last;
   }
   return null;

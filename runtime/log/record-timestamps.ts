@@ -1,10 +1,7 @@
 // Finds the first record at or after a timestamp inside one stored batch, for ListOffsets.
 // Uncompressed batches are walked record by record (only the length, attributes, timestamp
 // delta and offset delta of each record are read); compressed ones are decoded by the core.
-import { decodeBatch } from "../core/index.ts";
-import { BATCH_HEADER_BYTES, readBaseOffset } from "./batch-header.ts";
-
-const TWO_32 = 2 ** 32;
+import { BATCH_HEADER_BYTES, decodeBatch, readBaseOffset, readBaseTimestampMs, readCompression, readRecordCount, Compression } from "../core/index.ts";
 
 /** Reads a zigzag varint of up to 10 bytes at `at`; returns [value, next position] or null. */
 function zigzag(bytes: Uint8Array, at: number): [number, number] | null {
@@ -25,14 +22,13 @@ function zigzag(bytes: Uint8Array, at: number): [number, number] | null {
 
 /** The first record of `batch` whose timestamp is >= timestampMs: its offset and timestamp. */
 export function firstRecordAtOrAfter(batch: Uint8Array, timestampMs: number): { offset: number; timestampMs: number } | null {
-  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   const base = readBaseOffset(batch);
-  if ((view.getInt16(21) & 0x07) !== 0) {
+  if (readCompression(batch) !== Compression.none) {
     for (const r of decodeBatch(batch).records) if (r.timestampMs >= timestampMs) return { offset: r.offset, timestampMs: r.timestampMs };
     return null;
   }
-  const baseTimestampMs = view.getInt32(27) * TWO_32 + view.getUint32(31);
-  const count = view.getInt32(57);
+  const baseTimestampMs = readBaseTimestampMs(batch);
+  const count = readRecordCount(batch);
   let at = BATCH_HEADER_BYTES;
   for (let i = 0; i < count; i++) {
     const length = zigzag(batch, at);

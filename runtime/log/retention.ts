@@ -2,7 +2,7 @@
 // below the bridge's protected offset) and the storage.maxBytes cap (drop-oldest, which may go
 // below it, and says so). Deletions are staged in the commit's transaction.
 import { batchKey, partitionBounds, timeKeyParts, TIME_KEY_BYTES } from "./keys.ts";
-import { readBaseOffset, readLastOffsetDelta, readMaxTimestampMs } from "./batch-header.ts";
+import { readBaseOffset, readLastOffsetDelta, readMaxTimestampMs, readRecordCount } from "../core/index.ts";
 import type { LogTables } from "./lmdb-env.ts";
 import type { Partition, Topic } from "./partition.ts";
 import type { Txn } from "./txn.ts";
@@ -27,7 +27,7 @@ export function* headBatches(tables: LogTables, p: Partition): Generator<HeadBat
       lastOffset: baseOffset + lastOffsetDelta,
       maxTimestampMs: readMaxTimestampMs(value),
       byteLength: value.byteLength,
-      recordCount: new DataView(value.buffer, value.byteOffset, value.byteLength).getInt32(57),
+      recordCount: readRecordCount(value),
     };
   }
 }

@@ -8,20 +8,20 @@ import type { ProduceRequest, ProducePartitionResponse, ProduceResponse, Produce
 import { produceVersionMagic2Min, produceVersionZstdMin } from "../../../runtime/kafka/apis/produce/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, silent, closeConnection, type KafkaHandler, type RequestContext } from "../context.ts";
+import {
+  BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, BATCH_LENGTH_PREFIX_BYTES, MAGIC_OFFSET, MAGIC_V2, Compression, readBaseOffset, readCompression,
+} from "../../../runtime/core/index.ts";
 import { kafkaCodeOf } from "./error-code.ts";
-
-const batchHeaderBytes = 61;
-const zstdCodec = 4;
 
 /** Section 2 step 1-2 checks that need only the batch header; null when they pass. */
 export function precheckBatch(records: Uint8Array | null, version: number): number | null {
-  if (records === null || records.length < batchHeaderBytes) return ErrorCode.INVALID_RECORD;
+  if (records === null || records.length < BATCH_HEADER_BYTES) return ErrorCode.INVALID_RECORD;
   const view = new DataView(records.buffer, records.byteOffset, records.length);
-  if (view.getInt8(16) !== 2) return ErrorCode.INVALID_RECORD;
+  if (view.getInt8(MAGIC_OFFSET) !== MAGIC_V2) return ErrorCode.INVALID_RECORD;
   // Exactly one batch: its length field must cover the whole record set.
-  if (view.getInt32(8) + 12 !== records.length) return ErrorCode.INVALID_RECORD;
-  if ((view.getInt16(21) & 0x07) === zstdCodec && version < produceVersionZstdMin) return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
-  if (view.getBigInt64(0) !== 0n) return ErrorCode.INVALID_RECORD;
+  if (view.getInt32(BATCH_LENGTH_OFFSET) + BATCH_LENGTH_PREFIX_BYTES !== records.length) return ErrorCode.INVALID_RECORD;
+  if (readCompression(records) === Compression.zstd && version < produceVersionZstdMin) return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+  if (readBaseOffset(records) !== 0) return ErrorCode.INVALID_RECORD;
   return null;
 }
 
