@@ -4,7 +4,7 @@
 // promise per batch, not per message; records gather as columns, not objects).
 import { BATCH_HEADER_BYTES, encodeBatchColumns, recordBytesMax } from "../../runtime/core/index.ts";
 import { BufferPool } from "../../runtime/core/buffer-pool.ts";
-import type { RecordHeader } from "../../runtime/core/types.ts";
+import type { EncodedBatch, RecordHeader } from "../../runtime/core/types.ts";
 import { partitionForKey } from "../../runtime/log/partitioner.ts";
 import type { Counter } from "../../runtime/metrics/index.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
@@ -222,7 +222,7 @@ export class Ingest {
   #append(batch: PendingBatch): void {
     const columns = batch.columns;
     const count = columns.count;
-    let bytes: Uint8Array | undefined;
+    let bytes: EncodedBatch | undefined;
     let failure: Error | undefined;
     try {
       bytes = encodeBatchColumns(columns, {}, this.#takeBatchBuffer);
@@ -233,7 +233,7 @@ export class Ingest {
     if (this.#spareColumns.length < spareColumnsCountMax && columns.data.length <= spareColumnsBytesMax) this.#spareColumns.push(columns);
     if (bytes === undefined) return this.#settle(batch, count, failure);
     const stored = bytes;
-    this.#log.append(batch.topic, batch.partition, bytes).then(
+    this.#log.appendEncoded(batch.topic, batch.partition, bytes).then(
       () => {
         this.#batchBuffers.give(stored); // committed: LMDB holds its own copy now
         this.#settle(batch, count, undefined);

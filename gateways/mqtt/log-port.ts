@@ -1,10 +1,12 @@
 // The part of runtime/log's Log the MQTT gateway uses, so tests and bin/ can hand in the real
 // Log and nothing else is assumed about it.
+import type { EncodedBatch } from "../../runtime/core/types.ts";
 import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicChange, TopicDescription } from "../../runtime/log/types.ts";
 
 export interface MqttLog {
   ensureTopic(name: string): Promise<TopicDescription>;
-  append(topic: string, partition: number, batch: Uint8Array): Promise<AppendResult>;
+  /** Batches MQTT ingest encoded with runtime/core: appended without a second walk. */
+  appendEncoded(topic: string, partition: number, batch: EncodedBatch): Promise<AppendResult>;
   read(topic: string, partition: number, offset: number, maxBytes: number): ReadResult;
   /** read() copied into `into`, batches as views into it (see runtime/log). */
   readInto(topic: string, partition: number, offset: number, maxBytes: number, into: Uint8Array): ReadResult;

@@ -9,7 +9,7 @@ import {
   PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_COUNT_OFFSET, viewOf, writeInt64,
 } from "./batch-header.ts";
 import { crc32c } from "./crc32c.ts";
-import { Compression, type BatchOptions, type RecordColumns, type RecordHeader, type RecordInput } from "./types.ts";
+import { Compression, type BatchOptions, type EncodedBatch, type RecordColumns, type RecordHeader, type RecordInput } from "./types.ts";
 import { workspace, type Workspace } from "./workspace.ts";
 
 /** Must match wasm-core/assembly/batch.ts. */
@@ -139,7 +139,7 @@ function checkOptions(options: BatchOptions): void {
 }
 
 /** Encodes `records` as one RecordBatch v2; the result is a fresh buffer the caller owns. */
-export function encodeBatch(records: RecordInput[], options: BatchOptions = {}): Uint8Array {
+export function encodeBatch(records: RecordInput[], options: BatchOptions = {}): EncodedBatch {
   if (records.length === 0) throw new RangeError("ledge: encodeBatch needs at least one record");
   checkOptions(options);
   const maxTimestampMs = checkTimestamps(records);
@@ -164,7 +164,7 @@ export function encodeBatch(records: RecordInput[], options: BatchOptions = {}):
 function encodeLaidOut(
   ws: Workspace, out: number, outputBytesMax: number, count: number, headerCount: number, dataBytes: number, options: BatchOptions,
   allocate?: (bytes: number) => Uint8Array,
-): Uint8Array {
+): EncodedBatch {
   const exports = ws.core.exports;
   const args = [
     ws.recordDescriptors.ptr, count, ws.headerDescriptors.ptr, headerCount, ws.data.ptr, dataBytes,
@@ -172,10 +172,10 @@ function encodeLaidOut(
   const compression = options.compression ?? Compression.none;
   if (compression === Compression.none) {
     const total = checkStatus(exports.encodeBatchRecords(out, outputBytesMax, ...args));
-    if (allocate === undefined) return ws.core.bytes.slice(out, out + total);
+    if (allocate === undefined) return ws.core.bytes.slice(out, out + total) as EncodedBatch;
     const batch = allocate(total);
     batch.set(ws.core.bytes.subarray(out, out + total));
-    return batch;
+    return batch as EncodedBatch;
   }
   const recordsStart = out + BATCH_HEADER_BYTES;
   const recordsBytes = checkStatus(exports.encodeRecords(recordsStart, outputBytesMax - BATCH_HEADER_BYTES, ...args));
@@ -196,7 +196,7 @@ export function recordBytesMax(keyBytes: number, valueBytes: number, headers: re
 /** encodeBatch for records given as columns (see RecordColumns): the same bytes, without an
  * object per record. An uncompressed batch is written into `allocate(its size)` when given (a
  * pool's buffer, say), else into a fresh buffer. */
-export function encodeBatchColumns(columns: RecordColumns, options: BatchOptions = {}, allocate?: (bytes: number) => Uint8Array): Uint8Array {
+export function encodeBatchColumns(columns: RecordColumns, options: BatchOptions = {}, allocate?: (bytes: number) => Uint8Array): EncodedBatch {
   const count = columns.count;
   if (count <= 0) throw new RangeError("ledge: encodeBatchColumns needs at least one record");
   checkOptions(options);
@@ -281,12 +281,12 @@ function layOutColumns(ws: Workspace, columns: RecordColumns, dataBytesMax: numb
   return at - ws.data.ptr;
 }
 
-function sealCompressed(header: Uint8Array, compressed: Uint8Array): Uint8Array {
+function sealCompressed(header: Uint8Array, compressed: Uint8Array): EncodedBatch {
   const batch = new Uint8Array(BATCH_HEADER_BYTES + compressed.length);
   batch.set(header, 0);
   batch.set(compressed, BATCH_HEADER_BYTES);
   const view = viewOf(batch);
   view.setInt32(BATCH_LENGTH_OFFSET, batch.length - BATCH_LENGTH_PREFIX_BYTES);
   view.setUint32(CRC_OFFSET, crc32c(batch.subarray(ATTRIBUTES_OFFSET)));
-  return batch;
+  return batch as EncodedBatch;
 }

@@ -46,6 +46,16 @@ export interface BatchOptions {
   transactional?: boolean;
 }
 
+declare const encodedByCore: unique symbol;
+
+/**
+ * A RecordBatch v2 that runtime/core's encoder wrote (encodeBatch, encodeBatchColumns): its
+ * framing, CRC and records are right by construction, so the log takes it without walking it
+ * again (Log.appendEncoded). The brand exists only for the compiler, so nothing but the encoders
+ * can make one; bytes changed after encoding are no longer what the brand promises.
+ */
+export type EncodedBatch = Uint8Array & { readonly [encodedByCore]: true };
+
 /** The 61-byte RecordBatch v2 header, decoded. */
 export interface BatchHeader {
   baseOffset: number;

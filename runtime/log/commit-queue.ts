@@ -14,7 +14,7 @@
 // (backpressure, not growth).
 import type { StorageConfig } from "../config/schema.ts";
 import type { AppendResult } from "./types.ts";
-import type { StoredBatchInfo } from "./stored-batch.ts";
+import type { BatchHeader } from "../core/index.ts";
 import type { Partition } from "./partition.ts";
 import { Txn, type StorageAccount } from "./txn.ts";
 import assert from "node:assert/strict";
@@ -25,7 +25,8 @@ import type { LogCounters } from "./counters.ts";
 export interface PendingAppend {
   partition: Partition;
   bytes: Uint8Array;
-  info: StoredBatchInfo;
+  /** Its header, as validation (or, for an encoded batch, a plain read) found it. */
+  header: BatchHeader;
   resolve(result: AppendResult): void;
   reject(error: Error): void;
 }

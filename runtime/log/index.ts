@@ -5,7 +5,8 @@ import type { LogConfig, StorageConfig, TopicConfig } from "../config/schema.ts"
 import { createLogger, type Logger } from "../logger.ts";
 import { Metrics } from "../metrics/index.ts";
 import { GroupOffsets, type CommittedOffset } from "../groups/offsets.ts";
-import { checkBatch, patchStoredHeader } from "./stored-batch.ts";
+import { assignOffsets, encodedBatchHeader, validateForeignBatch } from "./stored-batch.ts";
+import type { BatchHeader, EncodedBatch } from "../core/index.ts";
 import { GroupCommit, type PendingAppend, type Placed } from "./commit-queue.ts";
 import { logCounters, type LogCounters } from "./counters.ts";
 import { LogError } from "./errors.ts";
@@ -23,6 +24,7 @@ import type { Txn, StorageAccount } from "./txn.ts";
 import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicChange, TopicDescription } from "./types.ts";
 
 export { LogError, isLogError, logErrors, type LogErrorCode } from "./errors.ts";
+export { checkStoredBatch } from "./stored-batch.ts";
 export type * from "./types.ts";
 
 export interface LogOptions {
@@ -217,20 +219,40 @@ export class Log {
   // ---- append and read ----------------------------------------------------------------------
 
   /**
-   * Validates one RecordBatch v2, assigns its offsets and resolves once it is durable under
-   * storage.sync. The log patches baseOffset in `batch` itself and LMDB reads it at commit:
-   * do not modify `batch` until the promise settles.
+   * Validates one foreign RecordBatch v2 (a Kafka producer's), assigns its offsets and resolves
+   * once it is durable under storage.sync. The log patches baseOffset in `batch` itself and LMDB
+   * reads it at commit: do not modify `batch` until the promise settles.
    */
   async append(topic: string, partition: number, batch: Uint8Array): Promise<AppendResult> {
     this.#open();
     const p = this.#partition(topic, partition);
+    this.#checkSize(p, batch);
+    const header = validateForeignBatch(batch, `${topic}/${partition}`, false);
+    return this.#enqueue(p, batch, header);
+  }
+
+  /**
+   * append() for a batch runtime/core encoded (MQTT ingest): the encoder's output needs no
+   * second walk or CRC pass, so only its header is read (and, on a compacted topic, its keys).
+   */
+  async appendEncoded(topic: string, partition: number, batch: EncodedBatch): Promise<AppendResult> {
+    this.#open();
+    const p = this.#partition(topic, partition);
+    this.#checkSize(p, batch);
+    const header = encodedBatchHeader(batch, `${topic}/${partition}`, false);
+    return this.#enqueue(p, batch, header);
+  }
+
+  #checkSize(p: Partition, batch: Uint8Array): void {
     const maxBytes = p.topic.settings.maxMessageBytes;
     if (batch.byteLength > maxBytes) {
-      throw new LogError("LEDGE_ERR_MESSAGE_TOO_LARGE", `record batch of ${batch.byteLength} bytes for ${topic}/${partition} is over max.message.bytes ${maxBytes}`);
+      throw new LogError("LEDGE_ERR_MESSAGE_TOO_LARGE", `record batch of ${batch.byteLength} bytes for ${p.topic.name}/${p.index} is over max.message.bytes ${maxBytes}`);
     }
-    const info = checkBatch(batch, `${topic}/${partition}`, maxBytes);
+  }
+
+  #enqueue(p: Partition, bytes: Uint8Array, header: BatchHeader): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
-      this.#commit.enqueue({ partition: p, bytes: batch, info, resolve, reject }).catch(reject);
+      this.#commit.enqueue({ partition: p, bytes, header, resolve, reject }).catch(reject);
     });
   }
 
@@ -345,7 +367,7 @@ export class Log {
 
   #place(txn: Txn, item: PendingAppend): Placed {
     const p = item.partition;
-    const info = item.info;
+    const info = item.header;
     const where = `${p.topic.name}/${p.index}`;
     if (p.topic.deleted) throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${p.topic.name}' was deleted before the append committed`);
     let producer: ProducerEntry | undefined;
@@ -365,7 +387,7 @@ export class Log {
       throw new LogError("LEDGE_ERR_STORAGE_FULL", `append of ${item.bytes.byteLength} bytes to ${where} refused: ${this.#disk.diskFreeBytes()} bytes are free on the disk of ${this.#o.dataDir}, too few for the commit plus the ${this.#diskFreeBytesMin} bytes ledge keeps free`);
     }
     const baseOffset = p.nextOffset;
-    patchStoredHeader(item.bytes, baseOffset);
+    assignOffsets(item.bytes, baseOffset);
     txn.putBatch(p, baseOffset, item.bytes);
     p.nextOffset = baseOffset + info.lastOffsetDelta + 1;
     if (info.producerId >= 0) txn.setProducer(p, info.producerId, withBatch(producer, info.producerEpoch, { firstSeq: info.baseSequence, lastSeq, baseOffset }));

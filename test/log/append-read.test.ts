@@ -71,7 +71,7 @@ describe("append", () => {
     await expect(log.append("events", 0, good.subarray(0, 40))).rejects.toMatchObject({ code: "LEDGE_ERR_CORRUPT_BATCH", kafkaErrorCode: 2 });
     const badMagic = new Uint8Array(good);
     badMagic[16] = 1;
-    await expect(log.append("events", 0, badMagic)).rejects.toMatchObject({ code: "LEDGE_ERR_UNSUPPORTED_BATCH" });
+    await expect(log.append("events", 0, badMagic)).rejects.toMatchObject({ code: "LEDGE_ERR_INVALID_RECORD", kafkaErrorCode: 87 });
     const truncated = good.subarray(0, good.length - 3);
     await expect(log.append("events", 0, truncated)).rejects.toMatchObject({ kafkaErrorCode: 2 });
     await expect(log.append("nope", 0, batch(1))).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_TOPIC", kafkaErrorCode: 3 });

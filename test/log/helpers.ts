@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeBatch, type BatchOptions } from "../../runtime/core/index.ts";
+import { encodeBatch, type BatchOptions, type EncodedBatch } from "../../runtime/core/index.ts";
 import { Log, type LogOptions } from "../../runtime/log/index.ts";
 import type { StorageConfig } from "../../runtime/config/schema.ts";
 import { createLogger } from "../../runtime/logger.ts";
@@ -30,7 +30,7 @@ export function openLog(dir: string, over: Omit<Partial<LogOptions>, "storage"> 
 const enc = new TextEncoder();
 
 /** A batch of `count` records with values "<prefix>-<i>" (optionally padded). */
-export function batch(count: number, options: BatchOptions & { prefix?: string; timestampMs?: number; valueBytes?: number; keys?: (string | null)[] } = {}): Uint8Array {
+export function batch(count: number, options: BatchOptions & { prefix?: string; timestampMs?: number; valueBytes?: number; keys?: (string | null)[] } = {}): EncodedBatch {
   const ts = options.timestampMs ?? Date.now();
   const records = Array.from({ length: count }, (_, i) => {
     const text = `${options.prefix ?? "v"}-${i}`;

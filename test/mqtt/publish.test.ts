@@ -1,7 +1,7 @@
 // PUBLISH end to end with MQTT.js 3.1.1 and 5: each QoS delivered, acks after the log holds it,
 // records with the right key, headers and partition.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeBatch } from "../../runtime/core/index.ts";
+import { decodeBatch, readRecordCount, type EncodedBatch } from "../../runtime/core/index.ts";
 import { partitionForKey } from "../../runtime/log/partitioner.ts";
 import { collect, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
 
@@ -85,8 +85,8 @@ describe("accumulation and durability", () => {
     const gatedLog = {
       ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log),
       partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log),
-      append: async (topic: string, partition: number, batch: Uint8Array) => {
-        const result = await log.append(topic, partition, batch);
+      appendEncoded: async (topic: string, partition: number, batch: EncodedBatch) => {
+        const result = await log.appendEncoded(topic, partition, batch);
         await new Promise<void>((release) => held.push(release));
         return result;
       },
@@ -136,10 +136,10 @@ describe("ingest backpressure", () => {
     const gatedLog = {
       ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log),
       partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log),
-      append: async (topic: string, partition: number, batch: Uint8Array) => {
-        appendedRecords += new DataView(batch.buffer, batch.byteOffset).getInt32(57);
+      appendEncoded: async (topic: string, partition: number, batch: EncodedBatch) => {
+        appendedRecords += readRecordCount(batch);
         await new Promise<void>((release) => held.push(release));
-        return log.append(topic, partition, batch);
+        return log.appendEncoded(topic, partition, batch);
       },
     };
     const metrics = new Metrics();

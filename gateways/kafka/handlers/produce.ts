@@ -1,24 +1,29 @@
 // Produce (key 0), v3-v7 served; v0-v2 are advertised (librdkafka needs min 0 to compress)
 // and answered UNSUPPORTED_VERSION per partition. The order of checks follows Kafka
-// (kafka-protocol.md section 2): acks, then per partition exactly one magic-2 batch, zstd only
-// from v7, baseOffset 0; then the log validates size, CRC and records in wasm and appends,
-// raising typed errors that carry the Kafka code. acks=0 gets no response; if any partition
+// (kafka-protocol.md section 2): acks, then what only a Produce request decides (exactly one
+// batch per partition, zstd only from v7, baseOffset 0 from a client); then the log's one
+// validation of a foreign batch (size, magic, CRC, produce rules, every record, keys on compacted
+// topics; runtime/core's validateBatch) and the append, raising typed errors that carry the
+// Kafka code. acks=0 gets no response; if any partition
 // failed, the connection is closed instead (Kafka's way of telling such a producer).
 import type { ProduceRequest, ProducePartitionResponse, ProduceResponse, ProducePartitionData } from "../../../runtime/kafka/apis/produce/index.ts";
 import { produceVersionMagic2Min, produceVersionZstdMin } from "../../../runtime/kafka/apis/produce/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, silent, closeConnection, type KafkaHandler, type RequestContext } from "../context.ts";
 import {
-  BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, BATCH_LENGTH_PREFIX_BYTES, MAGIC_OFFSET, MAGIC_V2, Compression, readBaseOffset, readCompression,
+  BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, BATCH_LENGTH_PREFIX_BYTES, Compression, readBaseOffset, readCompression,
 } from "../../../runtime/core/index.ts";
 import { kafkaCodeOf } from "./error-code.ts";
 
-/** Section 2 step 1-2 checks that need only the batch header; null when they pass. */
-export function precheckBatch(records: Uint8Array | null, version: number): number | null {
+/**
+ * The Produce request's own rules for a partition's records (section 2 steps 1-2), which the log
+ * cannot know: exactly one batch (a short or overlong record set is INVALID_RECORD here, as
+ * Kafka answers, where the log would call it corrupt), zstd only from v7, baseOffset 0 from a
+ * client. Null when they pass; every other check is the log's.
+ */
+export function produceRecordsProblem(records: Uint8Array | null, version: number): number | null {
   if (records === null || records.length < BATCH_HEADER_BYTES) return ErrorCode.INVALID_RECORD;
   const view = new DataView(records.buffer, records.byteOffset, records.length);
-  if (view.getInt8(MAGIC_OFFSET) !== MAGIC_V2) return ErrorCode.INVALID_RECORD;
-  // Exactly one batch: its length field must cover the whole record set.
   if (view.getInt32(BATCH_LENGTH_OFFSET) + BATCH_LENGTH_PREFIX_BYTES !== records.length) return ErrorCode.INVALID_RECORD;
   if (readCompression(records) === Compression.zstd && version < produceVersionZstdMin) return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
   if (readBaseOffset(records) !== 0) return ErrorCode.INVALID_RECORD;
@@ -32,7 +37,7 @@ async function producePartition(ctx: RequestContext<ProduceRequest>, topic: stri
   const version = ctx.header.apiVersion;
   if (version < produceVersionMagic2Min) return failed(p.index, ErrorCode.UNSUPPORTED_VERSION);
   const records = p.records as Uint8Array | null;
-  const pre = precheckBatch(records, version);
+  const pre = produceRecordsProblem(records, version);
   if (pre !== null) return failed(p.index, pre);
   try {
     const r = await ctx.parts.log.append(topic, p.index, records!);
