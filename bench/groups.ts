@@ -1,7 +1,7 @@
 // `npm run bench -- groups`: what the group coordinator adds on top of the log's offset store
 // (issue #5, part B). storage.sync: always, same data directory kind, same run.
 //   offset-commit-vs-store: OffsetCommit v7 requests/s through the Kafka listener (one socket,
-//     16 requests in flight, 4 partitions each, generation -1) vs log.groups.commitMany of the
+//     16 requests in flight, 4 partitions each, generation -1) vs GroupOffsets.commitMany of the
 //     same offsets in-process with 16 in flight.
 //   rebalance-vs-rejoin: groups/s rebalanced to Stable again (8 members rejoin with changed
 //     metadata, new generation, vote, leader assigns, all sync) vs followers rejoining a Stable
@@ -10,7 +10,7 @@ import { connect, type Socket } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Log } from "../runtime/log/index.ts";
+import { openGroupOffsets, type GroupOffsets } from "../runtime/groups/offsets.ts";
 import { readConfig } from "../runtime/config/index.ts";
 import { Metrics } from "../runtime/metrics/index.ts";
 import { startKafkaGateway } from "../gateways/kafka/server.ts";
@@ -67,12 +67,12 @@ function commitOverSocket(port: number, count: number): Promise<number> {
   });
 }
 
-async function commitInProcess(log: Log, count: number): Promise<number> {
+async function commitInProcess(store: GroupOffsets, count: number): Promise<number> {
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      await log.groups.commitMany("bench-direct", offsets(i).map((o) => ({ topic: "t", partition: o.partitionIndex, offset: o.committedOffset, leaderEpoch: -1, metadata: null })));
+      await store.commitMany("bench-direct", offsets(i).map((o) => ({ topic: "t", partition: o.partitionIndex, offset: o.committedOffset, leaderEpoch: -1, metadata: null })));
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
@@ -85,16 +85,17 @@ async function offsetCommitBench(): Promise<BenchResult> {
     const log = await openBenchLog(dir, { autoCreateTopics: true });
     await log.createTopic("t", PARTITIONS);
     const config = readConfig({ dataDir: dir, listeners: { kafka: { host: "127.0.0.1", port: 0 } } });
-    const groups = new GroupCoordinator(groupCoordinatorSettings(), log.groups, quietLogger);
+    const offsets = openGroupOffsets(log);
+    const groups = new GroupCoordinator(groupCoordinatorSettings(), offsets, quietLogger);
     const gateway = await startKafkaGateway({ config, log, logger: quietLogger, metrics: new Metrics(), groups });
     progress(`offset commits: ${COMMITS} requests x ${PARTITIONS} partitions, ${IN_FLIGHT} in flight, ${RUNS} runs per side`);
     const ledge = await medianRateAsync(RUNS, () => commitOverSocket(gateway.port, COMMITS));
-    const baseline = await medianRateAsync(RUNS, () => commitInProcess(log, COMMITS));
+    const baseline = await medianRateAsync(RUNS, () => commitInProcess(offsets, COMMITS));
     await gateway.close();
     groups.close();
     await log.close();
     return result({
-      name: "offset-commit-vs-store", unit: "commits/s", ledge, baseline, baselineName: "log.groups.commitMany", target: null,
+      name: "offset-commit-vs-store", unit: "commits/s", ledge, baseline, baselineName: "GroupOffsets.commitMany", target: null,
       notes: `${PARTITIONS} partitions per commit, ${IN_FLIGHT} in flight, sync: always`,
     });
   } finally {

@@ -9,6 +9,7 @@ import { startMqttGateway } from "../gateways/mqtt/gateway.ts";
 import { startKafkaGateway } from "../gateways/kafka/server.ts";
 import { GroupCoordinator } from "../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings } from "../runtime/groups/coordinator-settings.ts";
+import { openGroupOffsets } from "../runtime/groups/offsets.ts";
 
 interface Closable {
   close(): Promise<void>;
@@ -31,7 +32,7 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   opened.push(mqtt);
   ports.mqtt = mqtt.port;
 
-  const groups = new GroupCoordinator(groupCoordinatorSettings(config.groups), log.groups, logger.child("groups"), metrics);
+  const groups = new GroupCoordinator(groupCoordinatorSettings(config.groups), openGroupOffsets(log), logger.child("groups"), metrics);
   opened.push({ close: async () => groups.close() });
   const kafka = await startKafkaGateway({ config, log, logger, metrics, groups });
   opened.push(kafka);

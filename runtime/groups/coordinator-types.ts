@@ -141,7 +141,7 @@ export interface CommittedOffset {
   metadata: string;
 }
 
-/** The part of the log's group-offset store the coordinator uses (`log.groups`). */
+/** The part of the log's group-offset store the coordinator uses (`openGroupOffsets(log)`, wired by bin/). */
 export interface GroupOffsetStore {
   /** Resolves once the offset is durable. */
   commit(group: string, topic: string, partition: number, value: CommittedOffset): Promise<void>;

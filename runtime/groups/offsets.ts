@@ -2,7 +2,7 @@
 // LMDB environment. The group coordinator (coordinator*.ts) decides who may commit; this file
 // only stores. Keys: group / topic / partition, URI-encoded so any group id is safe.
 import { LogError } from "../log/errors.ts";
-import type { KeyValueStore } from "../log/types.ts";
+import type { KeyValueStore, TopicChangeListener } from "../log/types.ts";
 
 /** Kafka's offset.metadata.max.bytes default. */
 export const OFFSET_METADATA_BYTES_MAX = 4096;
@@ -18,6 +18,23 @@ export interface CommittedOffset {
 export interface GroupPartitionOffset extends CommittedOffset {
   topic: string;
   partition: number;
+}
+
+/** What the offsets need of the log: a durable store, and word of deleted topics. */
+export interface GroupOffsetsLog {
+  openStore<V>(name: string): KeyValueStore<V>;
+  onTopicChange(listener: TopicChangeListener): () => void;
+}
+
+/**
+ * The committed offsets in the log's `group-offsets` store, forgetting a deleted topic's offsets
+ * in every group before the log's deleteTopic resolves. The composition root (bin/) calls this;
+ * the log knows nothing of groups.
+ */
+export function openGroupOffsets(log: GroupOffsetsLog): GroupOffsets {
+  const offsets = new GroupOffsets(log.openStore<CommittedOffset>("group-offsets"));
+  log.onTopicChange((change) => (change.kind === "deleted" ? offsets.deleteTopic(change.topic) : undefined));
+  return offsets;
 }
 
 const groupPrefix = (group: string) => `${encodeURIComponent(group)}/`;

@@ -7,6 +7,11 @@ import { PartitionWaiters } from "./waiters.ts";
 /** Producer entries cached per partition; the rest stay in LMDB and are loaded on demand. */
 export const PRODUCER_CACHE_COUNT_MAX = 1024;
 
+/**
+ * A partition's record in the meta table (`p/<topicId>/<partition>`), rewritten in the same LMDB
+ * transaction as every append or deletion that changes it. Transactions (#11) add the last
+ * stable offset and the aborted-transactions list here, so they stay exact with the data.
+ */
 export interface PersistedPartition {
   logStartOffset: number;
   nextOffset: number;

@@ -14,20 +14,21 @@ function belowPartition(p: Partition): Buffer {
 }
 
 /**
- * Whole batches from the one holding `offset`, up to maxBytes but always at least one. Each
- * batch is a new Buffer, or, with `into`, a view into it: copied there from LMDB without an
- * allocation per batch (a busy consumer otherwise drives V8's collector with ~1 MB Buffers).
- * Batches that do not fit in `into` end the read; a first batch larger than `into` comes back
- * in a Buffer of its own.
+ * Whole batches from the one holding `offset`, up to maxBytes but always at least one, and none
+ * at or past `endOffset` (the high watermark; a read_committed reader will pass the last stable
+ * offset, #11). Each batch is a new Buffer, or, with `into`, a view into it: copied there from
+ * LMDB without an allocation per batch (a busy consumer otherwise drives V8's collector with
+ * ~1 MB Buffers). Batches that do not fit in `into` end the read; a first batch larger than
+ * `into` comes back in a Buffer of its own.
  */
-export function readBatches(tables: LogTables, p: Partition, offset: number, maxBytes: number, into?: Uint8Array): ReadResult {
+export function readBatches(tables: LogTables, p: Partition, offset: number, maxBytes: number, into?: Uint8Array, endOffset = p.highWatermark): ReadResult {
   const hwm = p.highWatermark;
   const out: ReadResult = { batches: [], totalBytes: 0, highWatermark: hwm, logStartOffset: p.logStartOffset };
   if (!Number.isSafeInteger(offset) || offset < p.logStartOffset || offset > hwm) {
     throw new LogError("LEDGE_ERR_OFFSET_OUT_OF_RANGE", `offset ${offset} of ${p.topic.name}/${p.index} is outside [${p.logStartOffset}, ${hwm}]`);
   }
-  if (offset === hwm) return out;
-  const end = batchKey(p.topic.id, p.index, hwm);
+  if (offset >= endOffset) return out;
+  const end = batchKey(p.topic.id, p.index, endOffset);
   // Sequential readers ask for a batch's base offset, so start there; when the first batch
   // found starts later, `offset` lies inside the batch before it: start again from that one.
   const collect = into ? collectInto : collectCopies;

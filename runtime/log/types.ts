@@ -15,6 +15,10 @@ export interface TopicChange {
   kind: "created" | "deleted" | "partitions-added";
 }
 
+/** Runs after a topic changed. A promise it returns is awaited by the call that made the change
+ * (deleteTopic resolves once, say, the group offsets of the topic are gone too). */
+export type TopicChangeListener = (change: TopicChange) => void | Promise<unknown>;
+
 export interface PartitionState {
   logStartOffset: number;
   /** Next offset to be assigned (== log end offset; no replication, so HWM == LEO). */

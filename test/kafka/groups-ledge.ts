@@ -10,11 +10,14 @@ import { Metrics } from "../../runtime/metrics/index.ts";
 import { Log } from "../../runtime/log/index.ts";
 import { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings, type GroupCoordinatorSettings } from "../../runtime/groups/coordinator-settings.ts";
+import { openGroupOffsets, type GroupOffsets } from "../../runtime/groups/offsets.ts";
 import { startKafkaGateway, type KafkaGateway } from "../../gateways/kafka/server.ts";
 
 export interface GroupLedge {
   port: number;
   log: Log;
+  /** The committed group offsets, in the log's store (what bin/ wires). */
+  offsets: GroupOffsets;
   groups: GroupCoordinator;
   logLines: string[];
   dataDir: string;
@@ -30,9 +33,10 @@ export async function startGroupLedge(settings: Partial<GroupCoordinatorSettings
   let gateway: KafkaGateway;
   const open = async () => {
     const log = await Log.open({ dataDir, storage: config.storage, log: config.log, mapSizeBytes: 256 * 2 ** 20, logger });
-    const groups = new GroupCoordinator(groupCoordinatorSettings({ initialRebalanceDelayMs: 200, ...settings }), log.groups, logger.child("groups"));
+    const offsets = openGroupOffsets(log);
+    const groups = new GroupCoordinator(groupCoordinatorSettings({ initialRebalanceDelayMs: 200, ...settings }), offsets, logger.child("groups"));
     gateway = await startKafkaGateway({ config, log, logger, metrics: new Metrics(), groups });
-    Object.assign(ledge, { log, groups, port: gateway.port });
+    Object.assign(ledge, { log, offsets, groups, port: gateway.port });
   };
   const shut = async () => {
     await gateway.close();

@@ -87,7 +87,7 @@ describe("group APIs over the wire", () => {
       topics: [{ name: "t", partitions: [{ partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: 3, committedMetadata: "m" }, { partitionIndex: 2, committedOffset: 7, committedLeaderEpoch: -1, committedMetadata: null }] }],
     });
     expect(commit.body.topics[0].partitions).toEqual([{ partitionIndex: 0, errorCode: 0 }, { partitionIndex: 2, errorCode: 0 }]);
-    expect(ledge.log.groups.fetch("offsets", "t", 0)).toMatchObject({ offset: 42, leaderEpoch: 3, metadata: "m" });
+    expect(ledge.offsets.fetch("offsets", "t", 0)).toMatchObject({ offset: 42, leaderEpoch: 3, metadata: "m" });
     const fetched = await client.request(ApiKey.OffsetFetch, 5, { groupId: "offsets", topics: [{ name: "t", partitionIndexes: [0, 1] }] });
     expect(fetched.body.errorCode).toBe(0);
     expect(fetched.body.topics[0].partitions).toEqual([
@@ -109,9 +109,9 @@ describe("group APIs over the wire", () => {
       { name: "t", partitions: [{ partitionIndex: 3, errorCode: 3 }, { partitionIndex: 1, errorCode: 0 }] },
       { name: "no-such-topic", partitions: [{ partitionIndex: 0, errorCode: 3 }] },
     ]);
-    expect(ledge.log.groups.fetch("offsets", "no-such-topic", 0)).toBeUndefined();
-    expect(ledge.log.groups.fetch("offsets", "t", 3)).toBeUndefined();
-    expect(ledge.log.groups.fetch("offsets", "t", 1)?.offset).toBe(9);
+    expect(ledge.offsets.fetch("offsets", "no-such-topic", 0)).toBeUndefined();
+    expect(ledge.offsets.fetch("offsets", "t", 3)).toBeUndefined();
+    expect(ledge.offsets.fetch("offsets", "t", 1)?.offset).toBe(9);
     // A group known only by its offsets is listed (Empty), as Kafka lists it.
     const listed = await client.request(ApiKey.ListGroups, 0, {});
     expect(listed.body.groups).toContainEqual({ groupId: "offsets", protocolType: "" });

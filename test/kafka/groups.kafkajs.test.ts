@@ -49,7 +49,7 @@ function gaps(topic: string, seen: Seen, partitions: number) {
     const hwm = ledge.log.partitionState(topic, p)!.highWatermark;
     const missing: number[] = [];
     for (let o = 0; o < hwm && missing.length < 20; o++) if (!seen.has(`${p}:${o}`)) missing.push(o);
-    return { partition: p, hwm, committed: ledge.log.groups.fetch("kjs", topic, p)?.offset, missing };
+    return { partition: p, hwm, committed: ledge.offsets.fetch("kjs", topic, p)?.offset, missing };
   });
 }
 
@@ -103,7 +103,7 @@ describe("kafkajs consumer group", () => {
     const generations = ledge.logLines.filter((l) => l.includes("group kjs generation")).length;
     expect(generations).toBeGreaterThanOrEqual(3);
     let committed = 0;
-    for (let p = 0; p < 6; p++) committed += ledge.log.groups.fetch("kjs", topic, p)?.offset ?? 0;
+    for (let p = 0; p < 6; p++) committed += ledge.offsets.fetch("kjs", topic, p)?.offset ?? 0;
     expect(committed).toBe(total);
   }, 90_000);
 
@@ -147,11 +147,11 @@ describe("kafkajs consumer group", () => {
     const first = await member("resume", topic, seen, counts, "r1", 0);
     await until(() => seen.size >= 60, 20_000, "the first 60 records");
     await first.disconnect();
-    const before = [0, 1].map((p) => ledge.log.groups.fetch("resume", topic, p)?.offset ?? 0);
+    const before = [0, 1].map((p) => ledge.offsets.fetch("resume", topic, p)?.offset ?? 0);
     expect(before[0] + before[1]).toBe(60);
 
     await ledge.restart();
-    expect([0, 1].map((p) => ledge.log.groups.fetch("resume", topic, p)?.offset)).toEqual(before);
+    expect([0, 1].map((p) => ledge.offsets.fetch("resume", topic, p)?.offset)).toEqual(before);
     await produce(topic, 20, "after");
     const again: Seen = new Map();
     const second = await member("resume", topic, again, counts, "r2", 0);

@@ -1,6 +1,7 @@
 // Durable KV stores and consumer-group committed offsets in the log's environment.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Log } from "../../runtime/log/index.ts";
+import { openGroupOffsets, type GroupOffsets } from "../../runtime/groups/offsets.ts";
 import { openLog, tempDir } from "./helpers.ts";
 
 let t: ReturnType<typeof tempDir>;
@@ -10,6 +11,14 @@ beforeEach(async () => {
   t = tempDir();
   log = await openLog(t.dir);
 });
+
+/** The offsets as bin/ wires them: in the log's store (one per opened log). */
+const opened = new WeakMap<Log, GroupOffsets>();
+function offsets(): GroupOffsets {
+  let o = opened.get(log);
+  if (!o) opened.set(log, (o = openGroupOffsets(log)));
+  return o;
+}
 
 afterEach(async () => {
   await log.close();
@@ -35,24 +44,24 @@ describe("openStore", () => {
 
 describe("group offsets", () => {
   it("commits, fetches, lists and deletes per group, durably", async () => {
-    await log.groups.commit("g1", "t", 0, { offset: 10, leaderEpoch: 3, metadata: "m" });
-    await log.groups.commitMany("g1", [
+    await offsets().commit("g1", "t", 0, { offset: 10, leaderEpoch: 3, metadata: "m" });
+    await offsets().commitMany("g1", [
       { topic: "t", partition: 1, offset: 20, leaderEpoch: -1, metadata: null },
       { topic: "u", partition: 0, offset: 5, leaderEpoch: -1, metadata: "" },
     ]);
-    await log.groups.commit("g1/x", "t", 0, { offset: 99, leaderEpoch: -1, metadata: "" });
+    await offsets().commit("g1/x", "t", 0, { offset: 99, leaderEpoch: -1, metadata: "" });
     await log.close();
     log = await openLog(t.dir);
-    expect(log.groups.fetch("g1", "t", 0)).toMatchObject({ offset: 10, leaderEpoch: 3, metadata: "m" });
-    expect(log.groups.list("g1").map((o) => `${o.topic}/${o.partition}=${o.offset}`)).toEqual(["t/0=10", "t/1=20", "u/0=5"]);
-    expect(log.groups.groups().sort()).toEqual(["g1", "g1/x"]);
-    await log.groups.deleteGroup("g1");
-    expect(log.groups.list("g1")).toEqual([]);
-    expect(log.groups.fetch("g1/x", "t", 0)?.offset).toBe(99);
+    expect(offsets().fetch("g1", "t", 0)).toMatchObject({ offset: 10, leaderEpoch: 3, metadata: "m" });
+    expect(offsets().list("g1").map((o) => `${o.topic}/${o.partition}=${o.offset}`)).toEqual(["t/0=10", "t/1=20", "u/0=5"]);
+    expect(offsets().groups().sort()).toEqual(["g1", "g1/x"]);
+    await offsets().deleteGroup("g1");
+    expect(offsets().list("g1")).toEqual([]);
+    expect(offsets().fetch("g1/x", "t", 0)?.offset).toBe(99);
   });
 
   it("refuses metadata over 4096 bytes", async () => {
-    await expect(log.groups.commit("g", "t", 0, { offset: 1, leaderEpoch: -1, metadata: "x".repeat(4097) })).rejects.toMatchObject({ kafkaErrorCode: 12 });
-    expect(log.groups.fetch("g", "t", 0)).toBeUndefined();
+    await expect(offsets().commit("g", "t", 0, { offset: 1, leaderEpoch: -1, metadata: "x".repeat(4097) })).rejects.toMatchObject({ kafkaErrorCode: 12 });
+    expect(offsets().fetch("g", "t", 0)).toBeUndefined();
   });
 });

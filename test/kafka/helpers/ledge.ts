@@ -6,10 +6,13 @@ import { Log } from "../../../runtime/log/index.ts";
 import { startTestGateway, type TestGateway } from "./gateway.ts";
 import { GroupCoordinator } from "../../../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings } from "../../../runtime/groups/coordinator-settings.ts";
+import { openGroupOffsets, type GroupOffsets } from "../../../runtime/groups/offsets.ts";
 import { createLogger } from "../../../runtime/logger.ts";
 
 export interface TestLedge extends TestGateway {
   log: Log;
+  /** The committed group offsets, in the log's store (what bin/ wires). */
+  offsets: GroupOffsets;
   dataDir: string;
 }
 
@@ -20,11 +23,12 @@ export async function startTestLedge(kafka: Record<string, unknown> = {}, extra:
   const { readConfig } = await import("../../../runtime/config/index.ts");
   const config = readConfig({ ...doc, listeners: { kafka: { host: "127.0.0.1", port: 0, ...kafka } } });
   const log = await Log.open({ dataDir, storage: config.storage, log: config.log, topics: config.topics, mapSizeBytes: 256 * 2 ** 20, logger: createLogger("log", () => {}) });
+  const offsets = openGroupOffsets(log);
   // A short initial rebalance delay keeps group tests quick.
-  const groups = new GroupCoordinator(groupCoordinatorSettings({ initialRebalanceDelayMs: 200 }), log.groups, createLogger("groups", () => {}));
+  const groups = new GroupCoordinator(groupCoordinatorSettings({ initialRebalanceDelayMs: 200 }), offsets, createLogger("groups", () => {}));
   const gw = await startTestGateway(log, kafka, doc, groups);
   return {
-    ...gw, log, dataDir,
+    ...gw, log, offsets, dataDir,
     close: async () => {
       await gw.close();
       groups.close();

@@ -1,0 +1,116 @@
+// The append path: a batch comes in (validated once, or on runtime/core's proof, see
+// stored-batch.ts), waits in the commit queue, and is placed inside a transaction: idempotent
+// producer check, storage cap, offsets assigned in the batch itself, the sparse time index.
+//
+// Transactions (#11) extend place(): a transactional batch updates the partition's open
+// transactions, and COMMIT/ABORT control batches (encoded by runtime/core with the control
+// attribute, appended through appendEncoded) close them and move the last stable offset, all
+// in the same LMDB transaction as the data (partition.ts holds the persisted state).
+import type { BatchHeader, EncodedBatch } from "../core/index.ts";
+import type { GroupCommit, PendingAppend, Placed } from "./commit-queue.ts";
+import type { LogContext } from "./context.ts";
+import { LogError } from "./errors.ts";
+import type { Maintenance } from "./maintenance.ts";
+import { metaKeys, type Partition } from "./partition.ts";
+import { checkSequence, lastSequence, withBatch, type ProducerEntry } from "./producer-state.ts";
+import type { StorageCap } from "./storage-cap.ts";
+import { assignOffsets, encodedBatchHeader, validateForeignBatch } from "./stored-batch.ts";
+import type { Txn } from "./txn.ts";
+import type { AppendResult } from "./types.ts";
+
+/** Bytes between sparse time-index entries of a partition. */
+const TIME_INDEX_INTERVAL_BYTES = 64 * 1024;
+
+export class AppendPath {
+  readonly #ctx: LogContext;
+  readonly #commit: GroupCommit;
+  readonly #cap: StorageCap;
+  readonly #maintenance: Maintenance;
+
+  constructor(ctx: LogContext, commit: GroupCommit, cap: StorageCap, maintenance: Maintenance) {
+    this.#ctx = ctx;
+    this.#commit = commit;
+    this.#cap = cap;
+    this.#maintenance = maintenance;
+  }
+
+  /** A foreign batch (a Kafka producer's): validated once, then queued. */
+  async append(topic: string, partition: number, batch: Uint8Array): Promise<AppendResult> {
+    this.#ctx.checkOpen();
+    const p = this.#ctx.partition(topic, partition);
+    this.#checkSize(p, batch);
+    return this.#enqueue(p, batch, validateForeignBatch(batch, `${topic}/${partition}`, false));
+  }
+
+  /** A batch runtime/core encoded: its header is read, nothing walked again. */
+  async appendEncoded(topic: string, partition: number, batch: EncodedBatch): Promise<AppendResult> {
+    this.#ctx.checkOpen();
+    const p = this.#ctx.partition(topic, partition);
+    this.#checkSize(p, batch);
+    return this.#enqueue(p, batch, encodedBatchHeader(batch, `${topic}/${partition}`, false));
+  }
+
+  #checkSize(p: Partition, batch: Uint8Array): void {
+    const maxBytes = p.topic.settings.maxMessageBytes;
+    if (batch.byteLength > maxBytes) {
+      throw new LogError("LEDGE_ERR_MESSAGE_TOO_LARGE", `record batch of ${batch.byteLength} bytes for ${p.topic.name}/${p.index} is over max.message.bytes ${maxBytes}`);
+    }
+  }
+
+  #enqueue(p: Partition, bytes: Uint8Array, header: BatchHeader): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#commit.enqueue({ partition: p, bytes, header, resolve, reject }).catch(reject);
+    });
+  }
+
+  /** The commit queue's step for each append, inside the transaction. */
+  place(txn: Txn, item: PendingAppend): Placed {
+    const p = item.partition;
+    const h = item.header;
+    const where = `${p.topic.name}/${p.index}`;
+    if (p.topic.deleted) throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${p.topic.name}' was deleted before the append committed`);
+    let producer: ProducerEntry | undefined;
+    let lastSeq = -1;
+    if (h.producerId >= 0) {
+      producer = this.#producer(p, h.producerId);
+      lastSeq = lastSequence(h.baseSequence, h.lastOffsetDelta);
+      const verdict = checkSequence(producer, h.producerEpoch, h.baseSequence, lastSeq, `producer ${h.producerId} on ${where}`);
+      if (verdict.duplicateOf >= 0) {
+        this.#ctx.counters.duplicates.inc();
+        return { baseOffset: verdict.duplicateOf, duplicate: true };
+      }
+    }
+    const bytes = item.bytes.byteLength;
+    this.#cap.reserve(txn, bytes, where);
+    const baseOffset = p.nextOffset;
+    assignOffsets(item.bytes, baseOffset);
+    txn.putBatch(p, baseOffset, item.bytes);
+    p.nextOffset = baseOffset + h.lastOffsetDelta + 1;
+    if (h.producerId >= 0) txn.setProducer(p, h.producerId, withBatch(producer, h.producerEpoch, { firstSeq: h.baseSequence, lastSeq, baseOffset }));
+    this.#index(txn, p, baseOffset, h.maxTimestampMs, bytes);
+    const counters = this.#ctx.counters;
+    counters.appends.inc();
+    counters.appendedRecords.inc(h.recordCount);
+    counters.appendedBytes.inc(bytes);
+    this.#maintenance.noteAppended(bytes);
+    return { baseOffset, duplicate: false };
+  }
+
+  #index(txn: Txn, p: Partition, baseOffset: number, maxTimestampMs: number, bytes: number): void {
+    p.indexedMaxTimestampMs = Math.max(p.indexedMaxTimestampMs, maxTimestampMs);
+    p.indexBytesPending += bytes;
+    if (p.indexBytesPending >= TIME_INDEX_INTERVAL_BYTES) {
+      txn.putTimeEntry(p, p.indexedMaxTimestampMs, baseOffset);
+      p.indexBytesPending = 0;
+    }
+  }
+
+  #producer(p: Partition, producerId: number): ProducerEntry | undefined {
+    let entry = p.producers.get(producerId);
+    if (!entry) {
+      entry = this.#ctx.tables.meta.get(metaKeys.producer(p.topic.id, p.index, producerId)) as ProducerEntry | undefined;
+      if (entry) p.producers.set(producerId, entry);
+    }
+    return entry;
+  }
+}

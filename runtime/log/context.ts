@@ -1,0 +1,85 @@
+// What the log's modules share: options, tables, the topic registry, the byte account, logging
+// and counters, and the few helpers every module needs (lookups, durability). The facade
+// (index.ts) builds one; each module takes it and keeps to its own job.
+import type { LogConfig, StorageConfig, TopicConfig } from "../config/schema.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/index.ts";
+import type { LogCounters } from "./counters.ts";
+import { LogError } from "./errors.ts";
+import { commitOutcome, flushedNow, type LogTables } from "./lmdb-env.ts";
+import type { Partition, Topic } from "./partition.ts";
+import type { StorageAccount } from "./txn.ts";
+
+export interface LogOptions {
+  dataDir: string;
+  storage: StorageConfig;
+  log: LogConfig;
+  topics?: TopicConfig[];
+  /** LMDB map size; default max(2 x storage.maxBytes, 1 GiB). lmdb-js grows it when full. */
+  mapSizeBytes?: number;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** How often retention runs (default 60 s); it also runs after enough bytes were appended. */
+  retentionCheckIntervalMs?: number;
+  /** Appends are refused while fewer bytes than this stay free on the data disk (default 16 MiB). */
+  diskFreeBytesMin?: number;
+  /** Bytes of appends waiting for a commit before append() callers wait (default 64 MiB). */
+  appendQueueBytesMax?: number;
+}
+
+export class LogContext {
+  readonly options: LogOptions;
+  readonly tables: LogTables;
+  readonly logger: Logger;
+  readonly counters: LogCounters;
+  /** Live topics by name (a deleted topic leaves at once; its data is purged later). */
+  readonly topics: Map<string, Topic>;
+  /** Stored batch bytes across partitions, checked against storage.maxBytes. */
+  readonly account: StorageAccount = { totalBytes: 0 };
+  #closed = false;
+
+  constructor(options: LogOptions, tables: LogTables, logger: Logger, counters: LogCounters, topics: Map<string, Topic>) {
+    this.options = options;
+    this.tables = tables;
+    this.logger = logger;
+    this.counters = counters;
+    this.topics = topics;
+    for (const t of topics.values()) for (const p of t.partitions) this.account.totalBytes += p.bytes;
+  }
+
+  topic(name: string): Topic {
+    const t = this.topics.get(name);
+    if (!t) throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${name}' does not exist`);
+    return t;
+  }
+
+  partition(topic: string, partition: number): Partition {
+    const p = this.topic(topic).partitions[partition];
+    if (!p) throw new LogError("LEDGE_ERR_UNKNOWN_PARTITION", `partition ${partition} of topic '${topic}' does not exist`);
+    return p;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  markClosed(): void {
+    this.#closed = true;
+  }
+
+  /** Throws LEDGE_ERR_LOG_CLOSED once the log is closed. */
+  checkOpen(): void {
+    if (this.#closed) throw new LogError("LEDGE_ERR_LOG_CLOSED", "the log is closed");
+  }
+
+  /** Resolves once the writes committed so far are durable under storage.sync. */
+  flushed(): Promise<unknown> {
+    return this.options.storage.sync === "always" ? flushedNow(this.tables.env) : Promise.resolve();
+  }
+
+  /** A write outside the commit queue (meta table), durable before it resolves. */
+  async durable(write: Promise<unknown>, what: string): Promise<void> {
+    await commitOutcome(write, what);
+    await this.flushed();
+  }
+}
