@@ -1,5 +1,6 @@
 // DESIGN.md's rules of the house, checked on every import: runtime/ never reaches up into
-// gateways/, bridge/ or bin/; gateways never import each other; only runtime/log opens LMDB.
+// gateways/, bridge/ or bin/; gateways never import each other; only runtime/log opens LMDB;
+// the folders of runtime/ form no cycle (imports between rooms point one way).
 import { describe, it, expect } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, dirname, relative, resolve } from "node:path";
@@ -26,6 +27,32 @@ function imports(file: string): string[] {
 }
 
 const room = (path: string) => path.split("/").slice(0, path.startsWith("gateways/") ? 2 : 1).join("/");
+
+/** runtime/<folder> (or a file directly in runtime/) that a runtime path belongs to. */
+const runtimeRoom = (path: string) => path.split("/").slice(0, 2).join("/");
+
+/** Every cycle of rooms, each as "a -> b -> ... -> a" with one file import per arrow. */
+function roomCycles(edges: Map<string, Map<string, string>>): string[] {
+  const cycles: string[] = [];
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (r: string): void => {
+    state.set(r, "open");
+    path.push(r);
+    for (const next of [...(edges.get(r)?.keys() ?? [])].sort()) {
+      if (state.get(next) === "open") {
+        const loop = [...path.slice(path.indexOf(next)), next];
+        cycles.push(loop.slice(1).map((to, i) => `${loop[i]} -> ${to} (${edges.get(loop[i])!.get(to)})`).join(", "));
+      } else if (!state.has(next)) {
+        visit(next);
+      }
+    }
+    path.pop();
+    state.set(r, "done");
+  };
+  for (const r of [...edges.keys()].sort()) if (!state.has(r)) visit(r);
+  return cycles;
+}
 
 describe("layers (DESIGN.md: imports only point down)", () => {
   const files = ["runtime", "gateways", "bridge"].flatMap((d) => {
@@ -63,5 +90,28 @@ describe("layers (DESIGN.md: imports only point down)", () => {
     const bad = files.filter((f) => !f.startsWith("runtime/log/") && imports(f).some((i) => i === "lmdb" || i.startsWith("lmdb/")));
     expect(bad).toEqual([]);
     expect(files.some((f) => f.startsWith("runtime/log/") && imports(f).includes("lmdb"))).toBe(true);
+  });
+
+  it("the folders of runtime/ form no import cycle", () => {
+    const edges = new Map<string, Map<string, string>>();
+    for (const f of files.filter((x) => x.startsWith("runtime/"))) {
+      for (const i of imports(f).filter((x) => x.startsWith("runtime/"))) {
+        const [from, to] = [runtimeRoom(f), runtimeRoom(i)];
+        if (from === to) continue;
+        if (!edges.has(from)) edges.set(from, new Map());
+        if (!edges.get(from)!.has(to)) edges.get(from)!.set(to, `${f} imports ${i}`);
+      }
+    }
+    expect(edges.get("runtime/groups")?.has("runtime/log")).toBe(true); // the check sees real arrows
+    expect(roomCycles(edges)).toEqual([]);
+  });
+
+  it("the cycle check finds a cycle when there is one", () => {
+    const edges = new Map([
+      ["runtime/a", new Map([["runtime/b", "a.ts imports b.ts"]])],
+      ["runtime/b", new Map([["runtime/c", "b.ts imports c.ts"]])],
+      ["runtime/c", new Map([["runtime/a", "c.ts imports a.ts"]])],
+    ]);
+    expect(roomCycles(edges)).toEqual(["runtime/a -> runtime/b (a.ts imports b.ts), runtime/b -> runtime/c (b.ts imports c.ts), runtime/c -> runtime/a (c.ts imports a.ts)"]);
   });
 });
