@@ -15,6 +15,7 @@ import { metaKeys, type Partition } from "./partition.ts";
 import { checkSequence, lastSequence, withBatch, type ProducerEntry } from "./producer-state.ts";
 import type { StorageCap } from "./storage-cap.ts";
 import { assignOffsets, encodedBatchHeader, validateForeignBatch } from "./stored-batch.ts";
+import { keysRequired } from "./topic-config.ts";
 import type { Txn } from "./txn.ts";
 import type { AppendResult } from "./types.ts";
 
@@ -39,7 +40,7 @@ export class AppendPath {
     this.#ctx.checkOpen();
     const p = this.#ctx.partition(topic, partition);
     this.#checkSize(p, batch);
-    return this.#enqueue(p, batch, validateForeignBatch(batch, `${topic}/${partition}`, false));
+    return this.#enqueue(p, batch, validateForeignBatch(batch, `${topic}/${partition}`, keysRequired(p.topic.settings)));
   }
 
   /** A batch runtime/core encoded: its header is read, nothing walked again. */
@@ -47,7 +48,7 @@ export class AppendPath {
     this.#ctx.checkOpen();
     const p = this.#ctx.partition(topic, partition);
     this.#checkSize(p, batch);
-    return this.#enqueue(p, batch, encodedBatchHeader(batch, `${topic}/${partition}`, false));
+    return this.#enqueue(p, batch, encodedBatchHeader(batch, `${topic}/${partition}`, keysRequired(p.topic.settings)));
   }
 
   #checkSize(p: Partition, batch: Uint8Array): void {

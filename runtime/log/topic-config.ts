@@ -54,6 +54,12 @@ export function resolveTopicConfig(topic: string, given: Record<string, string |
   return out;
 }
 
+/** Kafka's rule: a compacted topic (cleanup.policy compact, or compact,delete) keeps the newest
+ * record per key, so it refuses records without one (INVALID_RECORD). */
+export function keysRequired(settings: TopicSettings): boolean {
+  return settings.cleanupPolicy !== "delete";
+}
+
 export function topicSettings(config: Record<string, string>): TopicSettings {
   return {
     retentionMs: Number(config["retention.ms"]),

@@ -84,6 +84,24 @@ describe("kafkajs producer and consumer", () => {
     expect(got.every((g) => g.round === g.value.slice(1, 2))).toBe(true);
   });
 
+  it("a compacted topic refuses a record without a key with INVALID_RECORD; keyed records go in", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "kj-compact", numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await expect(producer.send({ topic: "kj-compact", acks: -1, messages: [{ key: "a", value: "1" }, { value: "no key" }] }))
+        .rejects.toMatchObject({ type: "INVALID_RECORD" });
+      expect(ledge.log.partitionState("kj-compact", 0).highWatermark).toBe(0);
+      const sent = await producer.send({ topic: "kj-compact", acks: -1, messages: [{ key: "a", value: "1" }, { key: "b", value: null }] });
+      expect(sent[0]).toMatchObject({ errorCode: 0, baseOffset: "0" });
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
   it("fetchTopicOffsetsByTimestamp finds the first offset at or after a time", async () => {
     const admin = kafka.admin();
     await admin.connect();

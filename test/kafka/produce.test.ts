@@ -14,7 +14,7 @@ let ledge: TestLedge;
 let bystander: RawKafkaClient;
 
 beforeAll(async () => {
-  ledge = await startTestLedge({}, { topics: [{ name: "p", partitions: 2 }, { name: "small", partitions: 1, config: { "max.message.bytes": 1024 } }] });
+  ledge = await startTestLedge({}, { topics: [{ name: "p", partitions: 2 }, { name: "small", partitions: 1, config: { "max.message.bytes": 1024 } }, { name: "compacted", partitions: 1, config: { "cleanup.policy": "compact" } }] });
   bystander = await RawKafkaClient.open(ledge.port);
 });
 afterAll(async () => {
@@ -23,8 +23,8 @@ afterAll(async () => {
 });
 
 const enc = new TextEncoder();
-function batch(count = 3, options: Parameters<typeof encodeBatch>[1] = {}, valueBytes = 10): Uint8Array {
-  const records = Array.from({ length: count }, (_, i) => ({ key: enc.encode(`k${i}`), value: new Uint8Array(valueBytes).fill(97 + (i % 26)), timestampMs: Date.now() }));
+function batch(count = 3, options: Parameters<typeof encodeBatch>[1] = {}, valueBytes = 10, keyless = false): Uint8Array {
+  const records = Array.from({ length: count }, (_, i) => ({ key: keyless && i === count - 1 ? null : enc.encode(`k${i}`), value: new Uint8Array(valueBytes).fill(97 + (i % 26)), timestampMs: Date.now() }));
   return encodeBatch(records, options).slice();
 }
 
@@ -99,6 +99,7 @@ describe("Produce rejections, each with the code Kafka gives", () => {
     ["non-zero baseOffset -> INVALID_RECORD", 7, () => request(-1, "p", 0, batch(1, { baseOffset: 17 })), 87],
     ["two batches in one partition -> INVALID_RECORD", 7, () => { const a = batch(1), b = batch(1); const two = new Uint8Array(a.length + b.length); two.set(a); two.set(b, a.length); return request(-1, "p", 0, two); }, 87],
     ["magic 1 -> INVALID_RECORD", 7, () => { const b = batch(1); b[16] = 1; return request(-1, "p", 0, b); }, 87],
+    ["a record without a key on a compacted topic -> INVALID_RECORD", 7, () => request(-1, "compacted", 0, batch(3, {}, 10, true)), 87],
     ["null records -> INVALID_RECORD", 7, () => request(-1, "p", 0, null), 87],
     ["zstd at v3 -> UNSUPPORTED_COMPRESSION_TYPE", 3, () => { const b = batch(1); b[22] = (b[22] & ~7) | 4; return request(-1, "p", 0, b); }, 76],
     ["unknown topic -> UNKNOWN_TOPIC_OR_PARTITION", 7, () => request(-1, "nope", 0, batch(1)), 3],

@@ -11,12 +11,13 @@ import { rawConnected } from "./helpers/raw-client.ts";
 let f: GatewayFixture;
 beforeAll(async () => {
   f = await startGateway({
-    topics: [{ name: "telemetry", partitions: 3 }],
+    topics: [{ name: "telemetry", partitions: 3 }, { name: "state", partitions: 1, config: { "cleanup.policy": "compact" } }],
     mqtt: {
       allowAnonymous: true,
       routes: [
         { filter: "sensors/+/telemetry", topic: "telemetry", key: "{1}", check: "json" },
         { filter: "packed/#", topic: "packed", check: "msgpack" },
+        { filter: "state/#", topic: "state" },
       ],
     },
   });
@@ -45,6 +46,16 @@ describe("routes", () => {
     expect(tel).toHaveLength(1);
     expect(tel[0]).toMatchObject({ key: "dev42", value: '{"t":1}', headers: { "mqtt.topic": "sensors/dev42/telemetry" } });
     expect(records("mqtt-messages").map((r) => r.key)).toEqual(["other/thing"]);
+    await c.endAsync();
+  });
+
+  it("ingests into a compacted topic (the MQTT topic is the key, so no record lacks one)", async () => {
+    const c = await f.connect();
+    await c.publishAsync("state/door", "open", { qos: 1 });
+    await c.publishAsync("state/door", "closed", { qos: 1 });
+    await c.publishAsync("state/window", "shut", { qos: 1 });
+    expect(records("state").map((r) => `${r.key}=${r.value}`)).toEqual(["state/door=open", "state/door=closed", "state/window=shut"]);
+    expect(f.metrics.counter("ledge_mqtt_append_failed_total", "").value).toBe(0);
     await c.endAsync();
   });
 
