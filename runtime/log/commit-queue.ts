@@ -95,7 +95,7 @@ export class GroupCommit {
 
   async enqueue(item: PendingAppend): Promise<void> {
     while (this.#pendingBytes >= this.#o.queueBytesMax && !this.#closed) {
-      this.#room ??= makeRoom();
+      this.#room ??= deferred();
       await this.#room.promise;
     }
     if (this.#closed) throw new LogError("LEDGE_ERR_LOG_CLOSED", "append refused: the log is closed");
@@ -339,7 +339,8 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function makeRoom(): { promise: Promise<void>; resolve: () => void } {
+/** A promise and the function that resolves it (the queue's "room again" signal). */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };

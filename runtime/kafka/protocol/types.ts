@@ -156,15 +156,6 @@ export const records: Type<RecordsValue> = {
   zero: null,
 };
 
-export const compactRecords: Type<RecordsValue> = {
-  read: (r) => compactNullableBytes.read(r),
-  write: (w, v) => {
-    w.uvarint(recordsLength(v) + 1);
-    writeRecordsBody(w, v);
-  },
-  zero: null,
-};
-
 export const uuid: Type<Uint8Array> = {
   read: (r) => r.raw(16),
   write: (w, v) => void w.raw(v.length === 16 ? v : new Uint8Array(16)),
