@@ -83,6 +83,16 @@ describe("ledge start", () => {
     expect(r.stderr).toMatch(/config key 'storage.sync' must be one of always \| interval/);
   });
 
+  it("refuses an MQTT route to a topic the log would refuse, before listening", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ledge-cli-"));
+    const file = join(dir, "ledge.yaml");
+    writeFileSync(file, 'mqtt:\n  routes:\n    - { filter: "sensors/#", topic: ".." }\n');
+    const r = spawnSync(process.execPath, [ledgeBin, "start", "--config", file, "--data-dir", dir, "--mqtt-port", "0", "--kafka-port", "0", "--http-port", "0"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/config key 'mqtt\.routes\[0\]\.topic' must be a log topic name \(1 to 249 characters of \[a-zA-Z0-9._-\], not "\." or "\.\."\); found "\.\."/);
+    expect(r.stdout).not.toMatch(/ledge ready/);
+  });
+
   it("rejects an unknown flag", () => {
     const r = spawnSync(process.execPath, [ledgeBin, "start", "--mqtt-prot", "1"], { encoding: "utf8" });
     expect(r.status).toBe(2);

@@ -3,6 +3,7 @@
 import { ConfigReader } from "./reader.ts";
 import { ConfigError } from "./errors.ts";
 import { renameDeprecatedKeys } from "./deprecated-keys.ts";
+import { topicNameProblem, topicNameRule } from "../kafka/topic-name.ts";
 
 export type SyncMode = "always" | "interval";
 export type OverflowPolicy = "drop-oldest" | "reject";
@@ -153,14 +154,10 @@ function groups(r: ConfigReader): GroupsConfig {
   return out;
 }
 
-const topicNamePattern = /^[a-zA-Z0-9._-]{1,249}$/;
-
 function topic(item: unknown, key: string): TopicConfig {
   const r = new ConfigReader(item, key);
   const name = r.string("name", "");
-  if (!topicNamePattern.test(name) || name === "." || name === "..") {
-    throw new ConfigError(r.key("name"), "a Kafka topic name: 1 to 249 of [a-zA-Z0-9._-]", r.raw("name"));
-  }
+  if (topicNameProblem(name)) throw new ConfigError(r.key("name"), `a Kafka topic name (${topicNameRule})`, r.raw("name"));
   const partitions = r.integer("partitions", 1, 1, 10_000);
   const config = r.raw("config") ?? {};
   if (typeof config !== "object" || Array.isArray(config)) {

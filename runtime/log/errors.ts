@@ -2,6 +2,7 @@
 // answers with, so there is no second mapping table. Messages are for operators: what happened,
 // to what, and what to do.
 import { ErrorCode } from "../kafka/errors.ts";
+import { topicNameRule } from "../kafka/topic-name.ts";
 
 export interface LogErrorSpec {
   kafkaErrorCode: number;
@@ -14,7 +15,7 @@ export const logErrors = {
   LEDGE_ERR_UNKNOWN_TOPIC: { kafkaErrorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, retriable: true, advice: "create the topic first, or enable log.autoCreateTopics" },
   LEDGE_ERR_UNKNOWN_PARTITION: { kafkaErrorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, retriable: true, advice: "use a partition below the topic's partition count, or add partitions" },
   LEDGE_ERR_TOPIC_EXISTS: { kafkaErrorCode: ErrorCode.TOPIC_ALREADY_EXISTS, retriable: false, advice: "use the existing topic or delete it first" },
-  LEDGE_ERR_INVALID_TOPIC: { kafkaErrorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, retriable: false, advice: "use 1 to 249 characters of [a-zA-Z0-9._-], not '.' or '..'" },
+  LEDGE_ERR_INVALID_TOPIC: { kafkaErrorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, retriable: false, advice: `use ${topicNameRule}` },
   LEDGE_ERR_INVALID_PARTITIONS: { kafkaErrorCode: ErrorCode.INVALID_PARTITIONS, retriable: false, advice: "give a partition count from 1 to 10000 that does not shrink the topic" },
   LEDGE_ERR_INVALID_CONFIG: { kafkaErrorCode: ErrorCode.INVALID_CONFIG, retriable: false, advice: "fix the topic config value (see README 'Storage')" },
   LEDGE_ERR_OFFSET_OUT_OF_RANGE: { kafkaErrorCode: ErrorCode.OFFSET_OUT_OF_RANGE, retriable: false, advice: "read from an offset between the log start offset and the high watermark" },

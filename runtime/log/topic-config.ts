@@ -1,5 +1,6 @@
 // Kafka topic config names the log understands, their defaults and their checks.
 // Values are kept as strings, as Kafka's DescribeConfigs returns them.
+import { topicNameProblem } from "../kafka/topic-name.ts";
 import { LogError } from "./errors.ts";
 
 export type CleanupPolicy = "delete" | "compact" | "compact,delete";
@@ -70,10 +71,7 @@ export function topicSettings(config: Record<string, string>): TopicSettings {
   };
 }
 
-const topicNamePattern = /^[a-zA-Z0-9._-]{1,249}$/;
-
 export function checkTopicName(name: string): void {
-  if (typeof name !== "string" || !topicNamePattern.test(name) || name === "." || name === "..") {
-    throw new LogError("LEDGE_ERR_INVALID_TOPIC", `topic name ${JSON.stringify(name)} is not a valid Kafka topic name`);
-  }
+  const problem = topicNameProblem(name);
+  if (problem) throw new LogError("LEDGE_ERR_INVALID_TOPIC", `topic name ${JSON.stringify(name)} ${problem}`);
 }

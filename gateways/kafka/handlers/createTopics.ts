@@ -2,14 +2,16 @@
 // manual assignments may only name broker 0. validate_only checks without creating.
 import type { CreateTopicsRequest, CreateTopicsResponse } from "../../../runtime/kafka/apis/createTopics/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
+import { topicNameProblem } from "../../../runtime/kafka/topic-name.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
-import { kafkaCodeOf, validTopicName } from "./error-code.ts";
+import { kafkaCodeOf } from "./error-code.ts";
 import { ledgeNodeId } from "./metadata.ts";
 
 type TopicRequest = CreateTopicsRequest["topics"][number];
 
 function precheck(t: TopicRequest, seen: Set<string>): { code: number; message: string } | null {
-  if (!validTopicName(t.name)) return { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: `topic name ${JSON.stringify(t.name)} is not 1 to 249 of [a-zA-Z0-9._-]` };
+  const nameProblem = topicNameProblem(t.name);
+  if (nameProblem) return { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: `topic name ${JSON.stringify(t.name)} ${nameProblem}` };
   if (seen.has(t.name)) return { code: ErrorCode.INVALID_REQUEST, message: `topic ${t.name} appears twice in one request` };
   if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
     return { code: ErrorCode.INVALID_REPLICATION_FACTOR, message: `replication factor ${t.replicationFactor}: ledge is one broker, use 1` };

@@ -15,8 +15,3 @@ export function kafkaCodeOf(err: unknown, logger: Logger, what: string): CodedEr
   logger.error(`${what} failed unexpectedly (a ledge bug; please report it): ${(err as Error)?.stack ?? String(err)}`);
   return { code: ErrorCode.UNKNOWN_SERVER_ERROR, message: "internal error in ledge" };
 }
-
-/** Kafka's topic name rule: 1 to 249 of [a-zA-Z0-9._-], not "." or "..". */
-export function validTopicName(name: string): boolean {
-  return /^[a-zA-Z0-9._-]{1,249}$/.test(name) && name !== "." && name !== "..";
-}

@@ -4,8 +4,9 @@
 import type { MetadataRequest, MetadataResponse, MetadataTopic } from "../../../runtime/kafka/apis/metadata/index.ts";
 import type { TopicDescription } from "../../../runtime/log/types.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
+import { topicNameProblem } from "../../../runtime/kafka/topic-name.ts";
 import { respond, type GatewayParts, type KafkaHandler, type RequestContext } from "../context.ts";
-import { kafkaCodeOf, validTopicName } from "./error-code.ts";
+import { kafkaCodeOf } from "./error-code.ts";
 
 export const ledgeNodeId = 0;
 export const ledgeClusterId = "ledge";
@@ -35,7 +36,7 @@ async function allTopicNames(ctx: RequestContext): Promise<string[]> {
 }
 
 async function describeOrCreate(ctx: RequestContext<MetadataRequest>, name: string, mayCreate: boolean): Promise<MetadataTopic> {
-  if (!validTopicName(name)) return missing(name, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  if (topicNameProblem(name)) return missing(name, ErrorCode.INVALID_TOPIC_EXCEPTION);
   const { log, config, logger } = ctx.parts;
   try {
     const d = await log.describeTopic(name);
