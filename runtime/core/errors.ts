@@ -1,11 +1,25 @@
 // The one table from wasm-core statuses (wasm-core/assembly/status.ts) to typed errors.
 // Each error carries ledge's `code` and the Kafka error code a listener answers with, so no
 // second table is needed downstream. test/core/errors.test.ts checks this table against status.ts.
+// ledge's codes for these errors are one table (STYLE habit 8); docs/errors.md explains each
+// to operators and test/errors.test.ts keeps the two in step.
 import { ErrorCode } from "../kafka/errors.ts";
 
+/** Each code the core's errors carry, with the Kafka error code a listener answers with. */
+export const coreErrors = {
+  LEDGE_ERR_CORRUPT_BATCH: { kafkaErrorCode: ErrorCode.CORRUPT_MESSAGE },
+  LEDGE_ERR_INVALID_RECORD: { kafkaErrorCode: ErrorCode.INVALID_RECORD },
+  LEDGE_ERR_BATCH_TOO_LARGE: { kafkaErrorCode: ErrorCode.MESSAGE_TOO_LARGE },
+  LEDGE_ERR_UNSUPPORTED_COMPRESSION: { kafkaErrorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE },
+  LEDGE_ERR_MALFORMED_COMPRESSED_DATA: { kafkaErrorCode: ErrorCode.CORRUPT_MESSAGE },
+  LEDGE_ERR_CORE_INTERNAL: { kafkaErrorCode: ErrorCode.UNKNOWN_SERVER_ERROR },
+} as const satisfies Record<string, { kafkaErrorCode: number }>;
+
+export type CoreErrorCode = keyof typeof coreErrors;
+
 export class LedgeWasmError extends Error {
-  readonly code: string = "LEDGE_ERR_CORE_INTERNAL";
-  readonly kafkaErrorCode: number = ErrorCode.UNKNOWN_SERVER_ERROR;
+  readonly code: CoreErrorCode = "LEDGE_ERR_CORE_INTERNAL";
+  readonly kafkaErrorCode: number = coreErrors[this.code].kafkaErrorCode;
   /** The wasm-core status (negative) this error stands for. */
   readonly status: number;
   /** The status's name in status.ts, e.g. "ERR_BATCH_CRC". */
@@ -22,28 +36,28 @@ export class LedgeWasmError extends Error {
 /** The stored CRC does not match, or the batch's length fields disagree with its bytes. */
 export class CorruptBatchError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_CORRUPT_BATCH";
-  override readonly kafkaErrorCode = ErrorCode.CORRUPT_MESSAGE;
+  override readonly kafkaErrorCode = coreErrors[this.code].kafkaErrorCode;
 }
 
 /** The batch header or a record breaks a RecordBatch v2 rule Kafka's broker enforces. */
 export class InvalidRecordError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_INVALID_RECORD";
-  override readonly kafkaErrorCode = ErrorCode.INVALID_RECORD;
+  override readonly kafkaErrorCode = coreErrors[this.code].kafkaErrorCode;
 }
 
 export class BatchTooLargeError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_BATCH_TOO_LARGE";
-  override readonly kafkaErrorCode = ErrorCode.MESSAGE_TOO_LARGE;
+  override readonly kafkaErrorCode = coreErrors[this.code].kafkaErrorCode;
 }
 
 export class UnsupportedCompressionError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_UNSUPPORTED_COMPRESSION";
-  override readonly kafkaErrorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+  override readonly kafkaErrorCode = coreErrors[this.code].kafkaErrorCode;
 }
 
 export class MalformedCompressedDataError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_MALFORMED_COMPRESSED_DATA";
-  override readonly kafkaErrorCode = ErrorCode.CORRUPT_MESSAGE;
+  override readonly kafkaErrorCode = coreErrors[this.code].kafkaErrorCode;
 }
 
 /** runtime/core handed the core a bad region: a ledge bug, not bad input. */

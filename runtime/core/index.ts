@@ -12,7 +12,7 @@ export {
 } from "./batch.ts";
 export {
   LedgeWasmError, CorruptBatchError, InvalidRecordError, BatchTooLargeError, UnsupportedCompressionError,
-  MalformedCompressedDataError, CoreInternalError,
+  MalformedCompressedDataError, CoreInternalError, errorForStatus, Status, coreErrors, type CoreErrorCode,
 } from "./errors.ts";
 export * from "./types.ts";
 export { compress, decompress } from "./compression.ts";

@@ -1,6 +1,7 @@
 // The log's errors as one table. Each entry carries the Kafka error code the Kafka listener
 // answers with, so there is no second mapping table. Messages are for operators: what happened,
-// to what, and what to do.
+// to what, and what to do. A batch the wasm core refuses keeps the core's own error and code
+// (runtime/core/errors.ts); docs/errors.md explains every code of both tables.
 import { ErrorCode } from "../kafka/errors.ts";
 import { topicNameRule } from "../kafka/topic-name.ts";
 
@@ -17,7 +18,7 @@ export const logErrors = {
   LEDGE_ERR_TOPIC_EXISTS: { kafkaErrorCode: ErrorCode.TOPIC_ALREADY_EXISTS, retriable: false, advice: "use the existing topic or delete it first" },
   LEDGE_ERR_INVALID_TOPIC: { kafkaErrorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, retriable: false, advice: `use ${topicNameRule}` },
   LEDGE_ERR_INVALID_PARTITIONS: { kafkaErrorCode: ErrorCode.INVALID_PARTITIONS, retriable: false, advice: "give a partition count from 1 to 10000 that does not shrink the topic" },
-  LEDGE_ERR_INVALID_CONFIG: { kafkaErrorCode: ErrorCode.INVALID_CONFIG, retriable: false, advice: "fix the topic config value (see README 'Storage')" },
+  LEDGE_ERR_INVALID_TOPIC_CONFIG: { kafkaErrorCode: ErrorCode.INVALID_CONFIG, retriable: false, advice: "fix the topic config value (see README 'Storage')" },
   LEDGE_ERR_OFFSET_OUT_OF_RANGE: { kafkaErrorCode: ErrorCode.OFFSET_OUT_OF_RANGE, retriable: false, advice: "read from an offset between the log start offset and the high watermark" },
   LEDGE_ERR_STORAGE_FULL: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR, retriable: true, advice: "free disk space, raise storage.maxBytes, or lower retention; writes resume once space is available" },
   LEDGE_ERR_STORAGE: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR, retriable: true, advice: "check the data directory's disk and permissions; the write was not stored" },
@@ -27,7 +28,6 @@ export const logErrors = {
   LEDGE_ERR_INVALID_PRODUCER_EPOCH: { kafkaErrorCode: ErrorCode.INVALID_PRODUCER_EPOCH, retriable: false, advice: "a newer instance of this producer has taken over; this one must stop" },
   LEDGE_ERR_OFFSET_METADATA_TOO_LARGE: { kafkaErrorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE, retriable: false, advice: "commit a metadata string of at most 4096 bytes" },
   LEDGE_ERR_LOG_CLOSED: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR, retriable: true, advice: "the log is shutting down; retry against the restarted process" },
-  LEDGE_ERR_BACKPRESSURE: { kafkaErrorCode: ErrorCode.REQUEST_TIMED_OUT, retriable: true, advice: "too many appends are waiting for a commit; slow down and retry" },
 } as const satisfies Record<string, LogErrorSpec>;
 
 export type LogErrorCode = keyof typeof logErrors;

@@ -37,18 +37,18 @@ const keys: Record<string, Key> = {
   "message.timestamp.type": { default: "CreateTime", check: (v) => v === "CreateTime", expected: "CreateTime (LogAppendTime is not supported)" },
 };
 
-/** Fills defaults and checks every given key; throws LEDGE_ERR_INVALID_CONFIG naming the key. */
+/** Fills defaults and checks every given key; throws LEDGE_ERR_INVALID_TOPIC_CONFIG naming the key. */
 export function resolveTopicConfig(topic: string, given: Record<string, string | number> = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, key] of Object.entries(keys)) out[name] = key.default;
   for (const [name, raw] of Object.entries(given)) {
     const key = keys[name];
     if (!key) {
-      throw new LogError("LEDGE_ERR_INVALID_CONFIG", `topic '${topic}': unknown config '${name}' (known: ${Object.keys(keys).join(", ")})`);
+      throw new LogError("LEDGE_ERR_INVALID_TOPIC_CONFIG", `topic '${topic}': unknown config '${name}' (known: ${Object.keys(keys).join(", ")})`);
     }
     const value = String(raw).trim();
     if (!key.check(value)) {
-      throw new LogError("LEDGE_ERR_INVALID_CONFIG", `topic '${topic}': config '${name}' must be ${key.expected}; found ${JSON.stringify(raw)}`);
+      throw new LogError("LEDGE_ERR_INVALID_TOPIC_CONFIG", `topic '${topic}': config '${name}' must be ${key.expected}; found ${JSON.stringify(raw)}`);
     }
     out[name] = name === "cleanup.policy" && value === "delete,compact" ? "compact,delete" : value;
   }

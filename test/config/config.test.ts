@@ -35,6 +35,7 @@ describe("config", () => {
     expect(() => readConfig({ storage: { synk: "always" } })).toThrow(/'storage.synk' must be a known key/);
     expect(() => readConfig({ storage: { commitInflightCountMax: 0 } })).toThrow(/'storage.commitInflightCountMax'/);
     expect(() => readConfig({ listeners: { mqtt: { tls: { cert: "a.pem" } } } })).toThrow(ConfigError);
+    expect(() => readConfig({ storage: { overflow: "spill" } })).toThrow(expect.objectContaining({ code: "LEDGE_ERR_CONFIG", key: "storage.overflow" }));
     expect(() => readConfig([1, 2])).toThrow(/must be a mapping/);
   });
 

@@ -49,11 +49,13 @@ describe("validateBatch: header rules in Kafka's order", () => {
   it("rejects a batch over maxBatchBytes (MESSAGE_TOO_LARGE) before reading its CRC", () => {
     const bytes = good();
     expectFailure(bytes, "ERR_BATCH_TOO_LARGE", 10, { maxBatchBytes: bytes.length - 1 });
+    expect(() => validateBatch(bytes, { maxBatchBytes: bytes.length - 1 })).toThrow(expect.objectContaining({ code: "LEDGE_ERR_BATCH_TOO_LARGE" }));
     expect(() => validateBatch(bytes, { maxBatchBytes: bytes.length })).not.toThrow();
   });
 
   it("rejects magic other than 2 (INVALID_RECORD)", () => {
     expectFailure(edit(good(), (v) => v.setInt8(16, 1), false), "ERR_BATCH_MAGIC", 87);
+    expect(() => validateBatch(edit(good(), (v) => v.setInt8(16, 1), false))).toThrow(expect.objectContaining({ code: "LEDGE_ERR_INVALID_RECORD" }));
   });
 
   it("rejects any flipped bit under the CRC (CORRUPT_MESSAGE), on small and large batches", () => {

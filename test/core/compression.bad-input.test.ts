@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { compress, decompress } from "../../runtime/core/compression.ts";
 import { codecWorkspace } from "../../runtime/core/codec-workspace.ts";
-import { LedgeWasmError, Status, statusTable } from "../../runtime/core/errors.ts";
+import { checkStatus, LedgeWasmError, Status, statusTable } from "../../runtime/core/errors.ts";
 import { Compression, type CompressionCodec } from "../../runtime/core/types.ts";
 import { randomBytes, seededRandom, telemetryLines } from "../../bench/lib/telemetry-lines.ts";
 
@@ -409,6 +409,10 @@ describe("mutation fuzzing (debug build, seeded)", () => {
     }
     expect(ws.kernels.lz4FrameDecodedBound(beyond, 64)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
     expect(ws.kernels.snappyDecodedLength(beyond, 64)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    // Such a status is a ledge bug, never bad input: it becomes the internal error, Kafka -1.
+    expect(() => checkStatus(ws.kernels.snappyDecodedLength(beyond, 64))).toThrow(
+      expect.objectContaining({ code: "LEDGE_ERR_CORE_INTERNAL", kafkaErrorCode: -1, statusName: "ERR_REGION_OUT_OF_BOUNDS" }),
+    );
     expect(ws.kernels.lz4FrameCompress(inPtr, 16, outPtr, 10)).toBe(Status.ERR_OUTPUT_TOO_SMALL);
     expect(ws.kernels.snappyCompress(inPtr, 16, outPtr, 10)).toBe(Status.ERR_OUTPUT_TOO_SMALL);
   });

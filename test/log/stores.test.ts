@@ -61,7 +61,7 @@ describe("group offsets", () => {
   });
 
   it("refuses metadata over 4096 bytes", async () => {
-    await expect(offsets().commit("g", "t", 0, { offset: 1, leaderEpoch: -1, metadata: "x".repeat(4097) })).rejects.toMatchObject({ kafkaErrorCode: 12 });
+    await expect(offsets().commit("g", "t", 0, { offset: 1, leaderEpoch: -1, metadata: "x".repeat(4097) })).rejects.toMatchObject({ code: "LEDGE_ERR_OFFSET_METADATA_TOO_LARGE", kafkaErrorCode: 12 });
     expect(offsets().fetch("g", "t", 0)).toBeUndefined();
   });
 });

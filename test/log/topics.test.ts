@@ -56,7 +56,7 @@ describe("topics", () => {
     for (const n of [0, -1, 1.5, 10_001]) {
       await expect(log.createTopic("p", n)).rejects.toMatchObject({ code: "LEDGE_ERR_INVALID_PARTITIONS", kafkaErrorCode: 37 });
     }
-    await expect(log.createTopic("c", 1, { "retention.ms": "soon" })).rejects.toMatchObject({ code: "LEDGE_ERR_INVALID_CONFIG", kafkaErrorCode: 40 });
+    await expect(log.createTopic("c", 1, { "retention.ms": "soon" })).rejects.toMatchObject({ code: "LEDGE_ERR_INVALID_TOPIC_CONFIG", kafkaErrorCode: 40 });
     await expect(log.createTopic("c", 1, { "cleanup.policy": "never" })).rejects.toThrow(/cleanup.policy/);
     await expect(log.createTopic("c", 1, { "no.such.key": 1 })).rejects.toThrow(/unknown config 'no.such.key'/);
     expect(log.describeTopic("c")).toBeUndefined();
