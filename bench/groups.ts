@@ -18,7 +18,7 @@ import { GroupCoordinator } from "../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings } from "../runtime/groups/coordinator-settings.ts";
 import type { JoinGroupInput } from "../runtime/groups/coordinator-types.ts";
 import { FrameReader } from "../runtime/kafka/protocol/frame.ts";
-import { encodeRequest, decodeResponse, framed } from "../runtime/kafka/protocol/message.ts";
+import { encodeRequest, decodeResponse, framed } from "../runtime/kafka/protocol/request-response.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { medianRateAsync, progress, result, type BenchResult } from "./lib/report.ts";
 import { openBenchLog, quietLogger } from "./lib/bench-log.ts";

@@ -11,7 +11,7 @@
 // flight, as a Kafka consumer keeps per partition), so `connections` consumers read in parallel.
 // Records are counted from each batch header (offsets and recordsCount), never decoded.
 import { connect, type Socket } from "node:net";
-import { decodeResponse, encodeRequest, framed } from "../../runtime/kafka/protocol/message.ts";
+import { decodeResponse, encodeRequest, framed } from "../../runtime/kafka/protocol/request-response.ts";
 import { ApiKey } from "../../runtime/kafka/apis/index.ts";
 import type { ProduceRequest, ProduceResponse } from "../../runtime/kafka/apis/produce/index.ts";
 import type { FetchRequest, FetchResponse } from "../../runtime/kafka/apis/fetch/index.ts";

@@ -5,7 +5,7 @@
 // kept so far, which bounds memory to one bench run's data. Run as its own process, like the
 // broker it stands in for:   node --import tsx bench/lib/kafka-sink.ts   → "sink ready PORT"
 import { createServer, type AddressInfo, type Socket } from "node:net";
-import { decodeRequest, encodeResponse, framed } from "../../runtime/kafka/protocol/message.ts";
+import { decodeRequest, encodeResponse, framed } from "../../runtime/kafka/protocol/request-response.ts";
 import { ApiKey } from "../../runtime/kafka/apis/index.ts";
 import type { ProduceRequest } from "../../runtime/kafka/apis/produce/index.ts";
 import type { FetchRequest } from "../../runtime/kafka/apis/fetch/index.ts";

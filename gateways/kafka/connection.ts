@@ -5,7 +5,7 @@
 // fast sender cannot grow our memory. Before SASL completes, requests run one at a time.
 import type { Socket } from "node:net";
 import { FrameReader } from "../../runtime/kafka/protocol/frame.ts";
-import { framed } from "../../runtime/kafka/protocol/message.ts";
+import { framed } from "../../runtime/kafka/protocol/request-response.ts";
 import type { ConnectionState, GatewayParts } from "./context.ts";
 import { dispatch, type Outcome } from "./handlers/index.ts";
 import type { Logger } from "../../runtime/logger.ts";

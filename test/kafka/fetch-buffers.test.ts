@@ -2,7 +2,7 @@
 // property that matters: consumers running side by side, each response built in a buffer an
 // earlier response used, all receive every record exactly (check.crcs verifies each batch).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeRequest, framed, decodeResponse } from "../../runtime/kafka/protocol/message.ts";
+import { encodeRequest, framed, decodeResponse } from "../../runtime/kafka/protocol/request-response.ts";
 import type { FetchResponse } from "../../runtime/kafka/apis/fetch/index.ts";
 import { startTestLedge, type TestLedge } from "./helpers/ledge.ts";
 import { RawKafkaClient } from "./helpers/raw-client.ts";

@@ -10,7 +10,7 @@ import { apiTable, isFlexible } from "../../runtime/kafka/apis/index.ts";
 import { messageVersion } from "../../runtime/kafka/apis/codecs.ts";
 import { Reader } from "../../runtime/kafka/protocol/reader.ts";
 import { readRequestHeader, readResponseHeader } from "../../runtime/kafka/protocol/headers.ts";
-import { encodeRequest, encodeResponse } from "../../runtime/kafka/protocol/message.ts";
+import { encodeRequest, encodeResponse } from "../../runtime/kafka/protocol/request-response.ts";
 import * as reference from "./reference/codec.ts";
 
 const root = fileURLToPath(new URL("../fixtures/kafka/", import.meta.url));

@@ -5,7 +5,7 @@
 // truncated bodies failing with KafkaCodecError (never a crash or a wrong value).
 import { it, expect, describe } from "vitest";
 import { createRequire } from "node:module";
-import type { ApiVersionsMap } from "../../runtime/kafka/apis/message.ts";
+import type { SchemasByVersion } from "../../runtime/kafka/apis/schemas.ts";
 import type { Struct } from "../../runtime/kafka/protocol/types.ts";
 import { Reader, KafkaCodecError } from "../../runtime/kafka/protocol/reader.ts";
 import { Writer } from "../../runtime/kafka/protocol/writer.ts";
@@ -39,7 +39,7 @@ export function decode(s: Struct, b: Uint8Array): Record<string, unknown> {
 }
 
 export interface CodecCase {
-  versions: ApiVersionsMap;
+  versions: SchemasByVersion;
   version: number;
   /** The request as ledge decodes it (exactly this version's fields). */
   request: Record<string, unknown>;

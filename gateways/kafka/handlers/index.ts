@@ -3,7 +3,7 @@
 // SASL done (on SASL listeners), body parses. A failure closes that connection only, as
 // Kafka does, except ApiVersions above our maximum, which gets a v0 error body.
 import { apiRow, ApiKey } from "../../../runtime/kafka/apis/index.ts";
-import { decodeRequest, encodeResponse } from "../../../runtime/kafka/protocol/message.ts";
+import { decodeRequest, encodeResponse } from "../../../runtime/kafka/protocol/request-response.ts";
 import { peekRequestKey } from "../../../runtime/kafka/protocol/headers.ts";
 import { KafkaCodecError } from "../../../runtime/kafka/protocol/reader.ts";
 import type { Writer } from "../../../runtime/kafka/protocol/writer.ts";

@@ -1,5 +1,5 @@
 // apiKey -> the schemas of each version ledge can encode and decode. One line per API folder.
-import type { ApiVersionsMap, MessageVersion } from "./message.ts";
+import type { SchemasByVersion, MessageVersion } from "./schemas.ts";
 import { apiVersionsVersions } from "./apiVersions/index.ts";
 import { produceVersions } from "./produce/index.ts";
 import { fetchVersions } from "./fetch/index.ts";
@@ -21,7 +21,7 @@ import { offsetFetchVersions } from "./offsetFetch/index.ts";
 import { describeGroupsVersions } from "./describeGroups/index.ts";
 import { listGroupsVersions } from "./listGroups/index.ts";
 
-const codecs = new Map<number, ApiVersionsMap>([
+const codecs = new Map<number, SchemasByVersion>([
   [0, produceVersions],
   [1, fetchVersions],
   [2, listOffsetsVersions],

@@ -1,5 +1,5 @@
 // ApiVersions (key 18): the client asks which API versions ledge speaks.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -23,4 +23,4 @@ export interface ApiVersionsResponse {
   throttleTimeMs?: number;
 }
 
-export const apiVersionsVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4 };
+export const apiVersionsVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4 };

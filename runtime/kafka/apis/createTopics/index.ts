@@ -1,5 +1,5 @@
 // CreateTopics (key 19).
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -23,4 +23,4 @@ export interface CreateTopicsResponse {
   topics: { name: string; errorCode: number; errorMessage?: string | null }[];
 }
 
-export const createTopicsVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4 };
+export const createTopicsVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4 };

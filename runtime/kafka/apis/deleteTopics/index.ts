@@ -1,5 +1,5 @@
 // DeleteTopics (key 20).
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -15,4 +15,4 @@ export interface DeleteTopicsResponse {
   responses: { name: string; errorCode: number }[];
 }
 
-export const deleteTopicsVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3 };
+export const deleteTopicsVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3 };

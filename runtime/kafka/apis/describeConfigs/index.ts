@@ -1,5 +1,5 @@
 // DescribeConfigs (key 32): topic (resource type 2) and broker (4) configs.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -32,4 +32,4 @@ export interface DescribeConfigsResponse {
   results: { errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string; configs: DescribeConfigsEntry[] }[];
 }
 
-export const describeConfigsVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3 };
+export const describeConfigsVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3 };

@@ -1,5 +1,5 @@
 // DescribeGroups (key 15): state, protocol and members of named groups (admin tools).
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -34,4 +34,4 @@ export interface DescribeGroupsResponse {
   }[];
 }
 
-export const describeGroupsVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4 };
+export const describeGroupsVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4 };

@@ -1,5 +1,5 @@
 // Fetch (key 1): whole stored batches from an offset, with long polling.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import type { RecordsValue } from "../../protocol/types.ts";
 import * as v4 from "./v4.ts";
 import * as v5 from "./v5.ts";
@@ -49,4 +49,4 @@ export interface FetchResponse {
   responses: { topic: string; partitions: FetchResponsePartition[] }[];
 }
 
-export const fetchVersions: ApiVersionsMap = { 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10, 11: v11 };
+export const fetchVersions: SchemasByVersion = { 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10, 11: v11 };

@@ -1,5 +1,5 @@
 // FindCoordinator (key 10): which broker coordinates a group (key type 0) or a transaction (1).
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -19,4 +19,4 @@ export interface FindCoordinatorResponse {
   port: number;
 }
 
-export const findCoordinatorVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2 };
+export const findCoordinatorVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2 };

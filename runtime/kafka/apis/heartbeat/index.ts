@@ -1,5 +1,5 @@
 // Heartbeat (key 12): a member says it is alive; REBALANCE_IN_PROGRESS tells it to rejoin.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -18,4 +18,4 @@ export interface HeartbeatResponse {
   errorCode: number;
 }
 
-export const heartbeatVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3 };
+export const heartbeatVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3 };

@@ -1,5 +1,5 @@
 // InitProducerId (key 22): a fresh producer id for an idempotent producer.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 
@@ -15,4 +15,4 @@ export interface InitProducerIdResponse {
   producerEpoch: number;
 }
 
-export const initProducerIdVersions: ApiVersionsMap = { 0: v0, 1: v1 };
+export const initProducerIdVersions: SchemasByVersion = { 0: v0, 1: v1 };

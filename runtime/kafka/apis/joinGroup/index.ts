@@ -1,5 +1,5 @@
 // JoinGroup (key 11): a member joins (or rejoins) a consumer group and waits for the rebalance.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -29,4 +29,4 @@ export interface JoinGroupResponse {
   members: { memberId: string; groupInstanceId?: string | null; metadata: Uint8Array }[];
 }
 
-export const joinGroupVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5 };
+export const joinGroupVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5 };

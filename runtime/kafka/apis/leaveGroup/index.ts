@@ -1,5 +1,5 @@
 // LeaveGroup (key 13): one member (v0–2) or a list of members (v3+, KIP-345) leave a group.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -20,4 +20,4 @@ export interface LeaveGroupResponse {
   members?: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
 }
 
-export const leaveGroupVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3 };
+export const leaveGroupVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3 };

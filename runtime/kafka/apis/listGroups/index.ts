@@ -1,5 +1,5 @@
 // ListGroups (key 16): every group this coordinator holds (admin tools).
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -12,4 +12,4 @@ export interface ListGroupsResponse {
   groups: { groupId: string; protocolType: string }[];
 }
 
-export const listGroupsVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2 };
+export const listGroupsVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2 };

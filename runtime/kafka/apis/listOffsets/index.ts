@@ -1,5 +1,5 @@
 // ListOffsets (key 2): earliest, latest, or first offset at a timestamp.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
 import * as v3 from "./v3.ts";
@@ -28,4 +28,4 @@ export interface ListOffsetsResponse {
   topics: { name: string; partitions: ListOffsetsPartitionResponse[] }[];
 }
 
-export const listOffsetsVersions: ApiVersionsMap = { 1: v1, 2: v2, 3: v3, 4: v4, 5: v5 };
+export const listOffsetsVersions: SchemasByVersion = { 1: v1, 2: v2, 3: v3, 4: v4, 5: v5 };

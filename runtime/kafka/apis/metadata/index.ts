@@ -1,5 +1,5 @@
 // Metadata (key 3): brokers, topics and partition leaders.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -48,4 +48,4 @@ export interface MetadataResponse {
   topics: MetadataTopic[];
 }
 
-export const metadataVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8 };
+export const metadataVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8 };

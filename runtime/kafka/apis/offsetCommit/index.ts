@@ -1,5 +1,5 @@
 // OffsetCommit (key 8): a group member stores its consumed positions.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v2 from "./v2.ts";
 import * as v3 from "./v3.ts";
 import * as v4 from "./v4.ts";
@@ -32,4 +32,4 @@ export interface OffsetCommitResponse {
   topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
 }
 
-export const offsetCommitVersions: ApiVersionsMap = { 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7 };
+export const offsetCommitVersions: SchemasByVersion = { 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7 };

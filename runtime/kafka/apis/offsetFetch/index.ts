@@ -1,5 +1,5 @@
 // OffsetFetch (key 9): a group member reads the positions its group committed.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
 import * as v3 from "./v3.ts";
@@ -29,4 +29,4 @@ export interface OffsetFetchResponse {
   errorCode?: number;
 }
 
-export const offsetFetchVersions: ApiVersionsMap = { 1: v1, 2: v2, 3: v3, 4: v4, 5: v5 };
+export const offsetFetchVersions: SchemasByVersion = { 1: v1, 2: v2, 3: v3, 4: v4, 5: v5 };

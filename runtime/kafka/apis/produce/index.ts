@@ -1,5 +1,5 @@
 // Produce (key 0): record batches in, base offsets out.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import type { RecordsValue } from "../../protocol/types.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
@@ -44,4 +44,4 @@ export const produceVersionMagic2Min = 3;
 /** The first version allowed to carry zstd batches. */
 export const produceVersionZstdMin = 7;
 
-export const produceVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8 };
+export const produceVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8 };

@@ -1,5 +1,5 @@
 // SaslAuthenticate (key 36): one SASL token each way.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 
@@ -13,4 +13,4 @@ export interface SaslAuthenticateResponse {
   sessionLifetimeMs?: number;
 }
 
-export const saslAuthenticateVersions: ApiVersionsMap = { 0: v0, 1: v1 };
+export const saslAuthenticateVersions: SchemasByVersion = { 0: v0, 1: v1 };

@@ -1,5 +1,5 @@
 // SaslHandshake (key 17): picks the SASL mechanism.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 
@@ -11,4 +11,4 @@ export interface SaslHandshakeResponse {
   mechanisms: string[];
 }
 
-export const saslHandshakeVersions: ApiVersionsMap = { 0: v0, 1: v1 };
+export const saslHandshakeVersions: SchemasByVersion = { 0: v0, 1: v1 };

@@ -1,5 +1,5 @@
 // SyncGroup (key 14): the leader hands in assignments; every member receives its own.
-import type { ApiVersionsMap } from "../message.ts";
+import type { SchemasByVersion } from "../schemas.ts";
 import * as v0 from "./v0.ts";
 import * as v1 from "./v1.ts";
 import * as v2 from "./v2.ts";
@@ -20,4 +20,4 @@ export interface SyncGroupResponse {
   assignment: Uint8Array;
 }
 
-export const syncGroupVersions: ApiVersionsMap = { 0: v0, 1: v1, 2: v2, 3: v3 };
+export const syncGroupVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3 };

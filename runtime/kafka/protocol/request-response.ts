@@ -5,7 +5,7 @@ import { Writer } from "./writer.ts";
 import { readRequestHeader, writeRequestHeader, writeResponseHeader, readResponseHeader, type RequestHeader } from "./headers.ts";
 import { isFlexible, apiName } from "../apis/index.ts";
 import { messageVersion } from "../apis/codecs.ts";
-import type { MessageVersion } from "../apis/message.ts";
+import type { MessageVersion } from "../apis/schemas.ts";
 
 function schemas(apiKey: number, version: number): MessageVersion {
   const m = messageVersion(apiKey, version);
