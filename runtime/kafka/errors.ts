@@ -1,7 +1,7 @@
 // Kafka's error codes as one data table (STYLE habit 2), checked against Kafka's own list
-// (clients/.../common/protocol/Errors.java). Decoders return raw codes; this file is the one
-// place a code becomes an error. A code the table does not know becomes UnknownKafkaError
-// instead of a crash. Every room that answers with a Kafka code (runtime/core, runtime/log,
+// (clients/.../common/protocol/Errors.java). Decoders return raw codes; `errorInfo(code)` is the
+// one place a code becomes a name, a retriable flag and a message. A code the table does not
+// know becomes UNKNOWN_KAFKA_ERROR instead of a crash. Every room that answers with a Kafka code (runtime/core, runtime/log,
 // runtime/groups, gateways/kafka, the bridge) imports `ErrorCode` from here; this file imports
 // nothing, so runtime/kafka stays the bottom of the runtime/ rooms and no folder cycle forms.
 
@@ -141,7 +141,6 @@ const table = [
 export type KafkaErrorName = (typeof table)[number]["name"];
 
 const byCode = new Map<number, KafkaErrorInfo>(table.map((e) => [e.code, e]));
-const byName = new Map<string, KafkaErrorInfo>(table.map((e) => [e.name, e]));
 
 /**
  * Codes by name: `ErrorCode.CORRUPT_MESSAGE` is 2. Keys are the table's names, so a misspelt
@@ -151,42 +150,9 @@ export const ErrorCode = Object.freeze(Object.fromEntries(table.map((e) => [e.na
   readonly [E in (typeof table)[number] as E["name"]]: E["code"];
 };
 
+/** The table's entry for `code`; an unknown code gets UNKNOWN_KAFKA_ERROR, never a throw. */
 export function errorInfo(code: number): KafkaErrorInfo {
   return byCode.get(code) ?? { code, name: "UNKNOWN_KAFKA_ERROR", retriable: false, message: `Kafka error code ${code} is not known to ledge` };
-}
-
-export function errorCodeOf(name: string): number {
-  const e = byName.get(name);
-  if (!e) throw new Error(`no Kafka error named ${name} (a ledge bug)`);
-  return e.code;
-}
-
-/** A non-zero error code from a Kafka response, as an error. */
-export class KafkaProtocolError extends Error {
-  readonly code: number;
-  readonly type: string;
-  readonly retriable: boolean;
-  constructor(info: KafkaErrorInfo, context?: string) {
-    super(`${info.name} (${info.code}): ${info.message}${context ? ` [${context}]` : ""}`);
-    this.name = "KafkaProtocolError";
-    this.code = info.code;
-    this.type = info.name;
-    this.retriable = info.retriable;
-  }
-}
-
-/** A code absent from the table: still an error, never a crash. */
-export class UnknownKafkaError extends KafkaProtocolError {
-  constructor(code: number, context?: string) {
-    super(errorInfo(code), context);
-    this.name = "UnknownKafkaError";
-  }
-}
-
-/** The one place a response code becomes an error (null for NONE). */
-export function errorFromCode(code: number, context?: string): KafkaProtocolError | null {
-  if (code === 0) return null;
-  return byCode.has(code) ? new KafkaProtocolError(byCode.get(code)!, context) : new UnknownKafkaError(code, context);
 }
 
 export const kafkaErrorTable: readonly KafkaErrorInfo[] = table;

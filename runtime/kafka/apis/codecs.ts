@@ -49,10 +49,6 @@ export function messageVersion(apiKey: number, version: number): MessageVersion 
   return codecs.get(apiKey)?.[version];
 }
 
-export function hasCodec(apiKey: number): boolean {
-  return codecs.has(apiKey);
-}
-
 /** Versions with a codec, for the table test. */
 export function codecVersions(apiKey: number): number[] {
   return Object.keys(codecs.get(apiKey) ?? {}).map(Number).sort((a, b) => a - b);

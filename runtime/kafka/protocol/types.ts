@@ -156,12 +156,6 @@ export const records: Type<RecordsValue> = {
   zero: null,
 };
 
-export const uuid: Type<Uint8Array> = {
-  read: (r) => r.raw(16),
-  write: (w, v) => void w.raw(v.length === 16 ? v : new Uint8Array(16)),
-  zero: new Uint8Array(16),
-};
-
 /** Element counts are checked against the bytes left, so a forged count cannot allocate. */
 function readElements<T>(r: Reader, n: number, item: Type<T>): T[] {
   if (n > r.remaining) throw new KafkaCodecError(`array count ${n} exceeds the ${r.remaining} bytes left`);
