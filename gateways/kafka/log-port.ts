@@ -8,7 +8,7 @@ type MaybePromise<T> = T | Promise<T>;
 export interface KafkaLogPort {
   createTopic(name: string, partitions: number, config?: Record<string, string | number>): MaybePromise<unknown>;
   deleteTopic(name: string): MaybePromise<unknown>;
-  listTopics(): MaybePromise<Iterable<string | TopicDescription>>;
+  listTopics(): MaybePromise<Iterable<TopicDescription>>;
   describeTopic(name: string): MaybePromise<TopicDescription | undefined | null>;
   append(topic: string, partition: number, batch: Uint8Array): Promise<AppendResult>;
   read(topic: string, partition: number, offset: number, maxBytes: number): MaybePromise<ReadResult>;

@@ -31,7 +31,7 @@ const missing = (name: string, errorCode: number): MetadataTopic => ({ errorCode
 
 async function allTopicNames(ctx: RequestContext): Promise<string[]> {
   const names: string[] = [];
-  for (const t of await ctx.parts.log.listTopics()) names.push(typeof t === "string" ? t : t.name);
+  for (const t of await ctx.parts.log.listTopics()) names.push(t.name);
   return names;
 }
 
