@@ -76,7 +76,7 @@ describe("wasm kernels on hostile input", () => {
 
   it("the release build (what production runs) walks and checksums exactly like the debug build", () => {
     const release = new Workspace(new WasmCore("release"));
-    const debug = workspace();
+    const debug = new Workspace(new WasmCore("debug"));
     expect(release.core.build).toBe("release");
     expect(debug.core.build).toBe("debug");
     for (const batch of [encodeBatch(randomRecords(50, 80)), encodeBatch(randomRecords(1, 3000))]) {
