@@ -23,6 +23,7 @@ const snappyjs = require("snappyjs") as { compress(b: Buffer): Buffer; uncompres
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const FUZZ_CASES = 10_000;
+const fuzzTimeMaxMs = 120_000;
 const xxh32 = (bytes: Uint8Array) => xxhashjs.h32(Buffer.from(bytes), 0).toNumber() >>> 0;
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 const inputStatuses = new Set<number>(statusTable.filter((e) => e.errorClass.name !== "CoreInternalError").map((e) => e.status));
@@ -302,6 +303,7 @@ function checkPublicApi(codec: CompressionCodec, input: Uint8Array): void {
 }
 
 describe("mutation fuzzing (debug build, seeded)", () => {
+  // Bounded by FUZZ_CASES; the time bound leaves room for a loaded 2-core CI.
   it(`lz4: ${FUZZ_CASES} mutated and truncated frames give typed errors or output, never overrun`, () => {
     const random = seededRandom(2024);
     const seeds = [
@@ -320,7 +322,7 @@ describe("mutation fuzzing (debug build, seeded)", () => {
     }
     expect(decoded).toBeGreaterThan(0);
     expect(decoded).toBeLessThan(FUZZ_CASES);
-  });
+  }, fuzzTimeMaxMs);
 
   it("lz4 blocks: 5,000 mutated blocks get the reference decoder's verdict and bytes", () => {
     const random = seededRandom(77);
@@ -376,7 +378,7 @@ describe("mutation fuzzing (debug build, seeded)", () => {
     }
     expect(decoded).toBeGreaterThan(0);
     expect(decoded).toBeLessThan(FUZZ_CASES);
-  });
+  }, fuzzTimeMaxMs);
   it("gzip and zstd: 1,000 mutated streams each give typed errors or output, never a crash", () => {
     const random = seededRandom(5);
     const data = telemetryLines(20 * KiB, 9);
