@@ -1,5 +1,7 @@
 // How MQTT ingest builds its batches.
 //
+// A batch holds at most mqtt.limits.batchCountMax records and batchBytesMax bytes.
+//
 // Each batch fits the log topic's max.message.bytes: the log refuses an oversize batch whole,
 // so a batch filled past it would fail every message in it.
 //
@@ -10,7 +12,9 @@
 // come back many times; every message must be stored exactly once, intact, in every batch's CRC.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkBatchCrc, decodeBatch } from "../../runtime/core/index.ts";
+import mqttPacket from "mqtt-packet";
 import { startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
+import { rawConnected } from "./helpers/raw-client.ts";
 
 const clientCount = 4;
 const messagesPerClient = 1500;
@@ -84,5 +88,42 @@ describe("MQTT ingest batches and the log topic's max.message.bytes", () => {
     for (const b of batches) expect(b.byteLength).toBeLessThanOrEqual(20000);
     expect(batches.reduce((n, b) => n + decodeBatch(b).records.length, 0)).toBe(60);
     expect(f.logLines.filter((l) => l.includes("could not store"))).toEqual([]);
+  });
+});
+
+describe("mqtt.limits.batchCountMax and batchBytesMax", () => {
+  let f: GatewayFixture;
+  beforeAll(async () => {
+    f = await startGateway({ mqtt: { allowAnonymous: true, limits: { batchCountMax: 7, batchBytesMax: "4KiB", inflightCountMax: 200 } }, topics: [{ name: "mqtt-messages", partitions: 1 }] });
+  });
+  afterAll(async () => f?.close());
+
+  /** Publishes `count` QoS 1 messages in ONE socket write (one read turn, so one batch would
+   * take them all but for the limits) and waits for every PUBACK; returns the stored batches. */
+  async function burst(clientId: string, count: number, payloadBytes: number): Promise<Uint8Array[]> {
+    const c = await rawConnected(f.port, 4, clientId);
+    const packets = Array.from({ length: count }, (_, i) => mqttPacket.generate({
+      cmd: "publish", topic: `${clientId}/${i}`, payload: Buffer.alloc(payloadBytes, 0x61), qos: 1, messageId: i + 1, dup: false, retain: false,
+    }));
+    const before = f.log.partitionState("mqtt-messages", 0).highWatermark;
+    c.sendBytes(Buffer.concat(packets));
+    for (let i = 0; i < count; i++) await c.next("puback");
+    c.end();
+    return f.log.read("mqtt-messages", 0, before, 2 ** 24).batches;
+  }
+
+  it("batchCountMax: a burst of 60 small messages is stored in batches of at most 7 records, the bound reached", async () => {
+    const batches = await burst("count", 60, 100);
+    const counts = batches.map((b) => decodeBatch(b).records.length);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(Math.max(...counts)).toBe(7);
+  });
+
+  it("batchBytesMax: a burst of 30 messages of 1 KB is stored in batches of at most 4 KiB, none of one record only", async () => {
+    const batches = await burst("bytes", 30, 1000);
+    expect(batches.reduce((n, b) => n + decodeBatch(b).records.length, 0)).toBe(30);
+    for (const b of batches) expect(b.byteLength).toBeLessThanOrEqual(4096);
+    // Bytes, not the count of 7, cut these batches: 3 records of ~1 KB each fill 4 KiB.
+    expect(Math.max(...batches.map((b) => decodeBatch(b).records.length))).toBe(3);
   });
 });

@@ -145,6 +145,18 @@ describe("MQTT 5", () => {
     c.end();
   });
 
+  it("topicAliasCountMax: an alias above the bound is DISCONNECT 0x94 with a reason string [MQTT-3.3.2-9]; one at the bound is taken", async () => {
+    const ok = await rawConnected(f.port, 5);
+    ok.send({ cmd: "publish", topic: "p5/alias-max", payload: Buffer.from("x"), qos: 1, messageId: 1, dup: false, retain: false, properties: { topicAlias: 4 } });
+    expect(((await ok.next("puback")) as IPubackPacket).reasonCode ?? 0).toBe(0);
+    ok.end();
+    const c = await rawConnected(f.port, 5);
+    c.send({ cmd: "publish", topic: "p5/alias-max", payload: Buffer.from("x"), qos: 1, messageId: 1, dup: false, retain: false, properties: { topicAlias: 5 } });
+    const d = (await c.next("disconnect")) as IDisconnectPacket;
+    expect(d.reasonCode).toBe(0x94);
+    expect(d.properties?.reasonString).toMatch(/alias 5 is outside 1\.\.4/);
+  });
+
   it("refuses an unknown topic alias with a protocol error, with a reason string", async () => {
     const c = await rawConnected(f.port, 5);
     c.send({ cmd: "publish", topic: "", payload: Buffer.from("x"), qos: 0, dup: false, retain: false, properties: { topicAlias: 3 } });
