@@ -27,6 +27,7 @@ function sample(fields: Field[], version: number, nulls: boolean, next: () => nu
     else if (f.type === "bytes" || f.type === "records") out[f.name] = Uint8Array.of(n & 0xff, 0xa5, n >> 8);
     else if (f.type === "[]string") out[f.name] = [`${f.kafkaName}-${n}a`, `${f.kafkaName}-${n}b`];
     else if (f.type === "[]int32") out[f.name] = [200_000 + n, 300_000 + n];
+    else if (f.type === "[]int64") out[f.name] = [2 ** 41 + n, 2 ** 42 + n];
     else out[f.name] = [sample(f.children, version, nulls, next), sample(f.children, version, nulls, next)];
   }
   return out;

@@ -8,7 +8,7 @@
 // Uint8Array, null for a null string/bytes/array), so tests can compare them with ledge's.
 import { kafkaMessages, type MessageFacts } from "./messages.ts";
 
-export type FieldType = "int8" | "int16" | "int32" | "int64" | "bool" | "string" | "bytes" | "records" | "[]string" | "[]int32" | "[]";
+export type FieldType = "int8" | "int16" | "int32" | "int64" | "bool" | "string" | "bytes" | "records" | "[]string" | "[]int32" | "[]int64" | "[]";
 
 export interface Field {
   /** Kafka's name, e.g. GroupInstanceId. */
@@ -29,14 +29,23 @@ export interface MessageSchema {
   response: Field[];
 }
 
-/** Kafka names ledge spells differently (one place, so a test can list them). */
+/** Kafka names ledge spells differently, as "Api.KafkaName" or, for every API, "KafkaName"
+ * (one place, so a test can list them). */
 export const ledgeNames: Readonly<Record<string, string>> = {
   // OffsetCommit: Kafka renamed GenerationId when KIP-848 reused it for member epochs.
   GenerationIdOrMemberEpoch: "generationId",
+  // AddPartitionsToTxn: Kafka 3.6 (KIP-890) batched v4+ and renamed the v0-3 fields.
+  V3AndBelowTransactionalId: "transactionalId",
+  V3AndBelowProducerId: "producerId",
+  V3AndBelowProducerEpoch: "producerEpoch",
+  V3AndBelowTopics: "topics",
+  ResultsByTopicV3AndBelow: "resultsByTopic",
+  "DescribeTransactions.Topic": "name",
+  "DescribeTransactions.Partitions": "partitionIndexes",
 };
 
-function jsName(kafkaName: string): string {
-  return ledgeNames[kafkaName] ?? kafkaName[0].toLowerCase() + kafkaName.slice(1);
+function jsName(api: string, kafkaName: string): string {
+  return ledgeNames[`${api}.${kafkaName}`] ?? ledgeNames[kafkaName] ?? kafkaName[0].toLowerCase() + kafkaName.slice(1);
 }
 
 /** Does the Kafka version spec (`N+`, `N-M`, `N`, `none`) include `version`? */
@@ -47,7 +56,7 @@ export function inVersions(spec: string | null, version: number): boolean {
   return version >= Number(a) && version <= Number(b ?? a);
 }
 
-function parseFields(text: string): Field[] {
+function parseFields(api: string, text: string): Field[] {
   const lines = text.split("\n").filter((l) => l.trim() !== "");
   const base = Math.min(...lines.map((l) => l.length - l.trimStart().length));
   const root: Field[] = [];
@@ -56,7 +65,7 @@ function parseFields(text: string): Field[] {
     const depth = (line.length - line.trimStart().length - base) / 2;
     const [kafkaName, type, versions, nullWord, nullableVersions] = line.trim().split(/\s+/);
     if (nullWord !== undefined && nullWord !== "null") throw new Error(`bad fact line: ${line}`);
-    const field: Field = { kafkaName, name: jsName(kafkaName), type: type as FieldType, versions, nullableVersions: nullableVersions ?? null, children: [] };
+    const field: Field = { kafkaName, name: jsName(api, kafkaName), type: type as FieldType, versions, nullableVersions: nullableVersions ?? null, children: [] };
     while (stack[stack.length - 1].depth >= depth) stack.pop();
     stack[stack.length - 1].into.push(field);
     stack.push({ depth, into: field.children });
@@ -65,7 +74,7 @@ function parseFields(text: string): Field[] {
 }
 
 function parseMessage(m: MessageFacts): MessageSchema {
-  return { apiKey: m.apiKey, name: m.name, flexible: m.flexible, request: parseFields(m.request), response: parseFields(m.response) };
+  return { apiKey: m.apiKey, name: m.name, flexible: m.flexible, request: parseFields(m.name, m.request), response: parseFields(m.name, m.response) };
 }
 
 export const schemas: ReadonlyMap<number, MessageSchema> = new Map(kafkaMessages.map((m) => [m.apiKey, parseMessage(m)]));
@@ -167,6 +176,11 @@ function checkNull(f: Field, c: Ctx): void {
   if (!inVersions(f.nullableVersions, c.version)) throw new Error(`${f.kafkaName} is not nullable in v${c.version}`);
 }
 
+/** The element of a []string / []int32 / []int64 field, as a field of its own. */
+function elementOf(f: Field): Field {
+  return { ...f, type: f.type.slice(2) as FieldType, nullableVersions: null };
+}
+
 function writeValue(o: Out, f: Field, v: unknown, c: Ctx): void {
   switch (f.type) {
     case "int8": return o.int(v as number, 1);
@@ -190,7 +204,7 @@ function writeValue(o: Out, f: Field, v: unknown, c: Ctx): void {
       if (v === null) return (checkNull(f, c), writeLength(o, -1, 4, c));
       const items = v as unknown[];
       writeLength(o, items.length, 4, c);
-      const item: Field = { ...f, type: f.type === "[]string" ? "string" : "int32", nullableVersions: null };
+      const item = elementOf(f);
       for (const x of items) {
         if (f.type === "[]") writeFields(o, f.children, x as Record<string, unknown>, c);
         else writeValue(o, item, x, c);
@@ -224,7 +238,7 @@ function readValue(i: In, f: Field, c: Ctx): unknown {
       const n = readLength(i, 4, c);
       if (n < 0) return (checkNull(f, c), null);
       if (n > i.left) throw new Error(`reference decoder: ${f.kafkaName} count ${n} exceeds the bytes left`);
-      const item: Field = { ...f, type: f.type === "[]string" ? "string" : "int32", nullableVersions: null };
+      const item = elementOf(f);
       const out: unknown[] = [];
       for (let k = 0; k < n; k++) out.push(f.type === "[]" ? readFields(i, f.children, c) : readValue(i, item, c));
       return out;

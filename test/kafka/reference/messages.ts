@@ -8,7 +8,7 @@
 //
 // One line per field: `Name type versions [null nullableVersions]`, children indented two spaces
 // under a struct array (`[]`). Types: int8 int16 int32 int64 bool string bytes records,
-// []string []int32. Versions: `N+`, `N-M` or `N` as Kafka writes them.
+// []string []int32 []int64. Versions: `N+`, `N-M` or `N` as Kafka writes them.
 
 export interface MessageFacts {
   apiKey: number;
@@ -339,4 +339,82 @@ export const kafkaMessages: readonly MessageFacts[] = [
     ErrorMessage string 0+ null 0+
     AuthBytes bytes 0+
     SessionLifetimeMs int64 1+` },
+  { apiKey: 24, name: "AddPartitionsToTxn", flexible: "3+", request: `
+    V3AndBelowTransactionalId string 0-3
+    V3AndBelowProducerId int64 0-3
+    V3AndBelowProducerEpoch int16 0-3
+    V3AndBelowTopics [] 0-3
+      Name string 0+
+      Partitions []int32 0+`,
+    response: `
+    ThrottleTimeMs int32 0+
+    ResultsByTopicV3AndBelow [] 0-3
+      Name string 0+
+      ResultsByPartition [] 0+
+        PartitionIndex int32 0+
+        PartitionErrorCode int16 0+` },
+  { apiKey: 25, name: "AddOffsetsToTxn", flexible: "3+", request: `
+    TransactionalId string 0+
+    ProducerId int64 0+
+    ProducerEpoch int16 0+
+    GroupId string 0+`,
+    response: `
+    ThrottleTimeMs int32 0+
+    ErrorCode int16 0+` },
+  { apiKey: 26, name: "EndTxn", flexible: "3+", request: `
+    TransactionalId string 0+
+    ProducerId int64 0+
+    ProducerEpoch int16 0+
+    Committed bool 0+`,
+    response: `
+    ThrottleTimeMs int32 0+
+    ErrorCode int16 0+` },
+  { apiKey: 28, name: "TxnOffsetCommit", flexible: "3+", request: `
+    TransactionalId string 0+
+    GroupId string 0+
+    ProducerId int64 0+
+    ProducerEpoch int16 0+
+    GenerationId int32 3+
+    MemberId string 3+
+    GroupInstanceId string 3+ null 3+
+    Topics [] 0+
+      Name string 0+
+      Partitions [] 0+
+        PartitionIndex int32 0+
+        CommittedOffset int64 0+
+        CommittedLeaderEpoch int32 2+
+        CommittedMetadata string 0+ null 0+`,
+    response: `
+    ThrottleTimeMs int32 0+
+    Topics [] 0+
+      Name string 0+
+      Partitions [] 0+
+        PartitionIndex int32 0+
+        ErrorCode int16 0+` },
+  { apiKey: 65, name: "DescribeTransactions", flexible: "0+", request: `
+    TransactionalIds []string 0+`,
+    response: `
+    ThrottleTimeMs int32 0+
+    TransactionStates [] 0+
+      ErrorCode int16 0+
+      TransactionalId string 0+
+      TransactionState string 0+
+      TransactionTimeoutMs int32 0+
+      TransactionStartTimeMs int64 0+
+      ProducerId int64 0+
+      ProducerEpoch int16 0+
+      Topics [] 0+
+        Topic string 0+
+        Partitions []int32 0+` },
+  { apiKey: 66, name: "ListTransactions", flexible: "0+", request: `
+    StateFilters []string 0+
+    ProducerIdFilters []int64 0+`,
+    response: `
+    ThrottleTimeMs int32 0+
+    ErrorCode int16 0+
+    UnknownStateFilters []string 0+
+    TransactionStates [] 0+
+      TransactionalId string 0+
+      ProducerId int64 0+
+      TransactionState string 0+` },
 ];
