@@ -5,12 +5,9 @@
 // any section is linted the day it is added.
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
-import { ConfigReader, type SchemaKey } from "../../runtime/config/reader.ts";
-import { readConfig } from "../../runtime/config/index.ts";
+import type { SchemaKey } from "../../runtime/config/reader.ts";
 import { deprecatedKeys } from "../../runtime/config/deprecated-keys.ts";
-import { readMqttConfig } from "../../gateways/mqtt/config.ts";
-import { readSaslSettings } from "../../gateways/kafka/sasl/config.ts";
-import { hashPassword } from "../../gateways/mqtt/auth-password.ts";
+import { fullDocument, schemaKeys } from "./schema-walk.ts";
 
 /** Names that do not follow the scheme, each with its reason. */
 const exceptions: Record<string, string> = {
@@ -37,26 +34,6 @@ const unitsFor: Partial<Record<SchemaKey["kind"], RegExp>> = {
   integer: new RegExp(unit),
 };
 
-/** A document that sets every optional section and puts one item in every list of mappings, so
- * that the readers visit every key they know. */
-function fullDocument(): Record<string, unknown> {
-  const tls = { cert: "c.pem", key: "k.pem" };
-  const scram = { salt: "AA==", iterations: 4096, storedKey: "AA==", serverKey: "AA==" };
-  return {
-    listeners: {
-      mqtt: { tls },
-      kafka: { tls, sasl: { mechanisms: ["PLAIN"], users: [{ name: "a", password: "b", scram: { "SCRAM-SHA-256": scram } }] } },
-      http: { tls, token: "t" },
-    },
-    topics: [{ name: "t", config: {} }],
-    mqtt: {
-      routes: [{ filter: "a/+", topic: "t", key: "{1}", check: "json" }],
-      users: [{ username: "u", passwordHash: hashPassword("p"), acl: { publish: ["#"], subscribe: ["#"] } }],
-      bridgeFrom: [{ url: "mqtt://127.0.0.1:1883", filters: ["#"], clientId: "c" }],
-    },
-  };
-}
-
 function valueAt(doc: unknown, path: string): unknown {
   return path.split(".").reduce<unknown>((node, name) => {
     const list = name.endsWith("[]");
@@ -75,14 +52,6 @@ function problem(key: SchemaKey, doc: unknown): string | undefined {
   const pattern = unitsFor[kind];
   if (pattern && !pattern.test(name)) return `a unit in the name (${pattern.source})`;
   return undefined;
-}
-
-function schemaKeys(): SchemaKey[] {
-  return ConfigReader.keysReadBy(() => {
-    const config = readConfig(fullDocument());
-    readMqttConfig(config.mqtt);
-    readSaslSettings(config.listeners.kafka.sasl);
-  });
 }
 
 describe("config key names", () => {

@@ -1,0 +1,76 @@
+// Every limit in the config schema has a test that crosses it (STYLE.md habit 7: a bound on
+// everything fed by the network, and a test that going past it gives a typed error or
+// backpressure, never growth). The limits are found by walking the schema as the code reads it
+// (./schema-walk.ts): every key ending in Max or Min, starting with max, or under a `limits`
+// section. A limit added without a row here fails; so does a row whose test is gone.
+import { describe, it, expect } from "vitest";
+import { readFileSync } from "node:fs";
+import { deprecatedKeys } from "../../runtime/config/deprecated-keys.ts";
+import { schemaKeys } from "./schema-walk.ts";
+
+/** Limit key → the test file (under test/) and the title of the test that crosses it. */
+const limitTests: Record<string, [file: string, title: string]> = {
+  "storage.maxBytes": ["log/retention.test.ts", "reject refuses appends with STORAGE_FULL, keeps stored data, and accepts again once space is freed"],
+  "storage.commitInflightCountMax": ["log/pipelining.test.ts", "by default (storage.commitInflightCountMax 1) waits for the running commit and issues one transaction after it"],
+  "listeners.kafka.maxRequestBytes": ["kafka/framing.test.ts", "size above listeners.kafka.maxRequestBytes, before buffering the body"],
+  "listeners.kafka.inflightCountMax": ["kafka/fetch.test.ts", "inflightCountMax: a pipelining client cannot make ledge read more than the bound; all are answered in order"],
+  "listeners.kafka.fetchBytesMax": ["kafka/fetch.test.ts", "fetchBytesMax caps a Fetch answer below the client's max_bytes (after the first whole batch)"],
+  "listeners.kafka.connectionCountMax": ["kafka/framing.test.ts", "refuses connections past the bound with a log line; the open ones keep working"],
+  "listeners.kafka.connectionIdleMsMax": ["kafka/framing.test.ts", "closes a silent connection with a log line; an active one stays"],
+  "groups.groupCountMax": ["kafka/groups.coordinator.test.ts", "groups past groupCountMax → COORDINATOR_NOT_AVAILABLE (15)"],
+  "groups.memberCountMax": ["kafka/groups.coordinator.test.ts", "members past memberCountMax → GROUP_MAX_SIZE_REACHED (81)"],
+  "groups.sessionTimeoutMsMin": ["kafka/groups.coordinator.test.ts", "session timeout outside the allowed range → INVALID_SESSION_TIMEOUT (26)"],
+  "groups.sessionTimeoutMsMax": ["kafka/groups.coordinator.test.ts", "session timeout outside the allowed range → INVALID_SESSION_TIMEOUT (26)"],
+  "groups.offsetMetadataBytesMax": ["kafka/groups.coordinator.test.ts", "big metadata → 12"],
+  "mqtt.limits.connectTimeoutMs": ["mqtt/limits.test.ts", "connectTimeoutMs: a socket that never sends CONNECT is closed"],
+  "mqtt.limits.connectionCountMax": ["mqtt/limits.test.ts", "connectionCountMax: the connection over the limit gets CONNACK 0x97 (5) / 3 (3.1.1)"],
+  "mqtt.limits.packetBytesMax": ["mqtt/malformed.test.ts", "a remaining length over mqtt.limits.packetBytesMax closes before the body is buffered"],
+  "mqtt.limits.inflightCountMax": ["mqtt/mqtt5.test.ts", "a client past our Receive Maximum gets 0x93 [MQTT-3.3.4-9]; others continue"],
+  "mqtt.limits.queuedCountMax": ["mqtt/session.test.ts", "bound the offline queue by mqtt.limits.queuedCountMax, counting the drops"],
+  "mqtt.limits.publishCountPerSecondMax": ["mqtt/limits.test.ts", "publishCountPerSecondMax: 0x96 Message rate too high for the flooder only"],
+  "mqtt.limits.topicLevelCountMax": ["mqtt/limits.test.ts", "topicLevelCountMax: a deeper topic is refused with 0x90"],
+  "mqtt.limits.topicBytesMax": ["mqtt/limits.test.ts", "PUBLISH: a topic at the bound is stored; one over is DISCONNECT 0x90"],
+  "mqtt.limits.keepAliveSecondsMax": ["mqtt/connect.test.ts", "MQTT 5 keep alive above keepAliveSecondsMax is lowered via Server Keep Alive"],
+  "mqtt.limits.sessionExpirySecondsMax": ["mqtt/limits.test.ts", "MQTT 5: a longer Session Expiry Interval is capped, the client is told in CONNACK"],
+  "mqtt.limits.sessionCountMax": ["mqtt/limits.test.ts", "sessionCountMax: a new session past the bound is refused with 0x97; an existing one may resume"],
+  "mqtt.limits.subscriptionCountPerClientMax": ["mqtt/limits.test.ts", "subscriptionCountPerClientMax: SUBACK 0x97 for the filter past the bound"],
+  "mqtt.limits.topicAliasCountMax": ["mqtt/mqtt5.test.ts", "topicAliasCountMax: an alias above the bound is DISCONNECT 0x94"],
+  "mqtt.limits.retainedCountMax": ["mqtt/limits.test.ts", "past the bound a retained PUBLISH is acknowledged and delivered, not retained"],
+  "mqtt.limits.batchCountMax": ["mqtt/ingest-batches.test.ts", "batchCountMax: a burst of 60 small messages is stored in batches of at most 7 records, the bound reached"],
+  "mqtt.limits.batchBytesMax": ["mqtt/ingest-batches.test.ts", "batchBytesMax: a burst of 30 messages of 1 KB is stored in batches of at most 4 KiB"],
+  "mqtt.limits.ingestPendingCountMax": ["mqtt/publish.test.ts", "holds at most mqtt.limits.ingestPendingCountMax messages that are not yet durable; reading pauses meanwhile"],
+  "mqtt.limits.writeBufferBytesMax": ["mqtt/limits.test.ts", "QoS 0: deliveries past the socket backlog are dropped and counted, not buffered"],
+  "mqtt.bridgeFrom[].inflightCountMax": ["mqtt/bridge-from.unit.test.ts", "stops reading at inflightCountMax messages waiting, and resumes when they are durable"],
+};
+
+const isLimit = (path: string) => /(Max|Min)$/.test(path) || /(^|\.)max[A-Z][a-zA-Z]*$/.test(path) || /(^|\.)limits\./.test(path);
+
+const testFile = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), "utf8");
+
+/** The key's own name and every older spelling still accepted for it. */
+function spellings(path: string): string[] {
+  const name = (p: string) => p.slice(p.lastIndexOf(".") + 1);
+  return [name(path), ...deprecatedKeys.filter(([, now]) => now === path).map(([old]) => name(old))];
+}
+
+describe("every config limit is crossed by a test", () => {
+  const limits = schemaKeys().map((k) => k.path).filter(isLimit);
+
+  it("the schema walk finds the limits of every section", () => {
+    for (const path of ["storage.maxBytes", "listeners.kafka.connectionCountMax", "groups.memberCountMax", "mqtt.limits.topicBytesMax", "mqtt.bridgeFrom[].inflightCountMax"]) {
+      expect(limits).toContain(path);
+    }
+  });
+
+  it("the table lists exactly the schema's limits", () => {
+    expect([...new Set(limits)].sort()).toEqual(Object.keys(limitTests).sort());
+  });
+
+  for (const [path, [file, title]] of Object.entries(limitTests)) {
+    it(`${path}: ${file} has the test, and it sets or names the limit`, () => {
+      const source = testFile(file);
+      expect(source, `no test titled "${title}…" in test/${file}`).toContain(title);
+      expect(spellings(path).some((s) => source.includes(s)), `test/${file} never mentions ${spellings(path).join(" or ")}`).toBe(true);
+    });
+  }
+});
