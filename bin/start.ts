@@ -38,9 +38,6 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   opened.push(kafka);
   ports.kafka = kafka.port;
 
-  // The contract scripts wait for (DESIGN.md): one line, real ports.
-  process.stdout.write(`ledge ready ${JSON.stringify(ports)}\n`);
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -52,4 +49,9 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+
+  // The contract scripts wait for (DESIGN.md): one line, real ports. Only once the signal
+  // handlers are in place: a script that stops ledge as soon as it reads this line would
+  // otherwise kill it with the default action, before any commit finishes or LMDB closes.
+  process.stdout.write(`ledge ready ${JSON.stringify(ports)}\n`);
 }
