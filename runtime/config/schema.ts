@@ -23,6 +23,10 @@ export interface StorageConfig {
    * of about twice the commits for the same data (see commit-queue.ts).
    */
   commitInflightCountMax: number;
+  /** Bytes of appends waiting for a transaction; past it, appenders wait for room (backpressure). */
+  appendQueueBytesMax: number;
+  /** Append bytes one LMDB transaction takes; the rest go in the next (one larger batch goes alone). */
+  transactionBytesMax: number;
 }
 
 export interface TopicConfig {
@@ -93,6 +97,9 @@ export const groupsDefaults: Readonly<GroupsConfig> = {
 export interface LogConfig {
   autoCreateTopics: boolean;
   partitionCountDefault: number;
+  /** Readers parked on one partition (Kafka long polls, MQTT delivery); past it a reader is
+   * answered at once instead of waiting. */
+  waiterCountPerPartitionMax: number;
 }
 
 export interface LedgeConfig {
@@ -108,6 +115,7 @@ export interface LedgeConfig {
   groups: GroupsConfig;
 }
 
+const KiB = 2 ** 10;
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 
@@ -132,6 +140,8 @@ function storage(r: ConfigReader): StorageConfig {
     overflow: r.oneOf("overflow", ["drop-oldest", "reject"] as const, "drop-oldest"),
     commitDelayMs: r.ms("commitDelayMs", 0, 0, 1000),
     commitInflightCountMax: r.integer("commitInflightCountMax", 1, 1, 4),
+    appendQueueBytesMax: r.bytes("appendQueueBytesMax", 64 * MiB, 64 * KiB, 4 * GiB),
+    transactionBytesMax: r.bytes("transactionBytesMax", 32 * MiB, 64 * KiB, GiB),
   };
   r.done();
   return out;
@@ -196,7 +206,11 @@ export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConf
     storage: storage(r.section("storage")),
     log: (() => {
       const l = r.section("log");
-      const out = { autoCreateTopics: l.boolean("autoCreateTopics", true), partitionCountDefault: l.integer("partitionCountDefault", 1, 1, 10_000) };
+      const out: LogConfig = {
+        autoCreateTopics: l.boolean("autoCreateTopics", true),
+        partitionCountDefault: l.integer("partitionCountDefault", 1, 1, 10_000),
+        waiterCountPerPartitionMax: l.integer("waiterCountPerPartitionMax", 10_000, 1, 1_000_000),
+      };
       l.done();
       return out;
     })(),

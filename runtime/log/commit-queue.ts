@@ -66,8 +66,8 @@ export interface GroupCommitOptions {
   account: StorageAccount;
   counters: LogCounters;
   steps: CommitSteps;
-  queueBytesMax: number;
-  txnBytesMax: number;
+  appendQueueBytesMax: number;
+  transactionBytesMax: number;
 }
 
 export class GroupCommit {
@@ -94,7 +94,7 @@ export class GroupCommit {
   }
 
   async enqueue(item: PendingAppend): Promise<void> {
-    while (this.#pendingBytes >= this.#o.queueBytesMax && !this.#closed) {
+    while (this.#pendingBytes >= this.#o.appendQueueBytesMax && !this.#closed) {
       this.#room ??= deferred();
       await this.#room.promise;
     }
@@ -104,7 +104,7 @@ export class GroupCommit {
     this.#schedule();
   }
 
-  /** Bytes of appends waiting for a transaction (at most queueBytesMax plus one batch). */
+  /** Bytes of appends waiting for a transaction (at most appendQueueBytesMax plus one batch). */
   get queuedBytes(): number {
     return this.#pendingBytes;
   }
@@ -184,13 +184,13 @@ export class GroupCommit {
   #take(): PendingAppend[] {
     let bytes = 0;
     let n = 0;
-    while (n < this.#pending.length && (n === 0 || bytes + this.#pending[n].bytes.byteLength <= this.#o.txnBytesMax)) {
+    while (n < this.#pending.length && (n === 0 || bytes + this.#pending[n].bytes.byteLength <= this.#o.transactionBytesMax)) {
       bytes += this.#pending[n].bytes.byteLength;
       n++;
     }
     const work = this.#pending.splice(0, n);
     this.#pendingBytes -= bytes;
-    if (this.#room && this.#pendingBytes < this.#o.queueBytesMax) {
+    if (this.#room && this.#pendingBytes < this.#o.appendQueueBytesMax) {
       this.#room.resolve();
       this.#room = null;
     }

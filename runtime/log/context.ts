@@ -23,8 +23,6 @@ export interface LogOptions {
   retentionCheckIntervalMs?: number;
   /** Appends are refused while fewer bytes than this stay free on the data disk (default 16 MiB). */
   diskFreeBytesMin?: number;
-  /** Bytes of appends waiting for a commit before append() callers wait (default 64 MiB). */
-  appendQueueBytesMax?: number;
 }
 
 export class LogContext {

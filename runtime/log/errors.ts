@@ -28,6 +28,7 @@ export const logErrors = {
   LEDGE_ERR_INVALID_PRODUCER_EPOCH: { kafkaErrorCode: ErrorCode.INVALID_PRODUCER_EPOCH, retriable: false, advice: "a newer instance of this producer has taken over; this one must stop" },
   LEDGE_ERR_OFFSET_METADATA_TOO_LARGE: { kafkaErrorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE, retriable: false, advice: "commit a metadata string of at most 4096 bytes" },
   LEDGE_ERR_LOG_CLOSED: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR, retriable: true, advice: "the log is shutting down; retry against the restarted process" },
+  LEDGE_ERR_TOO_MANY_WAITERS: { kafkaErrorCode: ErrorCode.REQUEST_TIMED_OUT, retriable: true, advice: "the reader is answered without waiting; poll less often, use fewer consumers of the partition, or raise log.waiterCountPerPartitionMax" },
 } as const satisfies Record<string, LogErrorSpec>;
 
 export type LogErrorCode = keyof typeof logErrors;

@@ -27,9 +27,6 @@ export type { LogOptions } from "./context.ts";
 export type * from "./types.ts";
 
 const GiB = 2 ** 30;
-const MiB = 2 ** 20;
-/** The most append bytes one transaction takes (one larger batch still goes alone). */
-const TXN_BYTES_MAX = 32 * MiB;
 
 export class Log {
   readonly #ctx: LogContext;
@@ -46,7 +43,7 @@ export class Log {
   private constructor(o: LogOptions) {
     const tables = openTables(o.dataDir, o.mapSizeBytes ?? Math.max(2 * o.storage.maxBytes, GiB));
     const logger = o.logger ?? createLogger("log");
-    const ctx = (this.#ctx = new LogContext(o, tables, logger, logCounters(o.metrics ?? new Metrics()), loadTopics(tables.meta)));
+    const ctx = (this.#ctx = new LogContext(o, tables, logger, logCounters(o.metrics ?? new Metrics()), loadTopics(tables.meta, o.log.waiterCountPerPartitionMax)));
     // The queue calls back into the modules below, which are all built before the first append.
     this.#commit = new GroupCommit({
       tables, storage: o.storage, account: ctx.account, counters: ctx.counters,
@@ -56,10 +53,10 @@ export class Log {
         place: (txn, item) => this.#appends.place(txn, item),
         mayOverlap: () => !this.#maintenance.due && this.#cap.mayOverlap(this.#commit.queuedBytes),
       },
-      queueBytesMax: o.appendQueueBytesMax ?? 64 * MiB,
-      txnBytesMax: TXN_BYTES_MAX,
+      appendQueueBytesMax: o.storage.appendQueueBytesMax,
+      transactionBytesMax: o.storage.transactionBytesMax,
     });
-    this.#cap = new StorageCap(ctx, () => [tables.batches, tables.times, tables.meta, ...this.#stores.tables()] as unknown as Database<unknown, string>[], TXN_BYTES_MAX);
+    this.#cap = new StorageCap(ctx, () => [tables.batches, tables.times, tables.meta, ...this.#stores.tables()] as unknown as Database<unknown, string>[], o.storage.transactionBytesMax);
     this.#stores = new Stores(ctx, (what) => this.#cap.checkStoreWrite(what));
     this.#maintenance = new Maintenance(ctx, this.#commit);
     this.#appends = new AppendPath(ctx, this.#commit, this.#cap, this.#maintenance);

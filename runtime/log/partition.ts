@@ -35,6 +35,8 @@ export interface Topic {
   settings: TopicSettings;
   partitions: Partition[];
   deleted: boolean;
+  /** log.waiterCountPerPartitionMax: readers each partition parks at most. */
+  readonly waiterCountMax: number;
 }
 
 export interface Partition extends PersistedPartition {
@@ -56,7 +58,7 @@ export function newPartition(topic: Topic, index: number, stored?: PersistedPart
     protectedOffset: s.protectedOffset, indexedMaxTimestampMs: s.indexedMaxTimestampMs,
     highWatermark: s.nextOffset,
     indexBytesPending: Number.POSITIVE_INFINITY, // first append after start writes an index entry
-    producers: new Map(), waiters: new PartitionWaiters(),
+    producers: new Map(), waiters: new PartitionWaiters(topic.waiterCountMax, `${topic.name}/${index}`),
   };
 }
 

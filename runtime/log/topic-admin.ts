@@ -34,7 +34,7 @@ export class TopicAdmin {
     const ctx = this.#ctx;
     ctx.checkOpen();
     const effective = checkNewTopic(ctx.topics, name, partitions, config);
-    const topic = makeTopic(this.#topicIdNext++, name, effective);
+    const topic = makeTopic(this.#topicIdNext++, name, effective, ctx.options.log.waiterCountPerPartitionMax);
     for (let i = 0; i < partitions; i++) topic.partitions.push(newPartition(topic, i));
     ctx.topics.set(name, topic);
     const { meta } = ctx.tables;

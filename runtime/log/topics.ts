@@ -7,13 +7,13 @@ import type { TopicDescription } from "./types.ts";
 
 export const PARTITION_COUNT_MAX = 10_000;
 
-export function loadTopics(meta: Database<unknown, string>): Map<string, Topic> {
+export function loadTopics(meta: Database<unknown, string>, waiterCountMax: number): Map<string, Topic> {
   const topics = new Map<string, Topic>();
   for (const { key, value } of meta.getRange({ start: metaKeys.topicPrefix })) {
     if (typeof key !== "string" || !key.startsWith(metaKeys.topicPrefix)) break;
     const stored = value as PersistedTopic;
     const name = key.slice(metaKeys.topicPrefix.length);
-    const topic = makeTopic(stored.id, name, stored.config);
+    const topic = makeTopic(stored.id, name, stored.config, waiterCountMax);
     for (let i = 0; i < stored.partitions; i++) {
       topic.partitions.push(newPartition(topic, i, meta.get(metaKeys.partition(stored.id, i)) as PersistedPartition | undefined));
     }
@@ -22,8 +22,8 @@ export function loadTopics(meta: Database<unknown, string>): Map<string, Topic> 
   return topics;
 }
 
-export function makeTopic(id: number, name: string, config: Record<string, string>): Topic {
-  return { id, name, config, settings: topicSettings(config), partitions: [], deleted: false };
+export function makeTopic(id: number, name: string, config: Record<string, string>, waiterCountMax: number): Topic {
+  return { id, name, config, settings: topicSettings(config), partitions: [], deleted: false, waiterCountMax };
 }
 
 /** Checks a create request; returns the effective config. */

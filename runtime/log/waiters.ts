@@ -1,5 +1,9 @@
 // Waiting reads: a reader parks until the high watermark passes its offset, a timeout fires,
 // its signal aborts, or the topic is deleted. Woken by the commit path, never by polling.
+// Readers come from the network (Kafka long polls), so a partition parks at most
+// log.waiterCountPerPartitionMax of them; one more is refused at once (LEDGE_ERR_TOO_MANY_WAITERS)
+// and its caller answers without waiting, rather than the set growing.
+import { LogError } from "./errors.ts";
 
 interface Waiter {
   offset: number;
@@ -8,6 +12,13 @@ interface Waiter {
 
 export class PartitionWaiters {
   readonly #waiters = new Set<Waiter>();
+  readonly #countMax: number;
+  readonly #where: string;
+
+  constructor(countMax: number, where: string) {
+    this.#countMax = countMax;
+    this.#where = where;
+  }
 
   get size(): number {
     return this.#waiters.size;
@@ -15,6 +26,9 @@ export class PartitionWaiters {
 
   wait(offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (signal?.aborted) return Promise.resolve(false);
+    if (this.#waiters.size >= this.#countMax) {
+      return Promise.reject(new LogError("LEDGE_ERR_TOO_MANY_WAITERS", `${this.#where} already has ${this.#waiters.size} readers waiting for data (log.waiterCountPerPartitionMax)`));
+    }
     return new Promise<boolean>((resolve, reject) => {
       const onAbort = () => waiter.settle(false);
       const timer = setTimeout(() => waiter.settle(false), Math.max(0, timeoutMs));

@@ -39,6 +39,17 @@ describe("config", () => {
     expect(() => readConfig([1, 2])).toThrow(/must be a mapping/);
   });
 
+  it("bounds the log's queues: append queue, transaction size, waiting readers per partition", () => {
+    const d = readConfig({});
+    expect(d.storage).toMatchObject({ appendQueueBytesMax: 64 * 2 ** 20, transactionBytesMax: 32 * 2 ** 20 });
+    expect(d.log.waiterCountPerPartitionMax).toBe(10_000);
+    const c = readConfig({ storage: { appendQueueBytesMax: "8MiB", transactionBytesMax: "1MiB" }, log: { waiterCountPerPartitionMax: 50 } });
+    expect([c.storage.appendQueueBytesMax, c.storage.transactionBytesMax, c.log.waiterCountPerPartitionMax]).toEqual([8 * 2 ** 20, 2 ** 20, 50]);
+    expect(() => readConfig({ storage: { appendQueueBytesMax: "1KiB" } })).toThrow(/'storage.appendQueueBytesMax'/);
+    expect(() => readConfig({ storage: { transactionBytesMax: "2GiB" } })).toThrow(/'storage.transactionBytesMax'/);
+    expect(() => readConfig({ log: { waiterCountPerPartitionMax: 0 } })).toThrow(/'log.waiterCountPerPartitionMax'/);
+  });
+
   it("lets flags override the file", () => {
     const c = applyOverrides(readConfig({ dataDir: "/x" }), { dataDir: "/y", kafkaPort: 0, upstream: ["a:1", "b:2"] });
     expect(c.dataDir).toBe("/y");

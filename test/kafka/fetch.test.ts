@@ -155,3 +155,25 @@ describe("bounds from listeners.kafka", () => {
     await capped.close();
   });
 });
+
+describe("log.waiterCountPerPartitionMax over the wire", () => {
+  it("a long poll past the bound is answered at once (empty, no error), the parked one still wakes", async () => {
+    const bounded = await startTestLedge({}, { topics: [{ name: "w1", partitions: 1 }], log: { waiterCountPerPartitionMax: 1 } });
+    const [first, second] = await Promise.all([RawKafkaClient.open(bounded.port), RawKafkaClient.open(bounded.port)]);
+    try {
+      const poll = (client: RawKafkaClient) => client.request<FetchResponse>(1, 11, fetchBody([{ topic: "w1", partitions: [{ partition: 0, fetchOffset: 0 }] }], { maxWaitMs: 4_000, minBytes: 1 }));
+      const parked = poll(first);
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      const refused = await poll(second);
+      expect(Date.now() - started).toBeLessThan(2_000); // not held for max_wait_ms
+      expect(refused.body.responses[0].partitions[0]).toMatchObject({ errorCode: 0, highWatermark: 0 });
+      await bounded.log.append("w1", 0, encodeBatch([{ key: null, value: enc.encode("x"), timestampMs: Date.now() }]));
+      expect(totalBytes((await parked).body.responses[0].partitions[0].records)).toBeGreaterThan(0);
+    } finally {
+      first.destroy();
+      second.destroy();
+      await bounded.close();
+    }
+  });
+});

@@ -131,10 +131,10 @@ describe("read", () => {
 });
 
 describe("append queue bound", () => {
-  it("callers past appendQueueBytesMax wait for room (backpressure), then all commit in order", async () => {
+  it("callers past storage.appendQueueBytesMax wait for room (backpressure), then all commit in order", async () => {
     const t2 = tempDir();
     const size = batch(10, { valueBytes: 100 }).byteLength;
-    const small = await openLog(t2.dir, { appendQueueBytesMax: size * 3 });
+    const small = await openLog(t2.dir, { storage: { appendQueueBytesMax: size * 3 } });
     try {
       await small.createTopic("q", 1);
       const pending = Array.from({ length: 40 }, () => small.append("q", 0, batch(10, { valueBytes: 100 })));
@@ -148,3 +148,32 @@ describe("append queue bound", () => {
     }
   });
 });
+
+describe("storage.transactionBytesMax", () => {
+  it("no transaction takes more append bytes than the bound; a larger batch commits alone", async () => {
+    const t2 = tempDir();
+    const one = batch(10, { valueBytes: 1000 }).byteLength; // ~10 KiB
+    const bounded = await openLog(t2.dir, { storage: { transactionBytesMax: 3 * one } });
+    try {
+      await bounded.createTopic("x", 1);
+      const before = bounded.metrics().commits;
+      const results = await Promise.all(Array.from({ length: 30 }, () => bounded.append("x", 0, batch(10, { valueBytes: 1000 }))));
+      expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 30 }, (_, i) => i * 10));
+      // 30 batches, at most 3 per transaction.
+      expect(bounded.metrics().commits - before).toBeGreaterThanOrEqual(10);
+      const big = batch(50, { valueBytes: 1000 });
+      expect(big.byteLength).toBeGreaterThan(3 * one);
+      expect((await bounded.append("x", 0, big)).baseOffset).toBe(300);
+    } finally {
+      await bounded.close();
+      t2.remove();
+    }
+  });
+
+  it("with the default bound the same appends share far fewer transactions", async () => {
+    const before = log.metrics().commits;
+    await Promise.all(Array.from({ length: 30 }, () => log.append("events", 0, batch(10, { valueBytes: 1000 }))));
+    expect(log.metrics().commits - before).toBeLessThanOrEqual(3);
+  });
+});
+

@@ -4,12 +4,14 @@
 import { createHash } from "node:crypto";
 import { encodeBatch } from "../../runtime/core/index.ts";
 import { Log } from "../../runtime/log/index.ts";
+import { readConfig } from "../../runtime/config/index.ts";
 
 const [dataDir, run] = process.argv.slice(2);
+const defaults = readConfig({});
 const log = await Log.open({
   dataDir,
-  storage: { sync: "always", syncIntervalMs: 100, maxBytes: 2 ** 30, overflow: "reject", commitDelayMs: 0, commitInflightCountMax: 1 + (Number(run) % 2) },
-  log: { autoCreateTopics: true, partitionCountDefault: 2 },
+  storage: { ...defaults.storage, sync: "always", syncIntervalMs: 100, maxBytes: 2 ** 30, overflow: "reject", commitDelayMs: 0, commitInflightCountMax: 1 + (Number(run) % 2) },
+  log: { ...defaults.log, autoCreateTopics: true, partitionCountDefault: 2 },
   topics: [{ name: "crash", partitions: 2, config: {} }],
   logger: { info() {}, warn() {}, error: (m) => process.stderr.write(`${m}\n`), child() { return this; } },
 });

@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeBatch, type BatchOptions, type EncodedBatch } from "../../runtime/core/index.ts";
 import { Log, type LogOptions } from "../../runtime/log/index.ts";
-import type { StorageConfig } from "../../runtime/config/schema.ts";
+import type { LogConfig, StorageConfig } from "../../runtime/config/schema.ts";
+import { readConfig } from "../../runtime/config/index.ts";
 import { createLogger } from "../../runtime/logger.ts";
 
-export const storageDefaults: StorageConfig = {
-  sync: "always", syncIntervalMs: 100, maxBytes: 8 * 2 ** 30, overflow: "drop-oldest", commitDelayMs: 0, commitInflightCountMax: 1,
-};
+/** The config's defaults (sync always, 8 GiB, drop-oldest, ...), as a log opened by ledge gets them. */
+export const storageDefaults: StorageConfig = readConfig({}).storage;
+export const logDefaults: LogConfig = readConfig({}).log;
 
 export function tempDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), "ledge-log-"));
@@ -20,7 +21,7 @@ export function openLog(dir: string, over: Omit<Partial<LogOptions>, "storage"> 
   const lines: string[] = [];
   return Log.open({
     dataDir: dir,
-    log: { autoCreateTopics: true, partitionCountDefault: 1 },
+    log: logDefaults,
     logger: createLogger("log", (l) => lines.push(l)),
     ...over,
     storage: { ...storageDefaults, ...over.storage },

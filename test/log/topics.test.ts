@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Log } from "../../runtime/log/index.ts";
 import { logErrors } from "../../runtime/log/errors.ts";
-import { batch, openLog, tempDir } from "./helpers.ts";
+import { batch, logDefaults, openLog, tempDir } from "./helpers.ts";
 import { openGroupOffsets } from "../../runtime/groups/offsets.ts";
 
 let t: ReturnType<typeof tempDir>;
@@ -96,7 +96,7 @@ describe("topics", () => {
     const [a, b] = await Promise.all([log.ensureTopic("auto2"), log.ensureTopic("auto2")]);
     expect(a.name).toBe(b.name);
     await log.close();
-    log = await openLog(t.dir, { log: { autoCreateTopics: false, partitionCountDefault: 1 } });
+    log = await openLog(t.dir, { log: { ...logDefaults, autoCreateTopics: false } });
     await expect(log.ensureTopic("nope")).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_TOPIC", kafkaErrorCode: 3 });
     expect((await log.ensureTopic("auto")).name).toBe("auto");
   });

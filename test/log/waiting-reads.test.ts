@@ -1,7 +1,7 @@
 // waitForData: wakes on new data, times out, aborts, and fails when the topic is deleted.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Log } from "../../runtime/log/index.ts";
-import { batch, openLog, tempDir } from "./helpers.ts";
+import { batch, logDefaults, openLog, tempDir } from "./helpers.ts";
 
 let t: ReturnType<typeof tempDir>;
 let log: Log;
@@ -57,5 +57,36 @@ describe("waitForData", () => {
     const check = expect(log.waitForData("w", 0, 0, 10_000)).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_TOPIC" });
     await log.deleteTopic("w");
     await check;
+  });
+});
+
+describe("log.waiterCountPerPartitionMax", () => {
+  it("parks at most that many readers on a partition; one more is refused at once, and the set never grows", async () => {
+    const t2 = tempDir();
+    const bounded = await openLog(t2.dir, { log: { ...logDefaults, waiterCountPerPartitionMax: 3 } });
+    try {
+      await bounded.createTopic("b", 2);
+      const parked = Array.from({ length: 3 }, () => bounded.waitForData("b", 0, 0, 10_000));
+      const started = Date.now();
+      for (let i = 0; i < 50; i++) {
+        await expect(bounded.waitForData("b", 0, 0, 10_000)).rejects.toMatchObject({
+          code: "LEDGE_ERR_TOO_MANY_WAITERS", kafkaErrorCode: 7, retriable: true, message: expect.stringContaining("b/0 already has 3 readers waiting"),
+        });
+      }
+      expect(Date.now() - started).toBeLessThan(5_000); // refused at once, not parked
+      // Another partition has its own bound.
+      const other = bounded.waitForData("b", 1, 0, 10_000);
+      await bounded.append("b", 0, batch(1));
+      expect(await Promise.all(parked)).toEqual([true, true, true]);
+      // Woken readers leave room: the next one parks again.
+      const again = bounded.waitForData("b", 0, 1, 10_000);
+      await bounded.append("b", 0, batch(1));
+      expect(await again).toBe(true);
+      await bounded.append("b", 1, batch(1));
+      expect(await other).toBe(true);
+    } finally {
+      await bounded.close();
+      t2.remove();
+    }
   });
 });

@@ -79,7 +79,9 @@ async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[], buffer
 }
 
 /** Waits until any readable partition grows past what this fetch has seen, or the deadline.
- * Returns false when no partition can grow (all failed), so the caller stops polling. */
+ * Returns false when no partition can grow (all failed) or a wait was refused (the log's bound
+ * on parked readers, log.waiterCountPerPartitionMax, or the topic went away), so the caller
+ * answers with what it has instead of polling again at once. */
 async function waitForAny(ctx: RequestContext<FetchRequest>, slots: Slot[], waitMs: number): Promise<boolean> {
   const waitable = slots.filter((s) => s.res.errorCode === 0 && s.res.highWatermark >= 0);
   if (waitable.length === 0) return false;
@@ -87,15 +89,14 @@ async function waitForAny(ctx: RequestContext<FetchRequest>, slots: Slot[], wait
   const onClose = () => stop.abort();
   ctx.signal.addEventListener("abort", onClose, { once: true });
   try {
-    await Promise.race(waitable.map((s) => {
+    return await Promise.race(waitable.map((s) => {
       const offset = Math.max(s.req.fetchOffset, s.res.highWatermark);
-      return Promise.resolve(ctx.parts.log.waitForData(s.topic, s.req.partition, offset, waitMs, stop.signal)).catch(() => undefined);
+      return Promise.resolve(ctx.parts.log.waitForData(s.topic, s.req.partition, offset, waitMs, stop.signal)).then(() => true, () => false);
     }));
   } finally {
     stop.abort();
     ctx.signal.removeEventListener("abort", onClose);
   }
-  return true;
 }
 
 interface ReadBuffer {
