@@ -9,7 +9,7 @@
 // counts: on read-back (checkStoredBatch), for the bridge and for verifying a data directory.
 import {
   checkBatchCrc, readBatchHeader, setBaseOffset, setPartitionLeaderEpoch, validateBatch, LedgeWasmError,
-  type BatchHeader, type EncodedBatch,
+  BATCH_LENGTH_PREFIX_BYTES, MAGIC_V2, type BatchHeader, type EncodedBatch,
 } from "../core/index.ts";
 import { batchKeyOffset } from "./keys.ts";
 import { LogError } from "./errors.ts";
@@ -46,23 +46,50 @@ export function assignOffsets(bytes: Uint8Array, baseOffset: number): void {
   setPartitionLeaderEpoch(bytes, 0);
 }
 
+/** A stored batch read back: its header when its length fields and CRC hold (the counts can be
+ * taken), and what is wrong with it, if anything. */
+export type ReadBack = { header: BatchHeader; problem: string | undefined } | { header: undefined; problem: string };
+
 /**
- * The read-back check of one stored batch, given its `batches` table key: length fields and
- * CRC-32C (runtime/core's checkBatchCrc; hardware CRC for large batches), and the base offset in
- * the batch equal to the one in its key. Throws LogError LEDGE_ERR_STORED_BATCH_CORRUPT naming
- * `where` (the core's error is its cause). For whoever ships or audits stored bytes (the bridge,
- * verifying a data directory); the read path itself does not pay for it.
+ * The read-back check of one stored batch on its own, stored under offset `keyOffset`: length
+ * fields and CRC-32C (runtime/core's checkBatchCrc, the paired check of the CRC computed on the
+ * way in; hardware CRC for large batches), magic 2, exactly batchLength bytes, the base offset
+ * equal to its key's, and a record count that fits its offset delta. `ledge verify` (verify.ts)
+ * adds the checks that need the batches around it and the meta table.
  */
-export function checkStoredBatch(key: Uint8Array, bytes: Uint8Array, where: string): BatchHeader {
-  const keyOffset = batchKeyOffset(key);
+export function readBack(keyOffset: number, bytes: Uint8Array): ReadBack {
   let header: BatchHeader;
   try {
     header = checkBatchCrc(bytes);
   } catch (err) {
-    throw new LogError("LEDGE_ERR_STORED_BATCH_CORRUPT", `the batch stored at offset ${keyOffset} of ${where} fails its check: ${(err as Error).message}`, { cause: err });
+    if (err instanceof LedgeWasmError) return { header: undefined, problem: err.message };
+    throw err;
   }
-  if (header.baseOffset !== keyOffset) {
-    throw new LogError("LEDGE_ERR_STORED_BATCH_CORRUPT", `the batch stored at offset ${keyOffset} of ${where} says its base offset is ${header.baseOffset}`);
+  return { header, problem: headerProblem(header, keyOffset, bytes.byteLength) };
+}
+
+function headerProblem(header: BatchHeader, keyOffset: number, storedBytes: number): string | undefined {
+  if (header.magic !== MAGIC_V2) return `magic ${header.magic}, not ${MAGIC_V2}`;
+  if (header.batchLength + BATCH_LENGTH_PREFIX_BYTES !== storedBytes) {
+    return `${storedBytes} bytes stored, but its batchLength says ${header.batchLength + BATCH_LENGTH_PREFIX_BYTES}`;
+  }
+  if (header.baseOffset !== keyOffset) return `its header says base offset ${header.baseOffset}, but it is stored under offset ${keyOffset}`;
+  if (header.recordCount < 1 || header.lastOffsetDelta < header.recordCount - 1) {
+    return `it declares ${header.recordCount} records and last offset delta ${header.lastOffsetDelta}`;
+  }
+  return undefined;
+}
+
+/**
+ * readBack() for one batch as the `batches` table holds it (`key`, `bytes`), throwing LogError
+ * LEDGE_ERR_STORED_BATCH_CORRUPT naming `where` (topic/partition). For whoever ships or audits
+ * stored bytes (the bridge before sending upstream); the read path itself does not pay for it.
+ */
+export function checkStoredBatch(key: Uint8Array, bytes: Uint8Array, where: string): BatchHeader {
+  const keyOffset = batchKeyOffset(key);
+  const { header, problem } = readBack(keyOffset, bytes);
+  if (problem !== undefined || header === undefined) {
+    throw new LogError("LEDGE_ERR_STORED_BATCH_CORRUPT", `the batch stored at offset ${keyOffset} of ${where} fails its read-back check: ${problem}`);
   }
   return header;
 }

@@ -3,16 +3,16 @@
 // one synchronous pass, so every read sees one snapshot: the meta table and the data it describes
 // were written in the same transactions.
 //
-// Per batch: length and CRC-32C (the paired read-back check of the CRC runtime/core computed on
-// the way in), magic, the key's offset against the header's, offsets in order with no overlap
-// (and no gap, except in compacted topics), inside [log start, next offset).
+// Per batch: the log's read-back check (stored-batch.ts readBack: length and CRC-32C, the paired
+// check of the CRC runtime/core computed on the way in, magic, the key's offset against the
+// header's), then offsets in order with no overlap (and no gap, except in compacted topics),
+// inside [log start, next offset).
 // Per partition: the meta table's log start, next offset and byte count against the batches.
 import { existsSync } from "node:fs";
-import { checkBatchCrc, LedgeWasmError, type BatchHeader } from "../core/index.ts";
-import { BATCH_LENGTH_PREFIX_BYTES, MAGIC_V2 } from "../core/batch-header.ts";
 import { batchKeyParts } from "./keys.ts";
 import { closeTables, logFile, openTables, type LogTables } from "./lmdb-env.ts";
 import { metaKeys, type Partition } from "./partition.ts";
+import { readBack } from "./stored-batch.ts";
 import { loadTopics } from "./topics.ts";
 
 /** What is wrong, and where: `offset` is the batch's (absent when the partition as a whole is). */
@@ -109,15 +109,11 @@ function summaryOf(p: Partition): PartitionSummary {
   };
 }
 
-/** Checks one stored batch in order after the previous one; returns what is wrong, if anything. */
+/** Checks one stored batch (readBack, stored-batch.ts) and that it follows the previous one;
+ * returns what is wrong, if anything. */
 function checkBatch(s: PartitionSummary, keyOffset: number, bytes: Uint8Array): string | undefined {
-  let header: BatchHeader;
-  try {
-    header = checkBatchCrc(bytes);
-  } catch (err) {
-    if (err instanceof LedgeWasmError) return `${err.message}`;
-    throw err;
-  }
+  const { header, problem } = readBack(keyOffset, bytes);
+  if (header === undefined) return problem;
   const previousLast = s.lastOffset;
   const lastOffset = header.baseOffset + header.lastOffsetDelta;
   s.batches++;
@@ -125,14 +121,7 @@ function checkBatch(s: PartitionSummary, keyOffset: number, bytes: Uint8Array): 
   s.bytes += bytes.byteLength;
   s.firstOffset ??= header.baseOffset;
   s.lastOffset = Math.max(lastOffset, previousLast ?? lastOffset);
-  if (header.magic !== MAGIC_V2) return `magic ${header.magic}, not ${MAGIC_V2}`;
-  if (header.batchLength + BATCH_LENGTH_PREFIX_BYTES !== bytes.byteLength) {
-    return `${bytes.byteLength} bytes stored, but its batchLength says ${header.batchLength + BATCH_LENGTH_PREFIX_BYTES}`;
-  }
-  if (header.baseOffset !== keyOffset) return `its header says base offset ${header.baseOffset}, but it is stored under offset ${keyOffset}`;
-  if (header.recordCount < 1 || header.lastOffsetDelta < header.recordCount - 1) {
-    return `it declares ${header.recordCount} records and last offset delta ${header.lastOffsetDelta}`;
-  }
+  if (problem !== undefined) return problem;
   if (previousLast === null) {
     if (header.baseOffset < s.meta.logStartOffset) return `it lies below the log start offset ${s.meta.logStartOffset} of the meta table`;
     if (!s.compacted && header.baseOffset !== s.meta.logStartOffset) return `the meta table's log start offset is ${s.meta.logStartOffset}, but the first stored batch starts at ${header.baseOffset}`;

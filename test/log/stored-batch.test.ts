@@ -101,7 +101,7 @@ describe("checkStoredBatch (the read-back check)", () => {
     await log.close();
     const [stored] = storedBatches(t.dir);
     const wrongKey = batchKey(stored.key.readUInt32BE(0), 0, 7);
-    expect(() => checkStoredBatch(wrongKey, stored.value, "events/0")).toThrow(expect.objectContaining({ code: "LEDGE_ERR_STORED_BATCH_CORRUPT", message: expect.stringContaining("says its base offset is 0") }));
+    expect(() => checkStoredBatch(wrongKey, stored.value, "events/0")).toThrow(expect.objectContaining({ code: "LEDGE_ERR_STORED_BATCH_CORRUPT", message: expect.stringContaining("its header says base offset 0, but it is stored under offset 7") }));
     log = await openLog(t.dir);
   });
 });
