@@ -12,6 +12,9 @@ import { schemaKeys } from "./schema-walk.ts";
 const limitTests: Record<string, [file: string, title: string]> = {
   "storage.maxBytes": ["log/retention.test.ts", "reject refuses appends with STORAGE_FULL, keeps stored data, and accepts again once space is freed"],
   "storage.commitInflightCountMax": ["log/pipelining.test.ts", "by default (storage.commitInflightCountMax 1) waits for the running commit and issues one transaction after it"],
+  "storage.appendQueueBytesMax": ["log/append-read.test.ts", "callers past storage.appendQueueBytesMax wait for room (backpressure), then all commit in order"],
+  "storage.transactionBytesMax": ["log/append-read.test.ts", "no transaction takes more append bytes than the bound; a larger batch commits alone"],
+  "log.waiterCountPerPartitionMax": ["log/waiting-reads.test.ts", "parks at most that many readers on a partition; one more is refused at once, and the set never grows"],
   "listeners.kafka.maxRequestBytes": ["kafka/framing.test.ts", "size above listeners.kafka.maxRequestBytes, before buffering the body"],
   "listeners.kafka.inflightCountMax": ["kafka/fetch.test.ts", "inflightCountMax: a pipelining client cannot make ledge read more than the bound; all are answered in order"],
   "listeners.kafka.fetchBytesMax": ["kafka/fetch.test.ts", "fetchBytesMax caps a Fetch answer below the client's max_bytes (after the first whole batch)"],
