@@ -32,13 +32,13 @@ describe("API table", () => {
   });
 
   for (const row of apiTable) {
-    it(`${row.name} (${row.apiKey}): a codec for v${row.minVersion}-v${row.maxVersion} and a handler`, () => {
+    it(`${row.name} (${row.apiKey}): a codec for v${row.minVersion}-v${row.maxVersion} and a handler (none for client-only APIs)`, () => {
       const versions = codecVersions(row.apiKey);
       for (let v = row.minVersion; v <= row.maxVersion; v++) expect(versions).toContain(v);
-      expect(hasHandler(row.apiKey)).toBe(true);
+      expect(hasHandler(row.apiKey)).toBe(!row.clientOnly);
       for (let v = row.minVersion; v <= row.maxVersion; v++) {
         const m = messageVersion(row.apiKey, v)!;
-        // Only ApiVersions v3+ is flexible among what ledge advertises.
+        // Only ApiVersions v3+ is flexible among what ledge advertises (and the client-only v3s).
         expect(m.request.flexible).toBe(isFlexible(row.apiKey, v));
         expect(m.response.flexible).toBe(isFlexible(row.apiKey, v));
         roundTrip(m.request);
@@ -65,5 +65,31 @@ describe("versions for the bridge beyond what the listener advertises", () => {
     m.request.write(w, req);
     expect(Array.from(w.toBytes())).toEqual([0xff, 0xff, 0xff, 0xff, 0, 1, 1]);
     roundTrip(m.response);
+  });
+
+  it("AddPartitionsToTxn v0 and v3 (flexible) carry the same request, byte for byte as Kafka's grammar", () => {
+    const req = { transactionalId: "t", producerId: 7, producerEpoch: 1, topics: [{ name: "a", partitions: [0, 2] }] };
+    const v0 = new Writer();
+    messageVersion(24, 0)!.request.write(v0, req);
+    expect(Array.from(v0.toBytes())).toEqual([0, 1, 116, 0, 0, 0, 0, 0, 0, 0, 7, 0, 1, 0, 0, 0, 1, 0, 1, 97, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2]);
+    const v3 = new Writer();
+    messageVersion(24, 3)!.request.write(v3, req);
+    expect(Array.from(v3.toBytes())).toEqual([2, 116, 0, 0, 0, 0, 0, 0, 0, 7, 0, 1, 2, 2, 97, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0]);
+    expect(messageVersion(24, 3)!.request.read(new Reader(v3.toBytes()))).toEqual(req);
+    const res = { throttleTimeMs: 0, results: [{ name: "a", results: [{ partitionIndex: 2, partitionErrorCode: 90 }] }] };
+    for (const v of [0, 3]) {
+      const w = new Writer();
+      messageVersion(24, v)!.response.write(w, res);
+      expect(messageVersion(24, v)!.response.read(new Reader(w.toBytes()))).toEqual(res);
+    }
+  });
+
+  it("EndTxn v0 commits or aborts by a boolean after the producer's id and epoch", () => {
+    const w = new Writer();
+    messageVersion(26, 2)!.request.write(w, { transactionalId: "t", producerId: 7, producerEpoch: 1, committed: true });
+    expect(Array.from(w.toBytes())).toEqual([0, 1, 116, 0, 0, 0, 0, 0, 0, 0, 7, 0, 1, 1]);
+    const r = new Writer();
+    messageVersion(26, 3)!.response.write(r, { throttleTimeMs: 5, errorCode: 48 });
+    expect(Array.from(r.toBytes())).toEqual([0, 0, 0, 5, 0, 48, 0]);
   });
 });

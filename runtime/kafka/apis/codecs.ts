@@ -20,6 +20,8 @@ import { offsetCommitVersions } from "./offsetCommit/index.ts";
 import { offsetFetchVersions } from "./offsetFetch/index.ts";
 import { describeGroupsVersions } from "./describeGroups/index.ts";
 import { listGroupsVersions } from "./listGroups/index.ts";
+import { addPartitionsToTxnVersions } from "./addPartitionsToTxn/index.ts";
+import { endTxnVersions } from "./endTxn/index.ts";
 
 const codecs = new Map<number, SchemasByVersion>([
   [0, produceVersions],
@@ -31,6 +33,8 @@ const codecs = new Map<number, SchemasByVersion>([
   [19, createTopicsVersions],
   [20, deleteTopicsVersions],
   [22, initProducerIdVersions],
+  [24, addPartitionsToTxnVersions],
+  [26, endTxnVersions],
   [32, describeConfigsVersions],
   [36, saslAuthenticateVersions],
   [8, offsetCommitVersions],

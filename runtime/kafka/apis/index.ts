@@ -13,13 +13,16 @@ export interface ApiRow {
   flexibleFrom: number;
   /** Advertised only on listeners with SASL configured. */
   saslOnly?: boolean;
+  /** Spoken by the bridge as a client; the listener neither serves nor advertises it (yet). */
+  clientOnly?: boolean;
 }
 
 export const ApiKey = {
   Produce: 0, Fetch: 1, ListOffsets: 2, Metadata: 3, OffsetCommit: 8, OffsetFetch: 9,
   FindCoordinator: 10, JoinGroup: 11, Heartbeat: 12, LeaveGroup: 13, SyncGroup: 14,
   DescribeGroups: 15, ListGroups: 16, SaslHandshake: 17, ApiVersions: 18, CreateTopics: 19,
-  DeleteTopics: 20, InitProducerId: 22, DescribeConfigs: 32, SaslAuthenticate: 36,
+  DeleteTopics: 20, InitProducerId: 22, AddPartitionsToTxn: 24, EndTxn: 26, DescribeConfigs: 32,
+  SaslAuthenticate: 36,
 } as const;
 
 const noFlexible = 1000;
@@ -50,6 +53,9 @@ export const apiTable: readonly ApiRow[] = [
   { apiKey: 20, name: "DeleteTopics", minVersion: 0, maxVersion: 3, flexibleFrom: 4 },
   // Min 0: librdkafka enables idempotence only when InitProducerId v0 is in range.
   { apiKey: 22, name: "InitProducerId", minVersion: 0, maxVersion: 1, flexibleFrom: 2 },
+  // v0-v3 are the client forms in Kafka 2.8-4.x (v4+ is broker to broker); the bridge uses them.
+  { apiKey: 24, name: "AddPartitionsToTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
+  { apiKey: 26, name: "EndTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
   { apiKey: 32, name: "DescribeConfigs", minVersion: 0, maxVersion: 3, flexibleFrom: 4 },
   { apiKey: 36, name: "SaslAuthenticate", minVersion: 0, maxVersion: 1, flexibleFrom: 2, saslOnly: true },
 ];
