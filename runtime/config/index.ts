@@ -2,12 +2,14 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { ConfigError } from "./errors.ts";
-import { notBuiltYet, readConfig, type ConfigWarn, type LedgeConfig } from "./schema.ts";
+import { readConfig, type ConfigWarn, type LedgeConfig } from "./schema.ts";
+import { bridgeDefaults } from "./bridge.ts";
 
 export { ConfigError } from "./errors.ts";
 export { parseBytes, parseMs } from "./units.ts";
 export * from "./schema.ts";
 export { readTlsFiles, type TlsFiles } from "./tls-files.ts";
+export { bridgeDefaults, readBridgeConfig, type BridgeConfig, type BridgeTopicRule, type BridgeTlsConfig } from "./bridge.ts";
 
 export interface CliOverrides {
   dataDir?: string;
@@ -43,8 +45,7 @@ export function applyOverrides(config: LedgeConfig, o: CliOverrides, warn: Confi
   if (o.kafkaPort !== undefined) config.listeners.kafka.port = o.kafkaPort;
   if (o.httpPort !== undefined) config.listeners.http.port = o.httpPort;
   if (o.upstream !== undefined && o.upstream.length > 0) {
-    config.bridge = { ...(config.bridge ?? {}), brokers: o.upstream };
-    warn(notBuiltYet("--upstream", "nothing is replicated upstream"));
+    config.bridge = config.bridge ? { ...config.bridge, brokers: bridgeDefaults(o.upstream).brokers } : bridgeDefaults(o.upstream);
   }
   return config;
 }

@@ -4,6 +4,7 @@ import { ConfigReader } from "./reader.ts";
 import { ConfigError } from "./errors.ts";
 import { renameDeprecatedKeys } from "./deprecated-keys.ts";
 import { topicNameProblem, topicNameRule } from "../kafka/topic-name.ts";
+import { readBridgeConfig, type BridgeConfig } from "./bridge.ts";
 
 export type SyncMode = "always" | "interval";
 export type OverflowPolicy = "drop-oldest" | "reject";
@@ -111,7 +112,8 @@ export interface LedgeConfig {
   /** Read by gateways/mqtt, which validates it (raw here so that gateway owns its schema). */
   mqtt: Record<string, unknown>;
   pipelines: unknown[];
-  bridge?: { brokers: string[] };
+  /** Replication upstream; absent = no bridge. */
+  bridge?: BridgeConfig;
   groups: GroupsConfig;
 }
 
@@ -180,7 +182,7 @@ function topic(item: unknown, key: string): TopicConfig {
 /** Warns about a key that parses but does nothing yet; start-up logs it (never silent). */
 export type ConfigWarn = (message: string) => void;
 
-/** Until the bridge and pipelines are built, their keys are kept raw and named at start. */
+/** Until pipelines are built, their key is kept raw and named at start. */
 export function notBuiltYet(key: string, consequence: string): string {
   return `${key} is accepted but not yet built in this version; ${consequence}`;
 }
@@ -194,7 +196,6 @@ function warnIfSet(r: ConfigReader, name: string, consequence: string, warn: Con
 /** Validates a parsed YAML document into a full config with defaults. */
 export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConfig {
   const r = new ConfigReader(renameDeprecatedKeys(doc, warn), "");
-  warnIfSet(r, "bridge", "nothing is replicated upstream", warn);
   warnIfSet(r, "pipelines", "no pipeline runs", warn);
   const listeners = r.section("listeners");
   const mqttL = listeners.section("mqtt");
@@ -232,7 +233,7 @@ export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConf
     topics: r.list("topics", topic),
     mqtt: (r.raw("mqtt") ?? {}) as Record<string, unknown>,
     pipelines: (r.raw("pipelines") ?? []) as unknown[],
-    bridge: r.has("bridge") ? (r.raw("bridge") as { brokers: string[] }) : (r.raw("bridge"), undefined),
+    bridge: r.has("bridge") ? readBridgeConfig(r.raw("bridge"), "bridge") : (r.raw("bridge"), undefined),
     groups: groups(r.section("groups")),
   };
   mqttL.done();

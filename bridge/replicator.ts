@@ -1,0 +1,404 @@
+// The store-and-forward replicator: ships stored batches upstream, exactly once.
+//
+// Each upstream transaction carries record batches of some local partitions, as stored (only
+// baseOffset, partitionLeaderEpoch, the producer stamp and the CRC change), and one cursor record
+// per partition it moved in `__ledge_bridge_cursors`. On start and after any error the bridge
+// takes a new producer epoch (which aborts whatever it left open) and reads the committed cursors
+// back: upstream is the truth, the local copy of the cursors a hint. The log's protected offset
+// (retention keeps what is not shipped) moves only after the upstream commit.
+//
+// It never blocks ingest: it reads the log (sync LMDB reads into one reused buffer of
+// bridge.memoryBytesMax) and waits on it, and writes only its hints and protected offsets.
+import type { Log } from "../runtime/log/index.ts";
+import type { Logger } from "../runtime/logger.ts";
+import type { Metrics } from "../runtime/metrics/index.ts";
+import type { BridgeConfig } from "../runtime/config/bridge.ts";
+import { encodeBatch, readBatchHeader, restampProducer, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
+import { ApiKey } from "../runtime/kafka/apis/index.ts";
+import { ErrorCode } from "../runtime/kafka/errors.ts";
+import type { ProduceRequest, ProduceResponse } from "../runtime/kafka/apis/produce/index.ts";
+import { UpstreamCluster, backoffDelayMs } from "./cluster.ts";
+import { parseBrokerAddress, type ConnectionOptions } from "./connection.ts";
+import { UpstreamError, kafkaError } from "./errors.ts";
+import { TransactionalProducer } from "./transactions.ts";
+import { createTopic, cursorPartition, cursorRecords, cursorTopic, ensureCursorTopic, readCursors } from "./cursors.ts";
+import { laneKey, selectTopics, type Lane } from "./lanes.ts";
+import { BridgeStatus } from "./status.ts";
+
+/** Answers that mean the metadata is stale: refresh, take a new epoch, resume from the cursors. */
+const staleLeader = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+const idleWaitMs = 1000;
+const blockedRetryMs = 30_000;
+
+export interface BridgeParts {
+  log: Log;
+  config: BridgeConfig;
+  logger: Logger;
+  metrics: Metrics;
+  /** TLS options for upstream connections (bin/ reads the files). */
+  tls?: ConnectionOptions["tls"];
+}
+
+interface RoundItem {
+  lane: Lane;
+  /** null: a batch not shipped (control, empty) whose offsets are still passed. */
+  batch: Uint8Array | null;
+  records: number;
+  nextOffset: number;
+}
+
+export class Bridge {
+  readonly status: BridgeStatus;
+  readonly #p: BridgeParts;
+  readonly #cluster: UpstreamCluster;
+  readonly #arena: Uint8Array;
+  readonly #hints;
+  readonly #transactionalId: string;
+  readonly #stop = new AbortController();
+  #lanes = new Map<string, Lane>();
+  /** Lanes refused upstream (topic missing, too few partitions, batch too large) until a time. */
+  #blocked = new Map<string, { untilMs: number; reason: string }>();
+  #running: Promise<void> | null = null;
+  #rateWindowStartMs = 0;
+  #rateWindowBytes = 0;
+
+  constructor(parts: BridgeParts) {
+    this.#p = parts;
+    const c = parts.config;
+    this.#cluster = new UpstreamCluster(c.brokers.map(parseBrokerAddress), {
+      clientId: c.clientId,
+      tls: parts.tls,
+      connectTimeoutMs: Math.min(c.requestTimeoutMs, 10_000),
+      requestTimeoutMs: c.requestTimeoutMs,
+      responseBytesMax: c.memoryBytesMax + 1024 * 1024,
+      backoffMsMin: c.backoffMsMin,
+      backoffMsMax: c.backoffMsMax,
+    });
+    this.#arena = Buffer.allocUnsafe(c.memoryBytesMax);
+    this.#hints = parts.log.openStore<number>("bridge-cursors");
+    this.#transactionalId = `ledge-bridge-${c.edgeId}`;
+    this.status = new BridgeStatus(parts.logger, parts.metrics, c.brokers.join(","));
+  }
+
+  start(): void {
+    this.#running ??= this.#run();
+  }
+
+  async close(): Promise<void> {
+    this.#stop.abort();
+    await this.#running;
+    this.#cluster.close();
+    this.status.set("stopped", "ledge is shutting down");
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stop.signal.aborted) {
+      try {
+        await this.#session(() => (failures = 0));
+      } catch (err) {
+        if (this.#stop.signal.aborted) break;
+        const e = err instanceof UpstreamError ? err : new UpstreamError("protocol", `unexpected: ${(err as Error).stack ?? err}`);
+        if (e.kind === "fenced") {
+          this.status.set("fenced", e.message);
+          return;
+        }
+        failures += 1;
+        const delay = Math.max(backoffDelayMs(failures, this.#p.config), e.kind === "unsupported" ? this.#p.config.backoffMsMax : 0);
+        this.status.set("backing-off", `${e.message}; retrying in ${delay} ms (nothing is dropped: data stays in the local log)`);
+        await sleep(delay, this.#stop.signal);
+      }
+    }
+  }
+
+  /** Runs until an error (thrown) or close (returns). */
+  async #session(onCommit: () => void): Promise<void> {
+    const c = this.#p.config;
+    this.status.set("connecting", `to ${c.brokers.join(",")} as transactional id '${this.#transactionalId}'`);
+    const cursorPartitions = await ensureCursorTopic(this.#cluster, c.requestTimeoutMs);
+    const producer = new TransactionalProducer(this.#cluster, this.#transactionalId, c.transactionTimeoutMs);
+    await producer.init();
+    const cursors = await readCursors(this.#cluster, c.edgeId, cursorPartitions, c.memoryBytesMax);
+    this.#lanes.clear();
+    await this.#refreshLanes(cursors);
+    const cursorPart = cursorPartition(c.edgeId, cursorPartitions);
+    while (!this.#stop.signal.aborted) {
+      const shipped = await this.#transaction(producer, cursorPart);
+      if (shipped) {
+        onCommit();
+        continue;
+      }
+      this.status.set("idle", "every selected partition is shipped");
+      this.status.update(this.#p.log, [...this.#lanes.values()]);
+      await this.#waitForData();
+      await this.#refreshLanes(cursors);
+    }
+  }
+
+  /** Adds lanes for local partitions not yet shipped this session; checks their upstream topics. */
+  async #refreshLanes(cursors: Map<string, number>): Promise<void> {
+    const c = this.#p.config;
+    const selected = selectTopics(c, this.#p.log.listTopics());
+    const fresh: Lane[] = [];
+    for (const { topic, upstream, priority } of selected) {
+      for (let partition = 0; partition < topic.partitions; partition++) {
+        const key = laneKey(topic.name, partition);
+        if (this.#lanes.has(key)) continue;
+        const next = this.#startOffset(topic.name, partition, cursors.get(key));
+        const lane: Lane = { key, topic: topic.name, partition, upstreamTopic: upstream, priority, next };
+        fresh.push(lane);
+      }
+    }
+    if (fresh.length === 0) return;
+    const ok = await this.#checkUpstreamTopics(fresh);
+    for (const lane of fresh) {
+      if (!ok.has(lane.upstreamTopic)) continue;
+      this.#lanes.set(lane.key, lane);
+      await this.#p.log.setProtectedOffset(lane.topic, lane.partition, lane.next);
+    }
+    // Keep the selection's order (priority first) for draining.
+    this.#lanes = new Map([...this.#lanes.values()].sort((a, b) => b.priority - a.priority || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition)).map((l) => [l.key, l]));
+  }
+
+  #startOffset(topic: string, partition: number, upstream: number | undefined): number {
+    const { logStartOffset, highWatermark } = this.#p.log.partitionState(topic, partition);
+    const where = `${topic}/${partition}`;
+    if (upstream === undefined) {
+      const hint = this.#hints.get(where);
+      if (hint !== undefined && hint > logStartOffset) {
+        this.#p.logger.warn(`upstream holds no cursor for ${where}, though this edge shipped it up to offset ${hint} before (a different or reset upstream cluster, or a deleted ${cursorTopic}?); shipping it again from offset ${logStartOffset}`);
+      }
+      return logStartOffset;
+    }
+    if (upstream > highWatermark) {
+      this.#p.logger.warn(`upstream's cursor for ${where} is offset ${upstream}, past the local end ${highWatermark} (the local data was reset or the topic re-created); shipping from offset ${logStartOffset}`);
+      return logStartOffset;
+    }
+    if (upstream < logStartOffset) {
+      this.#p.logger.error(`records ${upstream} to ${logStartOffset - 1} of ${where} were removed locally before they were shipped (storage cap or retention); they are lost upstream. Raise storage.maxBytes or the topic's retention`);
+      return logStartOffset;
+    }
+    return upstream;
+  }
+
+  /** Upstream topics that exist (or were created) with enough partitions; others block their lanes. */
+  async #checkUpstreamTopics(lanes: Lane[]): Promise<Set<string>> {
+    const c = this.#p.config;
+    const needed = new Map<string, number>();
+    for (const l of lanes) needed.set(l.upstreamTopic, Math.max(needed.get(l.upstreamTopic) ?? 0, l.partition + 1));
+    const ok = new Set<string>();
+    const now = Date.now();
+    let layouts = await this.#cluster.refreshMetadata([...needed.keys()]);
+    const missing = [...needed.keys()].filter((t) => (layouts.get(t)?.errorCode ?? 3) === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (missing.length > 0 && c.createTopics) {
+      for (const t of missing) {
+        const local = lanes.find((l) => l.upstreamTopic === t)!;
+        const partitions = this.#p.log.describeTopic(local.topic)?.partitions ?? needed.get(t)!;
+        await createTopic(this.#cluster, t, partitions, {}, c.requestTimeoutMs);
+        this.#p.logger.info(`created upstream topic ${t} with ${partitions} partitions (bridge.createTopics)`);
+      }
+      await sleep(200, this.#stop.signal);
+      layouts = await this.#cluster.refreshMetadata([...needed.keys()]);
+    }
+    for (const [topic, partitions] of needed) {
+      const layout = layouts.get(topic);
+      const blocked = this.#blocked.get(topic);
+      let reason: string | null = null;
+      if (blocked && blocked.untilMs > now) reason = blocked.reason;
+      else if (!layout || layout.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+        reason = `upstream topic ${topic} does not exist; create it with at least ${partitions} partitions, or set bridge.createTopics: true`;
+      } else if (layout.errorCode !== 0) {
+        reason = kafkaError(layout.errorCode, `upstream topic ${topic}`).message;
+      } else if (layout.leaders.length < partitions) {
+        reason = `upstream topic ${topic} has ${layout.leaders.length} partitions, the local one ${partitions}; partitioning: preserve needs at least as many upstream: add partitions upstream`;
+      }
+      if (reason === null) {
+        ok.add(topic);
+        if (blocked) {
+          this.#blocked.delete(topic);
+          this.status.unblocked(topic);
+        }
+      } else {
+        this.#blocked.set(topic, { untilMs: blocked && blocked.untilMs > now ? blocked.untilMs : now + blockedRetryMs, reason });
+        this.status.blocked(topic, reason);
+      }
+    }
+    return ok;
+  }
+
+  /** One upstream transaction: rounds of one batch per partition, the cursors, the commit. */
+  async #transaction(producer: TransactionalProducer, cursorPart: number): Promise<boolean> {
+    const c = this.#p.config;
+    const startMs = Date.now();
+    const moved = new Map<Lane, number>();
+    let bytes = 0;
+    let records = 0;
+    while (bytes < c.transactionBytesMax && Date.now() - startMs < c.transactionMsMax && !this.#stop.signal.aborted) {
+      const round = this.#readRound(moved);
+      if (round.length === 0) break;
+      if (moved.size === 0) this.status.set("shipping", `to ${c.brokers.join(",")}`);
+      const shipping = round.filter((i) => i.batch !== null);
+      if (shipping.length > 0) {
+        await producer.addPartitions([...shipping.map((i) => ({ topic: i.lane.upstreamTopic, partition: i.lane.partition })), { topic: cursorTopic, partition: cursorPart }]);
+        await this.#produce(producer, shipping);
+      }
+      for (const item of round) {
+        moved.set(item.lane, item.nextOffset);
+        if (item.batch) {
+          bytes += item.batch.length;
+          records += item.records;
+        }
+      }
+      await this.#rateLimit(shipping.reduce((n, i) => n + i.batch!.length, 0));
+    }
+    if (moved.size === 0) return false;
+    const entries = [...moved].map(([lane, offset]) => ({ topic: lane.topic, partition: lane.partition, offset }));
+    const id = producer.identity!;
+    const cursorBatch = encodeBatch(cursorRecords(c.edgeId, entries, Date.now()), {
+      producerId: id.producerId, producerEpoch: id.producerEpoch, transactional: true,
+      baseSequence: producer.takeSequence(cursorTopic, cursorPart, entries.length),
+    });
+    await producer.addPartitions([{ topic: cursorTopic, partition: cursorPart }]);
+    await this.#send(new Map([[this.#leader(cursorTopic, cursorPart), [{ topic: cursorTopic, partition: cursorPart, batch: cursorBatch }]]]), producer.transactionalId);
+    await producer.end(true);
+    // Committed upstream: only now do the hints and the retention protection move.
+    for (const [lane, offset] of moved) lane.next = offset;
+    this.status.committed(bytes, records);
+    await this.#hints.putMany(entries.map((e) => ({ key: laneKey(e.topic, e.partition), value: e.offset })));
+    await Promise.all(entries.map((e) => this.#p.log.setProtectedOffset(e.topic, e.partition, e.offset).catch(() => undefined)));
+    this.status.update(this.#p.log, [...this.#lanes.values()]);
+    return true;
+  }
+
+  /** At most one batch per lane, read into the arena (bridge.memoryBytesMax), priority first. */
+  #readRound(moved: Map<Lane, number>): RoundItem[] {
+    const out: RoundItem[] = [];
+    let at = 0;
+    for (const lane of this.#lanes.values()) {
+      const blocked = this.#blocked.get(lane.upstreamTopic);
+      if (blocked && blocked.untilMs > Date.now()) continue;
+      if (blocked) this.#blocked.delete(lane.upstreamTopic); // try again
+      const from = moved.get(lane) ?? lane.next;
+      let hwm: number;
+      try {
+        hwm = this.#p.log.partitionState(lane.topic, lane.partition).highWatermark;
+      } catch {
+        this.#lanes.delete(lane.key); // the local topic was deleted
+        continue;
+      }
+      if (from >= hwm) continue;
+      if (at >= this.#arena.length) break;
+      const read = this.#p.log.readInto(lane.topic, lane.partition, from, 1, this.#arena.subarray(at));
+      const batch = read.batches[0];
+      if (!batch) continue;
+      const inArena = batch.buffer === this.#arena.buffer;
+      // A batch larger than what is left of the arena waits for the next round, unless alone.
+      if (!inArena && out.length > 0) break;
+      if (inArena) at = batch.byteOffset - this.#arena.byteOffset + batch.length;
+      const h = readBatchHeader(batch);
+      const nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
+      if (h.baseOffset + h.lastOffsetDelta < from) throw new UpstreamError("protocol", `local read of ${lane.key} at ${from} returned a batch ending before it (a ledge bug)`);
+      const skip = h.control || h.recordCount === 0;
+      out.push({ lane, batch: skip ? null : batch, records: h.recordCount, nextOffset });
+    }
+    return out;
+  }
+
+  /** Stamps and sends one round: one Produce per leader, all partitions of that leader in it. */
+  async #produce(producer: TransactionalProducer, items: RoundItem[]): Promise<void> {
+    const id = producer.identity!;
+    const byLeader = new Map<number, Array<{ topic: string; partition: number; batch: Uint8Array }>>();
+    for (const item of items) {
+      const batch = item.batch!;
+      setBaseOffset(batch, 0);
+      setPartitionLeaderEpoch(batch, -1);
+      restampProducer(batch, {
+        producerId: id.producerId, producerEpoch: id.producerEpoch, transactional: true,
+        baseSequence: producer.takeSequence(item.lane.upstreamTopic, item.lane.partition, item.records),
+      });
+      const leader = this.#leader(item.lane.upstreamTopic, item.lane.partition);
+      (byLeader.get(leader) ?? byLeader.set(leader, []).get(leader)!).push({ topic: item.lane.upstreamTopic, partition: item.lane.partition, batch });
+    }
+    await this.#send(byLeader, producer.transactionalId);
+  }
+
+  #leader(topic: string, partition: number): number {
+    const leader = this.#cluster.topic(topic)?.leaders[partition] ?? -1;
+    if (leader < 0) {
+      this.#cluster.forgetTopic(topic);
+      throw kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `upstream ${topic}/${partition}`);
+    }
+    return leader;
+  }
+
+  async #send(byLeader: Map<number, Array<{ topic: string; partition: number; batch: Uint8Array }>>, transactionalId: string): Promise<void> {
+    const c = this.#p.config;
+    await Promise.all([...byLeader].map(async ([leader, parts]) => {
+      const conn = await this.#cluster.broker(leader);
+      const v = conn.requireVersion(ApiKey.Produce, 3, 8, "(RecordBatch v2 with acks=-1)");
+      const topics = new Map<string, Array<{ index: number; records: Uint8Array }>>();
+      for (const p of parts) (topics.get(p.topic) ?? topics.set(p.topic, []).get(p.topic)!).push({ index: p.partition, records: p.batch });
+      const req: ProduceRequest = { transactionalId, acks: -1, timeoutMs: c.requestTimeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
+      const res = await conn.request<ProduceResponse>(ApiKey.Produce, v, req, c.requestTimeoutMs + 5000);
+      for (const t of res.responses) {
+        for (const p of t.partitionResponses) {
+          if (p.errorCode === 0) continue;
+          const where = `Produce to upstream ${t.name}/${p.index} at ${conn.name}`;
+          if (staleLeader.has(p.errorCode)) this.#cluster.forgetTopic(t.name);
+          if (p.errorCode === ErrorCode.MESSAGE_TOO_LARGE) {
+            const size = parts.find((x) => x.topic === t.name && x.partition === p.index)?.batch.length;
+            const reason = `a stored batch of ${size} bytes is over upstream ${t.name}'s max.message.bytes (MESSAGE_TOO_LARGE); raise max.message.bytes upstream (or lower the local topic's max.message.bytes for new data)`;
+            this.#blocked.set(t.name, { untilMs: Date.now() + blockedRetryMs, reason });
+            this.status.blocked(t.name, reason);
+          }
+          if (p.errorCode === ErrorCode.PRODUCER_FENCED || p.errorCode === ErrorCode.INVALID_PRODUCER_EPOCH) {
+            throw new UpstreamError("fenced", `${where}: another ledge with the same bridge.edgeId took over transactional id '${transactionalId}'; this one stops shipping. Give each edge its own edgeId`, p.errorCode);
+          }
+          throw kafkaError(p.errorCode, where, p.errorMessage ?? "");
+        }
+      }
+    }));
+  }
+
+  async #rateLimit(bytes: number): Promise<void> {
+    const rate = this.#p.config.rateLimitBytesPerS;
+    if (rate <= 0 || bytes === 0) return;
+    const now = Date.now();
+    // A window restarts after a pause so idle time is not saved up as a burst.
+    if (now - this.#rateWindowStartMs > 10_000 || this.#rateWindowBytes === 0) {
+      this.#rateWindowStartMs = now;
+      this.#rateWindowBytes = 0;
+    }
+    this.#rateWindowBytes += bytes;
+    const dueMs = this.#rateWindowStartMs + (this.#rateWindowBytes / rate) * 1000;
+    if (dueMs > now) await sleep(dueMs - now, this.#stop.signal);
+  }
+
+  /** Until a shipped-up partition gets data, a second passes, or close. */
+  async #waitForData(): Promise<void> {
+    const ac = new AbortController();
+    const onStop = () => ac.abort();
+    this.#stop.signal.addEventListener("abort", onStop, { once: true });
+    try {
+      const waits = [...this.#lanes.values()].filter((l) => !this.#blocked.has(l.upstreamTopic)).map((l) => this.#p.log.waitForData(l.topic, l.partition, l.next, idleWaitMs, ac.signal).catch(() => false));
+      waits.push(sleep(idleWaitMs, ac.signal).then(() => false));
+      await Promise.race(waits);
+    } finally {
+      ac.abort();
+      this.#stop.signal.removeEventListener("abort", onStop);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,127 @@
+// What the bridge is doing, for operators: one log line per state change, progress lines while
+// a backlog drains, and the ledge_bridge_* metrics.
+import type { Logger } from "../runtime/logger.ts";
+import type { Metrics, Gauge, Counter } from "../runtime/metrics/index.ts";
+import type { Log } from "../runtime/log/index.ts";
+import { readBatchHeader } from "../runtime/core/index.ts";
+import type { Lane } from "./lanes.ts";
+
+export type BridgeState = "stopped" | "connecting" | "shipping" | "idle" | "backing-off" | "fenced";
+
+/** ledge_bridge_state's values (README, "Bridge"). */
+export const bridgeStateCodes: Readonly<Record<BridgeState, number>> = {
+  stopped: 0, connecting: 1, shipping: 2, idle: 3, "backing-off": 4, fenced: 5,
+};
+
+const progressEveryMs = 10_000;
+
+export class BridgeStatus {
+  state: BridgeState = "stopped";
+  detail = "";
+  lastError: string | null = null;
+  lastCommitMs = 0;
+  lagRecords = 0;
+  lagSeconds = 0;
+  readonly #logger: Logger;
+  readonly #upstream: string;
+  readonly #stateGauge: Gauge;
+  readonly #lagRecords: Gauge;
+  readonly #lagSeconds: Gauge;
+  readonly #lastCommit: Gauge;
+  readonly #blockedTopics: Gauge;
+  readonly #shippedBytes: Counter;
+  readonly #shippedRecords: Counter;
+  readonly #transactions: Counter;
+  #blocked = new Map<string, string>();
+  #progress = { atMs: 0, records: 0 };
+  readonly #probe = new Uint8Array(64 * 1024);
+
+  constructor(logger: Logger, metrics: Metrics, upstream: string) {
+    this.#logger = logger;
+    this.#upstream = upstream;
+    this.#stateGauge = metrics.gauge("ledge_bridge_state", "Bridge state: 0 stopped, 1 connecting, 2 shipping, 3 idle (caught up), 4 backing off after an error, 5 fenced");
+    this.#lagRecords = metrics.gauge("ledge_bridge_lag_records", "Records stored locally and not yet committed upstream, all shipped partitions");
+    this.#lagSeconds = metrics.gauge("ledge_bridge_lag_seconds", "Age of the oldest record not yet committed upstream (0 when caught up)");
+    this.#lastCommit = metrics.gauge("ledge_bridge_last_commit_timestamp_seconds", "When the bridge last committed an upstream transaction (Unix time)");
+    this.#blockedTopics = metrics.gauge("ledge_bridge_blocked_topics", "Upstream topics the bridge cannot ship to until the operator acts (see the log)");
+    this.#shippedBytes = metrics.counter("ledge_bridge_shipped_bytes_total", "Record batch bytes committed upstream");
+    this.#shippedRecords = metrics.counter("ledge_bridge_shipped_records_total", "Records committed upstream");
+    this.#transactions = metrics.counter("ledge_bridge_transactions_total", "Upstream transactions committed");
+  }
+
+  set(state: BridgeState, detail: string): void {
+    this.#stateGauge.set(bridgeStateCodes[state]);
+    if (state === "backing-off" || state === "fenced") this.lastError = detail;
+    if (state === this.state && (state === "shipping" || state === "idle")) return;
+    if (state === this.state && detail === this.detail) return;
+    this.state = state;
+    this.detail = detail;
+    const line = `state ${state}: ${detail}`;
+    if (state === "backing-off" || state === "fenced") this.#logger.error(line);
+    else this.#logger.info(line);
+  }
+
+  blocked(topic: string, reason: string): void {
+    if (this.#blocked.get(topic) === reason) return;
+    this.#blocked.set(topic, reason);
+    this.#blockedTopics.set(this.#blocked.size);
+    this.lastError = reason;
+    this.#logger.error(`not shipping to ${topic}: ${reason}. Its data stays in the local log; other topics go on`);
+  }
+
+  unblocked(topic: string): void {
+    if (!this.#blocked.delete(topic)) return;
+    this.#blockedTopics.set(this.#blocked.size);
+    this.#logger.info(`shipping to ${topic} again`);
+  }
+
+  committed(bytes: number, records: number): void {
+    this.lastCommitMs = Date.now();
+    this.#lastCommit.set(Math.floor(this.lastCommitMs / 1000));
+    this.#shippedBytes.inc(bytes);
+    this.#shippedRecords.inc(records);
+    this.#transactions.inc();
+  }
+
+  /** Recomputes the lag gauges and, while draining, logs progress every 10 s. */
+  update(log: Log, lanes: Lane[]): void {
+    let records = 0;
+    let oldestMs = Infinity;
+    for (const lane of lanes) {
+      let hwm: number;
+      try {
+        hwm = log.partitionState(lane.topic, lane.partition).highWatermark;
+      } catch {
+        continue;
+      }
+      if (hwm <= lane.next) continue;
+      records += hwm - lane.next;
+      const first = log.readInto(lane.topic, lane.partition, lane.next, 1, this.#probe).batches[0];
+      if (first) oldestMs = Math.min(oldestMs, readBatchHeader(first).baseTimestampMs);
+    }
+    this.lagRecords = records;
+    this.lagSeconds = oldestMs === Infinity ? 0 : Math.max(0, (Date.now() - oldestMs) / 1000);
+    this.#lagRecords.set(records);
+    this.#lagSeconds.set(Math.round(this.lagSeconds * 1000) / 1000);
+    this.#logProgress(records);
+  }
+
+  #logProgress(left: number): void {
+    const now = Date.now();
+    const shipped = this.#shippedRecords.value;
+    if (left === 0) {
+      if (this.#progress.atMs !== 0) this.#logger.info(`caught up with ${this.#upstream}`);
+      this.#progress = { atMs: 0, records: shipped };
+      return;
+    }
+    if (this.#progress.atMs === 0) {
+      this.#progress = { atMs: now, records: shipped };
+      return;
+    }
+    if (now - this.#progress.atMs < progressEveryMs) return;
+    const rate = (shipped - this.#progress.records) / ((now - this.#progress.atMs) / 1000);
+    const eta = rate > 0 ? `about ${Math.ceil(left / rate)} s to catch up` : "not moving";
+    this.#logger.info(`draining: ${left} records left, ${Math.round(rate)} records/s, ${eta}`);
+    this.#progress = { atMs: now, records: shipped };
+  }
+}
