@@ -171,8 +171,9 @@ export function restampProducer(bytes: Uint8Array, stamp: ProducerStamp): void {
   checkInteger("baseSequence", stamp.baseSequence, -1, INT32_MAX);
   const total = batchBytes(bytes);
   const view = viewOf(bytes);
-  // The span from attributes to baseSequence holds every field this may change.
-  const change = bytes.slice(ATTRIBUTES_OFFSET, RECORD_COUNT_OFFSET);
+  // The span from attributes to baseSequence holds every field this may change. A copy (a
+  // Buffer's slice() would be a view, and the XOR below would zero the header instead).
+  const change = new Uint8Array(bytes.subarray(ATTRIBUTES_OFFSET, RECORD_COUNT_OFFSET));
   if (stamp.transactional !== undefined) {
     const attributes = view.getInt16(ATTRIBUTES_OFFSET);
     const cleared = attributes & ~ATTRIBUTE_TRANSACTIONAL;

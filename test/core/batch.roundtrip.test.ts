@@ -161,6 +161,16 @@ describe("RecordBatch v2 round trips", () => {
     expect(validateBatch(bytes)).toMatchObject({ transactional: true, baseSequence: 6 });
   });
 
+  it("restampProducer works on a Buffer view (a batch read into a reused buffer), as on a Uint8Array", () => {
+    const batch = encodeBatch([{ key: utf8.encode("k"), value: utf8.encode("v"), timestampMs: 5 }]);
+    const arena = Buffer.alloc(batch.length + 100);
+    const view = arena.subarray(40, 40 + batch.length);
+    view.set(batch);
+    restampProducer(view, { producerId: 820_178_000, producerEpoch: 3, baseSequence: 17, transactional: true });
+    expect(validateBatch(view)).toMatchObject({ producerId: 820_178_000, producerEpoch: 3, baseSequence: 17, transactional: true });
+    expect(decodeBatch(view).records[0].value).toEqual(utf8.encode("v"));
+  });
+
   it("restampProducer keeps a corrupted batch corrupted instead of laundering its CRC", () => {
     const bytes = encodeBatch([{ key: null, value: new Uint8Array(2000), timestampMs: 0 }]);
     bytes[1500] ^= 0x04; // bit rot on disk
