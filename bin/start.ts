@@ -10,6 +10,8 @@ import { startKafkaGateway } from "../gateways/kafka/server.ts";
 import { GroupCoordinator } from "../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings } from "../runtime/groups/coordinator-settings.ts";
 import { openGroupOffsets } from "../runtime/groups/offsets.ts";
+import { Bridge } from "../bridge/replicator.ts";
+import { bridgeTlsOptions } from "../bridge/tls.ts";
 
 interface Closable {
   close(): Promise<void>;
@@ -37,6 +39,13 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const kafka = await startKafkaGateway({ config, log, logger, metrics, groups });
   opened.push(kafka);
   ports.kafka = kafka.port;
+
+  if (config.bridge) {
+    // Started after the listeners: ingest never waits for the upstream.
+    const bridge = new Bridge({ log, config: config.bridge, logger: logger.child("bridge"), metrics, tls: bridgeTlsOptions(config.bridge.tls) });
+    bridge.start();
+    opened.push(bridge);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
