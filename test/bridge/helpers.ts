@@ -1,0 +1,87 @@
+// Real peers for the bridge tests: librdkafka's mock cluster as the upstream (a kcat process:
+// SIGSTOP/SIGCONT it to take the upstream away and give it back with its data), kcat as the
+// independent reader, MQTT.js as the device side.
+import { spawn, type ChildProcess } from "node:child_process";
+import { connectAsync, type MqttClient } from "mqtt";
+import { kcat } from "../kafka/helpers/kcat.ts";
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface MockUpstream {
+  bootstrap: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A librdkafka mock cluster of `brokers` brokers, alive while its kcat process lives. */
+export function startMockUpstream(brokers = 3, readyMs = 15_000): Promise<MockUpstream> {
+  const child = spawn("kcat", ["-X", `test.mock.num.brokers=${brokers}`, "-X", "debug=mock", "-b", "x:1", "-C", "-t", "mock-keepalive"], { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  const exited = new Promise<void>((r) => child.once("close", () => r()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`mock cluster gave no bootstrap address within ${readyMs} ms:\n${err.slice(-2000)}`));
+    }, readyMs);
+    child.stderr!.on("data", (d) => {
+      err += d;
+      const m = /bootstrap\.servers=(\S+)/.exec(err);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stderr!.removeAllListeners("data");
+      child.stderr!.resume();
+      resolve({ bootstrap: m[1].replace(/[,.]$/, ""), child, stop: async () => { child.kill("SIGCONT"); child.kill("SIGKILL"); await exited; } });
+    });
+  });
+}
+
+/** Records of `topic` as "partition\tkey\tvalue\ttimestamp\theaders" lines, by partition, in order. */
+export async function readTopic(bootstrap: string, topic: string, readCommitted: boolean): Promise<Map<string, string[]>> {
+  const args = ["-b", bootstrap, "-C", "-t", topic, "-e", "-q", "-o", "beginning", "-f", "%p\t%k\t%s\t%T\t%h\n"];
+  if (readCommitted) args.push("-X", "isolation.level=read_committed");
+  const r = await kcat(args, undefined, 60_000);
+  if (r.code !== 0) throw new Error(`kcat -C ${topic} at ${bootstrap} failed (${r.code}): ${r.stderr.slice(-1000)}`);
+  const out = new Map<string, string[]>();
+  for (const line of r.stdout.split("\n")) {
+    if (!line) continue;
+    const p = line.split("\t")[0];
+    (out.get(p) ?? out.set(p, []).get(p)!).push(line);
+  }
+  return out;
+}
+
+export function count(byPartition: Map<string, string[]>): number {
+  let n = 0;
+  for (const lines of byPartition.values()) n += lines.length;
+  return n;
+}
+
+/** Polls `probe` until it returns true or `timeoutMs` passes; returns the last answer. */
+export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, everyMs = 500): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() > until) return false;
+    await sleep(everyMs);
+  }
+}
+
+/** An MQTT 5 publisher whose messages carry a user property, so records have headers. */
+export async function publisher(port: number, clientId: string): Promise<MqttClient> {
+  return connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 5, clientId, reconnectPeriod: 0, connectTimeout: 10_000 });
+}
+
+export async function publishSeries(client: MqttClient, from: number, to: number, devices = 6): Promise<void> {
+  for (let i = from; i < to; i++) {
+    await client.publishAsync(`sensors/d${i % devices}/t`, `{"seq":${i},"temp":${20 + (i % 10)}}`, { qos: 1, properties: { userProperties: { seq: String(i) } } });
+  }
+}
+
+export function bridgeYaml(bootstrap: string, extra = ""): string {
+  return [
+    "mqtt:", "  allowAnonymous: true",
+    "topics:", "  - { name: mqtt-messages, partitions: 3 }",
+    "bridge:", `  brokers: [${bootstrap.split(",").map((b) => `"${b}"`).join(", ")}]`, "  edgeId: edge-test", "  backoffMsMax: 2s",
+    extra,
+  ].join("\n") + "\n";
+}
