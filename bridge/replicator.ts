@@ -20,7 +20,7 @@ import type { ProduceRequest, ProduceResponse } from "../runtime/kafka/apis/prod
 import { UpstreamCluster, backoffDelayMs } from "./cluster.ts";
 import { parseBrokerAddress, type ConnectionOptions } from "./connection.ts";
 import { UpstreamError, kafkaError } from "./errors.ts";
-import { TransactionalProducer } from "./transactions.ts";
+import { TransactionalProducer, type ProducerIdentity } from "./transactions.ts";
 import { createTopic, cursorPartition, cursorRecords, cursorTopic, ensureCursorTopic, readCursors } from "./cursors.ts";
 import { laneKey, selectTopics, type Lane } from "./lanes.ts";
 import { BridgeStatus } from "./status.ts";
@@ -29,6 +29,7 @@ import { BridgeStatus } from "./status.ts";
 const staleLeader = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
 const idleWaitMs = 1000;
 const blockedRetryMs = 30_000;
+const producerKey = "upstream";
 
 export interface BridgeParts {
   log: Log;
@@ -53,6 +54,7 @@ export class Bridge {
   readonly #cluster: UpstreamCluster;
   readonly #arena: Uint8Array;
   readonly #hints;
+  readonly #producerIds;
   readonly #transactionalId: string;
   readonly #stop = new AbortController();
   #lanes = new Map<string, Lane>();
@@ -76,6 +78,7 @@ export class Bridge {
     });
     this.#arena = Buffer.allocUnsafe(c.memoryBytesMax);
     this.#hints = parts.log.openStore<number>("bridge-cursors");
+    this.#producerIds = parts.log.openStore<ProducerIdentity>("bridge-producer");
     this.#transactionalId = `ledge-bridge-${c.edgeId}`;
     this.status = new BridgeStatus(parts.logger, parts.metrics, c.brokers.join(","));
   }
@@ -117,7 +120,10 @@ export class Bridge {
     this.status.set("connecting", `to ${c.brokers.join(",")} as transactional id '${this.#transactionalId}'`);
     const cursorPartitions = await ensureCursorTopic(this.#cluster, c.requestTimeoutMs);
     const producer = new TransactionalProducer(this.#cluster, this.#transactionalId, c.transactionTimeoutMs);
-    await producer.init();
+    const previous = this.#producerIds.get(producerKey);
+    if (previous) await producer.abortLeftOver(previous);
+    // Persisted before anything is produced with it, so a crash leaves the next start its id.
+    await this.#producerIds.put(producerKey, await producer.init());
     const cursors = await readCursors(this.#cluster, c.edgeId, cursorPartitions, c.memoryBytesMax);
     this.#lanes.clear();
     await this.#refreshLanes(cursors);

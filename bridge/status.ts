@@ -33,7 +33,7 @@ export class BridgeStatus {
   readonly #shippedRecords: Counter;
   readonly #transactions: Counter;
   #blocked = new Map<string, string>();
-  #progress = { atMs: 0, records: 0 };
+  #progress = { atMs: 0, records: 0, logged: false };
   readonly #probe = new Uint8Array(64 * 1024);
 
   constructor(logger: Logger, metrics: Metrics, upstream: string) {
@@ -52,8 +52,14 @@ export class BridgeStatus {
   set(state: BridgeState, detail: string): void {
     this.#stateGauge.set(bridgeStateCodes[state]);
     if (state === "backing-off" || state === "fenced") this.lastError = detail;
-    if (state === this.state && (state === "shipping" || state === "idle")) return;
-    if (state === this.state && detail === this.detail) return;
+    // Shipping and idle alternate with every transaction at low rates: the metric says which,
+    // the log says when the bridge got connected (and drains say how they progress).
+    const connected = (s: BridgeState) => s === "shipping" || s === "idle";
+    const quiet = (state === this.state && (connected(state) || detail === this.detail)) || (connected(state) && connected(this.state));
+    if (quiet) {
+      this.state = state;
+      return;
+    }
     this.state = state;
     this.detail = detail;
     const line = `state ${state}: ${detail}`;
@@ -110,18 +116,18 @@ export class BridgeStatus {
     const now = Date.now();
     const shipped = this.#shippedRecords.value;
     if (left === 0) {
-      if (this.#progress.atMs !== 0) this.#logger.info(`caught up with ${this.#upstream}`);
-      this.#progress = { atMs: 0, records: shipped };
+      if (this.#progress.logged) this.#logger.info(`caught up with ${this.#upstream}`);
+      this.#progress = { atMs: 0, records: shipped, logged: false };
       return;
     }
     if (this.#progress.atMs === 0) {
-      this.#progress = { atMs: now, records: shipped };
+      this.#progress = { atMs: now, records: shipped, logged: false };
       return;
     }
     if (now - this.#progress.atMs < progressEveryMs) return;
     const rate = (shipped - this.#progress.records) / ((now - this.#progress.atMs) / 1000);
     const eta = rate > 0 ? `about ${Math.ceil(left / rate)} s to catch up` : "not moving";
     this.#logger.info(`draining: ${left} records left, ${Math.round(rate)} records/s, ${eta}`);
-    this.#progress = { atMs: now, records: shipped };
+    this.#progress = { atMs: now, records: shipped, logged: true };
   }
 }

@@ -53,6 +53,18 @@ export class TransactionalProducer {
     return this.identity;
   }
 
+  /**
+   * Aborts the transaction a previous instance (`previous`: its id and epoch, as it persisted
+   * them) may have left open. Kafka's InitProducerId aborts it anyway; brokers that hand out a
+   * new producer id instead (librdkafka's mock cluster) would otherwise show its data. Any
+   * refusal (nothing open, a newer epoch exists) is the expected answer and ignored.
+   */
+  async abortLeftOver(previous: ProducerIdentity): Promise<void> {
+    await this.#coordinatorCall<EndTxnResponse>(ApiKey.EndTxn, 0, 3, () => ({
+      transactionalId: this.transactionalId, producerId: previous.producerId, producerEpoch: previous.producerEpoch, committed: false,
+    }));
+  }
+
   /** The base sequence for a batch of `records` to `topic/partition`, advancing it. */
   takeSequence(topic: string, partition: number, records: number): number {
     const key = `${topic}/${partition}`;

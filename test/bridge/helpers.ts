@@ -77,11 +77,11 @@ export async function publishSeries(client: MqttClient, from: number, to: number
   }
 }
 
-export function bridgeYaml(bootstrap: string, extra = ""): string {
+export function bridgeYaml(bootstrap: string, extra = "", edgeId = "edge-test"): string {
   return [
     "mqtt:", "  allowAnonymous: true",
     "topics:", "  - { name: mqtt-messages, partitions: 3 }",
-    "bridge:", `  brokers: [${bootstrap.split(",").map((b) => `"${b}"`).join(", ")}]`, "  edgeId: edge-test", "  backoffMsMax: 2s",
+    "bridge:", `  brokers: [${bootstrap.split(",").map((b) => `"${b}"`).join(", ")}]`, `  edgeId: ${edgeId}`, "  backoffMsMax: 2s",
     extra,
   ].join("\n") + "\n";
 }
