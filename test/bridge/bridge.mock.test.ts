@@ -35,7 +35,7 @@ async function expectDeliveredExactlyOnce(edge: LedgeProcess, topic: string, exp
 }
 
 describe("bridge to librdkafka's mock cluster (3 brokers, exactly once)", () => {
-  it("delivers an MQTT stream: every record once, in order per partition, key/value/headers/timestamp intact", async () => {
+  it("delivers an MQTT stream: every record once, in order per partition, key/value/headers/timestamp intact", { timeout: 120_000 }, async () => {
     const d = await ledgeDirs("ledge-bridge-stream-", bridgeYaml(upstream.bootstrap));
     cleanups.push(d.remove);
     const edge = await startLedge(d.args);
