@@ -22,6 +22,7 @@ const exceptions: Record<string, string> = {
   "listeners.http.port": "a port number is an address, not a quantity",
   "listeners.kafka.advertisedPort": "a port number is an address, not a quantity",
   "mqtt.bridgeFrom[].protocolVersion": "an MQTT protocol level (4 or 5), not a quantity",
+  "bridge.topics[].priority": "a rank that orders topics, not a quantity",
   // Names defined by Kafka's SCRAM credentials (kafka-configs 'SCRAM-SHA-256=[iterations=...]').
   "listeners.kafka.sasl.users[].scram.SCRAM-SHA-256": "a Kafka SASL mechanism name",
   "listeners.kafka.sasl.users[].scram.SCRAM-SHA-256.iterations": "Kafka's SCRAM credential field name",
