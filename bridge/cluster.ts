@@ -111,9 +111,12 @@ export class UpstreamCluster {
   /** The transaction coordinator for `transactionalId` (FindCoordinator key type 1). */
   async transactionCoordinator(transactionalId: string): Promise<BrokerConnection> {
     const c = await this.any();
+    if (!c.range(ApiKey.AddPartitionsToTxn) || !c.range(ApiKey.EndTxn)) {
+      throw new UpstreamError("unsupported", `upstream broker ${c.name} does not support transactions (its ApiVersions lists no AddPartitionsToTxn/EndTxn), which bridge.delivery: exactly-once needs; use an upstream with transactions (Kafka, Redpanda, MSK); bridge.delivery: idempotent is not built yet`);
+    }
     const v = c.requireVersion(ApiKey.FindCoordinator, 1, 2, "for transactions (key type 1)");
     const res = await c.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, v, { key: transactionalId, keyType: 1 });
-    if (res.errorCode !== 0) throw kafkaError(res.errorCode, `FindCoordinator for transactional id '${transactionalId}' at ${c.name}`);
+    if (res.errorCode !== 0) throw kafkaError(res.errorCode, `FindCoordinator for transactional id '${transactionalId}' at ${c.name}`, res.errorMessage ?? "");
     if (!this.#brokers.has(res.nodeId)) this.#brokers.set(res.nodeId, { address: { host: res.host, port: res.port }, connection: null, failures: 0, nextAttemptAtMs: 0 });
     return this.broker(res.nodeId);
   }

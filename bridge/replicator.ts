@@ -106,6 +106,7 @@ export class Bridge {
           this.status.set("fenced", e.message);
           return;
         }
+        this.#updateLagWhileDown();
         failures += 1;
         const delay = Math.max(backoffDelayMs(failures, this.#p.config), e.kind === "unsupported" ? this.#p.config.backoffMsMax : 0);
         this.status.set("backing-off", `${e.message}; retrying in ${delay} ms (nothing is dropped: data stays in the local log)`);
@@ -378,6 +379,27 @@ export class Bridge {
     this.#rateWindowBytes += bytes;
     const dueMs = this.#rateWindowStartMs + (this.#rateWindowBytes / rate) * 1000;
     if (dueMs > now) await sleep(dueMs - now, this.#stop.signal);
+  }
+
+  /** Lag while the upstream cannot be reached: from the lanes known, else the local hints. */
+  #updateLagWhileDown(): void {
+    const lanes: Lane[] = [];
+    for (const { topic, upstream, priority } of selectTopics(this.#p.config, this.#p.log.listTopics())) {
+      for (let partition = 0; partition < topic.partitions; partition++) {
+        const key = laneKey(topic.name, partition);
+        const known = this.#lanes.get(key);
+        let next = known?.next ?? this.#hints.get(key);
+        if (next === undefined) {
+          try {
+            next = this.#p.log.partitionState(topic.name, partition).logStartOffset;
+          } catch {
+            continue;
+          }
+        }
+        lanes.push({ key, topic: topic.name, partition, upstreamTopic: upstream, priority, next });
+      }
+    }
+    this.status.update(this.#p.log, lanes);
   }
 
   /** Until a shipped-up partition gets data, a second passes, or close. */
