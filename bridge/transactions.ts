@@ -141,8 +141,8 @@ export class TransactionalProducer {
 /** The error that caused the others: OPERATION_NOT_ATTEMPTED only names partitions left out. */
 function firstError(res: AddPartitionsToTxnResponse): number {
   let notAttempted = 0;
-  for (const t of res.results) {
-    for (const p of t.results) {
+  for (const t of res.resultsByTopic) {
+    for (const p of t.resultsByPartition) {
       if (p.partitionErrorCode === ErrorCode.OPERATION_NOT_ATTEMPTED) notAttempted = p.partitionErrorCode;
       else if (p.partitionErrorCode !== 0) return p.partitionErrorCode;
     }

@@ -26,7 +26,7 @@ export interface AddPartitionsToTxnPartitionResult {
 
 export interface AddPartitionsToTxnResponse {
   throttleTimeMs: number;
-  results: { name: string; results: AddPartitionsToTxnPartitionResult[] }[];
+  resultsByTopic: { name: string; resultsByPartition: AddPartitionsToTxnPartitionResult[] }[];
 }
 
 export const addPartitionsToTxnVersions: SchemasByVersion = { 0: v0, 1: v1, 2: v2, 3: v3 };
