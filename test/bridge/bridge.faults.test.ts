@@ -38,7 +38,7 @@ async function expectSameAsEdge(edge: LedgeProcess, topic: string, prefix: strin
 }
 
 /** Publishes until told to stop or the edge goes away; never throws, never hangs on a dead edge. */
-function backgroundPublisher(port: number, name: string, from: number): { stop(): Promise<number> } {
+function backgroundPublisher(port: number, name: string, from: number): { sent(): number; stop(): Promise<number> } {
   let stopped = false;
   let sent = from;
   let client: Awaited<ReturnType<typeof publisher>> | null = null;
@@ -55,6 +55,7 @@ function backgroundPublisher(port: number, name: string, from: number): { stop()
     }
   })();
   return {
+    sent: () => sent,
     stop: async () => {
       stopped = true;
       client?.end(true);
@@ -99,7 +100,9 @@ describe("bridge under faults (mock cluster upstream)", () => {
     for (let i = 0; i < 5; i++) {
       const edge = await startLedge(d.args);
       const pub = backgroundPublisher(edge.ports.mqtt!, `killer-${i}`, next);
-      await sleep(800 + Math.floor(Math.random() * 1200));
+      // At least 30 acknowledged messages per round, then a kill at a random moment.
+      await waitFor(async () => pub.sent() >= next + 30, 30_000, 50);
+      await sleep(Math.floor(Math.random() * 800));
       edge.child.kill("SIGKILL");
       await edge.exited;
       next = await pub.stop();
@@ -107,7 +110,7 @@ describe("bridge under faults (mock cluster upstream)", () => {
     const edge = await startLedge(d.args);
     cleanups.push(async () => void edge.child.kill("SIGKILL"));
     const shipped = await expectNothingLostInOrder(edge, "mqtt-messages", "kill.", "edge-kill");
-    expect(shipped).toBeGreaterThan(50);
+    expect(shipped).toBeGreaterThanOrEqual(5 * 30);
     edge.child.kill("SIGTERM");
     await edge.exited;
   });
