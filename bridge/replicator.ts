@@ -256,7 +256,9 @@ export class Bridge {
           records += item.records;
         }
       }
-      await this.#rateLimit(shipping.reduce((n, i) => n + i.batch!.length, 0));
+      // Within the transaction, wait for the rate cap only up to its time budget (an open
+      // transaction must end well before transactionTimeoutMs); the rest after the commit.
+      await this.#rateLimit(shipping.reduce((n, i) => n + i.batch!.length, 0), startMs + c.transactionMsMax);
     }
     if (moved.size === 0) return false;
     const entries = [...moved].map(([lane, offset]) => ({ topic: lane.topic, partition: lane.partition, offset }));
@@ -274,6 +276,7 @@ export class Bridge {
     await this.#hints.putMany(entries.map((e) => ({ key: laneKey(e.topic, e.partition), value: e.offset })));
     await Promise.all(entries.map((e) => this.#p.log.setProtectedOffset(e.topic, e.partition, e.offset).catch(() => undefined)));
     this.status.update(this.#p.log, [...this.#lanes.values()]);
+    await this.#rateLimit(0, Infinity);
     return true;
   }
 
@@ -367,17 +370,18 @@ export class Bridge {
     }));
   }
 
-  async #rateLimit(bytes: number): Promise<void> {
+  /** Counts `bytes` against rateLimitBytesPerS and waits until they are due, or `untilMs`. */
+  async #rateLimit(bytes: number, untilMs: number): Promise<void> {
     const rate = this.#p.config.rateLimitBytesPerS;
-    if (rate <= 0 || bytes === 0) return;
+    if (rate <= 0) return;
     const now = Date.now();
     // A window restarts after a pause so idle time is not saved up as a burst.
-    if (now - this.#rateWindowStartMs > 10_000 || this.#rateWindowBytes === 0) {
+    if (bytes > 0 && (now - this.#rateWindowStartMs > 10_000 || this.#rateWindowBytes === 0)) {
       this.#rateWindowStartMs = now;
       this.#rateWindowBytes = 0;
     }
     this.#rateWindowBytes += bytes;
-    const dueMs = this.#rateWindowStartMs + (this.#rateWindowBytes / rate) * 1000;
+    const dueMs = Math.min(this.#rateWindowStartMs + (this.#rateWindowBytes / rate) * 1000, untilMs);
     if (dueMs > now) await sleep(dueMs - now, this.#stop.signal);
   }
 
