@@ -5,7 +5,7 @@
 import { connect as tcpConnect, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from "node:tls";
 import { FrameReader } from "../runtime/kafka/protocol/frame.ts";
-import { decodeResponse, encodeRequest, framed } from "../runtime/kafka/protocol/message.ts";
+import { decodeResponse, encodeRequest, framed } from "../runtime/kafka/protocol/request-response.ts";
 import { ApiKey, apiName } from "../runtime/kafka/apis/index.ts";
 import { codecVersions } from "../runtime/kafka/apis/codecs.ts";
 import type { ApiKeyRange, ApiVersionsResponse } from "../runtime/kafka/apis/apiVersions/index.ts";
