@@ -30,6 +30,8 @@ describe("bridge: draining a backlog", () => {
     upstream.child.kill("SIGSTOP");
     const c = await publisher(edge.ports.mqtt!, "drain-1");
     await publishSeries(c, 0, 400);
+    // The gauge follows once the bridge's request to the stopped upstream times out.
+    await waitFor(async () => (await metric(edge.ports.http!, "ledge_bridge_lag_records")) > 0, 20_000, 200);
     const backlog = await metric(edge.ports.http!, "ledge_bridge_lag_records");
     upstream.child.kill("SIGCONT");
     const t0 = Date.now();
