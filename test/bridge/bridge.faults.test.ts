@@ -114,7 +114,9 @@ describe("bridge under faults (mock cluster upstream)", () => {
       // Ingest goes on while the upstream is away: every publish is acknowledged.
       await publishSeries(c, sent, sent + 60);
       sent += 60;
-      await sleep(3000);
+      // Continue only once the bridge has noticed (a request timed out and it backs off).
+      const backingOff = (edge.stderr().match(/bridge: state backing-off/g) ?? []).length;
+      await waitFor(async () => (edge.stderr().match(/bridge: state backing-off/g) ?? []).length > backingOff, 20_000, 200);
       upstream.child.kill("SIGCONT");
     }
     await c.endAsync();
