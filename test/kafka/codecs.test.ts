@@ -76,7 +76,7 @@ describe("versions for the bridge beyond what the listener advertises", () => {
     messageVersion(24, 3)!.request.write(v3, req);
     expect(Array.from(v3.toBytes())).toEqual([2, 116, 0, 0, 0, 0, 0, 0, 0, 7, 0, 1, 2, 2, 97, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0]);
     expect(messageVersion(24, 3)!.request.read(new Reader(v3.toBytes()))).toEqual(req);
-    const res = { throttleTimeMs: 0, results: [{ name: "a", resultsByPartition: [{ partitionIndex: 2, partitionErrorCode: 90 }] }] };
+    const res = { throttleTimeMs: 0, resultsByTopic: [{ name: "a", resultsByPartition: [{ partitionIndex: 2, partitionErrorCode: 90 }] }] };
     for (const v of [0, 3]) {
       const w = new Writer();
       messageVersion(24, v)!.response.write(w, res);
