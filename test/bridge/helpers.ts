@@ -1,39 +1,15 @@
 // Real peers for the bridge tests: librdkafka's mock cluster as the upstream (a kcat process:
 // SIGSTOP/SIGCONT it to take the upstream away and give it back with its data), kcat as the
 // independent reader, MQTT.js as the device side.
-import { spawn, type ChildProcess } from "node:child_process";
 import { connectAsync, type MqttClient } from "mqtt";
-import { kcat } from "../kafka/helpers/kcat.ts";
+import { kcat, startMockCluster, type MockCluster } from "../kafka/helpers/kcat.ts";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export interface MockUpstream {
-  bootstrap: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
+export type MockUpstream = MockCluster;
 
-/** A librdkafka mock cluster of `brokers` brokers, alive while its kcat process lives. */
-export function startMockUpstream(brokers = 3, readyMs = 15_000): Promise<MockUpstream> {
-  const child = spawn("kcat", ["-X", `test.mock.num.brokers=${brokers}`, "-X", "debug=mock", "-b", "x:1", "-C", "-t", "mock-keepalive"], { stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  const exited = new Promise<void>((r) => child.once("close", () => r()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`mock cluster gave no bootstrap address within ${readyMs} ms:\n${err.slice(-2000)}`));
-    }, readyMs);
-    child.stderr!.on("data", (d) => {
-      err += d;
-      const m = /bootstrap\.servers=(\S+)/.exec(err);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stderr!.removeAllListeners("data");
-      child.stderr!.resume();
-      resolve({ bootstrap: m[1].replace(/[,.]$/, ""), child, stop: async () => { child.kill("SIGCONT"); child.kill("SIGKILL"); await exited; } });
-    });
-  });
-}
+/** A librdkafka mock cluster of `brokers` brokers (three exercise leader discovery). */
+export const startMockUpstream = (brokers = 3, readyMs = 15_000): Promise<MockUpstream> => startMockCluster(brokers, readyMs);
 
 /** Records of `topic` as "partition\tkey\tvalue\ttimestamp\theaders" lines, by partition, in order. */
 export async function readTopic(bootstrap: string, topic: string, readCommitted: boolean): Promise<Map<string, string[]>> {

@@ -25,20 +25,22 @@ export function kcat(args: string[], input?: string, killAfterMs = 20_000): Prom
   });
 }
 
-/** librdkafka's in-process mock cluster (an independent broker), kept alive by a kcat consumer. */
+/** librdkafka's in-process mock cluster (an independent broker), kept alive by a kcat consumer:
+ * SIGSTOP/SIGCONT `child` to take the cluster away and give it back with its data. */
 export interface MockCluster {
   bootstrap: string;
+  child: ChildProcess;
   stop(): Promise<void>;
 }
 
-export function startMockCluster(readyMs = 10_000): Promise<MockCluster> {
-  const child: ChildProcess = spawn("kcat", ["-X", "test.mock.num.brokers=1", "-X", "debug=mock", "-b", "x:1", "-C", "-t", "mock-keepalive"], { stdio: ["ignore", "ignore", "pipe"] });
+export function startMockCluster(brokers = 1, readyMs = 10_000): Promise<MockCluster> {
+  const child: ChildProcess = spawn("kcat", ["-X", `test.mock.num.brokers=${brokers}`, "-X", "debug=mock", "-b", "x:1", "-C", "-t", "mock-keepalive"], { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   const exited = new Promise<void>((r) => child.once("close", () => r()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`mock cluster gave no bootstrap address within ${readyMs} ms:\n${err}`));
+      reject(new Error(`mock cluster gave no bootstrap address within ${readyMs} ms:\n${err.slice(-2000)}`));
     }, readyMs);
     child.stderr!.on("data", (d) => {
       err += d;
@@ -47,7 +49,7 @@ export function startMockCluster(readyMs = 10_000): Promise<MockCluster> {
       clearTimeout(timer);
       child.stderr!.removeAllListeners("data");
       child.stderr!.resume();
-      resolve({ bootstrap: m[1].replace(/[,.]$/, ""), stop: async () => { child.kill("SIGKILL"); await exited; } });
+      resolve({ bootstrap: m[1].replace(/[,.]$/, ""), child, stop: async () => { child.kill("SIGCONT"); child.kill("SIGKILL"); await exited; } });
     });
   });
 }
