@@ -120,6 +120,8 @@ export interface LedgeConfig {
 const KiB = 2 ** 10;
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
+/** The largest `groups.offsetMetadataBytesMax` accepted; the offsets store refuses more whatever the config. */
+export const OFFSET_METADATA_BYTES_CEILING = MiB;
 
 function tls(r: ConfigReader): TlsConfig | undefined {
   if (!r.has("tls")) return (r.raw("tls"), undefined);
@@ -157,7 +159,7 @@ function groups(r: ConfigReader): GroupsConfig {
     sessionTimeoutMsMin: r.ms("sessionTimeoutMsMin", d.sessionTimeoutMsMin, 1, 3_600_000),
     sessionTimeoutMsMax: r.ms("sessionTimeoutMsMax", d.sessionTimeoutMsMax, 1, 3_600_000),
     initialRebalanceDelayMs: r.ms("initialRebalanceDelayMs", d.initialRebalanceDelayMs, 0, 300_000),
-    offsetMetadataBytesMax: r.bytes("offsetMetadataBytesMax", d.offsetMetadataBytesMax, 0, MiB),
+    offsetMetadataBytesMax: r.bytes("offsetMetadataBytesMax", d.offsetMetadataBytesMax, 0, OFFSET_METADATA_BYTES_CEILING),
   };
   if (out.sessionTimeoutMsMin > out.sessionTimeoutMsMax) {
     throw new ConfigError(r.key("sessionTimeoutMsMin"), `at most groups.sessionTimeoutMsMax (${out.sessionTimeoutMsMax} ms)`, out.sessionTimeoutMsMin);

@@ -1,11 +1,10 @@
 // Committed consumer-group offsets (Kafka OffsetCommit / OffsetFetch), durable in the log's
 // LMDB environment. The group coordinator (coordinator*.ts) decides who may commit; this file
 // only stores. Keys: group / topic / partition, URI-encoded so any group id is safe.
+import { OFFSET_METADATA_BYTES_CEILING } from "../config/schema.ts";
 import { LogError } from "../log/errors.ts";
 import type { KeyValueStore, TopicChangeListener } from "../log/types.ts";
 
-/** Kafka's offset.metadata.max.bytes default. */
-export const OFFSET_METADATA_BYTES_MAX = 4096;
 
 export interface CommittedOffset {
   offset: number;
@@ -58,8 +57,9 @@ export class GroupOffsets {
     const now = Date.now();
     const entries = offsets.map((o) => {
       const metadata = o.metadata ?? "";
-      if (Buffer.byteLength(metadata) > OFFSET_METADATA_BYTES_MAX) {
-        throw new LogError("LEDGE_ERR_OFFSET_METADATA_TOO_LARGE", `offset metadata for group '${group}' on ${o.topic}/${o.partition} is ${Buffer.byteLength(metadata)} bytes, over ${OFFSET_METADATA_BYTES_MAX}`);
+      // The coordinator applies groups.offsetMetadataBytesMax; this is the ceiling that config may name.
+      if (Buffer.byteLength(metadata) > OFFSET_METADATA_BYTES_CEILING) {
+        throw new LogError("LEDGE_ERR_OFFSET_METADATA_TOO_LARGE", `offset metadata for group '${group}' on ${o.topic}/${o.partition} is ${Buffer.byteLength(metadata)} bytes, over ${OFFSET_METADATA_BYTES_CEILING}`);
       }
       return { key: offsetKey(group, o.topic, o.partition), value: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestampMs: now } };
     });

@@ -1,5 +1,6 @@
 // Durable KV stores and consumer-group committed offsets in the log's environment.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OFFSET_METADATA_BYTES_CEILING } from "../../runtime/config/schema.ts";
 import type { Log } from "../../runtime/log/index.ts";
 import { openGroupOffsets, type GroupOffsets } from "../../runtime/groups/offsets.ts";
 import { openLog, tempDir } from "./helpers.ts";
@@ -60,8 +61,10 @@ describe("group offsets", () => {
     expect(offsets().fetch("g1/x", "t", 0)?.offset).toBe(99);
   });
 
-  it("refuses metadata over 4096 bytes", async () => {
-    await expect(offsets().commit("g", "t", 0, { offset: 1, leaderEpoch: -1, metadata: "x".repeat(4097) })).rejects.toMatchObject({ code: "LEDGE_ERR_OFFSET_METADATA_TOO_LARGE", kafkaErrorCode: 12 });
-    expect(offsets().fetch("g", "t", 0)).toBeUndefined();
+  it("stores metadata up to the largest groups.offsetMetadataBytesMax config accepts, and refuses more", async () => {
+    await offsets().commit("g", "t", 0, { offset: 1, leaderEpoch: -1, metadata: "x".repeat(6000) });
+    expect(offsets().fetch("g", "t", 0)?.metadata).toHaveLength(6000);
+    await expect(offsets().commit("g", "t", 0, { offset: 1, leaderEpoch: -1, metadata: "x".repeat(OFFSET_METADATA_BYTES_CEILING + 1) })).rejects.toMatchObject({ code: "LEDGE_ERR_OFFSET_METADATA_TOO_LARGE", kafkaErrorCode: 12 });
+    expect(offsets().fetch("g", "t", 0)?.metadata).toHaveLength(6000);
   });
 });
