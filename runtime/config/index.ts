@@ -8,7 +8,7 @@ import { bridgeDefaults } from "./bridge.ts";
 export { ConfigError } from "./errors.ts";
 export { parseBytes, parseMs } from "./units.ts";
 export * from "./schema.ts";
-export { readTlsFiles, type TlsFiles } from "./tls-files.ts";
+export { readPemFile, readTlsFiles, type TlsFiles } from "./tls-files.ts";
 export { bridgeDefaults, readBridgeConfig, type BridgeConfig, type BridgeTopicRule, type BridgeTlsConfig } from "./bridge.ts";
 
 export interface CliOverrides {

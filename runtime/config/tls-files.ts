@@ -12,16 +12,20 @@ export interface TlsFiles {
   ca?: Buffer;
 }
 
+/** One PEM file a `tls` section names; a file that cannot be read is a config error naming
+ * `keyPath.name`. The bridge's client-side `tls` reads through this too. */
+export function readPemFile(keyPath: string, name: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(`${keyPath}.${name}`, "a readable PEM file", `${file} (${(err as Error).message})`);
+  }
+}
+
 /** Reads `tls.cert`, `tls.key` and `tls.ca` (when set) and checks they make a TLS context;
  * `keyPath` is the config key, e.g. "listeners.mqtt.tls". */
 export function readTlsFiles(tls: TlsConfig, keyPath: string): TlsFiles {
-  const read = (name: "cert" | "key" | "ca", file: string) => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new ConfigError(`${keyPath}.${name}`, "a readable PEM file", `${file} (${(err as Error).message})`);
-    }
-  };
+  const read = (name: "cert" | "key" | "ca", file: string) => readPemFile(keyPath, name, file);
   const files: TlsFiles = { cert: read("cert", tls.cert), key: read("key", tls.key), ca: tls.ca === undefined ? undefined : read("ca", tls.ca) };
   try {
     createSecureContext(files);

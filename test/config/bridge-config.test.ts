@@ -1,7 +1,9 @@
 // bridge: every key validated with a message naming it; defaults as bridge/README.md states.
 import { describe, expect, it } from "vitest";
 import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
 import { applyOverrides, readConfig } from "../../runtime/config/index.ts";
+import { bridgeTlsOptions } from "../../bridge/tls.ts";
 
 describe("config: bridge", () => {
   it("fills the documented defaults around the brokers", () => {
@@ -45,5 +47,11 @@ describe("config: bridge", () => {
     expect(bad({ transactionMsMax: "2m", transactionTimeoutMs: "1m" })).toThrow(/'bridge.transactionMsMax' must be less than bridge.transactionTimeoutMs/);
     expect(bad({ tls: { cert: "c.pem" } })).toThrow(/'bridge.tls' must be cert and key together/);
     expect(bad({ brokerz: 1 })).toThrow(/'bridge.brokerz' must be a known key/);
+  });
+
+  it("bridge.tls: the PEM files are read at start; an unreadable one names its key", () => {
+    const ca = fileURLToPath(new URL("../fixtures/tls/cert.pem", import.meta.url));
+    expect(bridgeTlsOptions({ ca, serverName: "edge" })).toMatchObject({ ca: expect.any(Buffer), cert: undefined, key: undefined, servername: "edge" });
+    expect(() => bridgeTlsOptions({ ca: "/nonexistent/ca.pem" })).toThrow(/'bridge\.tls\.ca' must be a readable PEM file/);
   });
 });
