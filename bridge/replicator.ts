@@ -13,7 +13,7 @@ import type { Log } from "../runtime/log/index.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics/index.ts";
 import type { BridgeConfig } from "../runtime/config/bridge.ts";
-import { encodeBatch, readBatchHeader, restampProducer, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
+import { checkBatchCrc, encodeBatch, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../runtime/kafka/apis/produce/index.ts";
@@ -305,7 +305,17 @@ export class Bridge {
       // A batch larger than what is left of the arena waits for the next round, unless alone.
       if (!inArena && out.length > 0) break;
       if (inArena) at = batch.byteOffset - this.#arena.byteOffset + batch.length;
-      const h = readBatchHeader(batch);
+      // The paired check: stored bytes are CRC-checked as they leave, so local corruption is named
+      // here instead of coming back from upstream as CORRUPT_MESSAGE (the restamp patches the CRC).
+      let h: BatchHeader;
+      try {
+        h = checkBatchCrc(batch);
+      } catch (err) {
+        const reason = `the batch stored at offset ${from} of local ${lane.key} fails its CRC check (${(err as Error).message}); the local log is damaged: run ledge verify`;
+        this.#blocked.set(lane.upstreamTopic, { untilMs: Date.now() + blockedRetryMs, reason });
+        this.status.blocked(lane.upstreamTopic, reason);
+        continue;
+      }
       const nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
       if (h.baseOffset + h.lastOffsetDelta < from) throw new UpstreamError("protocol", `local read of ${lane.key} at ${from} returned a batch ending before it (a ledge bug)`);
       const skip = h.control || h.recordCount === 0;

@@ -4,6 +4,9 @@
 // timestamp, whatever happens to the edge (SIGKILL) or the upstream (SIGSTOP/SIGCONT) meanwhile.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { open } from "lmdb";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { bridgeYaml, count, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
 
 let upstream: MockUpstream;
@@ -54,6 +57,38 @@ describe("bridge to librdkafka's mock cluster (3 brokers, exactly once)", () => 
     for (const lines of cursors.values()) for (const l of lines) last.set(l.split("\t")[1], l.split("\t")[2]);
     const local = await readTopic(`127.0.0.1:${edge.ports.kafka}`, "mqtt-messages", false);
     for (const [p, lines] of local) expect(last.get(`edge-test/mqtt-messages/${p}`)).toBe(String(lines.length));
+    edge.child.kill("SIGTERM");
+    expect(await edge.exited).toBe(0);
+  });
+
+  it("a stored batch damaged on disk is named and its topic held back, not shipped; ingest goes on", { timeout: 120_000 }, async () => {
+    const d = await ledgeDirs("ledge-bridge-corrupt-", "mqtt:\n  allowAnonymous: true\ntopics:\n  - { name: mqtt-messages, partitions: 3 }\n");
+    cleanups.push(d.remove);
+    const first = await startLedge(d.args);
+    const c = await publisher(first.ports.mqtt!, "corrupt-1");
+    await publishSeries(c, 0, 30);
+    await c.endAsync();
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    // Flip the last byte of every stored batch (inside the records, covered by the CRC).
+    const env = open({ path: join(d.dataDir, "ledge.mdb"), maxDbs: 64 });
+    const batches = env.openDB<Buffer, Buffer>({ name: "batches", keyEncoding: "binary", encoding: "binary" });
+    let flipped = 0;
+    for (const { key, value } of [...batches.getRange()].map(({ key, value }) => ({ key: Buffer.from(key), value: Buffer.from(value) }))) {
+      value[value.length - 1] ^= 0xff;
+      await batches.put(key, value);
+      flipped++;
+    }
+    await env.close();
+    expect(flipped).toBeGreaterThan(0);
+    await writeFile(d.configFile, bridgeYaml(upstream.bootstrap, "  prefix: corrupt.\n", "edge-corrupt"));
+    const edge = await startLedge(d.args);
+    cleanups.push(async () => void edge.child.kill("SIGKILL"));
+    expect(await waitFor(async () => /fails its CRC check.*run ledge verify/.test(edge.stderr()), 30_000), edge.stderr().slice(-3000)).toBe(true);
+    const late = await publisher(edge.ports.mqtt!, "corrupt-2");
+    await late.publishAsync("after/damage", "still-ingested", { qos: 1 });
+    await late.endAsync();
+    expect(count(await readTopic(upstream.bootstrap, "corrupt.mqtt-messages", true))).toBe(0);
     edge.child.kill("SIGTERM");
     expect(await edge.exited).toBe(0);
   });
