@@ -57,6 +57,8 @@ export class Bridge {
   readonly #producerIds;
   readonly #transactionalId: string;
   readonly #stop = new AbortController();
+  /** Records sent in the open upstream transaction, not yet committed. */
+  #sentUncommitted = 0;
   #lanes = new Map<string, Lane>();
   /** Lanes refused upstream (topic missing, too few partitions, batch too large) until a time. */
   #blocked = new Map<string, { untilMs: number; reason: string }>();
@@ -100,6 +102,10 @@ export class Bridge {
       try {
         await this.#session(() => (failures = 0));
       } catch (err) {
+        // What the failed session sent in its open transaction is aborted (by the upstream's
+        // timeout or the next session's fencing) and shipped again: counted, not hidden.
+        this.status.aborted(this.#sentUncommitted);
+        this.#sentUncommitted = 0;
         if (this.#stop.signal.aborted) break;
         const e = err instanceof UpstreamError ? err : new UpstreamError("protocol", `unexpected: ${(err as Error).stack ?? err}`);
         if (e.kind === "fenced") {
@@ -247,6 +253,7 @@ export class Bridge {
       const shipping = round.filter((i) => i.batch !== null);
       if (shipping.length > 0) {
         await producer.addPartitions([...shipping.map((i) => ({ topic: i.lane.upstreamTopic, partition: i.lane.partition })), { topic: cursorTopic, partition: cursorPart }]);
+        this.#sentUncommitted += shipping.reduce((n, i) => n + i.records, 0);
         await this.#produce(producer, shipping);
       }
       for (const item of round) {
@@ -270,6 +277,7 @@ export class Bridge {
     await producer.addPartitions([{ topic: cursorTopic, partition: cursorPart }]);
     await this.#send(new Map([[this.#leader(cursorTopic, cursorPart), [{ topic: cursorTopic, partition: cursorPart, batch: cursorBatch }]]]), producer.transactionalId);
     await producer.end(true);
+    this.#sentUncommitted = 0;
     // Committed upstream: only now do the hints and the retention protection move.
     for (const [lane, offset] of moved) lane.next = offset;
     this.status.committed(bytes, records);

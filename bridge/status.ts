@@ -32,6 +32,7 @@ export class BridgeStatus {
   readonly #shippedBytes: Counter;
   readonly #shippedRecords: Counter;
   readonly #transactions: Counter;
+  readonly #abortedRecords: Counter;
   #blocked = new Map<string, string>();
   #progress = { atMs: 0, records: 0, logged: false };
   readonly #probe = new Uint8Array(64 * 1024);
@@ -47,6 +48,7 @@ export class BridgeStatus {
     this.#shippedBytes = metrics.counter("ledge_bridge_shipped_bytes_total", "Record batch bytes committed upstream");
     this.#shippedRecords = metrics.counter("ledge_bridge_shipped_records_total", "Records committed upstream");
     this.#transactions = metrics.counter("ledge_bridge_transactions_total", "Upstream transactions committed");
+    this.#abortedRecords = metrics.counter("ledge_bridge_aborted_records_total", "Records sent upstream in transactions that then failed and were aborted (shipped again in a later one; invisible to read_committed readers)");
   }
 
   set(state: BridgeState, detail: string): void {
@@ -87,6 +89,11 @@ export class BridgeStatus {
     this.#shippedBytes.inc(bytes);
     this.#shippedRecords.inc(records);
     this.#transactions.inc();
+  }
+
+  /** Records sent in a transaction that failed before its commit: the next session aborts it. */
+  aborted(records: number): void {
+    if (records > 0) this.#abortedRecords.inc(records);
   }
 
   /** Recomputes the lag gauges and, while draining, logs progress every 10 s. */
