@@ -10,7 +10,7 @@
 // timed out may still be applied when it continues, in a transaction the bridge then aborts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { bridgeYaml, count, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+import { bridgeYaml, count, expectSameBesidesAborted, metric, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
 
 let upstream: MockUpstream;
 const cleanups: Array<() => Promise<void>> = [];
@@ -122,6 +122,10 @@ describe("bridge under faults (mock cluster upstream)", () => {
     await c.endAsync();
     expect(edge.stderr()).toMatch(/bridge: state backing-off: .*retrying in \d+ ms \(nothing is dropped/);
     expect(await expectNothingLostInOrder(edge, "mqtt-messages", "stop.", "edge-stop")).toBe(sent);
+    // The edge was never killed, so its count of aborted records covers every repeat upstream.
+    const local = await readTopic(`127.0.0.1:${edge.ports.kafka}`, "mqtt-messages", false);
+    const remote = await readTopic(upstream.bootstrap, "stop.mqtt-messages", true);
+    expectSameBesidesAborted(local, remote, await metric(edge.ports.http!, "ledge_bridge_aborted_records_total"), () => edge.stderr().slice(-3000));
     edge.child.kill("SIGTERM");
     await edge.exited;
   });
