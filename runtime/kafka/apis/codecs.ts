@@ -22,6 +22,10 @@ import { describeGroupsVersions } from "./describeGroups/index.ts";
 import { listGroupsVersions } from "./listGroups/index.ts";
 import { addPartitionsToTxnVersions } from "./addPartitionsToTxn/index.ts";
 import { endTxnVersions } from "./endTxn/index.ts";
+import { addOffsetsToTxnVersions } from "./addOffsetsToTxn/index.ts";
+import { txnOffsetCommitVersions } from "./txnOffsetCommit/index.ts";
+import { describeTransactionsVersions } from "./describeTransactions/index.ts";
+import { listTransactionsVersions } from "./listTransactions/index.ts";
 
 const codecs = new Map<number, SchemasByVersion>([
   [0, produceVersions],
@@ -34,7 +38,9 @@ const codecs = new Map<number, SchemasByVersion>([
   [20, deleteTopicsVersions],
   [22, initProducerIdVersions],
   [24, addPartitionsToTxnVersions],
+  [25, addOffsetsToTxnVersions],
   [26, endTxnVersions],
+  [28, txnOffsetCommitVersions],
   [32, describeConfigsVersions],
   [36, saslAuthenticateVersions],
   [8, offsetCommitVersions],
@@ -46,6 +52,8 @@ const codecs = new Map<number, SchemasByVersion>([
   [14, syncGroupVersions],
   [15, describeGroupsVersions],
   [16, listGroupsVersions],
+  [65, describeTransactionsVersions],
+  [66, listTransactionsVersions],
 ]);
 
 /** The schemas of (apiKey, version), or undefined when ledge has no codec for it. */

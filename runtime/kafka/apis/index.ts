@@ -21,8 +21,9 @@ export const ApiKey = {
   Produce: 0, Fetch: 1, ListOffsets: 2, Metadata: 3, OffsetCommit: 8, OffsetFetch: 9,
   FindCoordinator: 10, JoinGroup: 11, Heartbeat: 12, LeaveGroup: 13, SyncGroup: 14,
   DescribeGroups: 15, ListGroups: 16, SaslHandshake: 17, ApiVersions: 18, CreateTopics: 19,
-  DeleteTopics: 20, InitProducerId: 22, AddPartitionsToTxn: 24, EndTxn: 26, DescribeConfigs: 32,
-  SaslAuthenticate: 36,
+  DeleteTopics: 20, InitProducerId: 22, AddPartitionsToTxn: 24, AddOffsetsToTxn: 25, EndTxn: 26,
+  TxnOffsetCommit: 28, DescribeConfigs: 32, SaslAuthenticate: 36, DescribeTransactions: 65,
+  ListTransactions: 66,
 } as const;
 
 const noFlexible = 1000;
@@ -53,11 +54,19 @@ export const apiTable: readonly ApiRow[] = [
   { apiKey: 20, name: "DeleteTopics", minVersion: 0, maxVersion: 3, flexibleFrom: 4 },
   // Min 0: librdkafka enables idempotence only when InitProducerId v0 is in range.
   { apiKey: 22, name: "InitProducerId", minVersion: 0, maxVersion: 1, flexibleFrom: 2 },
-  // v0-v3 are the client forms in Kafka 2.8-4.x (v4+ is broker to broker); the bridge uses them.
+  // The transaction APIs, v0-v3 (v3 first flexible): served once the transaction coordinator
+  // lands; client-only until then, so not advertised. The bridge already sends 24 and 26.
+  // AddPartitionsToTxn v0-v3 are the client forms in Kafka 2.8-4.x (v4+ is broker to broker).
   { apiKey: 24, name: "AddPartitionsToTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
+  { apiKey: 25, name: "AddOffsetsToTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
   { apiKey: 26, name: "EndTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
+  { apiKey: 28, name: "TxnOffsetCommit", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
   { apiKey: 32, name: "DescribeConfigs", minVersion: 0, maxVersion: 3, flexibleFrom: 4 },
   { apiKey: 36, name: "SaslAuthenticate", minVersion: 0, maxVersion: 1, flexibleFrom: 2, saslOnly: true },
+  // Admin views of transactions (KIP-664), flexible from v0: served once the transaction
+  // coordinator lands; client-only until then, so not advertised.
+  { apiKey: 65, name: "DescribeTransactions", minVersion: 0, maxVersion: 0, flexibleFrom: 0, clientOnly: true },
+  { apiKey: 66, name: "ListTransactions", minVersion: 0, maxVersion: 0, flexibleFrom: 0, clientOnly: true },
 ];
 
 const byKey = new Map(apiTable.map((row) => [row.apiKey, row]));
