@@ -3,7 +3,7 @@
 import { checkStatus, errorForStatus, Status } from "./errors.ts";
 import { compress } from "./compression.ts";
 import {
-  ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_LOG_APPEND_TIME, ATTRIBUTE_TRANSACTIONAL, ATTRIBUTES_OFFSET,
+  ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_LOG_APPEND_TIME, ATTRIBUTE_TRANSACTIONAL, ATTRIBUTE_CONTROL, ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET,
   BATCH_LENGTH_PREFIX_BYTES, checkInteger, CRC_OFFSET, INT16_MAX, INT32_MAX, LAST_OFFSET_DELTA_OFFSET, MAGIC_OFFSET, MAGIC_V2, MAX_TIMESTAMP_OFFSET,
   PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_COUNT_OFFSET, viewOf, writeInt64,
@@ -112,6 +112,7 @@ function writeHeaderFields(view: DataView, at: number, count: number, baseTimest
   let attributes = compression & ATTRIBUTE_COMPRESSION_MASK;
   if (options.logAppendTime === true) attributes |= ATTRIBUTE_LOG_APPEND_TIME;
   if (options.transactional === true) attributes |= ATTRIBUTE_TRANSACTIONAL;
+  if (options.control === true) attributes |= ATTRIBUTE_CONTROL;
   writeInt64(view, at + BASE_OFFSET_OFFSET, options.baseOffset ?? 0);
   view.setInt32(at + PARTITION_LEADER_EPOCH_OFFSET, options.partitionLeaderEpoch ?? -1);
   view.setInt8(at + MAGIC_OFFSET, MAGIC_V2);

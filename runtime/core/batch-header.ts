@@ -82,6 +82,14 @@ export function readRecordCount(bytes: Uint8Array): number {
   return viewOf(bytes).getInt32(RECORD_COUNT_OFFSET);
 }
 
+export function readAttributes(bytes: Uint8Array): number {
+  return viewOf(bytes).getInt16(ATTRIBUTES_OFFSET);
+}
+
+export function readProducerId(bytes: Uint8Array): number {
+  return readInt64(viewOf(bytes), PRODUCER_ID_OFFSET);
+}
+
 export function readCompression(bytes: Uint8Array): CompressionCodec {
   return (viewOf(bytes).getInt16(ATTRIBUTES_OFFSET) & ATTRIBUTE_COMPRESSION_MASK) as CompressionCodec;
 }

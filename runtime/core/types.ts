@@ -44,6 +44,8 @@ export interface BatchOptions {
   partitionLeaderEpoch?: number; // -1 default
   logAppendTime?: boolean;   // timestamp type bit
   transactional?: boolean;
+  /** A control batch (transaction markers): only the log writes these, never a client. */
+  control?: boolean;
 }
 
 declare const encodedByCore: unique symbol;

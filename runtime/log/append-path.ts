@@ -2,22 +2,22 @@
 // stored-batch.ts), waits in the commit queue, and is placed inside a transaction: idempotent
 // producer check, storage cap, offsets assigned in the batch itself, the sparse time index.
 //
-// Transactions (#11) extend place(): a transactional batch updates the partition's open
-// transactions, and COMMIT/ABORT control batches (encoded by runtime/core with the control
-// attribute, appended through appendEncoded) close them and move the last stable offset, all
-// in the same LMDB transaction as the data (partition.ts holds the persisted state).
-import type { BatchHeader, EncodedBatch } from "../core/index.ts";
+// Kafka transactions: a transactional batch opens (or extends) its producer's transaction on the
+// partition, and a COMMIT/ABORT marker (a control batch only the log writes, appendMarker)
+// closes it, in the same LMDB transaction as the data (partition-txns.ts holds that state).
+import { encodeBatch, readBatchHeader, type BatchHeader, type EncodedBatch } from "../core/index.ts";
 import type { GroupCommit, PendingAppend, Placed } from "./commit-queue.ts";
 import type { LogContext } from "./context.ts";
 import { LogError } from "./errors.ts";
 import type { Maintenance } from "./maintenance.ts";
 import { metaKeys, type Partition } from "./partition.ts";
+import { ControlType, controlRecord, openTxnOf, readControlType } from "./partition-txns.ts";
 import { checkSequence, lastSequence, withBatch, type ProducerEntry } from "./producer-state.ts";
 import type { StorageCap } from "./storage-cap.ts";
 import { assignOffsets, encodedBatchHeader, validateForeignBatch } from "./stored-batch.ts";
 import { keysRequired } from "./topic-config.ts";
 import type { Txn } from "./txn.ts";
-import type { AppendResult } from "./types.ts";
+import type { AppendResult, TxnMarker } from "./types.ts";
 
 /** Bytes between sparse time-index entries of a partition. */
 const TIME_INDEX_INTERVAL_BYTES = 64 * 1024;
@@ -51,6 +51,21 @@ export class AppendPath {
     return this.#enqueue(p, batch, encodedBatchHeader(batch, `${topic}/${partition}`, keysRequired(p.topic.settings)));
   }
 
+  /**
+   * Writes a transaction's COMMIT or ABORT marker (Kafka's control batch) for `producerId` into
+   * one partition; resolves once durable. The transaction coordinator calls it for every
+   * partition a transaction touched, in one event turn, so the markers share a commit.
+   */
+  appendMarker(topic: string, partition: number, marker: TxnMarker): Promise<AppendResult> {
+    this.#ctx.checkOpen();
+    const p = this.#ctx.partition(topic, partition);
+    const { key, value } = controlRecord(marker.commit ? ControlType.commit : ControlType.abort, marker.coordinatorEpoch);
+    const batch = encodeBatch([{ key, value, timestampMs: Date.now() }], {
+      producerId: marker.producerId, producerEpoch: marker.producerEpoch, transactional: true, control: true,
+    });
+    return this.#enqueue(p, batch, readBatchHeader(batch));
+  }
+
   #checkSize(p: Partition, batch: Uint8Array): void {
     const maxBytes = p.topic.settings.maxMessageBytes;
     if (batch.byteLength > maxBytes) {
@@ -70,6 +85,7 @@ export class AppendPath {
     const h = item.header;
     const where = `${p.topic.name}/${p.index}`;
     if (p.topic.deleted) throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${p.topic.name}' was deleted before the append committed`);
+    if (h.control) return this.#placeMarker(txn, p, h, item.bytes);
     let producer: ProducerEntry | undefined;
     let lastSeq = -1;
     if (h.producerId >= 0) {
@@ -88,6 +104,10 @@ export class AppendPath {
     txn.putBatch(p, baseOffset, item.bytes);
     p.nextOffset = baseOffset + h.lastOffsetDelta + 1;
     if (h.producerId >= 0) txn.setProducer(p, h.producerId, withBatch(producer, h.producerEpoch, { firstSeq: h.baseSequence, lastSeq, baseOffset }));
+    if (h.transactional && !openTxnOf(p.open, h.producerId)) {
+      txn.touch(p);
+      p.open = [...p.open, { producerId: h.producerId, firstOffset: baseOffset, closedAt: -1 }];
+    }
     this.#index(txn, p, baseOffset, h.maxTimestampMs, bytes);
     const counters = this.#ctx.counters;
     counters.appends.inc();
@@ -95,6 +115,23 @@ export class AppendPath {
     counters.appendedBytes.inc(bytes);
     this.#maintenance.noteAppended(bytes);
     return { baseOffset, duplicate: false };
+  }
+
+  /** A marker closes its producer's open transaction here; an abort is remembered for readers. */
+  #placeMarker(txn: Txn, p: Partition, h: BatchHeader, bytes: Uint8Array): Placed {
+    this.#cap.reserve(txn, bytes.byteLength, `${p.topic.name}/${p.index}`);
+    const offset = p.nextOffset;
+    assignOffsets(bytes, offset);
+    txn.putBatch(p, offset, bytes);
+    p.nextOffset = offset + 1;
+    const open = openTxnOf(p.open, h.producerId);
+    if (open) {
+      p.open = p.open.map((t) => (t === open ? { ...t, closedAt: offset } : t));
+      if (readControlType(bytes) === ControlType.abort) txn.putAborted(p, { producerId: h.producerId, firstOffset: open.firstOffset, lastOffset: offset });
+    }
+    this.#index(txn, p, offset, h.maxTimestampMs, bytes.byteLength);
+    this.#ctx.counters.appends.inc();
+    return { baseOffset: offset, duplicate: false };
   }
 
   #index(txn: Txn, p: Partition, baseOffset: number, maxTimestampMs: number, bytes: number): void {

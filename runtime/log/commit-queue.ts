@@ -16,6 +16,7 @@ import type { StorageConfig } from "../config/schema.ts";
 import type { AppendResult } from "./types.ts";
 import type { BatchHeader } from "../core/index.ts";
 import type { Partition } from "./partition.ts";
+import { settleOpenTxns } from "./partition-txns.ts";
 import { Txn, type StorageAccount } from "./txn.ts";
 import assert from "node:assert/strict";
 import { COMMIT_SEQ_KEY, commitOutcome, flushedNow, type LogTables } from "./lmdb-env.ts";
@@ -291,6 +292,7 @@ export class GroupCommit {
     const publish = () => {
       for (const p of touched) {
         if (p.nextOffset > p.highWatermark) p.highWatermark = p.nextOffset;
+        p.open = settleOpenTxns(p.open, p.highWatermark);
         p.waiters.advance(p.highWatermark);
       }
       for (const { item, at } of placed) {

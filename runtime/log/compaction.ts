@@ -2,10 +2,11 @@
 // than delete.retention.ms, and keep the offsets of the records that survive. A batch that loses
 // records is rewritten by the wasm core; each run of consecutive surviving offsets becomes one
 // batch whose base offset is the run's first offset (offset gaps are normal in compacted topics).
-import { decodeBatch, encodeBatch, type BatchHeader, type DecodedRecord, type RecordInput } from "../core/index.ts";
+import { ATTRIBUTE_CONTROL, ATTRIBUTE_TRANSACTIONAL, readAttributes, decodeBatch, encodeBatch, type BatchHeader, type DecodedRecord, type RecordInput } from "../core/index.ts";
 import { batchKey } from "./keys.ts";
 import type { LogTables } from "./lmdb-env.ts";
 import type { Partition } from "./partition.ts";
+import { lastStableOffset } from "./partition-txns.ts";
 import type { Txn } from "./txn.ts";
 
 /** Distinct keys one compaction pass may track; a partition with more is left as it is. */
@@ -19,10 +20,18 @@ export interface CompactionOutcome {
 
 const keyOf = (r: DecodedRecord): string | null => (r.key ? Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength).toString("latin1") : null);
 
+/**
+ * The batches compaction works on: below the last stable offset, and never a transaction's
+ * (data or marker). Those stay as written, so compaction cannot pick a record of an aborted
+ * transaction as a key's newest, nor separate committed data from its marker.
+ */
 function* storedBatches(tables: LogTables, p: Partition): Generator<Uint8Array> {
   const start = batchKey(p.topic.id, p.index, p.logStartOffset);
-  const end = batchKey(p.topic.id, p.index, p.highWatermark);
-  for (const { value } of tables.batches.getRange({ start, end })) yield value;
+  const end = batchKey(p.topic.id, p.index, lastStableOffset(p.open, p.highWatermark));
+  for (const { value } of tables.batches.getRange({ start, end })) {
+    if ((readAttributes(value) & (ATTRIBUTE_TRANSACTIONAL | ATTRIBUTE_CONTROL)) !== 0) continue;
+    yield value;
+  }
 }
 
 /** The newest offset of every key, or null when the partition has too many keys. */

@@ -19,7 +19,7 @@ import { TopicAdmin } from "./topic-admin.ts";
 import { TopicPurges } from "./topic-purge.ts";
 import { loadTopics } from "./topics.ts";
 import { LogError } from "./errors.ts";
-import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicChangeListener, TopicDescription } from "./types.ts";
+import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicChangeListener, TopicDescription, TxnMarker } from "./types.ts";
 
 export { LogError, isLogError, logErrors, type LogErrorCode } from "./errors.ts";
 export { checkStoredBatch } from "./stored-batch.ts";
@@ -141,6 +141,25 @@ export class Log {
    * the caller writes to it again (sync). A first batch larger than `into` comes in its own Buffer. */
   readInto(topic: string, partition: number, offset: number, maxBytes: number, into: Uint8Array): ReadResult {
     return this.#reads.read(topic, partition, offset, maxBytes, into);
+  }
+
+  /**
+   * read() at read_committed: batches below the last stable offset only, and the aborted
+   * transactions whose data the range holds (result.abortedTransactions); control batches are
+   * included, as Kafka sends them. `into` as in readInto.
+   */
+  readCommitted(topic: string, partition: number, offset: number, maxBytes: number, into?: Uint8Array): ReadResult {
+    return this.#reads.readCommitted(topic, partition, offset, maxBytes, into);
+  }
+
+  /** waitForData for read_committed readers: true once the last stable offset passes `offset`. */
+  waitForStable(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.#reads.waitForStable(topic, partition, offset, timeoutMs, signal);
+  }
+
+  /** Writes a transaction's COMMIT or ABORT marker into one partition; resolves once durable. */
+  appendMarker(topic: string, partition: number, marker: TxnMarker): Promise<AppendResult> {
+    return this.#appends.appendMarker(topic, partition, marker);
   }
 
   /** True once the high watermark passes `offset`; false on timeout or abort. No polling. */

@@ -1,6 +1,7 @@
 // In-memory state of topics and partitions. The persisted copy (meta table) is rewritten in the
 // same transaction as every append or deletion, so start-up reads it instead of scanning data.
 import type { ProducerEntry } from "./producer-state.ts";
+import { loadOpenTxns, persistOpenTxns, type AbortedTxn, type OpenTxn, type PersistedOpenTxns } from "./partition-txns.ts";
 import type { TopicSettings } from "./topic-config.ts";
 import { PartitionWaiters } from "./waiters.ts";
 
@@ -9,8 +10,8 @@ export const PRODUCER_CACHE_COUNT_MAX = 1024;
 
 /**
  * A partition's record in the meta table (`p/<topicId>/<partition>`), rewritten in the same LMDB
- * transaction as every append or deletion that changes it. Transactions (#11) add the last
- * stable offset and the aborted-transactions list here, so they stay exact with the data.
+ * transaction as every append or deletion that changes it, open transactions included, so they
+ * stay exact with the data (aborted ones are entries of their own: partition-txns.ts).
  */
 export interface PersistedPartition {
   logStartOffset: number;
@@ -20,6 +21,8 @@ export interface PersistedPartition {
   protectedOffset: number;
   /** Running maximum of batch timestamps: keeps the time index monotonic across restarts. */
   indexedMaxTimestampMs: number;
+  /** Kafka transactions open on this partition; absent when none. */
+  openTxns?: PersistedOpenTxns;
 }
 
 export interface PersistedTopic {
@@ -48,9 +51,13 @@ export interface Partition extends PersistedPartition {
   indexBytesPending: number;
   readonly producers: Map<number, ProducerEntry>;
   readonly waiters: PartitionWaiters;
+  /** Transactions open on it (see partition-txns.ts); replaced, never mutated in place. */
+  open: OpenTxn[];
+  /** Aborted transactions not yet below the log start, in marker order. */
+  aborted: AbortedTxn[];
 }
 
-export function newPartition(topic: Topic, index: number, stored?: PersistedPartition): Partition {
+export function newPartition(topic: Topic, index: number, stored?: PersistedPartition, aborted: AbortedTxn[] = []): Partition {
   const s = stored ?? { logStartOffset: 0, nextOffset: 0, bytes: 0, protectedOffset: -1, indexedMaxTimestampMs: 0 };
   return {
     topic, index,
@@ -59,14 +66,18 @@ export function newPartition(topic: Topic, index: number, stored?: PersistedPart
     highWatermark: s.nextOffset,
     indexBytesPending: Number.POSITIVE_INFINITY, // first append after start writes an index entry
     producers: new Map(), waiters: new PartitionWaiters(topic.waiterCountMax, `${topic.name}/${index}`),
+    open: loadOpenTxns(s.openTxns), aborted,
   };
 }
 
 export function persisted(p: Partition): PersistedPartition {
-  return {
+  const record: PersistedPartition = {
     logStartOffset: p.logStartOffset, nextOffset: p.nextOffset, bytes: p.bytes,
     protectedOffset: p.protectedOffset, indexedMaxTimestampMs: p.indexedMaxTimestampMs,
   };
+  const openTxns = persistOpenTxns(p.open);
+  if (openTxns) record.openTxns = openTxns;
+  return record;
 }
 
 export const metaKeys = {

@@ -1,11 +1,12 @@
 // The read path: whole stored batches from an offset, waiting for data, partition state, and
 // offsets by timestamp. Reads are synchronous and see only durable data (below the high
-// watermark). Isolation-aware reads (#11) go here: a read_committed reader reads up to the
-// partition's last stable offset (readBatches takes that upper bound) and gets the aborted
-// transactions of the range beside the batches.
+// watermark); read_committed reads stop at the last stable offset and name the aborted
+// transactions of the range, for the reader to filter as Kafka's clients do.
 import type { LogContext } from "./context.ts";
 import type { Partition } from "./partition.ts";
 import { readBatches, recordAtTimestamp } from "./read.ts";
+import { abortedInRange, lastStableOffset } from "./partition-txns.ts";
+import { readNextOffset } from "../core/index.ts";
 import type { PartitionState, ReadResult } from "./types.ts";
 
 export class ReadPath {
@@ -17,6 +18,31 @@ export class ReadPath {
 
   read(topic: string, partition: number, offset: number, maxBytes: number, into?: Uint8Array): ReadResult {
     return readBatches(this.#ctx.tables, this.#ctx.partition(topic, partition), offset, maxBytes, into);
+  }
+
+  /** A read_committed read: up to the last stable offset, with the range's aborted transactions. */
+  readCommitted(topic: string, partition: number, offset: number, maxBytes: number, into?: Uint8Array): ReadResult {
+    const p = this.#ctx.partition(topic, partition);
+    const lso = lastStableOffset(p.open, p.highWatermark);
+    const out = readBatches(this.#ctx.tables, p, offset, maxBytes, into, lso);
+    out.lastStableOffset = lso;
+    let end = lso;
+    if (out.batches.length > 0) end = Math.min(lso, readNextOffset(out.batches[out.batches.length - 1]));
+    out.abortedTransactions = p.aborted.length > 0 ? abortedInRange(p.aborted, offset, end) : [];
+    return out;
+  }
+
+  /** True once the last stable offset passes `offset` (read_committed's waitForData). */
+  async waitForStable(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const p = this.#ctx.partition(topic, partition);
+    const untilMs = Date.now() + timeoutMs;
+    for (;;) {
+      if (lastStableOffset(p.open, p.highWatermark) > offset) return true;
+      const leftMs = untilMs - Date.now();
+      if (leftMs <= 0 || signal?.aborted) return false;
+      // Data past `offset` but an open transaction before it: wait for the next commit.
+      if (!(await p.waiters.wait(Math.max(offset, p.highWatermark), leftMs, signal))) return false;
+    }
   }
 
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
@@ -32,7 +58,7 @@ export class ReadPath {
 
   partitionState(topic: string, partition: number): PartitionState {
     const p = this.#ctx.partition(topic, partition);
-    return { logStartOffset: p.logStartOffset, highWatermark: p.highWatermark };
+    return { logStartOffset: p.logStartOffset, highWatermark: p.highWatermark, lastStableOffset: lastStableOffset(p.open, p.highWatermark) };
   }
 
   recordAtTimestamp(topic: string, partition: number, timestampMs: number): { offset: number; timestampMs: number } | null {

@@ -35,6 +35,7 @@ export function* headBatches(tables: LogTables, p: Partition): Generator<HeadBat
 function removeHead(txn: Txn, p: Partition, b: HeadBatch): void {
   txn.removeBatch(p, b.baseOffset, b.byteLength);
   p.logStartOffset = b.lastOffset + 1;
+  txn.pruneAborted(p);
 }
 
 /** Applies retention.ms and retention.bytes to one partition; returns batches removed. */

@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import { topicBounds, BATCH_KEY_BYTES, TIME_KEY_BYTES } from "./keys.ts";
 import { commitOutcome, type LogTables } from "./lmdb-env.ts";
 import { metaKeys } from "./partition.ts";
+import { abortedPrefix } from "./partition-txns.ts";
 
 const PURGE_KEYS_PER_TXN = 5_000;
 
@@ -55,6 +56,11 @@ export class TopicPurges {
       }
     }
     for (const { key } of meta.getRange({ start: `s/${topicId}/`, end: `s/${topicId}0` })) meta.remove(key as string).catch(() => undefined);
+    const aborted = abortedPrefix(topicId);
+    for (const { key } of meta.getRange({ start: aborted })) {
+      if (typeof key !== "string" || !key.startsWith(aborted)) break;
+      meta.remove(key).catch(() => undefined);
+    }
     await commitOutcome(meta.remove(metaKeys.deletedTopic(topicId)), `finishing deletion of topic id ${topicId}`);
   }
 }

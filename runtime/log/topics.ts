@@ -2,6 +2,7 @@
 import type { Database } from "lmdb";
 import { LogError } from "./errors.ts";
 import { metaKeys, newPartition, type PersistedPartition, type PersistedTopic, type Topic } from "./partition.ts";
+import { abortedPrefix, type AbortedTxn } from "./partition-txns.ts";
 import { checkTopicName, resolveTopicConfig, topicSettings } from "./topic-config.ts";
 import type { TopicDescription } from "./types.ts";
 
@@ -15,11 +16,22 @@ export function loadTopics(meta: Database<unknown, string>, waiterCountMax: numb
     const name = key.slice(metaKeys.topicPrefix.length);
     const topic = makeTopic(stored.id, name, stored.config, waiterCountMax);
     for (let i = 0; i < stored.partitions; i++) {
-      topic.partitions.push(newPartition(topic, i, meta.get(metaKeys.partition(stored.id, i)) as PersistedPartition | undefined));
+      topic.partitions.push(newPartition(topic, i, meta.get(metaKeys.partition(stored.id, i)) as PersistedPartition | undefined, loadAborted(meta, stored.id, i)));
     }
     topics.set(name, topic);
   }
   return topics;
+}
+
+function loadAborted(meta: Database<unknown, string>, topicId: number, partition: number): AbortedTxn[] {
+  const prefix = abortedPrefix(topicId, partition);
+  const out: AbortedTxn[] = [];
+  for (const { key, value } of meta.getRange({ start: prefix })) {
+    if (typeof key !== "string" || !key.startsWith(prefix)) break;
+    const [producerId, firstOffset] = value as [number, number];
+    out.push({ producerId, firstOffset, lastOffset: Number(key.slice(prefix.length)) });
+  }
+  return out;
 }
 
 export function makeTopic(id: number, name: string, config: Record<string, string>, waiterCountMax: number): Topic {

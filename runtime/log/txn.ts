@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { batchKey, timeKey, timeKeyParts } from "./keys.ts";
 import { metaKeys, persisted, type Partition, type PersistedPartition } from "./partition.ts";
 import type { ProducerEntry } from "./producer-state.ts";
+import { abortedKey, type AbortedTxn, type OpenTxn } from "./partition-txns.ts";
 import { COMMIT_SEQ_KEY, type LogTables } from "./lmdb-env.ts";
 
 /** Total stored batch bytes across partitions, checked against storage.maxBytes. */
@@ -19,7 +20,9 @@ const EMPTY = Buffer.alloc(0);
 export class Txn {
   readonly #tables: LogTables;
   readonly #account: StorageAccount;
-  readonly #before = new Map<Partition, PersistedPartition>();
+  readonly #before = new Map<Partition, PersistedPartition & { open: OpenTxn[]; aborted: AbortedTxn[] }>();
+  readonly #metaPuts: Array<{ key: string; value: unknown }> = [];
+  readonly #metaRemoves: string[] = [];
   readonly #producersBefore: Array<{ p: Partition; producerId: number; entry: ProducerEntry | undefined }> = [];
   readonly #removes: Array<{ table: "batches" | "times"; key: Buffer }> = [];
   readonly #puts: Array<{ table: "batches" | "times"; key: Buffer; value: Buffer }> = [];
@@ -33,11 +36,29 @@ export class Txn {
   }
 
   get isEmpty(): boolean {
-    return this.#before.size === 0 && this.#producerPuts.size === 0;
+    return this.#before.size === 0 && this.#producerPuts.size === 0 && this.#metaPuts.length === 0;
   }
 
   touch(p: Partition): void {
-    if (!this.#before.has(p)) this.#before.set(p, persisted(p));
+    // open and aborted are replaced, never mutated in place, so keeping the arrays is a snapshot.
+    if (!this.#before.has(p)) this.#before.set(p, { ...persisted(p), open: p.open, aborted: p.aborted });
+  }
+
+  /** Records that a transaction on `p` aborted: read_committed readers filter its data. */
+  putAborted(p: Partition, entry: AbortedTxn): void {
+    this.touch(p);
+    p.aborted = [...p.aborted, entry];
+    this.#metaPuts.push({ key: abortedKey(p.topic.id, p.index, entry.lastOffset), value: [entry.producerId, entry.firstOffset] });
+  }
+
+  /** Forgets aborted transactions whose marker is below the log start (retention removed them). */
+  pruneAborted(p: Partition): void {
+    let n = 0;
+    while (n < p.aborted.length && p.aborted[n].lastOffset < p.logStartOffset) n++;
+    if (n === 0) return;
+    this.touch(p);
+    for (const a of p.aborted.slice(0, n)) this.#metaRemoves.push(abortedKey(p.topic.id, p.index, a.lastOffset));
+    p.aborted = p.aborted.slice(n);
   }
 
   putBatch(p: Partition, baseOffset: number, bytes: Uint8Array): void {
@@ -95,6 +116,8 @@ export class Txn {
     for (const r of this.#removes) issued.push((r.table === "batches" ? batches : times).remove(r.key));
     for (const w of this.#puts) issued.push((w.table === "batches" ? batches : times).put(w.key, w.value));
     for (const [key, entry] of this.#producerPuts) issued.push(meta.put(key, entry));
+    for (const key of this.#metaRemoves) issued.push(meta.remove(key));
+    for (const { key, value } of this.#metaPuts) issued.push(meta.put(key, value));
     for (const p of this.#before.keys()) {
       if (!p.topic.deleted) issued.push(meta.put(metaKeys.partition(p.topic.id, p.index), persisted(p)));
     }
@@ -107,7 +130,7 @@ export class Txn {
   /** Restores the in-memory state this transaction changed (the commit failed). */
   rollback(): void {
     // The protected offset is the bridge's, set outside transactions: keep its latest value.
-    for (const [p, s] of this.#before) Object.assign(p, { ...s, protectedOffset: p.protectedOffset });
+    for (const [p, { openTxns: _, ...s }] of this.#before) Object.assign(p, { ...s, protectedOffset: p.protectedOffset });
     for (const { p, producerId, entry } of this.#producersBefore.reverse()) {
       if (entry) p.producers.set(producerId, entry);
       else p.producers.delete(producerId);

@@ -23,6 +23,16 @@ export interface PartitionState {
   logStartOffset: number;
   /** Next offset to be assigned (== log end offset; no replication, so HWM == LEO). */
   highWatermark: number;
+  /** Below it every Kafka transaction is decided (committed or aborted): read_committed's end. */
+  lastStableOffset: number;
+}
+
+/** A transaction's end, written as a control batch into each partition it touched. */
+export interface TxnMarker {
+  producerId: number;
+  producerEpoch: number;
+  commit: boolean;
+  coordinatorEpoch: number;
 }
 
 export interface AppendResult {
@@ -40,6 +50,9 @@ export interface ReadResult {
   totalBytes: number;
   highWatermark: number;
   logStartOffset: number;
+  /** Read at read_committed: where it stopped, and the aborted transactions of the range. */
+  lastStableOffset?: number;
+  abortedTransactions?: Array<{ producerId: number; firstOffset: number }>;
 }
 
 /** A small durable key-value table inside the log's LMDB environment (sessions, retained

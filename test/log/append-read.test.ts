@@ -27,7 +27,7 @@ describe("append", () => {
     const r3 = await log.append("events", 1, batch(1));
     expect([r1.baseOffset, r2.baseOffset, r3.baseOffset]).toEqual([0, 3, 0]);
     expect(r1.duplicate).toBe(false);
-    expect(log.partitionState("events", 0)).toEqual({ logStartOffset: 0, highWatermark: 5 });
+    expect(log.partitionState("events", 0)).toEqual({ logStartOffset: 0, highWatermark: 5, lastStableOffset: 5 });
     const read = log.read("events", 0, 0, 1 << 20);
     expect(read.batches.length).toBe(2);
     expect(Buffer.from(read.batches[0].subarray(16)).equals(Buffer.from(original.subarray(16)))).toBe(true);
@@ -123,7 +123,7 @@ describe("read", () => {
     const before = log.read("events", 0, 0, 1 << 20);
     await log.close();
     log = await openLog(t.dir);
-    expect(log.partitionState("events", 0)).toEqual({ logStartOffset: 0, highWatermark: 20 });
+    expect(log.partitionState("events", 0)).toEqual({ logStartOffset: 0, highWatermark: 20, lastStableOffset: 20 });
     const after = log.read("events", 0, 0, 1 << 20);
     expect(after.batches.map((b) => Buffer.from(b).toString("hex"))).toEqual(before.batches.map((b) => Buffer.from(b).toString("hex")));
     expect((await log.append("events", 0, batch(1))).baseOffset).toBe(20);

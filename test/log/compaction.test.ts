@@ -52,7 +52,7 @@ describe("compaction", () => {
       { base: 4, records: ["4:b=null"] },
       { base: 5, records: ["5:d=1", "6:a=3", "7:e=1"] },
     ]);
-    expect(log.partitionState("k", 0)).toEqual({ logStartOffset: 0, highWatermark: 8 });
+    expect(log.partitionState("k", 0)).toEqual({ logStartOffset: 0, highWatermark: 8, lastStableOffset: 8 });
     expect(log.read("k", 0, 0, 1).batches.length).toBe(1); // reading from log start finds the first survivor
     expect(log.metrics().compactedRecords).toBe(3);
     expect((await log.append("k", 0, kv([["e", "2"]], Date.now()))).baseOffset).toBe(8);

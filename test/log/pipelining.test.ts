@@ -86,7 +86,7 @@ describe("commit pipelining", () => {
     expect(a).toMatchObject({ status: "rejected", reason: { code: "LEDGE_ERR_STORAGE" } });
     expect(b).toMatchObject({ status: "rejected", reason: { code: "LEDGE_ERR_STORAGE" } });
     expect((b as PromiseRejectedResult).reason.message).toMatch(/earlier log commit failed.*resend/);
-    expect(log.partitionState("p", 0)).toEqual({ logStartOffset: 0, highWatermark: 4 });
+    expect(log.partitionState("p", 0)).toEqual({ logStartOffset: 0, highWatermark: 4, lastStableOffset: 4 });
 
     // The log resynchronises with what LMDB holds and takes the offsets the lost ones had.
     expect((await log.append("p", 0, batch(2, { prefix: "next" }))).baseOffset).toBe(4);
@@ -98,6 +98,6 @@ describe("commit pipelining", () => {
     log = await openLog(t.dir, { metrics, storage: { commitInflightCountMax: 2 } });
     const stored = log.read("p", 0, 0, 1 << 20).batches.map(text);
     expect(stored.map((s) => /(kept|next|lost[AB]|C|D)-0/.exec(s)?.[1])).toEqual(["kept", "next", "C", "D"]);
-    expect(log.partitionState("p", 0)).toEqual({ logStartOffset: 0, highWatermark: 8 });
+    expect(log.partitionState("p", 0)).toEqual({ logStartOffset: 0, highWatermark: 8, lastStableOffset: 8 });
   });
 });

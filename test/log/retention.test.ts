@@ -38,12 +38,12 @@ describe("retention", () => {
     for (let i = 0; i < 2; i++) await log.append("r", 0, batch(2));
     await log.applyRetention();
     expect(bases(log, "r")).toEqual([6, 8]);
-    expect(log.partitionState("r", 0)).toEqual({ logStartOffset: 6, highWatermark: 10 });
+    expect(log.partitionState("r", 0)).toEqual({ logStartOffset: 6, highWatermark: 10, lastStableOffset: 10 });
     expect(() => log.read("r", 0, 3, 100)).toThrow(expect.objectContaining({ code: "LEDGE_ERR_OFFSET_OUT_OF_RANGE" }));
     expect(log.metrics().retainedOutBatches).toBe(3);
     await log.close();
     log = await openLog(t.dir);
-    expect(log.partitionState("r", 0)).toEqual({ logStartOffset: 6, highWatermark: 10 });
+    expect(log.partitionState("r", 0)).toEqual({ logStartOffset: 6, highWatermark: 10, lastStableOffset: 10 });
   });
 
   it("retention.bytes keeps the newest batches within the limit", async () => {
@@ -66,7 +66,7 @@ describe("retention", () => {
     await log.setProtectedOffset("p", 0, 10);
     await log.applyRetention();
     expect(bases(log, "p")).toEqual([]);
-    expect(log.partitionState("p", 0)).toEqual({ logStartOffset: 10, highWatermark: 10 });
+    expect(log.partitionState("p", 0)).toEqual({ logStartOffset: 10, highWatermark: 10, lastStableOffset: 10 });
     expect((await log.append("p", 0, batch(1))).baseOffset).toBe(10);
   });
 

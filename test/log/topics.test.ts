@@ -84,7 +84,7 @@ describe("topics", () => {
     expect(offsets.fetch("g", "gone", 0)).toBeUndefined();
     await expect(log.deleteTopic("gone")).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_TOPIC" });
     await log.createTopic("gone", 1);
-    expect(log.partitionState("gone", 0)).toEqual({ logStartOffset: 0, highWatermark: 0 });
+    expect(log.partitionState("gone", 0)).toEqual({ logStartOffset: 0, highWatermark: 0, lastStableOffset: 0 });
     expect(log.read("gone", 0, 0, 100).batches).toEqual([]);
     await log.close();
     log = await openLog(t.dir);
