@@ -10,6 +10,7 @@ import { startKafkaGateway } from "../gateways/kafka/server.ts";
 import { GroupCoordinator } from "../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings } from "../runtime/groups/coordinator-settings.ts";
 import { openGroupOffsets } from "../runtime/groups/offsets.ts";
+import { TransactionCoordinator } from "../runtime/transactions/coordinator.ts";
 import { Bridge } from "../bridge/replicator.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
 
@@ -34,9 +35,17 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   opened.push(mqtt);
   ports.mqtt = mqtt.port;
 
-  const groups = new GroupCoordinator(groupCoordinatorSettings(config.groups), openGroupOffsets(log), logger.child("groups"), metrics);
+  const offsets = openGroupOffsets(log);
+  const groups = new GroupCoordinator(groupCoordinatorSettings(config.groups), offsets, logger.child("groups"), metrics);
   opened.push({ close: async () => groups.close() });
-  const kafka = await startKafkaGateway({ config, log, logger, metrics, groups });
+  const transactions = new TransactionCoordinator(log, {
+    memberCommitStatus: (group, generation, member) => groups.memberCommitStatus(group, generation, member),
+    commitOffsets: (group, list) => offsets.commitMany(group, list),
+  }, config.transactions, logger.child("transactions"));
+  opened.push({ close: async () => transactions.close() });
+  // Transactions a previous run decided (PrepareCommit/PrepareAbort) complete before clients come.
+  await transactions.recover();
+  const kafka = await startKafkaGateway({ config, log, logger, metrics, groups, transactions });
   opened.push(kafka);
   ports.kafka = kafka.port;
 

@@ -11,12 +11,11 @@ import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { earliestTimestamp, latestTimestamp, type ListOffsetsResponse } from "../runtime/kafka/apis/listOffsets/index.ts";
 import type { FetchResponse, FetchResponsePartition } from "../runtime/kafka/apis/fetch/index.ts";
 import type { CreateTopicsResponse } from "../runtime/kafka/apis/createTopics/index.ts";
-import { BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, decodeBatch, readBatchHeader, type RecordInput } from "../runtime/core/index.ts";
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, decodeBatch, readBatchHeader, ReadCommittedFilter, type RecordInput } from "../runtime/core/index.ts";
 import { partitionForKey } from "../runtime/log/partitioner.ts";
 
 export const cursorTopic = "__ledge_bridge_cursors";
 const readCommitted = 1;
-const controlTypeAbort = 0;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -123,8 +122,7 @@ async function readPartition(cluster: UpstreamCluster, partition: number, fetchB
 export function visitCommitted(part: FetchResponsePartition, from: number, end: number, visit: (key: string, value: string) => void): number {
   const raw = part.records;
   const data = raw === null ? new Uint8Array(0) : Array.isArray(raw) ? Buffer.concat(raw) : raw;
-  const aborted = [...(part.abortedTransactions ?? [])].sort((a, b) => a.firstOffset - b.firstOffset);
-  const abortedProducers = new Set<number>();
+  const filter = new ReadCommittedFilter(part.abortedTransactions);
   let next = from;
   let at = 0;
   while (data.length - at >= BATCH_HEADER_BYTES) {
@@ -136,14 +134,7 @@ export function visitCommitted(part: FetchResponsePartition, from: number, end: 
     const last = h.baseOffset + h.lastOffsetDelta;
     if (h.baseOffset >= end) break;
     next = Math.max(next, last + 1);
-    while (aborted.length > 0 && aborted[0].firstOffset <= last) abortedProducers.add(aborted.shift()!.producerId);
-    if (h.control) {
-      const { records } = decodeBatch(bytes);
-      const key = records[0]?.key;
-      if (key && key.length >= 4 && new DataView(key.buffer, key.byteOffset).getInt16(2) === controlTypeAbort) abortedProducers.delete(h.producerId);
-      continue;
-    }
-    if (h.transactional && abortedProducers.has(h.producerId)) continue;
+    if (!filter.visible(bytes)) continue;
     if (last < from) continue;
     for (const r of decodeBatch(bytes).records) {
       if (r.offset < from || r.offset >= end || r.key === null || r.value === null) continue;

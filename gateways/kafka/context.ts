@@ -6,6 +6,7 @@ import type { RequestHeader } from "../../runtime/kafka/protocol/headers.ts";
 import type { KafkaLogPort } from "./log-port.ts";
 import type { SaslSettings } from "./sasl/config.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
+import type { TransactionCoordinator } from "../../runtime/transactions/coordinator.ts";
 import type { BufferPool } from "../../runtime/core/buffer-pool.ts";
 
 /** Per-connection state a handler may read or change (SASL progress). */
@@ -34,6 +35,8 @@ export interface GatewayParts {
   sasl?: SaslSettings;
   /** The consumer-group coordinator; without one the group APIs answer COORDINATOR_NOT_AVAILABLE. */
   groups?: GroupCoordinator;
+  /** The transaction coordinator; without one transactional ids are refused. */
+  transactions?: TransactionCoordinator;
   /** Reused buffers for large Produce frames; without one every frame is a new allocation. */
   frameBuffers?: BufferPool;
   /** Reused buffers Fetch reads stored batches into; without one each batch is a new Buffer. */

@@ -14,6 +14,10 @@ export interface KafkaLogPort {
   read(topic: string, partition: number, offset: number, maxBytes: number): MaybePromise<ReadResult>;
   /** read() copied into `into`: batches are views into it (see runtime/log readInto). */
   readInto?(topic: string, partition: number, offset: number, maxBytes: number, into: Uint8Array): MaybePromise<ReadResult>;
+  /** A read_committed read: up to the last stable offset, with the aborted transactions. */
+  readCommitted?(topic: string, partition: number, offset: number, maxBytes: number, into?: Uint8Array): MaybePromise<ReadResult>;
+  /** waitForData for read_committed: until the last stable offset passes `offset`. */
+  waitForStable?(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<unknown>;
   recordAtTimestamp(topic: string, partition: number, timestampMs: number): MaybePromise<{ offset: number; timestampMs: number } | null>;
   partitionState(topic: string, partition: number): MaybePromise<PartitionState | undefined | null>;

@@ -11,6 +11,9 @@ export interface MqttLog {
   /** read() copied into `into`, batches as views into it (see runtime/log). */
   readInto(topic: string, partition: number, offset: number, maxBytes: number, into: Uint8Array): ReadResult;
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Delivery reads committed data only (Kafka's read_committed): up to the last stable offset. */
+  readCommitted(topic: string, partition: number, offset: number, maxBytes: number, into?: Uint8Array): ReadResult;
+  waitForStable(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   partitionState(topic: string, partition: number): PartitionState;
   openStore<V>(name: string): KeyValueStore<V>;
   /** `listener` runs after any topic is created, deleted or grows partitions. */

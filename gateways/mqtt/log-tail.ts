@@ -7,7 +7,7 @@
 // the queue entries that fan-out wrote for offline persistent sessions (both are issued in one
 // synchronous run). After a shutdown or a crash, the tail resumes from there when persistent
 // sessions exist, so records stored just before it still reach their queues.
-import { decodeBatch, readNextOffset } from "../../runtime/core/index.ts";
+import { decodeBatch, readNextOffset, ReadCommittedFilter } from "../../runtime/core/index.ts";
 import type { DecodedRecord } from "../../runtime/core/types.ts";
 import type { KeyValueStore } from "../../runtime/log/types.ts";
 import type { Logger } from "../../runtime/logger.ts";
@@ -60,9 +60,9 @@ export class LogTail {
     this.#handlers = handlers;
     for (const [topic, partitions] of topics) {
       for (let p = 0; p < partitions; p++) {
-        const { logStartOffset, highWatermark } = this.#log.partitionState(topic, p);
+        const { logStartOffset, lastStableOffset } = this.#log.partitionState(topic, p);
         const stored = resume ? this.#positions.get(positionKey(topic, p)) : undefined;
-        const from = stored === undefined ? highWatermark : Math.min(Math.max(stored, logStartOffset), highWatermark);
+        const from = stored === undefined ? lastStableOffset : Math.min(Math.max(stored, logStartOffset), lastStableOffset);
         this.#followPartition(topic, p, from);
       }
     }
@@ -121,23 +121,26 @@ export class LogTail {
     const { sink, wanted, flush } = this.#handlers;
     while (!signal.aborted) {
       try {
-        if (!(await this.#log.waitForData(topic, partition, offset, waitMs, signal))) continue;
+        // Subscribers get committed records only (read_committed): never a Kafka transaction's
+        // data before its commit, never an aborted one's, never the markers.
+        if (!(await this.#log.waitForStable(topic, partition, offset, waitMs, signal))) continue;
         if (signal.aborted) return;
         if (!wanted()) {
           // Nobody subscribed: skip to the end without touching the stored pages (memory).
-          offset = this.#log.partitionState(topic, partition).highWatermark;
+          offset = this.#log.partitionState(topic, partition).lastStableOffset;
           const nowMs = Date.now();
           const reached = this.#reached.get(key);
           if (reached === undefined || nowMs - reached.storedAtMs >= skipCheckpointIntervalMs) this.#checkpoint(key, offset, nowMs);
           else reached.offset = offset; // stored later (or at close)
           continue;
         }
-        const read = this.#log.readInto(topic, partition, offset, readBytesMax, this.#readBuffer);
+        const read = this.#log.readCommitted(topic, partition, offset, readBytesMax, this.#readBuffer);
+        const filter = new ReadCommittedFilter(read.abortedTransactions);
         const before = offset;
         for (const batch of read.batches) {
           const next = readNextOffset(batch);
           if (next <= offset) continue;
-          for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record);
+          if (filter.visible(batch)) for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record);
           offset = next;
         }
         flush();

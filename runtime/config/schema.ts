@@ -95,6 +95,32 @@ export const groupsDefaults: Readonly<GroupsConfig> = {
   offsetMetadataBytesMax: 4_096,
 };
 
+/** The transaction coordinator's bounds (Kafka transactions, KIP-98). Every map fed by the
+ * network (transactional ids, their partitions and pending offsets) has a bound here. */
+export interface TransactionsConfig {
+  /** Kafka's transaction.max.timeout.ms: a producer asking for more gets INVALID_TRANSACTION_TIMEOUT. */
+  timeoutMsMax: number;
+  /** Transactions open at once; past it a new one gets CONCURRENT_TRANSACTIONS (retriable). */
+  openCountMax: number;
+  /** Partitions one transaction may touch; past it POLICY_VIOLATION. */
+  partitionCountMax: number;
+  /** Offsets one transaction may commit (TxnOffsetCommit); past it POLICY_VIOLATION. */
+  offsetCountMax: number;
+  /** Transactional ids remembered; past it (after expiring idle ones) THROTTLING_QUOTA_EXCEEDED. */
+  idCountMax: number;
+  /** Kafka's transactional.id.expiration.ms: an id idle this long (no open transaction) is forgotten. */
+  idExpirationMs: number;
+}
+
+export const transactionsDefaults: Readonly<TransactionsConfig> = {
+  timeoutMsMax: 900_000,
+  openCountMax: 1_000,
+  partitionCountMax: 1_000,
+  offsetCountMax: 10_000,
+  idCountMax: 10_000,
+  idExpirationMs: 7 * 24 * 3_600_000,
+};
+
 export interface LogConfig {
   autoCreateTopics: boolean;
   partitionCountDefault: number;
@@ -115,6 +141,7 @@ export interface LedgeConfig {
   /** Replication upstream; absent = no bridge. */
   bridge?: BridgeConfig;
   groups: GroupsConfig;
+  transactions: TransactionsConfig;
 }
 
 const KiB = 2 ** 10;
@@ -164,6 +191,20 @@ function groups(r: ConfigReader): GroupsConfig {
   if (out.sessionTimeoutMsMin > out.sessionTimeoutMsMax) {
     throw new ConfigError(r.key("sessionTimeoutMsMin"), `at most groups.sessionTimeoutMsMax (${out.sessionTimeoutMsMax} ms)`, out.sessionTimeoutMsMin);
   }
+  r.done();
+  return out;
+}
+
+function transactions(r: ConfigReader): TransactionsConfig {
+  const d = transactionsDefaults;
+  const out: TransactionsConfig = {
+    timeoutMsMax: r.ms("timeoutMsMax", d.timeoutMsMax, 1_000, 86_400_000),
+    openCountMax: r.integer("openCountMax", d.openCountMax, 1, 1_000_000),
+    partitionCountMax: r.integer("partitionCountMax", d.partitionCountMax, 1, 100_000),
+    offsetCountMax: r.integer("offsetCountMax", d.offsetCountMax, 1, 1_000_000),
+    idCountMax: r.integer("idCountMax", d.idCountMax, 1, 10_000_000),
+    idExpirationMs: r.ms("idExpirationMs", d.idExpirationMs, 60_000, 365 * 86_400_000),
+  };
   r.done();
   return out;
 }
@@ -237,6 +278,7 @@ export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConf
     pipelines: (r.raw("pipelines") ?? []) as unknown[],
     bridge: r.has("bridge") ? readBridgeConfig(r.raw("bridge"), "bridge") : (r.raw("bridge"), undefined),
     groups: groups(r.section("groups")),
+    transactions: transactions(r.section("transactions")),
   };
   mqttL.done();
   kafkaL.done();

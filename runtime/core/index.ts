@@ -16,3 +16,4 @@ export {
 } from "./errors.ts";
 export * from "./types.ts";
 export { compress, decompress } from "./compression.ts";
+export { ReadCommittedFilter, ControlType, readControlType } from "./read-committed.ts";

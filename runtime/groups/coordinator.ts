@@ -102,6 +102,14 @@ export class GroupCoordinator {
     return out;
   }
 
+  /**
+   * Whether a transactional offset commit (TxnOffsetCommit) from this member and generation may
+   * stand, as OffsetCommit's check: NONE, or ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID / ...
+   */
+  memberCommitStatus(groupId: string, generationId: number, memberId: string): number {
+    return this.commitStatus({ groupId, generationId, memberId, topics: [] });
+  }
+
   fetchOffsets(groupId: string, topics: OffsetFetchTopicsInput): OffsetFetchOutput {
     return fetchOffsets(this.offsets, groupId, topics);
   }

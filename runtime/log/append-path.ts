@@ -5,13 +5,13 @@
 // Kafka transactions: a transactional batch opens (or extends) its producer's transaction on the
 // partition, and a COMMIT/ABORT marker (a control batch only the log writes, appendMarker)
 // closes it, in the same LMDB transaction as the data (partition-txns.ts holds that state).
-import { encodeBatch, readBatchHeader, type BatchHeader, type EncodedBatch } from "../core/index.ts";
+import { ControlType, encodeBatch, readBatchHeader, readControlType, type BatchHeader, type EncodedBatch } from "../core/index.ts";
 import type { GroupCommit, PendingAppend, Placed } from "./commit-queue.ts";
 import type { LogContext } from "./context.ts";
 import { LogError } from "./errors.ts";
 import type { Maintenance } from "./maintenance.ts";
 import { metaKeys, type Partition } from "./partition.ts";
-import { ControlType, controlRecord, openTxnOf, readControlType } from "./partition-txns.ts";
+import { controlRecord, openTxnOf } from "./partition-txns.ts";
 import { checkSequence, lastSequence, withBatch, type ProducerEntry } from "./producer-state.ts";
 import type { StorageCap } from "./storage-cap.ts";
 import { assignOffsets, encodedBatchHeader, validateForeignBatch } from "./stored-batch.ts";
@@ -124,6 +124,10 @@ export class AppendPath {
     assignOffsets(bytes, offset);
     txn.putBatch(p, offset, bytes);
     p.nextOffset = offset + 1;
+    // A marker at a newer epoch (an abort on timeout or re-initialisation) fences the producer's
+    // older epoch here too: its late batches get INVALID_PRODUCER_EPOCH from the sequence check.
+    const producer = this.#producer(p, h.producerId);
+    if (!producer || h.producerEpoch > producer.epoch) txn.setProducer(p, h.producerId, { epoch: h.producerEpoch, batches: [] });
     const open = openTxnOf(p.open, h.producerId);
     if (open) {
       p.open = p.open.map((t) => (t === open ? { ...t, closedAt: offset } : t));

@@ -5,8 +5,6 @@
 // each (`x/<topicId>/<partition>/<lastOffset>`), both in the LMDB transaction of the batch or
 // marker that changed them, so a restart or a read_committed fetch needs no scan.
 
-import { BATCH_HEADER_BYTES } from "../core/index.ts";
-
 /** A transaction open on a partition. `closedAt` is its marker's offset once one is placed. */
 export interface OpenTxn {
   producerId: number;
@@ -24,9 +22,6 @@ export interface AbortedTxn {
 
 /** Persisted form of the open transactions: [producerId, firstOffset] pairs. */
 export type PersistedOpenTxns = Array<[number, number]>;
-
-/** A COMMIT or ABORT control record's key (Kafka's ControlRecordType). */
-export const ControlType = { abort: 0, commit: 1 } as const;
 
 export function loadOpenTxns(stored: PersistedOpenTxns | undefined): OpenTxn[] {
   return (stored ?? []).map(([producerId, firstOffset]) => ({ producerId, firstOffset, closedAt: -1 }));
@@ -101,20 +96,4 @@ export function controlRecord(type: number, coordinatorEpoch: number): { key: Ui
   const value = new Uint8Array(6);
   new DataView(value.buffer).setInt32(2, coordinatorEpoch);
   return { key, value };
-}
-
-/** The type of a stored control batch's marker (its one record's key; Kafka's layout). */
-export function readControlType(batch: Uint8Array): number {
-  // After the header: record length, attributes (1 byte), timestamp and offset deltas, key
-  // length (varints), then the key: version int16, type int16.
-  let at = BATCH_HEADER_BYTES;
-  const skipVarint = () => {
-    while (batch[at++] & 0x80);
-  };
-  skipVarint();
-  at += 1;
-  skipVarint();
-  skipVarint();
-  skipVarint();
-  return (batch[at + 2] << 8) | batch[at + 3];
 }

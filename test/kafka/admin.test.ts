@@ -103,13 +103,18 @@ describe("DescribeConfigs", () => {
 
 describe("InitProducerId", () => {
   for (const v of [0, 1]) {
-    it(`v${v} gives a new producer id with epoch 0 each time; a transactional id is refused`, async () => {
+    it(`v${v} gives a new producer id with epoch 0 each time; a transactional id keeps its id and bumps the epoch`, async () => {
       const a = await c.request<InitProducerIdResponse>(22, v, { transactionalId: null, transactionTimeoutMs: 60000 });
       const b = await c.request<InitProducerIdResponse>(22, v, { transactionalId: null, transactionTimeoutMs: 60000 });
       expect([a.body.errorCode, a.body.producerEpoch, b.body.errorCode]).toEqual([0, 0, 0]);
       expect(b.body.producerId).toBeGreaterThan(a.body.producerId);
-      const tx = await c.request<InitProducerIdResponse>(22, v, { transactionalId: "tx", transactionTimeoutMs: 60000 });
-      expect([tx.body.errorCode, tx.body.producerId]).toEqual([53, -1]);
+      const tx1 = await c.request<InitProducerIdResponse>(22, v, { transactionalId: `tx-${v}`, transactionTimeoutMs: 60000 });
+      const tx2 = await c.request<InitProducerIdResponse>(22, v, { transactionalId: `tx-${v}`, transactionTimeoutMs: 60000 });
+      expect([tx1.body.errorCode, tx1.body.producerEpoch, tx2.body.errorCode, tx2.body.producerEpoch]).toEqual([0, 0, 0, 1]);
+      expect(tx2.body.producerId).toBe(tx1.body.producerId);
+      // Over transactions.timeoutMsMax (15 min by default): Kafka's INVALID_TRANSACTION_TIMEOUT.
+      const long = await c.request<InitProducerIdResponse>(22, v, { transactionalId: `tx-${v}`, transactionTimeoutMs: 900_001 });
+      expect([long.body.errorCode, long.body.producerId]).toEqual([50, -1]);
     });
   }
 });

@@ -104,7 +104,9 @@ describe("Produce rejections, each with the code Kafka gives", () => {
     ["zstd at v3 -> UNSUPPORTED_COMPRESSION_TYPE", 3, () => { const b = batch(1); b[22] = (b[22] & ~7) | 4; return request(-1, "p", 0, b); }, 76],
     ["unknown topic -> UNKNOWN_TOPIC_OR_PARTITION", 7, () => request(-1, "nope", 0, batch(1)), 3],
     ["unknown partition -> UNKNOWN_TOPIC_OR_PARTITION", 7, () => request(-1, "p", 7, batch(1)), 3],
-    ["transactional id -> TRANSACTIONAL_ID_AUTHORIZATION_FAILED", 7, () => request(-1, "p", 0, batch(1), "tx-1"), 53],
+    ["transactional id with a non-transactional batch -> INVALID_TXN_STATE", 7, () => request(-1, "p", 0, batch(1), "tx-1"), 48],
+    ["transactional batch without a transactional id -> INVALID_TXN_STATE", 7, () => request(-1, "p", 0, batch(1, { producerId: 5, producerEpoch: 0, baseSequence: 0, transactional: true })), 48],
+    ["transactional batch of an unknown transactional id -> INVALID_PRODUCER_ID_MAPPING", 7, () => request(-1, "p", 0, batch(1, { producerId: 5, producerEpoch: 0, baseSequence: 0, transactional: true }), "never-initialised"), 49],
   ];
   for (const [name, version, body, code] of cases) {
     it(name, async () => {

@@ -83,7 +83,7 @@ describe("accumulation and durability", () => {
     const held: Array<() => void> = [];
     const log = f.log;
     const gatedLog = {
-      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log),
+      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log), readCommitted: log.readCommitted.bind(log), waitForStable: log.waitForStable.bind(log),
       partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log),
       appendEncoded: async (topic: string, partition: number, batch: EncodedBatch) => {
         const result = await log.appendEncoded(topic, partition, batch);
@@ -134,7 +134,7 @@ describe("ingest backpressure", () => {
     let appendedRecords = 0;
     const log = f.log;
     const gatedLog = {
-      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log),
+      ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log), readCommitted: log.readCommitted.bind(log), waitForStable: log.waitForStable.bind(log),
       partitionState: log.partitionState.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log),
       appendEncoded: async (topic: string, partition: number, batch: EncodedBatch) => {
         appendedRecords += readRecordCount(batch);

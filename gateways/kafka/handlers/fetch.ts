@@ -2,9 +2,10 @@
 // offset (clients skip the earlier records), never re-encoded. Limits: max_bytes for the whole
 // response and partition_max_bytes per partition, except that the first non-empty partition
 // always gets at least one whole batch (KIP-74). With less than min_bytes ready it long-polls
-// the log (waitForData on every requested partition) until max_wait_ms. No transactions are
-// stored, so the last stable offset is the high watermark for both isolation levels, and no
-// fetch sessions are kept (session_id 0, KIP-227's full fetch every time). Batches are copied
+// the log (waitForData on every requested partition) until max_wait_ms. At read_committed it
+// serves only up to the last stable offset and lists the aborted transactions of what it sends,
+// for the client to filter, as Kafka does. No fetch sessions are kept (session_id 0, KIP-227's
+// full fetch every time). Batches are copied
 // from the log into one pooled buffer per response, handed back once the socket has the bytes.
 import type { FetchRequest, FetchResponse, FetchResponsePartition, FetchRequestPartition } from "../../../runtime/kafka/apis/fetch/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
@@ -40,6 +41,7 @@ function responseBytesMax(ctx: RequestContext<FetchRequest>): number {
  * buffer while it has room (each pass starts it over: every partition is read again). */
 async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[], buffer: ReadBuffer): Promise<number> {
   const { log, logger } = ctx.parts;
+  const committed = ctx.body.isolationLevel === readCommitted;
   let budget = responseBytesMax(ctx);
   let total = 0;
   let used = 0;
@@ -51,24 +53,29 @@ async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[], buffer
         s.res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         continue;
       }
-      Object.assign(s.res, { highWatermark: state.highWatermark, lastStableOffset: state.highWatermark, logStartOffset: state.logStartOffset });
+      const stable = state.lastStableOffset ?? state.highWatermark;
+      Object.assign(s.res, { highWatermark: state.highWatermark, lastStableOffset: stable, logStartOffset: state.logStartOffset });
       const offset = s.req.fetchOffset;
       // offset == high watermark is valid: nothing yet, the consumer long-polls.
       if (offset < state.logStartOffset || offset > state.highWatermark) {
         s.res.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
         continue;
       }
-      if (offset === state.highWatermark) continue;
+      if (offset >= (committed ? stable : state.highWatermark)) continue;
       // The first non-empty partition gets at least one batch even past the limits (KIP-74).
       const limit = total === 0 ? Math.max(1, Math.min(s.req.partitionMaxBytes, budget)) : Math.min(s.req.partitionMaxBytes, budget);
       if (limit <= 0) continue;
-      const into = buffer.take();
-      const r = into && used < into.byteLength && log.readInto
-        ? await log.readInto(s.topic, s.req.partition, offset, limit, into.subarray(used))
-        : await log.read(s.topic, s.req.partition, offset, limit);
+      const buf = buffer.take();
+      const into = buf && used < buf.byteLength ? buf.subarray(used) : undefined;
+      const r = committed && log.readCommitted
+        ? await log.readCommitted(s.topic, s.req.partition, offset, limit, into)
+        : into && log.readInto
+          ? await log.readInto(s.topic, s.req.partition, offset, limit, into)
+          : await log.read(s.topic, s.req.partition, offset, limit);
       const last = r.batches[r.batches.length - 1];
-      if (into && last?.buffer === into.buffer) used = last.byteOffset + last.byteLength - into.byteOffset;
-      Object.assign(s.res, { highWatermark: r.highWatermark, lastStableOffset: r.highWatermark, logStartOffset: r.logStartOffset, records: r.batches });
+      if (buf && last?.buffer === buf.buffer) used = last.byteOffset + last.byteLength - buf.byteOffset;
+      Object.assign(s.res, { highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset ?? stable, logStartOffset: r.logStartOffset, records: r.batches });
+      if (committed) s.res.abortedTransactions = r.abortedTransactions ?? [];
       total += r.totalBytes;
       budget -= r.totalBytes;
     } catch (err) {
@@ -90,8 +97,14 @@ async function waitForAny(ctx: RequestContext<FetchRequest>, slots: Slot[], wait
   ctx.signal.addEventListener("abort", onClose, { once: true });
   try {
     return await Promise.race(waitable.map((s) => {
+      const { log } = ctx.parts;
+      // read_committed waits for the last stable offset: data behind an open transaction is not news.
+      if (ctx.body.isolationLevel === readCommitted && log.waitForStable) {
+        const offset = Math.max(s.req.fetchOffset, s.res.lastStableOffset);
+        return log.waitForStable(s.topic, s.req.partition, offset, waitMs, stop.signal).then(() => true, () => false);
+      }
       const offset = Math.max(s.req.fetchOffset, s.res.highWatermark);
-      return Promise.resolve(ctx.parts.log.waitForData(s.topic, s.req.partition, offset, waitMs, stop.signal)).then(() => true, () => false);
+      return Promise.resolve(log.waitForData(s.topic, s.req.partition, offset, waitMs, stop.signal)).then(() => true, () => false);
     }));
   } finally {
     stop.abort();

@@ -1,22 +1,23 @@
-// FindCoordinator (key 10): ledge is a single broker, so it coordinates every group itself.
-// Transactions (key type 1) are not supported: COORDINATOR_NOT_AVAILABLE says so.
+// FindCoordinator (key 10): ledge is a single broker, so it coordinates every group (key type 0)
+// and every transactional id (key type 1) itself.
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from "../../../runtime/kafka/apis/findCoordinator/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
 import { advertisedBroker } from "./metadata.ts";
 
 const groupKeyType = 0;
+const transactionKeyType = 1;
 
 export const findCoordinatorHandler: KafkaHandler = async (ctx: RequestContext<FindCoordinatorRequest>) => {
   const keyType = ctx.body.keyType ?? groupKeyType;
   // The advertised address, as in Metadata: behind NAT or a proxy the bound port is unreachable.
   const here = advertisedBroker(ctx.parts);
-  if (keyType !== groupKeyType || !ctx.parts.groups) {
-    const body: FindCoordinatorResponse = {
-      throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      errorMessage: keyType !== groupKeyType ? `ledge has no transaction coordinator (key type ${keyType})` : "this listener has no group coordinator",
-      nodeId: -1, host: "", port: -1,
-    };
+  const problem = keyType === groupKeyType ? (ctx.parts.groups ? null : "this listener has no group coordinator")
+    : keyType === transactionKeyType ? (ctx.parts.transactions ? null : "this listener has no transaction coordinator")
+    : `unknown coordinator key type ${keyType}`;
+  if (problem) {
+    const errorCode = keyType === groupKeyType || keyType === transactionKeyType ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.INVALID_REQUEST;
+    const body: FindCoordinatorResponse = { throttleTimeMs: 0, errorCode, errorMessage: problem, nodeId: -1, host: "", port: -1 };
     return respond(body);
   }
   const body: FindCoordinatorResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, ...here };

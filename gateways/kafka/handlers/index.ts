@@ -29,6 +29,7 @@ import { offsetCommitHandler } from "./offsetCommit.ts";
 import { offsetFetchHandler } from "./offsetFetch.ts";
 import { describeGroupsHandler } from "./describeGroups.ts";
 import { listGroupsHandler } from "./listGroups.ts";
+import { addOffsetsToTxnHandler, addPartitionsToTxnHandler, describeTransactionsHandler, endTxnHandler, listTransactionsHandler, txnOffsetCommitHandler } from "./transactions.ts";
 
 const handlers = new Map<number, KafkaHandler>();
 const handled = (apiKey: number) => handlers.has(apiKey);
@@ -53,6 +54,12 @@ handlers.set(ApiKey.OffsetCommit, offsetCommitHandler);
 handlers.set(ApiKey.OffsetFetch, offsetFetchHandler);
 handlers.set(ApiKey.DescribeGroups, describeGroupsHandler);
 handlers.set(ApiKey.ListGroups, listGroupsHandler);
+handlers.set(ApiKey.AddPartitionsToTxn, addPartitionsToTxnHandler);
+handlers.set(ApiKey.AddOffsetsToTxn, addOffsetsToTxnHandler);
+handlers.set(ApiKey.EndTxn, endTxnHandler);
+handlers.set(ApiKey.TxnOffsetCommit, txnOffsetCommitHandler);
+handlers.set(ApiKey.DescribeTransactions, describeTransactionsHandler);
+handlers.set(ApiKey.ListTransactions, listTransactionsHandler);
 
 export function hasHandler(apiKey: number): boolean {
   return handlers.has(apiKey);

@@ -1,5 +1,6 @@
 // InitProducerId (key 22), v0-v1: a new producer id with epoch 0 for an idempotent producer
-// (transactional_id null). Transactions are not supported: a transactional id is refused.
+// (transactional_id null); with a transactional id, the transaction coordinator's id and next
+// epoch, which fences the previous holder of that id.
 import type { InitProducerIdRequest, InitProducerIdResponse } from "../../../runtime/kafka/apis/initProducerId/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
@@ -8,9 +9,14 @@ import { kafkaCodeOf } from "./error-code.ts";
 export const initProducerIdHandler: KafkaHandler = async (ctx: RequestContext<InitProducerIdRequest>) => {
   const fail = (errorCode: number): InitProducerIdResponse => ({ throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 });
   if (ctx.body.transactionalId !== null) {
-    ctx.parts.logger.warn(`InitProducerId from ${ctx.connection.remoteAddress} asked for transactional id ` +
-      `${JSON.stringify(ctx.body.transactionalId)}; ledge supports idempotent producers only, so configure the client without transactions`);
-    return respond(fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+    const coordinator = ctx.parts.transactions;
+    if (!coordinator) return respond(fail(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    try {
+      const r = await coordinator.initProducer(ctx.body.transactionalId, ctx.body.transactionTimeoutMs);
+      return respond({ throttleTimeMs: 0, ...r } satisfies InitProducerIdResponse);
+    } catch (err) {
+      return respond(fail(kafkaCodeOf(err, ctx.parts.logger, "InitProducerId").code));
+    }
   }
   try {
     const id = await ctx.parts.log.allocateProducerId();

@@ -1,5 +1,5 @@
-// ListOffsets (key 2), v1-v5: latest (-1) = high watermark (= last stable offset, no
-// transactions), earliest (-2) = log start offset, otherwise the first offset whose record
+// ListOffsets (key 2), v1-v5: latest (-1) = high watermark, or the last stable offset at
+// read_committed (v2+ isolation level), earliest (-2) = log start offset, otherwise the first offset whose record
 // timestamp is >= the given one, answered with that record's own timestamp (-1/-1 if none).
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsPartitionResponse } from "../../../runtime/kafka/apis/listOffsets/index.ts";
 import { earliestTimestamp, latestTimestamp } from "../../../runtime/kafka/apis/listOffsets/index.ts";
@@ -13,7 +13,10 @@ async function listOffset(ctx: RequestContext<ListOffsetsRequest>, topic: string
   try {
     const state = await log.partitionState(topic, partitionIndex);
     if (!state) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1 };
-    if (timestamp === latestTimestamp) return { ...base, offset: state.highWatermark };
+    if (timestamp === latestTimestamp) {
+      const committed = (ctx.body.isolationLevel ?? 0) === 1;
+      return { ...base, offset: committed ? state.lastStableOffset ?? state.highWatermark : state.highWatermark };
+    }
     if (timestamp === earliestTimestamp) return { ...base, offset: state.logStartOffset };
     if (timestamp < 0) return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
     const found = await log.recordAtTimestamp(topic, partitionIndex, timestamp);

@@ -11,7 +11,8 @@ import { produceVersionMagic2Min, produceVersionZstdMin } from "../../../runtime
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, silent, closeConnection, type KafkaHandler, type RequestContext } from "../context.ts";
 import {
-  BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, BATCH_LENGTH_PREFIX_BYTES, Compression, readBaseOffset, readCompression,
+  ATTRIBUTE_TRANSACTIONAL, BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, BATCH_LENGTH_PREFIX_BYTES, Compression, PRODUCER_EPOCH_OFFSET,
+  readAttributes, readBaseOffset, readCompression, readProducerId,
 } from "../../../runtime/core/index.ts";
 import { kafkaCodeOf } from "./error-code.ts";
 
@@ -39,8 +40,23 @@ async function producePartition(ctx: RequestContext<ProduceRequest>, topic: stri
   const records = p.records as Uint8Array | null;
   const pre = produceRecordsProblem(records, version);
   if (pre !== null) return failed(p.index, pre);
+  // A transactional batch is accepted only inside its producer's ongoing transaction, for a
+  // partition added to it; the coordinator then waits for this append before writing markers.
+  const txnId = ctx.body.transactionalId ?? null;
+  const isTransactional = (readAttributes(records!) & ATTRIBUTE_TRANSACTIONAL) !== 0;
+  if (isTransactional !== (txnId !== null)) return failed(p.index, ErrorCode.INVALID_TXN_STATE);
+  let release = () => {};
+  if (txnId !== null) {
+    const coordinator = ctx.parts.transactions;
+    if (!coordinator) return failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const view = new DataView(records!.buffer, records!.byteOffset, records!.byteLength);
+    const caller = { transactionalId: txnId, producerId: readProducerId(records!), producerEpoch: view.getInt16(PRODUCER_EPOCH_OFFSET) };
+    const code = coordinator.beginProduce(caller, topic, p.index);
+    if (code !== ErrorCode.NONE) return failed(p.index, code);
+    release = () => coordinator.endProduce(txnId);
+  }
   try {
-    const r = await ctx.parts.log.append(topic, p.index, records!);
+    const r = await ctx.parts.log.append(topic, p.index, records!).finally(release);
     if (!r.duplicate) ctx.parts.metrics.counter("ledge_kafka_produce_bytes_total", "Record batch bytes stored from Kafka producers").inc(records!.length);
     return { index: p.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset };
   } catch (err) {
@@ -54,13 +70,10 @@ async function producePartition(ctx: RequestContext<ProduceRequest>, topic: stri
 export const produceHandler: KafkaHandler = async (ctx: RequestContext<ProduceRequest>) => {
   const { body } = ctx;
   const acksValid = body.acks === 0 || body.acks === 1 || body.acks === -1;
-  const transactional = body.transactionalId !== null && body.transactionalId !== undefined;
   const responses = await Promise.all(body.topicData.map(async (t) => ({
     name: t.name,
     partitionResponses: await Promise.all(t.partitionData.map((p) => {
       if (!acksValid) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-      // Transactions are not supported: there is no transaction coordinator to fence with.
-      if (transactional) return failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       return producePartition(ctx, t.name, p);
     })),
   })));

@@ -1,8 +1,8 @@
 // The single table of the Kafka APIs ledge speaks and the versions it advertises
 // (kafka-protocol.md 1b). The ApiVersions response is generated from it; a test asserts both
 // match. Ranges are chosen so librdkafka 2.0.2 enables every codec and idempotence, kafkajs
-// finds every key, and kafka-python 2.0 infers a 2.3 broker (magic 2, Produce v7), while every
-// API but ApiVersions stays non-flexible.
+// finds every key, and kafka-python 2.0 infers a 2.3 broker (magic 2, Produce v7), while the APIs they
+// use stay non-flexible (ApiVersions and the transaction APIs have flexible versions too).
 
 export interface ApiRow {
   apiKey: number;
@@ -54,19 +54,18 @@ export const apiTable: readonly ApiRow[] = [
   { apiKey: 20, name: "DeleteTopics", minVersion: 0, maxVersion: 3, flexibleFrom: 4 },
   // Min 0: librdkafka enables idempotence only when InitProducerId v0 is in range.
   { apiKey: 22, name: "InitProducerId", minVersion: 0, maxVersion: 1, flexibleFrom: 2 },
-  // The transaction APIs, v0-v3 (v3 first flexible): served once the transaction coordinator
-  // lands; client-only until then, so not advertised. The bridge already sends 24 and 26.
-  // AddPartitionsToTxn v0-v3 are the client forms in Kafka 2.8-4.x (v4+ is broker to broker).
-  { apiKey: 24, name: "AddPartitionsToTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
-  { apiKey: 25, name: "AddOffsetsToTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
-  { apiKey: 26, name: "EndTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
-  { apiKey: 28, name: "TxnOffsetCommit", minVersion: 0, maxVersion: 3, flexibleFrom: 3, clientOnly: true },
+  // The transaction APIs, v0-v3 (v3 first flexible), served by runtime/transactions; the bridge
+  // also sends 24 and 26 upstream. AddPartitionsToTxn v0-v3 are the client forms in Kafka
+  // 2.8-4.x (v4+ is broker to broker).
+  { apiKey: 24, name: "AddPartitionsToTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3 },
+  { apiKey: 25, name: "AddOffsetsToTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3 },
+  { apiKey: 26, name: "EndTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3 },
+  { apiKey: 28, name: "TxnOffsetCommit", minVersion: 0, maxVersion: 3, flexibleFrom: 3 },
   { apiKey: 32, name: "DescribeConfigs", minVersion: 0, maxVersion: 3, flexibleFrom: 4 },
   { apiKey: 36, name: "SaslAuthenticate", minVersion: 0, maxVersion: 1, flexibleFrom: 2, saslOnly: true },
-  // Admin views of transactions (KIP-664), flexible from v0: served once the transaction
-  // coordinator lands; client-only until then, so not advertised.
-  { apiKey: 65, name: "DescribeTransactions", minVersion: 0, maxVersion: 0, flexibleFrom: 0, clientOnly: true },
-  { apiKey: 66, name: "ListTransactions", minVersion: 0, maxVersion: 0, flexibleFrom: 0, clientOnly: true },
+  // Admin views of transactions (KIP-664), flexible from v0.
+  { apiKey: 65, name: "DescribeTransactions", minVersion: 0, maxVersion: 0, flexibleFrom: 0 },
+  { apiKey: 66, name: "ListTransactions", minVersion: 0, maxVersion: 0, flexibleFrom: 0 },
 ];
 
 const byKey = new Map(apiTable.map((row) => [row.apiKey, row]));

@@ -4,6 +4,7 @@ import { createLogger } from "../../../runtime/logger.ts";
 import { Metrics } from "../../../runtime/metrics/index.ts";
 import { startKafkaGateway, type KafkaGateway } from "../../../gateways/kafka/server.ts";
 import type { KafkaLogPort } from "../../../gateways/kafka/log-port.ts";
+import type { TransactionCoordinator } from "../../../runtime/transactions/coordinator.ts";
 import type { GroupCoordinator } from "../../../runtime/groups/coordinator.ts";
 
 export interface TestGateway {
@@ -15,11 +16,11 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(log: KafkaLogPort, kafka: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, groups?: GroupCoordinator): Promise<TestGateway> {
+export async function startTestGateway(log: KafkaLogPort, kafka: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, groups?: GroupCoordinator, transactions?: TransactionCoordinator): Promise<TestGateway> {
   const config = readConfig({ listeners: { kafka: { host: "127.0.0.1", port: 0, ...kafka } }, ...extra });
   const logLines: string[] = [];
   const logger = createLogger("test", (line) => void logLines.push(line));
   const metrics = new Metrics();
-  const gateway = await startKafkaGateway({ config, log, logger, metrics, groups });
+  const gateway = await startKafkaGateway({ config, log, logger, metrics, groups, transactions });
   return { gateway, port: gateway.port, config, logLines, metrics, close: () => gateway.close() };
 }

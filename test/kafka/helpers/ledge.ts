@@ -8,6 +8,7 @@ import { GroupCoordinator } from "../../../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings } from "../../../runtime/groups/coordinator-settings.ts";
 import { openGroupOffsets, type GroupOffsets } from "../../../runtime/groups/offsets.ts";
 import { createLogger } from "../../../runtime/logger.ts";
+import { TransactionCoordinator } from "../../../runtime/transactions/coordinator.ts";
 
 export interface TestLedge extends TestGateway {
   log: Log;
@@ -26,12 +27,17 @@ export async function startTestLedge(kafka: Record<string, unknown> = {}, extra:
   const offsets = openGroupOffsets(log);
   // A short initial rebalance delay keeps group tests quick.
   const groups = new GroupCoordinator(groupCoordinatorSettings({ initialRebalanceDelayMs: 200 }), offsets, createLogger("groups", () => {}));
-  const gw = await startTestGateway(log, kafka, doc, groups);
+  const transactions = new TransactionCoordinator(log, {
+    memberCommitStatus: (group, generation, member) => groups.memberCommitStatus(group, generation, member),
+    commitOffsets: (group, list) => offsets.commitMany(group, list),
+  }, config.transactions, createLogger("transactions", () => {}));
+  const gw = await startTestGateway(log, kafka, doc, groups, transactions);
   return {
     ...gw, log, offsets, dataDir,
     close: async () => {
       await gw.close();
       groups.close();
+      transactions.close();
       await log.close();
       await rm(dataDir, { recursive: true, force: true });
     },
