@@ -3,7 +3,7 @@
 // which is exactly the "transactions unsupported with delivery: exactly-once" case.
 import { afterAll, describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
-import { count, publishSeries, publisher, readTopic, waitFor } from "./helpers.ts";
+import { count, partitionSeries, publishSeries, publisher, readTopic, waitFor } from "./helpers.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -34,6 +34,14 @@ describe("bridge: bad upstream answers", () => {
     }, 15_000);
     expect(lagShown, metrics).toBe(true);
     expect(metrics).toMatch(/^ledge_bridge_state 4$/m);
+    // Per partition too; the bytes hold at least the 40 values (status.lag.test.ts checks them exactly).
+    const perPartition = (name: string) => [...partitionSeries(metrics, name, "mqtt-messages").values()];
+    expect(perPartition("ledge_bridge_lag_records").reduce((a, b) => a + b, 0)).toBe(40);
+    expect(perPartition("ledge_bridge_lag_records").length).toBeGreaterThan(0);
+    const lagBytes = Number(/^ledge_bridge_lag_bytes (\S+)$/m.exec(metrics)?.[1]);
+    expect(perPartition("ledge_bridge_lag_bytes").reduce((a, b) => a + b, 0)).toBe(lagBytes);
+    expect(lagBytes).toBeGreaterThan(40 * '{"seq":0,"temp":20}'.length);
+    expect(Math.max(...perPartition("ledge_bridge_lag_seconds"))).toBeGreaterThan(0);
     expect(count(await readTopic(`127.0.0.1:${edge.ports.kafka}`, "mqtt-messages", false))).toBe(40);
     const shipped = await readTopic(`127.0.0.1:${upstream.ports.kafka}`, "mqtt-messages", false).catch(() => new Map());
     expect(count(shipped)).toBe(0);
