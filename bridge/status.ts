@@ -67,6 +67,8 @@ export class BridgeStatus {
 
   set(state: BridgeState, detail: string): void {
     this.#stateGauge.set(bridgeStateCodes[state]);
+    // Caught up on what it may ship: blocked topics still wait (their own lines say why).
+    if (state === "idle" && this.#blocked.size > 0) detail = `${detail}, but for blocked upstream topics ${[...this.#blocked.keys()].join(", ")}`;
     if (state === "backing-off" || state === "fenced") this.lastError = detail;
     // Shipping and idle alternate with every transaction at low rates: the metric says which,
     // the log says when the bridge got connected (and drains say how they progress).

@@ -85,6 +85,7 @@ describe("bridge: bad upstream answers", () => {
     expect([...partitionSeries(text, "ledge_bridge_lag_records", "mqtt-messages").values()].reduce((a, b) => a + b, 0)).toBe(45);
     expect([...partitionSeries(text, "ledge_bridge_lag_records", "mqtt-messages").keys()]).toEqual([0, 1, 2, 3, 4, 5]);
     expect(text).toMatch(/^ledge_bridge_blocked_topics 1$/m);
+    expect(edge.stderr()).toMatch(/bridge: state idle: .*, but for blocked upstream topics narrow\.mqtt-messages/);
     expect(count(await readTopic(mock.bootstrap, "narrow.mqtt-messages", true))).toBe(0);
     expect(count(await readTopic(`127.0.0.1:${edge.ports.kafka}`, "mqtt-messages", false))).toBe(45);
     edge.child.kill("SIGTERM");
