@@ -117,6 +117,8 @@ export class BridgeStatus {
     let records = 0;
     let bytes = 0;
     let oldestMs = Infinity;
+    /** What can drain: records of blocked topics wait for the operator, not for the bridge. */
+    let movable = 0;
     const now = Date.now();
     this.#bytesBehind.begin();
     const seen = new Set<string>();
@@ -140,6 +142,7 @@ export class BridgeStatus {
       series.bytes.set(laneBytes);
       series.seconds.set(lagSecondsSince(laneOldestMs, now));
       records += laneRecords;
+      if (!this.#blocked.has(lane.upstreamTopic)) movable += laneRecords;
       bytes += laneBytes;
       oldestMs = Math.min(oldestMs, laneOldestMs);
     }
@@ -150,7 +153,7 @@ export class BridgeStatus {
     this.#lagRecords.set(records);
     this.#lagBytes.set(bytes);
     this.#lagSeconds.set(this.lagSeconds);
-    this.#logProgress(records);
+    this.#logProgress(movable);
   }
 
   #seriesOf(lane: Lane): LaneSeries {

@@ -142,4 +142,32 @@ describe("bridge lag per partition", () => {
     expect(status.lagBytes).toBe(bytesFrom("r", 0, l[0].next));
     expect(status.lagBytes).toBeGreaterThan(0);
   });
+
+  it("records of a blocked upstream topic count as lag but are no drain: no progress lines for them", async () => {
+    await log.createTopic("held", 1);
+    await log.createTopic("moving", 1);
+    await appendMany("held", 0, 5, 50);
+    const lines: string[] = [];
+    const status = new BridgeStatus(createLogger("bridge", (l) => lines.push(l)), new Metrics(), "up:9092");
+    status.blocked("held", "upstream topic held has 0 partitions");
+    const lanes = [lane("held", 0, 0), lane("moving", 0, 0)];
+    vi.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
+    try {
+      for (let i = 0; i < 3; i++) {
+        status.update(log, lanes);
+        vi.advanceTimersByTime(11_000);
+      }
+      expect(status.lagRecords).toBe(log.partitionState("held", 0).highWatermark);
+      expect(lines.filter((l) => l.includes("draining"))).toEqual([]);
+      // The same records on a topic that may ship are a drain, and say so.
+      status.unblocked("held");
+      for (let i = 0; i < 3; i++) {
+        status.update(log, lanes);
+        vi.advanceTimersByTime(11_000);
+      }
+      expect(lines.some((l) => /bridge: draining: \d+ records left, 0 records\/s, not moving/.test(l))).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
