@@ -112,7 +112,7 @@ export class Bridge {
           this.status.set("fenced", e.message);
           return;
         }
-        this.#updateLagWhileDown();
+        this.#updateLag();
         failures += 1;
         const delay = Math.max(backoffDelayMs(failures, this.#p.config), e.kind === "unsupported" ? this.#p.config.backoffMsMax : 0);
         this.status.set("backing-off", `${e.message}; retrying in ${delay} ms (nothing is dropped: data stays in the local log)`);
@@ -142,7 +142,7 @@ export class Bridge {
         continue;
       }
       this.status.set("idle", "every selected partition is shipped");
-      this.status.update(this.#p.log, [...this.#lanes.values()]);
+      this.#updateLag();
       await this.#waitForData();
       await this.#refreshLanes(cursors);
     }
@@ -283,7 +283,7 @@ export class Bridge {
     this.status.committed(bytes, records);
     await this.#hints.putMany(entries.map((e) => ({ key: laneKey(e.topic, e.partition), value: e.offset })));
     await Promise.all(entries.map((e) => this.#p.log.setProtectedOffset(e.topic, e.partition, e.offset).catch(() => undefined)));
-    this.status.update(this.#p.log, [...this.#lanes.values()]);
+    this.#updateLag();
     await this.#rateLimit(0, Infinity);
     return true;
   }
@@ -403,8 +403,9 @@ export class Bridge {
     if (dueMs > now) await sleep(dueMs - now, this.#stop.signal);
   }
 
-  /** Lag while the upstream cannot be reached: from the lanes known, else the local hints. */
-  #updateLagWhileDown(): void {
+  /** Lag of every selected partition, also those not shipping (upstream unreachable, topic
+   * blocked): from the lanes known, else the local hints, else the log start. */
+  #updateLag(): void {
     const lanes: Lane[] = [];
     for (const { topic, upstream, priority } of selectTopics(this.#p.config, this.#p.log.listTopics())) {
       for (let partition = 0; partition < topic.partitions; partition++) {

@@ -1,10 +1,11 @@
 // What the bridge is doing, for operators: one log line per state change, progress lines while
 // a backlog drains, and the ledge_bridge_* metrics.
 import type { Logger } from "../runtime/logger.ts";
-import type { Metrics, Gauge, Counter } from "../runtime/metrics/index.ts";
+import type { Metrics, Gauge, GaugeSeries, Counter, Labels } from "../runtime/metrics/index.ts";
 import type { Log } from "../runtime/log/index.ts";
 import { readBatchHeader } from "../runtime/core/index.ts";
 import type { Lane } from "./lanes.ts";
+import { LagBytes } from "./lag-bytes.ts";
 
 export type BridgeState = "stopped" | "connecting" | "shipping" | "idle" | "backing-off" | "fenced";
 
@@ -15,17 +16,27 @@ export const bridgeStateCodes: Readonly<Record<BridgeState, number>> = {
 
 const progressEveryMs = 10_000;
 
+/** One shipped partition's labelled lag series. */
+interface LaneSeries {
+  labels: Labels;
+  records: GaugeSeries;
+  bytes: GaugeSeries;
+  seconds: GaugeSeries;
+}
+
 export class BridgeStatus {
   state: BridgeState = "stopped";
   detail = "";
   lastError: string | null = null;
   lastCommitMs = 0;
   lagRecords = 0;
+  lagBytes = 0;
   lagSeconds = 0;
   readonly #logger: Logger;
   readonly #upstream: string;
   readonly #stateGauge: Gauge;
   readonly #lagRecords: Gauge;
+  readonly #lagBytes: Gauge;
   readonly #lagSeconds: Gauge;
   readonly #lastCommit: Gauge;
   readonly #blockedTopics: Gauge;
@@ -36,13 +47,16 @@ export class BridgeStatus {
   #blocked = new Map<string, string>();
   #progress = { atMs: 0, records: 0, logged: false };
   readonly #probe = new Uint8Array(64 * 1024);
+  readonly #bytesBehind = new LagBytes(this.#probe);
+  readonly #laneSeries = new Map<string, LaneSeries>();
 
   constructor(logger: Logger, metrics: Metrics, upstream: string) {
     this.#logger = logger;
     this.#upstream = upstream;
     this.#stateGauge = metrics.gauge("ledge_bridge_state", "Bridge state: 0 stopped, 1 connecting, 2 shipping, 3 idle (caught up), 4 backing off after an error, 5 fenced");
-    this.#lagRecords = metrics.gauge("ledge_bridge_lag_records", "Records stored locally and not yet committed upstream, all shipped partitions");
-    this.#lagSeconds = metrics.gauge("ledge_bridge_lag_seconds", "Age of the oldest record not yet committed upstream (0 when caught up)");
+    this.#lagRecords = metrics.gauge("ledge_bridge_lag_records", "Records stored locally and not yet committed upstream: per shipped partition {topic, partition}, and unlabelled the total");
+    this.#lagBytes = metrics.gauge("ledge_bridge_lag_bytes", "Stored batch bytes not yet committed upstream: per shipped partition {topic, partition}, and unlabelled the total");
+    this.#lagSeconds = metrics.gauge("ledge_bridge_lag_seconds", "Age of the oldest record not yet committed upstream, 0 when caught up: per shipped partition {topic, partition}, and unlabelled the oldest of all");
     this.#lastCommit = metrics.gauge("ledge_bridge_last_commit_timestamp_seconds", "When the bridge last committed an upstream transaction (Unix time)");
     this.#blockedTopics = metrics.gauge("ledge_bridge_blocked_topics", "Upstream topics the bridge cannot ship to until the operator acts (see the log)");
     this.#shippedBytes = metrics.counter("ledge_bridge_shipped_bytes_total", "Record batch bytes committed upstream");
@@ -53,6 +67,8 @@ export class BridgeStatus {
 
   set(state: BridgeState, detail: string): void {
     this.#stateGauge.set(bridgeStateCodes[state]);
+    // Caught up on what it may ship: blocked topics still wait (their own lines say why).
+    if (state === "idle" && this.#blocked.size > 0) detail = `${detail}, but for blocked upstream topics ${[...this.#blocked.keys()].join(", ")}`;
     if (state === "backing-off" || state === "fenced") this.lastError = detail;
     // Shipping and idle alternate with every transaction at low rates: the metric says which,
     // the log says when the bridge got connected (and drains say how they progress).
@@ -96,27 +112,68 @@ export class BridgeStatus {
     if (records > 0) this.#abortedRecords.inc(records);
   }
 
-  /** Recomputes the lag gauges and, while draining, logs progress every 10 s. */
+  /** Recomputes the lag gauges, per partition and in total; while draining, logs progress every 10 s. */
   update(log: Log, lanes: Lane[]): void {
     let records = 0;
+    let bytes = 0;
     let oldestMs = Infinity;
+    /** What can drain: records of blocked topics wait for the operator, not for the bridge. */
+    let movable = 0;
+    const now = Date.now();
+    this.#bytesBehind.begin();
+    const seen = new Set<string>();
     for (const lane of lanes) {
-      let hwm: number;
+      let state;
       try {
-        hwm = log.partitionState(lane.topic, lane.partition).highWatermark;
+        state = log.partitionState(lane.topic, lane.partition);
       } catch {
-        continue;
+        continue; // the local topic was deleted
       }
-      if (hwm <= lane.next) continue;
-      records += hwm - lane.next;
-      const first = log.readInto(lane.topic, lane.partition, lane.next, 1, this.#probe).batches[0];
-      if (first) oldestMs = Math.min(oldestMs, readBatchHeader(first).baseTimestampMs);
+      seen.add(lane.key);
+      const series = this.#seriesOf(lane);
+      const laneRecords = Math.max(0, state.highWatermark - lane.next);
+      const laneBytes = this.#bytesBehind.measure(log, { key: lane.key, topic: lane.topic, partition: lane.partition, next: lane.next, ...state });
+      let laneOldestMs = Infinity;
+      if (laneRecords > 0) {
+        const first = log.readInto(lane.topic, lane.partition, Math.max(lane.next, state.logStartOffset), 1, this.#probe).batches[0];
+        if (first) laneOldestMs = readBatchHeader(first).baseTimestampMs;
+      }
+      series.records.set(laneRecords);
+      series.bytes.set(laneBytes);
+      series.seconds.set(lagSecondsSince(laneOldestMs, now));
+      records += laneRecords;
+      if (!this.#blocked.has(lane.upstreamTopic)) movable += laneRecords;
+      bytes += laneBytes;
+      oldestMs = Math.min(oldestMs, laneOldestMs);
     }
+    this.#dropSeriesExcept(seen);
     this.lagRecords = records;
-    this.lagSeconds = oldestMs === Infinity ? 0 : Math.max(0, (Date.now() - oldestMs) / 1000);
+    this.lagBytes = bytes;
+    this.lagSeconds = lagSecondsSince(oldestMs, now);
     this.#lagRecords.set(records);
-    this.#lagSeconds.set(Math.round(this.lagSeconds * 1000) / 1000);
-    this.#logProgress(records);
+    this.#lagBytes.set(bytes);
+    this.#lagSeconds.set(this.lagSeconds);
+    this.#logProgress(movable);
+  }
+
+  #seriesOf(lane: Lane): LaneSeries {
+    let s = this.#laneSeries.get(lane.key);
+    if (!s) {
+      const labels = { topic: lane.topic, partition: String(lane.partition) };
+      s = { labels, records: this.#lagRecords.with(labels), bytes: this.#lagBytes.with(labels), seconds: this.#lagSeconds.with(labels) };
+      this.#laneSeries.set(lane.key, s);
+    }
+    return s;
+  }
+
+  /** Partitions no longer shipped (topic deleted or deselected) leave /metrics. */
+  #dropSeriesExcept(keys: Set<string>): void {
+    this.#bytesBehind.retain(keys);
+    for (const [key, s] of this.#laneSeries) {
+      if (keys.has(key)) continue;
+      this.#laneSeries.delete(key);
+      for (const g of [this.#lagRecords, this.#lagBytes, this.#lagSeconds]) g.without(s.labels);
+    }
   }
 
   #logProgress(left: number): void {
@@ -137,4 +194,9 @@ export class BridgeStatus {
     this.#logger.info(`draining: ${left} records left, ${Math.round(rate)} records/s, ${eta}`);
     this.#progress = { atMs: now, records: shipped, logged: true };
   }
+}
+
+/** Seconds since `oldestMs` to the millisecond, 0 when nothing waits (Infinity). */
+function lagSecondsSince(oldestMs: number, nowMs: number): number {
+  return oldestMs === Infinity ? 0 : Math.max(0, Math.round(nowMs - oldestMs)) / 1000;
 }

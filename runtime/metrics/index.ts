@@ -2,7 +2,32 @@
 // them as Prometheus text at /metrics. Plain objects: incrementing is a field add, no allocation.
 
 export interface Counter { readonly name: string; readonly help: string; value: number; inc(by?: number): void }
-export interface Gauge { readonly name: string; readonly help: string; value: number; set(v: number): void }
+
+/** Label names and values of one series, e.g. { topic: "t", partition: "0" }. */
+export type Labels = Readonly<Record<string, string>>;
+export interface GaugeSeries { value: number; set(v: number): void }
+
+/**
+ * A gauge: its unlabelled value, and labelled series beside it under the same name (one
+ * # HELP/# TYPE, the unlabelled line first). Keep the series a caller gets from `with`: looking
+ * one up renders its label text.
+ */
+export interface Gauge extends GaugeSeries {
+  readonly name: string;
+  readonly help: string;
+  /** Labelled series by their rendered label text (`topic="t",partition="0"`). */
+  readonly series: Map<string, GaugeSeries>;
+  /** The series with these labels, created at 0 on first use. */
+  with(labels: Labels): GaugeSeries;
+  /** Removes the series with these labels (what it measured is gone). */
+  without(labels: Labels): void;
+}
+
+/** Prometheus text format: a label value escapes backslash, double quote and line feed. */
+function labelText(labels: Labels): string {
+  return Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",");
+}
+
 export interface Histogram {
   readonly name: string;
   readonly help: string;
@@ -31,7 +56,21 @@ export class Metrics {
   gauge(name: string, help: string): Gauge {
     let g = this.gauges.get(name);
     if (!g) {
-      g = { name, help, value: 0, set(v) { this.value = v; } };
+      const series = new Map<string, GaugeSeries>();
+      g = {
+        name, help, value: 0, series,
+        set(v) { this.value = v; },
+        with(labels) {
+          const key = labelText(labels);
+          let s = series.get(key);
+          if (!s) {
+            s = { value: 0, set(v) { this.value = v; } };
+            series.set(key, s);
+          }
+          return s;
+        },
+        without(labels) { series.delete(labelText(labels)); },
+      };
       this.gauges.set(name, g);
     }
     return g;
@@ -60,7 +99,10 @@ export class Metrics {
   toPrometheus(): string {
     const out: string[] = [];
     for (const c of this.counters.values()) out.push(`# HELP ${c.name} ${c.help}`, `# TYPE ${c.name} counter`, `${c.name} ${c.value}`);
-    for (const g of this.gauges.values()) out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, `${g.name} ${g.value}`);
+    for (const g of this.gauges.values()) {
+      out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, `${g.name} ${g.value}`);
+      for (const [labels, s] of g.series) out.push(`${g.name}{${labels}} ${s.value}`);
+    }
     for (const h of this.histograms.values()) {
       out.push(`# HELP ${h.name} ${h.help}`, `# TYPE ${h.name} histogram`);
       let cumulative = 0;

@@ -7,7 +7,7 @@ import { ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-proce
 import { open } from "lmdb";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bridgeYaml, count, expectSameBesidesAborted, metric, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+import { bridgeYaml, count, expectSameBesidesAborted, metric, partitionSeries, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
 
 let upstream: MockUpstream;
 const cleanups: Array<() => Promise<void>> = [];
@@ -49,6 +49,10 @@ describe("bridge to librdkafka's mock cluster (3 brokers, exactly once)", () => 
     await expectDeliveredExactlyOnce(edge, "mqtt-messages", 300);
     const metrics = await (await fetch(`http://127.0.0.1:${edge.ports.http}/metrics`)).text();
     expect(metrics).toMatch(/^ledge_bridge_lag_records 0$/m);
+    expect(metrics).toMatch(/^ledge_bridge_lag_bytes 0$/m);
+    for (const name of ["ledge_bridge_lag_records", "ledge_bridge_lag_bytes", "ledge_bridge_lag_seconds"]) {
+      expect([...partitionSeries(metrics, name, "mqtt-messages")], name).toEqual([[0, 0], [1, 0], [2, 0]]);
+    }
     expect(metrics).toMatch(/^ledge_bridge_shipped_records_total 300$/m);
     expect(metrics).toMatch(/^ledge_bridge_state 3$/m);
     // The cursors upstream say where each partition stands, in the same transactions as the data.

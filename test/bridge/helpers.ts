@@ -70,6 +70,13 @@ export async function metric(httpPort: number, name: string): Promise<number> {
   return m ? Number(m[1]) : NaN;
 }
 
+/** The series of a labelled metric for one topic's partitions, in /metrics text: partition → value. */
+export function partitionSeries(metricsText: string, name: string, topic: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const m of metricsText.matchAll(new RegExp(`^${name}\\{topic="${topic.replace(/\./g, "\\.")}",partition="(\\d+)"\\} (\\S+)$`, "gm"))) out.set(Number(m[1]), Number(m[2]));
+  return out;
+}
+
 /**
  * Upstream holds the edge's records exactly once, in order per partition, allowing for what the
  * bridge aborted: librdkafka 2.0.2's mock cluster writes no transaction markers and shows aborted

@@ -19,4 +19,21 @@ describe("metrics", () => {
     expect(text).toContain('ledge_ack_ms_bucket{le="+Inf"} 3');
     expect(text).toContain("ledge_ack_ms_sum 55.5");
   });
+
+  it("labelled gauge series sit beside the unlabelled value under one HELP/TYPE, label values escaped", () => {
+    const m = new Metrics();
+    const g = m.gauge("ledge_lag", "Lag");
+    g.set(5);
+    g.with({ topic: "a", partition: "0" }).set(2);
+    g.with({ topic: "a", partition: "0" }).set(3);
+    g.with({ topic: 'q"b\\c\n', partition: "1" }).set(2);
+    const lines = m.toPrometheus().split("\n");
+    expect(lines.filter((l) => l.startsWith("# TYPE ledge_lag "))).toEqual(["# TYPE ledge_lag gauge"]);
+    expect(lines).toContain("ledge_lag 5");
+    expect(lines).toContain('ledge_lag{topic="a",partition="0"} 3');
+    expect(lines).toContain('ledge_lag{topic="q\\"b\\\\c\\n",partition="1"} 2');
+    g.without({ topic: "a", partition: "0" });
+    expect(m.toPrometheus()).not.toContain('topic="a"');
+    expect(m.toPrometheus()).toContain("ledge_lag 5");
+  });
 });
