@@ -13,7 +13,7 @@ import type { Log } from "../runtime/log/index.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics/index.ts";
 import type { BridgeConfig } from "../runtime/config/bridge.ts";
-import { checkBatchCrc, encodeBatch, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
+import { checkBatchCrc, encodeBatch, ReadCommittedFilter, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../runtime/kafka/apis/produce/index.ts";
@@ -297,16 +297,18 @@ export class Bridge {
       if (blocked && blocked.untilMs > Date.now()) continue;
       if (blocked) this.#blocked.delete(lane.upstreamTopic); // try again
       const from = moved.get(lane) ?? lane.next;
-      let hwm: number;
+      // Local Kafka transactions: only what is decided ships (up to the last stable offset),
+      // and never an aborted transaction's data or a marker.
+      let stable: number;
       try {
-        hwm = this.#p.log.partitionState(lane.topic, lane.partition).highWatermark;
+        stable = this.#p.log.partitionState(lane.topic, lane.partition).lastStableOffset;
       } catch {
         this.#lanes.delete(lane.key); // the local topic was deleted
         continue;
       }
-      if (from >= hwm) continue;
+      if (from >= stable) continue;
       if (at >= this.#arena.length) break;
-      const read = this.#p.log.readInto(lane.topic, lane.partition, from, 1, this.#arena.subarray(at));
+      const read = this.#p.log.readCommitted(lane.topic, lane.partition, from, 1, this.#arena.subarray(at));
       const batch = read.batches[0];
       if (!batch) continue;
       const inArena = batch.buffer === this.#arena.buffer;
@@ -326,7 +328,7 @@ export class Bridge {
       }
       const nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
       if (h.baseOffset + h.lastOffsetDelta < from) throw new UpstreamError("protocol", `local read of ${lane.key} at ${from} returned a batch ending before it (a ledge bug)`);
-      const skip = h.control || h.recordCount === 0;
+      const skip = h.recordCount === 0 || !new ReadCommittedFilter(read.abortedTransactions).visible(batch);
       out.push({ lane, batch: skip ? null : batch, records: h.recordCount, nextOffset });
     }
     return out;
@@ -431,7 +433,7 @@ export class Bridge {
     const onStop = () => ac.abort();
     this.#stop.signal.addEventListener("abort", onStop, { once: true });
     try {
-      const waits = [...this.#lanes.values()].filter((l) => !this.#blocked.has(l.upstreamTopic)).map((l) => this.#p.log.waitForData(l.topic, l.partition, l.next, idleWaitMs, ac.signal).catch(() => false));
+      const waits = [...this.#lanes.values()].filter((l) => !this.#blocked.has(l.upstreamTopic)).map((l) => this.#p.log.waitForStable(l.topic, l.partition, l.next, idleWaitMs, ac.signal).catch(() => false));
       waits.push(sleep(idleWaitMs, ac.signal).then(() => false));
       await Promise.race(waits);
     } finally {

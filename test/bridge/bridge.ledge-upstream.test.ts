@@ -6,6 +6,7 @@
 // local record once, in order per partition, with key, value, headers and timestamp, and
 // nothing else.
 import { afterAll, describe, expect, it } from "vitest";
+import { Kafka, logLevel } from "kafkajs";
 import { ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { bridgeYaml, count, publishSeries, publisher, readTopic, sleep, waitFor } from "./helpers.ts";
 
@@ -94,4 +95,40 @@ describe("bridge to a ledge upstream (Kafka transactions upstream)", () => {
     edge.child.kill("SIGTERM");
     expect(await edge.exited).toBe(0);
   });
+
+  it("ships local Kafka transactions' committed data only: aborted data and markers never leave the edge, open ones wait", { timeout: 120_000 }, async () => {
+    const up = await ledgeDirs("ledge-upstream-txn-", "log: { autoCreateTopics: true }\n");
+    cleanups.push(up.remove);
+    const upstream = await startUpstream(up.args);
+    const bootstrap = `127.0.0.1:${upstream.ports.kafka}`;
+    const d = await ledgeDirs("ledge-edge-txn-", bridgeYaml(bootstrap, "  prefix: edge-t.\n", "edge-t").replace("topics:\n", "topics:\n  - { name: app, partitions: 1 }\n"));
+    cleanups.push(d.remove);
+    const edge = await startLedge(d.args);
+    cleanups.push(async () => void edge.child.kill("SIGKILL"));
+    const kafka = new Kafka({ clientId: "edge-app", brokers: [`127.0.0.1:${edge.ports.kafka}`], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ transactionalId: "edge-app", idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const t1 = await producer.transaction();
+      await t1.send({ topic: "app", messages: [{ value: "kept-1" }, { value: "kept-2" }] });
+      await t1.commit();
+      const t2 = await producer.transaction();
+      await t2.send({ topic: "app", messages: [{ value: "dropped" }] });
+      await t2.abort();
+      const t3 = await producer.transaction();
+      await t3.send({ topic: "app", messages: [{ value: "pending" }] });
+      // t3 stays open: nothing behind its first offset may ship yet.
+      const shipped = await waitFor(async () => count(await readTopic(bootstrap, "edge-t.app", false)) >= 2, 30_000, 500);
+      expect(shipped, edge.stderr().slice(-2000)).toBe(true);
+      await sleep(1500);
+      const values = async () => [...(await readTopic(bootstrap, "edge-t.app", false)).values()].flat().map((l) => l.split("\t")[2]);
+      expect(await values()).toEqual(["kept-1", "kept-2"]); // read_uncommitted upstream: the aborted never went
+      await t3.commit();
+      await waitFor(async () => (await values()).length >= 3, 30_000, 500);
+      expect(await values()).toEqual(["kept-1", "kept-2", "pending"]);
+    } finally {
+      await producer.disconnect();
+    }
+  });
 });
+
