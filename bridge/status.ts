@@ -83,12 +83,13 @@ export class BridgeStatus {
     this.#logger.info(`shipping to ${topic} again`);
   }
 
-  committed(bytes: number, records: number): void {
+  /** Records made durable upstream: an upstream transaction committed, or (idempotent) acknowledged. */
+  committed(bytes: number, records: number, transaction: boolean): void {
     this.lastCommitMs = Date.now();
     this.#lastCommit.set(Math.floor(this.lastCommitMs / 1000));
     this.#shippedBytes.inc(bytes);
     this.#shippedRecords.inc(records);
-    this.#transactions.inc();
+    if (transaction) this.#transactions.inc();
   }
 
   /** Records sent in a transaction that failed before its commit: the next session aborts it. */
