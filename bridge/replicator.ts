@@ -24,6 +24,7 @@ import { laneKey, selectTopics, type Lane } from "./lanes.ts";
 import { BridgeStatus } from "./status.ts";
 import type { Delivery, Outgoing, RoundItem, SendFailure } from "./delivery.ts";
 import { ExactlyOnceDelivery } from "./delivery-exactly-once.ts";
+import { IdempotentDelivery } from "./delivery-idempotent.ts";
 
 /** Answers that mean the metadata is stale: refresh, take a new epoch, resume from the cursors. */
 const staleLeader = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
@@ -70,7 +71,9 @@ export class Bridge {
     this.#hints = parts.log.openStore<number>("bridge-cursors");
     this.status = new BridgeStatus(parts.logger, parts.metrics, c.brokers.join(","));
     const send = (batches: Outgoing[], transactionalId: string | null) => this.#send(batches, transactionalId);
-    this.#delivery = new ExactlyOnceDelivery({ cluster: this.#cluster, config: c, producerIds: parts.log.openStore<ProducerIdentity>("bridge-producer"), status: this.status, send });
+    this.#delivery = c.delivery === "idempotent"
+      ? new IdempotentDelivery({ cluster: this.#cluster, config: c, log: parts.log, logger: parts.logger, status: this.status })
+      : new ExactlyOnceDelivery({ cluster: this.#cluster, config: c, producerIds: parts.log.openStore<ProducerIdentity>("bridge-producer"), status: this.status, send });
   }
 
   start(): void {
