@@ -4,7 +4,7 @@
 // durably and refuses sequences that do not follow, as Kafka does). Upstream content is read back
 // with kcat and compared with the edge's own log.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cp, rm } from "node:fs/promises";
+import { cp, rm, writeFile } from "node:fs/promises";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { kcat } from "../kafka/helpers/kcat.ts";
 import { bridgeYaml, count, expectSameBesidesAborted, metric, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
@@ -190,6 +190,45 @@ describe("bridge.delivery: idempotent", () => {
     expect(possible).toBeGreaterThan(0);
     expect(possible).toBeLessThanOrEqual(30);
     expect(Number(/(\d+) records sent but not acknowledged/.exec(edge.stderr())![1])).toBe(possible);
+    expectSameBesidesAborted(expected, upstream, possible, () => edge.stderr().slice(-3000));
+    edge.child.kill("SIGTERM");
+    await edge.exited;
+  });
+
+  it("the upstream replaced by another cluster (a new mock, another cluster id): a new producer id, the in-flight window counted, the rest shipped there", { timeout: 180_000 }, async () => {
+    const first = await startMockUpstream(1);
+    cleanups.push(() => first.stop());
+    const d = await ledgeDirs("ledge-bridge-idem-cluster-", bridgeYaml(first.bootstrap, `${idempotent}  requestTimeoutMs: 2s\n`, "edge-idem-cluster"));
+    cleanups.push(d.remove);
+    let edge = await startLedge(d.args);
+    cleanups.push(async () => void edge.child.kill("SIGKILL"));
+    const c = await publisher(edge.ports.mqtt!, "idem-cluster");
+    await publishSeries(c, 0, 30);
+    await waitForUpstream(first.bootstrap, "mqtt-messages", 30, edge);
+    // Batches of records 30-59 go to a stopped upstream: sent, never acknowledged.
+    first.child.kill("SIGSTOP");
+    const backingOff = (edge.stderr().match(/bridge: state backing-off/g) ?? []).length;
+    await publishSeries(c, 30, 60);
+    await c.endAsync();
+    expect(await waitFor(async () => (edge.stderr().match(/bridge: state backing-off/g) ?? []).length > backingOff, 30_000, 200), edge.stderr().slice(-3000)).toBe(true);
+    edge.child.kill("SIGKILL");
+    await edge.exited;
+    await first.stop();
+    // The edge comes back pointed at a new, empty cluster.
+    const second = await startMockUpstream(1);
+    cleanups.push(() => second.stop());
+    await writeFile(d.configFile, bridgeYaml(second.bootstrap, `${idempotent}  requestTimeoutMs: 2s\n`, "edge-idem-cluster"));
+    edge = await startLedge(d.args);
+    const local = await readTopic(`127.0.0.1:${edge.ports.kafka}`, "mqtt-messages", false);
+    expect(count(local)).toBe(60);
+    const upstream = await waitForUpstream(second.bootstrap, "mqtt-messages", 30, edge);
+    expect(edge.stderr()).toMatch(/upstream is now cluster \S+, and producer id \d+ came from cluster \S+ \(a rebuilt or different upstream\).*Taking a new producer id/);
+    const possible = await metric(edge.ports.http!, "ledge_bridge_possible_duplicates_total");
+    expect(possible).toBeGreaterThan(0);
+    expect(possible).toBeLessThanOrEqual(30);
+    expect(Number(/(\d+) records sent but not acknowledged/.exec(edge.stderr())![1])).toBe(possible);
+    // What the first cluster acknowledged is not sent again; the rest arrives once, in order.
+    const expected = new Map([...local].map(([p, lines]) => [p, lines.filter((l) => seqOf(l) >= 30)]));
     expectSameBesidesAborted(expected, upstream, possible, () => edge.stderr().slice(-3000));
     edge.child.kill("SIGTERM");
     await edge.exited;
