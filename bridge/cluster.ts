@@ -112,7 +112,7 @@ export class UpstreamCluster {
   async transactionCoordinator(transactionalId: string): Promise<BrokerConnection> {
     const c = await this.any();
     if (!c.range(ApiKey.AddPartitionsToTxn) || !c.range(ApiKey.EndTxn)) {
-      throw new UpstreamError("unsupported", `upstream broker ${c.name} does not support transactions (its ApiVersions lists no AddPartitionsToTxn/EndTxn), which bridge.delivery: exactly-once needs; use an upstream with transactions (Kafka, Redpanda, MSK); bridge.delivery: idempotent is not built yet`);
+      throw new UpstreamError("unsupported", `upstream broker ${c.name} does not support transactions (its ApiVersions lists no AddPartitionsToTxn/EndTxn), which bridge.delivery: exactly-once needs; use an upstream with transactions (Kafka, Redpanda, MSK), or set bridge.delivery: idempotent (no transactions needed; repeats only if upstream forgets the producer, counted)`);
     }
     const v = c.requireVersion(ApiKey.FindCoordinator, 1, 2, "for transactions (key type 1)");
     const res = await c.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, v, { key: transactionalId, keyType: 1 });

@@ -1,11 +1,9 @@
-// The store-and-forward replicator: ships stored batches upstream, exactly once.
-//
-// Each upstream transaction carries record batches of some local partitions, as stored (only
-// baseOffset, partitionLeaderEpoch, the producer stamp and the CRC change), and one cursor record
-// per partition it moved in `__ledge_bridge_cursors`. On start and after any error the bridge
-// takes a new producer epoch (which aborts whatever it left open) and reads the committed cursors
-// back: upstream is the truth, the local copy of the cursors a hint. The log's protected offset
-// (retention keeps what is not shipped) moves only after the upstream commit.
+// The store-and-forward replicator: ships stored batches upstream, as stored (only baseOffset,
+// partitionLeaderEpoch, the producer stamp and the CRC change), in rounds of one batch per local
+// partition. How a round becomes durable progress is the delivery mode's (delivery.ts): upstream
+// transactions with upstream cursors (exactly-once), or an idempotent producer with local cursors
+// and sequences (idempotent). Either way the log's protected offset (retention keeps what is not
+// shipped) moves only after the commit point.
 //
 // It never blocks ingest: it reads the log (sync LMDB reads into one reused buffer of
 // bridge.memoryBytesMax) and waits on it, and writes only its hints and protected offsets.
@@ -13,23 +11,25 @@ import type { Log } from "../runtime/log/index.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics/index.ts";
 import type { BridgeConfig } from "../runtime/config/bridge.ts";
-import { checkBatchCrc, encodeBatch, ReadCommittedFilter, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
+import { checkBatchCrc, ReadCommittedFilter, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../runtime/kafka/apis/produce/index.ts";
 import { UpstreamCluster, backoffDelayMs } from "./cluster.ts";
 import { parseBrokerAddress, type ConnectionOptions } from "./connection.ts";
 import { UpstreamError, kafkaError } from "./errors.ts";
-import { TransactionalProducer, type ProducerIdentity } from "./transactions.ts";
-import { createTopic, cursorPartition, cursorRecords, cursorTopic, ensureCursorTopic, readCursors } from "./cursors.ts";
+import type { ProducerIdentity } from "./transactions.ts";
+import { createTopic, cursorTopic } from "./cursors.ts";
 import { laneKey, selectTopics, type Lane } from "./lanes.ts";
 import { BridgeStatus } from "./status.ts";
+import type { Delivery, Outgoing, RoundItem, SendFailure } from "./delivery.ts";
+import { ExactlyOnceDelivery } from "./delivery-exactly-once.ts";
+import { IdempotentDelivery } from "./delivery-idempotent.ts";
 
 /** Answers that mean the metadata is stale: refresh, take a new epoch, resume from the cursors. */
 const staleLeader = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
 const idleWaitMs = 1000;
 const blockedRetryMs = 30_000;
-const producerKey = "upstream";
 
 export interface BridgeParts {
   log: Log;
@@ -40,25 +40,14 @@ export interface BridgeParts {
   tls?: ConnectionOptions["tls"];
 }
 
-interface RoundItem {
-  lane: Lane;
-  /** null: a batch not shipped (control, empty) whose offsets are still passed. */
-  batch: Uint8Array | null;
-  records: number;
-  nextOffset: number;
-}
-
 export class Bridge {
   readonly status: BridgeStatus;
   readonly #p: BridgeParts;
   readonly #cluster: UpstreamCluster;
   readonly #arena: Uint8Array;
   readonly #hints;
-  readonly #producerIds;
-  readonly #transactionalId: string;
+  readonly #delivery: Delivery;
   readonly #stop = new AbortController();
-  /** Records sent in the open upstream transaction, not yet committed. */
-  #sentUncommitted = 0;
   #lanes = new Map<string, Lane>();
   /** Lanes refused upstream (topic missing, too few partitions, batch too large) until a time. */
   #blocked = new Map<string, { untilMs: number; reason: string }>();
@@ -80,9 +69,11 @@ export class Bridge {
     });
     this.#arena = Buffer.allocUnsafe(c.memoryBytesMax);
     this.#hints = parts.log.openStore<number>("bridge-cursors");
-    this.#producerIds = parts.log.openStore<ProducerIdentity>("bridge-producer");
-    this.#transactionalId = `ledge-bridge-${c.edgeId}`;
     this.status = new BridgeStatus(parts.logger, parts.metrics, c.brokers.join(","));
+    const send = (batches: Outgoing[], transactionalId: string | null) => this.#send(batches, transactionalId);
+    this.#delivery = c.delivery === "idempotent"
+      ? new IdempotentDelivery({ cluster: this.#cluster, config: c, log: parts.log, logger: parts.logger, status: this.status })
+      : new ExactlyOnceDelivery({ cluster: this.#cluster, config: c, producerIds: parts.log.openStore<ProducerIdentity>("bridge-producer"), status: this.status, send });
   }
 
   start(): void {
@@ -102,10 +93,7 @@ export class Bridge {
       try {
         await this.#session(() => (failures = 0));
       } catch (err) {
-        // What the failed session sent in its open transaction is aborted (by the upstream's
-        // timeout or the next session's fencing) and shipped again: counted, not hidden.
-        this.status.aborted(this.#sentUncommitted);
-        this.#sentUncommitted = 0;
+        this.#delivery.failed();
         if (this.#stop.signal.aborted) break;
         const e = err instanceof UpstreamError ? err : new UpstreamError("protocol", `unexpected: ${(err as Error).stack ?? err}`);
         if (e.kind === "fenced") {
@@ -124,19 +112,12 @@ export class Bridge {
   /** Runs until an error (thrown) or close (returns). */
   async #session(onCommit: () => void): Promise<void> {
     const c = this.#p.config;
-    this.status.set("connecting", `to ${c.brokers.join(",")} as transactional id '${this.#transactionalId}'`);
-    const cursorPartitions = await ensureCursorTopic(this.#cluster, c.requestTimeoutMs);
-    const producer = new TransactionalProducer(this.#cluster, this.#transactionalId, c.transactionTimeoutMs);
-    const previous = this.#producerIds.get(producerKey);
-    if (previous) await producer.abortLeftOver(previous);
-    // Persisted before anything is produced with it, so a crash leaves the next start its id.
-    await this.#producerIds.put(producerKey, await producer.init());
-    const cursors = await readCursors(this.#cluster, c.edgeId, cursorPartitions, c.memoryBytesMax);
+    this.status.set("connecting", `to ${c.brokers.join(",")} ${this.#delivery.describe}`);
+    await this.#delivery.open();
     this.#lanes.clear();
-    await this.#refreshLanes(cursors);
-    const cursorPart = cursorPartition(c.edgeId, cursorPartitions);
+    await this.#refreshLanes();
     while (!this.#stop.signal.aborted) {
-      const shipped = await this.#transaction(producer, cursorPart);
+      const shipped = await this.#commitUnit();
       if (shipped) {
         onCommit();
         continue;
@@ -144,12 +125,12 @@ export class Bridge {
       this.status.set("idle", "every selected partition is shipped");
       this.#updateLag();
       await this.#waitForData();
-      await this.#refreshLanes(cursors);
+      await this.#refreshLanes();
     }
   }
 
   /** Adds lanes for local partitions not yet shipped this session; checks their upstream topics. */
-  async #refreshLanes(cursors: Map<string, number>): Promise<void> {
+  async #refreshLanes(): Promise<void> {
     const c = this.#p.config;
     const selected = selectTopics(c, this.#p.log.listTopics());
     const fresh: Lane[] = [];
@@ -157,7 +138,7 @@ export class Bridge {
       for (let partition = 0; partition < topic.partitions; partition++) {
         const key = laneKey(topic.name, partition);
         if (this.#lanes.has(key)) continue;
-        const next = this.#startOffset(topic.name, partition, cursors.get(key));
+        const next = this.#startOffset(topic.name, partition, this.#delivery.cursor(key));
         const lane: Lane = { key, topic: topic.name, partition, upstreamTopic: upstream, priority, next };
         fresh.push(lane);
       }
@@ -173,25 +154,26 @@ export class Bridge {
     this.#lanes = new Map([...this.#lanes.values()].sort((a, b) => b.priority - a.priority || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition)).map((l) => [l.key, l]));
   }
 
-  #startOffset(topic: string, partition: number, upstream: number | undefined): number {
+  #startOffset(topic: string, partition: number, cursor: number | undefined): number {
     const { logStartOffset, highWatermark } = this.#p.log.partitionState(topic, partition);
     const where = `${topic}/${partition}`;
-    if (upstream === undefined) {
+    const source = this.#delivery.cursorSource === "upstream" ? "upstream's cursor" : "the local cursor";
+    if (cursor === undefined) {
       const hint = this.#hints.get(where);
-      if (hint !== undefined && hint > logStartOffset) {
+      if (this.#delivery.cursorSource === "upstream" && hint !== undefined && hint > logStartOffset) {
         this.#p.logger.warn(`upstream holds no cursor for ${where}, though this edge shipped it up to offset ${hint} before (a different or reset upstream cluster, or a deleted ${cursorTopic}?); shipping it again from offset ${logStartOffset}`);
       }
       return logStartOffset;
     }
-    if (upstream > highWatermark) {
-      this.#p.logger.warn(`upstream's cursor for ${where} is offset ${upstream}, past the local end ${highWatermark} (the local data was reset or the topic re-created); shipping from offset ${logStartOffset}`);
+    if (cursor > highWatermark) {
+      this.#p.logger.warn(`${source} for ${where} is offset ${cursor}, past the local end ${highWatermark} (the local data was reset or the topic re-created); shipping from offset ${logStartOffset}`);
       return logStartOffset;
     }
-    if (upstream < logStartOffset) {
-      this.#p.logger.error(`records ${upstream} to ${logStartOffset - 1} of ${where} were removed locally before they were shipped (storage cap or retention); they are lost upstream. Raise storage.maxBytes or the topic's retention`);
+    if (cursor < logStartOffset) {
+      this.#p.logger.error(`records ${cursor} to ${logStartOffset - 1} of ${where} were removed locally before they were shipped (storage cap or retention); they are lost upstream. Raise storage.maxBytes or the topic's retention`);
       return logStartOffset;
     }
-    return upstream;
+    return cursor;
   }
 
   /** Upstream topics that exist (or were created) with enough partitions; others block their lanes. */
@@ -239,8 +221,9 @@ export class Bridge {
     return ok;
   }
 
-  /** One upstream transaction: rounds of one batch per partition, the cursors, the commit. */
-  async #transaction(producer: TransactionalProducer, cursorPart: number): Promise<boolean> {
+  /** Rounds of one batch per partition until transactionBytesMax or transactionMsMax, then the
+   * delivery's commit point (exactly-once: the cursors and EndTxn). */
+  async #commitUnit(): Promise<boolean> {
     const c = this.#p.config;
     const startMs = Date.now();
     const moved = new Map<Lane, number>();
@@ -251,11 +234,8 @@ export class Bridge {
       if (round.length === 0) break;
       if (moved.size === 0) this.status.set("shipping", `to ${c.brokers.join(",")}`);
       const shipping = round.filter((i) => i.batch !== null);
-      if (shipping.length > 0) {
-        await producer.addPartitions([...shipping.map((i) => ({ topic: i.lane.upstreamTopic, partition: i.lane.partition })), { topic: cursorTopic, partition: cursorPart }]);
-        this.#sentUncommitted += shipping.reduce((n, i) => n + i.records, 0);
-        await this.#produce(producer, shipping);
-      }
+      if (shipping.length > 0) await this.#delivery.beforeSend(shipping);
+      await this.#delivery.afterSend(round, shipping.length > 0 ? await this.#produce(shipping) : []);
       for (const item of round) {
         moved.set(item.lane, item.nextOffset);
         if (item.batch) {
@@ -263,24 +243,16 @@ export class Bridge {
           records += item.records;
         }
       }
-      // Within the transaction, wait for the rate cap only up to its time budget (an open
+      // Within a transaction, wait for the rate cap only up to its time budget (an open
       // transaction must end well before transactionTimeoutMs); the rest after the commit.
       await this.#rateLimit(shipping.reduce((n, i) => n + i.batch!.length, 0), startMs + c.transactionMsMax);
     }
     if (moved.size === 0) return false;
     const entries = [...moved].map(([lane, offset]) => ({ topic: lane.topic, partition: lane.partition, offset }));
-    const id = producer.identity!;
-    const cursorBatch = encodeBatch(cursorRecords(c.edgeId, entries, Date.now()), {
-      producerId: id.producerId, producerEpoch: id.producerEpoch, transactional: true,
-      baseSequence: producer.takeSequence(cursorTopic, cursorPart, entries.length),
-    });
-    await producer.addPartitions([{ topic: cursorTopic, partition: cursorPart }]);
-    await this.#send(new Map([[this.#leader(cursorTopic, cursorPart), [{ topic: cursorTopic, partition: cursorPart, batch: cursorBatch }]]]), producer.transactionalId);
-    await producer.end(true);
-    this.#sentUncommitted = 0;
-    // Committed upstream: only now do the hints and the retention protection move.
+    await this.#delivery.commit(entries);
+    // Committed: only now do the hints and the retention protection move.
     for (const [lane, offset] of moved) lane.next = offset;
-    this.status.committed(bytes, records);
+    this.status.committed(bytes, records, this.#delivery.transactional);
     await this.#hints.putMany(entries.map((e) => ({ key: laneKey(e.topic, e.partition), value: e.offset })));
     await Promise.all(entries.map((e) => this.#p.log.setProtectedOffset(e.topic, e.partition, e.offset).catch(() => undefined)));
     this.#updateLag();
@@ -329,27 +301,22 @@ export class Bridge {
       const nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
       if (h.baseOffset + h.lastOffsetDelta < from) throw new UpstreamError("protocol", `local read of ${lane.key} at ${from} returned a batch ending before it (a ledge bug)`);
       const skip = h.recordCount === 0 || !new ReadCommittedFilter(read.abortedTransactions).visible(batch);
-      out.push({ lane, batch: skip ? null : batch, records: h.recordCount, nextOffset });
+      out.push({ lane, from, batch: skip ? null : batch, records: h.recordCount, nextOffset });
     }
     return out;
   }
 
-  /** Stamps and sends one round: one Produce per leader, all partitions of that leader in it. */
-  async #produce(producer: TransactionalProducer, items: RoundItem[]): Promise<void> {
-    const id = producer.identity!;
-    const byLeader = new Map<number, Array<{ topic: string; partition: number; batch: Uint8Array }>>();
+  /** Stamps and sends one round; the partitions that did not succeed. */
+  async #produce(items: RoundItem[]): Promise<SendFailure[]> {
+    const out: Outgoing[] = [];
     for (const item of items) {
       const batch = item.batch!;
       setBaseOffset(batch, 0);
       setPartitionLeaderEpoch(batch, -1);
-      restampProducer(batch, {
-        producerId: id.producerId, producerEpoch: id.producerEpoch, transactional: true,
-        baseSequence: producer.takeSequence(item.lane.upstreamTopic, item.lane.partition, item.records),
-      });
-      const leader = this.#leader(item.lane.upstreamTopic, item.lane.partition);
-      (byLeader.get(leader) ?? byLeader.set(leader, []).get(leader)!).push({ topic: item.lane.upstreamTopic, partition: item.lane.partition, batch });
+      restampProducer(batch, this.#delivery.stamp(item));
+      out.push({ topic: item.lane.upstreamTopic, partition: item.lane.partition, batch });
     }
-    await this.#send(byLeader, producer.transactionalId);
+    return this.#send(out, this.#delivery.transactionalId);
   }
 
   #leader(topic: string, partition: number): number {
@@ -361,33 +328,49 @@ export class Bridge {
     return leader;
   }
 
-  async #send(byLeader: Map<number, Array<{ topic: string; partition: number; batch: Uint8Array }>>, transactionalId: string): Promise<void> {
-    const c = this.#p.config;
-    await Promise.all([...byLeader].map(async ([leader, parts]) => {
-      const conn = await this.#cluster.broker(leader);
-      const v = conn.requireVersion(ApiKey.Produce, 3, 8, "(RecordBatch v2 with acks=-1)");
-      const topics = new Map<string, Array<{ index: number; records: Uint8Array }>>();
-      for (const p of parts) (topics.get(p.topic) ?? topics.set(p.topic, []).get(p.topic)!).push({ index: p.partition, records: p.batch });
-      const req: ProduceRequest = { transactionalId, acks: -1, timeoutMs: c.requestTimeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
-      const res = await conn.request<ProduceResponse>(ApiKey.Produce, v, req, c.requestTimeoutMs + 5000);
-      for (const t of res.responses) {
-        for (const p of t.partitionResponses) {
-          if (p.errorCode === 0) continue;
-          const where = `Produce to upstream ${t.name}/${p.index} at ${conn.name}`;
-          if (staleLeader.has(p.errorCode)) this.#cluster.forgetTopic(t.name);
-          if (p.errorCode === ErrorCode.MESSAGE_TOO_LARGE) {
-            const size = parts.find((x) => x.topic === t.name && x.partition === p.index)?.batch.length;
-            const reason = `a stored batch of ${size} bytes is over upstream ${t.name}'s max.message.bytes (MESSAGE_TOO_LARGE); raise max.message.bytes upstream (or lower the local topic's max.message.bytes for new data)`;
-            this.#blocked.set(t.name, { untilMs: Date.now() + blockedRetryMs, reason });
-            this.status.blocked(t.name, reason);
-          }
-          if (p.errorCode === ErrorCode.PRODUCER_FENCED || p.errorCode === ErrorCode.INVALID_PRODUCER_EPOCH) {
-            throw new UpstreamError("fenced", `${where}: another ledge with the same bridge.edgeId took over transactional id '${transactionalId}'; this one stops shipping. Give each edge its own edgeId`, p.errorCode);
-          }
-          throw kafkaError(p.errorCode, where, p.errorMessage ?? "");
-        }
+  /** One Produce per leader, every partition of that leader in it (acks=-1); waits for all of
+   * them, so what succeeded is known even when another leader failed. */
+  async #send(batches: Outgoing[], transactionalId: string | null): Promise<SendFailure[]> {
+    const byLeader = new Map<number, Outgoing[]>();
+    for (const b of batches) {
+      const leader = this.#leader(b.topic, b.partition);
+      (byLeader.get(leader) ?? byLeader.set(leader, []).get(leader)!).push(b);
+    }
+    const settled = await Promise.allSettled([...byLeader].map(([leader, parts]) => this.#sendTo(leader, parts, transactionalId)));
+    const failures: SendFailure[] = [];
+    settled.forEach((r, i) => {
+      if (r.status === "fulfilled") failures.push(...r.value);
+      else {
+        const error = r.reason instanceof UpstreamError ? r.reason : new UpstreamError("protocol", `unexpected: ${(r.reason as Error).stack ?? r.reason}`);
+        for (const p of [...byLeader.values()][i]) failures.push({ topic: p.topic, partition: p.partition, error });
       }
-    }));
+    });
+    return failures;
+  }
+
+  async #sendTo(leader: number, parts: Outgoing[], transactionalId: string | null): Promise<SendFailure[]> {
+    const c = this.#p.config;
+    const conn = await this.#cluster.broker(leader);
+    const v = conn.requireVersion(ApiKey.Produce, 3, 8, "(RecordBatch v2 with acks=-1)");
+    const topics = new Map<string, Array<{ index: number; records: Uint8Array }>>();
+    for (const p of parts) (topics.get(p.topic) ?? topics.set(p.topic, []).get(p.topic)!).push({ index: p.partition, records: p.batch });
+    const req: ProduceRequest = { transactionalId, acks: -1, timeoutMs: c.requestTimeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
+    const res = await conn.request<ProduceResponse>(ApiKey.Produce, v, req, c.requestTimeoutMs + 5000);
+    const failures: SendFailure[] = [];
+    for (const t of res.responses) {
+      for (const p of t.partitionResponses) {
+        if (p.errorCode === 0) continue;
+        if (staleLeader.has(p.errorCode)) this.#cluster.forgetTopic(t.name);
+        if (p.errorCode === ErrorCode.MESSAGE_TOO_LARGE) {
+          const size = parts.find((x) => x.topic === t.name && x.partition === p.index)?.batch.length;
+          const reason = `a stored batch of ${size} bytes is over upstream ${t.name}'s max.message.bytes (MESSAGE_TOO_LARGE); raise max.message.bytes upstream (or lower the local topic's max.message.bytes for new data)`;
+          this.#blocked.set(t.name, { untilMs: Date.now() + blockedRetryMs, reason });
+          this.status.blocked(t.name, reason);
+        }
+        failures.push({ topic: t.name, partition: p.index, error: kafkaError(p.errorCode, `Produce to upstream ${t.name}/${p.index} at ${conn.name}`, p.errorMessage ?? "") });
+      }
+    }
+    return failures;
   }
 
   /** Counts `bytes` against rateLimitBytesPerS and waits until they are due, or `untilMs`. */

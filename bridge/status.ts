@@ -44,6 +44,7 @@ export class BridgeStatus {
   readonly #shippedRecords: Counter;
   readonly #transactions: Counter;
   readonly #abortedRecords: Counter;
+  readonly #possibleDuplicates: Counter;
   #blocked = new Map<string, string>();
   #progress = { atMs: 0, records: 0, logged: false };
   readonly #probe = new Uint8Array(64 * 1024);
@@ -62,6 +63,7 @@ export class BridgeStatus {
     this.#shippedBytes = metrics.counter("ledge_bridge_shipped_bytes_total", "Record batch bytes committed upstream");
     this.#shippedRecords = metrics.counter("ledge_bridge_shipped_records_total", "Records committed upstream");
     this.#transactions = metrics.counter("ledge_bridge_transactions_total", "Upstream transactions committed");
+    this.#possibleDuplicates = metrics.counter("ledge_bridge_possible_duplicates_total", "Records that may be stored twice upstream: sent by an idempotent producer upstream then forgot, not acknowledged, and resent under a new one (delivery: idempotent)");
     this.#abortedRecords = metrics.counter("ledge_bridge_aborted_records_total", "Records sent upstream in transactions that then failed and were aborted (shipped again in a later one; invisible to read_committed readers)");
   }
 
@@ -99,17 +101,23 @@ export class BridgeStatus {
     this.#logger.info(`shipping to ${topic} again`);
   }
 
-  committed(bytes: number, records: number): void {
+  /** Records made durable upstream: an upstream transaction committed, or (idempotent) acknowledged. */
+  committed(bytes: number, records: number, transaction: boolean): void {
     this.lastCommitMs = Date.now();
     this.#lastCommit.set(Math.floor(this.lastCommitMs / 1000));
     this.#shippedBytes.inc(bytes);
     this.#shippedRecords.inc(records);
-    this.#transactions.inc();
+    if (transaction) this.#transactions.inc();
   }
 
   /** Records sent in a transaction that failed before its commit: the next session aborts it. */
   aborted(records: number): void {
     if (records > 0) this.#abortedRecords.inc(records);
+  }
+
+  /** Records an idempotent producer upstream forgot had sent without acknowledgement: resent under a new one. */
+  possibleDuplicates(records: number): void {
+    if (records > 0) this.#possibleDuplicates.inc(records);
   }
 
   /** Recomputes the lag gauges, per partition and in total; while draining, logs progress every 10 s. */

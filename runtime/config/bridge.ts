@@ -1,5 +1,5 @@
 // The `bridge:` section (replication upstream), validated with defaults. Keys not built yet
-// (partitioning: key, recompression, idempotent delivery, SASL) are refused by name at start
+// (partitioning: key, recompression, SASL) are refused by name at start
 // rather than silently ignored.
 import { hostname } from "node:os";
 import { ConfigReader } from "./reader.ts";
@@ -38,7 +38,8 @@ export interface BridgeConfig {
   prefix: string;
   partitioning: "preserve";
   compression: "keep";
-  delivery: "exactly-once";
+  /** exactly-once: upstream transactions and cursors; idempotent: an idempotent producer and local cursors. */
+  delivery: "exactly-once" | "idempotent";
   /** 0 = no cap. */
   rateLimitBytesPerS: number;
   transactionBytesMax: number;
@@ -97,7 +98,6 @@ export function readBridgeConfig(doc: unknown, path: string): BridgeConfig {
   const compression = r.oneOf("compression", ["keep", "none", "gzip", "snappy", "lz4", "zstd"] as const, "keep");
   if (compression !== "keep") notBuilt(r, "compression", "keep", compression);
   const delivery = r.oneOf("delivery", ["exactly-once", "idempotent"] as const, "exactly-once");
-  if (delivery !== "exactly-once") notBuilt(r, "delivery", "exactly-once", delivery);
   if (r.has("sasl")) notBuilt(r, "sasl", "absent", r.raw("sasl"));
   r.raw("sasl");
   const out: BridgeConfig = {

@@ -31,6 +31,11 @@ describe("config: bridge", () => {
     expect(readConfig({ bridge: { brokers: ["a:1"], topics: { prefix: "edge-9." } } }).bridge!.prefix).toBe("edge-9.");
   });
 
+  it("delivery: exactly-once by default, idempotent on request", () => {
+    expect(readConfig({ bridge: { brokers: ["a:1"] } }).bridge!.delivery).toBe("exactly-once");
+    expect(readConfig({ bridge: { brokers: ["a:1"], delivery: "idempotent" } }).bridge!.delivery).toBe("idempotent");
+  });
+
   it("names the key and the expected form for each mistake", () => {
     const bad = (bridge: Record<string, unknown>) => () => readConfig({ bridge: { brokers: ["a:1"], ...bridge } });
     expect(() => readConfig({ bridge: {} })).toThrow(/'bridge.brokers'/);
@@ -39,7 +44,6 @@ describe("config: bridge", () => {
     expect(bad({ topics: "some" })).toThrow(/'bridge.topics' must be all, \{ prefix: PREFIX \}, or a list/);
     expect(bad({ topics: [{ from: "a", to: "bad name" }] })).toThrow(/'bridge.topics\[0\].to'/);
     expect(bad({ delivery: "at-most-once" })).toThrow(/'bridge.delivery' must be one of exactly-once \| idempotent/);
-    expect(bad({ delivery: "idempotent" })).toThrow(/'bridge.delivery' must be exactly-once \(the other choices are not built yet\)/);
     expect(bad({ compression: "zstd" })).toThrow(/'bridge.compression' must be keep/);
     expect(bad({ partitioning: "key" })).toThrow(/'bridge.partitioning' must be preserve/);
     expect(bad({ sasl: { mechanism: "PLAIN" } })).toThrow(/'bridge.sasl'/);
