@@ -6,6 +6,8 @@
 // but "sensors/#" is not allowed by "sensors/+/temp". Shared subscriptions
 // ("$share/group/filter") are checked on the filter after the group.
 
+import { topicMatches } from "./topics.ts";
+
 export interface Acl {
   /** Topic filters this identity may publish to (a topic name must match one). */
   publish: string[];
@@ -33,45 +35,6 @@ export function stripSharePrefix(filter: string): string {
   return slash < 0 ? "" : filter.slice(slash + 1);
 }
 
-const plus = 43;
-const hash = 35;
-const dollar = 36;
-
-function levelEnd(text: string, from: number): number {
-  const i = text.indexOf("/", from);
-  return i < 0 ? text.length : i;
-}
-
-function isWildcard(text: string, from: number, end: number, wildcard: number): boolean {
-  return end - from === 1 && text.charCodeAt(from) === wildcard;
-}
-
-function sameLevel(a: string, aFrom: number, aEnd: number, b: string, bFrom: number, bEnd: number): boolean {
-  if (aEnd - aFrom !== bEnd - bFrom) return false;
-  for (let i = 0; i < aEnd - aFrom; i++) if (a.charCodeAt(aFrom + i) !== b.charCodeAt(bFrom + i)) return false;
-  return true;
-}
-
-/** True when the topic name matches the filter, including the rule that wildcards in the
- * first level never match topics starting with "$" [MQTT-4.7.2-1]. Runs on every PUBLISH of
- * an authenticated client, so it walks levels by index instead of splitting (no allocation). */
-export function topicMatches(filter: string, topic: string): boolean {
-  const first = filter.charCodeAt(0);
-  if (topic.charCodeAt(0) === dollar && (first === plus || first === hash)) return false;
-  let f = 0;
-  let t = 0;
-  for (;;) {
-    const fEnd = levelEnd(filter, f);
-    if (isWildcard(filter, f, fEnd, hash)) return true; // also matches the parent: "a/#" matches "a"
-    if (t > topic.length) return false; // the topic has no level left for this filter level
-    const tEnd = levelEnd(topic, t);
-    if (!isWildcard(filter, f, fEnd, plus) && !sameLevel(filter, f, fEnd, topic, t, tEnd)) return false;
-    f = fEnd + 1;
-    t = tEnd + 1;
-    if (f > filter.length) return t > topic.length;
-  }
-}
-
 /** True when every topic `inner` can match is also matched by `outer`. */
 export function filterCovers(outer: string, inner: string): boolean {
   if (inner.startsWith("$") && (outer.startsWith("+") || outer.startsWith("#"))) return false;
@@ -87,7 +50,17 @@ export function filterCovers(outer: string, inner: string): boolean {
   return o.length === n.length;
 }
 
+/**
+ * `$SYS/` is the broker's and `$share/` names shared subscriptions: no client publishes there.
+ * Other `$` topics are ordinary names [MQTT-4.7.2]; only wildcard matching treats them apart.
+ */
+const reservedPublishPrefixes = ["$SYS/", "$share/"];
+
 export function canPublish(identity: Identity, topic: string): boolean {
+  for (const prefix of reservedPublishPrefixes) if (topic.startsWith(prefix)) return false;
+  // Full access grants every name, `$` topics too; an ACL list grants them only by filters that
+  // name them (a leading wildcard never matches a `$` topic, as in delivery).
+  if (identity.acl === fullAccess) return true;
   for (const filter of identity.acl.publish) if (topicMatches(filter, topic)) return true;
   return false;
 }
@@ -95,6 +68,7 @@ export function canPublish(identity: Identity, topic: string): boolean {
 export function canSubscribe(identity: Identity, filter: string): boolean {
   const plain = stripSharePrefix(filter);
   if (plain === "") return false;
+  if (identity.acl === fullAccess) return true;
   for (const allowed of identity.acl.subscribe) if (filterCovers(allowed, plain)) return true;
   return false;
 }

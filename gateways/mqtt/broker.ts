@@ -52,6 +52,7 @@ export class Broker implements BrokerServices {
   readonly #hooks: SessionHooks;
   /** Reused per fan-out: best subscription per client for one message. */
   readonly #matched = new Map<string, SubscriptionOptions>();
+  readonly #matchedIds = new Map<string, number[]>();
   #closing = false;
   /** Durable writes started without a waiter (session saves); close() awaits them. */
   readonly #writes = new Set<Promise<unknown>>();
@@ -211,19 +212,28 @@ export class Broker implements BrokerServices {
     const matched = this.#matched;
     matched.clear();
     const origin = message.originClientId;
+    const ids = this.#matchedIds;
     this.trie.match(message.topic, (clientId, options) => {
       if (options.noLocal && clientId === origin) return; // [MQTT-3.8.3-3]
       const prev = matched.get(clientId);
       if (!prev || options.qos > prev.qos) matched.set(clientId, options);
+      // Overlapping subscriptions: one copy carries every identifier [MQTT-3.3.4-3]. The list
+      // is made only when a second subscription of the client matches (rare).
+      if (prev && options.subscriptionId !== undefined) {
+        const list = ids.get(clientId) ?? (prev.subscriptionId !== undefined ? [prev.subscriptionId] : []);
+        if (!list.includes(options.subscriptionId)) list.push(options.subscriptionId);
+        ids.set(clientId, list);
+      }
     }, this.#online);
     for (const [clientId, options] of matched) {
       const session = this.sessions.get(clientId);
       if (!session) continue;
       const qos = Math.min(message.qos, options.qos) as QoS;
       // [MQTT-3.3.1-12]/[MQTT-3.3.1-13]: forwarded messages keep retain only with Retain As Published.
-      session.deliver(message, qos, options.retainAsPublished && message.retain, options.subscriptionId);
+      session.deliver(message, qos, options.retainAsPublished && message.retain, ids.get(clientId) ?? options.subscriptionId);
     }
     matched.clear();
+    ids.clear();
   }
 
   newSession(clientId: string, expiryS: number): Session {

@@ -21,7 +21,7 @@ interface StoredOutgoing {
   retain: boolean;
   properties?: MessageProperties;
   expiresAtMs?: number;
-  subscriptionId?: number;
+  subscriptionId?: number | number[];
 }
 
 export interface LoadedSession {

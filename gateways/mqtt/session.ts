@@ -15,7 +15,8 @@ export interface Outgoing {
   message: BrokerMessage;
   qos: QoS;
   retain: boolean;
-  subscriptionId?: number;
+  /** Every matching subscription's identifier: one copy carries them all [MQTT-3.3.4-3]. */
+  subscriptionId?: number | number[];
   packetId: number;
   /** QoS 2: "publish" until PUBREC, then "pubrel" until PUBCOMP. */
   stage: "publish" | "pubrel";
@@ -105,7 +106,7 @@ export class Session {
   }
 
   /** A message matched one of this session's subscriptions. */
-  deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionId?: number): void {
+  deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionId?: number | number[]): void {
     const item: Outgoing = { message, qos, retain, subscriptionId, packetId: 0, stage: "publish" };
     if (qos === 0) {
       const c = this.connection;

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ConfigReader } from "../../runtime/config/reader.ts";
 import { ConfigError } from "../../runtime/config/errors.ts";
-import { canPublish, canSubscribe, filterCovers, topicMatches, type Identity } from "../../gateways/mqtt/acl.ts";
+import { canPublish, canSubscribe, filterCovers, type Identity } from "../../gateways/mqtt/acl.ts";
+import { topicMatches } from "../../gateways/mqtt/topics.ts";
 import { authenticate, connackCodeFor, publishDeniedAction, readAuthConfig, subackDeniedCode } from "../../gateways/mqtt/auth.ts";
 import { derivationsRunningCount, hashPassword, parsePasswordHash } from "../../gateways/mqtt/auth-password.ts";
 

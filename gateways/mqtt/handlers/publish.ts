@@ -69,12 +69,24 @@ function ack(c: ClientContext, packet: IPublishPacket, reason: number, reasonStr
   } else c.send({ cmd, messageId: packet.messageId });
 }
 
+/**
+ * QoS 1 and 2 PUBLISHes the client has outstanding against our Receive Maximum: a QoS 1 one until
+ * its PUBACK is sent, a QoS 2 one until its PUBCOMP [MQTT-3.3.4-9] (it waits in incomingQos2 from
+ * receipt to PUBREL; those whose store is still pending are in inboundInflight too).
+ */
+function inboundUnacknowledged(c: ClientContext): number {
+  const s = c.session;
+  if (!s) return c.inboundInflight;
+  return c.inboundInflight + s.incomingQos2.size - s.incomingQos2Pending.size;
+}
+
 export const handlePublish: PacketHandler<IPublishPacket> = (c, packet) => {
   const limits = c.limits;
   if (overRate(c)) return limitBreach(c, Reason.messageRateTooHigh, `more than ${limits.publishCountPerSecondMax} PUBLISH/s (mqtt.limits.publishCountPerSecondMax)`);
-  if (packet.qos > 0 && c.inboundInflight >= limits.inflightCountMax) {
-    // MQTT 5 clients were told our Receive Maximum; 3.1.1 has none, so we stop reading instead.
-    if (c.protocolVersion !== 5) return c.ackChain.then(() => handlePublish(c, packet));
+  // MQTT 5 clients were told our Receive Maximum; 3.1.1 has none, so we stop reading until our
+  // own acks are out instead (a QoS 2 flow awaiting the client's PUBREL must not hold reading).
+  if (packet.qos > 0 && c.protocolVersion !== 5 && c.inboundInflight >= limits.inflightCountMax) return c.ackChain.then(() => handlePublish(c, packet));
+  if (packet.qos > 0 && c.protocolVersion === 5 && inboundUnacknowledged(c) >= limits.inflightCountMax && !(packet.qos === 2 && c.session?.hasIncomingQos2(packet.messageId!))) {
     return limitBreach(c, Reason.receiveMaximumExceeded, `more than ${limits.inflightCountMax} unacknowledged QoS 1/2 PUBLISHes (receive maximum) [MQTT-3.3.4-9]`);
   }
   const topic = resolveTopic(c, packet);
