@@ -1,11 +1,22 @@
 // Bad upstreams give a clear status and log line, nothing is dropped, and ingest goes on.
-// Upstreams: a second ledge process (its Kafka listener), which has no transactions yet (the
-// "transactions unsupported with delivery: exactly-once" case), and librdkafka's mock cluster
-// (an upstream topic refused with createTopics off; two edges with one edgeId).
+// Upstreams: a second ledge process behind a proxy whose ApiVersions answers list no
+// transaction APIs (a broker without transactions, as Azure Event Hubs is: the "transactions
+// unsupported with delivery: exactly-once" case), and librdkafka's mock cluster (an upstream
+// topic refused with createTopics off; two edges with one edgeId).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
 import { kcat } from "../kafka/helpers/kcat.ts";
+import { startFaultProxy } from "../kafka/helpers/fault-proxy.ts";
+import { decodeResponse, encodeResponse } from "../kafka/reference/codec.ts";
 import { bridgeYaml, count, metric, partitionSeries, publishSeries, publisher, readTopic, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+
+/** ApiVersions answers without AddPartitionsToTxn (24), AddOffsetsToTxn (25), EndTxn (26), TxnOffsetCommit (28). */
+function withoutTransactionApis(apiKey: number, apiVersion: number, payload: Uint8Array): Uint8Array {
+  if (apiKey !== 18) return payload;
+  const { correlationId, body } = decodeResponse<{ apiKeys: Array<{ apiKey: number }> }>(18, apiVersion, payload);
+  body.apiKeys = body.apiKeys.filter((k) => ![24, 25, 26, 28].includes(k.apiKey));
+  return encodeResponse(18, apiVersion, correlationId, body);
+}
 
 let mock: MockUpstream;
 const cleanups: Array<() => Promise<void>> = [];
@@ -19,11 +30,16 @@ afterAll(async () => {
 
 describe("bridge: bad upstream answers", () => {
   it("an upstream without transactions: a log line naming what to change, state 4, ingest unaffected, nothing shipped", { timeout: 120_000 }, async () => {
-    const up = await ledgeDirs("ledge-bridge-up-", "log: { autoCreateTopics: true }\n");
+    // The proxy's port is what the upstream advertises, so every connection goes through it.
+    let upstreamPort = 0;
+    const proxy = await startFaultProxy(() => upstreamPort, -1, 0, withoutTransactionApis);
+    cleanups.push(() => proxy.close());
+    const up = await ledgeDirs("ledge-bridge-up-", `log: { autoCreateTopics: true }\nlisteners: { kafka: { advertisedPort: ${proxy.port} } }\n`);
     cleanups.push(up.remove);
     const upstream = await startLedge(up.args);
+    upstreamPort = upstream.ports.kafka!;
     cleanups.push(async () => void upstream.child.kill("SIGKILL"));
-    const edgeDirs = await ledgeDirs("ledge-bridge-bad-", `mqtt:\n  allowAnonymous: true\nbridge:\n  brokers: ["127.0.0.1:${upstream.ports.kafka}"]\n  edgeId: edge-bad\n  backoffMsMax: 1s\n`);
+    const edgeDirs = await ledgeDirs("ledge-bridge-bad-", `mqtt:\n  allowAnonymous: true\nbridge:\n  brokers: ["127.0.0.1:${proxy.port}"]\n  edgeId: edge-bad\n  backoffMsMax: 1s\n`);
     cleanups.push(edgeDirs.remove);
     const edge = await startLedge(edgeDirs.args);
     cleanups.push(async () => void edge.child.kill("SIGKILL"));
