@@ -46,8 +46,8 @@ async function subscriber(filter: string): Promise<{ client: MqttClient; inbox: 
   return { client, inbox };
 }
 
-async function transactionalProducer(id: string): Promise<Producer> {
-  const producer = kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1 });
+async function transactionalProducer(id: string, transactionTimeout?: number): Promise<Producer> {
+  const producer = kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1, transactionTimeout });
   await producer.connect();
   cleanup.push(() => producer.disconnect());
   return producer;
@@ -138,5 +138,20 @@ describe("MQTT delivery of Kafka transactions", () => {
 
     await inbox.next(3);
     expect(seen(inbox)).toEqual(["txm/c/2=q1", "txm/c/4=q2", "txm/c/5=c5"]);
+  });
+
+  it("a transaction its producer abandons is aborted at its timeout: what is behind it arrives, its own records never", { timeout: 60_000 }, async () => {
+    const { inbox } = await subscriber("txm/d/#");
+    const producer = await transactionalProducer("tx-mqtt-abandoned", 1500);
+    const publisher = await mqtt.connectAsync(`mqtt://127.0.0.1:${ledge.ports.mqtt}`, { reconnectPeriod: 0 });
+    cleanup.push(() => publisher.endAsync());
+
+    const abandoned = await producer.transaction();
+    await abandoned.send({ topic: routedTopic, messages: [{ key: "txm/d/1", value: "z1" }] });
+    await publisher.publishAsync("txm/d/2", "r1", { qos: 1 });
+    // Neither commit nor abort: ledge's timeout check (every second) aborts it after 1.5 s.
+    await inbox.next(1);
+    expect(seen(inbox)).toEqual(["txm/d/2=r1"]);
+    expect(await logContents()).toContain("txm/d/1=z1");
   });
 });
