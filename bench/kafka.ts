@@ -69,9 +69,10 @@ const CEILING_RUNS = 7;
 const LEAN = { connections: 2, windowCount: 4, producePasses: 3, fetchPasses: 5, timeLimitMs: 120_000 };
 /** The transaction rows: 1,000 records per Produce (a client's linger batch), 10 of them per
  * transaction (the issue's 10,000 records), 5 in flight (an idempotent producer's most); the
- * fetch data has every 10th transaction aborted and is read 20 times per run (~1 s: shorter runs
- * are mostly the shared machine's noise). */
-const TXN = { recordsPerBatch: 1000, batchesPerTransaction: 10, abortEvery: 10, windowCount: 5, fetchPasses: 20 };
+ * fetch data has every 10th transaction aborted and is read 5 times per run. Many short rounds,
+ * the two sides alternating, each row's ratio the median of its rounds' ratios: the shared
+ * machine's load swings over seconds, and a pair of neighbouring runs sees the same load. */
+const TXN = { recordsPerBatch: 1000, batchesPerTransaction: 10, abortEvery: 10, windowCount: 5, fetchPasses: 5, rounds: 11 };
 const TXN_ROWS = ["txn-produce-vs-idempotent", "read-committed-vs-uncommitted"];
 
 function recordsFile(dir: string, name: string, count: number): string {
@@ -378,8 +379,8 @@ async function measureTxn(): Promise<TxnMeasured> {
       m.idempotent.push(await runTxnProduce({ ...base, topic }));
       m.idempotentCpuS.push(processCpuSeconds(ledge.pid) - cpu0);
     };
-    for (let run = 0; run < RUNS; run++) {
-      progress(`txn run ${run + 1}/${RUNS}: ${RECORDS} records transactionally (${RECORDS / (TXN.recordsPerBatch * TXN.batchesPerTransaction)} transactions) and idempotently into ledge (child process)`);
+    for (let run = 0; run < TXN.rounds; run++) {
+      progress(`txn run ${run + 1}/${TXN.rounds}: ${RECORDS} records transactionally (${RECORDS / (TXN.recordsPerBatch * TXN.batchesPerTransaction)} transactions) and idempotently into ledge (child process)`);
       if (run % 2 === 0) await transactional(run), await idempotent(run);
       else await idempotent(run), await transactional(run);
     }
@@ -388,8 +389,8 @@ async function measureTxn(): Promise<TxnMeasured> {
     const fetchData = await runTxnProduce({ ...base, topic, transaction: { id: "bench-txn-fetch", batchesPerTransaction: TXN.batchesPerTransaction, abortEvery: TXN.abortEvery } });
     const read = (readCommitted: boolean) => runTxnFetch({ host, port: ledge.port, topic, readCommitted, fetchBytes: FETCH_BYTES, passes: TXN.fetchPasses });
     await read(false); // untimed: the first reader pays the page faults
-    for (let run = 0; run < RUNS; run++) {
-      progress(`txn fetch ${run + 1}/${RUNS}: ${TXN.fetchPasses} passes at read_committed and at read_uncommitted`);
+    for (let run = 0; run < TXN.rounds; run++) {
+      progress(`txn fetch ${run + 1}/${TXN.rounds}: ${TXN.fetchPasses} passes at read_committed and at read_uncommitted`);
       if (run % 2 === 0) m.committed.push(await read(true)), m.uncommitted.push(await read(false));
       else m.uncommitted.push(await read(false)), m.committed.push(await read(true));
     }
@@ -403,22 +404,30 @@ async function measureTxn(): Promise<TxnMeasured> {
   }
 }
 
+/** A row whose ratio is the median of paired runs' ratios (rates stay the medians of each side). */
+const paired = (ratio: number, r: Parameters<typeof result>[0]): BenchResult => ({ ...result(r), ratio });
+
 function txnReport(m: TxnMeasured): BenchResult[] {
   const rate = (xs: Array<{ records: number; seconds: number }>) => median(xs.map((x) => x.records / x.seconds));
   const cpu = (xs: number[]) => median(xs).toFixed(2);
   const wall = (xs: Array<{ seconds: number }>) => median(xs.map((x) => x.seconds)).toFixed(2);
   const gen = (xs: Array<{ cpuSeconds: number }>) => median(xs.map((x) => x.cpuSeconds)).toFixed(2);
   const visibleRate = median(m.committed.map((x) => x.visible / x.seconds));
+  // Each round's two runs saw the same load: the median of their ratios, not the ratio of medians.
+  const produceRatios = m.transactional.map((t, i) => t.records / t.seconds / (m.idempotent[i].records / m.idempotent[i].seconds));
+  const fetchRatios = m.committed.map((c, i) => c.records / c.seconds / (m.uncommitted[i].records / m.uncommitted[i].seconds));
+  const range = (xs: number[]) => `rounds from ${Math.min(...xs).toFixed(2)} to ${Math.max(...xs).toFixed(2)}`;
   const perTxnMs = (k: "addSeconds" | "endSeconds") => median(m.transactional.map((x) => (x[k] * 1000) / x.transactions)).toFixed(1);
-  const uncommittedRate = rate(m.uncommitted);
   return [
-    result({ name: "txn-produce-vs-idempotent", unit: "records/s", ledge: rate(m.transactional), baseline: rate(m.idempotent), baselineName: "idempotent produce, same batches", target: 0.8,
+    paired(median(produceRatios), { name: "txn-produce-vs-idempotent", unit: "records/s", ledge: rate(m.transactional), baseline: rate(m.idempotent), baselineName: "idempotent produce, same batches", target: 0.8,
       notes: `bin/ledge child process, sync: always; ${RECORDS} x ${RECORD_BYTES} B in ${TXN.recordsPerBatch}-record batches, Produce v7 acks=-1, ${TXN.windowCount} in flight, one connection; ` +
-        `${m.transactional[0].transactions} transactions of ${TXN.recordsPerBatch * TXN.batchesPerTransaction} records per run, AddPartitionsToTxn and EndTxn commit timed (answers after ${perTxnMs("addSeconds")} and ${perTxnMs("endSeconds")} ms per transaction); median of ${RUNS}, interleaved; ` +
+        `${m.transactional[0].transactions} transactions of ${TXN.recordsPerBatch * TXN.batchesPerTransaction} records per run, AddPartitionsToTxn and EndTxn commit timed (answers after ${perTxnMs("addSeconds")} and ${perTxnMs("endSeconds")} ms per transaction); ` +
+        `medians of ${TXN.rounds} alternating rounds (ratio: median of the rounds' ratios, ${range(produceRatios)}); ` +
         `per run: transactional ${wall(m.transactional)} s wall, ledge ${cpu(m.transactionalCpuS)} CPU-s, client ${gen(m.transactional)} CPU-s; idempotent ${wall(m.idempotent)} s wall, ledge ${cpu(m.idempotentCpuS)} CPU-s, client ${gen(m.idempotent)} CPU-s` }),
-    result({ name: "read-committed-vs-uncommitted", unit: "records/s", ledge: rate(m.committed), baseline: uncommittedRate, baselineName: "read_uncommitted, same data", target: 0.9,
+    paired(median(fetchRatios), { name: "read-committed-vs-uncommitted", unit: "records/s", ledge: rate(m.committed), baseline: rate(m.uncommitted), baselineName: "read_uncommitted, same data", target: 0.9,
       notes: `data records walked per second (the broker returns aborted batches too; the client drops them); ${m.fetchData.transactions} transactions of ${TXN.recordsPerBatch * TXN.batchesPerTransaction} records, ${m.fetchData.aborted} aborted; ` +
-        `Fetch v11 of ${FETCH_BYTES >> 20} MiB, maxWaitMs 0, one reader, ${TXN.fetchPasses} passes per run, median of ${RUNS}, interleaved; ` +
-        `committed records kept at read_committed ${fmtRate(visibleRate)} rec/s (${(visibleRate / uncommittedRate).toFixed(2)} of read_uncommitted's walk); per run ${wall(m.committed)} s vs ${wall(m.uncommitted)} s wall` }),
+        `Fetch v11 of ${FETCH_BYTES >> 20} MiB, maxWaitMs 0, one reader, ${TXN.fetchPasses} passes per run; ` +
+        `medians of ${TXN.rounds} alternating rounds (ratio: median of the rounds' ratios, ${range(fetchRatios)}); ` +
+        `committed records kept at read_committed ${fmtRate(visibleRate)} rec/s (${median(m.committed.map((c, i) => c.visible / c.seconds / (m.uncommitted[i].records / m.uncommitted[i].seconds))).toFixed(2)} of read_uncommitted's walk, paired); per run ${wall(m.committed)} s vs ${wall(m.uncommitted)} s wall` }),
   ];
 }
