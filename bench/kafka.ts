@@ -19,10 +19,20 @@
 //     counting records from batch headers) against bin/ledge as its own process (sync: always).
 //   produce-lean-generator, fetch-lean-generator: not ledge: the generator against a broker that
 //     answers from memory (bench/lib/kafka-sink.ts), over the same baselines: what it can drive.
+//   txn-produce-vs-idempotent: records/s of a transactional producer (bench/lib/kafka-txn.ts: the
+//     lean client, one transaction per 10,000 records, AddPartitionsToTxn and EndTxn commit
+//     timed) into bin/ledge as its own process, vs the same client as an idempotent producer of
+//     the same batches into the same ledge, runs interleaved.
+//   read-committed-vs-uncommitted: records/s the same reader walks at read_committed through a
+//     partition of such transactions with every 10th aborted, vs read_uncommitted of the same
+//     partition (both count the data records the broker returned; the committed ones a client
+//     keeps are in the notes).
+// `--rows=NAME,...` runs only the groups those rows need (e.g. --rows=txn-produce-vs-idempotent).
 // kcat's fixed start/stop time (measured on a one-record topic of the same broker in the same run)
 // is subtracted. Notes give the CPU seconds kcat and ledge spent per run: with both near the wall
 // time on a 2-core machine, the two processes take turns (one fetch in flight, one produce batch
 // filling while the last is acked) and neither side alone is the bound.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,7 +45,9 @@ import { startKafkaGateway } from "../gateways/kafka/server.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
 import { runKcat, startMockCluster, type KcatRun } from "./lib/kcat.ts";
 import { openBenchLog, quietLogger } from "./lib/bench-log.ts";
-import { measureLean, type LeanMeasured } from "./lib/kafka-lean.ts";
+import { measureLean, processCpuSeconds, startLedgeChild, type LeanMeasured } from "./lib/kafka-lean.ts";
+import { createTopic } from "./lib/kafka-load.ts";
+import { encodeRecordBatches, runTxnFetch, runTxnProduce, type FetchRun, type ProduceRun } from "./lib/kafka-txn.ts";
 
 const RECORDS = Number(process.env.KAFKA_BENCH_RECORDS ?? 300_000);
 const RECORD_BYTES = 100;
@@ -55,6 +67,13 @@ const CEILING_RUNS = 7;
 /** The lean generator's shape: 2 x 4 Produce requests in flight (librdkafka keeps 5); each run
  * produces the batches 3 times and reads the partition 5 times, so a run lasts ~1 s. */
 const LEAN = { connections: 2, windowCount: 4, producePasses: 3, fetchPasses: 5, timeLimitMs: 120_000 };
+/** The transaction rows: 1,000 records per Produce (a client's linger batch), 10 of them per
+ * transaction (the issue's 10,000 records), 5 in flight (an idempotent producer's most); the
+ * fetch data has every 10th transaction aborted and is read 5 times per run. Many short rounds,
+ * the two sides alternating, each row's ratio the median of its rounds' ratios: the shared
+ * machine's load swings over seconds, and a pair of neighbouring runs sees the same load. */
+const TXN = { recordsPerBatch: 1000, batchesPerTransaction: 10, abortEvery: 10, windowCount: 5, fetchPasses: 5, rounds: 11 };
+const TXN_ROWS = ["txn-produce-vs-idempotent", "read-committed-vs-uncommitted"];
 
 function recordsFile(dir: string, name: string, count: number): string {
   const file = join(dir, name);
@@ -235,7 +254,18 @@ async function measureFetchCeiling(log: Log, ledge: string, mock: string, over: 
   return { mockFetch, ledgeFetch };
 }
 
-export default async function kafkaBench(): Promise<BenchResult[]> {
+export default async function kafkaBench(args: string[] = []): Promise<BenchResult[]> {
+  const rows = args.find((a) => a.startsWith("--rows="))?.slice("--rows=".length).split(",");
+  const wanted = (names: string[]) => rows === undefined || names.some((n) => rows.includes(n));
+  const results = [
+    ...(wanted(["produce-vs-log-append", "fetch-vs-log-read", "produce-kcat-ceiling", "fetch-kcat-ceiling", "produce-lean-vs-log-append",
+      "fetch-lean-vs-log-read", "produce-lean-generator", "fetch-lean-generator"]) ? await produceFetchRows() : []),
+    ...(wanted(TXN_ROWS) ? txnReport(await measureTxn()) : []),
+  ];
+  return rows === undefined ? results : results.filter((r) => rows.includes(r.name));
+}
+
+async function produceFetchRows(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-kafka-"));
   const log = await openBenchLog(join(dir, "data"), { autoCreateTopics: true });
   const config = readConfig({ listeners: { kafka: { host: "127.0.0.1", port: 0 } } });
@@ -311,5 +341,93 @@ function leanReport(lean: LeanMeasured, baseAppend: number, baseRead: number): B
       notes: `not ledge: the same lean produce into kafka-sink.ts (memory, no log); per run ${wall(lean.sink, "produce")} s wall, generator ${cpu(lean.sink, "produce", "cpuSeconds")} CPU-s, sink ${cpu(lean.sink, "produce", "brokerCpuSeconds")} CPU-s` }),
     result({ name: "fetch-lean-generator", unit: "records/s", ledge: rate(lean.sink, "fetch"), baseline: baseRead, baselineName: "Log.read, same data", target: null,
       notes: `not ledge: the same lean fetch from kafka-sink.ts (memory); per run ${wall(lean.sink, "fetch")} s wall, generator ${cpu(lean.sink, "fetch", "cpuSeconds")} CPU-s, sink ${cpu(lean.sink, "fetch", "brokerCpuSeconds")} CPU-s` }),
+  ];
+}
+
+interface TxnMeasured {
+  transactional: ProduceRun[];
+  idempotent: ProduceRun[];
+  /** ledge's CPU seconds per produce run, transactional and idempotent. */
+  transactionalCpuS: number[];
+  idempotentCpuS: number[];
+  committed: FetchRun[];
+  uncommitted: FetchRun[];
+  fetchData: ProduceRun;
+}
+
+/** bin/ledge as its own process (sync: always); RUNS interleaved rounds, the order alternating
+ * (LMDB's file grows over the run, which favours whichever side goes first). */
+async function measureTxn(): Promise<TxnMeasured> {
+  execFileSync(process.execPath, ["bin/build-dist.mjs"], { cwd: new URL("..", import.meta.url), stdio: "inherit" });
+  const batches = encodeRecordBatches(RECORDS, RECORD_BYTES, TXN.recordsPerBatch);
+  const ledge = await startLedgeChild();
+  const host = "127.0.0.1";
+  const m: Omit<TxnMeasured, "fetchData"> = { transactional: [], idempotent: [], transactionalCpuS: [], idempotentCpuS: [], committed: [], uncommitted: [] };
+  try {
+    const base = { host, port: ledge.port, batches, windowCount: TXN.windowCount };
+    const transactional = async (run: number) => {
+      const topic = `txn-${run}`;
+      await createTopic(host, ledge.port, topic, 1);
+      const cpu0 = processCpuSeconds(ledge.pid);
+      m.transactional.push(await runTxnProduce({ ...base, topic, transaction: { id: `bench-txn-${run}`, batchesPerTransaction: TXN.batchesPerTransaction, abortEvery: 0 } }));
+      m.transactionalCpuS.push(processCpuSeconds(ledge.pid) - cpu0);
+    };
+    const idempotent = async (run: number) => {
+      const topic = `idempotent-${run}`;
+      await createTopic(host, ledge.port, topic, 1);
+      const cpu0 = processCpuSeconds(ledge.pid);
+      m.idempotent.push(await runTxnProduce({ ...base, topic }));
+      m.idempotentCpuS.push(processCpuSeconds(ledge.pid) - cpu0);
+    };
+    for (let run = 0; run < TXN.rounds; run++) {
+      progress(`txn run ${run + 1}/${TXN.rounds}: ${RECORDS} records transactionally (${RECORDS / (TXN.recordsPerBatch * TXN.batchesPerTransaction)} transactions) and idempotently into ledge (child process)`);
+      if (run % 2 === 0) await transactional(run), await idempotent(run);
+      else await idempotent(run), await transactional(run);
+    }
+    const topic = "txn-fetch";
+    await createTopic(host, ledge.port, topic, 1);
+    const fetchData = await runTxnProduce({ ...base, topic, transaction: { id: "bench-txn-fetch", batchesPerTransaction: TXN.batchesPerTransaction, abortEvery: TXN.abortEvery } });
+    const read = (readCommitted: boolean) => runTxnFetch({ host, port: ledge.port, topic, readCommitted, fetchBytes: FETCH_BYTES, passes: TXN.fetchPasses });
+    await read(false); // untimed: the first reader pays the page faults
+    for (let run = 0; run < TXN.rounds; run++) {
+      progress(`txn fetch ${run + 1}/${TXN.rounds}: ${TXN.fetchPasses} passes at read_committed and at read_uncommitted`);
+      if (run % 2 === 0) m.committed.push(await read(true)), m.uncommitted.push(await read(false));
+      else m.uncommitted.push(await read(false)), m.committed.push(await read(true));
+    }
+    const produced = RECORDS * TXN.fetchPasses;
+    const committedRecords = produced - (fetchData.aborted * TXN.recordsPerBatch * TXN.batchesPerTransaction * TXN.fetchPasses);
+    for (const r of [...m.committed, ...m.uncommitted]) if (r.records !== produced) throw new Error(`a fetch run walked ${r.records} data records, not ${produced}`);
+    for (const r of m.committed) if (r.visible !== committedRecords) throw new Error(`read_committed kept ${r.visible} records, not the ${committedRecords} committed`);
+    return { ...m, fetchData };
+  } finally {
+    await ledge.stop();
+  }
+}
+
+/** A row whose ratio is the median of paired runs' ratios (rates stay the medians of each side). */
+const paired = (ratio: number, r: Parameters<typeof result>[0]): BenchResult => ({ ...result(r), ratio });
+
+function txnReport(m: TxnMeasured): BenchResult[] {
+  const rate = (xs: Array<{ records: number; seconds: number }>) => median(xs.map((x) => x.records / x.seconds));
+  const cpu = (xs: number[]) => median(xs).toFixed(2);
+  const wall = (xs: Array<{ seconds: number }>) => median(xs.map((x) => x.seconds)).toFixed(2);
+  const gen = (xs: Array<{ cpuSeconds: number }>) => median(xs.map((x) => x.cpuSeconds)).toFixed(2);
+  const visibleRate = median(m.committed.map((x) => x.visible / x.seconds));
+  // Each round's two runs saw the same load: the median of their ratios, not the ratio of medians.
+  const produceRatios = m.transactional.map((t, i) => t.records / t.seconds / (m.idempotent[i].records / m.idempotent[i].seconds));
+  const fetchRatios = m.committed.map((c, i) => c.records / c.seconds / (m.uncommitted[i].records / m.uncommitted[i].seconds));
+  const range = (xs: number[]) => `rounds from ${Math.min(...xs).toFixed(2)} to ${Math.max(...xs).toFixed(2)}`;
+  const perTxnMs = (k: "addSeconds" | "endSeconds") => median(m.transactional.map((x) => (x[k] * 1000) / x.transactions)).toFixed(1);
+  return [
+    paired(median(produceRatios), { name: "txn-produce-vs-idempotent", unit: "records/s", ledge: rate(m.transactional), baseline: rate(m.idempotent), baselineName: "idempotent produce, same batches", target: 0.8,
+      notes: `bin/ledge child process, sync: always; ${RECORDS} x ${RECORD_BYTES} B in ${TXN.recordsPerBatch}-record batches, Produce v7 acks=-1, ${TXN.windowCount} in flight, one connection; ` +
+        `${m.transactional[0].transactions} transactions of ${TXN.recordsPerBatch * TXN.batchesPerTransaction} records per run, AddPartitionsToTxn and EndTxn commit timed (answers after ${perTxnMs("addSeconds")} and ${perTxnMs("endSeconds")} ms per transaction); ` +
+        `medians of ${TXN.rounds} alternating rounds (ratio: median of the rounds' ratios, ${range(produceRatios)}); ` +
+        `per run: transactional ${wall(m.transactional)} s wall, ledge ${cpu(m.transactionalCpuS)} CPU-s, client ${gen(m.transactional)} CPU-s; idempotent ${wall(m.idempotent)} s wall, ledge ${cpu(m.idempotentCpuS)} CPU-s, client ${gen(m.idempotent)} CPU-s` }),
+    paired(median(fetchRatios), { name: "read-committed-vs-uncommitted", unit: "records/s", ledge: rate(m.committed), baseline: rate(m.uncommitted), baselineName: "read_uncommitted, same data", target: 0.9,
+      notes: `data records walked per second (the broker returns aborted batches too; the client drops them); ${m.fetchData.transactions} transactions of ${TXN.recordsPerBatch * TXN.batchesPerTransaction} records, ${m.fetchData.aborted} aborted; ` +
+        `Fetch v11 of ${FETCH_BYTES >> 20} MiB, maxWaitMs 0, one reader, ${TXN.fetchPasses} passes per run; ` +
+        `medians of ${TXN.rounds} alternating rounds (ratio: median of the rounds' ratios, ${range(fetchRatios)}); ` +
+        `committed records kept at read_committed ${fmtRate(visibleRate)} rec/s (${median(m.committed.map((c, i) => c.visible / c.seconds / (m.uncommitted[i].records / m.uncommitted[i].seconds))).toFixed(2)} of read_uncommitted's walk, paired); per run ${wall(m.committed)} s vs ${wall(m.uncommitted)} s wall` }),
   ];
 }

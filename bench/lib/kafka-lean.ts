@@ -37,7 +37,7 @@ export interface LeanMeasured {
   sink: LeanSide[];
 }
 
-interface Broker {
+export interface Broker {
   name: string;
   port: number;
   pid: number;
@@ -51,7 +51,7 @@ export function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function startLedgeChild(): Promise<Broker> {
+export async function startLedgeChild(): Promise<Broker> {
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-kafka-lean-"));
   const config = join(dir, "ledge.yaml");
   // The same storage settings as the baseline's log (bench-log.ts).

@@ -37,7 +37,7 @@ export interface LoadRun {
 }
 
 
-function frameOf(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer {
+export function frameOf(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer {
   return Buffer.concat(framed(encodeRequest({ apiKey, apiVersion, correlationId, clientId }, body)));
 }
 
@@ -108,7 +108,7 @@ function frameSize(bytes: Uint8Array, at: number): number {
 }
 
 /** A socket whose reads go to `onFrames` (see readBufferBytes), connected or failed. */
-function openSocket(host: string, port: number, timeLimitMs: number): Promise<Socket> {
+export function openSocket(host: string, port: number, timeLimitMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({
       host, port, noDelay: true,
