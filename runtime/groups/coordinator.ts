@@ -105,8 +105,12 @@ export class GroupCoordinator {
   /**
    * Whether a transactional offset commit (TxnOffsetCommit) from this member and generation may
    * stand, as OffsetCommit's check: NONE, or ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID / ...
+   * TxnOffsetCommit before v3 names no member or generation (kafkajs sends v0), so one without
+   * them stands even while the group has members, as Kafka's validateOffsetCommit allows for
+   * transactional commits: the transactional id's epoch fences zombies instead.
    */
   memberCommitStatus(groupId: string, generationId: number, memberId: string): number {
+    if (generationId < 0 && memberId === "") return ErrorCode.NONE;
     return this.commitStatus({ groupId, generationId, memberId, topics: [] });
   }
 

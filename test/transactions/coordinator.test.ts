@@ -103,6 +103,23 @@ describe("transaction coordinator: wrong moves get Kafka's codes", () => {
     expect(await txnOffsetCommit("offsets", p.producerId, p.producerEpoch, "g-tx", [0])).toEqual([0]);
     expect(await endTxn("offsets", p.producerId, p.producerEpoch, false)).toBe(0);
   });
+
+  it("TxnOffsetCommit v0 (no member, no generation: kafkajs's sendOffsets) stands while the group has members; v3 from an unknown member -> UNKNOWN_MEMBER_ID", async () => {
+    // The application's own consumer is in the group, Stable, as in a consume-transform-produce loop.
+    const joined = (await c.request(11, 3, { groupId: "g-live", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "", protocolType: "consumer", protocols: [{ name: "range", metadata: new Uint8Array(0) }] })).body;
+    expect(joined.errorCode).toBe(0);
+    const { memberId, generationId } = joined;
+    expect((await c.request(14, 2, { groupId: "g-live", generationId, memberId, assignments: [{ memberId, assignment: new Uint8Array(0) }] })).body.errorCode).toBe(0);
+    const p = await init("live-group");
+    expect(await addOffsets("live-group", p.producerId, p.producerEpoch, "g-live")).toBe(0);
+    expect(await txnOffsetCommit("live-group", p.producerId, p.producerEpoch, "g-live", [0])).toEqual([0]);
+    expect(await txnOffsetCommit("live-group", p.producerId, p.producerEpoch, "g-live", [0], { generationId, memberId: "ghost" }, 3)).toEqual([25]);
+    expect(await txnOffsetCommit("live-group", p.producerId, p.producerEpoch, "g-live", [0], { generationId, memberId }, 3)).toEqual([0]);
+    expect(await endTxn("live-group", p.producerId, p.producerEpoch, true)).toBe(0);
+    const fetched = (await c.request(9, 1, { groupId: "g-live", topics: [{ name: "in", partitionIndexes: [0] }] })).body;
+    expect(fetched.topics[0].partitions[0]).toMatchObject({ partitionIndex: 0, committedOffset: 5, errorCode: 0 });
+    expect((await c.request(13, 1, { groupId: "g-live", memberId })).body.errorCode).toBe(0);
+  });
 });
 
 describe("transaction timeout and the admin views", () => {
