@@ -33,6 +33,11 @@ export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
     await this.#durable();
   }
 
+  async putCommitted(key: string, value: V): Promise<void> {
+    this.#checkSpace(`storing key '${key}' in store '${this.#name}'`);
+    await commitOutcome(this.#db.put(key, value), `storing key '${key}' in store '${this.#name}'`);
+  }
+
   async remove(key: string): Promise<void> {
     await commitOutcome(this.#db.remove(key), `removing key '${key}' from store '${this.#name}'`);
     await this.#durable();

@@ -60,6 +60,13 @@ export interface ReadResult {
 export interface KeyValueStore<V> {
   get(key: string): V | undefined;
   put(key: string, value: V): Promise<void>;
+  /**
+   * put() that resolves once committed, before the fsync: the log's writes are committed in the
+   * order they are issued, so it is durable at the latest with the next durable write (an
+   * append's acknowledgement, a put()). For state whose loss matters only once something written
+   * after it is durable.
+   */
+  putCommitted(key: string, value: V): Promise<void>;
   remove(key: string): Promise<void>;
   /** Several writes (value undefined: remove), in order, in one transaction, durable together. */
   putMany(entries: Array<{ key: string; value: V | undefined }>): Promise<void>;

@@ -98,7 +98,7 @@ export class TransactionCoordinator {
       r = newRecord(transactionalId, await this.#log.allocateProducerId(), timeoutMs, now);
       if (this.#records.has(transactionalId)) return fail(ErrorCode.CONCURRENT_TRANSACTIONS); // raced with itself
       this.#records.set(transactionalId, r);
-      await this.#persist(r);
+      await this.#persist(r, "durable");
       return { errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
     }
     if (isEnding(r.state)) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
@@ -133,7 +133,8 @@ export class TransactionCoordinator {
     if (fresh.length === 0 && r!.state === "Ongoing") return partitions.map(() => ErrorCode.NONE); // nothing new to remember
     this.#begin(r!);
     for (const { topic, partition } of fresh) r!.partitions.push([topic, partition]);
-    // Durable before the answer: after a crash the markers must reach every partition written to.
+    // Stored before the answer (durable with the first append to it): after a crash the markers
+    // must reach every partition written to.
     await this.#persist(r!);
     return partitions.map(() => ErrorCode.NONE);
   }
@@ -280,14 +281,20 @@ export class TransactionCoordinator {
     }
     r.timeoutMs = timeoutMs;
     if (!openStates.has(r.state)) r.state = "Empty";
-    await this.#persist(r);
+    await this.#persist(r, "durable");
   }
 
-  /** Ongoing -> Prepare* (durable) -> markers -> offsets -> Complete*. */
+  /**
+   * Ongoing -> Prepare* -> markers -> offsets -> Complete*. Prepare* is issued before the markers
+   * and not awaited first: the log commits in issue order, so it is stored no later than they are,
+   * and their fsync makes both durable (one fsync per EndTxn instead of two).
+   */
   async #end(r: TxnRecord, commit: boolean): Promise<void> {
     r.state = commit ? "PrepareCommit" : "PrepareAbort";
-    await this.#persist(r);
+    const prepared = this.#persist(r);
+    prepared.catch(() => undefined); // awaited below, after the markers
     await this.#finish(r, commit);
+    await prepared;
   }
 
   async #finish(r: TxnRecord, commit: boolean): Promise<void> {
@@ -316,9 +323,17 @@ export class TransactionCoordinator {
     this.#persist(r).catch((err: Error) => this.#logger.warn(`storing the completed transaction of '${r.transactionalId}' failed (${err.message}); the next start completes it again`));
   }
 
-  async #persist(r: TxnRecord): Promise<void> {
+  /**
+   * Stores the record. `committed`: no fsync of its own; what follows makes it durable (the
+   * transaction's appends are acknowledged only after their fsync, EndTxn only after its
+   * markers', and the log commits writes in the order they were issued). An epoch bump is
+   * durable on its own: fencing must survive a crash before anything else is written.
+   */
+  async #persist(r: TxnRecord, durability: "durable" | "committed" = "committed"): Promise<void> {
     r.updatedMs = Date.now();
-    await this.#store.put(r.transactionalId, { ...r, partitions: [...r.partitions], groups: [...r.groups], offsets: [...r.offsets] });
+    const record = { ...r, partitions: [...r.partitions], groups: [...r.groups], offsets: [...r.offsets] };
+    if (durability === "durable") await this.#store.put(r.transactionalId, record);
+    else await this.#store.putCommitted(r.transactionalId, record);
   }
 
   /** Aborts transactions open past their timeout, fencing their producers (Kafka's behaviour). */
