@@ -11,7 +11,7 @@ import type { Log } from "../runtime/log/index.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics/index.ts";
 import type { BridgeConfig } from "../runtime/config/bridge.ts";
-import { checkBatchCrc, ReadCommittedFilter, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
+import { checkBatchCrc, Compression, ReadCommittedFilter, recompressBatch, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../runtime/kafka/apis/produce/index.ts";
@@ -301,9 +301,27 @@ export class Bridge {
       const nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
       if (h.baseOffset + h.lastOffsetDelta < from) throw new UpstreamError("protocol", `local read of ${lane.key} at ${from} returned a batch ending before it (a ledge bug)`);
       const skip = h.recordCount === 0 || !new ReadCommittedFilter(read.abortedTransactions).visible(batch);
-      out.push({ lane, from, batch: skip ? null : batch, records: h.recordCount, nextOffset });
+      let shipped: Uint8Array | null = null;
+      if (!skip) {
+        try {
+          shipped = this.#compress(batch);
+        } catch (err) {
+          const reason = `the batch stored at offset ${from} of local ${lane.key} could not be recompressed for bridge.compression ${this.#p.config.compression} (${(err as Error).message}); run ledge verify, or set bridge.compression: keep`;
+          this.#blocked.set(lane.upstreamTopic, { untilMs: Date.now() + blockedRetryMs, reason });
+          this.status.blocked(lane.upstreamTopic, reason);
+          continue;
+        }
+      }
+      out.push({ lane, from, batch: shipped, records: h.recordCount, nextOffset });
     }
     return out;
+  }
+
+  /** The batch as bridge.compression wants it upstream: as stored (keep), or recompressed (a
+   * copy beside the arena; a round holds at most one per partition). */
+  #compress(batch: Uint8Array): Uint8Array {
+    const c = this.#p.config.compression;
+    return c === "keep" ? batch : recompressBatch(batch, Compression[c]);
   }
 
   /** Stamps and sends one round; the partitions that did not succeed. */

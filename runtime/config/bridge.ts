@@ -1,9 +1,10 @@
 // The `bridge:` section (replication upstream), validated with defaults. Keys not built yet
-// (partitioning: key, recompression, SASL) are refused by name at start
+// (partitioning: key, SASL) are refused by name at start
 // rather than silently ignored.
 import { hostname } from "node:os";
 import { ConfigReader } from "./reader.ts";
 import { ConfigError } from "./errors.ts";
+import type { CompressionName } from "../core/types.ts";
 
 const MiB = 2 ** 20;
 const topicNamePattern = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -37,7 +38,8 @@ export interface BridgeConfig {
   /** Prepended to upstream names of topics without an explicit `to`. */
   prefix: string;
   partitioning: "preserve";
-  compression: "keep";
+  /** keep: batches go as stored; a codec: recompressed for it (runtime/core's recompressBatch). */
+  compression: "keep" | CompressionName;
   /** exactly-once: upstream transactions and cursors; idempotent: an idempotent producer and local cursors. */
   delivery: "exactly-once" | "idempotent";
   /** 0 = no cap. */
@@ -96,7 +98,6 @@ export function readBridgeConfig(doc: unknown, path: string): BridgeConfig {
   const partitioning = r.oneOf("partitioning", ["preserve", "key"] as const, "preserve");
   if (partitioning !== "preserve") notBuilt(r, "partitioning", "preserve", partitioning);
   const compression = r.oneOf("compression", ["keep", "none", "gzip", "snappy", "lz4", "zstd"] as const, "keep");
-  if (compression !== "keep") notBuilt(r, "compression", "keep", compression);
   const delivery = r.oneOf("delivery", ["exactly-once", "idempotent"] as const, "exactly-once");
   if (r.has("sasl")) notBuilt(r, "sasl", "absent", r.raw("sasl"));
   r.raw("sasl");

@@ -17,3 +17,4 @@ export {
 export * from "./types.ts";
 export { compress, decompress } from "./compression.ts";
 export { ReadCommittedFilter, ControlType, readControlType } from "./read-committed.ts";
+export { recompressBatch } from "./batch-recompress.ts";
