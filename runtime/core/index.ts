@@ -18,3 +18,4 @@ export * from "./types.ts";
 export { compress, decompress } from "./compression.ts";
 export { ReadCommittedFilter, ControlType, readControlType } from "./read-committed.ts";
 export { recompressBatch } from "./batch-recompress.ts";
+export { regroupBatch, type BatchPiece, type RegroupOptions } from "./batch-regroup.ts";
