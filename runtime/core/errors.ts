@@ -109,6 +109,7 @@ export const statusTable = [
   { status: -31, name: "ERR_RECORD_KEY_MISSING", errorClass: InvalidRecordError, reason: "a record has no key, and this topic is compacted (cleanup.policy=compact needs a key on every record)" },
   { status: -32, name: "ERR_BATCH_TRAILING_BYTES", errorClass: InvalidRecordError, reason: "bytes follow the record batch (Produce v3+ carries exactly one batch per partition)" },
   { status: -33, name: "ERR_LZ4_TRAILING_BYTES", errorClass: MalformedCompressedDataError, reason: "bytes follow the lz4 frame (Kafka's readers decode exactly one frame per batch, so the rest would be lost)" },
+  { status: -34, name: "ERR_JSON_ARGUMENTS", errorClass: CoreInternalError, reason: "the wasm core's JSON extractor got a malformed path table or too little room for decoded strings (a ledge bug; please report it)" },
 ] as const satisfies readonly StatusEntry[];
 
 export type StatusName = (typeof statusTable)[number]["name"];

@@ -17,3 +17,7 @@ export {
 export * from "./types.ts";
 export { compress, decompress } from "./compression.ts";
 export { ReadCommittedFilter, ControlType, readControlType } from "./read-committed.ts";
+export {
+  JsonFieldExtractor, JsonKind, JsonDocStatus, jsonDocReasons, jsonFieldString, jsonPathSegments,
+  JSON_PATHS_MAX, JSON_SEGMENTS_MAX, JSON_SEGMENT_BYTES_MAX, JSON_NESTING_MAX, type JsonFields, type JsonPath,
+} from "./json-extract.ts";

@@ -73,3 +73,5 @@ export const ERR_RECORD_KEY_MISSING: i32 = -31;
 export const ERR_BATCH_TRAILING_BYTES: i32 = -32;
 /** Bytes follow the LZ4 frame (Kafka's readers decode exactly one frame per batch). */
 export const ERR_LZ4_TRAILING_BYTES: i32 = -33;
+/** The JSON extractor got a malformed path table or too little room for unescaped strings: a ledge bug. */
+export const ERR_JSON_ARGUMENTS: i32 = -34;
