@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import * as json from "../../runtime/core/json-extract.ts";
 import { JsonDocStatus, JsonFieldExtractor, JsonKind, jsonFieldString, type JsonFields } from "../../runtime/core/json-extract.ts";
 import { Status } from "../../runtime/core/errors.ts";
+import { decodeBatchColumns, encodeBatch, Compression } from "../../runtime/core/index.ts";
 import { core } from "../../runtime/core/wasm.ts";
 import { layOut } from "./json-fixtures.ts";
 
@@ -90,6 +91,21 @@ describe("JSON rules", () => {
 
   it("a document that is not an object has every path missing", () => {
     for (const doc of ["5", '"ts"', "[1]", "null", ' {} ']) expect(one("ts", doc), doc).toBe("<missing>");
+  });
+});
+
+describe("on a decoded batch's columns", () => {
+  it("takes decodeBatchColumns' records, valuePosition and valueLength as they are (lz4 and a null value included)", () => {
+    const values = ['{"device":"d1","temp":21.5}', null, '{"temp":-3e-1,"device":"d\u0032"}', "not json"];
+    const batch = encodeBatch(
+      values.map((v, i) => ({ key: utf8.encode(`k${i}`), value: v === null ? null : utf8.encode(v), timestampMs: 1_700_000_000_000 + i })),
+      { compression: Compression.lz4 },
+    );
+    const columns = decodeBatchColumns(batch);
+    const fields = new JsonFieldExtractor(["temp", "device"]).extract(columns.records, columns.valuePosition, columns.valueLength);
+    expect([...fields.number.subarray(0, 4)].map(String)).toEqual(["21.5", "NaN", "-0.3", "NaN"]);
+    expect([0, 1, 2, 3].map((d) => jsonFieldString(fields, columns.records, 1, d))).toEqual(["d1", undefined, "d2", undefined]);
+    expect([...fields.docStatus]).toEqual([JsonDocStatus.ok, JsonDocStatus.null, JsonDocStatus.ok, JsonDocStatus.unexpected]);
   });
 });
 
