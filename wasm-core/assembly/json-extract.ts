@@ -101,7 +101,11 @@ function cell(path: i32): usize {
   return <usize>path * docCount + docIndex;
 }
 
+/** Paths of the current document whose result is not missing (so a duplicate key must clear them). */
+let filledPaths: u32 = 0;
+
 function setResult(paths: u32, kind: i32, number: f64, position: i32, length: i32): void {
+  filledPaths |= paths;
   while (paths != 0) {
     const path = <i32>ctz(paths);
     paths &= paths - 1;
@@ -488,7 +492,11 @@ function walkDocument(start: usize, allPaths: u32): i32 {
         else within |= <u32>1 << path;
       }
       // Last duplicate wins: forget what an earlier member of the same name gave.
-      if (matched != 0) setResult(matched, KIND_MISSING, NaN, -1, 0);
+      const stale = matched & filledPaths;
+      if (stale != 0) {
+        setResult(stale, KIND_MISSING, NaN, -1, 0);
+        filledPaths &= ~stale;
+      }
     }
     p = skipSpace(close + 1);
     if (p >= docEnd || load<u8>(p) != 0x3a) return stop(DOC_UNEXPECTED, p);
@@ -557,6 +565,7 @@ export function jsonExtract(
   for (let i: usize = 0; i < docCount; i++) {
     docIndex = i;
     setResult(allPaths, KIND_MISSING, NaN, -1, 0);
+    filledPaths = 0;
     const position = load<i32>(positions + (i << 2));
     const length = load<i32>(lengths + (i << 2));
     let docStatus = DOC_OK;

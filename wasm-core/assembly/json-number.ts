@@ -212,30 +212,40 @@ export function parseJsonNumber(start: usize, end: usize): f64 {
   const negative = load<u8>(p) == 0x2d;
   if (negative) p++;
   // One pass for the fast path: the first 19 significant digits and their power of ten.
+  // The grammar is checked: an integer part ("0" or digits from 1-9), maybe a fraction, maybe
+  // an exponent.
   let mantissa: u64 = 0;
   let significant: i32 = 0;
   let scale: i32 = 0;
-  let afterPoint = false;
   let q = p;
-  for (; q < end; q++) {
-    const c = load<u8>(q);
-    if (c == 0x2e) {
-      afterPoint = true;
-      continue;
+  if (load<u8>(q) == 0x30) {
+    q++;
+  } else {
+    for (; q < end; q++) {
+      const d = <u32>load<u8>(q) - 0x30;
+      if (d >= 10) break;
+      if (significant < 19) mantissa = mantissa * 10 + <u64>d;
+      else scale++;
+      significant++;
     }
-    if ((c | 0x20) == 0x65) break;
-    const d = <u64>(c - 0x30);
-    if (significant == 0 && d == 0) {
-      if (afterPoint) scale--;
-      continue;
+  }
+  if (q < end && load<u8>(q) == 0x2e) {
+    q++;
+    if (significant == 0) {
+      while (q < end && load<u8>(q) == 0x30) {
+        scale--;
+        q++;
+      }
     }
-    if (significant < 19) {
-      mantissa = mantissa * 10 + d;
-      if (afterPoint) scale--;
-    } else if (!afterPoint) {
-      scale++;
+    for (; q < end; q++) {
+      const d = <u32>load<u8>(q) - 0x30;
+      if (d >= 10) break;
+      if (significant < 19) {
+        mantissa = mantissa * 10 + <u64>d;
+        scale--;
+      }
+      significant++;
     }
-    significant++;
   }
   const exponent = q < end ? readExponent(q + 1, end) : 0;
   if (significant == 0) return negative ? -0.0 : 0.0;
