@@ -148,6 +148,11 @@ describe("refused documents", () => {
     expect([...fields.number].map(String)).toEqual(["1", "NaN", "1"]);
   });
 
+  it("an empty batch gives empty columns", () => {
+    const fields = new JsonFieldExtractor(["a"]).extract(new Uint8Array(0), new Int32Array(0), new Int32Array(0));
+    expect([fields.count, fields.invalidCount, fields.kind.length, fields.docStatus.length]).toEqual([0, 0, 0, 0]);
+  });
+
   it(`nests up to ${json.JSON_NESTING_MAX} levels; deeper is refused as too deep, never a crash`, () => {
     const nested = (levels: number) => '{"a":'.repeat(levels - 1) + "{}" + "}".repeat(levels - 1);
     expect(JSON.parse(nested(json.JSON_NESTING_MAX + 1))).toBeTypeOf("object");

@@ -183,6 +183,16 @@ function addValue(sketch: usize, x: f64, n: u64): void {
 }
 
 /**
+ * For aggregation kernels inside the core (not exported to the host): counts one finite value
+ * in a sketch they hold live, without the entry checks.
+ */
+// @ts-ignore: decorator
+@inline
+export function sketchAddFinite(sketch: usize, x: f64): void {
+  addValue(sketch, x, 1);
+}
+
+/**
  * Adds the `count` f64 values at `values`. NaN and +-Infinity are not counted; returns how many
  * were skipped, or a status.
  */
