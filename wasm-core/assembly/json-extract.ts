@@ -418,6 +418,76 @@ function scalar(p: usize, c: u32, targets: u32): usize {
   return end;
 }
 
+/** What readKey found: paths the member's value is the target of, and paths that go inside it. */
+let keyTargets: u32 = 0;
+let keyWithin: u32 = 0;
+
+/** Reads `"name" :` at p in the object open at `depth`, matching the name; returns the position of the colon, or 0. */
+function readKey(p: usize, depth: i32): usize {
+  p = skipSpace(p);
+  if (p >= docEnd || load<u8>(p) != 0x22) return fail(DOC_UNEXPECTED, p);
+  const close = scanString(p + 1);
+  if (close == 0) return 0;
+  const candidates = depth < TRACKED_DEPTH ? load<u32>(WANT + (<usize>depth << 2)) : 0;
+  let targets: u32 = 0;
+  let within: u32 = 0;
+  if (candidates != 0) {
+    const matched = matchKey(candidates, depth - 1, p + 1, close);
+    // Paths ending at this depth take the value; longer ones look inside it.
+    for (let bits = matched; bits != 0; bits &= bits - 1) {
+      const path = <i32>ctz(bits);
+      if (segmentCount(path) == depth) targets |= <u32>1 << path;
+      else within |= <u32>1 << path;
+    }
+    // Last duplicate wins: forget what an earlier member of the same name gave.
+    const stale = matched & filledPaths;
+    if (stale != 0) {
+      setResult(stale, KIND_MISSING, NaN, -1, 0);
+      filledPaths &= ~stale;
+    }
+  }
+  keyTargets = targets;
+  keyWithin = within;
+  p = skipSpace(close + 1);
+  if (p >= docEnd || load<u8>(p) != 0x3a) return fail(DOC_UNEXPECTED, p);
+  return p;
+}
+
+/** Set by readMembers: it read the object's closing brace (else it stopped at a container value). */
+let objectClosed: bool = false;
+
+/**
+ * Reads the members of the object open at `depth` from p while their values are scalars, without
+ * going back through walkDocument's dispatch. Stops at a container value (p at its bracket, its
+ * paths in keyTargets/keyWithin) or after the closing brace. Returns the position, or 0.
+ */
+function readMembers(p: usize, depth: i32): usize {
+  while (true) {
+    p = readKey(p, depth);
+    if (p == 0) return 0;
+    p = skipSpace(p + 1);
+    if (p >= docEnd) return fail(DOC_UNEXPECTED, p);
+    const c = <u32>load<u8>(p);
+    if (c == 0x7b || c == 0x5b) {
+      objectClosed = false;
+      return p;
+    }
+    p = scalar(p, c, keyTargets);
+    if (p == 0) return 0;
+    p = skipSpace(p);
+    if (p >= docEnd) return fail(DOC_UNEXPECTED, p);
+    const next = load<u8>(p);
+    if (next == 0x2c) {
+      p++;
+      continue;
+    }
+    if (next != 0x7d) return fail(DOC_UNEXPECTED, p);
+    objectClosed = true;
+    return p + 1;
+  }
+  return 0;
+}
+
 /** Walks one document in [start, docEnd), filling its results for `allPaths`; returns its DOC_ status. */
 function walkDocument(start: usize, allPaths: u32): i32 {
   failure = DOC_OK;
@@ -476,32 +546,17 @@ function walkDocument(start: usize, allPaths: u32): i32 {
       continue;
     }
     // EXPECT_KEY
-    p = skipSpace(p);
-    if (p >= docEnd || load<u8>(p) != 0x22) return stop(DOC_UNEXPECTED, p);
-    const close = scanString(p + 1);
-    if (close == 0) return failure;
-    const candidates = depth < TRACKED_DEPTH ? load<u32>(WANT + (<usize>depth << 2)) : 0;
-    targets = 0;
-    within = 0;
-    if (candidates != 0) {
-      const matched = matchKey(candidates, depth - 1, p + 1, close);
-      // Paths ending at this depth take the value; longer ones look inside it.
-      for (let bits = matched; bits != 0; bits &= bits - 1) {
-        const path = <i32>ctz(bits);
-        if (segmentCount(path) == depth) targets |= <u32>1 << path;
-        else within |= <u32>1 << path;
-      }
-      // Last duplicate wins: forget what an earlier member of the same name gave.
-      const stale = matched & filledPaths;
-      if (stale != 0) {
-        setResult(stale, KIND_MISSING, NaN, -1, 0);
-        filledPaths &= ~stale;
-      }
+    p = readMembers(p, depth);
+    if (p == 0) return failure;
+    if (objectClosed) {
+      closeContainer(depth, p);
+      depth--;
+      state = AFTER_VALUE;
+    } else {
+      targets = keyTargets;
+      within = keyWithin;
+      state = EXPECT_VALUE;
     }
-    p = skipSpace(close + 1);
-    if (p >= docEnd || load<u8>(p) != 0x3a) return stop(DOC_UNEXPECTED, p);
-    p++;
-    state = EXPECT_VALUE;
   }
   return DOC_OK;
 }
