@@ -206,6 +206,26 @@ describe("bounded memory: the bucket cap and its collapsing rule", () => {
     expect(misses(pool, sketch, values, kept)).toEqual([]);
   });
 
+  it("bytes from a larger cap fold into a smaller one: counts kept, quantiles near the max within 1%", () => {
+    const wide = new QuantileSketches({ binsMax: 1024 });
+    const narrow = new QuantileSketches({ binsMax: 256 }); // a factor of gamma^255 (about 160) below the max
+    const rand = seededRandom(12);
+    const values = Float64Array.from({ length: 10_000 }, () => Math.exp(2 * normal(rand)));
+    const source = wide.create();
+    wide.add(source, values);
+    const restored = narrow.create();
+    narrow.restore(restored, wide.serialize(source));
+    expect(narrow.count(restored)).toBe(values.length);
+    const sorted = Float64Array.from(values).sort();
+    expect(exactQuantile(sorted, 0.5)).toBeLessThan(sorted[sorted.length - 1] / GAMMA ** 255); // the fold happened
+    const kept = FRACTIONS.filter((q) => exactQuantile(sorted, q) > sorted[sorted.length - 1] / GAMMA ** 254);
+    expect(kept).toContain(0.99);
+    expect(misses(narrow, restored, values, kept)).toEqual([]);
+    const direct = narrow.create();
+    narrow.add(direct, values);
+    expect(narrow.serialize(restored)).toEqual(narrow.serialize(direct));
+  });
+
   it("released sketches are reused: 2,000 create/release cycles reserve nothing more", () => {
     const pool = new QuantileSketches({ binsMax: 512 });
     pool.release(pool.create());
