@@ -30,13 +30,13 @@ afterEach(async () => {
   mosquitto = dirs = undefined;
 });
 
-async function setUp(mosquittoConfig: string[] = []): Promise<void> {
+async function setUp(mosquittoConfig: string[] = [], moreLinkConfig = ""): Promise<void> {
   mosquitto = await startMosquitto(mosquittoConfig);
   dirs = await ledgeDirs("ledge-bridge-burst-", [
     "mqtt:",
     "  allowAnonymous: true",
     "  bridgeFrom:",
-    `    - { url: "mqtt://127.0.0.1:${mosquitto.port}", filters: ["plant/#"], clientId: ${clientId} }`,
+    `    - { url: "mqtt://127.0.0.1:${mosquitto.port}", filters: ["plant/#"], clientId: ${clientId}${moreLinkConfig} }`,
     "",
   ].join("\n"));
 }
@@ -162,6 +162,17 @@ it("a 100,000-reading burst (two mosquitto_pub -l runs back to back): every read
   expectEveryReading(await storedPayloads(), 1, 100_000, redelivered);
   expect(mosquitto!.output()).not.toMatch(/dropped/);
 }, 200_000);
+
+it("MQTT 3.1.1 cannot ask for a window: a 2,000-reading burst is lossless once Mosquitto's max_inflight_messages is 0", async () => {
+  await setUp(["max_inflight_messages 0"], ", protocolVersion: 4");
+  const ledge = await startBridgedLedge();
+  await burst(1, 2000);
+  await drained(ledge, 60_000, 2000);
+  const redelivered = await linkMetric(ledge, "redelivered_total");
+  await stop(ledge);
+  expectEveryReading(await storedPayloads(), 1, 2000, redelivered);
+  expect(mosquitto!.output()).not.toMatch(/dropped/);
+}, 90_000);
 
 it("ledge SIGKILLed mid-burst with the burst in flight, restarted: every reading stored (default Mosquitto)", async () => {
   // Mosquitto keeps what it sent un-acked (up to our Receive Maximum) for the session and sends
