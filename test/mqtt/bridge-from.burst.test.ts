@@ -8,7 +8,7 @@ import { afterEach, expect, it } from "vitest";
 import { decodeBatch } from "../../runtime/core/index.ts";
 import { readConfig } from "../../runtime/config/index.ts";
 import { Log } from "../../runtime/log/index.ts";
-import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { ledgeDirs, metricValue, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { startMosquitto, type MosquittoProcess } from "../helpers/mosquitto.ts";
 
 const clientId = "ledge-site-a";
@@ -57,10 +57,15 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, timeLim
   }
 }
 
-/** Publishes `reading-<from>` .. `reading-<from + count - 1>` as `mosquitto_pub -l` does. */
+/** Publishes `reading-<from>` .. `reading-<from + count - 1>` to the test's Mosquitto. */
 function burst(from: number, count: number): Promise<void> {
+  return publishLines(mosquitto!.port, from, count);
+}
+
+/** `mosquitto_pub -l`: one QoS 1 PUBLISH per line, as fast as the broker acknowledges. */
+function publishLines(port: number, from: number, count: number): Promise<void> {
   expect(count).toBeLessThanOrEqual(linesPerPublisherMax);
-  const script = `seq ${from} ${from + count - 1} | sed 's/^/reading-/' | mosquitto_pub -p ${mosquitto!.port} -t plant/line1/temp -q 1 -l`;
+  const script = `seq ${from} ${from + count - 1} | sed 's/^/reading-/' | mosquitto_pub -p ${port} -t plant/line1/temp -q 1 -l`;
   return new Promise((resolve, reject) => {
     const child = spawn("sh", ["-c", script], { stdio: ["ignore", "ignore", "pipe"], timeout: 120_000 });
     let err = "";
@@ -70,9 +75,9 @@ function burst(from: number, count: number): Promise<void> {
 }
 
 /** The link's series of a bridgeFrom metric in a running ledge's /metrics. */
-async function linkMetric(p: LedgeProcess, name: string): Promise<number> {
+async function linkMetric(p: LedgeProcess, name: string, link = `${clientId}@127.0.0.1:${mosquitto!.port}`): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${p.ports.http}/metrics`)).text();
-  const prefix = `ledge_mqtt_bridge_from_${name}{link="${clientId}@127.0.0.1:${mosquitto!.port}"} `;
+  const prefix = `ledge_mqtt_bridge_from_${name}{link="${link}"} `;
   const line = text.split("\n").find((l) => l.startsWith(prefix));
   return line ? Number(line.slice(prefix.length)) : 0;
 }
@@ -80,14 +85,14 @@ async function linkMetric(p: LedgeProcess, name: string): Promise<number> {
 /** Waits until the link has stored and acknowledged `expected` messages (when known), or its
  * counts stood still for 3 s: then the assertions on the log say what is missing, rather than
  * a timeout. Returns how many this ledge stored. */
-async function drained(p: LedgeProcess, timeLimitMs: number, expected = Infinity): Promise<number> {
+async function drained(p: LedgeProcess, timeLimitMs: number, expected = Infinity, link?: string): Promise<number> {
   let stored = 0;
   let last = "";
   let since = Date.now();
   await until("the bridge to drain the burst", async () => {
-    stored = await linkMetric(p, "stored_total");
-    const acks = await linkMetric(p, "acks_sent_total");
-    const now = `${stored} ${acks} ${await linkMetric(p, "inflight")}`;
+    stored = await linkMetric(p, "stored_total", link);
+    const acks = await linkMetric(p, "acks_sent_total", link);
+    const now = `${stored} ${acks} ${await linkMetric(p, "inflight", link)}`;
     if (now !== last) [last, since] = [now, Date.now()];
     return (stored >= expected && acks >= stored) || Date.now() - since > 3000;
   }, timeLimitMs);
@@ -173,6 +178,33 @@ it("MQTT 3.1.1 cannot ask for a window: a 2,000-reading burst is lossless once M
   expectEveryReading(await storedPayloads(), 1, 2000, redelivered);
   expect(mosquitto!.output()).not.toMatch(/dropped/);
 }, 90_000);
+
+it("the same against a second ledge as the site broker: 2,000 readings stored once, none dropped there", async () => {
+  // mosquitto_pub into ledge is paced by ledge's durable PUBACKs (~1k msgs/s here), so this is
+  // the interop check, not a burst at the bridge.
+  const siteDirs = await ledgeDirs("ledge-bridge-site-", "mqtt:\n  allowAnonymous: true\n");
+  const site = await startLedge(siteDirs.args);
+  try {
+    dirs = await ledgeDirs("ledge-bridge-burst-", [
+      "mqtt:",
+      "  allowAnonymous: true",
+      "  bridgeFrom:",
+      `    - { url: "mqtt://127.0.0.1:${site.ports.mqtt}", filters: ["plant/#"], clientId: ${clientId} }`,
+      "",
+    ].join("\n"));
+    const ledge = await startBridgedLedge();
+    await publishLines(site.ports.mqtt!, 1, 2000);
+    const link = `${clientId}@127.0.0.1:${site.ports.mqtt}`;
+    await drained(ledge, 60_000, 2000, link);
+    const redelivered = await linkMetric(ledge, "redelivered_total", link);
+    await stop(ledge);
+    expectEveryReading(await storedPayloads(), 1, 2000, redelivered);
+    expect(await metricValue(site.ports.http!, "ledge_mqtt_dropped_total")).toBe(0);
+  } finally {
+    await stop(site);
+    await siteDirs.remove();
+  }
+}, 120_000);
 
 it("ledge SIGKILLed mid-burst with the burst in flight, restarted: every reading stored (default Mosquitto)", async () => {
   // Mosquitto keeps what it sent un-acked (up to our Receive Maximum) for the session and sends
