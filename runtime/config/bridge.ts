@@ -1,5 +1,5 @@
 // The `bridge:` section (replication upstream), validated with defaults. Keys not built yet
-// (partitioning: key, recompression, SASL) are refused by name at start
+// (partitioning: key, recompression) are refused by name at start
 // rather than silently ignored.
 import { hostname } from "node:os";
 import { ConfigReader } from "./reader.ts";
@@ -27,6 +27,18 @@ export interface BridgeTlsConfig {
   serverName?: string;
 }
 
+/** SASL mechanisms the bridge speaks as a client (as Kafka names them). */
+export const bridgeSaslMechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
+export type BridgeSaslMechanism = (typeof bridgeSaslMechanisms)[number];
+
+export interface BridgeSaslConfig {
+  mechanism: BridgeSaslMechanism;
+  username: string;
+  /** Exactly one of password and passwordFile (read at start; one trailing newline dropped). */
+  password?: string;
+  passwordFile?: string;
+}
+
 export interface BridgeConfig {
   brokers: string[];
   clientId: string;
@@ -47,6 +59,8 @@ export interface BridgeConfig {
   memoryBytesMax: number;
   createTopics: boolean;
   tls?: BridgeTlsConfig;
+  /** SASL on every upstream connection, after ApiVersions. */
+  sasl?: BridgeSaslConfig;
   /** An upstream transaction open longer is aborted by the coordinator (Kafka's transaction.timeout.ms). */
   transactionTimeoutMs: number;
   requestTimeoutMs: number;
@@ -98,8 +112,6 @@ export function readBridgeConfig(doc: unknown, path: string): BridgeConfig {
   const compression = r.oneOf("compression", ["keep", "none", "gzip", "snappy", "lz4", "zstd"] as const, "keep");
   if (compression !== "keep") notBuilt(r, "compression", "keep", compression);
   const delivery = r.oneOf("delivery", ["exactly-once", "idempotent"] as const, "exactly-once");
-  if (r.has("sasl")) notBuilt(r, "sasl", "absent", r.raw("sasl"));
-  r.raw("sasl");
   const out: BridgeConfig = {
     brokers: list as string[],
     clientId: r.string("clientId", "ledge-bridge"),
@@ -115,6 +127,7 @@ export function readBridgeConfig(doc: unknown, path: string): BridgeConfig {
     memoryBytesMax: r.bytes("memoryBytesMax", 16 * MiB, 64 * 1024, 2 ** 31 - 1),
     createTopics: r.boolean("createTopics", true),
     tls: tlsSection(r),
+    sasl: saslSection(r),
     transactionTimeoutMs: r.ms("transactionTimeoutMs", 60_000, 1000, 900_000),
     requestTimeoutMs: r.ms("requestTimeoutMs", 30_000, 100, 600_000),
     backoffMsMin: r.ms("backoffMsMin", 100, 1, 60_000),
@@ -135,4 +148,21 @@ function tlsSection(r: ConfigReader): BridgeTlsConfig | undefined {
   if ((out.cert === undefined) !== (out.key === undefined)) throw new ConfigError(t.path, "cert and key together (a client certificate), or neither", r.raw("tls"));
   t.done();
   return out;
+}
+
+function saslSection(r: ConfigReader): BridgeSaslConfig | undefined {
+  if (!r.has("sasl")) return (r.raw("sasl"), undefined);
+  const s = r.section("sasl");
+  if (!s.has("mechanism")) throw new ConfigError(s.key("mechanism"), `one of ${bridgeSaslMechanisms.join(" | ")}`, undefined);
+  const mechanism = s.oneOf("mechanism", bridgeSaslMechanisms, "PLAIN");
+  const username = s.string("username", "");
+  if (username === "") throw new ConfigError(s.key("username"), "the upstream user name", undefined);
+  const password = s.raw("password");
+  if (password !== undefined && (typeof password !== "string" || password === "")) throw new ConfigError(s.key("password"), "a non-empty string", "(hidden)");
+  const passwordFile = s.optionalString("passwordFile");
+  if ((password === undefined) === (passwordFile === undefined)) {
+    throw new ConfigError(s.path, "password or passwordFile (one of them)", password === undefined ? "neither" : "both");
+  }
+  s.done();
+  return { mechanism, username, password: password as string | undefined, passwordFile };
 }
