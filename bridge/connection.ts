@@ -2,7 +2,7 @@
 // correlation id in order (Kafka answers one request at a time per connection, in order).
 // Opening it asks ApiVersions (v3, falling back to the broker's range on UNSUPPORTED_VERSION,
 // kafka-protocol.md 4) and keeps the broker's ranges for version choice.
-import { connect as tcpConnect, type Socket } from "node:net";
+import { connect as tcpConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from "node:tls";
 import { FrameReader } from "../runtime/kafka/protocol/frame.ts";
 import { decodeResponse, encodeRequest, framed } from "../runtime/kafka/protocol/request-response.ts";
@@ -11,6 +11,7 @@ import { codecVersions } from "../runtime/kafka/apis/codecs.ts";
 import type { ApiKeyRange, ApiVersionsResponse } from "../runtime/kafka/apis/apiVersions/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import { UpstreamError } from "./errors.ts";
+import { tlsFailureHint } from "./tls.ts";
 
 export interface BrokerAddress {
   host: string;
@@ -199,8 +200,10 @@ function tryDecode(payload: Uint8Array): { correlationId: number; body: unknown 
 
 function connectSocket(address: BrokerAddress, o: ConnectionOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    // SNI carries host names only (RFC 6066); an address is checked against the certificate's IP SANs.
+    const servername = o.tls?.servername ?? (isIP(address.host) ? undefined : address.host);
     const socket = o.tls
-      ? tlsConnect({ ...o.tls, host: address.host, port: address.port, servername: o.tls.servername ?? address.host })
+      ? tlsConnect({ ...o.tls, host: address.host, port: address.port, servername })
       : tcpConnect({ host: address.host, port: address.port });
     socket.setNoDelay(true);
     const timer = setTimeout(() => {
@@ -214,7 +217,8 @@ function connectSocket(address: BrokerAddress, o: ConnectionOptions): Promise<So
     });
     socket.once("error", (err) => {
       clearTimeout(timer);
-      reject(new UpstreamError("connection", `broker ${address.host}:${address.port}: ${err.message}`));
+      const hint = o.tls ? tlsFailureHint(err) : "";
+      reject(new UpstreamError("connection", `broker ${address.host}:${address.port}: ${o.tls ? "TLS: " : ""}${err.message}${hint ? `; ${hint}` : ""}`));
     });
   });
 }
