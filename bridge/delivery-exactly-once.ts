@@ -114,7 +114,7 @@ export class ExactlyOnceDelivery implements Delivery {
 
   /** Counts and says what a replaced upstream means here: its cursors are the truth from now on. */
   #replaced(previous: StoredProducer, now: string): void {
-    this.#p.status.upstreamReplaced(`upstream at ${this.#p.config.brokers.join(",")} is now Kafka cluster ${now}, not cluster ${previous.clusterId} that this edge shipped to before (rebuilt, restored from a backup, or another cluster behind the same addresses). The bridge goes on with the new cluster: it reads its cursors from that cluster's ${cursorTopic}, so each partition resumes where that cluster's cursor says, and one without a cursor there is shipped again from the oldest offset still stored here (records the old cluster already had are sent again, to the new one; nothing is lost). If this is the wrong cluster, stop ledge and fix bridge.brokers (ledge_bridge_upstream_replaced_total counts these)`);
+    this.#p.status.upstreamReplaced(`upstream at ${this.#p.config.brokers.join(",")} is now Kafka cluster ${now}, not cluster ${previous.clusterId} that this edge shipped to before (rebuilt, restored from a backup, or bridge.brokers now leads to another cluster). The bridge goes on with the new cluster: it reads its cursors from that cluster's ${cursorTopic}, so each partition resumes where that cluster's cursor says, and one without a cursor there is shipped again from the oldest offset still stored here (records the old cluster already had are sent again, to the new one; nothing is lost). If this is the wrong cluster, stop ledge and fix bridge.brokers (ledge_bridge_upstream_replaced_total counts these)`);
   }
 
   #requireProducer(): TransactionalProducer {

@@ -88,7 +88,7 @@ export class IdempotentDelivery implements Delivery {
     const clusterId = this.#p.cluster.clusterId;
     let producer = this.#producers.get(producerKey) ?? null;
     if (producer && this.#p.cluster.replacedSince(producer) !== null) {
-      this.#p.status.upstreamReplaced(`upstream at ${this.#p.config.brokers.join(",")} is now Kafka cluster ${clusterId}, not cluster ${producer.clusterId} that this edge shipped to before (rebuilt, restored from a backup, or another cluster behind the same addresses); the bridge goes on with the new cluster from the local cursors. If this is the wrong cluster, stop ledge and fix bridge.brokers (ledge_bridge_upstream_replaced_total counts these)`);
+      this.#p.status.upstreamReplaced(`upstream at ${this.#p.config.brokers.join(",")} is now Kafka cluster ${clusterId}, not cluster ${producer.clusterId} that this edge shipped to before (rebuilt, restored from a backup, or bridge.brokers now leads to another cluster); the bridge goes on with the new cluster from the local cursors. If this is the wrong cluster, stop ledge and fix bridge.brokers (ledge_bridge_upstream_replaced_total counts these)`);
       this.#forgotten(producer, `cluster ${clusterId} knows nothing of producer id ${producer.producerId}, which came from cluster ${producer.clusterId}`, new Set());
       producer = null;
     }
