@@ -56,7 +56,7 @@ export class BrokerConnection {
     this.#frames = new FrameReader(o.responseBytesMax);
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("error", (err) => this.#fail(`${err.message}`));
-    socket.on("close", () => this.#fail("connection closed by the broker"));
+    socket.on("close", () => this.#fail(`connection closed by the broker${this.#closeHint()}`));
   }
 
   /** Connects, negotiates versions, authenticates. Rejects with UpstreamError. */
@@ -150,10 +150,24 @@ export class BrokerConnection {
     for (const k of res.apiKeys) this.#ranges.set(k.apiKey, k);
   }
 
+  /** Why a broker may close on a request without an answer: a TLS listener reading plain bytes
+   * (before any answer), or a SASL listener refusing a client that did not authenticate. */
+  #closeHint(): string {
+    const waiting = this.#pending[0];
+    if (!waiting) return "";
+    if (waiting.apiKey === ApiKey.ApiVersions && this.#ranges.size === 0 && !this.#o.tls) {
+      return ", answering no ApiVersions; if that port is a TLS listener, set bridge.tls (true, or { ca } for a private CA)";
+    }
+    if (this.#o.authenticate || !this.#ranges.has(ApiKey.SaslHandshake)) return "";
+    return `, answering no ${apiName(waiting.apiKey)}; the broker offers SASL: if its listener requires it, set bridge.sasl`;
+  }
+
   #onData(chunk: Buffer): void {
     this.#frames.append(chunk);
     for (let e = this.#frames.next(); e !== null; e = this.#frames.next()) {
-      if (e.kind === "bad-size") return this.#fail(`a response frame of ${e.size} bytes is over the ${this.#o.responseBytesMax} accepted`);
+      if (e.kind === "bad-size") return this.#fail(looksLikeTls(e.size) && !this.#o.tls
+        ? "the broker answered in TLS (a TLS listener): set bridge.tls (true, or { ca } for a private CA), or point bridge.brokers at a plain listener"
+        : `a response frame of ${e.size} bytes is over the ${this.#o.responseBytesMax} accepted`);
       const p = this.#pending.shift();
       if (!p) return this.#fail("an answer to no request");
       clearTimeout(p.timer);
@@ -188,6 +202,12 @@ export class BrokerConnection {
     }
     for (const l of this.#onClose.splice(0)) l(reason);
   }
+}
+
+/** A TLS record header (handshake 0x16 or alert 0x15, version 3.x) read as a frame size. */
+function looksLikeTls(size: number): boolean {
+  const type = (size >>> 24) & 0xff;
+  return (type === 0x15 || type === 0x16) && ((size >>> 16) & 0xff) === 0x03;
 }
 
 function tryDecode(payload: Uint8Array): { correlationId: number; body: unknown } | null {

@@ -139,6 +139,14 @@ describe("bridge over SASL and TLS to a ledge upstream", () => {
     await expectRefused("wrong-ca", "SSL", `  tls: { ca: ${otherCa.path("ca.pem")} }\n`, /TLS: .*set bridge\.tls\.ca to the CA that signed it/);
   });
 
+  it("no bridge.sasl against a SASL listener: state 4, a line saying it offers SASL", { timeout: 120_000 }, async () => {
+    await expectRefused("no-sasl", "SASL_PLAINTEXT", "", /connection closed by the broker, answering no \w+; the broker offers SASL: if its listener requires it, set bridge\.sasl/);
+  });
+
+  it("no bridge.tls against a TLS listener: state 4, a line saying it speaks TLS", { timeout: 120_000 }, async () => {
+    await expectRefused("no-tls", "SSL", "", /connection closed by the broker, answering no ApiVersions; if that port is a TLS listener, set bridge\.tls/);
+  });
+
   it("bridge.sasl against a listener without SASL: state 4, a line saying so", { timeout: 120_000 }, async () => {
     await expectRefused("sasl-to-ssl", "SSL", `  tls: { ca: ${ca.path("ca.pem")} }\n  sasl: { mechanism: PLAIN, username: edge, password: edge-secret }\n`, /offers no SASL .*bridge\.sasl is set: remove it/);
   });
