@@ -7,6 +7,7 @@ import { Metrics } from "../runtime/metrics/index.ts";
 import { Log } from "../runtime/log/index.ts";
 import { startMqttGateway } from "../gateways/mqtt/gateway.ts";
 import { startKafkaGateway } from "../gateways/kafka/server.ts";
+import { persistentClusterId } from "../gateways/kafka/cluster-id.ts";
 import { GroupCoordinator } from "../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings } from "../runtime/groups/coordinator-settings.ts";
 import { openGroupOffsets } from "../runtime/groups/offsets.ts";
@@ -45,7 +46,8 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   opened.push({ close: async () => transactions.close() });
   // Transactions a previous run decided (PrepareCommit/PrepareAbort) complete before clients come.
   await transactions.recover();
-  const kafka = await startKafkaGateway({ config, log, logger, metrics, groups, transactions });
+  const clusterId = await persistentClusterId(log.openStore<string>("kafka-cluster-id"));
+  const kafka = await startKafkaGateway({ config, log, logger, metrics, groups, transactions, clusterId });
   opened.push(kafka);
   ports.kafka = kafka.port;
 

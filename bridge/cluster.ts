@@ -19,6 +19,12 @@ export interface TopicLayout {
   leaders: number[];
 }
 
+/** The upstream cluster a piece of the bridge's state came from, kept with that state (a
+ * producer id, the cursors read under it). null or absent: its Metadata named no cluster id. */
+export interface UpstreamOrigin {
+  clusterId?: string | null;
+}
+
 interface BrokerSlot {
   address: BrokerAddress;
   connection: Promise<BrokerConnection> | null;
@@ -93,6 +99,15 @@ export class UpstreamCluster {
       else this.#topics.delete(t.name);
     }
     return out;
+  }
+
+  /**
+   * The cluster id answering now, when `origin` came from another one (both known): the upstream
+   * was rebuilt or replaced behind the same addresses. null when the same, or either is unknown.
+   */
+  replacedSince(origin: UpstreamOrigin | undefined): string | null {
+    const then = origin?.clusterId ?? null;
+    return then !== null && this.clusterId !== null && then !== this.clusterId ? this.clusterId : null;
   }
 
   /** The last known layout of a topic (refreshMetadata fills it). */

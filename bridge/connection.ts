@@ -2,7 +2,7 @@
 // correlation id in order (Kafka answers one request at a time per connection, in order).
 // Opening it asks ApiVersions (v3, falling back to the broker's range on UNSUPPORTED_VERSION,
 // kafka-protocol.md 4) and keeps the broker's ranges for version choice.
-import { connect as tcpConnect, type Socket } from "node:net";
+import { connect as tcpConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from "node:tls";
 import { FrameReader } from "../runtime/kafka/protocol/frame.ts";
 import { decodeResponse, encodeRequest, framed } from "../runtime/kafka/protocol/request-response.ts";
@@ -11,6 +11,7 @@ import { codecVersions } from "../runtime/kafka/apis/codecs.ts";
 import type { ApiKeyRange, ApiVersionsResponse } from "../runtime/kafka/apis/apiVersions/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import { UpstreamError } from "./errors.ts";
+import { tlsFailureHint } from "./tls.ts";
 
 export interface BrokerAddress {
   host: string;
@@ -55,7 +56,7 @@ export class BrokerConnection {
     this.#frames = new FrameReader(o.responseBytesMax);
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("error", (err) => this.#fail(`${err.message}`));
-    socket.on("close", () => this.#fail("connection closed by the broker"));
+    socket.on("close", () => this.#fail(`connection closed by the broker${this.#closeHint()}`));
   }
 
   /** Connects, negotiates versions, authenticates. Rejects with UpstreamError. */
@@ -149,10 +150,24 @@ export class BrokerConnection {
     for (const k of res.apiKeys) this.#ranges.set(k.apiKey, k);
   }
 
+  /** Why a broker may close on a request without an answer: a TLS listener reading plain bytes
+   * (before any answer), or a SASL listener refusing a client that did not authenticate. */
+  #closeHint(): string {
+    const waiting = this.#pending[0];
+    if (!waiting) return "";
+    if (waiting.apiKey === ApiKey.ApiVersions && this.#ranges.size === 0 && !this.#o.tls) {
+      return ", answering no ApiVersions; if that port is a TLS listener, set bridge.tls (true, or { ca } for a private CA)";
+    }
+    if (this.#o.authenticate || !this.#ranges.has(ApiKey.SaslHandshake)) return "";
+    return `, answering no ${apiName(waiting.apiKey)}; the broker offers SASL: if its listener requires it, set bridge.sasl`;
+  }
+
   #onData(chunk: Buffer): void {
     this.#frames.append(chunk);
     for (let e = this.#frames.next(); e !== null; e = this.#frames.next()) {
-      if (e.kind === "bad-size") return this.#fail(`a response frame of ${e.size} bytes is over the ${this.#o.responseBytesMax} accepted`);
+      if (e.kind === "bad-size") return this.#fail(looksLikeTls(e.size) && !this.#o.tls
+        ? "the broker answered in TLS (a TLS listener): set bridge.tls (true, or { ca } for a private CA), or point bridge.brokers at a plain listener"
+        : `a response frame of ${e.size} bytes is over the ${this.#o.responseBytesMax} accepted`);
       const p = this.#pending.shift();
       if (!p) return this.#fail("an answer to no request");
       clearTimeout(p.timer);
@@ -189,6 +204,12 @@ export class BrokerConnection {
   }
 }
 
+/** A TLS record header (handshake 0x16 or alert 0x15, version 3.x) read as a frame size. */
+function looksLikeTls(size: number): boolean {
+  const type = (size >>> 24) & 0xff;
+  return (type === 0x15 || type === 0x16) && ((size >>> 16) & 0xff) === 0x03;
+}
+
 function tryDecode(payload: Uint8Array): { correlationId: number; body: unknown } | null {
   try {
     return decodeResponse(ApiKey.ApiVersions, 0, payload);
@@ -199,8 +220,10 @@ function tryDecode(payload: Uint8Array): { correlationId: number; body: unknown 
 
 function connectSocket(address: BrokerAddress, o: ConnectionOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    // SNI carries host names only (RFC 6066); an address is checked against the certificate's IP SANs.
+    const servername = o.tls?.servername ?? (isIP(address.host) ? undefined : address.host);
     const socket = o.tls
-      ? tlsConnect({ ...o.tls, host: address.host, port: address.port, servername: o.tls.servername ?? address.host })
+      ? tlsConnect({ ...o.tls, host: address.host, port: address.port, servername })
       : tcpConnect({ host: address.host, port: address.port });
     socket.setNoDelay(true);
     const timer = setTimeout(() => {
@@ -214,7 +237,8 @@ function connectSocket(address: BrokerAddress, o: ConnectionOptions): Promise<So
     });
     socket.once("error", (err) => {
       clearTimeout(timer);
-      reject(new UpstreamError("connection", `broker ${address.host}:${address.port}: ${err.message}`));
+      const hint = o.tls ? tlsFailureHint(err) : "";
+      reject(new UpstreamError("connection", `broker ${address.host}:${address.port}: ${o.tls ? "TLS: " : ""}${err.message}${hint ? `; ${hint}` : ""}`));
     });
   });
 }

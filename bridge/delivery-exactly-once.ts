@@ -7,7 +7,7 @@ import type { KeyValueStore } from "../runtime/log/index.ts";
 import type { BridgeConfig } from "../runtime/config/bridge.ts";
 import { encodeBatch, type ProducerStamp } from "../runtime/core/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
-import type { UpstreamCluster } from "./cluster.ts";
+import type { UpstreamCluster, UpstreamOrigin } from "./cluster.ts";
 import { UpstreamError } from "./errors.ts";
 import { TransactionalProducer, type ProducerIdentity } from "./transactions.ts";
 import { cursorPartition, cursorRecords, cursorTopic, ensureCursorTopic, readCursors } from "./cursors.ts";
@@ -17,11 +17,15 @@ import type { Delivery, Piece, RoundItem, SendBatches, SendFailure } from "./del
 const producerKey = "upstream";
 const fencedCodes = new Set<number>([ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH]);
 
+/** The last producer id and epoch, and the cluster that handed them out (and held the cursors
+ * read under them); stores written before ledge kept the cluster id lack it. */
+export type StoredProducer = ProducerIdentity & UpstreamOrigin;
+
 export interface ExactlyOnceParts {
   cluster: UpstreamCluster;
   config: BridgeConfig;
   /** Where the last producer id and epoch are kept, to abort what it left open. */
-  producerIds: KeyValueStore<ProducerIdentity>;
+  producerIds: KeyValueStore<StoredProducer>;
   status: BridgeStatus;
   send: SendBatches;
 }
@@ -49,9 +53,12 @@ export class ExactlyOnceDelivery implements Delivery {
     const cursorPartitions = await ensureCursorTopic(cluster, c.requestTimeoutMs);
     const producer = new TransactionalProducer(cluster, this.transactionalId, c.transactionTimeoutMs);
     const previous = producerIds.get(producerKey);
-    if (previous) await producer.abortLeftOver(previous);
+    const replacedBy = cluster.replacedSince(previous);
+    if (previous && replacedBy !== null) this.#replaced(previous, replacedBy);
+    // Another cluster never knew that producer: nothing of it to abort there.
+    else if (previous) await producer.abortLeftOver(previous);
     // Persisted before anything is produced with it, so a crash leaves the next start its id.
-    await producerIds.put(producerKey, await producer.init());
+    await producerIds.put(producerKey, { ...await producer.init(), clusterId: cluster.clusterId });
     this.#cursors = await readCursors(cluster, c.edgeId, cursorPartitions, c.memoryBytesMax);
     this.#cursorPart = cursorPartition(c.edgeId, cursorPartitions);
     this.#producer = producer;
@@ -103,6 +110,11 @@ export class ExactlyOnceDelivery implements Delivery {
     // timeout or the next session's fencing) and shipped again: counted, not hidden.
     this.#p.status.aborted(this.#sentUncommitted);
     this.#sentUncommitted = 0;
+  }
+
+  /** Counts and says what a replaced upstream means here: its cursors are the truth from now on. */
+  #replaced(previous: StoredProducer, now: string): void {
+    this.#p.status.upstreamReplaced(`upstream at ${this.#p.config.brokers.join(",")} is now Kafka cluster ${now}, not cluster ${previous.clusterId} that this edge shipped to before (rebuilt, restored from a backup, or bridge.brokers now leads to another cluster). The bridge goes on with the new cluster: it reads its cursors from that cluster's ${cursorTopic}, so each partition resumes where that cluster's cursor says, and one without a cursor there is shipped again from the oldest offset still stored here (records the old cluster already had are sent again, to the new one; nothing is lost). If this is the wrong cluster, stop ledge and fix bridge.brokers (ledge_bridge_upstream_replaced_total counts these)`);
   }
 
   #requireProducer(): TransactionalProducer {

@@ -16,7 +16,7 @@ import type { ProducerStamp } from "../runtime/core/index.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { ErrorCode, errorInfo } from "../runtime/kafka/errors.ts";
 import type { InitProducerIdResponse } from "../runtime/kafka/apis/initProducerId/index.ts";
-import type { UpstreamCluster } from "./cluster.ts";
+import type { UpstreamCluster, UpstreamOrigin } from "./cluster.ts";
 import { UpstreamError, kafkaError } from "./errors.ts";
 import type { BridgeStatus } from "./status.ts";
 import type { Delivery, Piece, RoundItem, SendFailure } from "./delivery.ts";
@@ -34,11 +34,9 @@ const producerKey = "upstream";
 const initRetriesMax = 20;
 
 /** The upstream producer this edge uses, and the cluster that handed it out. */
-export interface IdempotentProducer {
+export interface IdempotentProducer extends UpstreamOrigin {
   producerId: number;
   producerEpoch: number;
-  /** null: the upstream's Metadata names no cluster id. */
-  clusterId: string | null;
 }
 
 /** One lane's progress under a producer (store "bridge-idempotent-lanes", key: the lane). */
@@ -89,8 +87,9 @@ export class IdempotentDelivery implements Delivery {
     await this.#p.cluster.refreshMetadata([]);
     const clusterId = this.#p.cluster.clusterId;
     let producer = this.#producers.get(producerKey) ?? null;
-    if (producer && producer.clusterId !== null && clusterId !== null && producer.clusterId !== clusterId) {
-      this.#forgotten(producer, `upstream is now cluster ${clusterId}, and producer id ${producer.producerId} came from cluster ${producer.clusterId} (a rebuilt or different upstream), which knows nothing of it`, new Set());
+    if (producer && this.#p.cluster.replacedSince(producer) !== null) {
+      this.#p.status.upstreamReplaced(`upstream at ${this.#p.config.brokers.join(",")} is now Kafka cluster ${clusterId}, not cluster ${producer.clusterId} that this edge shipped to before (rebuilt, restored from a backup, or bridge.brokers now leads to another cluster); the bridge goes on with the new cluster from the local cursors. If this is the wrong cluster, stop ledge and fix bridge.brokers (ledge_bridge_upstream_replaced_total counts these)`);
+      this.#forgotten(producer, `cluster ${clusterId} knows nothing of producer id ${producer.producerId}, which came from cluster ${producer.clusterId}`, new Set());
       producer = null;
     }
     // Persisted before anything is produced with it: after a crash the same id resends.

@@ -14,6 +14,9 @@ export type UpstreamErrorKind =
   /** The upstream lacks something the configuration needs (an API version, transactions, a
    * topic, partitions). Retried slowly: the operator has to change something. */
   | "unsupported"
+  /** The upstream refused this edge's SASL credentials or mechanism (bridge.sasl). Retried with
+   * backoff: the operator has to change something. */
+  | "auth"
   /** Another edge with the same edgeId took over (producer epoch). Shipping stops. */
   | "fenced";
 

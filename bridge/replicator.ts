@@ -22,6 +22,7 @@ import type { ProducerIdentity } from "./transactions.ts";
 import { createTopic, cursorTopic } from "./cursors.ts";
 import { laneKey, selectTopics, type Lane } from "./lanes.ts";
 import { BridgeStatus } from "./status.ts";
+import { bridgeSaslAuthenticator } from "./sasl.ts";
 import type { Delivery, Outgoing, Piece, RoundItem, SendFailure } from "./delivery.ts";
 import { KAFKA_MESSAGE_BYTES_DEFAULT, upstreamMessageBytesMax } from "./topic-limits.ts";
 import { partitionForKey } from "../runtime/log/partitioner.ts";
@@ -65,6 +66,7 @@ export class Bridge {
     this.#cluster = new UpstreamCluster(c.brokers.map(parseBrokerAddress), {
       clientId: c.clientId,
       tls: parts.tls,
+      authenticate: bridgeSaslAuthenticator(c.sasl),
       connectTimeoutMs: Math.min(c.requestTimeoutMs, 10_000),
       requestTimeoutMs: c.requestTimeoutMs,
       responseBytesMax: c.memoryBytesMax + 1024 * 1024,

@@ -45,6 +45,7 @@ export class BridgeStatus {
   readonly #transactions: Counter;
   readonly #abortedRecords: Counter;
   readonly #possibleDuplicates: Counter;
+  readonly #upstreamReplaced: Counter;
   #blocked = new Map<string, string>();
   #progress = { atMs: 0, records: 0, logged: false };
   readonly #probe = new Uint8Array(64 * 1024);
@@ -64,6 +65,7 @@ export class BridgeStatus {
     this.#shippedRecords = metrics.counter("ledge_bridge_shipped_records_total", "Records committed upstream");
     this.#transactions = metrics.counter("ledge_bridge_transactions_total", "Upstream transactions committed");
     this.#possibleDuplicates = metrics.counter("ledge_bridge_possible_duplicates_total", "Records that may be stored twice upstream: sent by an idempotent producer upstream then forgot, not acknowledged, and resent under a new one (delivery: idempotent)");
+    this.#upstreamReplaced = metrics.counter("ledge_bridge_upstream_replaced_total", "Times the upstream answered with another cluster id than the one the bridge's producer and cursors came from (a rebuilt or different cluster behind bridge.brokers; see the log)");
     this.#abortedRecords = metrics.counter("ledge_bridge_aborted_records_total", "Records sent upstream in transactions that then failed and were aborted (shipped again in a later one; invisible to read_committed readers)");
   }
 
@@ -118,6 +120,12 @@ export class BridgeStatus {
   /** Records an idempotent producer upstream forgot had sent without acknowledgement: resent under a new one. */
   possibleDuplicates(records: number): void {
     if (records > 0) this.#possibleDuplicates.inc(records);
+  }
+
+  /** The upstream cluster id changed under the bridge: `line` says what that means for the delivery mode. */
+  upstreamReplaced(line: string): void {
+    this.#upstreamReplaced.inc();
+    this.#logger.warn(line);
   }
 
   /** Recomputes the lag gauges, per partition and in total; while draining, logs progress every 10 s. */

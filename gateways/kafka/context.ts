@@ -29,6 +29,8 @@ export interface GatewayParts {
   log: KafkaLogPort;
   logger: Logger;
   metrics: Metrics;
+  /** The cluster id Metadata names (default: ledgeClusterId). */
+  clusterId?: string;
   /** The port the listener really bound (advertised in Metadata). */
   port(): number;
   /** Parsed listeners.kafka.sasl; undefined when SASL is off. */

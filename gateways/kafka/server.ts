@@ -24,6 +24,8 @@ export interface KafkaGatewayOptions {
   /** The consumer-group coordinator (owned and closed by the caller); without it the group APIs answer COORDINATOR_NOT_AVAILABLE. */
   groups?: GroupCoordinator;
   transactions?: TransactionCoordinator;
+  /** The cluster id Metadata names: the data directory's (cluster-id.ts). */
+  clusterId?: string;
 }
 
 export interface KafkaGateway {
@@ -43,7 +45,7 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   let boundPort = 0;
   const reused = options.metrics.counter("ledge_kafka_frame_buffers_reused_total", "Large Kafka request frames read into a reused buffer instead of a new one");
   const fetchReused = options.metrics.counter("ledge_kafka_fetch_buffers_reused_total", "Fetch responses read from the log into a reused buffer instead of new ones");
-  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, groups: options.groups, transactions: options.transactions, sasl: readSaslSettings(listener.sasl),
+  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, clusterId: options.clusterId, groups: options.groups, transactions: options.transactions, sasl: readSaslSettings(listener.sasl),
     frameBuffers: new BufferPool(frameBufferFreeBytesMax, () => reused.inc()),
     fetchBuffers: new BufferPool(frameBufferFreeBytesMax, () => fetchReused.inc()) };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");

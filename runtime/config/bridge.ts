@@ -1,6 +1,4 @@
-// The `bridge:` section (replication upstream), validated with defaults. Keys not built yet
-// (SASL) are refused by name at start
-// rather than silently ignored.
+// The `bridge:` section (replication upstream), validated with defaults.
 import { hostname } from "node:os";
 import { ConfigReader } from "./reader.ts";
 import { ConfigError } from "./errors.ts";
@@ -28,6 +26,18 @@ export interface BridgeTlsConfig {
   serverName?: string;
 }
 
+/** SASL mechanisms the bridge speaks as a client (as Kafka names them). */
+export const bridgeSaslMechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
+export type BridgeSaslMechanism = (typeof bridgeSaslMechanisms)[number];
+
+export interface BridgeSaslConfig {
+  mechanism: BridgeSaslMechanism;
+  username: string;
+  /** Exactly one of password and passwordFile (read at start; one trailing newline dropped). */
+  password?: string;
+  passwordFile?: string;
+}
+
 export interface BridgeConfig {
   brokers: string[];
   clientId: string;
@@ -50,6 +60,8 @@ export interface BridgeConfig {
   memoryBytesMax: number;
   createTopics: boolean;
   tls?: BridgeTlsConfig;
+  /** SASL on every upstream connection, after ApiVersions. */
+  sasl?: BridgeSaslConfig;
   /** An upstream transaction open longer is aborted by the coordinator (Kafka's transaction.timeout.ms). */
   transactionTimeoutMs: number;
   requestTimeoutMs: number;
@@ -71,10 +83,6 @@ function topicRule(item: unknown, key: string): BridgeTopicRule {
   const priority = r.integer("priority", 0, -1000, 1000);
   r.done();
   return { from, to, priority };
-}
-
-function notBuilt(r: ConfigReader, name: string, built: string, value: unknown): never {
-  throw new ConfigError(r.key(name), `${built} (the other choices are not built yet)`, value);
 }
 
 export function readBridgeConfig(doc: unknown, path: string): BridgeConfig {
@@ -102,8 +110,6 @@ export function readBridgeConfig(doc: unknown, path: string): BridgeConfig {
   // Idempotent delivery resends a stored batch as the same upstream batches after a crash; cut by
   // key over a partition count that may change meanwhile, that is not guaranteed.
   if (partitioning === "key" && delivery !== "exactly-once") throw new ConfigError(r.key("partitioning"), "preserve with delivery: idempotent (partitioning: key needs delivery: exactly-once)", partitioning);
-  if (r.has("sasl")) notBuilt(r, "sasl", "absent", r.raw("sasl"));
-  r.raw("sasl");
   const out: BridgeConfig = {
     brokers: list as string[],
     clientId: r.string("clientId", "ledge-bridge"),
@@ -119,6 +125,7 @@ export function readBridgeConfig(doc: unknown, path: string): BridgeConfig {
     memoryBytesMax: r.bytes("memoryBytesMax", 16 * MiB, 64 * 1024, 2 ** 31 - 1),
     createTopics: r.boolean("createTopics", true),
     tls: tlsSection(r),
+    sasl: saslSection(r),
     transactionTimeoutMs: r.ms("transactionTimeoutMs", 60_000, 1000, 900_000),
     requestTimeoutMs: r.ms("requestTimeoutMs", 30_000, 100, 600_000),
     backoffMsMin: r.ms("backoffMsMin", 100, 1, 60_000),
@@ -139,4 +146,21 @@ function tlsSection(r: ConfigReader): BridgeTlsConfig | undefined {
   if ((out.cert === undefined) !== (out.key === undefined)) throw new ConfigError(t.path, "cert and key together (a client certificate), or neither", r.raw("tls"));
   t.done();
   return out;
+}
+
+function saslSection(r: ConfigReader): BridgeSaslConfig | undefined {
+  if (!r.has("sasl")) return (r.raw("sasl"), undefined);
+  const s = r.section("sasl");
+  if (!s.has("mechanism")) throw new ConfigError(s.key("mechanism"), `one of ${bridgeSaslMechanisms.join(" | ")}`, undefined);
+  const mechanism = s.oneOf("mechanism", bridgeSaslMechanisms, "PLAIN");
+  const username = s.string("username", "");
+  if (username === "") throw new ConfigError(s.key("username"), "the upstream user name", undefined);
+  const password = s.raw("password");
+  if (password !== undefined && (typeof password !== "string" || password === "")) throw new ConfigError(s.key("password"), "a non-empty string", "(hidden)");
+  const passwordFile = s.optionalString("passwordFile");
+  if ((password === undefined) === (passwordFile === undefined)) {
+    throw new ConfigError(s.path, "password or passwordFile (one of them)", password === undefined ? "neither" : "both");
+  }
+  s.done();
+  return { mechanism, username, password: password as string | undefined, passwordFile };
 }

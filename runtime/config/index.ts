@@ -9,7 +9,7 @@ export { ConfigError } from "./errors.ts";
 export { parseBytes, parseMs } from "./units.ts";
 export * from "./schema.ts";
 export { readPemFile, readTlsFiles, type TlsFiles } from "./tls-files.ts";
-export { bridgeDefaults, readBridgeConfig, type BridgeConfig, type BridgeTopicRule, type BridgeTlsConfig } from "./bridge.ts";
+export { bridgeDefaults, readBridgeConfig, type BridgeConfig, type BridgeTopicRule, type BridgeTlsConfig, type BridgeSaslConfig } from "./bridge.ts";
 
 export interface CliOverrides {
   dataDir?: string;

@@ -222,7 +222,9 @@ describe("bridge.delivery: idempotent", () => {
     const local = await readTopic(`127.0.0.1:${edge.ports.kafka}`, "mqtt-messages", false);
     expect(count(local)).toBe(60);
     const upstream = await waitForUpstream(second.bootstrap, "mqtt-messages", 30, edge);
-    expect(edge.stderr()).toMatch(/upstream is now cluster \S+, and producer id \d+ came from cluster \S+ \(a rebuilt or different upstream\).*Taking a new producer id/);
+    expect(edge.stderr()).toMatch(/upstream at \S+ is now Kafka cluster (\S+), not cluster (\S+) that this edge shipped to before .*goes on with the new cluster from the local cursors/);
+    expect(edge.stderr()).toMatch(/cluster \S+ knows nothing of producer id \d+, which came from cluster \S+\. Taking a new producer id/);
+    expect(await metric(edge.ports.http!, "ledge_bridge_upstream_replaced_total")).toBe(1);
     const possible = await metric(edge.ports.http!, "ledge_bridge_possible_duplicates_total");
     expect(possible).toBeGreaterThan(0);
     expect(possible).toBeLessThanOrEqual(30);

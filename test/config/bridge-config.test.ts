@@ -1,9 +1,12 @@
 // bridge: every key validated with a message naming it; defaults as bridge/README.md states.
 import { describe, expect, it } from "vitest";
-import { hostname } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { applyOverrides, readConfig } from "../../runtime/config/index.ts";
 import { bridgeTlsOptions } from "../../bridge/tls.ts";
+import { bridgeSaslAuthenticator } from "../../bridge/sasl.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 describe("config: bridge", () => {
   it("fills the documented defaults around the brokers", () => {
@@ -47,11 +50,39 @@ describe("config: bridge", () => {
     expect(bad({ compression: "brotli" })).toThrow(/'bridge.compression' must be one of keep \| none \| gzip \| snappy \| lz4 \| zstd/);
     expect(bad({ partitioning: "key", delivery: "idempotent" })).toThrow(/'bridge.partitioning' must be preserve with delivery: idempotent/);
     expect(bad({ partitioning: "hash" })).toThrow(/'bridge.partitioning' must be one of preserve \| key/);
-    expect(bad({ sasl: { mechanism: "PLAIN" } })).toThrow(/'bridge.sasl'/);
+    expect(bad({ sasl: { username: "u", password: "p" } })).toThrow(/'bridge.sasl.mechanism' must be one of PLAIN \| SCRAM-SHA-256 \| SCRAM-SHA-512/);
+    expect(bad({ sasl: { mechanism: "GSSAPI", username: "u", password: "p" } })).toThrow(/'bridge.sasl.mechanism' must be one of PLAIN/);
+    expect(bad({ sasl: { mechanism: "PLAIN", password: "p" } })).toThrow(/'bridge.sasl.username'/);
+    expect(bad({ sasl: { mechanism: "PLAIN", username: "u" } })).toThrow(/'bridge.sasl' must be password or passwordFile \(one of them\); found "neither"/);
+    expect(bad({ sasl: { mechanism: "PLAIN", username: "u", password: "p", passwordFile: "/f" } })).toThrow(/found "both"/);
+    expect(bad({ sasl: { mechanism: "PLAIN", username: "u", password: 7 } })).toThrow(/'bridge.sasl.password' must be a non-empty string; found "\(hidden\)"/);
+    expect(bad({ sasl: { mechanism: "PLAIN", username: "u", password: "p", user: "x" } })).toThrow(/'bridge.sasl.user' must be a known key/);
     expect(bad({ memoryBytesMax: "1KiB" })).toThrow(/'bridge.memoryBytesMax' must be a size/);
     expect(bad({ transactionMsMax: "2m", transactionTimeoutMs: "1m" })).toThrow(/'bridge.transactionMsMax' must be less than bridge.transactionTimeoutMs/);
     expect(bad({ tls: { cert: "c.pem" } })).toThrow(/'bridge.tls' must be cert and key together/);
     expect(bad({ brokerz: 1 })).toThrow(/'bridge.brokerz' must be a known key/);
+  });
+
+  it("bridge.sasl: a mechanism, a user and a password (or a file holding it)", () => {
+    expect(readConfig({ bridge: { brokers: ["a:1"] } }).bridge!.sasl).toBeUndefined();
+    expect(readConfig({ bridge: { brokers: ["a:1"], sasl: { mechanism: "SCRAM-SHA-512", username: "edge", password: "s3cret" } } }).bridge!.sasl)
+      .toEqual({ mechanism: "SCRAM-SHA-512", username: "edge", password: "s3cret", passwordFile: undefined });
+    expect(readConfig({ bridge: { brokers: ["a:1"], sasl: { mechanism: "PLAIN", username: "edge", passwordFile: "/run/secrets/kafka" } } }).bridge!.sasl)
+      .toEqual({ mechanism: "PLAIN", username: "edge", password: undefined, passwordFile: "/run/secrets/kafka" });
+  });
+
+  it("bridge.sasl.passwordFile is read at start (one trailing newline dropped); an unreadable or empty one names its key", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ledge-sasl-"));
+    try {
+      writeFileSync(join(dir, "pw"), "from-file\n");
+      writeFileSync(join(dir, "empty"), "\n");
+      expect(bridgeSaslAuthenticator({ mechanism: "PLAIN", username: "u", passwordFile: join(dir, "pw") })).toBeTypeOf("function");
+      expect(bridgeSaslAuthenticator(undefined)).toBeUndefined();
+      expect(() => bridgeSaslAuthenticator({ mechanism: "PLAIN", username: "u", passwordFile: join(dir, "missing") })).toThrow(/'bridge\.sasl\.passwordFile' must be a readable file/);
+      expect(() => bridgeSaslAuthenticator({ mechanism: "PLAIN", username: "u", passwordFile: join(dir, "empty") })).toThrow(/'bridge\.sasl\.passwordFile' must be a file holding a non-empty password/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("bridge.tls: the PEM files are read at start; an unreadable one names its key", () => {

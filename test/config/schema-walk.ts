@@ -17,7 +17,7 @@ export function fullDocument(): Record<string, unknown> {
       http: { tls, token: "t" },
     },
     topics: [{ name: "t", config: {} }],
-    bridge: { brokers: ["a:1"], topics: [{ from: "t" }], tls: { ca: "ca.pem" } },
+    bridge: { brokers: ["a:1"], topics: [{ from: "t" }], tls: { ca: "ca.pem" }, sasl: { mechanism: "PLAIN", username: "u", passwordFile: "pw" } },
     mqtt: {
       routes: [{ filter: "a/+", topic: "t", key: "{1}", check: "json" }],
       users: [{ username: "u", passwordHash: hashPassword("p"), acl: { publish: ["#"], subscribe: ["#"] } }],

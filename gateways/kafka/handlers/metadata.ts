@@ -9,6 +9,8 @@ import { respond, type GatewayParts, type KafkaHandler, type RequestContext } fr
 import { kafkaCodeOf } from "./error-code.ts";
 
 export const ledgeNodeId = 0;
+/** The cluster id when the listener was given none (in-process tests); `ledge start` gives the
+ * data directory's (cluster-id.ts). */
 export const ledgeClusterId = "ledge";
 
 /** Where clients must connect: the advertised host and port (the real port when none is set). */
@@ -67,7 +69,7 @@ export const metadataHandler: KafkaHandler = async (ctx: RequestContext<Metadata
   const response: MetadataResponse = {
     throttleTimeMs: 0,
     brokers: [{ ...advertisedBroker(parts), rack: null }],
-    clusterId: ledgeClusterId,
+    clusterId: parts.clusterId ?? ledgeClusterId,
     controllerId: ledgeNodeId,
     topics,
   };

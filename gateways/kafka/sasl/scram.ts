@@ -1,26 +1,9 @@
 // SCRAM-SHA-256 / SCRAM-SHA-512 server side (RFC 5802, RFC 7677), as Kafka runs it (KIP-84):
 // client-first -> server-first -> client-final -> server-final, no channel binding.
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { scramHash, scramHmac as hmac, type ScramCredential, type ScramMechanism } from "../../../runtime/kafka/scram.ts";
 
-export const scramMechanisms = ["SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
-export type ScramMechanism = (typeof scramMechanisms)[number];
-
-export interface ScramCredential {
-  salt: Buffer;
-  iterations: number;
-  storedKey: Buffer;
-  serverKey: Buffer;
-}
-
-const hashOf = (m: ScramMechanism) => (m === "SCRAM-SHA-256" ? "sha256" : "sha512");
-const hmac = (m: ScramMechanism, key: Buffer, data: string | Buffer) => createHmac(hashOf(m), key).update(data).digest();
-
-export function deriveScramCredential(m: ScramMechanism, password: string, iterations: number, salt: Buffer = randomBytes(16)): ScramCredential {
-  const hash = hashOf(m);
-  const salted = pbkdf2Sync(password.normalize("NFKC"), salt, iterations, hash === "sha256" ? 32 : 64, hash);
-  const clientKey = hmac(m, salted, "Client Key");
-  return { salt, iterations, storedKey: createHash(hash).update(clientKey).digest(), serverKey: hmac(m, salted, "Server Key") };
-}
+export { deriveScramCredential, scramMechanisms, type ScramCredential, type ScramMechanism } from "../../../runtime/kafka/scram.ts";
 
 export class SaslFailure extends Error {}
 
@@ -91,7 +74,7 @@ export class ScramExchange {
     if (proof.length !== clientSignature.length) throw new SaslFailure(`authentication failed for user ${JSON.stringify(this.user)}`);
     const clientKey = Buffer.alloc(proof.length);
     for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i] ^ clientSignature[i];
-    const stored = createHash(hashOf(this.mechanism)).update(clientKey).digest();
+    const stored = scramHash(this.mechanism, clientKey);
     if (!timingSafeEqual(stored, cred.storedKey)) throw new SaslFailure(`authentication failed for user ${JSON.stringify(this.user)}`);
     return Buffer.from(`v=${hmac(this.mechanism, cred.serverKey, authMessage).toString("base64")}`);
   }
