@@ -32,6 +32,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { Compression, type CompressionCodec } from "../runtime/core/types.ts";
 import { encodeBatch } from "../runtime/core/index.ts";
 import { bridgeDefaults } from "../runtime/config/bridge.ts";
+import { cursorTopic } from "../bridge/cursors.ts";
 import { metricValue } from "../test/helpers/ledge-process.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
 import { openBenchLog } from "./lib/bench-log.ts";
@@ -118,13 +119,17 @@ interface Upstream {
   pid: number;
   /** Resolves with performance.now() once `records` data records are committed upstream. */
   committed(records: number, edgeHttpPort: number, timeoutMs: number): Promise<number>;
+  /** performance.now() of the first data Produce since the last CreateTopics (sink only). */
+  firstDataAt(): number | null;
   stop(): Promise<void>;
 }
 
 async function startSink(): Promise<Upstream> {
   let last = 0;
+  let firstData: number | null = null;
   let waiters: Array<{ records: number; resolve: (t: number) => void }> = [];
   const sink = await startChildBroker("kafka-sink.ts", 20_000, (line) => {
+    if (line === "sink first data") firstData = performance.now();
     const m = /^sink commit (\d+)$/.exec(line);
     if (!m) return;
     last = Number(m[1]);
@@ -132,7 +137,7 @@ async function startSink(): Promise<Upstream> {
     waiters = waiters.filter((w) => (w.records <= last ? (w.resolve(now), false) : true));
   });
   return {
-    name: "sink", port: sink.port, pid: sink.child.pid!, stop: sink.stop,
+    name: "sink", port: sink.port, pid: sink.child.pid!, stop: sink.stop, firstDataAt: () => firstData,
     committed: (records, _http, timeoutMs) => new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the sink saw ${last} of ${records} records committed within ${timeoutMs} ms`)), timeoutMs);
       waiters.push({ records, resolve: (t) => (clearTimeout(timer), resolve(t)) });
@@ -143,7 +148,7 @@ async function startSink(): Promise<Upstream> {
 async function startLedgeUpstream(): Promise<Upstream> {
   const ledge = await startLedgeChild();
   return {
-    name: "ledge", port: ledge.port, pid: ledge.pid, stop: ledge.stop,
+    name: "ledge", port: ledge.port, pid: ledge.pid, stop: ledge.stop, firstDataAt: () => null,
     committed: async (records, http, timeoutMs) => {
       const end = performance.now() + timeoutMs;
       for (;;) {
@@ -163,6 +168,10 @@ interface Drain {
   cpuSeconds: number;
   peakRssBytes: number;
   startRssBytes: number;
+  /** CPU the upstream process spent meanwhile. */
+  upstreamCpuSeconds: number;
+  /** SIGCONT to the first data Produce (the bridge's session start), null when not known. */
+  startupSeconds: number | null;
 }
 
 function rssBytes(pid: number): number {
@@ -172,13 +181,17 @@ function rssBytes(pid: number): number {
 
 /** One drain: bin/ledge on `dataDir` with a bridge to the stopped upstream; timed from SIGCONT. */
 async function drain(up: Upstream, dataDir: string, round: string, records: number, timeoutMs: number): Promise<Drain> {
-  const prefix = `${round}.`;
-  await createTopic("127.0.0.1", up.port, prefix + LOCAL_TOPIC, 1);
+  const upstreamTopic = `${round}.${LOCAL_TOPIC}`;
+  // An upstream the bridge has shipped to before: its topics exist (creating them would add the
+  // bridge's waits for new metadata to the drain). The data topic last: the sink's CreateTopics
+  // forgets kept data.
+  if (up.name === "sink") await createTopic("127.0.0.1", up.port, cursorTopic, 1);
+  await createTopic("127.0.0.1", up.port, upstreamTopic, 1);
   const config = join(dataDir, `ledge-${round}.yaml`);
   writeFileSync(config, [
     `dataDir: ${join(dataDir, "data")}`,
     "storage: { sync: always, commitDelayMs: 0, maxBytes: 64GiB, overflow: reject }",
-    `bridge: { brokers: ["127.0.0.1:${up.port}"], edgeId: bench-${round}, prefix: "${prefix}" }`,
+    `bridge: { brokers: ["127.0.0.1:${up.port}"], edgeId: bench-${round}, topics: [{ from: ${LOCAL_TOPIC}, to: "${upstreamTopic}" }] }`,
     "",
   ].join("\n"));
   process.kill(up.pid, "SIGSTOP");
@@ -189,11 +202,14 @@ async function drain(up: Upstream, dataDir: string, round: string, records: numb
     const http = edge.ports.http!;
     const startRssBytes = rssBytes(pid);
     const cpu0 = processCpuSeconds(pid);
+    const upCpu0 = processCpuSeconds(up.pid);
     const t0 = performance.now();
     const done = up.committed(records, http, timeoutMs);
     process.kill(up.pid, "SIGCONT");
     const t1 = await done;
     const cpuSeconds = processCpuSeconds(pid) - cpu0;
+    const upstreamCpuSeconds = processCpuSeconds(up.pid) - upCpu0;
+    const first = up.firstDataAt();
     const peak = peakRssBytes(pid);
     let shipped = 0;
     for (let i = 0; i < 250 && shipped < records; i++) {
@@ -202,7 +218,7 @@ async function drain(up: Upstream, dataDir: string, round: string, records: numb
     }
     if (shipped !== records) throw new Error(`the edge counts ${shipped} records shipped, not ${records}`);
     const bytes = await metricValue(http, "ledge_bridge_shipped_bytes_total");
-    return { records, bytes, seconds: (t1 - t0) / 1000, cpuSeconds, peakRssBytes: peak, startRssBytes };
+    return { records, bytes, seconds: (t1 - t0) / 1000, cpuSeconds, peakRssBytes: peak, startRssBytes, upstreamCpuSeconds, startupSeconds: first === null ? null : (first - t0) / 1000 };
   } finally {
     process.kill(up.pid, "SIGCONT");
     if (edge) {
@@ -276,7 +292,7 @@ async function measureRounds(up: Upstream, label: string, edgeDir: string, round
     if (r % 2 === 1) steps.reverse();
     for (const step of steps) await step();
     const last = m.bridge[m.bridge.length - 1];
-    progress(`  bridge ${fmtRate(last.records / last.seconds)} rec/s (${last.seconds.toFixed(2)} s, edge ${last.cpuSeconds.toFixed(2)} CPU-s)` +
+    progress(`  bridge ${fmtRate(last.records / last.seconds)} rec/s (${last.seconds.toFixed(2)} s${last.startupSeconds === null ? "" : ` of which ${last.startupSeconds.toFixed(2)} s to the first data Produce`}, edge ${last.cpuSeconds.toFixed(2)} CPU-s, ${up.name} ${last.upstreamCpuSeconds.toFixed(2)} CPU-s)` +
       (sides.kafkajs ? `, kafkajs ${fmtRate(RECORDS / m.kafkajs[m.kafkajs.length - 1].seconds)}` : "") + `, kcat ${fmtRate(RECORDS / m.kcat[m.kcat.length - 1].seconds)}`);
   }
   return m;
@@ -289,10 +305,12 @@ function ratioRow(name: string, m: Rounds, side: "kafkajs" | "kcat", baselineNam
   const cpuS = median(m.bridge.map((b) => b.cpuSeconds));
   const perGb = median(m.bridge.map((b) => b.cpuSeconds / (b.bytes / 1e9)));
   const clientCpu = median(m[side].map((x) => x.cpuSeconds));
+  const startups = m.bridge.flatMap((b) => (b.startupSeconds === null ? [] : [b.startupSeconds]));
+  const startup = startups.length > 0 ? `, ${median(startups).toFixed(2)} s of it from SIGCONT to the first data Produce` : "";
   return {
     ...result({ name, unit: "records/s", ledge: median(m.bridge.map(rateOf)), baseline: median(m[side].map(rateOf)), baselineName, target,
       notes: `${notes}; ${RECORDS} x ${RECORD_BYTES} B, ${mb(m.bridge[0].bytes)} shipped per drain; medians of ${m.bridge.length} alternating rounds (ratio: median of the rounds' ratios, ${range(ratios)}); ` +
-        `per run: bridge ${median(m.bridge.map((b) => b.seconds)).toFixed(2)} s wall, edge ${cpuS.toFixed(2)} CPU-s (${perGb.toFixed(1)} CPU-s/GB), peak RSS ${mb(median(m.bridge.map((b) => b.peakRssBytes)))}; ` +
+        `per run: bridge ${median(m.bridge.map((b) => b.seconds)).toFixed(2)} s wall${startup}, edge ${cpuS.toFixed(2)} CPU-s (${perGb.toFixed(1)} CPU-s/GB), upstream ${median(m.bridge.map((b) => b.upstreamCpuSeconds)).toFixed(2)} CPU-s, peak RSS ${mb(median(m.bridge.map((b) => b.peakRssBytes)))}; ` +
         `${side} ${median(m[side].map((x) => x.seconds)).toFixed(2)} s wall, ${clientCpu.toFixed(2)} CPU-s` + (side === "kcat" ? ` (start/stop ${m.kcatOverheadS.toFixed(2)} s subtracted)` : "") }),
     ratio: median(ratios),
   };

@@ -9,7 +9,8 @@
 // new producer id each time), AddPartitionsToTxn, EndTxn, ListOffsets (0 or the next offset).
 // Transactions are not kept: data is visible once produced; each EndTxn commit prints
 // "sink commit N" (N: data records produced since the last CreateTopics, topics starting with
-// "__" not counted), so a bench can time a transactional producer from outside.
+// "__" not counted), so a bench can time a transactional producer from outside; the first data
+// Produce after a CreateTopics prints "sink first data" (a client's start-up ends there).
 // Run as its own process, like the broker it stands in for:
 //   node --import tsx bench/lib/kafka-sink.ts   → "sink ready PORT"
 import { createServer, type AddressInfo, type Socket } from "node:net";
@@ -82,7 +83,10 @@ function produce(body: ProduceRequest) {
         p.next = readNextOffset(kept);
         storedBytes += batch.length;
         if (!topics.has(t.name)) topics.set(t.name, d.index + 1);
-        if (!t.name.startsWith("__")) dataRecords += readRecordCount(kept);
+        if (!t.name.startsWith("__")) {
+          if (dataRecords === 0) process.stdout.write("sink first data\n");
+          dataRecords += readRecordCount(kept);
+        }
         return { index: d.index, errorCode: 0, baseOffset: base, logAppendTimeMs: -1, logStartOffset: 0 };
       }),
     })),
