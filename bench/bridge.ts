@@ -373,8 +373,10 @@ export default async function bridgeBench(args: string[] = []): Promise<BenchRes
         if (wanted("backlog")) {
           const passes = Math.max(1, Math.round(BACKLOG_BYTES / edge.bytes));
           progress(`backlog: filling an edge log with ${passes} x ${RECORDS} records (${mb(passes * edge.bytes)})`);
+          const fillStart = performance.now();
           const big = await prefilledEdge(plain, passes);
           cleanup.push(big.dir);
+          progress(`backlog: filled in ${((performance.now() - fillStart) / 1000).toFixed(1)} s`);
           progress(`backlog: draining ${mb(big.bytes)} into the sink`);
           const d = await drain(sink, big.dir, "backlog", passes * RECORDS, BACKLOG_TIMEOUT_MS);
           rmSync(big.dir, { recursive: true, force: true });
