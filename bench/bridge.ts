@@ -42,7 +42,8 @@ import { createTopic } from "./lib/kafka-load.ts";
 import { PRODUCE_FLAGS, runKcat } from "./lib/kcat.ts";
 import { seededRandom } from "./lib/telemetry-lines.ts";
 
-const RECORDS = Number(process.env.BRIDGE_BENCH_RECORDS ?? 300_000);
+/** 1M: kcat's runs last ~1 s (shorter ones swing with the shared machine's load). */
+const RECORDS = Number(process.env.BRIDGE_BENCH_RECORDS ?? 1_000_000);
 const RECORD_BYTES = 100;
 const RECORDS_PER_BATCH = 1000;
 const ROUNDS = Number(process.env.BRIDGE_BENCH_ROUNDS ?? 7);
@@ -52,6 +53,7 @@ const KCAT_OVERHEAD_RUNS = 5;
 const ROUND_TIMEOUT_MS = 120_000;
 const BACKLOG_TIMEOUT_MS = 300_000;
 const METRICS_POLL_MS = 20;
+const RSS_SAMPLE_MS = 50;
 const LOCAL_TOPIC = "bench";
 /** What the bridge runs with: its defaults (only brokers and edgeId are set). */
 const BRIDGE = bridgeDefaults(["127.0.0.1:1"]);
@@ -168,15 +170,37 @@ interface Drain {
   cpuSeconds: number;
   peakRssBytes: number;
   startRssBytes: number;
+  /** Sampled peaks of RSS's anonymous and file-backed parts during the drain. */
+  peakAnonBytes: number;
+  peakFileBytes: number;
   /** CPU the upstream process spent meanwhile. */
   upstreamCpuSeconds: number;
   /** SIGCONT to the first data Produce (the bridge's session start), null when not known. */
   startupSeconds: number | null;
 }
 
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+/** A field of /proc/PID/status in bytes (VmRSS, RssAnon, RssFile…). */
+function statusBytes(pid: number, field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/** Peaks of the anonymous (heap, buffers) and file-backed (LMDB's read-only map) parts of a
+ * process's RSS, sampled every RSS_SAMPLE_MS; VmHWM alone cannot tell them apart. */
+function sampleRss(pid: number): { stop(): { anonBytes: number; fileBytes: number } } {
+  let anonBytes = 0;
+  let fileBytes = 0;
+  const sample = () => {
+    try {
+      anonBytes = Math.max(anonBytes, statusBytes(pid, "RssAnon"));
+      fileBytes = Math.max(fileBytes, statusBytes(pid, "RssFile"));
+    } catch {
+      // the process is gone
+    }
+  };
+  sample();
+  const timer = setInterval(sample, RSS_SAMPLE_MS);
+  return { stop: () => (clearInterval(timer), sample(), { anonBytes, fileBytes }) };
 }
 
 /** One drain: bin/ledge on `dataDir` with a bridge to the stopped upstream; timed from SIGCONT. */
@@ -200,7 +224,8 @@ async function drain(up: Upstream, dataDir: string, round: string, records: numb
     edge = await startLedgeExecuted(["--config", config]);
     const pid = edge.child.pid!;
     const http = edge.ports.http!;
-    const startRssBytes = rssBytes(pid);
+    const startRssBytes = statusBytes(pid, "VmRSS");
+    const rss = sampleRss(pid);
     const cpu0 = processCpuSeconds(pid);
     const upCpu0 = processCpuSeconds(up.pid);
     const t0 = performance.now();
@@ -211,6 +236,7 @@ async function drain(up: Upstream, dataDir: string, round: string, records: numb
     const upstreamCpuSeconds = processCpuSeconds(up.pid) - upCpu0;
     const first = up.firstDataAt();
     const peak = peakRssBytes(pid);
+    const peaks = rss.stop();
     let shipped = 0;
     for (let i = 0; i < 250 && shipped < records; i++) {
       shipped = await metricValue(http, "ledge_bridge_shipped_records_total");
@@ -218,7 +244,7 @@ async function drain(up: Upstream, dataDir: string, round: string, records: numb
     }
     if (shipped !== records) throw new Error(`the edge counts ${shipped} records shipped, not ${records}`);
     const bytes = await metricValue(http, "ledge_bridge_shipped_bytes_total");
-    return { records, bytes, seconds: (t1 - t0) / 1000, cpuSeconds, peakRssBytes: peak, startRssBytes, upstreamCpuSeconds, startupSeconds: first === null ? null : (first - t0) / 1000 };
+    return { records, bytes, seconds: (t1 - t0) / 1000, cpuSeconds, peakRssBytes: peak, startRssBytes, peakAnonBytes: peaks.anonBytes, peakFileBytes: peaks.fileBytes, upstreamCpuSeconds, startupSeconds: first === null ? null : (first - t0) / 1000 };
   } finally {
     process.kill(up.pid, "SIGCONT");
     if (edge) {
@@ -310,7 +336,7 @@ function ratioRow(name: string, m: Rounds, side: "kafkajs" | "kcat", baselineNam
   return {
     ...result({ name, unit: "records/s", ledge: median(m.bridge.map(rateOf)), baseline: median(m[side].map(rateOf)), baselineName, target,
       notes: `${notes}; ${RECORDS} x ${RECORD_BYTES} B, ${mb(m.bridge[0].bytes)} shipped per drain; medians of ${m.bridge.length} alternating rounds (ratio: median of the rounds' ratios, ${range(ratios)}); ` +
-        `per run: bridge ${median(m.bridge.map((b) => b.seconds)).toFixed(2)} s wall${startup}, edge ${cpuS.toFixed(2)} CPU-s (${perGb.toFixed(1)} CPU-s/GB), upstream ${median(m.bridge.map((b) => b.upstreamCpuSeconds)).toFixed(2)} CPU-s, peak RSS ${mb(median(m.bridge.map((b) => b.peakRssBytes)))}; ` +
+        `per run: bridge ${median(m.bridge.map((b) => b.seconds)).toFixed(2)} s wall${startup}, edge ${cpuS.toFixed(2)} CPU-s (${perGb.toFixed(1)} CPU-s/GB), upstream ${median(m.bridge.map((b) => b.upstreamCpuSeconds)).toFixed(2)} CPU-s, peak RSS ${mb(median(m.bridge.map((b) => b.peakRssBytes)))} (anon ${mb(median(m.bridge.map((b) => b.peakAnonBytes)))}); ` +
         `${side} ${median(m[side].map((x) => x.seconds)).toFixed(2)} s wall, ${clientCpu.toFixed(2)} CPU-s` + (side === "kcat" ? ` (start/stop ${m.kcatOverheadS.toFixed(2)} s subtracted)` : "") }),
     ratio: median(ratios),
   };
@@ -382,7 +408,8 @@ export default async function bridgeBench(args: string[] = []): Promise<BenchRes
           rmSync(big.dir, { recursive: true, force: true });
           results.push(result({ name: "bridge-backlog", unit: "records/s", ledge: d.records / d.seconds, baseline: Number.NaN, baselineName: "none: report", target: null,
             notes: `one drain of ${d.records} records (${mb(d.bytes)} shipped) into kafka-sink.ts in ${d.seconds.toFixed(1)} s (${(d.bytes / 1e6 / d.seconds).toFixed(0)} MB/s); ` +
-              `edge ${d.cpuSeconds.toFixed(1)} CPU-s = ${(d.cpuSeconds / (d.bytes / 1e9)).toFixed(1)} CPU-s per GB shipped; peak RSS ${mb(d.peakRssBytes)} (VmHWM; ${mb(d.startRssBytes)} before the drain); ${shape}; ${load()}` }));
+              `edge ${d.cpuSeconds.toFixed(1)} CPU-s = ${(d.cpuSeconds / (d.bytes / 1e9)).toFixed(1)} CPU-s per GB shipped, sink ${d.upstreamCpuSeconds.toFixed(1)} CPU-s; ` +
+              `peak RSS ${mb(d.peakRssBytes)} (VmHWM; ${mb(d.startRssBytes)} before the drain), of it sampled peaks: anonymous ${mb(d.peakAnonBytes)}, file-backed ${mb(d.peakFileBytes)} (LMDB's map of the log, page cache); ${shape}; ${load()}` }));
         }
       } finally {
         await sink.stop();
