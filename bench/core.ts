@@ -5,6 +5,8 @@ import { createRequire } from "node:module";
 import { decodeBatch, encodeBatch, type RecordInput } from "../runtime/core/index.ts";
 import { crc32c, crc32cWasm } from "../runtime/core/crc32c.ts";
 import { workspace } from "../runtime/core/workspace.ts";
+import { JsonFieldExtractor, JsonKind } from "../runtime/core/json-extract.ts";
+import { telemetryLines } from "./lib/telemetry-lines.ts";
 import { crc32cReference } from "../test/reference/crc32c.ts";
 import { kafkajsDecodeBatch, kafkajsEncodeBatch } from "../test/reference/kafkajs-batch.ts";
 import { medianRate, progress, result, type BenchResult } from "./lib/report.ts";
@@ -132,6 +134,81 @@ async function batchRows(): Promise<BenchResult[]> {
   ];
 }
 
+/** The telemetry lines of bench/lib as documents: one buffer, positions and lengths (newlines left out). */
+function telemetryDocuments(bytes: number): { bytes: Uint8Array; positions: Int32Array; lengths: Int32Array } {
+  const text = telemetryLines(bytes);
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== 0x0a) continue;
+    starts.push(start);
+    lengths.push(i - start);
+    start = i + 1;
+  }
+  return { bytes: text.subarray(0, start), positions: Int32Array.from(starts), lengths: Int32Array.from(lengths) };
+}
+
+/** JSON field extraction (ts, temp, device) in wasm vs TextDecoder + JSON.parse of each document, into the same columns. */
+export async function jsonRows(): Promise<BenchResult[]> {
+  const docs = telemetryDocuments(8 * 1024 * 1024);
+  const count = docs.positions.length;
+  const batch = 500;
+  progress(`json field extraction: ${count} telemetry documents in batches of ${batch}`);
+  const extractor = new JsonFieldExtractor(["ts", "temp", "device"]);
+  const decoder = new TextDecoder();
+  const ts = new Float64Array(batch);
+  const temp = new Float64Array(batch);
+  const deviceLength = new Int32Array(batch);
+  const batches = Array.from({ length: Math.floor(count / batch) }, (_, b) => {
+    const from = docs.positions[b * batch];
+    const to = docs.positions[(b + 1) * batch - 1] + docs.lengths[(b + 1) * batch - 1];
+    return {
+      bytes: docs.bytes.subarray(from, to),
+      positions: docs.positions.slice(b * batch, (b + 1) * batch).map((p) => p - from),
+      lengths: docs.lengths.slice(b * batch, (b + 1) * batch),
+    };
+  });
+  const events = batches.length * batch;
+  const wasm = () => {
+    let found = 0;
+    for (const b of batches) {
+      const fields = extractor.extract(b.bytes, b.positions, b.lengths);
+      for (let i = 0; i < batch; i++) found += fields.kind[2 * batch + i] === JsonKind.string ? 1 : 0;
+    }
+    if (found !== events) throw new Error(`extracted ${found} devices of ${events}`);
+    return events;
+  };
+  const parse = () => {
+    let found = 0;
+    for (const b of batches) {
+      for (let i = 0; i < batch; i++) {
+        const doc = JSON.parse(decoder.decode(b.bytes.subarray(b.positions[i], b.positions[i] + b.lengths[i]))) as Record<string, unknown>;
+        ts[i] = typeof doc.ts === "number" ? doc.ts : NaN;
+        temp[i] = typeof doc.temp === "number" ? doc.temp : NaN;
+        deviceLength[i] = typeof doc.device === "string" ? doc.device.length : -1;
+        found += deviceLength[i] >= 0 ? 1 : 0;
+      }
+    }
+    if (found !== events) throw new Error(`parsed ${found} devices of ${events}`);
+    return events;
+  };
+  // JSON.parse alone, on strings decoded beforehand: the floor of any JS baseline.
+  const strings = batches.flatMap((b) => Array.from(b.positions, (p, i) => decoder.decode(b.bytes.subarray(p, p + b.lengths[i]))));
+  const parseOnly = () => {
+    for (const text of strings) temp[0] = (JSON.parse(text) as { temp: number }).temp;
+    return strings.length;
+  };
+  wasm();
+  parse();
+  const [ours, theirs] = await paired(RUNS, wasm, parse);
+  const parseAlone = medianRate(RUNS, parseOnly);
+  return [
+    result({ name: "json-extract", unit: "events/s", ledge: ours, baseline: theirs, baselineName: "TextDecoder + JSON.parse", target: null,
+      notes: `3 fields, ${batch}-document batches, incl. copy in and columns out; JSON.parse alone on pre-decoded strings ${Math.round(parseAlone).toLocaleString("en-US")}/s` }),
+  ];
+}
+
 async function lz4Rows(): Promise<BenchResult[]> {
   if (!existsSync(new URL("./lib/lz4.ts", import.meta.url))) return [];
   const { lz4Results } = (await import("./lib/lz4.ts" as string)) as { lz4Results: () => Promise<BenchResult[]> };
@@ -139,5 +216,5 @@ async function lz4Rows(): Promise<BenchResult[]> {
 }
 
 export default async function core(): Promise<BenchResult[]> {
-  return [...(await crcRows()), ...(await batchRows()), ...(await lz4Rows())];
+  return [...(await crcRows()), ...(await batchRows()), ...(await jsonRows()), ...(await lz4Rows())];
 }

@@ -12,7 +12,7 @@ import { UpstreamError } from "./errors.ts";
 import { TransactionalProducer, type ProducerIdentity } from "./transactions.ts";
 import { cursorPartition, cursorRecords, cursorTopic, ensureCursorTopic, readCursors } from "./cursors.ts";
 import type { BridgeStatus } from "./status.ts";
-import type { Delivery, RoundItem, SendBatches, SendFailure } from "./delivery.ts";
+import type { Delivery, Piece, RoundItem, SendBatches, SendFailure } from "./delivery.ts";
 
 const producerKey = "upstream";
 const fencedCodes = new Set<number>([ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH]);
@@ -63,14 +63,14 @@ export class ExactlyOnceDelivery implements Delivery {
 
   async beforeSend(shipping: RoundItem[]): Promise<void> {
     const producer = this.#requireProducer();
-    await producer.addPartitions([...shipping.map((i) => ({ topic: i.lane.upstreamTopic, partition: i.lane.partition })), { topic: cursorTopic, partition: this.#cursorPart }]);
+    await producer.addPartitions([...shipping.flatMap((i) => i.pieces.map((p) => ({ topic: i.lane.upstreamTopic, partition: p.partition }))), { topic: cursorTopic, partition: this.#cursorPart }]);
     this.#sentUncommitted += shipping.reduce((n, i) => n + i.records, 0);
   }
 
-  stamp(item: RoundItem): ProducerStamp {
+  stamp(item: RoundItem, piece: Piece): ProducerStamp {
     const producer = this.#requireProducer();
     const id = producer.identity!;
-    return { producerId: id.producerId, producerEpoch: id.producerEpoch, transactional: true, baseSequence: producer.takeSequence(item.lane.upstreamTopic, item.lane.partition, item.records) };
+    return { producerId: id.producerId, producerEpoch: id.producerEpoch, transactional: true, baseSequence: producer.takeSequence(item.lane.upstreamTopic, piece.partition, piece.records) };
   }
 
   async afterSend(_round: RoundItem[], failures: SendFailure[]): Promise<void> {

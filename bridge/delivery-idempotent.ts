@@ -19,7 +19,7 @@ import type { InitProducerIdResponse } from "../runtime/kafka/apis/initProducerI
 import type { UpstreamCluster } from "./cluster.ts";
 import { UpstreamError, kafkaError } from "./errors.ts";
 import type { BridgeStatus } from "./status.ts";
-import type { Delivery, RoundItem, SendFailure } from "./delivery.ts";
+import type { Delivery, Piece, RoundItem, SendFailure } from "./delivery.ts";
 
 /** Answers meaning upstream no longer has this producer's state as the edge has it. */
 const forgottenCodes = new Set<number>([ErrorCode.UNKNOWN_PRODUCER_ID, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, ErrorCode.INVALID_PRODUCER_EPOCH]);
@@ -122,13 +122,15 @@ export class IdempotentDelivery implements Delivery {
     for (const w of writes) this.#lanes.set(w.key, w.value);
   }
 
-  stamp(item: RoundItem): ProducerStamp {
+  stamp(item: RoundItem, _piece: Piece, recordsBefore: number): ProducerStamp {
     const producer = this.#requireProducer();
     const e = this.#lanes.get(item.lane.key);
     if (!e || e.producerId !== producer.producerId || e.offset !== item.from || e.inflightRecords !== item.records) {
       throw new UpstreamError("protocol", `no sequence was written down for the batch at ${item.from} of local ${item.lane.key} before sending it (a ledge bug)`);
     }
-    return { producerId: producer.producerId, producerEpoch: producer.producerEpoch, transactional: false, baseSequence: e.sequence };
+    // Pieces of one stored batch (cut for max.message.bytes) take consecutive sequences; cut the
+    // same way again after a crash, they are resent with the same ones.
+    return { producerId: producer.producerId, producerEpoch: producer.producerEpoch, transactional: false, baseSequence: (e.sequence + recordsBefore) % sequenceWrap };
   }
 
   async afterSend(round: RoundItem[], failures: SendFailure[]): Promise<void> {
@@ -139,7 +141,7 @@ export class IdempotentDelivery implements Delivery {
       if (failed.has(upstreamKey(item))) continue;
       // Acknowledged (or passed over): the lane moves past the batch, the sequence past its records.
       const e = this.#current(item);
-      const sequence = item.batch === null ? e.sequence : (e.sequence + item.records) % sequenceWrap;
+      const sequence = item.pieces.length === 0 ? e.sequence : (e.sequence + item.records) % sequenceWrap;
       writes.push({ key: item.lane.key, value: { ...e, offset: item.nextOffset, sequence, inflightRecords: 0, attempts: 0, firstSentMs: 0 } });
     }
     if (writes.length > 0) await this.#store.putMany(writes);

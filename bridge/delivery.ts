@@ -8,13 +8,23 @@ import type { ProducerStamp } from "../runtime/core/index.ts";
 import type { UpstreamError } from "./errors.ts";
 import type { Lane } from "./lanes.ts";
 
-/** One lane's share of a round: one stored batch, or a batch passed over (control, empty). */
+/** One upstream batch made from a stored one: the stored batch itself (pass-through), or one of
+ * the pieces it was cut into (partitioning: key, or over the upstream's max.message.bytes). */
+export interface Piece {
+  /** Upstream partition. */
+  partition: number;
+  batch: Uint8Array;
+  records: number;
+}
+
+/** One lane's share of a round: one stored batch, as the pieces that go upstream. */
 export interface RoundItem {
   lane: Lane;
   /** Local offset the round read from (the lane's next offset). */
   from: number;
-  /** null: a batch not shipped (control, empty) whose offsets are still passed. */
-  batch: Uint8Array | null;
+  /** Empty: a batch not shipped (control, aborted, empty) whose offsets are still passed. */
+  pieces: Piece[];
+  /** Records of the stored batch (all pieces together). */
   records: number;
   nextOffset: number;
 }
@@ -49,8 +59,9 @@ export interface Delivery {
   readonly cursorSource: "upstream" | "local";
   /** Before a round's batches go out (AddPartitionsToTxn; the idempotent window persisted). */
   beforeSend(shipping: RoundItem[]): Promise<void>;
-  /** The producer id, epoch, base sequence and transactional bit for one batch. */
-  stamp(item: RoundItem): ProducerStamp;
+  /** The producer id, epoch, base sequence and transactional bit for one piece of `item`;
+   * `recordsBefore`: records of the item's pieces stamped before this one. */
+  stamp(item: RoundItem, piece: Piece, recordsBefore: number): ProducerStamp;
   /** After every Produce of the round settled: records what was acknowledged, throws what ends
    * the session (the replicator then backs off and starts a new one). */
   afterSend(round: RoundItem[], failures: SendFailure[]): Promise<void>;

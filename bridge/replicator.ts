@@ -11,7 +11,7 @@ import type { Log } from "../runtime/log/index.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics/index.ts";
 import type { BridgeConfig } from "../runtime/config/bridge.ts";
-import { checkBatchCrc, ReadCommittedFilter, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
+import { checkBatchCrc, Compression, ReadCommittedFilter, readRecordCount, recompressBatch, regroupBatch, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../runtime/kafka/apis/produce/index.ts";
@@ -22,7 +22,9 @@ import type { ProducerIdentity } from "./transactions.ts";
 import { createTopic, cursorTopic } from "./cursors.ts";
 import { laneKey, selectTopics, type Lane } from "./lanes.ts";
 import { BridgeStatus } from "./status.ts";
-import type { Delivery, Outgoing, RoundItem, SendFailure } from "./delivery.ts";
+import type { Delivery, Outgoing, Piece, RoundItem, SendFailure } from "./delivery.ts";
+import { KAFKA_MESSAGE_BYTES_DEFAULT, upstreamMessageBytesMax } from "./topic-limits.ts";
+import { partitionForKey } from "../runtime/log/partitioner.ts";
 import { ExactlyOnceDelivery } from "./delivery-exactly-once.ts";
 import { IdempotentDelivery } from "./delivery-idempotent.ts";
 
@@ -48,6 +50,8 @@ export class Bridge {
   readonly #hints;
   readonly #delivery: Delivery;
   readonly #stop = new AbortController();
+  /** Upstream topics' max.message.bytes (DescribeConfigs), learnt with their layout. */
+  readonly #messageBytesMax = new Map<string, number>();
   #lanes = new Map<string, Lane>();
   /** Lanes refused upstream (topic missing, too few partitions, batch too large) until a time. */
   #blocked = new Map<string, { untilMs: number; reason: string }>();
@@ -204,8 +208,8 @@ export class Bridge {
         reason = `upstream topic ${topic} does not exist; create it with at least ${partitions} partitions, or set bridge.createTopics: true`;
       } else if (layout.errorCode !== 0) {
         reason = kafkaError(layout.errorCode, `upstream topic ${topic}`).message;
-      } else if (layout.leaders.length < partitions) {
-        reason = `upstream topic ${topic} has ${layout.leaders.length} partitions, the local one ${partitions}; partitioning: preserve needs at least as many upstream: add partitions upstream`;
+      } else if (layout.leaders.length < partitions && c.partitioning === "preserve") {
+        reason = `upstream topic ${topic} has ${layout.leaders.length} partitions, the local one ${partitions}; partitioning: preserve needs at least as many upstream: add partitions upstream, or set bridge.partitioning: key`;
       }
       if (reason === null) {
         ok.add(topic);
@@ -218,6 +222,9 @@ export class Bridge {
         this.status.blocked(topic, reason);
       }
     }
+    // What each accepted topic takes per batch: larger stored batches are cut before they go.
+    const limits = await upstreamMessageBytesMax(this.#cluster, [...ok]);
+    for (const [topic, bytes] of limits) this.#messageBytesMax.set(topic, bytes);
     return ok;
   }
 
@@ -233,19 +240,19 @@ export class Bridge {
       const round = this.#readRound(moved);
       if (round.length === 0) break;
       if (moved.size === 0) this.status.set("shipping", `to ${c.brokers.join(",")}`);
-      const shipping = round.filter((i) => i.batch !== null);
+      const shipping = round.filter((i) => i.pieces.length > 0);
       if (shipping.length > 0) await this.#delivery.beforeSend(shipping);
       await this.#delivery.afterSend(round, shipping.length > 0 ? await this.#produce(shipping) : []);
       for (const item of round) {
         moved.set(item.lane, item.nextOffset);
-        if (item.batch) {
-          bytes += item.batch.length;
+        if (item.pieces.length > 0) {
+          bytes += piecesBytes(item);
           records += item.records;
         }
       }
       // Within a transaction, wait for the rate cap only up to its time budget (an open
       // transaction must end well before transactionTimeoutMs); the rest after the commit.
-      await this.#rateLimit(shipping.reduce((n, i) => n + i.batch!.length, 0), startMs + c.transactionMsMax);
+      await this.#rateLimit(shipping.reduce((n, i) => n + piecesBytes(i), 0), startMs + c.transactionMsMax);
     }
     if (moved.size === 0) return false;
     const entries = [...moved].map(([lane, offset]) => ({ topic: lane.topic, partition: lane.partition, offset }));
@@ -301,20 +308,59 @@ export class Bridge {
       const nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
       if (h.baseOffset + h.lastOffsetDelta < from) throw new UpstreamError("protocol", `local read of ${lane.key} at ${from} returned a batch ending before it (a ledge bug)`);
       const skip = h.recordCount === 0 || !new ReadCommittedFilter(read.abortedTransactions).visible(batch);
-      out.push({ lane, from, batch: skip ? null : batch, records: h.recordCount, nextOffset });
+      let pieces: Piece[] = [];
+      if (!skip) {
+        try {
+          pieces = this.#pieces(lane, batch);
+        } catch (err) {
+          const reason = `the batch stored at offset ${from} of local ${lane.key} could not be prepared for upstream (${(err as Error).message}); run ledge verify, or set bridge.compression: keep`;
+          this.#blocked.set(lane.upstreamTopic, { untilMs: Date.now() + blockedRetryMs, reason });
+          this.status.blocked(lane.upstreamTopic, reason);
+          continue;
+        }
+      }
+      out.push({ lane, from, pieces, records: h.recordCount, nextOffset });
     }
     return out;
+  }
+
+  /**
+   * What a stored batch becomes upstream. As stored (pass-through), or recompressed for
+   * bridge.compression (a copy beside the arena; a round holds at most one per partition), or cut
+   * into pieces in wasm (runtime/core's regroupBatch): by key for partitioning: key (Kafka's
+   * murmur2 over the upstream partition count; keyless records keep the local partition number),
+   * and below the upstream topic's max.message.bytes.
+   */
+  #pieces(lane: Lane, batch: Uint8Array): Piece[] {
+    const c = this.#p.config;
+    const codec = c.compression === "keep" ? undefined : Compression[c.compression];
+    const upstreamPartitions = this.#cluster.topic(lane.upstreamTopic)?.leaders.length ?? 0;
+    const bytesMax = this.#messageBytesMax.get(lane.upstreamTopic) ?? KAFKA_MESSAGE_BYTES_DEFAULT;
+    const byKey = c.partitioning === "key" && upstreamPartitions > 0;
+    if (!byKey) {
+      const out = codec === undefined ? batch : recompressBatch(batch, codec);
+      if (out.length <= bytesMax) return [{ partition: lane.partition, batch: out, records: readRecordCount(out) }];
+    }
+    const pieces = regroupBatch(batch, {
+      groupOf: byKey ? (key) => (key ? partitionForKey(key, upstreamPartitions) : lane.partition % upstreamPartitions) : undefined,
+      pieceBytesMax: bytesMax,
+      options: codec === undefined ? undefined : { compression: codec },
+    });
+    return pieces.map((p) => ({ partition: byKey ? p.group : lane.partition, batch: p.batch, records: p.records }));
   }
 
   /** Stamps and sends one round; the partitions that did not succeed. */
   async #produce(items: RoundItem[]): Promise<SendFailure[]> {
     const out: Outgoing[] = [];
     for (const item of items) {
-      const batch = item.batch!;
-      setBaseOffset(batch, 0);
-      setPartitionLeaderEpoch(batch, -1);
-      restampProducer(batch, this.#delivery.stamp(item));
-      out.push({ topic: item.lane.upstreamTopic, partition: item.lane.partition, batch });
+      let before = 0;
+      for (const piece of item.pieces) {
+        setBaseOffset(piece.batch, 0);
+        setPartitionLeaderEpoch(piece.batch, -1);
+        restampProducer(piece.batch, this.#delivery.stamp(item, piece, before));
+        before += piece.records;
+        out.push({ topic: item.lane.upstreamTopic, partition: piece.partition, batch: piece.batch });
+      }
     }
     return this.#send(out, this.#delivery.transactionalId);
   }
@@ -437,4 +483,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+function piecesBytes(item: RoundItem): number {
+  let n = 0;
+  for (const p of item.pieces) n += p.batch.length;
+  return n;
 }

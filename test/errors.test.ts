@@ -37,6 +37,7 @@ const producedBy: Record<string, string> = {
   LEDGE_ERR_UNSUPPORTED_COMPRESSION: "test/core/compression.roundtrip.test.ts",
   LEDGE_ERR_MALFORMED_COMPRESSED_DATA: "test/core/compression.interop.test.ts",
   LEDGE_ERR_CORE_INTERNAL: "test/core/compression.bad-input.test.ts",
+  LEDGE_ERR_CORRUPT_STATE: "test/core/quantile-sketch.test.ts",
   LEDGE_ERR_UNKNOWN_TOPIC: "test/log/append-read.test.ts",
   LEDGE_ERR_UNKNOWN_PARTITION: "test/log/append-read.test.ts",
   LEDGE_ERR_TOPIC_EXISTS: "test/log/topics.test.ts",

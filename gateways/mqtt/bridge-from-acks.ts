@@ -5,8 +5,11 @@
 // write (MQTT.js's internal `_sendPacket`, pinned by test/mqtt/bridge-from.unit.test.ts) is
 // deferred until that message's ingest resolved, in arrival order [MQTT-4.6.0-2]. At most
 // `inflightCountMax` messages wait; past that MQTT.js is not called back (backpressure).
+// Each PUBACK leaves as soon as the commit holding its message is durable (the log resolves a
+// whole group commit at once), so the upstream's window reopens commit by commit.
 import assert from "node:assert";
 import type { IPublishPacket, MqttClient, Packet } from "mqtt";
+import type { CounterSeries, GaugeSeries } from "../../runtime/metrics/index.ts";
 
 type SendPacket = (packet: Packet, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
 
@@ -17,7 +20,13 @@ export interface HeldAcks {
   admit(packet: IPublishPacket, work: Promise<unknown>, next: () => void): void;
 }
 
-export function holdPubacks(client: MqttClient, inflightCountMax: number, onFailure: (err: Error, packet: IPublishPacket) => void): HeldAcks {
+/** Where the held acks are counted: PUBACKs sent, and messages waiting for their commit. */
+export interface HeldAckCounts {
+  acksSent: CounterSeries;
+  inflight: GaugeSeries;
+}
+
+export function holdPubacks(client: MqttClient, inflightCountMax: number, onFailure: (err: Error, packet: IPublishPacket) => void, counts: HeldAckCounts): HeldAcks {
   assert(inflightCountMax >= 1, "inflightCountMax must allow one message");
   const internal = client as unknown as { _sendPacket: SendPacket };
   assert(typeof internal._sendPacket === "function", "MQTT.js no longer has _sendPacket: re-check bridge-from-acks.ts");
@@ -34,7 +43,9 @@ export function holdPubacks(client: MqttClient, inflightCountMax: number, onFail
     // Only on the connection the message came in on: after a reconnect the upstream
     // redelivers anything not acknowledged, and a stale id must not ack a redelivery early.
     ackChain = ackChain.then(() => h.settled).then((ok) => {
-      if (ok && client.stream === h.stream && client.connected) send(packet);
+      if (!ok || client.stream !== h.stream || !client.connected) return;
+      send(packet);
+      counts.acksSent.inc();
     });
     cb?.();
   };
@@ -44,9 +55,9 @@ export function holdPubacks(client: MqttClient, inflightCountMax: number, onFail
       return pendingCount;
     },
     admit(packet, work, next) {
-      pendingCount++;
+      counts.inflight.set(++pendingCount);
       const settled = work.then(() => true, (err: Error) => (onFailure(err, packet), false)).finally(() => {
-        pendingCount--;
+        counts.inflight.set(--pendingCount);
         if (waiting && pendingCount < inflightCountMax) {
           const resume = waiting;
           waiting = undefined;

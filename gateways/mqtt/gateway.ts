@@ -82,7 +82,7 @@ export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGatew
     await outcome.durable;
     return "stored";
   };
-  const bridge: BridgeFrom | undefined = config.bridgeFrom.length > 0 ? startBridgeFrom(config.bridgeFrom, ingest, logger) : undefined;
+  const bridge: BridgeFrom | undefined = config.bridgeFrom.length > 0 ? startBridgeFrom(config.bridgeFrom, ingest, logger, deps.metrics) : undefined;
 
   return {
     port,

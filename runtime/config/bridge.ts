@@ -1,9 +1,10 @@
 // The `bridge:` section (replication upstream), validated with defaults. Keys not built yet
-// (partitioning: key, recompression, SASL) are refused by name at start
+// (SASL) are refused by name at start
 // rather than silently ignored.
 import { hostname } from "node:os";
 import { ConfigReader } from "./reader.ts";
 import { ConfigError } from "./errors.ts";
+import type { CompressionName } from "../core/types.ts";
 
 const MiB = 2 ** 20;
 const topicNamePattern = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -36,8 +37,10 @@ export interface BridgeConfig {
   topics: BridgeTopicRule[] | null;
   /** Prepended to upstream names of topics without an explicit `to`. */
   prefix: string;
-  partitioning: "preserve";
-  compression: "keep";
+  /** preserve: the same partition number upstream; key: Kafka's partitioner over each record's key. */
+  partitioning: "preserve" | "key";
+  /** keep: batches go as stored; a codec: recompressed for it (runtime/core's recompressBatch). */
+  compression: "keep" | CompressionName;
   /** exactly-once: upstream transactions and cursors; idempotent: an idempotent producer and local cursors. */
   delivery: "exactly-once" | "idempotent";
   /** 0 = no cap. */
@@ -94,10 +97,11 @@ export function readBridgeConfig(doc: unknown, path: string): BridgeConfig {
   if (prefix !== "" && !/^[a-zA-Z0-9._-]{1,200}$/.test(prefix)) throw new ConfigError(r.key("prefix"), "a topic-name prefix of [a-zA-Z0-9._-]", prefix);
   if (topics) for (const t of topics) if (t.to === "") t.to = prefix + t.from;
   const partitioning = r.oneOf("partitioning", ["preserve", "key"] as const, "preserve");
-  if (partitioning !== "preserve") notBuilt(r, "partitioning", "preserve", partitioning);
   const compression = r.oneOf("compression", ["keep", "none", "gzip", "snappy", "lz4", "zstd"] as const, "keep");
-  if (compression !== "keep") notBuilt(r, "compression", "keep", compression);
   const delivery = r.oneOf("delivery", ["exactly-once", "idempotent"] as const, "exactly-once");
+  // Idempotent delivery resends a stored batch as the same upstream batches after a crash; cut by
+  // key over a partition count that may change meanwhile, that is not guaranteed.
+  if (partitioning === "key" && delivery !== "exactly-once") throw new ConfigError(r.key("partitioning"), "preserve with delivery: idempotent (partitioning: key needs delivery: exactly-once)", partitioning);
   if (r.has("sasl")) notBuilt(r, "sasl", "absent", r.raw("sasl"));
   r.raw("sasl");
   const out: BridgeConfig = {

@@ -12,6 +12,7 @@ export const coreErrors = {
   LEDGE_ERR_BATCH_TOO_LARGE: { kafkaErrorCode: ErrorCode.MESSAGE_TOO_LARGE },
   LEDGE_ERR_UNSUPPORTED_COMPRESSION: { kafkaErrorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE },
   LEDGE_ERR_MALFORMED_COMPRESSED_DATA: { kafkaErrorCode: ErrorCode.CORRUPT_MESSAGE },
+  LEDGE_ERR_CORRUPT_STATE: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR },
   LEDGE_ERR_CORE_INTERNAL: { kafkaErrorCode: ErrorCode.UNKNOWN_SERVER_ERROR },
 } as const satisfies Record<string, { kafkaErrorCode: number }>;
 
@@ -57,6 +58,12 @@ export class UnsupportedCompressionError extends LedgeWasmError {
 
 export class MalformedCompressedDataError extends LedgeWasmError {
   override readonly code = "LEDGE_ERR_MALFORMED_COMPRESSED_DATA";
+  override readonly kafkaErrorCode = coreErrors[this.code].kafkaErrorCode;
+}
+
+/** Saved state handed back to the core (a quantile sketch from a checkpoint) is malformed. */
+export class CorruptStateError extends LedgeWasmError {
+  override readonly code = "LEDGE_ERR_CORRUPT_STATE";
   override readonly kafkaErrorCode = coreErrors[this.code].kafkaErrorCode;
 }
 
@@ -109,6 +116,9 @@ export const statusTable = [
   { status: -31, name: "ERR_RECORD_KEY_MISSING", errorClass: InvalidRecordError, reason: "a record has no key, and this topic is compacted (cleanup.policy=compact needs a key on every record)" },
   { status: -32, name: "ERR_BATCH_TRAILING_BYTES", errorClass: InvalidRecordError, reason: "bytes follow the record batch (Produce v3+ carries exactly one batch per partition)" },
   { status: -33, name: "ERR_LZ4_TRAILING_BYTES", errorClass: MalformedCompressedDataError, reason: "bytes follow the lz4 frame (Kafka's readers decode exactly one frame per batch, so the rest would be lost)" },
+  { status: -34, name: "ERR_JSON_ARGUMENTS", errorClass: CoreInternalError, reason: "the wasm core's JSON extractor got a malformed path table or too little room for decoded strings (a ledge bug; please report it)" },
+  { status: -35, name: "ERR_SKETCH_ARGUMENTS", errorClass: CoreInternalError, reason: "a quantile sketch in wasm memory is not initialised, its bucket cap is out of range, or its count would pass 2^53 (a ledge bug; please report it)" },
+  { status: -36, name: "ERR_SKETCH_CORRUPT", errorClass: CorruptStateError, reason: "the saved quantile sketch is malformed (a damaged checkpoint)" },
 ] as const satisfies readonly StatusEntry[];
 
 export type StatusName = (typeof statusTable)[number]["name"];

@@ -12,8 +12,17 @@ export {
 } from "./batch.ts";
 export {
   LedgeWasmError, CorruptBatchError, InvalidRecordError, BatchTooLargeError, UnsupportedCompressionError,
-  MalformedCompressedDataError, CoreInternalError, errorForStatus, Status, coreErrors, type CoreErrorCode,
+  MalformedCompressedDataError, CorruptStateError, CoreInternalError, errorForStatus, Status, coreErrors, type CoreErrorCode,
 } from "./errors.ts";
 export * from "./types.ts";
 export { compress, decompress } from "./compression.ts";
 export { ReadCommittedFilter, ControlType, readControlType } from "./read-committed.ts";
+export { recompressBatch } from "./batch-recompress.ts";
+export { regroupBatch, type BatchPiece, type RegroupOptions } from "./batch-regroup.ts";
+export {
+  JsonFieldExtractor, JsonKind, JsonDocStatus, jsonDocReasons, jsonFieldString, jsonPathSegments,
+  JSON_PATHS_MAX, JSON_SEGMENTS_MAX, JSON_SEGMENT_BYTES_MAX, JSON_NESTING_MAX, type JsonFields, type JsonPath,
+} from "./json-extract.ts";
+export {
+  QuantileSketches, SKETCH_RELATIVE_ACCURACY, SKETCH_BINS_DEFAULT, SKETCH_BINS_MIN, SKETCH_BINS_MAX, type SketchHandle,
+} from "./quantile-sketch.ts";

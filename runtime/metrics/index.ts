@@ -1,10 +1,19 @@
 // Counters, gauges and histograms that every part keeps from the start; gateways/http serves
 // them as Prometheus text at /metrics. Plain objects: incrementing is a field add, no allocation.
 
-export interface Counter { readonly name: string; readonly help: string; value: number; inc(by?: number): void }
-
 /** Label names and values of one series, e.g. { topic: "t", partition: "0" }. */
 export type Labels = Readonly<Record<string, string>>;
+export interface CounterSeries { value: number; inc(by?: number): void }
+
+/** A counter: its unlabelled value, and labelled series beside it like a Gauge's. */
+export interface Counter extends CounterSeries {
+  readonly name: string;
+  readonly help: string;
+  /** Labelled series by their rendered label text. */
+  readonly series: Map<string, CounterSeries>;
+  /** The series with these labels, created at 0 on first use; keep it (lookups render text). */
+  with(labels: Labels): CounterSeries;
+}
 export interface GaugeSeries { value: number; set(v: number): void }
 
 /**
@@ -47,7 +56,20 @@ export class Metrics {
   counter(name: string, help: string): Counter {
     let c = this.counters.get(name);
     if (!c) {
-      c = { name, help, value: 0, inc(by = 1) { this.value += by; } };
+      const series = new Map<string, CounterSeries>();
+      c = {
+        name, help, value: 0, series,
+        inc(by = 1) { this.value += by; },
+        with(labels) {
+          const key = labelText(labels);
+          let s = series.get(key);
+          if (!s) {
+            s = { value: 0, inc(by = 1) { this.value += by; } };
+            series.set(key, s);
+          }
+          return s;
+        },
+      };
       this.counters.set(name, c);
     }
     return c;
@@ -98,7 +120,10 @@ export class Metrics {
   /** Prometheus text exposition format. */
   toPrometheus(): string {
     const out: string[] = [];
-    for (const c of this.counters.values()) out.push(`# HELP ${c.name} ${c.help}`, `# TYPE ${c.name} counter`, `${c.name} ${c.value}`);
+    for (const c of this.counters.values()) {
+      out.push(`# HELP ${c.name} ${c.help}`, `# TYPE ${c.name} counter`, `${c.name} ${c.value}`);
+      for (const [labels, s] of c.series) out.push(`${c.name}{${labels}} ${s.value}`);
+    }
     for (const g of this.gauges.values()) {
       out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, `${g.name} ${g.value}`);
       for (const [labels, s] of g.series) out.push(`${g.name}{${labels}} ${s.value}`);

@@ -84,7 +84,7 @@ describe("bridge: bad upstream answers", () => {
     cleanups.push(async () => void edge.child.kill("SIGKILL"));
     const c = await publisher(edge.ports.mqtt!, "narrow-1");
     await publishSeries(c, 0, 30);
-    const said = /bridge: not shipping to narrow\.mqtt-messages: upstream topic narrow\.mqtt-messages has 4 partitions, the local one 6; partitioning: preserve needs at least as many upstream: add partitions upstream\. Its data stays in the local log; other topics go on/;
+    const said = /bridge: not shipping to narrow\.mqtt-messages: upstream topic narrow\.mqtt-messages has 4 partitions, the local one 6; partitioning: preserve needs at least as many upstream: add partitions upstream, or set bridge\.partitioning: key\. Its data stays in the local log; other topics go on/;
     expect(await waitFor(async () => said.test(edge.stderr()), 30_000), edge.stderr().slice(-3000)).toBe(true);
     await publishSeries(c, 30, 45); // ingest goes on
     await c.endAsync();

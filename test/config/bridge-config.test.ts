@@ -44,8 +44,9 @@ describe("config: bridge", () => {
     expect(bad({ topics: "some" })).toThrow(/'bridge.topics' must be all, \{ prefix: PREFIX \}, or a list/);
     expect(bad({ topics: [{ from: "a", to: "bad name" }] })).toThrow(/'bridge.topics\[0\].to'/);
     expect(bad({ delivery: "at-most-once" })).toThrow(/'bridge.delivery' must be one of exactly-once \| idempotent/);
-    expect(bad({ compression: "zstd" })).toThrow(/'bridge.compression' must be keep/);
-    expect(bad({ partitioning: "key" })).toThrow(/'bridge.partitioning' must be preserve/);
+    expect(bad({ compression: "brotli" })).toThrow(/'bridge.compression' must be one of keep \| none \| gzip \| snappy \| lz4 \| zstd/);
+    expect(bad({ partitioning: "key", delivery: "idempotent" })).toThrow(/'bridge.partitioning' must be preserve with delivery: idempotent/);
+    expect(bad({ partitioning: "hash" })).toThrow(/'bridge.partitioning' must be one of preserve \| key/);
     expect(bad({ sasl: { mechanism: "PLAIN" } })).toThrow(/'bridge.sasl'/);
     expect(bad({ memoryBytesMax: "1KiB" })).toThrow(/'bridge.memoryBytesMax' must be a size/);
     expect(bad({ transactionMsMax: "2m", transactionTimeoutMs: "1m" })).toThrow(/'bridge.transactionMsMax' must be less than bridge.transactionTimeoutMs/);

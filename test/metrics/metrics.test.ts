@@ -36,4 +36,20 @@ describe("metrics", () => {
     expect(m.toPrometheus()).not.toContain('topic="a"');
     expect(m.toPrometheus()).toContain("ledge_lag 5");
   });
+
+  it("labelled counter series sit beside the unlabelled value under one HELP/TYPE", () => {
+    const m = new Metrics();
+    const c = m.counter("ledge_in_total", "In");
+    c.inc(2);
+    const a = c.with({ link: "a" });
+    a.inc();
+    a.inc(4);
+    c.with({ link: 'b"' }).inc();
+    const lines = m.toPrometheus().split("\n");
+    expect(lines.filter((l) => l.startsWith("# TYPE ledge_in_total "))).toEqual(["# TYPE ledge_in_total counter"]);
+    expect(lines).toContain("ledge_in_total 2");
+    expect(lines).toContain('ledge_in_total{link="a"} 5');
+    expect(lines).toContain('ledge_in_total{link="b\\""} 1');
+    expect(c.with({ link: "a" })).toBe(a);
+  });
 });

@@ -73,3 +73,9 @@ export const ERR_RECORD_KEY_MISSING: i32 = -31;
 export const ERR_BATCH_TRAILING_BYTES: i32 = -32;
 /** Bytes follow the LZ4 frame (Kafka's readers decode exactly one frame per batch). */
 export const ERR_LZ4_TRAILING_BYTES: i32 = -33;
+/** The JSON extractor got a malformed path table or too little room for unescaped strings: a ledge bug. */
+export const ERR_JSON_ARGUMENTS: i32 = -34;
+/** A quantile sketch in wasm memory is not initialised, its cap is out of range, or its count would pass 2^53: a ledge bug. */
+export const ERR_SKETCH_ARGUMENTS: i32 = -35;
+/** A serialised quantile sketch is malformed (a damaged checkpoint). */
+export const ERR_SKETCH_CORRUPT: i32 = -36;

@@ -1,0 +1,271 @@
+// JSON number text -> the nearest double, ties to even: the double JSON.parse gives.
+//
+// Fast path (Clinger): up to 15 significant digits and a power of ten that is exact in a double,
+// so one IEEE multiply or divide rounds once, correctly. Everything else goes through a big
+// decimal: up to DIGITS_MAX digits plus a sticky "nonzero digits were dropped" flag, scaled by
+// powers of two into [1/2, 1), then its leading 53 bits rounded half to even. 800 digits hold
+// any halfway point between two doubles (at most 767 significant digits) exactly, so the sticky
+// flag decides every tie correctly. The text was checked against JSON's grammar by the caller.
+
+const DIGITS_MAX: i32 = 800;
+/** A left shift by at most SHIFT_MAX bits adds at most 19 digits. */
+const SCRATCH_DIGITS: i32 = DIGITS_MAX + 24;
+const SHIFT_MAX: u32 = 60;
+/** The exponent is saturated here: far past where every double is 0 or Infinity. */
+const EXPONENT_CLAMP: i32 = 10_000_000;
+
+const DIGITS: usize = memory.data(DIGITS_MAX + 8, 16);
+const SCRATCH: usize = memory.data(SCRATCH_DIGITS, 16);
+/** 10^0 .. 10^22: every power of ten a double holds exactly. */
+const POW10: usize = memory.data<f64>([
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+]);
+const POW10_EXACT_MAX: i32 = 22;
+const FAST_DIGITS_MAX: i32 = 15;
+
+/** Digits in use (each 0-9, no trailing zeros); value = 0.d0 d1 d2 ... x 10^pointPosition. */
+let digitCount: i32 = 0;
+let pointPosition: i32 = 0;
+/** Nonzero digits were dropped past DIGITS_MAX: the value is slightly above the digits. */
+let truncated: bool = false;
+
+// @ts-ignore: decorator
+@inline
+function digit(i: i32): u64 {
+  return <u64>load<u8>(DIGITS + <usize>i);
+}
+
+function trimZeros(): void {
+  while (digitCount > 0 && load<u8>(DIGITS + <usize>(digitCount - 1)) == 0) digitCount--;
+}
+
+/** Divides the decimal by 2^k (k <= SHIFT_MAX). */
+function shiftRight(k: u32): void {
+  let read: i32 = 0;
+  let write: i32 = 0;
+  let n: u64 = 0;
+  // Take digits until the quotient's first digit is nonzero.
+  while ((n >> k) == 0) {
+    if (read >= digitCount) {
+      while ((n >> k) == 0) {
+        n *= 10;
+        read++;
+      }
+      break;
+    }
+    n = n * 10 + digit(read++);
+  }
+  pointPosition -= read - 1;
+  const mask: u64 = (<u64>1 << k) - 1;
+  while (read < digitCount) {
+    const quotient = n >> k;
+    n = (n & mask) * 10 + digit(read++);
+    store<u8>(DIGITS + <usize>(write++), <u8>quotient);
+  }
+  while (n > 0) {
+    const quotient = n >> k;
+    n = (n & mask) * 10;
+    if (write < DIGITS_MAX) store<u8>(DIGITS + <usize>(write++), <u8>quotient);
+    else if (quotient > 0) truncated = true;
+  }
+  digitCount = write;
+  trimZeros();
+}
+
+/** Multiplies the decimal by 2^k (k <= SHIFT_MAX): digits are produced right to left in SCRATCH. */
+function shiftLeft(k: u32): void {
+  let write = SCRATCH_DIGITS;
+  let n: u64 = 0;
+  for (let read = digitCount - 1; read >= 0; read--) {
+    n += digit(read) << k;
+    const quotient = n / 10;
+    store<u8>(SCRATCH + <usize>(--write), <u8>(n - quotient * 10));
+    n = quotient;
+  }
+  while (n > 0) {
+    const quotient = n / 10;
+    store<u8>(SCRATCH + <usize>(--write), <u8>(n - quotient * 10));
+    n = quotient;
+  }
+  const produced = SCRATCH_DIGITS - write;
+  pointPosition += produced - digitCount;
+  let kept = produced;
+  if (kept > DIGITS_MAX) {
+    for (let i = DIGITS_MAX; i < produced; i++) if (load<u8>(SCRATCH + <usize>(write + i)) != 0) truncated = true;
+    kept = DIGITS_MAX;
+  }
+  memory.copy(DIGITS, SCRATCH + <usize>write, <usize>kept);
+  digitCount = kept;
+  trimZeros();
+}
+
+/** The decimal's integer part rounded half to even (it is below 2^54 here). */
+function roundedInteger(): u64 {
+  if (pointPosition < 0) return 0;
+  let n: u64 = 0;
+  let i: i32 = 0;
+  for (; i < pointPosition && i < digitCount; i++) n = n * 10 + digit(i);
+  for (; i < pointPosition; i++) n *= 10;
+  if (pointPosition < digitCount) {
+    const next = digit(pointPosition);
+    // Trailing zeros are trimmed, so any digit after `next` is nonzero.
+    const above = truncated || pointPosition + 1 < digitCount;
+    if (next > 5 || (next == 5 && (above || (n & 1) == 1))) n++;
+  }
+  return n;
+}
+
+/** floor(k * log2(10)) from below, capped at `cap`: 2^result <= 10^k. */
+// @ts-ignore: decorator
+@inline
+function bitsForDigits(k: i32, cap: u32): u32 {
+  const bits = <u32>((<i64>k * 3321) / 1000);
+  return bits > cap ? cap : bits;
+}
+
+/** The loaded decimal as the nearest double (magnitude only). */
+function decimalToDouble(): f64 {
+  if (digitCount == 0) return 0;
+  if (pointPosition > 310) return Infinity; // >= 10^309
+  if (pointPosition < -330) return 0; // < 10^-330, below half the smallest subnormal
+  let exponent: i32 = 0;
+  // Scale into [1/2, 1): value < 10^pointPosition, so left shifts by bitsForDigits never pass 1.
+  while (pointPosition > 0) {
+    const k = bitsForDigits(pointPosition, SHIFT_MAX);
+    shiftRight(k);
+    exponent += <i32>k;
+  }
+  while (pointPosition < 0 || (pointPosition == 0 && digit(0) < 5)) {
+    const k = pointPosition == 0 ? 1 : bitsForDigits(-pointPosition, SHIFT_MAX - 1);
+    shiftLeft(k);
+    exponent -= <i32>k;
+  }
+  // value = 0.d x 2^exponent = (2 x 0.d) x 2^(exponent - 1), with 2 x 0.d in [1, 2).
+  let unbiased = exponent - 1;
+  if (unbiased > 1023) return Infinity;
+  if (unbiased < -1022) {
+    const k = -1022 - unbiased;
+    if (k >= 54) return 0; // below a quarter of the smallest subnormal once scaled
+    shiftRight(<u32>k);
+    unbiased = -1022;
+  }
+  shiftLeft(53);
+  let mantissa = roundedInteger();
+  if (mantissa == (<u64>1 << 53)) {
+    mantissa >>= 1;
+    unbiased++;
+    if (unbiased > 1023) return Infinity;
+  }
+  const biased: u64 = mantissa < (<u64>1 << 52) ? 0 : <u64>(unbiased + 1023);
+  return reinterpret<f64>((biased << 52) | (mantissa & ((<u64>1 << 52) - 1)));
+}
+
+/** Reads the exponent after 'e'/'E' at [p, end), saturated at ±EXPONENT_CLAMP. */
+function readExponent(p: usize, end: usize): i32 {
+  let negative = false;
+  const sign = load<u8>(p);
+  if (sign == 0x2d) {
+    negative = true;
+    p++;
+  } else if (sign == 0x2b) {
+    p++;
+  }
+  let e: i32 = 0;
+  for (; p < end; p++) if (e < EXPONENT_CLAMP) e = e * 10 + <i32>(load<u8>(p) - 0x30);
+  return negative ? -e : e;
+}
+
+/** Fills the big decimal from the digits of [p, end) (no sign), stopping at the exponent. */
+function loadDecimal(p: usize, end: usize): usize {
+  digitCount = 0;
+  pointPosition = 0;
+  truncated = false;
+  let afterPoint = false;
+  let nonzeroSeen = false;
+  for (; p < end; p++) {
+    const c = load<u8>(p);
+    if (c == 0x2e) {
+      afterPoint = true;
+      continue;
+    }
+    if ((c | 0x20) == 0x65) break;
+    const d = c - 0x30;
+    if (!nonzeroSeen) {
+      if (d == 0) {
+        if (afterPoint) pointPosition--;
+        continue;
+      }
+      nonzeroSeen = true;
+    }
+    if (!afterPoint) pointPosition++;
+    if (digitCount < DIGITS_MAX) store<u8>(DIGITS + <usize>(digitCount++), <u8>d);
+    else if (d != 0) truncated = true;
+  }
+  trimZeros();
+  return p;
+}
+
+/** The double nearest the JSON number in [start, end) (grammar already checked). */
+export function parseJsonNumber(start: usize, end: usize): f64 {
+  let p = start;
+  const negative = load<u8>(p) == 0x2d;
+  if (negative) p++;
+  // One pass for the fast path: the first 19 significant digits and their power of ten.
+  // The grammar is checked: an integer part ("0" or digits from 1-9), maybe a fraction, maybe
+  // an exponent.
+  let mantissa: u64 = 0;
+  let significant: i32 = 0;
+  let scale: i32 = 0;
+  let q = p;
+  if (load<u8>(q) == 0x30) {
+    q++;
+  } else {
+    for (; q < end; q++) {
+      const d = <u32>load<u8>(q) - 0x30;
+      if (d >= 10) break;
+      if (significant < 19) mantissa = mantissa * 10 + <u64>d;
+      else scale++;
+      significant++;
+    }
+  }
+  if (q < end && load<u8>(q) == 0x2e) {
+    q++;
+    if (significant == 0) {
+      while (q < end && load<u8>(q) == 0x30) {
+        scale--;
+        q++;
+      }
+    }
+    for (; q < end; q++) {
+      const d = <u32>load<u8>(q) - 0x30;
+      if (d >= 10) break;
+      if (significant < 19) {
+        mantissa = mantissa * 10 + <u64>d;
+        scale--;
+      }
+      significant++;
+    }
+  }
+  const exponent = q < end ? readExponent(q + 1, end) : 0;
+  if (significant == 0) return negative ? -0.0 : 0.0;
+  if (significant <= FAST_DIGITS_MAX) {
+    const power = scale + exponent;
+    let v = <f64>mantissa;
+    let exact = true;
+    if (power >= 0 && power <= POW10_EXACT_MAX) v *= load<f64>(POW10 + (<usize>power << 3));
+    else if (power < 0 && power >= -POW10_EXACT_MAX) v /= load<f64>(POW10 + (<usize>-power << 3));
+    else if (power > POW10_EXACT_MAX && power <= POW10_EXACT_MAX + FAST_DIGITS_MAX - significant) {
+      // mantissa x 10^(power - 22) is still an integer below 10^15, so exact; then one rounding.
+      v *= load<f64>(POW10 + (<usize>(power - POW10_EXACT_MAX) << 3));
+      v *= load<f64>(POW10 + (<usize>POW10_EXACT_MAX << 3));
+    } else {
+      exact = false;
+    }
+    if (exact) return negative ? -v : v;
+  }
+  loadDecimal(p, end);
+  pointPosition += exponent;
+  const magnitude = decimalToDouble();
+  return negative ? -magnitude : magnitude;
+}
