@@ -10,7 +10,8 @@
 //     one-record run, same upstream) is subtracted.
 //   bridge-vs-librdkafka-lz4: the same with the edge's batches stored lz4 (the bridge ships them
 //     as stored) and kcat compressing lz4 (kafkajs has no lz4 codec of its own).
-//   recompress-zstd: bridge.compression other than keep, once it is built (not built: printed so).
+//   recompress-zstd, recompress-lz4: the same drain (uncompressed storage) with bridge.compression
+//     zstd or lz4 vs as stored (keep), rounds alternating: what recompression costs in rate.
 //   bridge-backlog: one drain of a large backlog (BRIDGE_BENCH_BACKLOG_BYTES, 1 GB) into the sink:
 //     rate, the edge's CPU seconds per GB shipped, peak RSS.
 //   *-ledge-upstream: the two ratio rows again with a second bin/ledge (storage.sync: always) as
@@ -31,7 +32,7 @@ import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { Compression, type CompressionCodec } from "../runtime/core/types.ts";
 import { encodeBatch } from "../runtime/core/index.ts";
-import { bridgeDefaults } from "../runtime/config/bridge.ts";
+import { bridgeDefaults, type BridgeConfig } from "../runtime/config/bridge.ts";
 import { cursorTopic } from "../bridge/cursors.ts";
 import { metricValue } from "../test/helpers/ledge-process.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
@@ -62,7 +63,7 @@ const ROW_GROUPS = {
   lz4: ["bridge-vs-librdkafka-lz4"],
   backlog: ["bridge-backlog"],
   ledge: ["bridge-vs-kafkajs-ledge-upstream", "bridge-vs-librdkafka-ledge-upstream"],
-  recompress: ["recompress-zstd"],
+  recompress: ["recompress-zstd", "recompress-lz4"],
 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -204,7 +205,7 @@ function sampleRss(pid: number): { stop(): { anonBytes: number; fileBytes: numbe
 }
 
 /** One drain: bin/ledge on `dataDir` with a bridge to the stopped upstream; timed from SIGCONT. */
-async function drain(up: Upstream, dataDir: string, round: string, records: number, timeoutMs: number): Promise<Drain> {
+async function drain(up: Upstream, dataDir: string, round: string, records: number, timeoutMs: number, compression: BridgeConfig["compression"] = "keep"): Promise<Drain> {
   const upstreamTopic = `${round}.${LOCAL_TOPIC}`;
   // An upstream the bridge has shipped to before: its topics exist (creating them would add the
   // bridge's waits for new metadata to the drain). The data topic last: the sink's CreateTopics
@@ -215,7 +216,7 @@ async function drain(up: Upstream, dataDir: string, round: string, records: numb
   writeFileSync(config, [
     `dataDir: ${join(dataDir, "data")}`,
     "storage: { sync: always, commitDelayMs: 0, maxBytes: 64GiB, overflow: reject }",
-    `bridge: { brokers: ["127.0.0.1:${up.port}"], edgeId: bench-${round}, topics: [{ from: ${LOCAL_TOPIC}, to: "${upstreamTopic}" }] }`,
+    `bridge: { brokers: ["127.0.0.1:${up.port}"], edgeId: bench-${round}, compression: ${compression}, topics: [{ from: ${LOCAL_TOPIC}, to: "${upstreamTopic}" }] }`,
     "",
   ].join("\n"));
   process.kill(up.pid, "SIGSTOP");
@@ -342,6 +343,45 @@ function ratioRow(name: string, m: Rounds, side: "kafkajs" | "kcat", baselineNam
   };
 }
 
+const RECOMPRESS_CODECS = ["zstd", "lz4"] as const;
+
+interface Recompressed {
+  keep: Drain[];
+  codecs: Record<(typeof RECOMPRESS_CODECS)[number], Drain[]>;
+}
+
+/** ROUNDS rounds of the same drain as stored (keep) and recompressed to each codec, alternating. */
+async function measureRecompress(sink: Upstream, edgeDir: string): Promise<Recompressed> {
+  const m: Recompressed = { keep: [], codecs: { zstd: [], lz4: [] } };
+  for (let r = 0; r < ROUNDS; r++) {
+    progress(`recompress round ${r + 1}/${ROUNDS}: bridge drains of ${RECORDS} uncompressed records as stored and with compression ${RECOMPRESS_CODECS.join(", ")}, into the sink`);
+    const steps: Array<() => Promise<void>> = [
+      async () => void m.keep.push(await drain(sink, edgeDir, `keep-${r}`, RECORDS, ROUND_TIMEOUT_MS)),
+      ...RECOMPRESS_CODECS.map((codec) => async () => void m.codecs[codec].push(await drain(sink, edgeDir, `${codec}-${r}`, RECORDS, ROUND_TIMEOUT_MS, codec))),
+    ];
+    if (r % 2 === 1) steps.reverse();
+    for (const step of steps) await step();
+    progress(`  keep ${fmtRate(rateOf(m.keep[r]))} rec/s, ` + RECOMPRESS_CODECS.map((c) => `${c} ${fmtRate(rateOf(m.codecs[c][r]))} rec/s (${mb(m.codecs[c][r].bytes)} shipped)`).join(", "));
+  }
+  return m;
+}
+
+function recompressRows(m: Recompressed, storedBytes: number, load: string): BenchResult[] {
+  return RECOMPRESS_CODECS.map((codec) => {
+    const xs = m.codecs[codec];
+    const ratios = xs.map((x, i) => rateOf(x) / rateOf(m.keep[i]));
+    const cpuPerGbStored = (ds: Drain[]) => median(ds.map((d) => d.cpuSeconds / (storedBytes / 1e9))).toFixed(1);
+    return {
+      ...result({ name: `recompress-${codec}`, unit: "records/s", ledge: median(xs.map(rateOf)), baseline: median(m.keep.map(rateOf)), baselineName: "pass-through (keep), same drain", target: null,
+        notes: `bridge.compression: ${codec} from uncompressed storage (${mb(storedBytes)} stored), shipped ${mb(median(xs.map((x) => x.bytes)))} per drain (${(storedBytes / median(xs.map((x) => x.bytes))).toFixed(2)}x smaller); ` +
+          `upstream: kafka-sink.ts; ${RECORDS} x ${RECORD_BYTES} B; medians of ${xs.length} alternating rounds (ratio: median of the rounds' ratios, ${range(ratios)}); ` +
+          `per run: ${median(xs.map((x) => x.seconds)).toFixed(2)} s wall vs ${median(m.keep.map((x) => x.seconds)).toFixed(2)} s, edge ${median(xs.map((x) => x.cpuSeconds)).toFixed(2)} vs ${median(m.keep.map((x) => x.cpuSeconds)).toFixed(2)} CPU-s ` +
+          `(${cpuPerGbStored(xs)} vs ${cpuPerGbStored(m.keep)} CPU-s per GB stored), peak RSS ${mb(median(xs.map((x) => x.peakRssBytes)))} (anon ${mb(median(xs.map((x) => x.peakAnonBytes)))}); ${load}` }),
+      ratio: median(ratios),
+    };
+  });
+}
+
 export default async function bridgeBench(args: string[] = []): Promise<BenchResult[]> {
   const rows = args.find((a) => a.startsWith("--rows="))?.slice("--rows=".length).split(",");
   const wanted = (group: keyof typeof ROW_GROUPS) => rows === undefined || ROW_GROUPS[group].some((n) => rows.includes(n));
@@ -369,7 +409,7 @@ export default async function bridgeBench(args: string[] = []): Promise<BenchRes
     cleanup.push(edge.dir);
     const shape = `bridge defaults (exactly-once, pass-through, transactionBytesMax ${BRIDGE.transactionBytesMax >> 20} MiB, memoryBytesMax ${BRIDGE.memoryBytesMax >> 20} MiB)`;
 
-    if (wanted("sink") || wanted("lz4") || wanted("backlog")) {
+    if (wanted("sink") || wanted("lz4") || wanted("recompress") || wanted("backlog")) {
       const sink = await startSink();
       try {
         if (wanted("sink")) {
@@ -396,6 +436,7 @@ export default async function bridgeBench(args: string[] = []): Promise<BenchRes
           results.push(ratioRow("bridge-vs-librdkafka-lz4", m, "kcat", "kcat -P idempotent lz4, same records", 1.0,
             `edge batches stored lz4 (${mb(lz4Edge.bytes)} for ${mb(edge.bytes)} plain), shipped as stored; kcat compression.codec=lz4; upstream: kafka-sink.ts; ${shape}; ${load()}`));
         }
+        if (wanted("recompress")) results.push(...recompressRows(await measureRecompress(sink, edge.dir), edge.bytes, load()));
         if (wanted("backlog")) {
           const passes = Math.max(1, Math.round(BACKLOG_BYTES / edge.bytes));
           progress(`backlog: filling an edge log with ${passes} x ${RECORDS} records (${mb(passes * edge.bytes)})`);
@@ -435,10 +476,6 @@ export default async function bridgeBench(args: string[] = []): Promise<BenchRes
       }
     }
 
-    if (wanted("recompress")) {
-      results.push(result({ name: "recompress-zstd", unit: "records/s", ledge: Number.NaN, baseline: Number.NaN, baselineName: "pass-through", target: null,
-        notes: `not built: runtime/config/bridge.ts refuses bridge.compression other than keep (${BRIDGE.compression} only)` }));
-    }
   } finally {
     for (const dir of cleanup.reverse()) rmSync(dir, { recursive: true, force: true });
   }
