@@ -43,7 +43,7 @@ import { readConfig } from "../runtime/config/index.ts";
 import { Metrics } from "../runtime/metrics/index.ts";
 import { startKafkaGateway } from "../gateways/kafka/server.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
-import { runKcat, startMockCluster, type KcatRun } from "./lib/kcat.ts";
+import { PRODUCE_FLAGS, runKcat, startMockCluster, type KcatRun } from "./lib/kcat.ts";
 import { openBenchLog, quietLogger } from "./lib/bench-log.ts";
 import { measureLean, processCpuSeconds, startLedgeChild, type LeanMeasured } from "./lib/kafka-lean.ts";
 import { createTopic } from "./lib/kafka-load.ts";
@@ -157,10 +157,6 @@ function median(xs: number[]): number {
 }
 
 
-/** What a throughput-minded user passes: big batches, a short linger, a deep local queue.
- * batch.size stays at 1,000,000 bytes: Kafka's (and ledge's) default max.message.bytes. */
-const PRODUCE_FLAGS = ["-P", "-l", "-X", "acks=all", "-X", "linger.ms=5", "-X", "batch.num.messages=10000",
-  "-X", "batch.size=1000000", "-X", "queue.buffering.max.messages=1000000"];
 /** Several batches per fetch, a deep prefetch queue, and a short end-of-data long poll (it is
  * also inside the subtracted start/stop time). Output goes to /dev/null. */
 const CONSUME_FLAGS = ["-C", "-o", "beginning", "-e", "-q", "-f", "%o\n", "-X", "fetch.wait.max.ms=20",

@@ -12,8 +12,9 @@ export interface ChildBroker {
   stop(): Promise<void>;
 }
 
-/** Runs `bench/lib/<script>` under tsx; resolves once it prints its ready line. */
-export function startChildBroker(script: string, readyTimeoutMs = 20_000): Promise<ChildBroker> {
+/** Runs `bench/lib/<script>` under tsx; resolves once it prints its ready line. `onLine` gets
+ * every later stdout line (kafka-sink.ts's commit lines). */
+export function startChildBroker(script: string, readyTimeoutMs = 20_000, onLine?: (line: string) => void): Promise<ChildBroker> {
   const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
   const child = spawn(process.execPath, ["--import", "tsx", file], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -22,9 +23,12 @@ export function startChildBroker(script: string, readyTimeoutMs = 20_000): Promi
       child.kill("SIGKILL");
       reject(new Error(`${script} printed no ready line within ${readyTimeoutMs} ms`));
     }, readyTimeoutMs);
+    let ready = false;
     createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (ready) return onLine?.(line);
       const m = /^\w+ ready (\d+)$/.exec(line);
       if (!m) return;
+      ready = true;
       clearTimeout(timer);
       resolve({
         port: Number(m[1]),

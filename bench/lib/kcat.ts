@@ -3,6 +3,11 @@
 // as an independent broker that answers from memory: the client's ceiling on this machine.
 import { spawn, type ChildProcess } from "node:child_process";
 
+/** `kcat -P -l` as a throughput-minded user runs it: big batches, a short linger, a deep local
+ * queue. batch.size stays at 1,000,000 bytes: Kafka's (and ledge's) default max.message.bytes. */
+export const PRODUCE_FLAGS = ["-P", "-l", "-X", "acks=all", "-X", "linger.ms=5", "-X", "batch.num.messages=10000",
+  "-X", "batch.size=1000000", "-X", "queue.buffering.max.messages=1000000"];
+
 export interface KcatRun {
   /** Wall-clock seconds from spawn to exit. */
   seconds: number;
