@@ -8,14 +8,22 @@
 // arena limit apply). Two interleaved rounds, best of each, so one burst of load from a
 // neighbour does not decide. A second ledge with its data on tmpfs is measured at QoS 1 too: not
 // a setup anyone runs, but it shows how much of the QoS 1 rate the disk path takes.
+//   bridge-from-vs-mosquitto-bridge: messages/s ledge stores from a site Mosquitto (defaults)
+//     through mqtt.bridgeFrom (its defaults: MQTT 5, Receive Maximum 65535) under a QoS 1 burst of
+//     `mosquitto_pub -l` runs, vs a second Mosquitto bridging `topic plant/# in 1` from a site
+//     Mosquitto of the same config under the same burst (lib/mqtt-bridge-burst.ts); a fresh site
+//     broker per run, the sides alternating, medians of the rounds. Messages the site broker
+//     dropped are counted per side: the target holds only with none dropped on ledge's side.
+// `--rows=NAME,...` runs only the groups those rows need (e.g. --rows=bridge-from-vs-mosquitto-bridge).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openIdleConnections, runMqttLoad, type LoadResult } from "./lib/mqtt-load.ts";
 import { nodeFlagsOf, peakRssBytes, startChildBroker, startLedgeExecuted } from "./lib/child-broker.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
 import { startMosquitto } from "../test/helpers/mosquitto.ts";
+import { burstFilter, linesPerPublisherMax, mosquittoBridgePuller, runBridgeBurst, type BurstRun, type StartPuller } from "./lib/mqtt-bridge-burst.ts";
 
 const load = {
   connections: 20,
@@ -45,6 +53,12 @@ async function measure(t: Target, qos: 0 | 1, messageCount: number): Promise<Loa
 
 let ledgeNodeFlags = "not started";
 
+/** bin/ledge runs the esbuild bundle only when it is newer than every source: build it before
+ * starting ledge, so the bench measures what operators run (no transpiler in the process). */
+function buildDist(): void {
+  execFileSync(process.execPath, ["bin/build-dist.mjs"], { cwd: new URL("..", import.meta.url), stdio: "inherit" });
+}
+
 /** ledge with its data on `parentDir` (the bench's temp dir; or tmpfs, to show what the disk costs). */
 async function startLedgeTarget(name = "ledge", parentDir = tmpdir()): Promise<Target & { dir: string }> {
   const dir = mkdtempSync(join(parentDir, "ledge-bench-mqtt-"));
@@ -55,9 +69,7 @@ async function startLedgeTarget(name = "ledge", parentDir = tmpdir()): Promise<T
     "mqtt: { allowAnonymous: true }",
     "",
   ].join("\n"));
-  // bin/ledge runs the esbuild bundle only when it is newer than every source: build it now,
-  // so the bench measures what operators run (no transpiler in the process), not tsx.
-  execFileSync(process.execPath, ["bin/build-dist.mjs"], { cwd: new URL("..", import.meta.url), stdio: "inherit" });
+  buildDist();
   const p = await startLedgeExecuted(["--config", config]);
   if (!p.ports.mqtt) throw new Error(`ledge printed no MQTT port: ${JSON.stringify(p.ports)}`);
   ledgeNodeFlags = nodeFlagsOf(p.child.pid!).join(" ") || "no node flags";
@@ -80,7 +92,21 @@ function best(a: LoadResult | undefined, b: LoadResult): LoadResult {
   return a && a.ratePerSecond >= b.ratePerSecond ? a : b;
 }
 
-export default async function mqttBench(): Promise<BenchResult[]> {
+const ingestRows = ["generator-ceiling-qos1", "generator-ceiling-qos0", "qos1-vs-mosquitto", "qos1-vs-aedes", "qos1-on-tmpfs-vs-aedes",
+  "qos0-vs-mosquitto", "peak-rss-1000-idle-plus-load"];
+const bridgeRow = "bridge-from-vs-mosquitto-bridge";
+
+export default async function mqttBench(args: string[] = []): Promise<BenchResult[]> {
+  const rows = args.find((a) => a.startsWith("--rows="))?.slice("--rows=".length).split(",");
+  const wanted = (names: string[]) => rows === undefined || names.some((n) => rows.includes(n));
+  const results = [
+    ...(wanted(ingestRows) ? await ingestBench() : []),
+    ...(wanted([bridgeRow]) ? await bridgeBench() : []),
+  ];
+  return rows === undefined ? results : results.filter((r) => rows.includes(r.name));
+}
+
+async function ingestBench(): Promise<BenchResult[]> {
   const sink = await startChildBroker("mqtt-sink.ts");
   const aedes = await startChildBroker("aedes-broker.ts");
   const mosquitto = await startMosquitto();
@@ -144,4 +170,92 @@ function summarise(runs: Runs): BenchResult[] {
     result({ name: "qos0-vs-mosquitto", unit: "msgs/s", ledge: rate("ledge", "q0"), baseline: rate("mosquitto", "q0"), baselineName: "mosquitto", target: 1.0, notes: "no PUBACK at QoS 0; rate until a PINGRESP after the last publish" }),
     result({ name: "peak-rss-1000-idle-plus-load", unit: "MiB", ledge: mb(runs.ledge.rssBytes), baseline: mb(runs.mosquitto.rssBytes), baselineName: "mosquitto, load only", target: null, notes: `goal: ledge under 100 MB; ledge runs with ${ledgeNodeFlags}; ledge peak with the idle connections only ${mb(runs.ledge.idleRssBytes).toFixed(1)} MiB, after the first QoS 1 load ${mb(runs.ledge.q1RssBytes).toFixed(1)} MiB; aedes ${mb(runs.aedes.rssBytes).toFixed(1)} MiB` }),
   ];
+}
+
+/** The bridge row's burst: the issue's 100,000, as two `mosquitto_pub -l` runs at once. */
+const bridge = {
+  messageCount: Number(process.env.MQTT_BRIDGE_BENCH_MESSAGES ?? 100_000),
+  rounds: Number(process.env.MQTT_BRIDGE_BENCH_ROUNDS ?? 3),
+  runTimeLimitMs: 120_000,
+  readyTimeLimitMs: 20_000,
+  clientId: "ledge-site-a",
+};
+
+/** ledge (sync: always) bridging `plant/#` from the site broker with bridgeFrom's defaults;
+ * ready once the site broker acknowledged the subscription; counts what the link stored. */
+const ledgeBridgePuller: StartPuller = async (sitePort) => {
+  const dir = mkdtempSync(join(tmpdir(), "ledge-bench-bridge-"));
+  const config = join(dir, "ledge.yaml");
+  writeFileSync(config, [
+    `dataDir: ${join(dir, "data")}`,
+    "storage: { sync: always }",
+    "mqtt:",
+    "  allowAnonymous: true",
+    "  bridgeFrom:",
+    `    - { url: "mqtt://127.0.0.1:${sitePort}", filters: ["${burstFilter}"], clientId: ${bridge.clientId} }`,
+    "",
+  ].join("\n"));
+  const p = await startLedgeExecuted(["--config", config]);
+  const stop = async () => {
+    p.child.kill("SIGTERM");
+    await p.exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const metric = async (name: string) => {
+    const text = await (await fetch(`http://127.0.0.1:${p.ports.http}/metrics`)).text();
+    const prefix = `ledge_mqtt_bridge_from_${name}{link="${bridge.clientId}@127.0.0.1:${sitePort}"} `;
+    const line = text.split("\n").find((l) => l.startsWith(prefix));
+    return line ? Number(line.slice(prefix.length)) : 0;
+  };
+  try {
+    const deadline = Date.now() + bridge.readyTimeLimitMs;
+    while ((await metric("subscribes_total")) < 1) {
+      if (Date.now() > deadline) throw new Error(`ledge's bridgeFrom link did not subscribe within ${bridge.readyTimeLimitMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { count: () => metric("stored_total"), stop };
+};
+
+const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function bridgeBench(): Promise<BenchResult[]> {
+  buildDist();
+  const loadBefore = loadAverage();
+  const sides: [string, StartPuller][] = [["ledge", ledgeBridgePuller], ["mosquitto-bridge", mosquittoBridgePuller(bridge.readyTimeLimitMs)]];
+  const runs: Record<string, BurstRun[]> = { ledge: [], "mosquitto-bridge": [] };
+  for (let round = 1; round <= bridge.rounds; round++) {
+    // Alternate which side goes first, so a trend in the machine's load favours neither.
+    for (const [name, start] of round % 2 ? sides : [...sides].reverse()) {
+      const r = await runBridgeBurst(start, bridge.messageCount, bridge.runTimeLimitMs);
+      runs[name].push(r);
+      progress(`bridge round ${round} ${name}: ${r.arrived} of ${r.messages} in ${r.seconds.toFixed(2)} s = ${Math.round(r.ratePerSecond)} msgs/s ` +
+        `(published in ${r.publishSeconds.toFixed(2)} s; site broker dropped ${r.messages - r.arrived}${r.siteLoggedDrops ? ", logged" : ""})${r.timedOut ? " TIMED OUT" : ""}`);
+    }
+  }
+  const loadAfter = loadAverage();
+  const rate = (name: string) => median(runs[name].map((r) => r.ratePerSecond));
+  const describe = (name: string) => {
+    const rates = runs[name].map((r) => Math.round(r.ratePerSecond));
+    const dropped = runs[name].map((r) => r.messages - r.arrived);
+    return `${name} ${Math.min(...rates)}-${Math.max(...rates)} msgs/s, dropped ${dropped.join("/")}`;
+  };
+  const ledgeDropped = runs.ledge.some((r) => r.arrived < r.messages);
+  // Neighbouring runs see the same load on the shared machine: their ratio is a second view.
+  const roundRatios = runs.ledge.map((r, i) => r.ratePerSecond / runs["mosquitto-bridge"][i].ratePerSecond);
+  const publish = median([...runs.ledge, ...runs["mosquitto-bridge"]].map((r) => r.messages / r.publishSeconds));
+  return [result({
+    name: bridgeRow, unit: "msgs/s", ledge: rate("ledge"), baseline: rate("mosquitto-bridge"), baselineName: "mosquitto bridge", target: 1.0,
+    notes: `${ledgeDropped ? "TARGET MISSED: ledge's site broker dropped messages; " : ""}medians of ${bridge.rounds} rounds of ${bridge.messageCount} QoS 1 ` +
+      `(mosquitto_pub -l x${Math.ceil(bridge.messageCount / linesPerPublisherMax)}, ~${Math.round(publish)} msgs/s published); ${describe("ledge")}; ` +
+      `${describe("mosquitto-bridge")} (per round, by the site broker); median of per-round ratios ${median(roundRatios).toFixed(2)}; load ${loadBefore} -> ${loadAfter}`,
+  })];
 }
