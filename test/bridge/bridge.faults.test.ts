@@ -10,7 +10,7 @@
 // timed out may still be applied when it continues, in a transaction the bridge then aborts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { bridgeYaml, count, expectSameBesidesAborted, metric, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+import { backgroundPublisher, bridgeYaml, count, expectSameBesidesAborted, metric, publisher, publishSeries, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
 
 let upstream: MockUpstream;
 const cleanups: Array<() => Promise<void>> = [];
@@ -21,34 +21,6 @@ afterAll(async () => {
   for (const c of cleanups) await c().catch(() => undefined);
   await upstream?.stop();
 });
-
-/** Publishes until told to stop or the edge goes away; never throws, never hangs on a dead edge. */
-function backgroundPublisher(port: number, name: string, from: number): { sent(): number; stop(): Promise<number> } {
-  let stopped = false;
-  let sent = from;
-  let client: Awaited<ReturnType<typeof publisher>> | null = null;
-  const run = (async () => {
-    try {
-      client = await publisher(port, name);
-      client.on("error", () => undefined);
-      while (!stopped && sent < from + 2000) {
-        await publishSeries(client, sent, sent + 10);
-        sent += 10;
-      }
-    } catch {
-      // the edge was killed under it
-    }
-  })();
-  return {
-    sent: () => sent,
-    stop: async () => {
-      stopped = true;
-      client?.end(true);
-      await Promise.race([run, sleep(3000)]);
-      return sent;
-    },
-  };
-}
 
 /** Local records, in order, form a subsequence of upstream's; upstream holds nothing else. */
 function isOrderedSubsequence(local: string[], remote: string[]): boolean {

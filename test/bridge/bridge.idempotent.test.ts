@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cp, rm, writeFile } from "node:fs/promises";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { kcat } from "../kafka/helpers/kcat.ts";
-import { bridgeYaml, count, expectSameBesidesAborted, metric, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+import { backgroundPublisher, bridgeYaml, count, expectSameBesidesAborted, metric, publisher, publishSeries, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
 
 let mock: MockUpstream;
 const cleanups: Array<() => Promise<void>> = [];
@@ -43,34 +43,6 @@ async function waitForUpstream(bootstrap: string, topic: string, expected: numbe
   expect(arrived, `upstream has ${count(records)} of ${expected} records; edge log:\n${edge.stderr().slice(-3000)}`).toBe(true);
   await sleep(1500); // nothing more may come: a repeat would arrive now
   return readTopic(bootstrap, topic, false);
-}
-
-/** Publishes until told to stop or the edge goes away; never throws, never hangs on a dead edge. */
-function backgroundPublisher(port: number, name: string, from: number): { sent(): number; stop(): Promise<number> } {
-  let stopped = false;
-  let sent = from;
-  let client: Awaited<ReturnType<typeof publisher>> | null = null;
-  const run = (async () => {
-    try {
-      client = await publisher(port, name);
-      client.on("error", () => undefined);
-      while (!stopped && sent < from + 2000) {
-        await publishSeries(client, sent, sent + 10);
-        sent += 10;
-      }
-    } catch {
-      // the edge was killed under it
-    }
-  })();
-  return {
-    sent: () => sent,
-    stop: async () => {
-      stopped = true;
-      client?.end(true);
-      await Promise.race([run, sleep(3000)]);
-      return sent;
-    },
-  };
 }
 
 const seqOf = (line: string) => Number(/\{"seq":(\d+)/.exec(line)![1]);

@@ -8,40 +8,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import { ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { bridgeYaml, count, publishSeries, publisher, readTopic, sleep, waitFor } from "./helpers.ts";
+import { backgroundPublisher, bridgeYaml, count, readTopic, sleep, waitFor } from "./helpers.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
-
-/** Publishes until stopped or the edge goes away; never throws, never hangs on a dead edge. */
-function backgroundPublisher(port: number, name: string, from: number): { sent(): number; stop(): Promise<number> } {
-  let stopped = false;
-  let sent = from;
-  let client: Awaited<ReturnType<typeof publisher>> | null = null;
-  const run = (async () => {
-    try {
-      client = await publisher(port, name);
-      client.on("error", () => undefined);
-      while (!stopped && sent < from + 2000) {
-        await publishSeries(client, sent, sent + 10);
-        sent += 10;
-      }
-    } catch {
-      // the edge was killed under it
-    }
-  })();
-  return {
-    sent: () => sent,
-    stop: async () => {
-      stopped = true;
-      client?.end(true);
-      await Promise.race([run, sleep(3000)]);
-      return sent;
-    },
-  };
-}
 
 async function startUpstream(args: string[], kafkaPort?: number): Promise<LedgeProcess> {
   const up = await startLedge(kafkaPort === undefined ? args : [...args, "--kafka-port", String(kafkaPort)]);

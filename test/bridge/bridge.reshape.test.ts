@@ -54,7 +54,7 @@ async function produceLocal(kafkaPort: number, messages: Array<{ key: string; va
 
 describe("bridge: stored batches cut for upstream", () => {
   it("partitioning: key — each record in its key's partition upstream (murmur2 over 5), in order per key, once", { timeout: 90_000 }, async () => {
-    const { upstream, bootstrap, d } = await pair("key", "  partitioning: key");
+    const { bootstrap, d } = await pair("key", "  partitioning: key");
     const admin = new Kafka({ clientId: "admin", brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: "up-readings", numPartitions: 5 }] });

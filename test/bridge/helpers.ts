@@ -92,3 +92,31 @@ export function expectSameBesidesAborted(local: Map<string, string[]>, upstream:
   for (const [partition, lines] of local) expect([...new Set(upstream.get(partition))], `partition ${partition}`).toEqual(lines);
   for (const partition of upstream.keys()) expect(local.has(partition), `upstream partition ${partition} the edge never wrote`).toBe(true);
 }
+
+/** Publishes until told to stop or the edge goes away; never throws, never hangs on a dead edge. */
+export function backgroundPublisher(port: number, name: string, from: number): { sent(): number; stop(): Promise<number> } {
+  let stopped = false;
+  let sent = from;
+  let client: Awaited<ReturnType<typeof publisher>> | null = null;
+  const run = (async () => {
+    try {
+      client = await publisher(port, name);
+      client.on("error", () => undefined);
+      while (!stopped && sent < from + 2000) {
+        await publishSeries(client, sent, sent + 10);
+        sent += 10;
+      }
+    } catch {
+      // the edge was killed under it
+    }
+  })();
+  return {
+    sent: () => sent,
+    stop: async () => {
+      stopped = true;
+      client?.end(true);
+      await Promise.race([run, sleep(3000)]);
+      return sent;
+    },
+  };
+}
