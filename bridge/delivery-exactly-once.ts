@@ -35,6 +35,9 @@ export class ExactlyOnceDelivery implements Delivery {
   readonly describe: string;
   readonly cursorSource = "upstream";
   readonly transactional = true;
+  // Kafka keeps an idempotent producer's last 5 batches per partition: up to 5 in flight keep
+  // their order (a failure aborts the whole transaction anyway).
+  readonly roundsInFlightMax = 5;
   readonly #p: ExactlyOnceParts;
   #producer: TransactionalProducer | null = null;
   #cursors = new Map<string, number>();

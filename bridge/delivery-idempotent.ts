@@ -69,6 +69,8 @@ export class IdempotentDelivery implements Delivery {
   readonly describe = "as an idempotent producer";
   readonly cursorSource = "local";
   readonly transactional = false;
+  // One round at a time: each lane's one in-flight batch is what the local store writes down.
+  readonly roundsInFlightMax = 1;
   readonly #p: IdempotentParts;
   readonly #producers: KeyValueStore<IdempotentProducer>;
   readonly #store: KeyValueStore<LaneSequence>;

@@ -71,4 +71,6 @@ export interface Delivery {
   failed(): void;
   /** Whether commit() ends an upstream transaction (ledge_bridge_transactions_total). */
   readonly transactional: boolean;
+  /** Rounds sent before the first is answered (1: one at a time). */
+  readonly roundsInFlightMax: number;
 }

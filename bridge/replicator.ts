@@ -51,6 +51,8 @@ export class Bridge {
   readonly #hints;
   readonly #delivery: Delivery;
   readonly #stop = new AbortController();
+  /** The hints and protected offsets of the last commit, written behind it (see #commitUnit). */
+  #afterCommit: Promise<void> = Promise.resolve();
   /** Upstream topics' max.message.bytes (DescribeConfigs), learnt with their layout. */
   readonly #messageBytesMax = new Map<string, number>();
   #lanes = new Map<string, Lane>();
@@ -89,6 +91,7 @@ export class Bridge {
   async close(): Promise<void> {
     this.#stop.abort();
     await this.#running;
+    await this.#afterCommit;
     this.#cluster.close();
     this.status.set("stopped", "ledge is shutting down");
   }
@@ -238,13 +241,24 @@ export class Bridge {
     const moved = new Map<Lane, number>();
     let bytes = 0;
     let records = 0;
+    // Up to roundsInFlightMax rounds are sent before the first answer is awaited (the upstream's
+    // round trip and this process's work overlap); each uses its own slot of the arena, reused
+    // only once the round that held it was answered.
+    const depth = this.#delivery.roundsInFlightMax;
+    const slotBytes = Math.floor(this.#arena.length / depth);
+    const inflight: Array<Promise<void>> = [];
+    let issued = 0;
     while (bytes < c.transactionBytesMax && Date.now() - startMs < c.transactionMsMax && !this.#stop.signal.aborted) {
-      const round = this.#readRound(moved);
+      if (inflight.length >= depth) await inflight.shift();
+      const slot = issued++ % depth;
+      const round = this.#readRound(moved, this.#arena.subarray(slot * slotBytes, (slot + 1) * slotBytes));
       if (round.length === 0) break;
       if (moved.size === 0) this.status.set("shipping", `to ${c.brokers.join(",")}`);
       const shipping = round.filter((i) => i.pieces.length > 0);
       if (shipping.length > 0) await this.#delivery.beforeSend(shipping);
-      await this.#delivery.afterSend(round, shipping.length > 0 ? await this.#produce(shipping) : []);
+      const sent = (shipping.length > 0 ? this.#produce(shipping) : Promise.resolve([])).then((failures) => this.#delivery.afterSend(round, failures));
+      sent.catch(() => undefined); // awaited below, in order
+      inflight.push(sent);
       for (const item of round) {
         moved.set(item.lane, item.nextOffset);
         if (item.pieces.length > 0) {
@@ -256,21 +270,27 @@ export class Bridge {
       // transaction must end well before transactionTimeoutMs); the rest after the commit.
       await this.#rateLimit(shipping.reduce((n, i) => n + piecesBytes(i), 0), startMs + c.transactionMsMax);
     }
+    for (const sent of inflight) await sent;
     if (moved.size === 0) return false;
     const entries = [...moved].map(([lane, offset]) => ({ topic: lane.topic, partition: lane.partition, offset }));
     await this.#delivery.commit(entries);
     // Committed: only now do the hints and the retention protection move.
     for (const [lane, offset] of moved) lane.next = offset;
     this.status.committed(bytes, records, this.#delivery.transactional);
-    await this.#hints.putMany(entries.map((e) => ({ key: laneKey(e.topic, e.partition), value: e.offset })));
-    await Promise.all(entries.map((e) => this.#p.log.setProtectedOffset(e.topic, e.partition, e.offset).catch(() => undefined)));
+    // The hints and the retention protection follow the commit without holding the next
+    // transaction back: either lagging is safe (a hint only warns; an older protected offset
+    // protects more). One write of each at a time, in order.
+    this.#afterCommit = this.#afterCommit.then(async () => {
+      await this.#hints.putMany(entries.map((e) => ({ key: laneKey(e.topic, e.partition), value: e.offset })));
+      await Promise.all(entries.map((e) => this.#p.log.setProtectedOffset(e.topic, e.partition, e.offset).catch(() => undefined)));
+    }).catch((err: Error) => this.#p.logger.warn(`storing the bridge's local hints failed (${err.message}); the upstream cursors stay the truth`));
     this.#updateLag();
     await this.#rateLimit(0, Infinity);
     return true;
   }
 
-  /** At most one batch per lane, read into the arena (bridge.memoryBytesMax), priority first. */
-  #readRound(moved: Map<Lane, number>): RoundItem[] {
+  /** At most one batch per lane, read into `arena` (a slot of bridge.memoryBytesMax), priority first. */
+  #readRound(moved: Map<Lane, number>, arena: Uint8Array): RoundItem[] {
     const out: RoundItem[] = [];
     let at = 0;
     for (const lane of this.#lanes.values()) {
@@ -288,14 +308,14 @@ export class Bridge {
         continue;
       }
       if (from >= stable) continue;
-      if (at >= this.#arena.length) break;
-      const read = this.#p.log.readCommitted(lane.topic, lane.partition, from, 1, this.#arena.subarray(at));
+      if (at >= arena.length) break;
+      const read = this.#p.log.readCommitted(lane.topic, lane.partition, from, 1, arena.subarray(at));
       const batch = read.batches[0];
       if (!batch) continue;
-      const inArena = batch.buffer === this.#arena.buffer;
+      const inArena = batch.buffer === arena.buffer;
       // A batch larger than what is left of the arena waits for the next round, unless alone.
       if (!inArena && out.length > 0) break;
-      if (inArena) at = batch.byteOffset - this.#arena.byteOffset + batch.length;
+      if (inArena) at = batch.byteOffset - arena.byteOffset + batch.length;
       // The paired check: stored bytes are CRC-checked as they leave, so local corruption is named
       // here instead of coming back from upstream as CORRUPT_MESSAGE (the restamp patches the CRC).
       let h: BatchHeader;
