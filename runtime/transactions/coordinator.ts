@@ -133,9 +133,9 @@ export class TransactionCoordinator {
     if (fresh.length === 0 && r!.state === "Ongoing") return partitions.map(() => ErrorCode.NONE); // nothing new to remember
     this.#begin(r!);
     for (const { topic, partition } of fresh) r!.partitions.push([topic, partition]);
-    // Stored before the answer (durable with the first append to it): after a crash the markers
-    // must reach every partition written to.
-    await this.#persist(r!);
+    // Issued before the answer, so stored no later than the first append to it (durable with
+    // it): after a crash the markers must reach every partition written to.
+    this.#persistBehind(r!);
     return partitions.map(() => ErrorCode.NONE);
   }
 
@@ -146,7 +146,7 @@ export class TransactionCoordinator {
     if (groupId.length === 0) return ErrorCode.INVALID_GROUP_ID;
     this.#begin(r!);
     if (!r!.groups.includes(groupId)) r!.groups.push(groupId);
-    await this.#persist(r!);
+    this.#persistBehind(r!);
     return ErrorCode.NONE;
   }
 
@@ -166,7 +166,7 @@ export class TransactionCoordinator {
       return ErrorCode.POLICY_VIOLATION;
     }
     r!.offsets = [...kept, ...offsets.map((o) => ({ ...o, group: group.groupId }))];
-    await this.#persist(r!);
+    this.#persistBehind(r!);
     return ErrorCode.NONE;
   }
 
@@ -334,6 +334,16 @@ export class TransactionCoordinator {
     const record = { ...r, partitions: [...r.partitions], groups: [...r.groups], offsets: [...r.offsets] };
     if (durability === "durable") await this.#store.put(r.transactionalId, record);
     else await this.#store.putCommitted(r.transactionalId, record);
+  }
+
+  /**
+   * #persist() issued and not awaited: for what the client is told while running comes from
+   * memory, and the write only has to reach disk before anything written after it (the
+   * transaction's appends, its markers), which the log's commit order guarantees. A failure
+   * is logged; EndTxn's markers still go to every partition this process remembers.
+   */
+  #persistBehind(r: TxnRecord): void {
+    this.#persist(r).catch((err: Error) => this.#logger.error(`storing the state of transactional id '${r.transactionalId}' failed (${err.message}); if ledge stops before the transaction ends, check the data directory's disk`));
   }
 
   /** Aborts transactions open past their timeout, fencing their producers (Kafka's behaviour). */
