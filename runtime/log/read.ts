@@ -34,8 +34,10 @@ export function readBatches(tables: LogTables, p: Partition, offset: number, max
   const collect = into ? collectInto : collectCopies;
   collect(tables, out, batchKey(p.topic.id, p.index, offset), end, maxBytes, into!);
   if (out.batches.length === 0 || readBaseOffset(out.batches[0]) > offset) {
+    // Only a batch that holds `offset` replaces what was found: below a compaction gap the
+    // floor batch ends before it, and the next batch (or nothing yet) is the answer.
     const floor = floorKey(tables, p, offset, null);
-    if (floor) {
+    if (floor && floorHolds(tables, floor, offset)) {
       out.batches.length = 0;
       out.totalBytes = 0;
       collect(tables, out, floor, end, maxBytes, into!);
@@ -76,6 +78,12 @@ function collectInto(tables: LogTables, out: ReadResult, start: Buffer, end: Buf
     out.totalBytes += size;
     if (out.totalBytes >= maxBytes) break;
   }
+}
+
+/** Whether the batch stored under `key` ends at or after `offset`. */
+function floorHolds(tables: LogTables, key: Buffer, offset: number): boolean {
+  const value = tables.batches.getBinaryFast(key);
+  return !!value && readNextOffset(value) > offset;
 }
 
 function floorKey<F>(tables: LogTables, p: Partition, offset: number, fallback: F): Buffer | F {

@@ -54,6 +54,10 @@ describe("compaction", () => {
     ]);
     expect(log.partitionState("k", 0)).toEqual({ logStartOffset: 0, highWatermark: 8, lastStableOffset: 8 });
     expect(log.read("k", 0, 0, 1).batches.length).toBe(1); // reading from log start finds the first survivor
+    // Offset 3 was compacted away: a reader there gets the next batch, not the one before the
+    // gap (which ends at 2, so a consumer asking at 3 would never move on).
+    expect(validateBatch(log.read("k", 0, 3, 1).batches[0]).baseOffset).toBe(4);
+    expect(validateBatch(log.readCommitted("k", 0, 3, 1).batches[0]).baseOffset).toBe(4);
     expect(log.metrics().compactedRecords).toBe(3);
     expect((await log.append("k", 0, kv([["e", "2"]], Date.now()))).baseOffset).toBe(8);
   });
