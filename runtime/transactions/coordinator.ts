@@ -245,8 +245,8 @@ export class TransactionCoordinator {
     if (this.#closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (!r || r.state === "Dead") return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (r.producerId !== caller.producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (caller.producerEpoch < r.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
-    if (caller.producerEpoch > r.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    // Older: fenced by a newer instance; newer: an epoch this coordinator never handed out.
+    if (caller.producerEpoch !== r.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
     return ErrorCode.NONE;
   }
 
