@@ -24,13 +24,17 @@ export function readControlType(batch: Uint8Array): number {
   return (batch[at + 2] << 8) | batch[at + 3];
 }
 
+/** Shared by every filter of a range without aborted transactions (never written to). */
+const noAborted: Array<{ producerId: number; firstOffset: number }> = [];
+
 export class ReadCommittedFilter {
   readonly #aborted: Array<{ producerId: number; firstOffset: number }>;
-  readonly #abortedProducers = new Set<number>();
+  /** Made only once a read meets an aborted transaction: readers build a filter per read. */
+  #abortedProducers: Set<number> | null = null;
 
   /** `aborted`: the aborted transactions of the range about to be walked (any order). */
   constructor(aborted: ReadonlyArray<{ producerId: number; firstOffset: number }> | null | undefined) {
-    this.#aborted = aborted && aborted.length > 0 ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : [];
+    this.#aborted = aborted && aborted.length > 0 ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : noAborted;
   }
 
   /** Whether `batch` (the next one, in offset order) holds records a read_committed reader sees. */
@@ -39,12 +43,12 @@ export class ReadCommittedFilter {
     const transactional = (attributes & ATTRIBUTE_TRANSACTIONAL) !== 0;
     if (!transactional && this.#aborted.length === 0) return true;
     const last = readBaseOffset(batch) + readLastOffsetDelta(batch);
-    while (this.#aborted.length > 0 && this.#aborted[0].firstOffset <= last) this.#abortedProducers.add(this.#aborted.shift()!.producerId);
+    while (this.#aborted.length > 0 && this.#aborted[0].firstOffset <= last) (this.#abortedProducers ??= new Set()).add(this.#aborted.shift()!.producerId);
     const producerId = readProducerId(batch);
     if ((attributes & ATTRIBUTE_CONTROL) !== 0) {
-      if (readControlType(batch) === ControlType.abort) this.#abortedProducers.delete(producerId);
+      if (readControlType(batch) === ControlType.abort) this.#abortedProducers?.delete(producerId);
       return false;
     }
-    return !(transactional && this.#abortedProducers.has(producerId));
+    return !(transactional && this.#abortedProducers?.has(producerId) === true);
   }
 }
