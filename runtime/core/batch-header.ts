@@ -90,6 +90,10 @@ export function readProducerId(bytes: Uint8Array): number {
   return readInt64(viewOf(bytes), PRODUCER_ID_OFFSET);
 }
 
+export function readProducerEpoch(bytes: Uint8Array): number {
+  return viewOf(bytes).getInt16(PRODUCER_EPOCH_OFFSET);
+}
+
 export function readCompression(bytes: Uint8Array): CompressionCodec {
   return (viewOf(bytes).getInt16(ATTRIBUTES_OFFSET) & ATTRIBUTE_COMPRESSION_MASK) as CompressionCodec;
 }

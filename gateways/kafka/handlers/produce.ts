@@ -11,8 +11,8 @@ import { produceVersionMagic2Min, produceVersionZstdMin } from "../../../runtime
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, silent, closeConnection, type KafkaHandler, type RequestContext } from "../context.ts";
 import {
-  ATTRIBUTE_TRANSACTIONAL, BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, BATCH_LENGTH_PREFIX_BYTES, Compression, PRODUCER_EPOCH_OFFSET,
-  readAttributes, readBaseOffset, readCompression, readProducerId,
+  ATTRIBUTE_TRANSACTIONAL, BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, BATCH_LENGTH_PREFIX_BYTES, Compression,
+  readAttributes, readBaseOffset, readCompression, readProducerEpoch, readProducerId,
 } from "../../../runtime/core/index.ts";
 import { kafkaCodeOf } from "./error-code.ts";
 
@@ -49,8 +49,7 @@ async function producePartition(ctx: RequestContext<ProduceRequest>, topic: stri
   if (txnId !== null) {
     const coordinator = ctx.parts.transactions;
     if (!coordinator) return failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-    const view = new DataView(records!.buffer, records!.byteOffset, records!.byteLength);
-    const caller = { transactionalId: txnId, producerId: readProducerId(records!), producerEpoch: view.getInt16(PRODUCER_EPOCH_OFFSET) };
+    const caller = { transactionalId: txnId, producerId: readProducerId(records!), producerEpoch: readProducerEpoch(records!) };
     const code = coordinator.beginProduce(caller, topic, p.index);
     if (code !== ErrorCode.NONE) return failed(p.index, code);
     release = () => coordinator.endProduce(txnId);
