@@ -3,12 +3,12 @@
 // transaction APIs (a broker without transactions, as Azure Event Hubs is: the "transactions
 // unsupported with delivery: exactly-once" case), and librdkafka's mock cluster (an upstream
 // topic refused with createTopics off; two edges with one edgeId).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
 import { kcat } from "../kafka/helpers/kcat.ts";
 import { startFaultProxy } from "../kafka/helpers/fault-proxy.ts";
 import { decodeResponse, encodeResponse } from "../kafka/reference/codec.ts";
-import { bridgeYaml, count, metric, partitionSeries, publishSeries, publisher, readTopic, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+import { bridgeYaml, count, metric, mockUpstreamSuite, partitionSeries, publisher, publishSeries, readTopic, waitFor } from "./helpers.ts";
 
 /** ApiVersions answers without AddPartitionsToTxn (24), AddOffsetsToTxn (25), EndTxn (26), TxnOffsetCommit (28). */
 function withoutTransactionApis(apiKey: number, apiVersion: number, payload: Uint8Array): Uint8Array {
@@ -18,15 +18,7 @@ function withoutTransactionApis(apiKey: number, apiVersion: number, payload: Uin
   return encodeResponse(18, apiVersion, correlationId, body);
 }
 
-let mock: MockUpstream;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  mock = await startMockUpstream(3);
-});
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-  await mock?.stop();
-});
+const { upstream: mock, cleanups } = mockUpstreamSuite(3);
 
 describe("bridge: bad upstream answers", () => {
   it("an upstream without transactions: a log line naming what to change, state 4, ingest unaffected, nothing shipped", { timeout: 120_000 }, async () => {

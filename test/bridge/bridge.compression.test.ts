@@ -1,39 +1,14 @@
 // bridge.compression: batches stored uncompressed go upstream recompressed (zstd, lz4), records
 // intact, every one exactly once; checked against a ledge upstream, whose stored batches are
-// fetched raw (reference codec) to see the codec they arrived with.
+// fetched raw (storedDataBatches) to see the codec they arrived with.
 import { afterAll, describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
-import { RawKafkaClient } from "../kafka/helpers/raw-client.ts";
-import { bridgeYaml, count, metric, publishSeries, publisher, readTopic, waitFor } from "./helpers.ts";
+import { bridgeYaml, count, metric, publishSeries, publisher, readTopic, storedDataBatches, waitFor } from "./helpers.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
-
-/** The codec id (attributes & 7) of every data batch stored upstream in `topic`. */
-async function upstreamCodecs(port: number, topic: string, partitions: number): Promise<number[]> {
-  const c = await RawKafkaClient.open(port);
-  try {
-    const codecs: number[] = [];
-    for (let p = 0; p < partitions; p++) {
-      const res = (await c.request(1, 11, {
-        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 16 << 20, isolationLevel: 1, sessionId: 0, sessionEpoch: -1,
-        topics: [{ topic, partitions: [{ partition: p, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 16 << 20 }] }],
-        forgottenTopicsData: [], rackId: "",
-      })).body.responses[0].partitions[0];
-      const bytes: Uint8Array = Array.isArray(res.records) ? Buffer.concat(res.records) : (res.records ?? new Uint8Array(0));
-      const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let at = 0; at + 61 <= bytes.length; at += 12 + v.getInt32(at + 8)) {
-        const attributes = v.getInt16(at + 21);
-        if ((attributes & 0x20) === 0) codecs.push(attributes & 7); // control batches (markers) aside
-      }
-    }
-    return codecs;
-  } finally {
-    c.destroy();
-  }
-}
 
 describe("bridge.compression", () => {
   for (const [name, id] of [["zstd", 4], ["lz4", 3]] as const) {
@@ -56,7 +31,8 @@ describe("bridge.compression", () => {
       const arrived = await waitFor(async () => count(remote = await readTopic(bootstrap, "z.mqtt-messages", true)) >= 200, 30_000, 500);
       expect(arrived, edge.stderr().slice(-2000)).toBe(true);
       for (const [p, lines] of local) expect(remote.get(p), `partition ${p}`).toEqual(lines);
-      const codecs = await upstreamCodecs(upstream.ports.kafka!, "z.mqtt-messages", 3);
+      const codecs: number[] = [];
+      for (const p of [0, 1, 2]) for (const b of await storedDataBatches(upstream.ports.kafka!, "z.mqtt-messages", p)) codecs.push(b.attributes & 7);
       expect(codecs.length).toBeGreaterThan(0);
       expect(new Set(codecs)).toEqual(new Set([id]));
       expect(await metric(edge.ports.http!, "ledge_bridge_shipped_records_total")).toBe(200);

@@ -1,18 +1,10 @@
 // A backlog built while the upstream is away drains within bridge.rateLimitBytesPerS, with
 // progress lines, while ingest goes on; then upstream holds exactly the edge's log.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
-import { bridgeYaml, count, expectSameBesidesAborted, metric, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+import { bridgeYaml, count, expectSameBesidesAborted, metric, mockUpstreamSuite, publisher, publishSeries, readTopic, sleep, waitFor } from "./helpers.ts";
 
-let upstream: MockUpstream;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  upstream = await startMockUpstream(3);
-});
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-  await upstream?.stop();
-});
+const { upstream, cleanups } = mockUpstreamSuite(3);
 
 describe("bridge: draining a backlog", () => {
   it("ships a backlog no faster than rateLimitBytesPerS, logs progress, and delivers every record once", { timeout: 180_000 }, async () => {

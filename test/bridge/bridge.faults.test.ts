@@ -8,19 +8,11 @@
 // "exactly once" after kills needs an upstream that hides unfinished transactions (Kafka, or a
 // ledge upstream with transactions). The same holds when the upstream is stopped: a Produce that
 // timed out may still be applied when it continues, in a transaction the bridge then aborts.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { backgroundPublisher, bridgeYaml, count, expectSameBesidesAborted, metric, publisher, publishSeries, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+import { backgroundPublisher, bridgeYaml, count, expectSameBesidesAborted, metric, mockUpstreamSuite, publisher, publishSeries, readTopic, sleep, waitFor } from "./helpers.ts";
 
-let upstream: MockUpstream;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  upstream = await startMockUpstream(3);
-});
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-  await upstream?.stop();
-});
+const { upstream, cleanups } = mockUpstreamSuite(3);
 
 /** Local records, in order, form a subsequence of upstream's; upstream holds nothing else. */
 function isOrderedSubsequence(local: string[], remote: string[]): boolean {

@@ -8,21 +8,13 @@
 // batches between two ends.
 import { createServer } from "node:net";
 import { writeFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { openLog } from "../log/helpers.ts";
 import { readBaseOffset, readNextOffset } from "../../runtime/core/index.ts";
-import { expectSameBesidesAborted, metric, publisher, readTopic, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+import { expectSameBesidesAborted, metric, mockUpstreamSuite, publisher, readTopic, waitFor } from "./helpers.ts";
 
-let upstream: MockUpstream;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  upstream = await startMockUpstream(3);
-});
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-  await upstream?.stop();
-});
+const { upstream, cleanups } = mockUpstreamSuite(3);
 
 function edgeYaml(partitions: number, bridge: string | null): string {
   const lines = ["mqtt:", "  allowAnonymous: true", "topics:", `  - { name: mqtt-messages, partitions: ${partitions} }`];

@@ -2,22 +2,14 @@
 // transactions): MQTT in at the edge, read back upstream with kcat at read_committed. Every local
 // record must arrive exactly once, in order per partition, with its key, value, headers and
 // timestamp, whatever happens to the edge (SIGKILL) or the upstream (SIGSTOP/SIGCONT) meanwhile.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { open } from "lmdb";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bridgeYaml, count, expectSameBesidesAborted, metric, partitionSeries, publishSeries, publisher, readTopic, sleep, startMockUpstream, waitFor, type MockUpstream } from "./helpers.ts";
+import { bridgeYaml, count, expectSameBesidesAborted, metric, mockUpstreamSuite, partitionSeries, publisher, publishSeries, readTopic, sleep, waitFor } from "./helpers.ts";
 
-let upstream: MockUpstream;
-const cleanups: Array<() => Promise<void>> = [];
-beforeAll(async () => {
-  upstream = await startMockUpstream(3);
-});
-afterAll(async () => {
-  for (const c of cleanups) await c().catch(() => undefined);
-  await upstream?.stop();
-});
+const { upstream, cleanups } = mockUpstreamSuite(3);
 
 /** Waits until upstream (read_committed) holds as many records as the edge, then compares them. */
 async function expectDeliveredExactlyOnce(edge: LedgeProcess, topic: string, expected: number): Promise<void> {

@@ -6,9 +6,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import { ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
-import { RawKafkaClient } from "../kafka/helpers/raw-client.ts";
 import { partitionForKey } from "../../runtime/log/partitioner.ts";
-import { count, readTopic, waitFor } from "./helpers.ts";
+import { count, readTopic, storedDataBatches, waitFor } from "./helpers.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -27,21 +26,6 @@ async function pair(name: string, bridgeExtra: string) {
   ].join("\n") + "\n");
   cleanups.push(d.remove);
   return { upstream, bootstrap, d };
-}
-
-/** Sizes of the data batches stored upstream in one partition (raw Fetch, reference codec). */
-async function batchSizes(port: number, topic: string, partition: number): Promise<number[]> {
-  const c = await RawKafkaClient.open(port);
-  try {
-    const res = (await c.request(1, 4, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 16 << 20, isolationLevel: 1, topics: [{ topic, partitions: [{ partition, fetchOffset: 0, partitionMaxBytes: 16 << 20 }] }] })).body.responses[0].partitions[0];
-    const bytes: Uint8Array = Array.isArray(res.records) ? Buffer.concat(res.records) : (res.records ?? new Uint8Array(0));
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const sizes: number[] = [];
-    for (let at = 0; at + 61 <= bytes.length; at += 12 + v.getInt32(at + 8)) if ((v.getInt16(at + 21) & 0x20) === 0) sizes.push(12 + v.getInt32(at + 8));
-    return sizes;
-  } finally {
-    c.destroy();
-  }
 }
 
 async function produceLocal(kafkaPort: number, messages: Array<{ key: string; value: string; partition: number }>): Promise<void> {
@@ -97,7 +81,7 @@ describe("bridge: stored batches cut for upstream", () => {
     const local = await readTopic(`127.0.0.1:${edge.ports.kafka}`, "readings", false);
     for (const [p, lines] of local) expect(remote.get(p), `partition ${p}`).toEqual(lines);
     for (const p of [0, 1]) {
-      const sizes = await batchSizes(upstream.ports.kafka!, "up-readings", p);
+      const sizes = (await storedDataBatches(upstream.ports.kafka!, "up-readings", p)).map((b) => b.bytes);
       expect(sizes.length).toBeGreaterThan(3);
       expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
     }

@@ -2,8 +2,9 @@
 // SIGSTOP/SIGCONT it to take the upstream away and give it back with its data), kcat as the
 // independent reader, MQTT.js as the device side.
 import { connectAsync, type MqttClient } from "mqtt";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { kcat, startMockCluster, type MockCluster } from "../kafka/helpers/kcat.ts";
+import { RawKafkaClient } from "../kafka/helpers/raw-client.ts";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -120,3 +121,47 @@ export function backgroundPublisher(port: number, name: string, from: number): {
     },
   };
 }
+
+/**
+ * The mock upstream a test file shares: started before its tests, stopped after them, once the
+ * file's `cleanups` (edges it started, directories) have run. `upstream` is filled in before
+ * the first test.
+ */
+export function mockUpstreamSuite(brokers = 3): { upstream: MockUpstream; cleanups: Array<() => Promise<void>> } {
+  const suite = { upstream: {} as MockUpstream, cleanups: [] as Array<() => Promise<void>> };
+  beforeAll(async () => {
+    Object.assign(suite.upstream, await startMockUpstream(brokers));
+  });
+  afterAll(async () => {
+    for (const c of suite.cleanups) await c().catch(() => undefined);
+    await suite.upstream.stop?.();
+  });
+  return suite;
+}
+
+/**
+ * The data batches (control batches aside) stored in one partition of a ledge upstream, as
+ * their size in bytes and attributes: a raw Fetch (read_committed) through the reference codec,
+ * the RecordBatch header read by Kafka's layout (batchLength@8, attributes@21).
+ */
+export async function storedDataBatches(port: number, topic: string, partition: number): Promise<Array<{ bytes: number; attributes: number }>> {
+  const c = await RawKafkaClient.open(port);
+  try {
+    const res = (await c.request(1, 11, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 16 << 20, isolationLevel: 1, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 16 << 20 }] }],
+      forgottenTopicsData: [], rackId: "",
+    })).body.responses[0].partitions[0];
+    const data: Uint8Array = Array.isArray(res.records) ? Buffer.concat(res.records) : (res.records ?? new Uint8Array(0));
+    const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const out: Array<{ bytes: number; attributes: number }> = [];
+    for (let at = 0; at + 61 <= data.length; at += 12 + v.getInt32(at + 8)) {
+      const attributes = v.getInt16(at + 21);
+      if ((attributes & 0x20) === 0) out.push({ bytes: 12 + v.getInt32(at + 8), attributes });
+    }
+    return out;
+  } finally {
+    c.destroy();
+  }
+}
+
