@@ -2,15 +2,16 @@
 // partition from the bridge's next offset to the high watermark.
 //
 // Each partition keeps a span [from, to) of offsets and the stored bytes in it. An update moves
-// `from` up to the bridge's next offset (subtracting the batches just shipped, read once more while
-// their pages are hot) and `to` up to the high watermark (adding the batches stored since). So a
-// batch is read twice in its life here, once stored and once shipped, never per update. Scanning
+// `from` up to the bridge's next offset (subtracting the batches just shipped, their sizes read in
+// place while their pages are hot) and `to` up to the high watermark (adding the batches stored
+// since). So a batch's size is read twice in its life here, once stored and once shipped, never
+// per update, and no batch is copied. Scanning
 // forward takes at most lagScanBytesPerUpdateMax per update across partitions, so a large backlog
 // found at start (or after a reset) does not stall the event loop: until the scan reaches the high
 // watermark the rest is estimated from the bytes per offset scanned so far. Caught up (next offset
 // at or past the span's end) the span starts over empty, exactly 0 and with nothing to read.
 import type { Log } from "../runtime/log/index.ts";
-import { readBaseOffset, readNextOffset } from "../runtime/core/index.ts";
+import { readNextOffset } from "../runtime/core/index.ts";
 
 /** Stored bytes one update reads forward at most, across partitions (one read each regardless). */
 export const lagScanBytesPerUpdateMax = 4 * 1024 * 1024;
@@ -33,13 +34,7 @@ export interface LagPosition {
 
 export class LagBytes {
   readonly #spans = new Map<string, Span>();
-  readonly #buffer: Uint8Array;
   #budget = 0;
-
-  /** `buffer` is reused for every read (the status's probe). */
-  constructor(buffer: Uint8Array) {
-    this.#buffer = buffer;
-  }
 
   /** Starts an update: the partitions measured until the next call share one scan budget. */
   begin(): void {
@@ -81,21 +76,16 @@ export class LagBytes {
     return Math.round(s.bytes + ((highWatermark - s.to) * s.bytes) / (s.to - s.from));
   }
 
-  /** Bytes of the stored batches from `from` below `end`, reading at least once, then within `budget`. */
+  /** Bytes of the stored batches from `from` below `end`: at least one batch, then within
+   * `budget`. Sizes are read in place; no batch is copied. */
   #sum(log: Log, at: LagPosition, from: number, end: number, budget: number): { bytes: number; to: number } {
     let bytes = 0;
     let offset = from;
-    let reads = 0;
-    while (offset < end && (reads === 0 || bytes < budget)) {
-      const { batches } = log.readInto(at.topic, at.partition, offset, this.#buffer.length, this.#buffer);
-      reads += 1;
-      if (batches.length === 0) break;
-      for (const b of batches) {
-        if (readBaseOffset(b) >= end) return this.#spend(bytes, offset);
-        bytes += b.length;
-        offset = readNextOffset(b);
-      }
-    }
+    log.visitBatches(at.topic, at.partition, from, end, (batch) => {
+      bytes += batch.length;
+      offset = readNextOffset(batch);
+      return bytes < budget;
+    });
     return this.#spend(bytes, offset);
   }
 

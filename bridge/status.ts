@@ -48,8 +48,7 @@ export class BridgeStatus {
   readonly #upstreamReplaced: Counter;
   #blocked = new Map<string, string>();
   #progress = { atMs: 0, records: 0, logged: false };
-  readonly #probe = new Uint8Array(64 * 1024);
-  readonly #bytesBehind = new LagBytes(this.#probe);
+  readonly #bytesBehind = new LagBytes();
   readonly #laneSeries = new Map<string, LaneSeries>();
 
   constructor(logger: Logger, metrics: Metrics, upstream: string) {
@@ -151,8 +150,10 @@ export class BridgeStatus {
       const laneBytes = this.#bytesBehind.measure(log, { key: lane.key, topic: lane.topic, partition: lane.partition, next: lane.next, ...state });
       let laneOldestMs = Infinity;
       if (laneRecords > 0) {
-        const first = log.readInto(lane.topic, lane.partition, Math.max(lane.next, state.logStartOffset), 1, this.#probe).batches[0];
-        if (first) laneOldestMs = readBatchHeader(first).baseTimestampMs;
+        log.visitBatches(lane.topic, lane.partition, Math.max(lane.next, state.logStartOffset), state.highWatermark, (first) => {
+          laneOldestMs = readBatchHeader(first).baseTimestampMs;
+          return false;
+        });
       }
       series.records.set(laneRecords);
       series.bytes.set(laneBytes);

@@ -143,6 +143,12 @@ export class Log {
     return this.#reads.read(topic, partition, offset, maxBytes, into);
   }
 
+  /** Each stored batch from the one holding `offset` below `endOffset`, in place, until `visit`
+   * returns false (sync). A batch is valid only during its call: for sizes and headers. */
+  visitBatches(topic: string, partition: number, offset: number, endOffset: number, visit: (batch: Uint8Array) => boolean): void {
+    this.#reads.visitBatches(topic, partition, offset, endOffset, visit);
+  }
+
   /**
    * read() at read_committed: batches below the last stable offset only, and the aborted
    * transactions whose data the range holds (result.abortedTransactions); control batches are

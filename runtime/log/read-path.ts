@@ -4,7 +4,7 @@
 // transactions of the range, for the reader to filter as Kafka's clients do.
 import type { LogContext } from "./context.ts";
 import type { Partition } from "./partition.ts";
-import { readBatches, recordAtTimestamp } from "./read.ts";
+import { readBatches, recordAtTimestamp, visitBatches } from "./read.ts";
 import { abortedInRange, lastStableOffset } from "./partition-txns.ts";
 import { readNextOffset } from "../core/index.ts";
 import type { PartitionState, ReadResult } from "./types.ts";
@@ -18,6 +18,10 @@ export class ReadPath {
 
   read(topic: string, partition: number, offset: number, maxBytes: number, into?: Uint8Array): ReadResult {
     return readBatches(this.#ctx.tables, this.#ctx.partition(topic, partition), offset, maxBytes, into);
+  }
+
+  visitBatches(topic: string, partition: number, offset: number, endOffset: number, visit: (batch: Uint8Array) => boolean): void {
+    visitBatches(this.#ctx.tables, this.#ctx.partition(topic, partition), offset, endOffset, visit);
   }
 
   /** A read_committed read: up to the last stable offset, with the range's aborted transactions. */

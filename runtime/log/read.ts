@@ -80,6 +80,22 @@ function collectInto(tables: LogTables, out: ReadResult, start: Buffer, end: Buf
   }
 }
 
+/**
+ * Calls `visit` with each stored batch from the one holding `offset` to the last one below
+ * `endOffset`, until it returns false. Each batch is a view of lmdb-js's shared read buffer,
+ * valid only during its call: nothing is copied out, for readers that need sizes or headers only.
+ */
+export function visitBatches(tables: LogTables, p: Partition, offset: number, endOffset: number, visit: (batch: Uint8Array) => boolean): void {
+  if (offset >= endOffset) return;
+  const floor = floorKey(tables, p, offset, null);
+  const start = floor && floorHolds(tables, floor, offset) ? floor : batchKey(p.topic.id, p.index, offset);
+  for (const key of tables.batches.getKeys({ start, end: batchKey(p.topic.id, p.index, endOffset) })) {
+    const shared = tables.batches.getBinaryFast(key);
+    if (!shared) return; // removed by retention since the key was listed
+    if (!visit(new Uint8Array(shared.buffer, shared.byteOffset, shared.length))) return;
+  }
+}
+
 /** Whether the batch stored under `key` ends at or after `offset`. */
 function floorHolds(tables: LogTables, key: Buffer, offset: number): boolean {
   const value = tables.batches.getBinaryFast(key);

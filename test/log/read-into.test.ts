@@ -65,3 +65,31 @@ describe("readInto", () => {
     expect(() => log.readInto("r", 0, hwm + 1, 1000, into)).toThrow(expect.objectContaining({ code: "LEDGE_ERR_OFFSET_OUT_OF_RANGE" }));
   });
 });
+
+describe("visitBatches", () => {
+  const visited = (offset: number, endOffset: number, stopAfter = Infinity) => {
+    const out: string[] = [];
+    log.visitBatches("r", 0, offset, endOffset, (b) => (out.push(hex(b)), out.length < stopAfter));
+    return out;
+  };
+  const all = () => log.read("r", 0, 0, 1 << 20).batches;
+  const baseOf = (b: Uint8Array) => Number(Buffer.from(b).readBigInt64BE(0));
+
+  it("visits the same bytes read returns, from the batch holding the offset to the last below the end", () => {
+    const batches = all();
+    const hwm = log.partitionState("r", 0).highWatermark;
+    for (let offset = 0; offset < hwm; offset += 13) {
+      for (const end of [offset + 1, offset + 50, hwm]) {
+        const want = batches.filter((b, i) => baseOf(b) < end && (i === batches.length - 1 || baseOf(batches[i + 1]) > offset)).map(hex);
+        expect(visited(offset, end)).toEqual(want);
+      }
+    }
+  });
+
+  it("stops when the visitor returns false, and visits nothing from the end onwards", () => {
+    const hwm = log.partitionState("r", 0).highWatermark;
+    expect(visited(0, hwm, 3)).toEqual(all().slice(0, 3).map(hex));
+    expect(visited(hwm, hwm)).toEqual([]);
+    expect(visited(100, 100)).toEqual([]);
+  });
+});
