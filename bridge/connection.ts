@@ -125,7 +125,11 @@ export class BrokerConnection {
         this.#fail(`${apiName(apiKey)} v${version} got no answer within ${timeoutMs} ms`);
       }, timeoutMs);
       this.#pending.push({ correlationId, apiKey, version, resolve: resolve as (b: unknown) => void, reject, timer });
+      // One writev for the frame's chunks (its header pieces and the batches as views), not a
+      // write each.
+      this.#socket.cork();
       for (const chunk of framed(w)) this.#socket.write(chunk);
+      this.#socket.uncork();
     });
   }
 
