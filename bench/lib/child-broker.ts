@@ -52,7 +52,11 @@ export interface ExecutedLedge {
  * place with ledge's memory tuning, so `child.pid` is the ledge process. */
 export function startLedgeExecuted(args: string[], readyTimeoutMs = 20_000): Promise<ExecutedLedge> {
   const bin = fileURLToPath(new URL("../../bin/ledge", import.meta.url));
-  const child = spawn(bin, ["start", "--host", "127.0.0.1", "--mqtt-port", "0", "--kafka-port", "0", "--http-port", "0", ...args], {
+  const start = ["start", "--host", "127.0.0.1", "--mqtt-port", "0", "--kafka-port", "0", "--http-port", "0", ...args];
+  // LEDGE_BENCH_CPU_PROF=DIR: a V8 CPU profile of each ledge the bench starts, written to DIR at
+  // its exit (run through node, so without the launcher's memory flags).
+  const profDir = process.env.LEDGE_BENCH_CPU_PROF;
+  const child = spawn(profDir ? process.execPath : bin, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, bin, ...start] : start, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
