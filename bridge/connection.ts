@@ -7,7 +7,7 @@ import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from "nod
 import { FrameReader } from "../runtime/kafka/protocol/frame.ts";
 import { decodeResponse, encodeRequest, framed } from "../runtime/kafka/protocol/request-response.ts";
 import { ApiKey, apiName } from "../runtime/kafka/apis/index.ts";
-import { codecVersions } from "../runtime/kafka/apis/codecs.ts";
+import { messageVersion } from "../runtime/kafka/apis/codecs.ts";
 import type { ApiKeyRange, ApiVersionsResponse } from "../runtime/kafka/apis/apiVersions/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import { UpstreamError } from "./errors.ts";
@@ -98,9 +98,9 @@ export class BrokerConnection {
   version(apiKey: number, min: number, max: number): number | undefined {
     const r = this.#ranges.get(apiKey);
     if (!r) return undefined;
-    const ours = codecVersions(apiKey).filter((v) => v >= min && v <= max);
-    for (let i = ours.length - 1; i >= 0; i--) {
-      if (ours[i] >= r.minVersion && ours[i] <= r.maxVersion) return ours[i];
+    // Asked per request: walk the overlap down without building lists.
+    for (let v = Math.min(max, r.maxVersion); v >= Math.max(min, r.minVersion); v--) {
+      if (messageVersion(apiKey, v)) return v;
     }
     return undefined;
   }
