@@ -5,9 +5,11 @@ import { start } from "./start.ts";
 import { createLogger } from "../runtime/logger.ts";
 import { hashPassword } from "../gateways/mqtt/auth-password.ts";
 import { verifyCommand } from "./verify.ts";
+import { backupCommand } from "./backup.ts";
 
 const usage = `usage: ledge hash-password            (password on stdin; prints an mqtt.users passwordHash)
        ledge verify [--data-dir DIR]     (checks every stored batch; exit 1 names the first bad one)
+       ledge backup DIR [--data-dir DATA]  (a compacted copy of the log, safe while ledge runs)
        ledge start [--config FILE] [--data-dir DIR] [--mqtt-port N] [--kafka-port N]
                    [--http-port N] [--upstream HOST:PORT[,HOST:PORT]] [--host ADDR]`;
 
@@ -38,6 +40,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === "verify") {
     const { values } = parseArgs({ args: rest, options: { "data-dir": { type: "string" } }, strict: true });
     process.exitCode = await verifyCommand(values["data-dir"] ?? "./data");
+    return;
+  }
+  if (command === "backup") {
+    const { values, positionals } = parseArgs({ args: rest, options: { "data-dir": { type: "string" } }, allowPositionals: true, strict: true });
+    process.exitCode = await backupCommand(values["data-dir"] ?? "./data", positionals[0]);
     return;
   }
   if (command !== "start") {
