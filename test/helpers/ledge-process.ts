@@ -16,13 +16,24 @@ export interface LedgeProcess {
   exited: Promise<number | string>;
 }
 
+/** How bin/ledge is run when not by this Node: `command ...args bin` (Bun; qemu running an
+ * arm64 node on an arm64 copy of the project, test/arm64/tree.ts). */
+export interface LedgeLauncher {
+  command: string;
+  args: string[];
+  bin: string;
+  env?: NodeJS.ProcessEnv;
+}
+
 /** Starts ledge with all ports free (0) on 127.0.0.1 unless `args` says otherwise; `host` is
- * the JavaScript runtime that runs bin/ledge (this Node by default; Bun in test/bun.test.ts). */
-export function startLedge(args: string[], readyTimeoutMs = 20_000, host = process.execPath): Promise<LedgeProcess> {
+ * the JavaScript runtime that runs bin/ledge (this Node by default; Bun in test/bun.test.ts), or
+ * a whole launcher. */
+export function startLedge(args: string[], readyTimeoutMs = 20_000, host: string | LedgeLauncher = process.execPath): Promise<LedgeProcess> {
+  const launcher = typeof host === "string" ? { command: host, args: [], bin: ledgeBin } : host;
   const child = spawn(
-    host,
-    [ledgeBin, "start", "--host", "127.0.0.1", "--mqtt-port", "0", "--kafka-port", "0", "--http-port", "0", ...args],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } },
+    launcher.command,
+    [...launcher.args, launcher.bin, "start", "--host", "127.0.0.1", "--mqtt-port", "0", "--kafka-port", "0", "--http-port", "0", ...args],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...launcher.env } },
   );
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
