@@ -13,8 +13,10 @@
 import type { Log } from "../runtime/log/index.ts";
 import { readNextOffset } from "../runtime/core/index.ts";
 
-/** Stored bytes one update reads forward at most, across partitions (one read each regardless). */
-export const lagScanBytesPerUpdateMax = 4 * 1024 * 1024;
+/** Stored bytes one update reads forward at most, across partitions (one batch each regardless).
+ * Small: a drain ships past the scanned end at every commit, so each update scans afresh, and the
+ * estimate needs only a sample of the bytes per offset. */
+export const lagScanBytesPerUpdateMax = 1024 * 1024;
 
 interface Span {
   from: number;
