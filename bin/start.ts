@@ -20,6 +20,7 @@ interface Closable {
 }
 
 export async function start(config: LedgeConfig, logger: Logger): Promise<void> {
+  const startedAtMs = Date.now();
   const opened: Closable[] = [];
   const ports: Record<string, number> = {};
 
@@ -51,12 +52,14 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   opened.push(kafka);
   ports.kafka = kafka.port;
 
+  let bridge: Bridge | null = null;
   if (config.bridge) {
     // Started after the listeners: ingest never waits for the upstream.
-    const bridge = new Bridge({ log, config: config.bridge, logger: logger.child("bridge"), metrics, tls: bridgeTlsOptions(config.bridge.tls) });
+    bridge = new Bridge({ log, config: config.bridge, logger: logger.child("bridge"), metrics, tls: bridgeTlsOptions(config.bridge.tls) });
     bridge.start();
     opened.push(bridge);
   }
+  http.attachApi({ log, groups, offsets, bridge: () => bridge?.status.snapshot() ?? null, startedAtMs });
 
   let stopping = false;
   const stop = async (signal: string) => {

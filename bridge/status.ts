@@ -173,6 +173,17 @@ export class BridgeStatus {
     this.#logProgress(movable);
   }
 
+  /** The status as plain data (the admin API's /api/bridge and `ledge status`). */
+  snapshot(): Record<string, unknown> {
+    return {
+      upstream: this.#upstream, state: this.state, detail: this.detail, lastError: this.lastError,
+      lastCommitMs: this.lastCommitMs || null, lagRecords: this.lagRecords, lagBytes: this.lagBytes, lagSeconds: this.lagSeconds,
+      partitions: [...this.#laneSeries.values()].map((s) => ({
+        topic: s.labels.topic, partition: Number(s.labels.partition), lagRecords: s.records.value, lagBytes: s.bytes.value, lagSeconds: s.seconds.value,
+      })),
+    };
+  }
+
   #seriesOf(lane: Lane): LaneSeries {
     let s = this.#laneSeries.get(lane.key);
     if (!s) {

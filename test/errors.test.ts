@@ -11,6 +11,7 @@ import { coreErrors, errorForStatus, statusTable, CoreInternalError } from "../r
 import { logErrors, LogError, type LogErrorCode } from "../runtime/log/errors.ts";
 import { configErrorCodes, ConfigError } from "../runtime/config/errors.ts";
 import { errorInfo } from "../runtime/kafka/errors.ts";
+import { apiErrors } from "../gateways/http/errors.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -19,6 +20,7 @@ const tables = {
   "runtime/core": Object.keys(coreErrors),
   "runtime/log": Object.keys(logErrors),
   "runtime/config": [...configErrorCodes] as string[],
+  "gateways/http": Object.keys(apiErrors),
 };
 const allCodes = Object.values(tables).flat();
 
@@ -55,6 +57,11 @@ const producedBy: Record<string, string> = {
   LEDGE_ERR_LOG_CLOSED: "test/log/close.test.ts",
   LEDGE_ERR_TOO_MANY_WAITERS: "test/log/waiting-reads.test.ts",
   LEDGE_ERR_CONFIG: "test/config/config.test.ts",
+  LEDGE_ERR_API_BAD_REQUEST: "test/http/api.test.ts",
+  LEDGE_ERR_API_UNAUTHORIZED: "test/http/api.test.ts",
+  LEDGE_ERR_API_NOT_FOUND: "test/http/api.test.ts",
+  LEDGE_ERR_API_METHOD: "test/http/api.test.ts",
+  LEDGE_ERR_API_BODY_TOO_LARGE: "test/http/api.test.ts",
 };
 
 function sources(dir: string): string[] {

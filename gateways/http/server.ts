@@ -1,13 +1,18 @@
-// The HTTP listener: /healthz and /metrics, and WebSocket upgrades other gateways attach through
-// `onUpgrade` (today gateways/mqtt's `/mqtt`; bin/ wires them). The admin API, the dashboard and
-// WebSocket ingest at `/ws` are not built yet. With
-// `listeners.http.tls` it speaks HTTPS only (and so wss:// for WebSocket clients).
+// The HTTP listener: /healthz, /metrics, the admin API under /api (api.ts, attached by bin/ once
+// the parts it reads exist), and WebSocket upgrades other gateways attach through `onUpgrade`
+// (today gateways/mqtt's `/mqtt`). With `listeners.http.token` set, /api and /metrics need
+// `Authorization: Bearer <token>` (/healthz stays open for health checks). The dashboard and
+// WebSocket ingest at `/ws` are not built yet. With `listeners.http.tls` it speaks HTTPS only
+// (and so wss:// for WebSocket clients).
 import { createServer, type IncomingMessage, type Server, type RequestListener } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { ConfigError, readTlsFiles, type HttpListenerConfig } from "../../runtime/config/index.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { sendError, serveApi, type AdminSources } from "./api.ts";
+import { ApiError } from "./errors.ts";
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -15,12 +20,25 @@ export interface HttpGateway {
   readonly port: number;
   /** Routes WebSocket upgrades for `path` (e.g. "/mqtt", "/ws") to `handler`. */
   onUpgrade(path: string, handler: UpgradeHandler): void;
+  /** Starts serving /api from `sources` (until then /api answers 503). */
+  attachApi(sources: AdminSources): void;
   close(): Promise<void>;
 }
 
 export async function startHttpGateway(config: HttpListenerConfig, metrics: Metrics): Promise<HttpGateway> {
   const upgrades = new Map<string, UpgradeHandler>();
+  let api: AdminSources | null = null;
   const respond: RequestListener = (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const guarded = path === "/metrics" || path === "/api" || path.startsWith("/api/");
+    if (guarded && config.token !== undefined && !bearerMatches(req.headers.authorization, config.token)) {
+      res.setHeader("www-authenticate", "Bearer");
+      return sendError(res, new ApiError("LEDGE_ERR_API_UNAUTHORIZED", "this path needs the header Authorization: Bearer <listeners.http.token>"));
+    }
+    if (path === "/api" || path.startsWith("/api/")) {
+      if (!api) return void res.writeHead(503, { "content-type": "application/json", "retry-after": "1" }).end('{"error":{"code":"starting","message":"ledge is starting"}}\n');
+      return serveApi(api, req, res, path);
+    }
     if (req.url === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       return;
@@ -45,6 +63,7 @@ export async function startHttpGateway(config: HttpListenerConfig, metrics: Metr
   return {
     port: (server.address() as AddressInfo).port,
     onUpgrade: (path, handler) => void upgrades.set(path, handler),
+    attachApi: (sources) => void (api = sources),
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -59,4 +78,12 @@ function listenerServer(config: HttpListenerConfig, respond: RequestListener): S
   }
   const { cert, key } = readTlsFiles(config.tls, "listeners.http.tls");
   return createHttpsServer({ cert, key }, respond);
+}
+
+/** Whether an Authorization header carries the token (compared in constant time). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (.+)$/i.exec(header ?? "");
+  if (!m) return false;
+  const digest = (t: string) => createHash("sha256").update(t).digest();
+  return timingSafeEqual(digest(m[1]), digest(token));
 }

@@ -177,6 +177,11 @@ export class Log {
     return this.#reads.partitionState(topic, partition);
   }
 
+  /** Bytes of the batches a partition stores (what retention.bytes and storage.maxBytes count). */
+  storedBytes(topic: string, partition: number): number {
+    return this.#reads.storedBytes(topic, partition);
+  }
+
   offsetForTimestamp(topic: string, partition: number, timestampMs: number): number | null {
     return this.#reads.recordAtTimestamp(topic, partition, timestampMs)?.offset ?? null;
   }

@@ -65,6 +65,10 @@ export class ReadPath {
     return { logStartOffset: p.logStartOffset, highWatermark: p.highWatermark, lastStableOffset: lastStableOffset(p.open, p.highWatermark) };
   }
 
+  storedBytes(topic: string, partition: number): number {
+    return this.#ctx.partition(topic, partition).bytes;
+  }
+
   recordAtTimestamp(topic: string, partition: number, timestampMs: number): { offset: number; timestampMs: number } | null {
     return recordAtTimestamp(this.#ctx.tables, this.#ctx.partition(topic, partition), timestampMs);
   }
