@@ -6,8 +6,10 @@ import { createLogger } from "../runtime/logger.ts";
 import { hashPassword } from "../gateways/mqtt/auth-password.ts";
 import { verifyCommand } from "./verify.ts";
 import { backupCommand } from "./backup.ts";
+import { clientCommand, clientUsage } from "./client.ts";
 
-const usage = `usage: ledge hash-password            (password on stdin; prints an mqtt.users passwordHash)
+const usage = `usage: ${Object.values(clientUsage).join("\n       ")}
+       ledge hash-password            (password on stdin; prints an mqtt.users passwordHash)
        ledge verify [--data-dir DIR]     (checks every stored batch; exit 1 names the first bad one)
        ledge backup DIR [--data-dir DATA]  (a compacted copy of the log, safe while ledge runs)
        ledge start [--config FILE] [--data-dir DIR] [--mqtt-port N] [--kafka-port N]
@@ -40,6 +42,10 @@ async function main(argv: string[]): Promise<void> {
   if (command === "verify") {
     const { values } = parseArgs({ args: rest, options: { "data-dir": { type: "string" } }, strict: true });
     process.exitCode = await verifyCommand(values["data-dir"] ?? "./data");
+    return;
+  }
+  if (command !== undefined && command in clientUsage) {
+    process.exitCode = await clientCommand(command, rest);
     return;
   }
   if (command === "backup") {

@@ -61,6 +61,7 @@ const producedBy: Record<string, string> = {
   LEDGE_ERR_API_UNAUTHORIZED: "test/http/api.test.ts",
   LEDGE_ERR_API_NOT_FOUND: "test/http/api.test.ts",
   LEDGE_ERR_API_METHOD: "test/http/api.test.ts",
+  LEDGE_ERR_API_GROUP_ACTIVE: "test/http/api.test.ts",
   LEDGE_ERR_API_BODY_TOO_LARGE: "test/http/api.test.ts",
 };
 

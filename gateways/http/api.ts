@@ -8,6 +8,7 @@ import { LogError, type LogErrorCode } from "../../runtime/log/errors.ts";
 import type { DescribedGroup, ListedGroup } from "../../runtime/groups/coordinator-types.ts";
 import type { GroupPartitionOffset } from "../../runtime/groups/offsets.ts";
 import { ApiError } from "./errors.ts";
+import { appendRecords, readRecords } from "./api-records.ts";
 
 /** Request bodies are small JSON documents. */
 export const API_BODY_BYTES_MAX = 64 * 1024;
@@ -15,7 +16,11 @@ export const API_BODY_BYTES_MAX = 64 * 1024;
 export interface AdminSources {
   log: Log;
   groups: { listGroups(): ListedGroup[]; describeGroups(ids: string[]): DescribedGroup[] };
-  offsets: { list(group: string): GroupPartitionOffset[]; groups(): string[] };
+  offsets: {
+    list(group: string): GroupPartitionOffset[];
+    groups(): string[];
+    commit(group: string, topic: string, partition: number, value: { offset: number; leaderEpoch: number; metadata: string | null }): Promise<void>;
+  };
   /** The bridge's status as plain data, or null when no bridge is configured. */
   bridge: () => Record<string, unknown> | null;
   startedAtMs: number;
@@ -125,10 +130,37 @@ function allow(req: IncomingMessage, methods: string[]): void {
   }
 }
 
-async function route(s: AdminSources, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+/** A simple consumer's offsets for a group with no live members (Kafka allows the same). */
+async function commitGroupOffsets(s: AdminSources, group: string, body: Record<string, unknown>): Promise<{ committed: number }> {
+  const described = s.groups.describeGroups([group])[0];
+  if (described && described.state !== "Dead" && described.state !== "Empty") {
+    throw new ApiError("LEDGE_ERR_API_GROUP_ACTIVE", `consumer group '${group}' has live members (${described.state}); they commit their own offsets`);
+  }
+  const list = body.offsets;
+  if (!Array.isArray(list) || list.length === 0) throw new ApiError("LEDGE_ERR_API_BAD_REQUEST", 'give {"offsets": [{"topic": "t", "partition": 0, "offset": 42}, ...]}');
+  for (const [i, o] of list.entries()) {
+    const ok = o && typeof o === "object" && typeof o.topic === "string" && Number.isInteger(o.partition) && Number.isSafeInteger(o.offset) && o.offset >= 0;
+    if (!ok) throw new ApiError("LEDGE_ERR_API_BAD_REQUEST", `offsets[${i}] must be {"topic": string, "partition": integer, "offset": integer >= 0}`);
+    s.log.partitionState(o.topic, o.partition); // an unknown topic or partition refuses the whole request
+  }
+  for (const o of list) await s.offsets.commit(group, o.topic, o.partition, { offset: o.offset, leaderEpoch: -1, metadata: null });
+  return { committed: list.length };
+}
+
+async function route(s: AdminSources, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
   const parts = path.split("/").slice(2).map(decodeURIComponent); // "/api/topics/x" -> ["topics", "x"]
-  const [what, name, extra] = parts;
+  const [what, name, sub, extra] = parts;
   if (extra !== undefined) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no route for ${path}`);
+  if (what === "topics" && name !== undefined && sub === "records") {
+    allow(req, ["GET", "POST"]);
+    if (req.method === "GET") return send(res, 200, readRecords(s.log, name, query));
+    return send(res, 200, await appendRecords(s.log, name, await readJson(req)));
+  }
+  if (what === "groups" && name !== undefined && sub === "offsets") {
+    allow(req, ["POST"]);
+    return send(res, 200, await commitGroupOffsets(s, name, await readJson(req)));
+  }
+  if (sub !== undefined) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no route for ${path}`);
   if (what === "status" && name === undefined) return (allow(req, ["GET"]), send(res, 200, status(s)));
   if (what === "topics" && name === undefined) {
     allow(req, ["GET", "POST"]);
@@ -164,7 +196,8 @@ async function route(s: AdminSources, req: IncomingMessage, res: ServerResponse,
 
 /** Serves one /api request; every failure becomes a JSON error answer. */
 export function serveApi(s: AdminSources, req: IncomingMessage, res: ServerResponse, path: string): void {
-  route(s, req, res, path).catch((err) => {
+  const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+  route(s, req, res, path, query).catch((err) => {
     if (err instanceof ApiError && err.allow) res.setHeader("allow", err.allow.join(", "));
     if (err instanceof ApiError && err.code === "LEDGE_ERR_API_BODY_TOO_LARGE") res.setHeader("connection", "close");
     sendError(res, err);

@@ -5,6 +5,7 @@ export const apiErrors = {
   LEDGE_ERR_API_UNAUTHORIZED: { status: 401, advice: "send the header Authorization: Bearer <listeners.http.token>" },
   LEDGE_ERR_API_NOT_FOUND: { status: 404, advice: "check the path and the name in it (GET /api/topics lists topics)" },
   LEDGE_ERR_API_METHOD: { status: 405, advice: "use one of the methods the Allow header names" },
+  LEDGE_ERR_API_GROUP_ACTIVE: { status: 409, advice: "stop the group's consumers first, or commit through them" },
   LEDGE_ERR_API_BODY_TOO_LARGE: { status: 413, advice: "send a request body of at most 64 KiB" },
 } as const;
 

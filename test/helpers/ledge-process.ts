@@ -59,6 +59,21 @@ export function startLedge(args: string[], readyTimeoutMs = 20_000, host: string
   });
 }
 
+/** Runs a `ledge` command that ends (verify, backup, the client commands) to its exit. */
+export function runLedge(args: string[], o: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ledgeBin, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...o.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
+    child.stdin!.end(o.input ?? "");
+  });
+}
+
 /** A fresh data directory and a config file beside it; `args` start ledge on them. */
 export interface LedgeDirs {
   dataDir: string;

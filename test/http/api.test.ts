@@ -86,6 +86,16 @@ describe("admin API", () => {
       { path: "/api/bridge", init: {}, status: 404, code: "LEDGE_ERR_API_NOT_FOUND" },
       { path: "/api/whatever", init: {}, status: 404, code: "LEDGE_ERR_API_NOT_FOUND" },
       { path: "/api/topics/keep/extra", init: {}, status: 404, code: "LEDGE_ERR_API_NOT_FOUND" },
+      { path: "/api/topics/keep/records?partition=3", init: {}, status: 404, code: "LEDGE_ERR_UNKNOWN_PARTITION" },
+      { path: "/api/topics/keep/records?limit=0", init: {}, status: 400, code: "LEDGE_ERR_API_BAD_REQUEST" },
+      { path: "/api/topics/keep/records?offset=x", init: {}, status: 400, code: "LEDGE_ERR_API_BAD_REQUEST" },
+      { path: "/api/topics/nope/records", init: {}, status: 404, code: "LEDGE_ERR_UNKNOWN_TOPIC" },
+      { path: "/api/topics/keep/records", init: { method: "POST", body: JSON.stringify({ records: [] }) }, status: 400, code: "LEDGE_ERR_API_BAD_REQUEST" },
+      { path: "/api/topics/keep/records", init: { method: "POST", body: JSON.stringify({ records: [{ value: "v", key: 7 }] }) }, status: 400, code: "LEDGE_ERR_API_BAD_REQUEST" },
+      { path: "/api/topics/keep/records", init: { method: "POST", body: JSON.stringify({ records: [{ value: "v", partition: 1 }] }) }, status: 404, code: "LEDGE_ERR_UNKNOWN_PARTITION" },
+      { path: "/api/topics/keep/records", init: { method: "POST", body: JSON.stringify({ records: [{ value: "v", headers: { h: 1 } }] }) }, status: 400, code: "LEDGE_ERR_API_BAD_REQUEST" },
+      { path: "/api/groups/g/offsets", init: { method: "POST", body: JSON.stringify({ offsets: [{ topic: "keep", partition: 0, offset: -1 }] }) }, status: 400, code: "LEDGE_ERR_API_BAD_REQUEST" },
+      { path: "/api/groups/g/offsets", init: { method: "POST", body: JSON.stringify({ offsets: [{ topic: "nope", partition: 0, offset: 1 }] }) }, status: 404, code: "LEDGE_ERR_UNKNOWN_TOPIC" },
     ];
     for (const { path, init, status, code } of cases) {
       const r = await api(path, init);
@@ -96,6 +106,26 @@ describe("admin API", () => {
     const names = (await api("/api/topics")).body.map((t: { name: string }) => t.name);
     expect(names).toContain("keep");
     expect(names).not.toContain("x");
+    expect((await api("/api/topics/keep")).body.records).toBe(0); // no refused record was stored
+    expect((await api("/api/groups/g")).status).toBe(404); // no refused offset was committed
+  });
+
+  it("appends records acknowledged with their offsets and reads them back, keyed to one partition, binary as base64", async () => {
+    await api("/api/topics", { method: "POST", body: JSON.stringify({ name: "rec", partitions: 4 }) });
+    const put = await api("/api/topics/rec/records", { method: "POST", body: JSON.stringify({ records: [
+      { key: "dev-1", value: "a", headers: { unit: "C" } }, { key: "dev-1", value: { temp: 21.5 } }, { key: "dev-1", value: null },
+    ] }) });
+    expect(put.status).toBe(200);
+    const [p] = new Set(put.body.offsets.map((o: { partition: number }) => o.partition));
+    expect(put.body.offsets).toEqual([0, 1, 2].map((offset) => ({ partition: p, offset })));
+    await kcat(["-b", `127.0.0.1:${ledge.ports.kafka}`, "-P", "-t", "rec", "-p", String(p), "-K", ":"], Buffer.from([...Buffer.from("dev-2:"), 0xff, 0x0a]));
+    const got = await api(`/api/topics/rec/records?partition=${p}&offset=1&limit=10`);
+    expect(got.body.records.map((r: Record<string, unknown>) => [r.offset, r.key, "value" in r ? r.value : r.valueBase64])).toEqual([[1, "dev-1", '{"temp":21.5}'], [2, "dev-1", null], [3, "dev-2", "/w=="]]);
+    expect(got.body.records[2]).not.toHaveProperty("value"); // not UTF-8: base64 only
+    expect(got.body.nextOffset).toBe(4);
+    const first = await api(`/api/topics/rec/records?partition=${p}&limit=1`);
+    expect(first.body.records).toEqual([expect.objectContaining({ offset: 0, key: "dev-1", value: "a", headers: { unit: "C" } })]);
+    expect(first.body.nextOffset).toBe(1);
   });
 
   it("reports a consumer group's members, committed offsets and lag", async () => {
@@ -117,6 +147,8 @@ describe("admin API", () => {
     expect(live.body.state).toBe("Stable");
     expect(live.body.members).toHaveLength(1);
     expect(live.body.members[0].clientId).toBe("api-test");
+    const busy = await api("/api/groups/readers/offsets", { method: "POST", body: JSON.stringify({ offsets: [{ topic: "g-in", partition: 0, offset: 1 }] }) });
+    expect(busy).toMatchObject({ status: 409, body: { error: { code: "LEDGE_ERR_API_GROUP_ACTIVE" } } });
     await consumer.stop();
     await producer.send({ topic: "g-in", messages: Array.from({ length: 4 }, (_, i) => ({ value: `late${i}`, partition: 0 })) });
     const lagging = await api("/api/groups/readers");

@@ -1,7 +1,6 @@
 // `ledge backup` while MQTT QoS 1 publishing runs: the copy opens, `ledge verify` passes on it,
 // and every message PUBACKed before the backup started is in it. Bad uses exit 2 with a reason.
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,25 +8,14 @@ import mqtt from "mqtt";
 import { readConfig } from "../../runtime/config/index.ts";
 import { decodeBatch } from "../../runtime/core/index.ts";
 import { Log } from "../../runtime/log/index.ts";
-import { ledgeBin, ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
+import { ledgeDirs, runLedge, startLedge } from "../helpers/ledge-process.ts";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterAll(async () => {
   for (const c of cleanups) await c();
 });
 
-function ledgeCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ledgeBin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
-  });
-}
+const ledgeCommand = (args: string[]) => runLedge(args);
 
 describe("ledge backup", () => {
   it("copies a running ledge's log: verify passes on the copy and it holds every message acked before the backup began", async () => {

@@ -2,13 +2,12 @@
 // publishes through MQTT.js): passes while ledge runs and after it stops; then on copies of that
 // log, each damaged through a second LMDB handle the test opens, it exits 1 naming the batch.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open, type Database, type RootDatabase } from "lmdb";
 import mqtt from "mqtt";
-import { ledgeBin, ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { ledgeDirs, runLedge, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { kcat } from "../kafka/helpers/kcat.ts";
 import { batchKeyParts, topicBounds, BATCH_KEY_BYTES } from "../../runtime/log/keys.ts";
 import { metaKeys } from "../../runtime/log/partition.ts";
@@ -19,27 +18,7 @@ let dirs: LedgeDirs;
 let ledge: LedgeProcess | undefined;
 const copies = mkdtempSync(join(tmpdir(), "ledge-verify-copies-"));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function verify(dataDir: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ledgeBin, "verify", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const verify = (dataDir: string) => runLedge(["verify", "--data-dir", dataDir]);
 
 /** A second LMDB handle on a copy of the log, as a disk fault or a bug elsewhere would write. */
 async function withCopy(name: string, damage: (db: { env: RootDatabase; batches: Database<Buffer, Buffer>; meta: Database<unknown, string> }) => void): Promise<string> {

@@ -8,7 +8,7 @@ export interface KcatResult {
   stderr: string;
 }
 
-export function kcat(args: string[], input?: string, killAfterMs = 20_000): Promise<KcatResult> {
+export function kcat(args: string[], input?: string | Buffer, killAfterMs = 20_000): Promise<KcatResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("kcat", ["-X", "socket.timeout.ms=5000", "-X", "message.timeout.ms=10000", ...args], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
