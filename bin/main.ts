@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig, ConfigError, type CliOverrides } from "../runtime/config/index.ts";
 import { start } from "./start.ts";
-import { createLogger } from "../runtime/logger.ts";
+import { createLogger, logFormats, logLevels, type Level, type LogFormat } from "../runtime/logger.ts";
 import { hashPassword } from "../gateways/mqtt/auth-password.ts";
 import { verifyCommand } from "./verify.ts";
 import { backupCommand } from "./backup.ts";
@@ -13,7 +13,8 @@ const usage = `usage: ${Object.values(clientUsage).join("\n       ")}
        ledge verify [--data-dir DIR]     (checks every stored batch; exit 1 names the first bad one)
        ledge backup DIR [--data-dir DATA]  (a compacted copy of the log, safe while ledge runs)
        ledge start [--config FILE] [--data-dir DIR] [--mqtt-port N] [--kafka-port N]
-                   [--http-port N] [--upstream HOST:PORT[,HOST:PORT]] [--host ADDR]`;
+                   [--http-port N] [--upstream HOST:PORT[,HOST:PORT]] [--host ADDR]
+                   [--log-format text|json] [--log-level info|warn|error]`;
 
 function portFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -67,9 +68,15 @@ async function main(argv: string[]): Promise<void> {
       "http-port": { type: "string" },
       upstream: { type: "string" },
       host: { type: "string" },
+      "log-format": { type: "string" },
+      "log-level": { type: "string" },
     },
     strict: true,
   });
+  const format = values["log-format"] ?? "text";
+  if (!logFormats.includes(format as LogFormat)) throw new ConfigError("--log-format", logFormats.join(" | "), format);
+  const level = values["log-level"] ?? "info";
+  if (!logLevels.includes(level as Level)) throw new ConfigError("--log-level", logLevels.join(" | "), level);
   const overrides: CliOverrides = {
     dataDir: values["data-dir"],
     host: values.host,
@@ -78,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
     httpPort: portFlag("http-port", values["http-port"]),
     upstream: values.upstream?.split(",").filter(Boolean),
   };
-  const logger = createLogger();
+  const logger = createLogger("ledge", undefined, { format: format as LogFormat, level: level as Level });
   const configLogger = logger.child("config");
   const config = loadConfig(values.config, overrides, (message) => configLogger.warn(message));
   await start(config, logger);
