@@ -11,7 +11,8 @@
 //   SUBSCRIBE outside ACL SUBACK 0x87 for that filter     SUBACK 0x80 for that filter
 //
 // Config (mqtt section):
-//   allowAnonymous: true|false   default false: anonymous clients only when set
+//   allowAnonymous: true|false|loopback   default: loopback while no users are configured (clients
+//                 on this machine get in without a login, as Mosquitto's local-only mode), else false
 //   users:
 //     - { username: alice, passwordHash: "scrypt$16384$8$1$<salt b64>$<hash b64>",
 //         acl: { publish: ["sensors/alice/#"], subscribe: ["cmd/alice/#"] } }
@@ -34,7 +35,8 @@ export interface MqttUser {
 }
 
 export interface MqttAuthConfig {
-  allowAnonymous: boolean;
+  /** "loopback": anonymous clients only from this machine (127.0.0.0/8, ::1). */
+  allowAnonymous: boolean | "loopback";
   users: MqttUser[];
 }
 
@@ -44,6 +46,15 @@ export interface Credentials {
   username?: string;
   password?: Buffer | string;
   peerCertificate?: { subject?: { CN?: string | string[] } } | null;
+  /** The peer's IP address (for allowAnonymous: loopback). */
+  remoteIp?: string;
+}
+
+/** Whether `ip` is this machine: IPv4 127.0.0.0/8 (also IPv4-mapped), or IPv6 ::1. */
+export function isLoopbackIp(ip: string | undefined): boolean {
+  if (!ip) return false;
+  const v4 = ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || ip === "::1";
 }
 
 export type AuthFailureReason = "bad-credentials" | "not-authorized";
@@ -98,7 +109,12 @@ export function readAuthConfig(mqtt: ConfigReader): MqttAuthConfig {
       seen.add(id);
     }
   });
-  return { allowAnonymous: mqtt.boolean("allowAnonymous", false), users };
+  const raw = mqtt.raw("allowAnonymous");
+  if (raw !== undefined && raw !== null && raw !== true && raw !== false && raw !== "loopback") {
+    throw new ConfigError(mqtt.key("allowAnonymous"), "true, false or loopback", raw);
+  }
+  const allowAnonymous = raw === undefined || raw === null ? (users.length === 0 ? "loopback" : false) : raw;
+  return { allowAnonymous, users };
 }
 
 // One digest per user of the last password that verified, so a thousand devices reconnecting
@@ -144,11 +160,16 @@ export async function authenticate(auth: MqttAuthConfig, credentials: Credential
   if (cn !== undefined) {
     const user = auth.users.find((u) => u.certificateCN === cn);
     if (user) return { ok: true, identity: { kind: "certificate", name: cn, acl: user.acl } };
-    if (!auth.allowAnonymous) {
+    if (auth.allowAnonymous !== true) {
       return { ok: false, reason: "not-authorized", message: `client certificate CN '${cn}' matches no mqtt.users certificateCN entry` };
     }
   }
-  if (auth.allowAnonymous) return { ok: true, identity: { kind: "anonymous", name: "anonymous", acl: fullAccess } };
+  if (auth.allowAnonymous === true || (auth.allowAnonymous === "loopback" && isLoopbackIp(credentials.remoteIp))) {
+    return { ok: true, identity: { kind: "anonymous", name: "anonymous", acl: fullAccess } };
+  }
+  if (auth.allowAnonymous === "loopback") {
+    return { ok: false, reason: "not-authorized", message: `anonymous clients are let in only from this machine, and this one is ${credentials.remoteIp ?? "remote"} (mqtt.allowAnonymous is loopback while no mqtt.users are configured); log in as one of mqtt.users, or set mqtt.allowAnonymous: true` };
+  }
   return { ok: false, reason: "not-authorized", message: "anonymous clients are refused (mqtt.allowAnonymous is false); send a username and password" };
 }
 

@@ -46,13 +46,17 @@ async function listenTcp(host: string, port: number, handle: (s: Socket) => void
 export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGateway> {
   const config = readMqttConfig(deps.config.mqtt);
   const logger = deps.logger.child("mqtt");
-  if (!config.auth.allowAnonymous && config.auth.users.length === 0) {
+  if (config.auth.allowAnonymous === false && config.auth.users.length === 0) {
     logger.warn("no mqtt.users are configured and mqtt.allowAnonymous is false, so every MQTT client will be refused: " +
       "add users (passwordHash from `ledge hash-password`) or set mqtt.allowAnonymous: true");
   }
+  if (config.auth.allowAnonymous === "loopback") {
+    logger.info("MQTT clients on this machine connect without a login; others are refused until mqtt.users has a user " +
+      "(passwordHash from `ledge hash-password`) or mqtt.allowAnonymous is true");
+  }
   const broker = await Broker.open({ config, log: deps.log, logger, metrics: deps.metrics });
   const handleConnection = (stream: Duplex, info: TransportInfo = {}) =>
-    void broker.handleConnection(stream, { tlsPeerCertificate: info.tlsPeerCertificate, remote: info.remoteAddress });
+    void broker.handleConnection(stream, { tlsPeerCertificate: info.tlsPeerCertificate, remote: info.remoteAddress, remoteIp: info.remoteIp });
 
   const listener = deps.config.listeners.mqtt;
   let port: number;
@@ -63,7 +67,7 @@ export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGatew
     closeListener = () => tls.close();
   } else {
     const server = await listenTcp(listener.host, listener.port, (s) =>
-      handleConnection(s, { remoteAddress: `${s.remoteAddress}:${s.remotePort}` }));
+      handleConnection(s, { remoteAddress: `${s.remoteAddress}:${s.remotePort}`, remoteIp: s.remoteAddress }));
     port = (server.address() as AddressInfo).port;
     closeListener = () => new Promise((resolve) => server.close(() => resolve()));
   }

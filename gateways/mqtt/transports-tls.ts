@@ -14,6 +14,8 @@ export interface TransportInfo {
   /** Present only when the client's certificate chain verified against `tls.ca`. */
   tlsPeerCertificate?: { subject?: { CN?: string | string[] } };
   remoteAddress?: string;
+  /** The peer's IP address alone. */
+  remoteIp?: string;
 }
 
 /** The broker core's entry point for any transport (TCP, TLS, WebSocket). */
@@ -39,7 +41,7 @@ export function createMqttTlsServer(tls: TlsConfig, handle: ConnectionHandler, l
     handshakeTimeout: handshakeTimeoutMs,
   });
   server.on("secureConnection", (socket: TLSSocket) => {
-    const info: TransportInfo = { remoteAddress: socket.remoteAddress };
+    const info: TransportInfo = { remoteAddress: socket.remoteAddress, remoteIp: socket.remoteAddress };
     if (ca !== undefined && socket.authorized) {
       const cert = socket.getPeerCertificate();
       if (cert && cert.subject) info.tlsPeerCertificate = { subject: { CN: cert.subject.CN } };

@@ -49,7 +49,7 @@ function adapt(ws: WebSocket, req: IncomingMessage, handle: ConnectionHandler, l
     stream.destroy();
   });
   stream.on("error", () => stream.destroy()); // ws already closed the socket; the core sees 'close'
-  handle(stream, { remoteAddress: req.socket.remoteAddress });
+  handle(stream, { remoteAddress: req.socket.remoteAddress, remoteIp: req.socket.remoteAddress });
 }
 
 /** Routes `/mqtt` upgrades on the HTTP gateway to the broker core. */

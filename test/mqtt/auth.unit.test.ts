@@ -43,10 +43,13 @@ describe("password hashes", () => {
 });
 
 describe("readAuthConfig", () => {
-  it("refuses anonymous clients unless allowAnonymous is set", () => {
-    expect(authConfig({}).allowAnonymous).toBe(false);
+  it("lets anonymous clients in from this machine only while no users are configured; otherwise as set", () => {
+    expect(authConfig({}).allowAnonymous).toBe("loopback");
     expect(authConfig({ users }).allowAnonymous).toBe(false);
     expect(authConfig({ users, allowAnonymous: true }).allowAnonymous).toBe(true);
+    expect(authConfig({ allowAnonymous: false }).allowAnonymous).toBe(false);
+    expect(authConfig({ users, allowAnonymous: "loopback" }).allowAnonymous).toBe("loopback");
+    expect(() => authConfig({ allowAnonymous: "yes" })).toThrow("config key 'mqtt.allowAnonymous' must be true, false or loopback");
   });
 
   it.each([
@@ -89,6 +92,22 @@ describe("authenticate", () => {
     expect(await authenticate(auth, {})).toMatchObject({ ok: false, reason: "not-authorized" });
     const open = authConfig({ users, allowAnonymous: true });
     expect(await authenticate(open, {})).toMatchObject({ ok: true, identity: { kind: "anonymous" } });
+  });
+
+  it("allowAnonymous loopback: clients on 127.0.0.0/8 and ::1 get in, others are told how to", async () => {
+    const local = authConfig({});
+    for (const ip of ["127.0.0.1", "127.3.4.5", "::1", "::ffff:127.0.0.1"]) {
+      expect(await authenticate(local, { remoteIp: ip }), ip).toMatchObject({ ok: true, identity: { kind: "anonymous" } });
+    }
+    for (const ip of ["192.168.1.20", "::ffff:10.0.0.7", "fe80::1", "128.0.0.1", undefined]) {
+      const refused = await authenticate(local, { remoteIp: ip });
+      expect(refused, String(ip)).toMatchObject({ ok: false, reason: "not-authorized" });
+      if (!refused.ok) expect(refused.message).toContain("set mqtt.allowAnonymous: true");
+    }
+    // A user still logs in as itself from anywhere.
+    const both = authConfig({ users, allowAnonymous: "loopback" });
+    expect(await authenticate(both, { remoteIp: "10.1.1.1" })).toMatchObject({ ok: false });
+    expect(await authenticate(both, { remoteIp: "127.0.0.1" })).toMatchObject({ ok: true, identity: { kind: "anonymous" } });
   });
 
   it("takes a verified certificate CN as the identity", async () => {

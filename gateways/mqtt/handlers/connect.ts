@@ -64,7 +64,7 @@ export const handleConnect: PacketHandler<IConnectPacket> = async (c, packet) =>
   if (problem) return refuse(c, problem[0], problem[1]);
   const broker = c.broker;
   const auth = await authenticate(broker.auth, {
-    username: packet.username, password: packet.password, peerCertificate: c.options.tlsPeerCertificate,
+    username: packet.username, password: packet.password, peerCertificate: c.options.tlsPeerCertificate, remoteIp: c.options.remoteIp,
   });
   if (c.closed) return;
   if (!auth.ok) {

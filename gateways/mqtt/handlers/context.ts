@@ -78,6 +78,8 @@ export interface ClientOptions {
   tlsPeerCertificate?: { subject?: { CN?: string | string[] } } | null;
   /** For operators' log lines: "tcp 10.0.0.5:51234", "ws 10.0.0.7". */
   remote?: string;
+  /** The peer's IP address (who may connect anonymously: auth.ts). */
+  remoteIp?: string;
 }
 
 /** One client as its handlers see it. The fields are the handlers' to read and change. */
