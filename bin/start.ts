@@ -2,6 +2,7 @@
 // cleanly on SIGTERM/SIGINT (in-flight commits finish, LMDB closes).
 import type { LedgeConfig } from "../runtime/config/index.ts";
 import { startHttpGateway } from "../gateways/http/server.ts";
+import { attachWsApi } from "../gateways/http/ws-api.ts";
 import type { Logger } from "../runtime/logger.ts";
 import { Metrics } from "../runtime/metrics/index.ts";
 import { Log } from "../runtime/log/index.ts";
@@ -32,6 +33,9 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const http = await startHttpGateway(config.listeners.http, metrics);
   opened.push(http);
   ports.http = http.port;
+
+  const wsApi = attachWsApi({ log, logger: logger.child("ws"), metrics, token: config.listeners.http.token, onUpgrade: http.onUpgrade });
+  opened.push({ close: async () => wsApi.close() });
 
   const mqtt = await startMqttGateway({ config, log, http, logger, metrics });
   opened.push(mqtt);

@@ -85,16 +85,18 @@ function intParam(params: URLSearchParams, name: string, fallback: number | unde
   return n;
 }
 
-/** Committed records of one partition from ?offset (default: the log start), at most ?limit. */
-export function readRecords(log: Log, topic: string, params: URLSearchParams) {
-  if (!log.describeTopic(topic)) throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `no topic '${topic}'`);
-  const partition = intParam(params, "partition", 0, 0);
+/** Up to `limit` committed records of one partition from `offset` (moved up to the log start),
+ * from stored batches of about `bytesMax` at most (whole batches, at least one), as plain data,
+ * and the offset to read from next. Aborted data and transaction markers are skipped, as a
+ * read_committed consumer skips them. */
+export function readPage(log: Log, topic: string, partition: number, offset: number, limit: number, bytesMax = READ_BYTES_MAX): { records: Array<Record<string, unknown>>; nextOffset: number; highWatermark: number } {
   const state = log.partitionState(topic, partition);
-  const limit = Math.min(intParam(params, "limit", READ_RECORDS_DEFAULT, 1), READ_RECORDS_MAX);
-  let offset = Math.max(intParam(params, "offset", state.logStartOffset, 0), state.logStartOffset);
+  offset = Math.max(offset, state.logStartOffset);
   const records: Array<Record<string, unknown>> = [];
-  while (records.length < limit && offset < state.lastStableOffset) {
-    const read = log.readCommitted(topic, partition, offset, READ_BYTES_MAX);
+  let bytes = 0;
+  while (records.length < limit && bytes < bytesMax && offset < state.lastStableOffset) {
+    const read = log.readCommitted(topic, partition, offset, bytesMax - bytes);
+    bytes += read.totalBytes;
     if (read.batches.length === 0) break;
     const filter = new ReadCommittedFilter(read.abortedTransactions ?? []);
     for (const batch of read.batches) {
@@ -114,4 +116,13 @@ export function readRecords(log: Log, topic: string, params: URLSearchParams) {
     }
   }
   return { records, nextOffset: offset, highWatermark: state.highWatermark };
+}
+
+/** GET records: ?partition (0), ?offset (the log start), ?limit (100, at most 1,000). */
+export function readRecords(log: Log, topic: string, params: URLSearchParams) {
+  if (!log.describeTopic(topic)) throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `no topic '${topic}'`);
+  const partition = intParam(params, "partition", 0, 0);
+  const limit = Math.min(intParam(params, "limit", READ_RECORDS_DEFAULT, 1), READ_RECORDS_MAX);
+  const offset = intParam(params, "offset", 0, 0);
+  return readPage(log, topic, partition, offset, limit);
 }

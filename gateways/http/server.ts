@@ -1,8 +1,8 @@
 // The HTTP listener: /healthz, /metrics, the admin API under /api (api.ts, attached by bin/ once
 // the parts it reads exist), and WebSocket upgrades other gateways attach through `onUpgrade`
 // (today gateways/mqtt's `/mqtt`). With `listeners.http.token` set, /api and /metrics need
-// `Authorization: Bearer <token>` (/healthz stays open for health checks). The dashboard and
-// WebSocket ingest at `/ws` are not built yet. With `listeners.http.tls` it speaks HTTPS only
+// `Authorization: Bearer <token>` (/healthz stays open for health checks). Publish and subscribe
+// over WebSocket at /ws is ws-api.ts. The dashboard is not built yet. With `listeners.http.tls` it speaks HTTPS only
 // (and so wss:// for WebSocket clients).
 import { createServer, type IncomingMessage, type Server, type RequestListener } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
@@ -10,9 +10,9 @@ import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { ConfigError, readTlsFiles, type HttpListenerConfig } from "../../runtime/config/index.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
-import { createHash, timingSafeEqual } from "node:crypto";
 import { sendError, serveApi, type AdminSources } from "./api.ts";
 import { ApiError } from "./errors.ts";
+import { bearerMatches } from "./token.ts";
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -80,10 +80,3 @@ function listenerServer(config: HttpListenerConfig, respond: RequestListener): S
   return createHttpsServer({ cert, key }, respond);
 }
 
-/** Whether an Authorization header carries the token (compared in constant time). */
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer (.+)$/i.exec(header ?? "");
-  if (!m) return false;
-  const digest = (t: string) => createHash("sha256").update(t).digest();
-  return timingSafeEqual(digest(m[1]), digest(token));
-}
