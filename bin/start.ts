@@ -12,6 +12,8 @@ import { persistentClusterId } from "../gateways/kafka/cluster-id.ts";
 import { GroupCoordinator } from "../runtime/groups/coordinator.ts";
 import { groupCoordinatorSettings } from "../runtime/groups/coordinator-settings.ts";
 import { openGroupOffsets } from "../runtime/groups/offsets.ts";
+import { watchGroupLag } from "../runtime/groups/lag-metrics.ts";
+import { watchProcess } from "../runtime/metrics/process.ts";
 import { TransactionCoordinator } from "../runtime/transactions/coordinator.ts";
 import { Bridge } from "../bridge/replicator.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
@@ -26,6 +28,8 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const ports: Record<string, number> = {};
 
   const metrics = new Metrics();
+  const processWatch = watchProcess(metrics);
+  opened.push({ close: async () => processWatch.stop() });
 
   const log = await Log.open({ dataDir: config.dataDir, storage: config.storage, log: config.log, topics: config.topics, logger: logger.child("log"), metrics });
   opened.push(log);
@@ -42,6 +46,7 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   ports.mqtt = mqtt.port;
 
   const offsets = openGroupOffsets(log);
+  watchGroupLag(metrics, offsets, log);
   const groups = new GroupCoordinator(groupCoordinatorSettings(config.groups), offsets, logger.child("groups"), metrics);
   opened.push({ close: async () => groups.close() });
   const transactions = new TransactionCoordinator(log, {

@@ -52,6 +52,13 @@ export class Metrics {
   readonly counters = new Map<string, Counter>();
   readonly gauges = new Map<string, Gauge>();
   readonly histograms = new Map<string, Histogram>();
+  readonly #beforeScrape: Array<() => void> = [];
+
+  /** Runs `refresh` before every exposition: for values cheaper to read when asked (offsets,
+   * lag, process memory) than to keep current on every change. */
+  beforeScrape(refresh: () => void): void {
+    this.#beforeScrape.push(refresh);
+  }
 
   counter(name: string, help: string): Counter {
     let c = this.counters.get(name);
@@ -119,6 +126,7 @@ export class Metrics {
 
   /** Prometheus text exposition format. */
   toPrometheus(): string {
+    for (const refresh of this.#beforeScrape) refresh();
     const out: string[] = [];
     for (const c of this.counters.values()) {
       out.push(`# HELP ${c.name} ${c.help}`, `# TYPE ${c.name} counter`, `${c.name} ${c.value}`);

@@ -157,6 +157,12 @@ describe("admin API", () => {
       { topic: "g-in", partition: 1, offset: 5, highWatermark: 5, lag: 0 },
     ]));
     expect(lagging.body.lag).toBe(4);
+    const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    expect(metrics).toContain('ledge_group_lag{group="readers",topic="g-in",partition="0"} 4');
+    expect(metrics).toContain('ledge_group_lag{group="readers",topic="g-in",partition="1"} 0');
+    expect(metrics).toContain('ledge_log_end_offset{topic="g-in",partition="0"} 9');
+    expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]\d+$/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \S+$/m);
     const listed = await api("/api/groups");
     expect(listed.body.map((g: { groupId: string }) => g.groupId)).toContain("readers");
     const status = await api("/api/status");

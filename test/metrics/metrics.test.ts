@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { Metrics } from "../../runtime/metrics/index.ts";
+import { watchProcess } from "../../runtime/metrics/process.ts";
 
 describe("metrics", () => {
   it("counts, gauges and buckets into Prometheus text", () => {
@@ -51,5 +52,24 @@ describe("metrics", () => {
     expect(lines).toContain('ledge_in_total{link="a"} 5');
     expect(lines).toContain('ledge_in_total{link="b\\""} 1');
     expect(c.with({ link: "a" })).toBe(a);
+  });
+
+  it("refreshes read-at-scrape values first: process memory, and event-loop lag that a blocked loop shows", async () => {
+    const m = new Metrics();
+    const w = watchProcess(m);
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const until = Date.now() + 250;
+      while (Date.now() < until); // a handler that blocks the loop for 250 ms
+      await new Promise((r) => setTimeout(r, 50));
+      const text = m.toPrometheus();
+      expect(Number(/^process_resident_memory_bytes (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(10 * 2 ** 20);
+      expect(Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0.15);
+      await new Promise((r) => setTimeout(r, 100));
+      // Reset at each scrape: the next one sees a loop that did not block.
+      expect(Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(m.toPrometheus())?.[1])).toBeLessThan(0.15);
+    } finally {
+      w.stop();
+    }
   });
 });
