@@ -1,6 +1,6 @@
 // `ledge start`: opens the log, starts every listener, prints the ready line, and shuts down
 // cleanly on SIGTERM/SIGINT (in-flight commits finish, LMDB closes).
-import type { LedgeConfig } from "../runtime/config/index.ts";
+import { unusedConfigEnvironment, type LedgeConfig } from "../runtime/config/index.ts";
 import { startHttpGateway } from "../gateways/http/server.ts";
 import { attachWsApi } from "../gateways/http/ws-api.ts";
 import type { Logger } from "../runtime/logger.ts";
@@ -69,6 +69,11 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
     opened.push(bridge);
   }
   http.attachApi({ log, groups, offsets, bridge: () => bridge?.status.snapshot() ?? null, startedAtMs });
+
+  const unused = unusedConfigEnvironment();
+  if (unused.length > 0) {
+    logger.warn(`${unused.join(", ")} set no config key: check the spelling (LEDGE_ and the key path in upper snake case, e.g. LEDGE_STORAGE_SYNC_INTERVAL_MS for storage.syncIntervalMs)`);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -4,11 +4,19 @@ import { parse } from "yaml";
 import { ConfigError } from "./errors.ts";
 import { readConfig, type ConfigWarn, type LedgeConfig } from "./schema.ts";
 import { bridgeDefaults } from "./bridge.ts";
+import { ConfigReader, unusedEnvOverrides } from "./reader.ts";
 
 export { ConfigError } from "./errors.ts";
 export { parseBytes, parseMs } from "./units.ts";
 export * from "./schema.ts";
 export { readPemFile, readTlsFiles, type TlsFiles } from "./tls-files.ts";
+export { envName, withConfigEnvironment } from "./reader.ts";
+
+/** LEDGE_ variables under a config section that set no key (a misspelt name), once every
+ * section has been read (the gateways read theirs at start). */
+export function unusedConfigEnvironment(): string[] {
+  return unusedEnvOverrides(ConfigReader.keysReadBy(() => readConfig({})).filter((k) => !k.path.includes(".")));
+}
 export { bridgeDefaults, readBridgeConfig, type BridgeConfig, type BridgeTopicRule, type BridgeTlsConfig, type BridgeSaslConfig } from "./bridge.ts";
 
 export interface CliOverrides {

@@ -1,7 +1,13 @@
 // Reads one YAML mapping with key paths in every error, and rejects keys it was not asked
 // about (a typo must not be silently ignored). Each config section is a function over this.
+//
+// Every key can also come from the environment, which wins over the file (flags win over both):
+// the key path in upper snake case after LEDGE_, `storage.syncIntervalMs` as
+// LEDGE_STORAGE_SYNC_INTERVAL_MS, its value read as YAML (`interval`, `100`, `true`, `[a, b]`).
+// Keys inside lists (topics[], users[]) have no variable.
 import { ConfigError } from "./errors.ts";
 import { parseBytes, parseMs } from "./units.ts";
+import { parse as parseYaml } from "yaml";
 
 type Plain = Record<string, unknown>;
 
@@ -15,6 +21,53 @@ export interface SchemaKey {
 }
 
 let recording: SchemaKey[] | null = null;
+
+/** The environment variable that sets a key path, or null for keys inside lists. */
+export function envName(path: string): string | null {
+  if (path.includes("[")) return null;
+  return `LEDGE_${path.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/\./g, "_").toUpperCase()}`;
+}
+
+let environment: NodeJS.ProcessEnv = process.env;
+const consumedEnv = new Set<string>();
+
+/** Runs `read` with `env` as the environment config keys come from (tests), then restores it. */
+export function withConfigEnvironment<T>(env: NodeJS.ProcessEnv, read: () => T): T {
+  const before = environment;
+  environment = env;
+  try {
+    return read();
+  } finally {
+    environment = before;
+  }
+}
+
+/** LEDGE_ variables under one of the top-level `keys` (LEDGE_STORAGE_..., LEDGE_DATA_DIR) that
+ * no key read: typos. A section's own name (LEDGE_LOG) is not a key, so it is left alone. */
+export function unusedEnvOverrides(keys: readonly SchemaKey[]): string[] {
+  const prefixes = keys.map((k) => envName(k.path)!);
+  const scalars = keys.filter((k) => k.kind !== "section" && k.kind !== "raw" && k.kind !== "list").map((k) => envName(k.path)!);
+  return Object.keys(environment)
+    .filter((name) => !consumedEnv.has(name) && (scalars.includes(name) || prefixes.some((p) => name.startsWith(`${p}_`))))
+    .sort();
+}
+
+function envValue(path: string): unknown {
+  const name = envName(path);
+  const text = name === null ? undefined : environment[name];
+  if (text === undefined) return undefined;
+  consumedEnv.add(name!);
+  try {
+    return parseYaml(text);
+  } catch {
+    throw new ConfigError(path, `a YAML value in ${name}`, text);
+  }
+}
+
+function envHasUnder(path: string): boolean {
+  const name = envName(path);
+  return name !== null && Object.keys(environment).some((k) => k === name || k.startsWith(`${name}_`));
+}
 
 export class ConfigReader {
   /**
@@ -55,11 +108,15 @@ export class ConfigReader {
   #read(name: string, kind: KeyKind): unknown {
     this.#seen.add(name);
     recording?.push({ path: this.key(name).replace(/\[\d+\]/g, "[]"), kind });
+    if (kind !== "section") {
+      const fromEnv = envValue(this.key(name));
+      if (fromEnv !== undefined) return fromEnv;
+    }
     return this.#data[name];
   }
 
   has(name: string): boolean {
-    return this.#data[name] !== undefined && this.#data[name] !== null;
+    return (this.#data[name] !== undefined && this.#data[name] !== null) || envHasUnder(this.key(name));
   }
 
   section(name: string): ConfigReader {
