@@ -20,8 +20,8 @@ function node(): TrieNode {
   return { children: new Map(), plain: new Map(), shared: new Map() };
 }
 
-/** One match result: the client and the options of its subscription. */
-export type MatchVisitor = (clientId: string, options: SubscriptionOptions) => void;
+/** One match result: the client, the options of its subscription, and whether it is shared. */
+export type MatchVisitor = (clientId: string, options: SubscriptionOptions, shared: boolean) => void;
 
 export class SubscriptionTrie {
   #root = node();
@@ -100,7 +100,7 @@ export class SubscriptionTrie {
   }
 
   #emit(n: TrieNode, visit: MatchVisitor): void {
-    for (const [clientId, options] of n.plain) visit(clientId, options);
+    for (const [clientId, options] of n.plain) visit(clientId, options, false);
     for (const members of n.shared.values()) this.#pickShared(members, visit);
   }
 
@@ -116,12 +116,12 @@ export class SubscriptionTrie {
         fallback ??= [clientId, options];
         if (!this.#available(clientId)) continue;
         this.#sharedCursor.set(members, k - 1);
-        visit(clientId, options);
+        visit(clientId, options, true);
         return;
       }
     }
     // Nobody available: the member whose turn it is queues it (persistent sessions).
     this.#sharedCursor.set(members, start);
-    if (fallback) visit(fallback[0], fallback[1]);
+    if (fallback) visit(fallback[0], fallback[1], true);
   }
 }
