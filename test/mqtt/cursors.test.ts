@@ -1,0 +1,136 @@
+// Persistent sessions as cursors into the log: a subscriber that lags far behind, or is offline
+// while tens of thousands of messages arrive, gets every one exactly once and in order per
+// topic, nothing dropped; retention keeps what a session has not acknowledged; what the storage
+// cap deletes anyway is counted, logged and told to the client.
+import { afterEach, describe, expect, it } from "vitest";
+import type { IDisconnectPacket } from "mqtt-packet";
+import { rawClient } from "./helpers/raw-client.ts";
+import { startGateway, until, type GatewayFixture } from "./helpers/gateway-fixture.ts";
+import { byTopic, publishSequences, seqSubscriber } from "./helpers/seq-clients.ts";
+
+let f: GatewayFixture | undefined;
+afterEach(async () => {
+  await f?.close();
+  f = undefined;
+});
+
+const counter = (g: GatewayFixture, name: string) => g.metrics.counter(name, "").value;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe("persistent sessions read the log from their cursors", () => {
+  it("a QoS 1 subscriber lagging by 100,000 messages gets every one exactly once, in order, then joins the tail", async () => {
+    const g = (f = await startGateway());
+    const count = 100_000;
+    const sub = await seqSubscriber(g.port, { clientId: "lagger", clean: false, subscriptions: [{ topic: "lag/#", qos: 1 }] });
+    sub.socket.pause(); // reads nothing: the socket backs up and the session falls behind
+    await publishSequences(g.port, ["lag/a"], count, 100);
+    const session = g.gateway.broker.sessions.get("lagger")!;
+    expect(session.live).toBe(false);
+    expect(session.queue.length).toBe(0); // nothing copied per session
+    expect(sub.deliveries.length).toBeLessThan(count);
+    sub.socket.resume();
+    await sub.waitFor(count, 60_000);
+    expect(byTopic(sub.deliveries).get("lag/a")).toEqual(range(count)); // each once, in order
+    expect(sub.deliveries.some((d) => d.dup)).toBe(false);
+    await until(() => session.live, "the session to catch up and join the tail");
+    // Live again: the next message comes from the tail.
+    await publishSequences(g.port, ["lag/b"], 10);
+    await sub.waitFor(count + 10);
+    expect(byTopic(sub.deliveries).get("lag/b")).toEqual(range(10));
+    expect(counter(g, "ledge_mqtt_dropped_total")).toBe(0);
+    expect(counter(g, "ledge_mqtt_session_messages_lost_total")).toBe(0);
+    sub.end();
+  }, 90_000);
+
+  it("an offline session gets the 50,000 messages published meanwhile, in order per topic, and costs nothing while offline", async () => {
+    const g = (f = await startGateway({ topics: [{ name: "mqtt-messages", partitions: 4 }] }));
+    const topics = ["off/a", "off/b", "off/c", "off/d"];
+    const first = await seqSubscriber(g.port, { clientId: "away", clean: false, subscriptions: [{ topic: "off/+", qos: 1 }] });
+    first.end();
+    await first.closed;
+    await until(() => !g.gateway.broker.sessions.get("away")!.connection, "the session to go offline");
+    expect(g.gateway.broker.trie.size).toBe(0); // offline: out of the fan-out entirely
+    await new Promise((r) => setTimeout(r, 300)); // its last cursor write (going offline) is done
+    const writes = counter(g, "ledge_mqtt_session_cursor_writes_total");
+    await publishSequences(g.port, topics, 12_500, 100);
+    // Offline sessions are not touched per message: no cursor writes while it was away.
+    expect(counter(g, "ledge_mqtt_session_cursor_writes_total")).toBe(writes);
+    const back = await seqSubscriber(g.port, { clientId: "away", clean: false });
+    expect(back.sessionPresent).toBe(true);
+    await back.waitFor(50_000, 60_000);
+    const got = byTopic(back.deliveries);
+    for (const t of topics) expect(got.get(t)).toEqual(range(12_500));
+    expect(back.deliveries.length).toBe(50_000);
+    back.end();
+  }, 90_000);
+
+  it("retention keeps what an offline session has not acknowledged, and lets it go once acknowledged", async () => {
+    const g = (f = await startGateway({ topics: [{ name: "mqtt-messages", partitions: 1, config: { "retention.ms": 1 } }] }));
+    const first = await seqSubscriber(g.port, { clientId: "keeper", clean: false, subscriptions: [{ topic: "keep/#", qos: 1 }] });
+    first.end();
+    await first.closed;
+    await publishSequences(g.port, ["keep/x"], 200, 20);
+    await new Promise((r) => setTimeout(r, 1100)); // the protected offset follows the cursors each second
+    await g.log.applyRetention();
+    expect(g.log.partitionState("mqtt-messages", 0).logStartOffset).toBe(0);
+    const back = await seqSubscriber(g.port, { clientId: "keeper", clean: false });
+    await back.waitFor(200);
+    expect(byTopic(back.deliveries).get("keep/x")).toEqual(range(200));
+    const deadline = Date.now() + 10_000;
+    while (g.log.partitionState("mqtt-messages", 0).logStartOffset === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      await g.log.applyRetention();
+    }
+    expect(g.log.partitionState("mqtt-messages", 0).logStartOffset).toBeGreaterThan(0);
+    expect(counter(g, "ledge_mqtt_session_messages_lost_total")).toBe(0);
+    back.end();
+  }, 30_000);
+
+  it("messages the storage cap deletes before an offline session got them are counted, logged and told in DISCONNECT (MQTT 5)", async () => {
+    const g = (f = await startGateway({ storage: { maxBytes: "1MiB", overflow: "drop-oldest" }, topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const sub = await rawClient(g.port, 5);
+    sub.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId: "capped", clean: false, keepalive: 60, properties: { sessionExpiryInterval: 600 } });
+    await sub.next("connack");
+    sub.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "cap/#", qos: 1 }] });
+    await sub.next("suback");
+    sub.end();
+    await until(() => !g.gateway.broker.sessions.get("capped")!.connection, "the session to go offline");
+    // ~1.2 MiB into a 1 MiB cap: drop-oldest deletes what the session still needed.
+    const pub = await rawClient(g.port, 4);
+    pub.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "cap-pub", clean: true, keepalive: 60 });
+    await pub.next("connack");
+    const payload = Buffer.alloc(1024, 0x61);
+    // One at a time: each commit holds one append, so drop-oldest always finds committed data to free.
+    const puback = () => new Promise<void>((resolve) => {
+      const check = () => {
+        const i = pub.packets.findIndex((p) => p.cmd === "puback");
+        if (i < 0) return;
+        pub.packets.splice(i, 1);
+        pub.socket.off("data", check);
+        resolve();
+      };
+      pub.socket.on("data", check);
+      check();
+    });
+    for (let i = 0; i < 1200; i++) {
+      pub.send({ cmd: "publish", topic: "cap/x", payload, qos: 1, messageId: (i % 60_000) + 1, dup: false, retain: false });
+      await puback();
+    }
+    pub.end();
+    const start = g.log.partitionState("mqtt-messages", 0).logStartOffset;
+    expect(start).toBeGreaterThan(0);
+    const back = await rawClient(g.port, 5);
+    back.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId: "capped", clean: false, keepalive: 60, properties: { sessionExpiryInterval: 600 } });
+    const bye = (await back.next("disconnect", 5000)) as IDisconnectPacket;
+    expect(bye.reasonCode).toBe(0x97);
+    expect(bye.properties?.reasonString).toMatch(/messages lost: \d+ records .* of log topic mqtt-messages partition 0 were deleted from the log/);
+    expect(counter(g, "ledge_mqtt_session_messages_lost_total")).toBe(start);
+    expect(g.logLines.some((l) => l.includes("MQTT session 'capped' lost") && l.includes("storage.maxBytes"))).toBe(true);
+    // The session goes on after the loss: the rest arrives on the next connection.
+    const again = await seqSubscriber(g.port, { clientId: "capped", clean: false });
+    const end = g.log.partitionState("mqtt-messages", 0).highWatermark;
+    await again.waitFor(end - start);
+    expect(again.deliveries.length).toBe(end - start);
+    again.end();
+  }, 30_000);
+});
