@@ -16,7 +16,6 @@
 // never a second PUBLISH.
 import type { QoS } from "mqtt-packet";
 import { decodeBatch, readBaseOffset, readMaxTimestampMs, readNextOffset, readRecordCount, ReadCommittedFilter } from "../../runtime/core/index.ts";
-import type { DecodedRecord } from "../../runtime/core/types.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
 import { CursorStore, type StoredCursors } from "./cursor-store.ts";
@@ -183,11 +182,22 @@ export class LogDelivery {
     this.store.changed(session);
   }
 
+  /** The session has room again (PUBACKs, a drained socket, a stored reservation): it reads on
+   * once per turn, after every acknowledgement of the turn is in. */
+  catchUp(session: Session): void {
+    if (session.live || !session.connection || this.#scheduled.has(session)) return;
+    this.#scheduled.add(session);
+    setImmediate(() => {
+      this.#scheduled.delete(session);
+      this.#catchUp(session);
+    });
+  }
+
   /** Reads on from the session's cursors while its client has room; joins the tail once every
    * cursor has reached it. */
-  catchUp(session: Session): void {
+  #catchUp(session: Session): void {
     const c = session.connection;
-    if (!c || session.live || this.#closing || this.#scheduled.has(session)) return;
+    if (!c || session.live || this.#closing) return;
     let budget = catchUpRecordsPerTurn;
     for (;;) {
       let behind = false;
@@ -208,15 +218,14 @@ export class LogDelivery {
         this.#d.join(session);
         return;
       }
-      if (budget <= 0 || !moved) {
-        // More next turn (others get theirs); without progress, after the log's reader catches up.
+      if (budget <= 0) return this.catchUp(session); // more next turn: others get theirs
+      if (!moved) {
+        // No progress: again once the log's reader has caught up with its commits.
         this.#scheduled.add(session);
-        const resume = () => {
+        setTimeout(() => {
           this.#scheduled.delete(session);
-          this.catchUp(session);
-        };
-        if (moved) setImmediate(resume);
-        else setTimeout(resume, 1);
+          this.#catchUp(session);
+        }, 1);
         return;
       }
     }
@@ -229,7 +238,7 @@ export class LogDelivery {
     while (cursor.next < end && handled < budget) {
       const pending = cursor.pending;
       if (pending && cursor.next < pending.nextOffset) {
-        const r = this.#deliverRecords(session, c, cursor, pending.records, end);
+        const r = this.#deliverRecords(session, c, cursor, pending, end);
         if (r < 0) return -1;
         handled += r;
         cursor.next = Math.min(pending.nextOffset, end);
@@ -267,10 +276,10 @@ export class LogDelivery {
           cursor.next = Math.min(nextOffset, end);
           continue;
         }
-        const records = decodeBatch(batch).records;
-        const r = this.#deliverRecords(session, c, cursor, records, end);
+        const pending = { records: decodeBatch(batch).records, index: 0, nextOffset };
+        const r = this.#deliverRecords(session, c, cursor, pending, end);
         if (r < 0) {
-          cursor.pending = { records, nextOffset };
+          cursor.pending = pending;
           return -1;
         }
         handled += r;
@@ -281,12 +290,15 @@ export class LogDelivery {
     return handled;
   }
 
-  /** Sends the records from cursor.next below `end` that match the session's subscriptions;
-   * the number of records passed over, or -1 when the client has no room for the next. */
-  #deliverRecords(session: Session, c: SessionConnection, cursor: PartitionCursor, records: DecodedRecord[], end: number): number {
+  /** Sends the batch's records from cursor.next below `end` that match the session's
+   * subscriptions; the number of records passed over, or -1 when the client has no room for
+   * the next (batch.index stays on it). */
+  #deliverRecords(session: Session, c: SessionConnection, cursor: PartitionCursor, batch: NonNullable<PartitionCursor["pending"]>, end: number): number {
     let handled = 0;
     const received = cursor.received;
-    for (const record of records) {
+    const records = batch.records;
+    for (; batch.index < records.length; batch.index++) {
+      const record = records[batch.index];
       const offset = record.offset;
       if (offset < cursor.next) continue;
       if (offset >= end) break;

@@ -80,6 +80,11 @@ export function messageToRecord(message: BrokerMessage, key: Buffer, keyIsTopic:
   return { key, value: message.payload, headers, timestampMs };
 }
 
+function qosOf(v: Uint8Array | null): QoS {
+  if (v !== null && v.length === 1 && v[0] >= 0x30 && v[0] <= 0x32) return (v[0] - 0x30) as QoS;
+  return Math.min(2, Math.max(0, Number(text(v)) | 0)) as QoS;
+}
+
 function text(v: Uint8Array | null): string {
   return v === null ? "" : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("utf8");
 }
@@ -100,8 +105,9 @@ export function recordToMessage(record: DecodedRecord): BrokerMessage | undefine
   let origin: string | undefined;
   for (const h of record.headers) {
     switch (h.key) {
-      case Header.qos: qos = Math.min(2, Math.max(0, Number(text(h.value)) | 0)) as QoS; break;
-      case Header.retain: retain = text(h.value) === "true"; break;
+      // One byte ("0".."2") and "true"/"false" as ledge writes them: read without a string.
+      case Header.qos: qos = qosOf(h.value); break;
+      case Header.retain: retain = h.value !== null && h.value.length === 4 && h.value[0] === 0x74 && text(h.value) === "true"; break;
       case Header.topic: topic = text(h.value); break;
       case Header.clientId: origin = text(h.value); break;
       case Header.contentType: p.contentType = text(h.value); break;

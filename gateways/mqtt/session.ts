@@ -48,7 +48,7 @@ export interface PartitionCursor {
   dupBelow: number;
   /** The decoded batch the session stopped in (its window filled), kept so it is not decoded
    * again for each PUBACK; dropped when the session goes offline. */
-  pending: { records: DecodedRecord[]; nextOffset: number } | undefined;
+  pending: { records: DecodedRecord[]; index: number; nextOffset: number } | undefined;
   /** Offsets whose QoS 2 delivery the client held at a restart (PUBREC, awaiting PUBCOMP):
    * reading on must not send them again. Usually undefined. */
   received?: Set<number>;
