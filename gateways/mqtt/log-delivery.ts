@@ -246,11 +246,21 @@ export class LogDelivery {
         continue;
       }
       cursor.pending = undefined;
-      const { logStartOffset } = this.#d.log.partitionState(cursor.topic, cursor.partition);
+      const { logStartOffset, highWatermark } = this.#d.log.partitionState(cursor.topic, cursor.partition);
       if (cursor.next < logStartOffset) {
         this.#lost(session, cursor, logStartOffset, "deleted from the log before this session received them (storage.maxBytes with overflow drop-oldest, or the topic's retention)", true);
         if (session.connection !== c) return -1;
         continue;
+      }
+      const lagBytesMax = this.#d.limits.sessionLagBytesMax;
+      if (lagBytesMax > 0) {
+        // Estimated from the partition's average record size: no per-offset byte index exists.
+        const bytesPerRecord = this.#d.log.storedBytes(cursor.topic, cursor.partition) / Math.max(1, highWatermark - logStartOffset);
+        const keep = Math.floor(lagBytesMax / Math.max(1, bytesPerRecord));
+        if (highWatermark - cursor.next > keep && highWatermark - keep < end) {
+          this.#lost(session, cursor, highWatermark - keep, `further behind the log's end than mqtt.limits.sessionLagBytesMax (${lagBytesMax} bytes, estimated)`, false);
+          continue;
+        }
       }
       let read;
       try {
@@ -349,7 +359,7 @@ export class LogDelivery {
     this.store.changed(session);
     this.#d.metrics.sessionMessagesLost.inc(count);
     const what = `${count} records (offsets ${from}..${to - 1}) of log topic ${cursor.topic} partition ${cursor.partition}`;
-    this.#d.logger.warn(`MQTT session '${session.clientId}' lost ${what}: ${why}; raise storage.maxBytes or retention, or keep the subscriber closer to the log's end`);
+    this.#d.logger.warn(`MQTT session '${session.clientId}' lost ${what}: ${why}; raise ${tell ? "storage.maxBytes or retention" : "the limit"}, or keep the subscriber closer to the log's end`);
     const c = session.connection;
     if (tell && c && c.protocolVersion === 5) c.disconnect(Reason.quotaExceeded, `messages lost: ${what} were ${why.split(" (")[0]}; the session goes on after them`);
   }

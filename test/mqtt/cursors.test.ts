@@ -133,4 +133,38 @@ describe("persistent sessions read the log from their cursors", () => {
     expect(again.deliveries.length).toBe(end - start);
     again.end();
   }, 30_000);
+
+  it("mqtt.limits.sessionLagMsMax: a session skips records older than the limit, counting and logging them", async () => {
+    const g = (f = await startGateway({ mqtt: { allowAnonymous: true, limits: { sessionLagMsMax: 300 } }, topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const first = await seqSubscriber(g.port, { clientId: "lag-ms", clean: false, subscriptions: [{ topic: "lm/#", qos: 1 }] });
+    first.end();
+    await first.closed;
+    await publishSequences(g.port, ["lm/old"], 100, 20);
+    await new Promise((r) => setTimeout(r, 600));
+    await publishSequences(g.port, ["lm/new"], 5, 5);
+    const back = await seqSubscriber(g.port, { clientId: "lag-ms", clean: false });
+    await back.waitFor(5);
+    await publishSequences(g.port, ["lm/end"], 1, 1);
+    await back.waitFor(6);
+    expect(back.deliveries.map((x) => `${x.topic}:${x.seq}`)).toEqual(["lm/new:0", "lm/new:1", "lm/new:2", "lm/new:3", "lm/new:4", "lm/end:0"]);
+    expect(counter(g, "ledge_mqtt_session_messages_lost_total")).toBe(100);
+    expect(g.logLines.some((l) => l.includes("MQTT session 'lag-ms' skipped") && l.includes("sessionLagMsMax"))).toBe(true);
+    back.end();
+  });
+
+  it("mqtt.limits.sessionLagBytesMax: a session further behind skips ahead to the newest it allows, counting what it skips", async () => {
+    const g = (f = await startGateway({ mqtt: { allowAnonymous: true, limits: { sessionLagBytesMax: "16KiB" } }, topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const first = await seqSubscriber(g.port, { clientId: "lag-bytes", clean: false, subscriptions: [{ topic: "lb/#", qos: 1 }] });
+    first.end();
+    await first.closed;
+    await publishSequences(g.port, ["lb/x"], 2000, 50);
+    const back = await seqSubscriber(g.port, { clientId: "lag-bytes", clean: false });
+    await until(() => back.deliveries.length + counter(g, "ledge_mqtt_session_messages_lost_total") === 2000, "all 2000 delivered or counted lost");
+    const seqs = byTopic(back.deliveries).get("lb/x")!;
+    expect(seqs.length).toBeLessThan(2000);
+    expect(seqs.length).toBeGreaterThan(0);
+    expect(seqs).toEqual(range(seqs.length).map((i) => 2000 - seqs.length + i)); // the newest, in order
+    expect(g.logLines.some((l) => l.includes("MQTT session 'lag-bytes' lost") && l.includes("sessionLagBytesMax"))).toBe(true);
+    back.end();
+  });
 });
