@@ -217,25 +217,26 @@ describe("writeBufferBytesMax: a subscriber that does not read", () => {
 
   // Nothing is dropped or queued per session: past the backlog the session falls behind the log
   // tail and reads on from its cursor once the socket drains.
-  for (const qos of [0, 1] as const) {
-    it(`QoS ${qos}: deliveries past the socket backlog wait in the log (none dropped, none queued) and all arrive in order once it reads`, async () => {
-      const sub = await rawConnected(g.port, 4, `slow-qos${qos}`);
-      sub.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: `wb/${qos}`, qos }] });
-      await sub.next("suback");
-      sub.socket.pause();
-      const dropped = counter(g, "ledge_mqtt_dropped_total");
-      await publishAll(`wb/${qos}`);
-      const session = g.gateway.broker.sessions.get(`slow-qos${qos}`)!;
-      await until("the session to fall behind the tail", () => !session.live);
-      expect(session.queue.length).toBe(0);
-      sub.socket.resume();
-      await until("every delivery", () => sub.packets.filter((p) => p.cmd === "publish").length === messageCount);
-      expect(sub.packets.filter((p) => p.cmd === "publish").map(indexOf)).toEqual(Array.from({ length: messageCount }, (_, i) => i));
-      expect(counter(g, "ledge_mqtt_dropped_total")).toBe(dropped);
-      await until("the session to catch up and join the tail", () => session.live);
-      sub.end();
-    });
+  async function waitsInTheLog(qos: 0 | 1): Promise<void> {
+    const sub = await rawConnected(g.port, 4, `slow-qos${qos}`);
+    sub.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: `wb/${qos}`, qos }] });
+    await sub.next("suback");
+    sub.socket.pause();
+    const dropped = counter(g, "ledge_mqtt_dropped_total");
+    await publishAll(`wb/${qos}`);
+    const session = g.gateway.broker.sessions.get(`slow-qos${qos}`)!;
+    await until("the session to fall behind the tail", () => !session.live);
+    expect(session.queue.length).toBe(0);
+    sub.socket.resume();
+    await until("every delivery", () => sub.packets.filter((p) => p.cmd === "publish").length === messageCount);
+    expect(sub.packets.filter((p) => p.cmd === "publish").map(indexOf)).toEqual(Array.from({ length: messageCount }, (_, i) => i));
+    expect(counter(g, "ledge_mqtt_dropped_total")).toBe(dropped);
+    await until("the session to catch up and join the tail", () => session.live);
+    sub.end();
   }
+
+  it("QoS 0: deliveries past the socket backlog wait in the log (none dropped, none queued) and all arrive in order once it reads", () => waitsInTheLog(0));
+  it("QoS 1: deliveries past the socket backlog wait in the log (none dropped, none queued) and all arrive in order once it reads", () => waitsInTheLog(1));
 });
 
 describe("sessionExpirySecondsMax", () => {

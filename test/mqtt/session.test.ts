@@ -3,7 +3,7 @@
 // nothing is queued per session, so mqtt.limits.queuedCountMax drops none of them); clean start
 // discards them [MQTT-3.1.2-4]; session expiry ends them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { IConnackPacket } from "mqtt-packet";
+import type { IConnackPacket, IPublishPacket } from "mqtt-packet";
 import { rawClient } from "./helpers/raw-client.ts";
 import { collect, sleep, startGateway, type GatewayFixture } from "./helpers/gateway-fixture.ts";
 
@@ -75,6 +75,28 @@ describe("sessions", () => {
     expect(counter("ledge_mqtt_dropped_total") - dropped).toBe(0);
     expect(counter("ledge_mqtt_session_messages_lost_total") - lost).toBe(0);
     await Promise.all([back.endAsync(), pub2.endAsync()]);
+  });
+
+  it("bound the queue of retained messages sent on SUBSCRIBE by mqtt.limits.queuedCountMax, counting the drops", async () => {
+    const pub = await f.connect();
+    for (let i = 0; i < 8; i++) await pub.publishAsync(`rq/${i}`, String(i), { qos: 1, retain: true });
+    await pub.endAsync();
+    const dropped = counter("ledge_mqtt_dropped_total");
+    // Receive Maximum 1: one in flight, the rest wait in the queue, which holds 5 with it.
+    const sub = await rawClient(f.port, 5);
+    sub.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId: "retained-q", clean: true, keepalive: 30, properties: { receiveMaximum: 1 } });
+    await sub.next("connack");
+    sub.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "rq/#", qos: 1 }] });
+    await sub.next("suback");
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const p = (await sub.next("publish")) as IPublishPacket;
+      got.push(p.payload.toString());
+      sub.send({ cmd: "puback", messageId: p.messageId });
+    }
+    expect(got).toHaveLength(5);
+    expect(counter("ledge_mqtt_dropped_total") - dropped).toBe(3);
+    sub.end();
   });
 
   it("expire after the Session Expiry Interval", async () => {
