@@ -15,7 +15,7 @@ import { MqttConnection } from "./connection.ts";
 import type { BrokerServices, ClientContext, ClientOptions } from "./handlers/context.ts";
 import { Ingest, type IngestOutcome } from "./ingest.ts";
 import type { MqttLog } from "./log-port.ts";
-import { LogDelivery } from "./log-delivery.ts";
+import { LogDelivery, type Match } from "./log-delivery.ts";
 import { LogTail } from "./log-tail.ts";
 import { throttleLogger } from "./log-throttle.ts";
 import type { BrokerMessage } from "./message.ts";
@@ -57,6 +57,7 @@ export class Broker implements BrokerServices {
   /** Reused per fan-out: best subscription per client for one message. */
   readonly #matched = new Map<string, SubscriptionOptions>();
   readonly #matchedIds = new Map<string, number[]>();
+  readonly #match: Match = { qos: 0, retainAsPublished: false, subscriptionId: undefined };
   /** Clients matched by a plain subscription (live sessions: delivered from their cursor). */
   readonly #matchedPlain = new Set<string>();
   #closing = false;
@@ -261,7 +262,11 @@ export class Broker implements BrokerServices {
       if (!session) continue;
       const subscriptionId = ids.get(clientId) ?? options.subscriptionId;
       if (plain.has(clientId) && session.live) {
-        this.delivery.offer(session, message, { qos: options.qos, retainAsPublished: options.retainAsPublished, subscriptionId }, key, offset);
+        const match = this.#match; // reused: offer() keeps nothing of it
+        match.qos = options.qos;
+        match.retainAsPublished = options.retainAsPublished;
+        match.subscriptionId = subscriptionId;
+        this.delivery.offer(session, message, match, key, offset);
         continue;
       }
       const qos = Math.min(message.qos, options.qos) as QoS;

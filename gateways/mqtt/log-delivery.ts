@@ -59,7 +59,7 @@ export interface LogDeliveryDeps {
 }
 
 /** The best matching plain subscription of one session for one message. */
-interface Match {
+export interface Match {
   qos: QoS;
   retainAsPublished: boolean;
   subscriptionId: number | number[] | undefined;

@@ -100,7 +100,8 @@ export function recordToMessage(record: DecodedRecord): BrokerMessage | undefine
   // so each subscriber's own QoS decides.
   let qos: QoS = 1;
   let retain = false;
-  const p: MessageProperties = {};
+  // Made only when a property is there: most records carry none.
+  let p: MessageProperties | undefined;
   let user: UserProperties | undefined;
   let origin: string | undefined;
   for (const h of record.headers) {
@@ -110,11 +111,11 @@ export function recordToMessage(record: DecodedRecord): BrokerMessage | undefine
       case Header.retain: retain = h.value !== null && h.value.length === 4 && h.value[0] === 0x74 && text(h.value) === "true"; break;
       case Header.topic: topic = text(h.value); break;
       case Header.clientId: origin = text(h.value); break;
-      case Header.contentType: p.contentType = text(h.value); break;
-      case Header.payloadFormat: p.payloadFormatIndicator = text(h.value) === "1"; break;
-      case Header.expiryS: p.messageExpiryInterval = Number(text(h.value)) >>> 0; break;
-      case Header.responseTopic: p.responseTopic = text(h.value); break;
-      case Header.correlationData: p.correlationData = copy(h.value); break;
+      case Header.contentType: (p ??= {}).contentType = text(h.value); break;
+      case Header.payloadFormat: (p ??= {}).payloadFormatIndicator = text(h.value) === "1"; break;
+      case Header.expiryS: (p ??= {}).messageExpiryInterval = Number(text(h.value)) >>> 0; break;
+      case Header.responseTopic: (p ??= {}).responseTopic = text(h.value); break;
+      case Header.correlationData: (p ??= {}).correlationData = copy(h.value); break;
       default: {
         if (h.key.startsWith("mqtt.")) break;
         user ??= {};
@@ -125,12 +126,12 @@ export function recordToMessage(record: DecodedRecord): BrokerMessage | undefine
     }
   }
   if (topic === undefined || topic === "") return undefined;
-  if (user) p.userProperties = user;
+  if (user) (p ??= {}).userProperties = user;
   // A view: the decoded batch's buffer stays alive as long as the message does.
   const v = record.value;
   const payload = v === null ? Buffer.alloc(0) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   const message: BrokerMessage = { topic, payload, qos, retain, properties: p };
   if (origin !== undefined) message.originClientId = origin;
-  if (p.messageExpiryInterval !== undefined) message.expiresAtMs = record.timestampMs + p.messageExpiryInterval * 1000;
+  if (p?.messageExpiryInterval !== undefined) message.expiresAtMs = record.timestampMs + p.messageExpiryInterval * 1000;
   return message;
 }

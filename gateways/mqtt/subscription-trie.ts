@@ -77,13 +77,20 @@ export class SubscriptionTrie {
   /** Visits every subscription matching `topic`; one member per shared group, in turn,
    * skipping members `available` says are away while any member is available. */
   match(topic: string, visit: MatchVisitor, available: (clientId: string) => boolean = () => true): void {
-    const levels = topic.split("/");
+    // Consecutive messages often share a topic: its levels are split once.
+    if (topic !== this.#lastTopic) {
+      this.#lastTopic = topic;
+      this.#lastLevels = topic.split("/");
+    }
+    const levels = this.#lastLevels;
     this.#available = available;
     // [MQTT-4.7.2-1]: $-topics do not match filters starting with a wildcard.
     this.#walk(this.#root, levels, 0, topic.startsWith("$"), visit);
   }
 
   #available: (clientId: string) => boolean = () => true;
+  #lastTopic = "";
+  #lastLevels: string[] = [""];
 
   #walk(n: TrieNode, levels: string[], i: number, dollar: boolean, visit: MatchVisitor): void {
     const first = i === 0 && dollar;
