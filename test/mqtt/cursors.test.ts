@@ -4,6 +4,7 @@
 // cap deletes anyway is counted, logged and told to the client.
 import { afterEach, describe, expect, it } from "vitest";
 import type { IDisconnectPacket } from "mqtt-packet";
+import { encodeBatch } from "../../runtime/core/index.ts";
 import { rawClient } from "./helpers/raw-client.ts";
 import { startGateway, until, type GatewayFixture } from "./helpers/gateway-fixture.ts";
 import { byTopic, publishSequences, seqSubscriber } from "./helpers/seq-clients.ts";
@@ -50,7 +51,7 @@ describe("persistent sessions read the log from their cursors", () => {
     await first.closed;
     await until(() => !g.gateway.broker.sessions.get("away")!.connection, "the session to go offline");
     expect(g.gateway.broker.trie.size).toBe(0); // offline: out of the fan-out entirely
-    await new Promise((r) => setTimeout(r, 300)); // its last cursor write (going offline) is done
+    await g.gateway.broker.storeCursors(g.gateway.broker.sessions.get("away")!); // its last cursor write (going offline) is done
     const writes = counter(g, "ledge_mqtt_session_cursor_writes_total");
     await publishSequences(g.port, topics, 12_500, 100);
     // Offline sessions are not touched per message: no cursor writes while it was away.
@@ -70,7 +71,7 @@ describe("persistent sessions read the log from their cursors", () => {
     first.end();
     await first.closed;
     await publishSequences(g.port, ["keep/x"], 200, 20);
-    await new Promise((r) => setTimeout(r, 1100)); // the protected offset follows the cursors each second
+    g.gateway.broker.delivery.protect(); // it runs each second; now, so the test does not wait on a timer
     await g.log.applyRetention();
     expect(g.log.partitionState("mqtt-messages", 0).logStartOffset).toBe(0);
     const back = await seqSubscriber(g.port, { clientId: "keeper", clean: false });
@@ -87,7 +88,7 @@ describe("persistent sessions read the log from their cursors", () => {
   }, 30_000);
 
   it("messages the storage cap deletes before an offline session got them are counted, logged and told in DISCONNECT (MQTT 5)", async () => {
-    const g = (f = await startGateway({ storage: { maxBytes: "1MiB", overflow: "drop-oldest" }, topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const g = (f = await startGateway({ storage: { maxBytes: "1MiB", overflow: "drop-oldest", sync: "interval" }, topics: [{ name: "mqtt-messages", partitions: 1 }] }));
     const sub = await rawClient(g.port, 5);
     sub.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId: "capped", clean: false, keepalive: 60, properties: { sessionExpiryInterval: 600 } });
     await sub.next("connack");
@@ -135,12 +136,13 @@ describe("persistent sessions read the log from their cursors", () => {
   }, 30_000);
 
   it("mqtt.limits.sessionLagMsMax: a session skips records older than the limit, counting and logging them", async () => {
-    const g = (f = await startGateway({ mqtt: { allowAnonymous: true, limits: { sessionLagMsMax: 300 } }, topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const g = (f = await startGateway({ mqtt: { allowAnonymous: true, limits: { sessionLagMsMax: "10m" } }, topics: [{ name: "mqtt-messages", partitions: 1 }] }));
     const first = await seqSubscriber(g.port, { clientId: "lag-ms", clean: false, subscriptions: [{ topic: "lm/#", qos: 1 }] });
     first.end();
     await first.closed;
-    await publishSequences(g.port, ["lm/old"], 100, 20);
-    await new Promise((r) => setTimeout(r, 600));
+    // 100 records an hour old (a Kafka producer's timestamps), then 5 published now.
+    const hourAgo = Date.now() - 3600_000;
+    await g.log.append("mqtt-messages", 0, encodeBatch(range(100).map((i) => ({ key: Buffer.from("lm/old"), value: Buffer.from(String(i)), timestampMs: hourAgo }))));
     await publishSequences(g.port, ["lm/new"], 5, 5);
     const back = await seqSubscriber(g.port, { clientId: "lag-ms", clean: false });
     await back.waitFor(5);
@@ -148,7 +150,7 @@ describe("persistent sessions read the log from their cursors", () => {
     await back.waitFor(6);
     expect(back.deliveries.map((x) => `${x.topic}:${x.seq}`)).toEqual(["lm/new:0", "lm/new:1", "lm/new:2", "lm/new:3", "lm/new:4", "lm/end:0"]);
     expect(counter(g, "ledge_mqtt_session_messages_lost_total")).toBe(100);
-    expect(g.logLines.some((l) => l.includes("MQTT session 'lag-ms' skipped") && l.includes("sessionLagMsMax"))).toBe(true);
+    expect(g.logLines.some((l) => l.includes("MQTT session 'lag-ms' skipped 100 records") && l.includes("sessionLagMsMax"))).toBe(true);
     back.end();
   });
 
