@@ -5,18 +5,7 @@ import { spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { PacketSplitter } from "./mqtt-load.ts";
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
+import { PacketSplitter, varint } from "./mqtt-load.ts";
 
 function connectPacket(clientId: string): Buffer {
   const id = Buffer.from(clientId);
