@@ -29,8 +29,12 @@ import { logTopicsFor } from "./routes.ts";
 import type { Outgoing, PartitionCursor, Session, SessionConnection } from "./session.ts";
 import { topicMatches } from "./topics.ts";
 
-/** Bytes one catch-up read copies out of the log. */
+/** Bytes one catch-up read copies out of the log: at most this, and about what the client's
+ * window has room for (at least the minimum), so a client with a small Receive Maximum does not
+ * have 256 KiB copied for each few messages it takes. */
 const readBytesMax = 256 * 1024;
+const readBytesMin = 16 * 1024;
+const readBytesPerRoom = 512;
 /** Records one session handles per turn while catching up; it goes on in the next turn. */
 const catchUpRecordsPerTurn = 8192;
 /** Offsets a persistent session reserves ahead (one store write per this many offsets). */
@@ -264,7 +268,9 @@ export class LogDelivery {
       }
       let read;
       try {
-        read = this.#d.log.readCommitted(cursor.topic, cursor.partition, cursor.next, readBytesMax, this.#readBuffer);
+        const room = c.clientReceiveMax - session.inflightCount;
+        const maxBytes = Math.min(readBytesMax, Math.max(readBytesMin, room * readBytesPerRoom));
+        read = this.#d.log.readCommitted(cursor.topic, cursor.partition, cursor.next, maxBytes, this.#readBuffer);
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === "LEDGE_ERR_OFFSET_OUT_OF_RANGE") continue; // deleted meanwhile: counted above

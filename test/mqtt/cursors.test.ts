@@ -3,7 +3,7 @@
 // topic, nothing dropped; retention keeps what a session has not acknowledged; what the storage
 // cap deletes anyway is counted, logged and told to the client.
 import { afterEach, describe, expect, it } from "vitest";
-import type { IDisconnectPacket } from "mqtt-packet";
+import type { IDisconnectPacket, IPublishPacket } from "mqtt-packet";
 import { encodeBatch } from "../../runtime/core/index.ts";
 import { rawClient } from "./helpers/raw-client.ts";
 import { startGateway, until, type GatewayFixture } from "./helpers/gateway-fixture.ts";
@@ -64,6 +64,38 @@ describe("persistent sessions read the log from their cursors", () => {
     expect(back.deliveries.length).toBe(50_000);
     back.end();
   }, 90_000);
+
+  it("catching up respects the client's Receive Maximum (MQTT 5): never more in flight, every message once", async () => {
+    const g = (f = await startGateway({ topics: [{ name: "mqtt-messages", partitions: 2 }] }));
+    const connect = { cmd: "connect" as const, protocolId: "MQTT" as const, protocolVersion: 5 as const, clientId: "small-window", clean: false, keepalive: 60, properties: { sessionExpiryInterval: 600, receiveMaximum: 10 } };
+    const first = await rawClient(g.port, 5);
+    first.send(connect);
+    await first.next("connack");
+    first.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "rm/#", qos: 1 }] });
+    await first.next("suback");
+    first.end();
+    await until(() => !g.gateway.broker.sessions.get("small-window")!.connection, "the session to go offline");
+    await publishSequences(g.port, ["rm/a", "rm/b"], 1000, 50);
+    const back = await rawClient(g.port, 5);
+    back.send(connect);
+    await back.next("connack");
+    const got: string[] = [];
+    let mostInFlight = 0;
+    const deadline = Date.now() + 30_000;
+    while (got.length < 2000 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2));
+      const publishes = back.packets.splice(0).filter((p): p is IPublishPacket => p.cmd === "publish");
+      mostInFlight = Math.max(mostInFlight, publishes.length);
+      for (const p of publishes) {
+        got.push(`${p.topic}:${p.payload.toString()}`);
+        back.send({ cmd: "puback", messageId: p.messageId });
+      }
+    }
+    expect(mostInFlight).toBeLessThanOrEqual(10);
+    expect(new Set(got).size).toBe(2000);
+    for (const t of ["rm/a", "rm/b"]) expect(got.filter((x) => x.startsWith(`${t}:`)).map((x) => Number(x.split(":")[1]))).toEqual(range(1000));
+    back.end();
+  }, 40_000);
 
   it("retention keeps what an offline session has not acknowledged, and lets it go once acknowledged", async () => {
     const g = (f = await startGateway({ topics: [{ name: "mqtt-messages", partitions: 1, config: { "retention.ms": 1 } }] }));
