@@ -14,12 +14,21 @@
 //     Mosquitto of the same config under the same burst (lib/mqtt-bridge-burst.ts); a fresh site
 //     broker per run, the sides alternating, medians of the rounds. Messages the site broker
 //     dropped are counted per side: the target holds only with none dropped on ledge's side.
+//   fanout-persistent-qos1-vs-none / -vs-mosquitto / fanout-delivered: the same QoS 1 load (fewer
+//     messages) with one persistent QoS 1 subscriber on `#` (lib/mqtt-subscriber.ts, its own
+//     process, so it takes no CPU from the generator's): ledge's
+//     publish rate against its own with no subscriber and against Mosquitto's (defaults) with
+//     the same subscriber, and how many of the published messages each subscriber received.
+//   reconnect-catchup: a persistent session reconnects with `catchupMessageCount` waiting;
+//     messages/s from its CONNECT to the last one, ledge vs Mosquitto with max_queued_messages 0
+//     (unlimited, so it holds them all).
 // `--rows=NAME,...` runs only the groups those rows need (e.g. --rows=bridge-from-vs-mosquitto-bridge).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openIdleConnections, runMqttLoad, type LoadResult } from "./lib/mqtt-load.ts";
+import { subscriberProcess, settle } from "./lib/mqtt-subscriber.ts";
 import { nodeFlagsOf, peakRssBytes, startChildBroker, startLedgeExecuted } from "./lib/child-broker.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
 import { startMosquitto } from "../test/helpers/mosquitto.ts";
@@ -95,6 +104,10 @@ function best(a: LoadResult | undefined, b: LoadResult): LoadResult {
 const ingestRows = ["generator-ceiling-qos1", "generator-ceiling-qos0", "qos1-vs-mosquitto", "qos1-vs-aedes", "qos1-on-tmpfs-vs-aedes",
   "qos0-vs-mosquitto", "peak-rss-1000-idle-plus-load"];
 const bridgeRow = "bridge-from-vs-mosquitto-bridge";
+const fanoutRows = ["fanout-persistent-qos1-vs-none", "fanout-persistent-qos1-vs-mosquitto", "fanout-delivered"];
+const catchupRow = "reconnect-catchup";
+const fanoutMessageCount = Number(process.env.MQTT_FANOUT_BENCH_MESSAGES ?? 100_000);
+const catchupMessageCount = Number(process.env.MQTT_CATCHUP_BENCH_MESSAGES ?? 100_000);
 
 export default async function mqttBench(args: string[] = []): Promise<BenchResult[]> {
   const rows = args.find((a) => a.startsWith("--rows="))?.slice("--rows=".length).split(",");
@@ -102,6 +115,8 @@ export default async function mqttBench(args: string[] = []): Promise<BenchResul
   const results = [
     ...(wanted(ingestRows) ? await ingestBench() : []),
     ...(wanted([bridgeRow]) ? await bridgeBench() : []),
+    ...(wanted(fanoutRows) ? await fanoutBench() : []),
+    ...(wanted([catchupRow]) ? await catchupBench() : []),
   ];
   return rows === undefined ? results : results.filter((r) => rows.includes(r.name));
 }
@@ -257,5 +272,75 @@ async function bridgeBench(): Promise<BenchResult[]> {
     notes: `${ledgeDropped ? "TARGET MISSED: ledge's site broker dropped messages; " : ""}medians of ${bridge.rounds} rounds of ${bridge.messageCount} QoS 1 ` +
       `(mosquitto_pub -l x${Math.ceil(bridge.messageCount / linesPerPublisherMax)}, ~${Math.round(publish)} msgs/s published); ${describe("ledge")}; ` +
       `${describe("mosquitto-bridge")} (per round, by the site broker); median of per-round ratios ${median(roundRatios).toFixed(2)}; load ${loadBefore} -> ${loadAfter}`,
+  })];
+}
+
+/** One QoS 1 load with a persistent `#` subscriber connected: the publish rate, and how many of
+ * the published messages the subscriber received (waiting up to 30 s after the load). */
+async function loadWithSubscriber(t: Target, clientId: string): Promise<{ load: LoadResult; received: number }> {
+  const sub = await subscriberProcess(t.port, clientId, "#", true);
+  const r = await measure(t, 1, fanoutMessageCount);
+  await settle(sub, r.messages, 5000, 30_000);
+  progress(`${t.name} subscriber: ${sub.received} of ${r.messages} received`);
+  const received = sub.received;
+  await sub.leave();
+  return { load: r, received };
+}
+
+async function fanoutBench(): Promise<BenchResult[]> {
+  const ledge = await startLedgeTarget();
+  const mosquitto = await startMosquitto();
+  const mosq: Target = { name: "mosquitto", port: mosquitto.port, pid: mosquitto.child.pid!, stop: mosquitto.stop };
+  let none: LoadResult | undefined;
+  let ledgeSub: { load: LoadResult; received: number } | undefined;
+  let mosqSub: { load: LoadResult; received: number } | undefined;
+  try {
+    none = await measure(ledge, 1, fanoutMessageCount);
+    ledgeSub = await loadWithSubscriber(ledge, "fanout-ledge");
+    mosqSub = await loadWithSubscriber(mosq, "fanout-mosquitto");
+  } finally {
+    await ledge.stop();
+    await mosq.stop();
+  }
+  const pct = (x: { load: LoadResult; received: number }) => (100 * x.received) / x.load.messages;
+  return [
+    result({ name: "fanout-persistent-qos1-vs-none", unit: "msgs/s", ledge: ledgeSub.load.ratePerSecond, baseline: none.ratePerSecond, baselineName: "ledge, no subscriber", target: 0.8, notes: `${fanoutMessageCount} QoS 1 msgs, one persistent QoS 1 # subscriber; with ${ms(ledgeSub.load)}, without ${ms(none)}` }),
+    result({ name: "fanout-persistent-qos1-vs-mosquitto", unit: "msgs/s", ledge: ledgeSub.load.ratePerSecond, baseline: mosqSub.load.ratePerSecond, baselineName: "mosquitto, same subscriber", target: 2.0, notes: `mosquitto defaults (max_queued_messages 1000); ${ms(mosqSub.load)}` }),
+    result({ name: "fanout-delivered", unit: "%", ledge: pct(ledgeSub), baseline: pct(mosqSub), baselineName: "mosquitto", target: null, notes: `target 100%: ledge's subscriber got ${ledgeSub.received} of ${ledgeSub.load.messages}, mosquitto's ${mosqSub.received} of ${mosqSub.load.messages}` }),
+  ];
+}
+
+/** A persistent session subscribes and leaves; `catchupMessageCount` are published; it comes
+ * back: messages/s from its CONNECT until the last arrived. */
+async function catchupRun(t: Target, clientId: string): Promise<{ rate: number; received: number; seconds: number }> {
+  const first = await subscriberProcess(t.port, clientId, "#", true);
+  await first.leave();
+  await runMqttLoad({ ...load, host: "127.0.0.1", port: t.port, qos: 1, messageCount: catchupMessageCount, topicPrefix: `catchup/${t.name}` });
+  const t0 = Date.now();
+  const back = await subscriberProcess(t.port, clientId, "#", false);
+  await settle(back, catchupMessageCount, 5000, 60_000);
+  const seconds = (back.lastAtMs - t0) / 1000;
+  const rate = back.received / seconds;
+  progress(`${t.name} reconnect: ${back.received} of ${catchupMessageCount} in ${seconds.toFixed(2)} s = ${Math.round(rate)} msgs/s`);
+  await back.leave();
+  return { rate, received: back.received, seconds };
+}
+
+async function catchupBench(): Promise<BenchResult[]> {
+  const ledge = await startLedgeTarget();
+  const mosquitto = await startMosquitto(["max_queued_messages 0"]);
+  const mosq: Target = { name: "mosquitto", port: mosquitto.port, pid: mosquitto.child.pid!, stop: mosquitto.stop };
+  let l: Awaited<ReturnType<typeof catchupRun>>;
+  let m: Awaited<ReturnType<typeof catchupRun>>;
+  try {
+    l = await catchupRun(ledge, "catchup-ledge");
+    m = await catchupRun(mosq, "catchup-mosquitto");
+  } finally {
+    await ledge.stop();
+    await mosq.stop();
+  }
+  return [result({
+    name: catchupRow, unit: "msgs/s", ledge: l.rate, baseline: m.rate, baselineName: "mosquitto, max_queued_messages 0", target: 2.0,
+    notes: `${catchupMessageCount} waiting; ledge delivered ${l.received} in ${l.seconds.toFixed(2)} s, mosquitto ${m.received} in ${m.seconds.toFixed(2)} s`,
   })];
 }

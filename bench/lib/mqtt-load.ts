@@ -36,7 +36,8 @@ export interface LoadResult {
   timedOut: boolean;
 }
 
-function varint(n: number): number[] {
+/** MQTT's variable byte integer (remaining length). */
+export function varint(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n % 128;

@@ -1,5 +1,6 @@
-// The broker's shared state: connections, sessions, the subscription trie, retained messages,
-// the ingest accumulator and the log tail that feeds deliveries. Handlers call into it through
+// The broker's shared state: connections, sessions, the subscription trie (plain subscriptions
+// of live sessions, and shared ones), retained messages, the ingest accumulator, and the log
+// tail and sessions' cursors that feed deliveries (log-delivery.ts). Handlers call into it through
 // BrokerServices (handlers/context.ts); it owns no socket itself (each MqttConnection owns its
 // stream).
 import type { Duplex } from "node:stream";
@@ -14,6 +15,7 @@ import { MqttConnection } from "./connection.ts";
 import type { BrokerServices, ClientContext, ClientOptions } from "./handlers/context.ts";
 import { Ingest, type IngestOutcome } from "./ingest.ts";
 import type { MqttLog } from "./log-port.ts";
+import { LogDelivery, type Match } from "./log-delivery.ts";
 import { LogTail } from "./log-tail.ts";
 import { throttleLogger } from "./log-throttle.ts";
 import type { BrokerMessage } from "./message.ts";
@@ -22,6 +24,7 @@ import { recordToMessage } from "./record-mapping.ts";
 import { RetainedMessages } from "./retained.ts";
 import { sendPublish } from "./send-publish.ts";
 import { Session, type SessionHooks } from "./session.ts";
+import type { DecodedRecord } from "../../runtime/core/types.ts";
 import { SessionStore } from "./session-store.ts";
 import { SubscriptionTrie, type SubscriptionOptions } from "./subscription-trie.ts";
 import { parseShared } from "./topics.ts";
@@ -49,10 +52,14 @@ export class Broker implements BrokerServices {
   readonly store: SessionStore;
   readonly wills: Wills;
   readonly #tail: LogTail;
+  readonly delivery: LogDelivery;
   readonly #hooks: SessionHooks;
   /** Reused per fan-out: best subscription per client for one message. */
   readonly #matched = new Map<string, SubscriptionOptions>();
   readonly #matchedIds = new Map<string, number[]>();
+  readonly #match: Match = { qos: 0, retainAsPublished: false, subscriptionId: undefined };
+  /** Clients matched by a plain subscription (live sessions: delivered from their cursor). */
+  readonly #matchedPlain = new Set<string>();
   #closing = false;
   /** Durable writes started without a waiter (session saves); close() awaits them. */
   readonly #writes = new Set<Promise<unknown>>();
@@ -80,8 +87,24 @@ export class Broker implements BrokerServices {
       track: (write) => this.track(write),
     }, deps.log.openStore("mqtt-wills"));
     this.#tail = new LogTail(deps.log, deps.logger);
+    this.delivery = new LogDelivery({
+      log: deps.log,
+      tail: this.#tail,
+      routes: deps.config.routes,
+      logTopics: this.ingest.logTopics,
+      limits: deps.config.limits,
+      metrics: this.metrics,
+      logger: this.logger,
+      sessions: () => this.sessions.values(),
+      join: (session) => this.#plainInTrie(session, true),
+      leave: (session) => this.#plainInTrie(session, false),
+      sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
+      track: (write) => this.track(write),
+    }, deps.log.openStore("mqtt-cursors"));
     this.#hooks = {
       dropped: () => this.metrics.dropped.inc(),
+      catchUp: (session) => this.delivery.catchUp(session),
+      acknowledged: (session, item) => this.delivery.acknowledged(session, item),
       persist: (session, item) => (item.storeKey = this.store.queue(session.clientId, item)),
       release: (item) => {
         if (item.storeKey === undefined) return;
@@ -96,15 +119,12 @@ export class Broker implements BrokerServices {
     const broker = new Broker(deps);
     await broker.ingest.open();
     await broker.#loadSessions();
+    broker.delivery.protect(); // before retention next runs: what offline sessions still need stays
     broker.metrics.retained.set(broker.retained.size);
     broker.#tail.start(broker.ingest.logTopics, {
-      sink: (record) => {
-        const message = recordToMessage(record);
-        if (message) broker.fanOut(message);
-      },
+      sink: (record, key) => broker.#fromTail(record, key),
       wanted: () => broker.trie.size > 0,
-      flush: broker.store.flush,
-    }, broker.sessions.size > 0);
+    });
     broker.#stopWatchingTopics = deps.log.onTopicChange((change) => broker.#routedTopicChanged(change));
     broker.wills.load();
     return broker;
@@ -136,6 +156,10 @@ export class Broker implements BrokerServices {
 
   saveSession(session: Session): Promise<void> {
     return this.store.save(session, 0);
+  }
+
+  storeCursors(session: Session): Promise<void> {
+    return this.delivery.store.storeNow(session);
   }
 
   retainedMatching(filter: string, nowMs: number): BrokerMessage[] {
@@ -207,14 +231,22 @@ export class Broker implements BrokerServices {
     ));
   }
 
-  /** A message from the log: every matching session gets it once, at its best QoS. */
-  fanOut(message: BrokerMessage): void {
+  #fromTail(record: DecodedRecord, key: string): void {
+    const message = recordToMessage(record);
+    if (message) this.fanOut(message, key, record.offset);
+  }
+
+  /** A record from the log tail (partition `key`, `offset`): every matching live session gets
+   * it once, at its best QoS, from its cursor; shared subscriptions take turns (queued). */
+  fanOut(message: BrokerMessage, key: string, offset: number): void {
     const matched = this.#matched;
     matched.clear();
     const origin = message.originClientId;
     const ids = this.#matchedIds;
-    this.trie.match(message.topic, (clientId, options) => {
+    const plain = this.#matchedPlain;
+    this.trie.match(message.topic, (clientId, options, shared) => {
       if (options.noLocal && clientId === origin) return; // [MQTT-3.8.3-3]
+      if (!shared) plain.add(clientId);
       const prev = matched.get(clientId);
       if (!prev || options.qos > prev.qos) matched.set(clientId, options);
       // Overlapping subscriptions: one copy carries every identifier [MQTT-3.3.4-3]. The list
@@ -228,12 +260,22 @@ export class Broker implements BrokerServices {
     for (const [clientId, options] of matched) {
       const session = this.sessions.get(clientId);
       if (!session) continue;
+      const subscriptionId = ids.get(clientId) ?? options.subscriptionId;
+      if (plain.has(clientId) && session.live) {
+        const match = this.#match; // reused: offer() keeps nothing of it
+        match.qos = options.qos;
+        match.retainAsPublished = options.retainAsPublished;
+        match.subscriptionId = subscriptionId;
+        this.delivery.offer(session, message, match, key, offset);
+        continue;
+      }
       const qos = Math.min(message.qos, options.qos) as QoS;
       // [MQTT-3.3.1-12]/[MQTT-3.3.1-13]: forwarded messages keep retain only with Retain As Published.
-      session.deliver(message, qos, options.retainAsPublished && message.retain, ids.get(clientId) ?? options.subscriptionId);
+      session.deliver(message, qos, options.retainAsPublished && message.retain, subscriptionId);
     }
     matched.clear();
     ids.clear();
+    plain.clear();
   }
 
   newSession(clientId: string, expiryS: number): Session {
@@ -244,11 +286,18 @@ export class Broker implements BrokerServices {
   }
 
   addSubscription(session: Session, filter: string, options: SubscriptionOptions): boolean {
+    const isNew = this.#subscribe(session, filter, options);
+    this.delivery.ensureCursors(session);
+    return isNew;
+  }
+
+  #subscribe(session: Session, filter: string, options: SubscriptionOptions): boolean {
     const shared = parseShared(filter);
     const isNew = !session.subscriptions.has(filter);
     session.subscriptions.set(filter, { filter, options });
+    // A plain subscription is in the trie while its session is live; else its cursors serve it.
     if (typeof shared === "object") this.trie.add(shared.filter, session.clientId, options, shared.group);
-    else this.trie.add(filter, session.clientId, options);
+    else if (session.live) this.trie.add(filter, session.clientId, options);
     return isNew;
   }
 
@@ -256,17 +305,29 @@ export class Broker implements BrokerServices {
     if (!session.subscriptions.delete(filter)) return false;
     const shared = parseShared(filter);
     if (typeof shared === "object") this.trie.remove(shared.filter, session.clientId, shared.group);
-    else this.trie.remove(filter, session.clientId);
+    else if (session.live) this.trie.remove(filter, session.clientId);
+    this.delivery.ensureCursors(session);
     return true;
+  }
+
+  /** Puts a session's plain subscriptions into the trie (it caught up) or takes them out. */
+  #plainInTrie(session: Session, live: boolean): void {
+    for (const { filter, options } of session.subscriptions.values()) {
+      if (filter.startsWith("$share/")) continue;
+      if (live) this.trie.add(filter, session.clientId, options);
+      else this.trie.remove(filter, session.clientId);
+    }
   }
 
   /** Ends a session for good: subscriptions, queue and stored state go. */
   async discardSession(session: Session): Promise<void> {
+    this.delivery.offline(session);
     for (const filter of [...session.subscriptions.keys()]) this.removeSubscription(session, filter);
+    session.cursors.clear();
     clearTimeout(session.expiryTimer);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
     this.metrics.sessions.set(this.sessions.size);
-    await this.store.remove(session.clientId);
+    await Promise.all([this.store.remove(session.clientId), this.delivery.store.remove(session.clientId)]);
   }
 
   /** Called once per connection when its stream closes. */
@@ -276,6 +337,7 @@ export class Broker implements BrokerServices {
     const session = connection.session;
     if (!wasConnected || !session || session.connection !== connection) return;
     session.detach();
+    this.delivery.offline(session);
     this.wills.connectionLost(connection);
     if (!session.persistent) {
       this.track(this.discardSession(session));
@@ -308,7 +370,8 @@ export class Broker implements BrokerServices {
         continue;
       }
       const session = this.newSession(loaded.clientId, loaded.stored.expiryS);
-      for (const s of loaded.stored.subscriptions) this.addSubscription(session, s.filter, s.options);
+      for (const s of loaded.stored.subscriptions) this.#subscribe(session, s.filter, s.options);
+      this.delivery.restore(session, this.delivery.store.get(loaded.clientId));
       for (const id of loaded.stored.incomingQos2) session.incomingQos2.add(id);
       for (const q of loaded.queued) session.queue.push(q.item);
       this.#keepOffline(session, since);
@@ -324,6 +387,7 @@ export class Broker implements BrokerServices {
     this.wills.close();
     for (const c of [...this.connections]) c.disconnect(0x8b, "the server is shutting down");
     await this.#tail.close();
+    this.delivery.close(); // every session is offline now: their exact positions are stored
     // Persistent sessions were saved as their connections closed.
     await new Promise((r) => setImmediate(r));
     await Promise.all([...this.#writes]);

@@ -24,8 +24,14 @@ export interface MqttLimits {
   packetBytesMax: number;
   /** Our receive maximum: QoS 1/2 publishes a client may have unacknowledged towards us. */
   inflightCountMax: number;
-  /** Outgoing QoS 1/2 messages queued per session (online beyond the inflight window, or offline). */
+  /** Outgoing QoS 1/2 messages queued per session that do not come from its log cursors:
+   * retained messages sent on SUBSCRIBE and shared-subscription deliveries. */
   queuedCountMax: number;
+  /** A session further behind the log's end than this many bytes (estimated from the
+   * partition's average record size) skips ahead, counting what it skips; 0 = no limit. */
+  sessionLagBytesMax: number;
+  /** A session skips records older than this when it reads them, counting them; 0 = no limit. */
+  sessionLagMsMax: number;
   publishCountPerSecondMax: number;
   topicLevelCountMax: number;
   topicBytesMax: number;
@@ -85,6 +91,8 @@ function limits(r: ConfigReader): MqttLimits {
     packetBytesMax: r.bytes("packetBytesMax", 1024 * 1024, 64, 268_435_455),
     inflightCountMax: r.integer("inflightCountMax", 100, 1, 65_535),
     queuedCountMax: r.integer("queuedCountMax", 1000, 1, 10_000_000),
+    sessionLagBytesMax: r.bytes("sessionLagBytesMax", 0, 0, Number.MAX_SAFE_INTEGER),
+    sessionLagMsMax: r.ms("sessionLagMsMax", 0, 0, Number.MAX_SAFE_INTEGER),
     publishCountPerSecondMax: r.integer("publishCountPerSecondMax", 100_000, 1, 100_000_000),
     topicLevelCountMax: r.integer("topicLevelCountMax", 32, 1, 1024),
     topicBytesMax: r.bytes("topicBytesMax", 1024, 16, 65_535),

@@ -15,6 +15,10 @@ export interface MqttLog {
   readCommitted(topic: string, partition: number, offset: number, maxBytes: number, into?: Uint8Array): ReadResult;
   waitForStable(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   partitionState(topic: string, partition: number): PartitionState;
+  /** Batch bytes the partition holds (a session's lag in bytes is estimated from it). */
+  storedBytes(topic: string, partition: number): number;
+  /** Retention keeps offsets >= the lowest holder's protected offset (-1: none for `holder`). */
+  setProtectedOffset(topic: string, partition: number, offset: number, holder: string): Promise<void>;
   openStore<V>(name: string): KeyValueStore<V>;
   /** `listener` runs after any topic is created, deleted or grows partitions. */
   onTopicChange(listener: (change: TopicChange) => void): () => void;

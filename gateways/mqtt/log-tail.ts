@@ -1,71 +1,66 @@
-// Delivery source: follows every routed log topic and hands each new record to the broker's
-// fan-out. All deliveries come from here — MQTT publishes and records produced over Kafka
-// alike — so there is one path, no duplicates, and a subscriber only ever receives a message
-// that is already in the log.
+// The live tail: follows every routed log topic and hands each new record to the broker's
+// fan-out, which delivers it to the sessions that are caught up ("live", log-delivery.ts). All
+// deliveries come from the log — MQTT publishes and records produced over Kafka alike — so
+// there is one path, no duplicates, and a subscriber only ever receives a message that is
+// already in the log.
 //
-// Where each partition's fan-out got to is stored (`mqtt-tail`), in the same LMDB transaction as
-// the queue entries that fan-out wrote for offline persistent sessions (both are issued in one
-// synchronous run). After a shutdown or a crash, the tail resumes from there when persistent
-// sessions exist, so records stored just before it still reach their queues.
+// The tail keeps no state on disk: it starts at each partition's end. A session that is not
+// live (offline, or behind: its window or socket full) reads the log from its own cursor and
+// joins the tail once it has reached the tail's position (log-delivery.ts).
 import { decodeBatch, readNextOffset, ReadCommittedFilter } from "../../runtime/core/index.ts";
 import type { DecodedRecord } from "../../runtime/core/types.ts";
-import type { KeyValueStore } from "../../runtime/log/types.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { MqttLog } from "./log-port.ts";
 
 const readBytesMax = 1024 * 1024;
 const waitMs = 30_000;
-/** With nobody subscribed the tail only skips ahead: its position is stored at most this often. */
-const skipCheckpointIntervalMs = 1000;
 
-export type RecordSink = (record: DecodedRecord) => void;
+/** Gets each new record with its partition's key (`cursorKey`). */
+export type RecordSink = (record: DecodedRecord, key: string) => void;
 
 export interface TailHandlers {
   /** Gets each new record (the broker's fan-out). */
   sink: RecordSink;
-  /** False when nobody subscribes: records are skipped without being read. */
+  /** False when no live session subscribes: records are skipped without being read. */
   wanted(): boolean;
-  /** Runs after a read's records went to `sink` and before the position is stored: issues the
-   * queue writes of that fan-out, so they and the position are one transaction. */
-  flush(): void;
+}
+
+/** The key of one log partition, for cursors and the tail's positions. */
+export function cursorKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
 
 export class LogTail {
   readonly #log: MqttLog;
   readonly #logger: Logger;
-  readonly #positions: KeyValueStore<number>;
   readonly #abort = new AbortController();
   readonly #loops: Promise<void>[] = [];
   /** Every follower reads into this one buffer: each read is decoded (copied out) before the
    * follower awaits again, so no read outlives the next. */
   readonly #readBuffer = new Uint8Array(readBytesMax);
-  /** Per partition key: the offset fan-out has reached, and when it was last stored. */
-  readonly #reached = new Map<string, { offset: number; storedAtMs: number }>();
-  readonly #writes = new Set<Promise<void>>();
+  /** Per partition key: every record below it has been offered to the live sessions. */
+  readonly #positions = new Map<string, number>();
   /** Per partition key: the running follower (each can be stopped alone when its topic goes). */
   readonly #followers = new Map<string, { topic: string; abort: AbortController }>();
-  #handlers: TailHandlers = { sink: () => {}, wanted: () => false, flush: () => {} };
+  #handlers: TailHandlers = { sink: () => {}, wanted: () => false };
 
   constructor(log: MqttLog, logger: Logger) {
     this.#log = log;
     this.#logger = logger;
-    this.#positions = log.openStore<number>("mqtt-tail");
   }
 
-  /**
-   * Follows each partition of `topics`: from where fan-out stopped last time when `resume` (there
-   * are persistent sessions to deliver to), else from the current end.
-   */
-  start(topics: Map<string, number>, handlers: TailHandlers, resume: boolean): void {
+  /** Follows each partition of `topics` from its current end. */
+  start(topics: Map<string, number>, handlers: TailHandlers): void {
     this.#handlers = handlers;
     for (const [topic, partitions] of topics) {
-      for (let p = 0; p < partitions; p++) {
-        const { logStartOffset, lastStableOffset } = this.#log.partitionState(topic, p);
-        const stored = resume ? this.#positions.get(positionKey(topic, p)) : undefined;
-        const from = stored === undefined ? lastStableOffset : Math.min(Math.max(stored, logStartOffset), lastStableOffset);
-        this.#followPartition(topic, p, from);
-      }
+      for (let p = 0; p < partitions; p++) this.#followPartition(topic, p, this.#log.partitionState(topic, p).lastStableOffset);
     }
+  }
+
+  /** Where the tail is in partition `key`: records below it were offered to live sessions.
+   * Undefined for a partition not followed. */
+  position(key: string): number | undefined {
+    return this.#positions.get(key);
   }
 
   /** A routed topic was deleted: its followers stop (they would only fail). */
@@ -74,51 +69,30 @@ export class LogTail {
       if (follower.topic !== topic) continue;
       follower.abort.abort();
       this.#followers.delete(key);
+      this.#positions.delete(key);
     }
   }
 
   /** A routed topic was (re)created or grew: follows each partition not yet followed from its start. */
   followTopic(topic: string, partitions: number): void {
     for (let p = 0; p < partitions; p++) {
-      if (this.#followers.has(positionKey(topic, p))) continue;
-      this.#reached.delete(positionKey(topic, p)); // a new partition: positions of an older one do not apply
+      if (this.#followers.has(cursorKey(topic, p))) continue;
       this.#followPartition(topic, p, this.#log.partitionState(topic, p).logStartOffset);
     }
   }
 
   #followPartition(topic: string, partition: number, from: number): void {
-    const key = positionKey(topic, partition);
-    // Stored now, too: what is appended from here on is what the next start resumes with.
-    this.#checkpoint(key, from, Date.now());
+    const key = cursorKey(topic, partition);
+    this.#positions.set(key, from);
     const abort = new AbortController();
     this.#followers.set(key, { topic, abort });
     this.#loops.push(this.#follow(topic, partition, from, AbortSignal.any([this.#abort.signal, abort.signal])));
   }
 
-  /** Records that fan-out reached `offset`; called in the same synchronous run as the fan-out. */
-  #checkpoint(key: string, offset: number, nowMs: number): void {
-    const reached = this.#reached.get(key);
-    if (reached === undefined) {
-      this.#reached.set(key, { offset, storedAtMs: nowMs });
-      if (this.#positions.get(key) === offset) return;
-    } else if (reached.offset === offset) return;
-    else {
-      reached.offset = offset;
-      reached.storedAtMs = nowMs;
-    }
-    this.#store(key, offset);
-  }
-
-  #store(key: string, offset: number): void {
-    const write = this.#positions.put(key, offset).catch((err: Error) => this.#logger.warn(`could not store the MQTT delivery position of ${key.replace("\u0000", " partition ")} (${offset}): ${err.message}; after a restart some messages may be delivered again`));
-    this.#writes.add(write);
-    void write.then(() => this.#writes.delete(write));
-  }
-
   async #follow(topic: string, partition: number, from: number, signal: AbortSignal): Promise<void> {
     let offset = from;
-    const key = positionKey(topic, partition);
-    const { sink, wanted, flush } = this.#handlers;
+    const key = cursorKey(topic, partition);
+    const { sink, wanted } = this.#handlers;
     while (!signal.aborted) {
       try {
         // Subscribers get committed records only (read_committed): never a Kafka transaction's
@@ -126,12 +100,10 @@ export class LogTail {
         if (!(await this.#log.waitForStable(topic, partition, offset, waitMs, signal))) continue;
         if (signal.aborted) return;
         if (!wanted()) {
-          // Nobody subscribed: skip to the end without touching the stored pages (memory).
+          // No live subscriber: skip to the end without touching the stored pages (memory).
+          // Sessions behind read from their own cursors.
           offset = this.#log.partitionState(topic, partition).lastStableOffset;
-          const nowMs = Date.now();
-          const reached = this.#reached.get(key);
-          if (reached === undefined || nowMs - reached.storedAtMs >= skipCheckpointIntervalMs) this.#checkpoint(key, offset, nowMs);
-          else reached.offset = offset; // stored later (or at close)
+          this.#positions.set(key, offset);
           continue;
         }
         const read = this.#log.readCommitted(topic, partition, offset, readBytesMax, this.#readBuffer);
@@ -140,11 +112,10 @@ export class LogTail {
         for (const batch of read.batches) {
           const next = readNextOffset(batch);
           if (next <= offset) continue;
-          if (filter.visible(batch)) for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record);
+          if (filter.visible(batch)) for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record, key);
           offset = next;
+          this.#positions.set(key, offset);
         }
-        flush();
-        this.#checkpoint(key, offset, Date.now());
         // The high watermark can pass `offset` before a read sees the batch (the reader's
         // snapshot lags the commit): yield a macrotask rather than spin on resolved promises.
         if (offset === before) await new Promise((r) => setTimeout(r, 1));
@@ -153,6 +124,7 @@ export class LogTail {
         const code = (err as { code?: string }).code;
         if (code === "LEDGE_ERR_OFFSET_OUT_OF_RANGE") {
           offset = this.#log.partitionState(topic, partition).logStartOffset;
+          this.#positions.set(key, offset);
           continue;
         }
         // Deleted: this follower ends; the broker follows the topic again once it exists.
@@ -163,15 +135,9 @@ export class LogTail {
     }
   }
 
-  /** Stops following; resolves once every position (the last skip-ahead ones too) is stored. */
+  /** Stops following. */
   async close(): Promise<void> {
     this.#abort.abort();
     await Promise.allSettled(this.#loops);
-    for (const [key, reached] of this.#reached) if (this.#positions.get(key) !== reached.offset) this.#store(key, reached.offset);
-    await Promise.all([...this.#writes]);
   }
-}
-
-function positionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }

@@ -18,6 +18,8 @@ export function mqttMetrics(m: Metrics) {
     deliveries: m.counter("ledge_mqtt_deliveries_total", "PUBLISHes sent to subscribers"),
     dropped: m.counter("ledge_mqtt_dropped_total", "messages not delivered: queue full, expired, too large, offline QoS 0"),
     sessionQueueWritesStored: m.counter("ledge_mqtt_session_queue_writes_stored_total", "persistent-session queue entries (messages to deliver, or their removal) committed to disk"),
+    sessionMessagesLost: m.counter("ledge_mqtt_session_messages_lost_total", "log records sessions could not read: deleted before they got them (storage cap, retention) or skipped past mqtt.limits.sessionLagBytesMax / sessionLagMsMax"),
+    sessionCursorWrites: m.counter("ledge_mqtt_session_cursor_writes_total", "writes of persistent sessions' cursors (each one transaction for every session changed since the last)"),
     retained: m.gauge("ledge_mqtt_retained_messages", "retained messages held"),
   };
 }

@@ -80,6 +80,11 @@ export function messageToRecord(message: BrokerMessage, key: Buffer, keyIsTopic:
   return { key, value: message.payload, headers, timestampMs };
 }
 
+function qosOf(v: Uint8Array | null): QoS {
+  if (v !== null && v.length === 1 && v[0] >= 0x30 && v[0] <= 0x32) return (v[0] - 0x30) as QoS;
+  return Math.min(2, Math.max(0, Number(text(v)) | 0)) as QoS;
+}
+
 function text(v: Uint8Array | null): string {
   return v === null ? "" : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("utf8");
 }
@@ -95,20 +100,22 @@ export function recordToMessage(record: DecodedRecord): BrokerMessage | undefine
   // so each subscriber's own QoS decides.
   let qos: QoS = 1;
   let retain = false;
-  const p: MessageProperties = {};
+  // Made only when a property is there: most records carry none.
+  let p: MessageProperties | undefined;
   let user: UserProperties | undefined;
   let origin: string | undefined;
   for (const h of record.headers) {
     switch (h.key) {
-      case Header.qos: qos = Math.min(2, Math.max(0, Number(text(h.value)) | 0)) as QoS; break;
-      case Header.retain: retain = text(h.value) === "true"; break;
+      // One byte ("0".."2") and "true"/"false" as ledge writes them: read without a string.
+      case Header.qos: qos = qosOf(h.value); break;
+      case Header.retain: retain = h.value !== null && h.value.length === 4 && h.value[0] === 0x74 && text(h.value) === "true"; break;
       case Header.topic: topic = text(h.value); break;
       case Header.clientId: origin = text(h.value); break;
-      case Header.contentType: p.contentType = text(h.value); break;
-      case Header.payloadFormat: p.payloadFormatIndicator = text(h.value) === "1"; break;
-      case Header.expiryS: p.messageExpiryInterval = Number(text(h.value)) >>> 0; break;
-      case Header.responseTopic: p.responseTopic = text(h.value); break;
-      case Header.correlationData: p.correlationData = copy(h.value); break;
+      case Header.contentType: (p ??= {}).contentType = text(h.value); break;
+      case Header.payloadFormat: (p ??= {}).payloadFormatIndicator = text(h.value) === "1"; break;
+      case Header.expiryS: (p ??= {}).messageExpiryInterval = Number(text(h.value)) >>> 0; break;
+      case Header.responseTopic: (p ??= {}).responseTopic = text(h.value); break;
+      case Header.correlationData: (p ??= {}).correlationData = copy(h.value); break;
       default: {
         if (h.key.startsWith("mqtt.")) break;
         user ??= {};
@@ -119,12 +126,12 @@ export function recordToMessage(record: DecodedRecord): BrokerMessage | undefine
     }
   }
   if (topic === undefined || topic === "") return undefined;
-  if (user) p.userProperties = user;
+  if (user) (p ??= {}).userProperties = user;
   // A view: the decoded batch's buffer stays alive as long as the message does.
   const v = record.value;
   const payload = v === null ? Buffer.alloc(0) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   const message: BrokerMessage = { topic, payload, qos, retain, properties: p };
   if (origin !== undefined) message.originClientId = origin;
-  if (p.messageExpiryInterval !== undefined) message.expiresAtMs = record.timestampMs + p.messageExpiryInterval * 1000;
+  if (p?.messageExpiryInterval !== undefined) message.expiresAtMs = record.timestampMs + p.messageExpiryInterval * 1000;
   return message;
 }

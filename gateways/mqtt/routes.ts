@@ -21,3 +21,27 @@ export function keyFor(route: MqttRoute, topic: string): string {
   const levels = topic.split("/");
   return levels[route.keyLevel] ?? topic;
 }
+
+/** The log topics that can hold messages matching subscription `filter`: those of the routes
+ * whose filter overlaps it, and the default route's unless a route takes every topic. */
+export function logTopicsFor(routes: MqttRoute[], filter: string): string[] {
+  const out = new Set<string>();
+  let all = false;
+  for (const route of routes) {
+    if (filtersOverlap(route.filter, filter)) out.add(route.topic);
+    if (route.filter === "#") all = true;
+  }
+  if (!all) out.add(defaultRoute.topic);
+  return [...out];
+}
+
+/** Whether some topic matches both filters. */
+export function filtersOverlap(a: string, b: string): boolean {
+  const x = a.split("/");
+  const y = b.split("/");
+  for (let i = 0; ; i++) {
+    if (x[i] === "#" || y[i] === "#") return true; // "a/#" also matches "a"
+    if (i === x.length || i === y.length) return x.length === y.length;
+    if (x[i] !== "+" && y[i] !== "+" && x[i] !== y[i]) return false;
+  }
+}

@@ -1,7 +1,10 @@
-// A client's session: its subscriptions, the QoS 1/2 messages queued for it (bounded), the
-// ones in flight to it (bounded by the client's receive maximum), and the QoS 2 packet ids it
+// A client's session: its subscriptions, its cursor in each log partition its subscriptions can
+// match (deliveries come from the log, log-delivery.ts), the messages in flight to it (bounded
+// by the client's receive maximum), a small queue for what does not come from its cursors
+// (retained messages on SUBSCRIBE, shared subscriptions; bounded), and the QoS 2 packet ids it
 // sent us that await PUBREL. It outlives connections when the session is persistent.
 import type { Packet, QoS } from "mqtt-packet";
+import type { DecodedRecord } from "../../runtime/core/types.ts";
 import { remainingExpiryS, type BrokerMessage } from "./message.ts";
 import type { SubscriptionOptions } from "./subscription-trie.ts";
 
@@ -22,6 +25,33 @@ export interface Outgoing {
   stage: "publish" | "pubrel";
   /** Store key when this message is persisted for an offline session. */
   storeKey?: string;
+  /** Read from the log: its partition's cursor and its offset (the cursor stays below it
+   * until the client acknowledges it). */
+  cursor?: PartitionCursor;
+  offset?: number;
+}
+
+/** A session's place in one log partition its subscriptions can match. */
+export interface PartitionCursor {
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** While the session is not live: the next offset to read. A live session is where the
+   * tail is (log-tail.ts). */
+  next: number;
+  /** Persistent sessions: sends stay below this offset, stored before they happen, so after a
+   * crash every resend below it carries DUP. */
+  reserved: number;
+  /** A reservation up to this offset is being stored. */
+  reserving: number;
+  /** After a restart: offsets below this may have been sent before (DUP on resend). */
+  dupBelow: number;
+  /** The decoded batch the session stopped in (its window filled), kept so it is not decoded
+   * again for each PUBACK; dropped when the session goes offline. */
+  pending: { records: DecodedRecord[]; index: number; nextOffset: number } | undefined;
+  /** Offsets whose QoS 2 delivery the client held at a restart (PUBREC, awaiting PUBCOMP):
+   * reading on must not send them again. Usually undefined. */
+  received?: Set<number>;
 }
 
 /** What a session and its deliveries need of the client connected to it (handlers/context.ts's
@@ -44,6 +74,10 @@ export interface SessionConnection {
 export interface SessionHooks {
   /** Drops are counted by the broker (queue full, expired, too big for the client). */
   dropped(session: Session, why: "queue-full" | "expired" | "too-large" | "offline-qos0"): void;
+  /** The window has room: read on from the session's cursors (log-delivery.ts). */
+  catchUp(session: Session): void;
+  /** A delivery from the log is done (acknowledged): its cursor may advance. */
+  acknowledged(session: Session, item: Outgoing): void;
   /** A QoS 1/2 message for a persistent session: store it until the client has it. */
   persist(session: Session, item: Outgoing): void;
   /** The client has the message (PUBACK, PUBREC) or it was dropped: forget the stored copy. */
@@ -62,6 +96,11 @@ export class Session {
   #incomingQos2: Set<number> | undefined;
   #incomingQos2Pending: Map<number, Promise<number>> | undefined;
   connection: SessionConnection | undefined;
+  /** Caught up with the log tail: its plain subscriptions are in the broker's trie and each
+   * new record reaches it from the tail; else it reads from its cursors. */
+  live = false;
+  /** Per log partition key (log-tail.ts cursorKey). */
+  readonly cursors = new Map<string, PartitionCursor>();
   expiryTimer: NodeJS.Timeout | undefined;
   #nextPacketId = 1;
   readonly #queuedCountMax: number;
@@ -110,7 +149,7 @@ export class Session {
     const item: Outgoing = { message, qos, retain, subscriptionId, packetId: 0, stage: "publish" };
     if (qos === 0) {
       const c = this.connection;
-      if (!c || !c.writable) return this.#hooks.dropped(this, "offline-qos0");
+      if (!c || !c.writable) return this.#hooks.dropped(this, "offline-qos0"); // not from the log: retained, shared
       this.#hooks.sendPublish(c, item, false);
       return;
     }
@@ -120,10 +159,37 @@ export class Session {
     this.pump();
   }
 
-  /** Moves queued messages into flight while the client's window and socket have room. */
+  /** Moves queued messages into flight while the client's window and socket have room, then
+   * reads on from the log. */
   pump(): void {
     const c = this.connection;
-    if (!c || this.queue.length === 0) return;
+    if (!c) return;
+    if (this.queue.length > 0) this.#pumpQueue(c);
+    if (!this.live) this.#hooks.catchUp(this);
+  }
+
+  /** Room in the client's window for one more QoS 1/2 message. */
+  get hasRoom(): boolean {
+    const c = this.connection;
+    return c !== undefined && this.inflightCount < c.clientReceiveMax && c.writable && this.queue.length === 0;
+  }
+
+  /** Sends a QoS 1/2 message read from the log (the caller checked hasRoom); false when it
+   * could not be sent (expired, too large for the client): it is done all the same. */
+  sendFromLog(item: Outgoing, dup: boolean): boolean {
+    item.packetId = this.#allocatePacketId();
+    this.inflight.set(item.packetId, item);
+    if (this.#hooks.sendPublish(this.connection!, item, dup)) return true;
+    this.inflight.delete(item.packetId);
+    return false;
+  }
+
+  /** A QoS 2 delivery restored after a restart: the client has it and awaits PUBREL. */
+  restoreReceived(item: Outgoing): void {
+    this.inflight.set(item.packetId, item);
+  }
+
+  #pumpQueue(c: SessionConnection): void {
     const nowMs = Date.now();
     while (this.queue.length > 0 && this.inflightCount < c.clientReceiveMax && c.writable) {
       const item = this.queue.shift()!;
@@ -156,18 +222,20 @@ export class Session {
     if (!item || item.stage !== stage) return false;
     this.inflight.delete(packetId);
     this.#hooks.release(item);
+    if (item.cursor) this.#hooks.acknowledged(this, item);
     this.pump();
     return true;
   }
 
   /** PUBREC: QoS 2 moves to the PUBREL stage; the client holds the message now, so its stored
-   * copy goes (after a restart only the packet id's PUBREL would be missing). */
-  received(packetId: number): boolean {
+   * copy goes (after a restart only the packet id's PUBREL would be missing). Returns the item
+   * (undefined for an unknown id). */
+  received(packetId: number): Outgoing | undefined {
     const item = this.#inflight?.get(packetId);
-    if (!item || item.qos !== 2 || item.stage !== "publish") return item?.stage === "pubrel";
+    if (!item || item.qos !== 2 || item.stage !== "publish") return item?.stage === "pubrel" ? item : undefined;
     item.stage = "pubrel";
     this.#hooks.release(item);
-    return true;
+    return item;
   }
 
   /** A (re)connected client: resend what is in flight [MQTT-4.4.0-1], then continue the queue. */
@@ -184,4 +252,5 @@ export class Session {
   detach(): void {
     this.connection = undefined;
   }
+
 }

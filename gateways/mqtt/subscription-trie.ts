@@ -20,8 +20,8 @@ function node(): TrieNode {
   return { children: new Map(), plain: new Map(), shared: new Map() };
 }
 
-/** One match result: the client and the options of its subscription. */
-export type MatchVisitor = (clientId: string, options: SubscriptionOptions) => void;
+/** One match result: the client, the options of its subscription, and whether it is shared. */
+export type MatchVisitor = (clientId: string, options: SubscriptionOptions, shared: boolean) => void;
 
 export class SubscriptionTrie {
   #root = node();
@@ -77,13 +77,20 @@ export class SubscriptionTrie {
   /** Visits every subscription matching `topic`; one member per shared group, in turn,
    * skipping members `available` says are away while any member is available. */
   match(topic: string, visit: MatchVisitor, available: (clientId: string) => boolean = () => true): void {
-    const levels = topic.split("/");
+    // Consecutive messages often share a topic: its levels are split once.
+    if (topic !== this.#lastTopic) {
+      this.#lastTopic = topic;
+      this.#lastLevels = topic.split("/");
+    }
+    const levels = this.#lastLevels;
     this.#available = available;
     // [MQTT-4.7.2-1]: $-topics do not match filters starting with a wildcard.
     this.#walk(this.#root, levels, 0, topic.startsWith("$"), visit);
   }
 
   #available: (clientId: string) => boolean = () => true;
+  #lastTopic = "";
+  #lastLevels: string[] = [""];
 
   #walk(n: TrieNode, levels: string[], i: number, dollar: boolean, visit: MatchVisitor): void {
     const first = i === 0 && dollar;
@@ -100,7 +107,7 @@ export class SubscriptionTrie {
   }
 
   #emit(n: TrieNode, visit: MatchVisitor): void {
-    for (const [clientId, options] of n.plain) visit(clientId, options);
+    for (const [clientId, options] of n.plain) visit(clientId, options, false);
     for (const members of n.shared.values()) this.#pickShared(members, visit);
   }
 
@@ -116,12 +123,12 @@ export class SubscriptionTrie {
         fallback ??= [clientId, options];
         if (!this.#available(clientId)) continue;
         this.#sharedCursor.set(members, k - 1);
-        visit(clientId, options);
+        visit(clientId, options, true);
         return;
       }
     }
     // Nobody available: the member whose turn it is queues it (persistent sessions).
     this.#sharedCursor.set(members, start);
-    if (fallback) visit(fallback[0], fallback[1]);
+    if (fallback) visit(fallback[0], fallback[1], true);
   }
 }

@@ -194,12 +194,13 @@ export class Log {
   // ---- retention (maintenance.ts) ------------------------------------------------------------
 
   /**
-   * The bridge's "protected from": retention keeps offsets >= this (unless the storage cap
-   * forces it); -1 protects nothing. Persisted with the next commit; resolves once durable.
+   * `holder`'s "protected from" (the bridge, MQTT persistent sessions): retention keeps offsets
+   * >= the lowest holder's (unless the storage cap forces it); -1 protects nothing (for that
+   * holder). Persisted with the next commit; resolves once durable.
    */
-  async setProtectedOffset(topic: string, partition: number, offset: number): Promise<void> {
+  async setProtectedOffset(topic: string, partition: number, offset: number, holder = "bridge"): Promise<void> {
     this.#ctx.checkOpen();
-    await this.#maintenance.setProtectedOffset(this.#ctx.partition(topic, partition), offset);
+    await this.#maintenance.setProtectedOffset(this.#ctx.partition(topic, partition), offset, holder);
   }
 
   /** Runs retention now (it also runs on a timer and after enough appends); resolves when done. */

@@ -24,6 +24,9 @@ export class Maintenance {
   readonly #compactedUpTo = new WeakMap<Partition, number>();
   /** Partitions whose protected offset changed since the last transaction. */
   readonly #protectedChanged = new Set<Partition>();
+  /** Per partition, each holder's protected offset (the bridge, MQTT sessions): the partition
+   * keeps the lowest. */
+  readonly #holders = new WeakMap<Partition, Map<string, number>>();
 
   constructor(ctx: LogContext, commit: GroupCommit) {
     this.#ctx = ctx;
@@ -49,14 +52,22 @@ export class Maintenance {
   }
 
   /**
-   * The bridge's "protected from": retention keeps offsets >= this (unless the storage cap
-   * forces it); -1 protects nothing. Persisted with the next commit; resolves once durable.
+   * `holder`'s "protected from" (the bridge's, MQTT persistent sessions'): retention keeps
+   * offsets >= the lowest holder's (unless the storage cap forces it); -1 protects nothing.
+   * Persisted with the next commit; resolves once durable.
    */
-  async setProtectedOffset(p: Partition, offset: number): Promise<void> {
+  async setProtectedOffset(p: Partition, offset: number, holder: string): Promise<void> {
     if (!Number.isSafeInteger(offset) || offset < -1) {
       throw new LogError("LEDGE_ERR_OFFSET_OUT_OF_RANGE", `protected offset ${offset} for ${p.topic.name}/${p.index} is not an offset (or -1 for none)`);
     }
-    p.protectedOffset = offset;
+    let holders = this.#holders.get(p);
+    if (!holders) this.#holders.set(p, (holders = new Map()));
+    if (offset === -1) holders.delete(holder);
+    else holders.set(holder, offset);
+    let lowest = -1;
+    for (const o of holders.values()) if (lowest === -1 || o < lowest) lowest = o;
+    if (p.protectedOffset === lowest) return;
+    p.protectedOffset = lowest;
     this.#protectedChanged.add(p);
     this.#commit.requestMaintenance();
     await this.#commit.drain();

@@ -86,7 +86,9 @@ export function dropOldest(tables: LogTables, txn: Txn, topics: Iterable<Topic>,
     for (const t of topics) {
       for (const p of t.partitions) {
         if (p.bytes === 0) continue;
-        const first = headBatches(tables, p).next();
+        const batches = headBatches(tables, p);
+        const first = batches.next();
+        batches.return(undefined); // closes the LMDB range: an open one holds a reader slot (MDB_READERS_FULL)
         if (first.done) continue;
         if (!oldest || first.value.maxTimestampMs < oldest.b.maxTimestampMs) oldest = { p, b: first.value };
       }

@@ -132,4 +132,26 @@ describe("protected offset", () => {
     await log.applyRetention();
     expect(bases(log, "keep")).toEqual([]);
   });
+
+  it("keeps what the lowest of its holders protects (the bridge, MQTT sessions)", async () => {
+    await setup();
+    await log.createTopic("both", 1, { "retention.ms": 1 });
+    const old = Date.now() - 3_600_000;
+    for (let i = 0; i < 4; i++) await log.append("both", 0, batch(2, { timestampMs: old }));
+    await log.setProtectedOffset("both", 0, 6); // the bridge
+    await log.setProtectedOffset("both", 0, 2, "mqtt-sessions");
+    await log.applyRetention();
+    expect(bases(log, "both")).toEqual([2, 4, 6]);
+    await log.setProtectedOffset("both", 0, -1, "mqtt-sessions"); // the sessions need nothing more
+    await log.applyRetention();
+    expect(bases(log, "both")).toEqual([6]);
+  });
+
+  it("drop-oldest under storage.maxBytes frees many times over without running out of LMDB readers", async () => {
+    await setup({ maxBytes: 1024 * 1024, overflow: "drop-oldest", sync: "interval" });
+    await log.createTopic("cap", 1);
+    for (let i = 0; i < 1200; i++) await log.append("cap", 0, batch(1, { valueBytes: 1000 }));
+    expect(log.partitionState("cap", 0).logStartOffset).toBeGreaterThan(0);
+    expect(log.metrics().rejectedFull).toBe(0);
+  });
 });

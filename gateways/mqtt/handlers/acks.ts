@@ -21,7 +21,20 @@ export const handlePubrec: PacketHandler<IPubrecPacket> = (c, packet) => {
     session.completed(id, "publish");
     return;
   }
-  if (session.received(id)) c.send({ cmd: "pubrel", messageId: id });
+  const item = session.received(id);
+  if (item) {
+    // A persistent session stores that the client has it before the PUBREL: after a crash the
+    // PUBREL is sent again, never the PUBLISH (exactly once).
+    // Reading goes on meanwhile: the writes of one turn are one, and PUBRELs follow in PUBREC order.
+    if (item.cursor && session.persistent) {
+      c.broker.storeCursors(session).then(() => c.send({ cmd: "pubrel", messageId: id }), (err: Error) => {
+        c.logger.error(`storing that ${c.who} holds QoS 2 delivery ${id} failed: ${err.message}; disconnecting it, the delivery is completed after it reconnects`);
+        c.disconnect(Reason.unspecifiedError, "could not store the delivery state");
+      });
+      return;
+    }
+    c.send({ cmd: "pubrel", messageId: id });
+  }
   else if (c.protocolVersion === 5) c.send({ cmd: "pubrel", messageId: id, reasonCode: Reason.packetIdentifierNotFound, properties: { reasonString: `no QoS 2 delivery with packet id ${id} in flight` } });
   else c.send({ cmd: "pubrel", messageId: id });
 };

@@ -52,6 +52,8 @@ export interface BrokerServices {
   discardSession(session: Session): Promise<void>;
   /** Stores a persistent session (subscriptions, QoS 2 ids) as it is now. */
   saveSession(session: Session): Promise<void>;
+  /** Stores a persistent session's cursors (with its QoS 2 deliveries awaiting PUBCOMP) now. */
+  storeCursors(session: Session): Promise<void>;
   addSubscription(session: Session, filter: string, options: SubscriptionOptions): boolean;
   removeSubscription(session: Session, filter: string): boolean;
   retainedMatching(filter: string, nowMs: number): BrokerMessage[];

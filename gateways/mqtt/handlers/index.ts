@@ -2,7 +2,8 @@
 // this is the only switch over packet types. It gates on connection state first: nothing but
 // CONNECT before CONNECT [MQTT-3.1.0-1], no second CONNECT [MQTT-3.1.0-2], no server-to-client
 // packets. A plain PUBLISH (no properties) on a connected client is read from the frame's
-// bytes without a packet object (publish-fast-path.ts) and goes to handlePlainPublish; every
+// bytes without a packet object (publish-fast-path.ts) and goes to handlePlainPublish; so does a
+// plain PUBACK (a packet id and nothing else: one per delivery to a QoS 1 subscriber); every
 // other packet is parsed by mqtt-packet first.
 import type { Packet } from "mqtt-packet";
 import { parseFrame } from "../frame-parser.ts";
@@ -23,11 +24,20 @@ import { handleUnsubscribe } from "./unsubscribe.ts";
 /** MQTT control packet types (the fixed header's high nibble) the dispatcher looks at before parsing. */
 const typeConnect = 1;
 const typePublish = 3;
+const typePuback = 4;
 
 /** Handles the packet in `span` (valid until the next frame is read); a returned promise
  * holds back reading the next packet until it settles. */
 export function dispatch(c: ClientContext, span: FrameSpan): Promise<void> | void {
-  const type = span.buffer[span.start] >> 4;
+  const first = span.buffer[span.start];
+  const type = first >> 4;
+  // PUBACK with flags 0, remaining length 2: the packet id alone (reason code 0x00 implied).
+  if (first === typePuback << 4 && span.end - span.start === 4 && span.buffer[span.start + 1] === 2 && c.state === "connected") {
+    const id = span.buffer.readUInt16BE(span.start + 2);
+    if (id === 0) return c.protocolFailure(Reason.malformedPacket, "PUBACK with packet id 0");
+    c.session!.completed(id, "publish");
+    return;
+  }
   if (type === typePublish && c.state === "connected") {
     const plain = parsePlainPublish(span, c.protocolVersion, c);
     if (plain !== undefined) {
