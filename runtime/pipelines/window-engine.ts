@@ -3,13 +3,15 @@
 // its windows (a few typed-array writes), and one wasm call folds the values into the open
 // windows' accumulators (runtime/core WindowAccumulators). Only closed windows become objects.
 //
-// Time: event time (the `time` field, else the record timestamp). Each source partition keeps
-// the largest event time it has seen; a record is late when every window it falls in ends at or
-// before its partition's watermark (that maximum − grace). Windows close when the pipeline's
-// watermark — the smallest partition watermark among partitions that have delivered a record —
-// passes their end. Both rules depend only on each partition's own order, so the results are the
-// same whatever order partitions are read in (what exactly-once replay after a crash needs), and
-// a closed window can never receive another record.
+// Time: event time (the `time` field, else the record timestamp). Windows are kept per source
+// partition, each with its own watermark: the largest event time that partition has delivered,
+// minus grace. A record is late when every window it falls in ends at or before its partition's
+// watermark; a partition's windows close when its watermark passes their end. So results depend
+// only on each partition's own order — the same whatever order partitions are read in, which is
+// what exactly-once replay after a crash needs — an idle partition holds back no other, and a
+// closed window never receives another record. A group key whose records span partitions gets
+// one result per partition and window: key the source by the group key (MQTT ingest keys
+// records by topic, so topic levels and fields of the topic are).
 import type { RecordHeader } from "../core/index.ts";
 import { WindowAccumulators } from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
@@ -18,6 +20,8 @@ import { KeyTable } from "./key-table.ts";
 import { quantileFractions, renderResult } from "./results.ts";
 
 export interface OutRecord {
+  /** The source partition it came from (results go to the same output partition). */
+  partition: number;
   key: Uint8Array | null;
   value: Uint8Array | null;
   timestampMs: number;
@@ -41,11 +45,17 @@ export interface EngineCounts {
 export interface EngineCheckpoint {
   /** [partition, largest event time seen]. */
   partitions: Array<[number, number]>;
-  /** [window start, group key bytes, WindowAccumulators.serialize bytes]. */
-  windows: Array<[number, Uint8Array, Uint8Array]>;
+  /** [source partition, window start, group key bytes, WindowAccumulators.serialize bytes]. */
+  windows: Array<[number, number, Uint8Array, Uint8Array]>;
 }
 
 const utf8 = new TextEncoder();
+
+interface PartitionWindows {
+  maxTimeMs: number;
+  /** Open windows: start → (key id → slot). */
+  open: Map<number, Map<number, number>>;
+}
 
 export class WindowEngine {
   readonly config: PipelineConfig;
@@ -56,9 +66,8 @@ export class WindowEngine {
   #keys = new KeyTable();
   #reader: FieldReader;
   readonly #acc: WindowAccumulators;
-  /** Open windows: start → (key id → slot). */
-  #open = new Map<number, Map<number, number>>();
-  readonly #maxTimeMs = new Map<number, number>();
+  /** Per source partition: open windows (start → key id → slot) and the largest event time. */
+  #partitions = new Map<number, PartitionWindows>();
   #out: EngineOutputs = { results: [], late: [], dlq: [] };
   #slots = new Int32Array(1024);
   #records = new Int32Array(1024);
@@ -76,10 +85,10 @@ export class WindowEngine {
     this.#acc = new WindowAccumulators(config.fields.length, { quantiles: quantileFractions(config).length > 0 });
   }
 
-  /** The pipeline's watermark (−Infinity before any record). */
+  /** The smallest partition watermark (−Infinity before any record): what watermark lag reports. */
   get watermarkMs(): number {
     let min = Infinity;
-    for (const t of this.#maxTimeMs.values()) min = Math.min(min, t - this.#graceMs);
+    for (const w of this.#partitions.values()) min = Math.min(min, w.maxTimeMs - this.#graceMs);
     return min === Infinity ? -Infinity : min;
   }
 
@@ -97,7 +106,8 @@ export class WindowEngine {
       this.#slots = new Int32Array(n * perRecord * 2);
       this.#records = new Int32Array(n * perRecord * 2);
     }
-    let maxMs = this.#maxTimeMs.get(partition) ?? -Infinity;
+    const pw = this.#partitionWindows(partition);
+    let maxMs = pw.maxTimeMs;
     let entries = 0;
     for (let i = 0; i < n; i++) {
       const keyId = bf.keyId[i];
@@ -109,32 +119,39 @@ export class WindowEngine {
       const last = Math.floor(t / this.#advanceMs) * this.#advanceMs;
       for (let s = last - this.#sizeMs + this.#advanceMs; s <= last; s += this.#advanceMs) {
         if (s + this.#sizeMs <= watermark) continue;
-        this.#slots[entries] = this.#slotFor(s, keyId);
+        this.#slots[entries] = this.#slotFor(pw, s, keyId);
         this.#records[entries++] = i;
       }
       if (entries === before) {
-        this.#late(bf, i, watermark);
+        this.#late(bf, partition, i, watermark);
         continue;
       }
       this.counts.events++;
       if (t > maxMs) maxMs = t;
     }
-    if (maxMs !== -Infinity) this.#maxTimeMs.set(partition, maxMs);
+    pw.maxTimeMs = maxMs;
     this.#acc.feed(this.#slots, this.#records, entries, bf.timeMs, bf.values, n);
-    for (const r of bf.rejected) this.#dlq(bf, r.index, r.reason);
+    for (const r of bf.rejected) this.#dlq(bf, partition, r.index, r.reason);
   }
 
-  /** Emits every window whose end the watermark has reached, oldest first, keys in order. */
+  /** Emits every window whose end its partition's watermark has reached: by partition, oldest first, keys in order. */
   closeDue(): void {
-    const watermark = this.watermarkMs;
-    const due = [...this.#open.keys()].filter((s) => s + this.#sizeMs <= watermark).sort((a, b) => a - b);
-    for (const start of due) {
-      const byKey = this.#open.get(start)!;
-      const ids = [...byKey.keys()].sort((a, b) => compareKeys(this.#keys.string(a), this.#keys.string(b)));
-      for (const keyId of ids) this.#emit(start, keyId, byKey.get(keyId)!);
-      this.#open.delete(start);
+    let closed = false;
+    for (const [partition, pw] of [...this.#partitions].sort((a, b) => a[0] - b[0])) {
+      const watermark = pw.maxTimeMs - this.#graceMs;
+      const due = [...pw.open.keys()].filter((s) => s + this.#sizeMs <= watermark).sort((a, b) => a - b);
+      for (const start of due) {
+        const byKey = pw.open.get(start)!;
+        const ids = [...byKey.keys()].sort((a, b) => compareKeys(this.#keys.string(a), this.#keys.string(b)));
+        for (const keyId of ids) this.#emit(partition, start, keyId, byKey.get(keyId)!);
+        pw.open.delete(start);
+        closed = true;
+      }
     }
-    if (due.length > 0) this.#compactKeys();
+    if (closed) {
+      this.#lastByKey = undefined;
+      this.#compactKeys();
+    }
   }
 
   /** Takes the outputs produced since the last take. */
@@ -146,32 +163,43 @@ export class WindowEngine {
 
   checkpoint(): EngineCheckpoint {
     const windows: EngineCheckpoint["windows"] = [];
-    for (const [start, byKey] of this.#open) {
-      for (const [keyId, slot] of byKey) windows.push([start, this.#keys.bytes(keyId).slice(), this.#acc.serialize(slot)]);
+    for (const [partition, pw] of this.#partitions) {
+      for (const [start, byKey] of pw.open) {
+        for (const [keyId, slot] of byKey) windows.push([partition, start, this.#keys.bytes(keyId).slice(), this.#acc.serialize(slot)]);
+      }
     }
-    return { partitions: [...this.#maxTimeMs], windows };
+    return { partitions: [...this.#partitions].map(([p, w]) => [p, w.maxTimeMs]), windows };
   }
 
   /** Replaces the engine's state with a checkpoint's (a fresh engine only). */
   restore(c: EngineCheckpoint): void {
-    if (this.#open.size > 0 || this.#maxTimeMs.size > 0) throw new Error("restore() needs a fresh window engine (a ledge bug)");
-    for (const [p, t] of c.partitions) this.#maxTimeMs.set(p, t);
-    for (const [start, key, bytes] of c.windows) {
+    if (this.#partitions.size > 0) throw new Error("restore() needs a fresh window engine (a ledge bug)");
+    for (const [p, t] of c.partitions) this.#partitionWindows(p).maxTimeMs = t;
+    for (const [p, start, key, bytes] of c.windows) {
       const keyId = this.#keys.intern(key, 0, key.length);
-      let byKey = this.#open.get(start);
-      if (!byKey) this.#open.set(start, (byKey = new Map()));
+      const open = this.#partitionWindows(p).open;
+      let byKey = open.get(start);
+      if (!byKey) open.set(start, (byKey = new Map()));
       byKey.set(keyId, this.#acc.restore(bytes));
     }
   }
 
+  #partitionWindows(partition: number): PartitionWindows {
+    let pw = this.#partitions.get(partition);
+    if (!pw) this.#partitions.set(partition, (pw = { maxTimeMs: -Infinity, open: new Map() }));
+    return pw;
+  }
+
+  #lastOpen: Map<number, Map<number, number>> | undefined;
   #lastStart = NaN;
   #lastByKey: Map<number, number> | undefined;
 
-  #slotFor(start: number, keyId: number): number {
+  #slotFor(pw: PartitionWindows, start: number, keyId: number): number {
     let byKey = this.#lastByKey;
-    if (start !== this.#lastStart || byKey === undefined) {
-      byKey = this.#open.get(start);
-      if (!byKey) this.#open.set(start, (byKey = new Map()));
+    if (start !== this.#lastStart || pw.open !== this.#lastOpen || byKey === undefined) {
+      byKey = pw.open.get(start);
+      if (!byKey) pw.open.set(start, (byKey = new Map()));
+      this.#lastOpen = pw.open;
       this.#lastStart = start;
       this.#lastByKey = byKey;
     }
@@ -180,50 +208,53 @@ export class WindowEngine {
     return slot;
   }
 
-  #emit(start: number, keyId: number, slot: number): void {
+  #emit(partition: number, start: number, keyId: number, slot: number): void {
     const end = start + this.#sizeMs;
     const key = this.#keys.string(keyId);
     const value = renderResult(this.config, key, start, end, this.#acc.read(slot), slot, this.#acc);
     this.#acc.release(slot);
-    this.#out.results.push({ key: this.#keys.bytes(keyId).slice(), value: utf8.encode(value), timestampMs: end });
+    this.#out.results.push({ partition, key: this.#keys.bytes(keyId).slice(), value: utf8.encode(value), timestampMs: end });
     this.counts.windowsEmitted++;
   }
 
-  #late(bf: BatchFields, i: number, watermark: number): void {
+  #late(bf: BatchFields, partition: number, i: number, watermark: number): void {
     this.counts.late++;
-    this.#out.late.push(sourceRecord(bf, i, `late: event time ${bf.timeMs[i]} falls only in windows that closed at watermark ${watermark}`));
+    this.#out.late.push(sourceRecord(bf, partition, i, `late: event time ${bf.timeMs[i]} falls only in windows that closed at watermark ${watermark}`));
   }
 
-  #dlq(bf: BatchFields, i: number, reason: string): void {
+  #dlq(bf: BatchFields, partition: number, i: number, reason: string): void {
     this.counts.dlq++;
-    this.#out.dlq.push(sourceRecord(bf, i, reason));
+    this.#out.dlq.push(sourceRecord(bf, partition, i, reason));
   }
 
   /** Keys no open window holds are forgotten once they are most of the table (the table never shrinks otherwise). */
   #compactKeys(): void {
     if (this.#keys.count < 4096 || this.#keys.count < 4 * this.#acc.liveCount) return;
     const keys = new KeyTable();
-    const open = new Map<number, Map<number, number>>();
-    for (const [start, byKey] of this.#open) {
-      const next = new Map<number, number>();
-      for (const [keyId, slot] of byKey) {
-        const bytes = this.#keys.bytes(keyId);
-        next.set(keys.intern(bytes, 0, bytes.length), slot);
+    for (const pw of this.#partitions.values()) {
+      const open = new Map<number, Map<number, number>>();
+      for (const [start, byKey] of pw.open) {
+        const next = new Map<number, number>();
+        for (const [keyId, slot] of byKey) {
+          const bytes = this.#keys.bytes(keyId);
+          next.set(keys.intern(bytes, 0, bytes.length), slot);
+        }
+        open.set(start, next);
       }
-      open.set(start, next);
+      pw.open = open;
     }
     this.#keys = keys;
-    this.#open = open;
     this.#lastByKey = undefined;
     this.#reader = new FieldReader(this.config, keys);
   }
 }
 
 /** The source record as it was (key, value), with the reason and its origin in headers. */
-function sourceRecord(bf: BatchFields, i: number, reason: string): OutRecord {
+function sourceRecord(bf: BatchFields, partition: number, i: number, reason: string): OutRecord {
   const c = bf.cols;
   const view = (at: number, length: number) => (length < 0 ? null : c.records.slice(at, at + length));
   return {
+    partition,
     key: view(c.keyPosition[i], c.keyLength[i]),
     value: view(c.valuePosition[i], c.valueLength[i]),
     timestampMs: c.header.logAppendTime ? c.header.maxTimestampMs : c.header.baseTimestampMs + c.timestampDeltaMs[i],

@@ -11,6 +11,7 @@ export interface RefRecord {
 }
 
 export interface RefResult {
+  partition: number;
   key: string;
   start: number;
   end: number;
@@ -41,7 +42,10 @@ function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-/** Runs the records in order; returns windows closed by the final watermark, in (start, key) order. */
+/**
+ * Runs the records in order, windows per source partition with that partition's watermark (max
+ * event time − grace); returns the windows closed by the end, in (partition, start, key) order.
+ */
 export function referenceWindows(config: PipelineConfig, records: RefRecord[]): RefOutcome {
   const w = config.window;
   if (w.type !== "tumbling" && w.type !== "hopping") throw new Error("reference covers tumbling and hopping");
@@ -84,9 +88,9 @@ export function referenceWindows(config: PipelineConfig, records: RefRecord[]): 
     for (let s = last - size + advance; s <= last; s += advance) {
       if (s + size <= watermark) continue;
       placed = true;
-      const id = `${s}\u0000${key}`;
+      const id = `${r.partition}\u0000${s}\u0000${key}`;
       let win = windows.get(id);
-      if (!win) windows.set(id, (win = { key, start: s, end: s + size, values: config.fields.map(() => []), times: [] }));
+      if (!win) windows.set(id, (win = { partition: r.partition, key, start: s, end: s + size, values: config.fields.map(() => []), times: [] }));
       values.forEach((v, f) => win!.values[f].push(v as number));
       win.times.push(t);
     }
@@ -94,9 +98,8 @@ export function referenceWindows(config: PipelineConfig, records: RefRecord[]): 
     events++;
     maxBy.set(r.partition, Math.max(max, t));
   }
-  const final = Math.min(...[...maxBy.values()].map((m) => m - w.graceMs));
-  const results = [...windows.values()].filter((x) => x.end <= final)
-    .sort((a, b) => a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const results = [...windows.values()].filter((x) => x.end <= (maxBy.get(x.partition) ?? -Infinity) - w.graceMs)
+    .sort((a, b) => a.partition - b.partition || a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { results, late, dlq, events };
 }
 
