@@ -109,6 +109,10 @@ export class Pipeline {
         await this.#commitIfDue(consumed);
         this.#report();
         if (!consumed) await this.#waitForData(partitions, signal);
+        // A macrotask between steps: other work runs, and LMDB's read snapshot (renewed per
+        // macrotask) catches up with a high watermark that just moved (else a read finds nothing
+        // while the wait says data is there, and the loop would spin on microtasks).
+        await new Promise((resolve) => setImmediate(resolve));
       } catch (err) {
         if (signal.aborted) break;
         this.#logger.error(`${(err as Error).message}; retrying in ${RETRY_MS} ms`);
