@@ -159,6 +159,18 @@ export class WindowAccumulators {
     return slot;
   }
 
+  /**
+   * Gives every sketch back to the pool for the next accumulators to reuse (the core never frees,
+   * so a dropped set would otherwise keep its sketch memory). The accumulators are dead after.
+   */
+  dispose(): void {
+    if (this.#sketches) {
+      for (let i = 0; i < this.#slotsUsed * this.fieldCount; i++) this.#sketches.release(this.#sketchOf[i] as SketchHandle);
+    }
+    this.#slotsUsed = 0;
+    this.#free.length = 0;
+  }
+
   #grow(capacity: number): void {
     const stateBytes = capacity * this.slotF64s * 8;
     const ptr = this.#core.alloc(Math.max(16, stateBytes));

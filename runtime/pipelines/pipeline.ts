@@ -90,6 +90,7 @@ export class Pipeline {
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#running;
+    this.#engine.close();
   }
 
   get watermarkMs(): number {

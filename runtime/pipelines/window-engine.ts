@@ -154,6 +154,12 @@ export class WindowEngine {
     }
   }
 
+  /** Gives the engine's wasm memory (its sketches) back for reuse; the engine is dead after. */
+  close(): void {
+    this.#acc.dispose();
+    this.#partitions.clear();
+  }
+
   /** Takes the outputs produced since the last take. */
   take(): EngineOutputs {
     const out = this.#out;
