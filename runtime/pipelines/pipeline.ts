@@ -8,6 +8,7 @@
 // A checkpoint goes with every output, and at most every CHECKPOINT_INTERVAL_MS while input is
 // consumed without output (so a restart replays little); input without output needs none to be
 // exact, since replaying it rebuilds the same state.
+import { setTimeout as delay } from "node:timers/promises";
 import { encodeBatch, ReadCommittedFilter, readNextOffset, type EncodedBatch } from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { Log } from "../log/index.ts";
@@ -242,15 +243,7 @@ function* chunks(records: OutRecord[]): Iterable<OutRecord[]> {
   if (start < records.length) yield records.slice(start);
 }
 
+/** Waits `ms`, or less if `signal` aborts first (never rejects). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }

@@ -2,20 +2,12 @@
 // of order within the grace, a few late, a few bad payloads; cut into stored batches.
 import { encodeBatch } from "../../runtime/core/index.ts";
 import type { RefRecord } from "./reference.ts";
+import { seededRandom } from "../../bench/lib/telemetry-lines.ts";
 
 const utf8 = new TextEncoder();
 
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG, so a failing seed can be replayed. */
+export const prng = seededRandom;
 
 export function randomStream(seed: number, count: number, keys: number, partitions: number): RefRecord[] {
   const rand = prng(seed);
