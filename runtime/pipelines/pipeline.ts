@@ -48,6 +48,8 @@ export class Pipeline {
   #into = new Uint8Array(STEP_BYTES_PER_PARTITION * 2);
   #running: Promise<void> | null = null;
   #lastCheckpointMs = 0;
+  /** A partition started at `latest`: checkpoint that position at once, or a restart would skip ahead again. */
+  #mustCheckpoint = false;
   #reported = { events: 0, windowsEmitted: 0, late: 0, dlq: 0 };
 
   constructor(config: PipelineConfig, log: Log, logger: Logger, counters: PipelineCounters) {
@@ -131,6 +133,7 @@ export class Pipeline {
       if (this.#offsets.has(p)) continue;
       const state = this.#log.partitionState(this.config.from, p);
       this.#offsets.set(p, this.config.start === "latest" ? state.lastStableOffset ?? state.highWatermark : state.logStartOffset);
+      if (this.config.start === "latest") this.#mustCheckpoint = true;
     }
     return topic.partitions;
   }
@@ -163,7 +166,7 @@ export class Pipeline {
     const out = this.#engine.take();
     const outputs = out.results.length + out.late.length + out.dlq.length;
     const now = Date.now();
-    if (outputs === 0 && !(consumed && now - this.#lastCheckpointMs >= CHECKPOINT_INTERVAL_MS)) return;
+    if (outputs === 0 && !this.#mustCheckpoint && !(consumed && now - this.#lastCheckpointMs >= CHECKPOINT_INTERVAL_MS)) return;
     const batches = this.#batches(out);
     const checkpoint: Checkpoint = { v: CHECKPOINT_VERSION, offsets: [...this.#offsets], engine: this.#engine.checkpoint() };
     // The engine has moved on: this exact write must land before anything else (retried as is).
@@ -178,6 +181,7 @@ export class Pipeline {
       }
     }
     this.#lastCheckpointMs = now;
+    this.#mustCheckpoint = false;
   }
 
   #batches(out: EngineOutputs): Array<{ topic: string; partition: number; batch: EncodedBatch }> {

@@ -106,6 +106,20 @@ describe("pipelines over the log", () => {
     expect(readAll("temp-1s").map((r) => r.value)).toEqual(['{"key":"a","window":{"start":1000,"end":2000},"count":2}']);
   });
 
+  it("start: latest skips what was there, keeps its place across a restart, and starts afresh once removed", async () => {
+    await log.createTopic("telemetry", 1);
+    const doc = (device: string, ts: number) => ({ key: null, value: utf8.encode(JSON.stringify({ device, ts, temp: 1, hum: 2 })), timestampMs: ts });
+    await log.append("telemetry", 0, encodeBatch([doc("old", 1000), doc("old", 9000)]));
+    await pipelines.addMapping({ ...mapping, aggregates: ["count"], start: "latest" });
+    await until("the start position checkpointed", () => log.readCheckpoint("pipeline/temp1s") !== undefined);
+    await pipelines.remove("temp1s", { forgetState: false });
+    await log.append("telemetry", 0, encodeBatch([doc("new", 20_000), doc("new", 20_500)]));
+    await pipelines.addMapping({ ...mapping, aggregates: ["count"], start: "latest" });
+    await log.append("telemetry", 0, encodeBatch([doc("new", 30_000)]));
+    await until("the window", () => log.partitionState("temp-1s", 0).highWatermark >= 1);
+    expect(readAll("temp-1s").map((r) => r.value)).toEqual(['{"key":"new","window":{"start":20000,"end":21000},"count":2}']);
+  });
+
   it("adds and removes pipelines at run time; a removed pipeline's state is forgotten", async () => {
     await log.createTopic("telemetry", 1);
     await expect(pipelines.addMapping({ ...mapping, window: { type: "tumbling" } })).rejects.toThrow(/config key 'pipeline.window.size' must be a duration/);
