@@ -38,6 +38,8 @@ export interface PipelineConfig {
   to: string;
   /** Where a pipeline without a checkpoint begins reading. */
   start: "earliest" | "latest";
+  /** Open (window, key) pairs per source partition; a record that would open one more goes to the dead-letter topic. */
+  openWindowCountMax: number;
 }
 
 /** Paths the JSON kernel takes at once (runtime/core JSON_PATHS_MAX) less the key and time. */
@@ -123,6 +125,7 @@ function pipeline(item: unknown, path: string): PipelineConfig {
   const emit = r.oneOf("emit", ["final", "update"] as const, "final");
   const to = topicName(r, "to", r.string("to", ""));
   const start = r.oneOf("start", ["earliest", "latest"] as const, "earliest");
+  const openWindowCountMax = r.integer("openWindowCountMax", 100_000, 1, 10_000_000);
   r.done();
   if (to === from) throw new ConfigError(r.key("to"), `an output topic other than the source '${from}'`, to);
   // The issue's full form is read (and validated) above; these parts are not built yet, and a
@@ -130,7 +133,7 @@ function pipeline(item: unknown, path: string): PipelineConfig {
   if (window.type !== "tumbling" && window.type !== "hopping") throw new ConfigError(`${r.key("window")}.type`, "tumbling or hopping (session, count and sliding windows are not built yet)", window.type);
   if (emit !== "final") throw new ConfigError(r.key("emit"), "final (emit: update is not built yet)", emit);
   if (format !== "json") throw new ConfigError(r.key("format"), "json (format: msgpack is not built yet)", format);
-  return { name, from, match, format, key, time, fields, window, aggregates: [...new Set(aggregates)], emit, to, start };
+  return { name, from, match, format, key, time, fields, window, aggregates: [...new Set(aggregates)], emit, to, start, openWindowCountMax };
 }
 
 /** Reads the `pipelines:` list; names must be distinct. */

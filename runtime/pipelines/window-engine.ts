@@ -53,6 +53,8 @@ const utf8 = new TextEncoder();
 
 interface PartitionWindows {
   maxTimeMs: number;
+  /** Open (window, key) pairs, bounded by openWindowCountMax. */
+  openCount: number;
   /** Open windows: start → (key id → slot). */
   open: Map<number, Map<number, number>>;
 }
@@ -117,7 +119,15 @@ export class WindowEngine {
       const before = entries;
       // Windows [s, s + size) with s aligned to advance and s <= t < s + size, oldest first.
       const last = Math.floor(t / this.#advanceMs) * this.#advanceMs;
-      for (let s = last - this.#sizeMs + this.#advanceMs; s <= last; s += this.#advanceMs) {
+      const first = last - this.#sizeMs + this.#advanceMs;
+      if (pw.openCount + perRecord > this.config.openWindowCountMax && pw.openCount + this.#missing(pw, first, last, keyId, watermark) > this.config.openWindowCountMax) {
+        // Past the bound: the record goes whole to the dead-letter topic, in none of its windows.
+        // Its time still moves the watermark, so windows close and make room again.
+        if (t > maxMs) maxMs = t;
+        this.#dlq(bf, partition, i, `the pipeline already holds openWindowCountMax (${this.config.openWindowCountMax}) open windows for source partition ${partition}; raise it, or use fewer keys or shorter windows`);
+        continue;
+      }
+      for (let s = first; s <= last; s += this.#advanceMs) {
         if (s + this.#sizeMs <= watermark) continue;
         this.#slots[entries] = this.#slotFor(pw, s, keyId);
         this.#records[entries++] = i;
@@ -144,6 +154,7 @@ export class WindowEngine {
         const byKey = pw.open.get(start)!;
         const ids = [...byKey.keys()].sort((a, b) => compareKeys(this.#keys.string(a), this.#keys.string(b)));
         for (const keyId of ids) this.#emit(partition, start, keyId, byKey.get(keyId)!);
+        pw.openCount -= byKey.size;
         pw.open.delete(start);
         closed = true;
       }
@@ -187,12 +198,13 @@ export class WindowEngine {
       let byKey = open.get(start);
       if (!byKey) open.set(start, (byKey = new Map()));
       byKey.set(keyId, this.#acc.restore(bytes));
+      this.#partitionWindows(p).openCount++;
     }
   }
 
   #partitionWindows(partition: number): PartitionWindows {
     let pw = this.#partitions.get(partition);
-    if (!pw) this.#partitions.set(partition, (pw = { maxTimeMs: -Infinity, open: new Map() }));
+    if (!pw) this.#partitions.set(partition, (pw = { maxTimeMs: -Infinity, openCount: 0, open: new Map() }));
     return pw;
   }
 
@@ -210,8 +222,20 @@ export class WindowEngine {
       this.#lastByKey = byKey;
     }
     let slot = byKey.get(keyId);
-    if (slot === undefined) byKey.set(keyId, (slot = this.#acc.allocate()));
+    if (slot === undefined) {
+      byKey.set(keyId, (slot = this.#acc.allocate()));
+      pw.openCount++;
+    }
     return slot;
+  }
+
+  /** How many of the record's still-open windows [first .. last] would be new for this key. */
+  #missing(pw: PartitionWindows, first: number, last: number, keyId: number, watermark: number): number {
+    let n = 0;
+    for (let s = first; s <= last; s += this.#advanceMs) {
+      if (s + this.#sizeMs > watermark && pw.open.get(s)?.has(keyId) !== true) n++;
+    }
+    return n;
   }
 
   #emit(partition: number, start: number, keyId: number, slot: number): void {

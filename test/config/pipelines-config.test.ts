@@ -15,7 +15,7 @@ describe("pipelines config", () => {
   it("reads the issue's form, with defaults for what is left out", () => {
     expect(read(base)).toEqual({
       name: "temp10s", from: "telemetry", match: "sensors/+/telemetry", format: "json", key: { field: "device" }, time: "ts", fields: ["temp", "hum"],
-      window: { type: "tumbling", sizeMs: 10_000, graceMs: 1000 }, aggregates: base.aggregates, emit: "final", to: "temp-10s", start: "earliest",
+      window: { type: "tumbling", sizeMs: 10_000, graceMs: 1000 }, aggregates: base.aggregates, emit: "final", to: "temp-10s", start: "earliest", openWindowCountMax: 100_000,
     });
     const minimal = read({ name: "m", from: "a", key: "topic[1]", aggregates: ["count"], window: { size: 1000 }, to: "b" });
     expect(minimal).toMatchObject({ key: { topicLevel: 1 }, time: undefined, fields: [], format: "json", emit: "final", window: { type: "tumbling", sizeMs: 1000, graceMs: 0 } });

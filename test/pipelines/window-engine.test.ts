@@ -101,6 +101,31 @@ describe("window engine vs a plain-JS reference", () => {
     expect(out.map((r) => `${r.partition} ${text.decode(r.value!)}`)).toEqual(whole);
   });
 
+  it("openWindowCountMax: a record that would open one window more per partition is dead-lettered; the open ones go on", () => {
+    const c = config({ type: "hopping", size: "2s", advance: "1s" }, { openWindowCountMax: 5 });
+    const engine = new WindowEngine(c);
+    const doc = (device: string, ts: number) => ({ key: null, value: utf8.encode(JSON.stringify({ device, ts, temp: 1, hum: 2 })), timestampMs: ts });
+    // a, b: two windows each (4 open); c needs two more: refused whole; a again fits; d on another partition fits.
+    engine.processBatch(0, encodeBatch([doc("a", 1500), doc("b", 1600), doc("c", 1700), doc("a", 1800)]));
+    engine.processBatch(1, encodeBatch([doc("d", 1500)]));
+    expect(engine.openWindowCount).toBe(6);
+    const dlq = engine.take().dlq;
+    expect(dlq.map((r) => text.decode(r.headers![0].value!))).toEqual([
+      "the pipeline already holds openWindowCountMax (5) open windows for source partition 0; raise it, or use fewer keys or shorter windows",
+    ]);
+    expect(JSON.parse(text.decode(dlq[0].value!)).device).toBe("c");
+    // Refused too (two new windows), but its time moves the watermark: the full windows close.
+    engine.processBatch(0, encodeBatch([doc("a", 9000)]));
+    engine.closeDue();
+    const out = engine.take();
+    expect(out.dlq).toHaveLength(1);
+    expect(out.results.map((r) => JSON.parse(text.decode(r.value!))).map((r) => `${r.key}@${r.window.start}:${r.count}`))
+      .toEqual(["a@0:2", "b@0:1", "a@1000:2", "b@1000:1"]);
+    engine.processBatch(0, encodeBatch([doc("a", 9100)]));
+    expect(engine.take().dlq).toHaveLength(0);
+    expect(engine.openWindowCount).toBe(4); // d's two on partition 1, a's two new ones
+  });
+
   it("dead-letters bad input with a reason header and keeps going", () => {
     const c = config({ type: "tumbling", size: "1s" });
     const engine = new WindowEngine(c);
