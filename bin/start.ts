@@ -16,6 +16,7 @@ import { watchGroupLag } from "../runtime/groups/lag-metrics.ts";
 import { watchProcess } from "../runtime/metrics/process.ts";
 import { TransactionCoordinator } from "../runtime/transactions/coordinator.ts";
 import { Bridge } from "../bridge/replicator.ts";
+import { Pipelines } from "../runtime/pipelines/index.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
 
 interface Closable {
@@ -60,6 +61,11 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const kafka = await startKafkaGateway({ config, log, logger, metrics, groups, transactions, clusterId });
   opened.push(kafka);
   ports.kafka = kafka.port;
+
+  // Pipelines read committed data only, so they start once transactions are recovered.
+  const pipelines = new Pipelines({ log, logger: logger.child("pipelines"), metrics });
+  opened.push(pipelines);
+  await pipelines.startAll(config.pipelines);
 
   let bridge: Bridge | null = null;
   if (config.bridge) {

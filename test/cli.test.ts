@@ -30,19 +30,13 @@ describe("ledge start", () => {
     expect(await ledge.exited).toBe(0);
   });
 
-  it("warns at start, naming the key, about pipelines:, which is not built yet", async () => {
-    const dirs = await ledgeDirs("ledge-unbuilt-", "pipelines: [ { name: avg } ]\n");
-    const ledge = await startLedge(dirs.args);
-    try {
-      const lines = await stderrLines(ledge, 1, /not yet built/);
-      expect(lines).toEqual([
-        expect.stringMatching(/warn config: pipelines: is accepted but not yet built in this version; no pipeline runs$/),
-      ]);
-    } finally {
-      ledge.child.kill("SIGTERM");
-      await ledge.exited;
-      await dirs.remove();
-    }
+  it("stops on a pipeline config mistake with a message naming the key path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ledge-cli-"));
+    const file = join(dir, "ledge.yaml");
+    writeFileSync(file, "pipelines:\n  - { name: avg, from: t, key: device, fields: [temp], to: out, aggregates: [count], window: { type: tumbling, size: soon } }\n");
+    const r = spawnSync(process.execPath, [ledgeBin, "start", "--config", file], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/config key 'pipelines\[0\]\.window\.size' must be a duration/);
   });
 
   it("warns at start about a deprecated key spelling, naming old and new key", async () => {

@@ -5,6 +5,7 @@ import { ConfigError } from "./errors.ts";
 import { renameDeprecatedKeys } from "./deprecated-keys.ts";
 import { topicNameProblem, topicNameRule } from "../kafka/topic-name.ts";
 import { readBridgeConfig, type BridgeConfig } from "./bridge.ts";
+import { readPipelinesConfig, type PipelineConfig } from "./pipelines.ts";
 
 export type SyncMode = "always" | "interval";
 export type OverflowPolicy = "drop-oldest" | "reject";
@@ -137,7 +138,8 @@ export interface LedgeConfig {
   topics: TopicConfig[];
   /** Read by gateways/mqtt, which validates it (raw here so that gateway owns its schema). */
   mqtt: Record<string, unknown>;
-  pipelines: unknown[];
+  /** Window aggregations (runtime/pipelines); validated in pipelines.ts. */
+  pipelines: PipelineConfig[];
   /** Replication upstream; absent = no bridge. */
   bridge?: BridgeConfig;
   groups: GroupsConfig;
@@ -225,21 +227,9 @@ function topic(item: unknown, key: string): TopicConfig {
 /** Warns about a key that parses but does nothing yet; start-up logs it (never silent). */
 export type ConfigWarn = (message: string) => void;
 
-/** Until pipelines are built, their key is kept raw and named at start. */
-export function notBuiltYet(key: string, consequence: string): string {
-  return `${key} is accepted but not yet built in this version; ${consequence}`;
-}
-
-function warnIfSet(r: ConfigReader, name: string, consequence: string, warn: ConfigWarn): void {
-  const v = r.raw(name);
-  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return;
-  warn(notBuiltYet(`${name}:`, consequence));
-}
-
 /** Validates a parsed YAML document into a full config with defaults. */
 export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConfig {
   const r = new ConfigReader(renameDeprecatedKeys(doc, warn), "");
-  warnIfSet(r, "pipelines", "no pipeline runs", warn);
   const listeners = r.section("listeners");
   const mqttL = listeners.section("mqtt");
   const kafkaL = listeners.section("kafka");
@@ -275,7 +265,7 @@ export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConf
     },
     topics: r.list("topics", topic),
     mqtt: (r.raw("mqtt") ?? {}) as Record<string, unknown>,
-    pipelines: (r.raw("pipelines") ?? []) as unknown[],
+    pipelines: readPipelinesConfig(r),
     bridge: r.has("bridge") ? readBridgeConfig(r.raw("bridge"), "bridge") : (r.raw("bridge"), undefined),
     groups: groups(r.section("groups")),
     transactions: transactions(r.section("transactions")),

@@ -119,6 +119,7 @@ export const statusTable = [
   { status: -34, name: "ERR_JSON_ARGUMENTS", errorClass: CoreInternalError, reason: "the wasm core's JSON extractor got a malformed path table or too little room for decoded strings (a ledge bug; please report it)" },
   { status: -35, name: "ERR_SKETCH_ARGUMENTS", errorClass: CoreInternalError, reason: "a quantile sketch in wasm memory is not initialised, its bucket cap is out of range, or its count would pass 2^53 (a ledge bug; please report it)" },
   { status: -36, name: "ERR_SKETCH_CORRUPT", errorClass: CorruptStateError, reason: "the saved quantile sketch is malformed (a damaged checkpoint)" },
+  { status: -37, name: "ERR_WINDOW_ARGUMENTS", errorClass: CoreInternalError, reason: "the wasm core's window accumulator got a slot or record outside its state, or a misshaped column set (a ledge bug; please report it)" },
 ] as const satisfies readonly StatusEntry[];
 
 export type StatusName = (typeof statusTable)[number]["name"];

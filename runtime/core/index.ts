@@ -26,3 +26,4 @@ export {
 export {
   QuantileSketches, SKETCH_RELATIVE_ACCURACY, SKETCH_BINS_DEFAULT, SKETCH_BINS_MIN, SKETCH_BINS_MAX, type SketchHandle,
 } from "./quantile-sketch.ts";
+export { WindowAccumulators, WindowField, WINDOW_FIELD_F64S, WINDOW_FIELDS_MAX } from "./window-accumulators.ts";

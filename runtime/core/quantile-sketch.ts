@@ -67,8 +67,10 @@ export class QuantileSketches {
 
   /** A new empty sketch. */
   create(): SketchHandle {
-    const sketch = this.#free.pop() ?? this.#core.alloc(this.sketchBytes);
-    checkStatus(this.#kernels.sketchInit(sketch, this.binsMax));
+    const reused = this.#free.pop();
+    const sketch = reused ?? this.#core.alloc(this.sketchBytes);
+    // A released sketch is a valid one of this cap: clearing its runs is enough.
+    checkStatus(reused === undefined ? this.#kernels.sketchInit(sketch, this.binsMax) : this.#kernels.sketchClear(sketch));
     this.#live.add(sketch);
     return sketch as SketchHandle;
   }

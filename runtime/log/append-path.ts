@@ -6,7 +6,7 @@
 // partition, and a COMMIT/ABORT marker (a control batch only the log writes, appendMarker)
 // closes it, in the same LMDB transaction as the data (partition-txns.ts holds that state).
 import { ControlType, encodeBatch, readBatchHeader, readControlType, type BatchHeader, type EncodedBatch } from "../core/index.ts";
-import type { GroupCommit, PendingAppend, Placed } from "./commit-queue.ts";
+import type { AppendGroup, GroupCommit, PendingAppend, Placed } from "./commit-queue.ts";
 import type { LogContext } from "./context.ts";
 import { LogError } from "./errors.ts";
 import type { Maintenance } from "./maintenance.ts";
@@ -66,6 +66,55 @@ export class AppendPath {
     return this.#enqueue(p, batch, readBatchHeader(batch));
   }
 
+  /**
+   * Appends runtime/core-encoded batches (none is fine) and writes the meta value `meta` in ONE
+   * LMDB transaction: after a crash either all of them are stored or none. Resolves once durable.
+   * The batches must be plain (no producer id, not transactional, not control).
+   */
+  async appendGroup(batches: Array<{ topic: string; partition: number; batch: EncodedBatch }>, meta: { key: string; value: unknown }): Promise<void> {
+    this.#ctx.checkOpen();
+    const parts = batches.map(({ topic, partition, batch }) => {
+      const p = this.#ctx.partition(topic, partition);
+      this.#checkSize(p, batch);
+      const header = encodedBatchHeader(batch, `${topic}/${partition}`, keysRequired(p.topic.settings));
+      if (header.producerId >= 0 || header.transactional || header.control) throw new RangeError(`a grouped append to ${topic}/${partition} must be a plain batch (no producer id, not transactional) (a ledge bug)`);
+      return { partition: p, bytes: batch as Uint8Array, header };
+    });
+    if (parts.length === 0) {
+      await this.#ctx.durable(this.#ctx.tables.meta.put(meta.key, meta.value), `writing ${meta.key}`);
+      return;
+    }
+    const group: AppendGroup = { more: parts.slice(1), meta, byteLength: parts.reduce((n, x) => n + x.bytes.byteLength, 0) };
+    await new Promise<AppendResult>((resolve, reject) => {
+      this.#commit.enqueue({ ...parts[0], resolve, reject, group }).catch(reject);
+    });
+  }
+
+  /** Places every batch of a group and its meta value, or throws before staging any of them. */
+  #placeGroup(txn: Txn, item: PendingAppend, group: AppendGroup): Placed {
+    const parts = [item, ...group.more];
+    for (const x of parts) {
+      if (x.partition.topic.deleted) throw new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${x.partition.topic.name}' was deleted before a grouped append committed`);
+    }
+    this.#cap.reserve(txn, group.byteLength, `${parts.length} batches of a grouped append`);
+    let first = -1;
+    for (const x of parts) {
+      const p = x.partition;
+      const baseOffset = p.nextOffset;
+      if (first < 0) first = baseOffset;
+      assignOffsets(x.bytes, baseOffset);
+      txn.putBatch(p, baseOffset, x.bytes);
+      p.nextOffset = baseOffset + x.header.lastOffsetDelta + 1;
+      this.#index(txn, p, baseOffset, x.header.maxTimestampMs, x.bytes.byteLength);
+      this.#ctx.counters.appends.inc();
+      this.#ctx.counters.appendedRecords.inc(x.header.recordCount);
+      this.#ctx.counters.appendedBytes.inc(x.bytes.byteLength);
+      this.#maintenance.noteAppended(x.bytes.byteLength);
+    }
+    txn.putMeta(group.meta.key, group.meta.value);
+    return { baseOffset: first, duplicate: false };
+  }
+
   #checkSize(p: Partition, batch: Uint8Array): void {
     const maxBytes = p.topic.settings.maxMessageBytes;
     if (batch.byteLength > maxBytes) {
@@ -81,6 +130,7 @@ export class AppendPath {
 
   /** The commit queue's step for each append, inside the transaction. */
   place(txn: Txn, item: PendingAppend): Placed {
+    if (item.group) return this.#placeGroup(txn, item, item.group);
     const p = item.partition;
     const h = item.header;
     const where = `${p.topic.name}/${p.index}`;

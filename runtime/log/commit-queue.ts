@@ -30,6 +30,21 @@ export interface PendingAppend {
   header: BatchHeader;
   resolve(result: AppendResult): void;
   reject(error: Error): void;
+  /** Several batches and a meta value placed together, all or none (Log.appendWithCheckpoint). */
+  group?: AppendGroup;
+}
+
+/** The rest of an atomic group: `partition`/`bytes`/`header` of the item are its first batch. */
+export interface AppendGroup {
+  more: Array<{ partition: Partition; bytes: Uint8Array; header: BatchHeader }>;
+  meta: { key: string; value: unknown };
+  /** Bytes of every batch in the group (the queue's accounting). */
+  byteLength: number;
+}
+
+/** Bytes an item stages: its batch, or all of a group's. */
+function itemBytes(item: PendingAppend): number {
+  return item.group?.byteLength ?? item.bytes.byteLength;
 }
 
 /** What a placed append resolves with once durable (undefined: it failed and was rejected). */
@@ -101,7 +116,7 @@ export class GroupCommit {
     }
     if (this.#closed) throw new LogError("LEDGE_ERR_LOG_CLOSED", "append refused: the log is closed");
     this.#pending.push(item);
-    this.#pendingBytes += item.bytes.byteLength;
+    this.#pendingBytes += itemBytes(item);
     this.#schedule();
   }
 
@@ -185,8 +200,8 @@ export class GroupCommit {
   #take(): PendingAppend[] {
     let bytes = 0;
     let n = 0;
-    while (n < this.#pending.length && (n === 0 || bytes + this.#pending[n].bytes.byteLength <= this.#o.transactionBytesMax)) {
-      bytes += this.#pending[n].bytes.byteLength;
+    while (n < this.#pending.length && (n === 0 || bytes + itemBytes(this.#pending[n]) <= this.#o.transactionBytesMax)) {
+      bytes += itemBytes(this.#pending[n]);
       n++;
     }
     const work = this.#pending.splice(0, n);

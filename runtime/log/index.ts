@@ -19,6 +19,7 @@ import { TopicAdmin } from "./topic-admin.ts";
 import { TopicPurges } from "./topic-purge.ts";
 import { loadTopics } from "./topics.ts";
 import { LogError } from "./errors.ts";
+import { metaKeys } from "./partition.ts";
 import type { AppendResult, KeyValueStore, PartitionState, ReadResult, TopicChangeListener, TopicDescription, TxnMarker } from "./types.ts";
 
 export { LogError, isLogError, logErrors, type LogErrorCode } from "./errors.ts";
@@ -128,6 +129,27 @@ export class Log {
   /** append() for a batch runtime/core encoded (MQTT ingest): only its header is read. */
   appendEncoded(topic: string, partition: number, batch: EncodedBatch): Promise<AppendResult> {
     return this.#appends.appendEncoded(topic, partition, batch);
+  }
+
+  /**
+   * Appends runtime/core-encoded plain batches and writes checkpoint `name`'s value, in one LMDB
+   * transaction: after any crash, all of them are stored or none (a pipeline's output and the
+   * state and source offsets it covers). Resolves once durable under storage.sync.
+   */
+  appendWithCheckpoint(batches: Array<{ topic: string; partition: number; batch: EncodedBatch }>, name: string, value: unknown): Promise<void> {
+    return this.#appends.appendGroup(batches, { key: metaKeys.checkpoint(name), value });
+  }
+
+  /** The value appendWithCheckpoint last stored under `name` (msgpack: Uint8Arrays read back as Buffers). */
+  readCheckpoint(name: string): unknown {
+    this.#ctx.checkOpen();
+    return this.#ctx.tables.meta.get(metaKeys.checkpoint(name));
+  }
+
+  /** Forgets checkpoint `name` (a removed pipeline); durable before it resolves. */
+  removeCheckpoint(name: string): Promise<void> {
+    this.#ctx.checkOpen();
+    return this.#ctx.durable(this.#ctx.tables.meta.remove(metaKeys.checkpoint(name)), `removing checkpoint ${name}`);
   }
 
   // ---- read (read-path.ts) -------------------------------------------------------------------

@@ -87,6 +87,8 @@ export const metaKeys = {
   producer: (topicId: number, index: number, producerId: number) => `s/${topicId}/${index}/${producerId}`,
   deletedTopic: (topicId: number) => `d/${topicId}`,
   deletedPrefix: "d/",
+  /** A pipeline's checkpoint (runtime/pipelines), written with its output batches. */
+  checkpoint: (name: string) => `c/${name}`,
   topicIdNext: "topicIdNext",
   producerIdNext: "producerIdNext",
 };

@@ -61,6 +61,11 @@ export class Txn {
     p.aborted = p.aborted.slice(n);
   }
 
+  /** A meta value written in this transaction (a pipeline checkpoint beside its output batches). */
+  putMeta(key: string, value: unknown): void {
+    this.#metaPuts.push({ key, value });
+  }
+
   putBatch(p: Partition, baseOffset: number, bytes: Uint8Array): void {
     this.touch(p);
     const value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -52,6 +52,7 @@ const limitTests: Record<string, [file: string, title: string]> = {
   "mqtt.limits.writeBufferBytesMax": ["mqtt/limits.test.ts", "QoS 0: deliveries past the socket backlog wait in the log (none dropped, none queued)"],
   "mqtt.bridgeFrom[].inflightCountMax": ["mqtt/bridge-from.unit.test.ts", "stops reading at inflightCountMax messages waiting, and resumes when they are durable"],
   "mqtt.bridgeFrom[].upstreamInflightCountMax": ["mqtt/bridge-from.unit.test.ts", "upstreamInflightCountMax: Mosquitto sends no more un-acked messages than it, then the rest as acks go out"],
+  "pipelines[].openWindowCountMax": ["pipelines/window-engine.test.ts", "openWindowCountMax: a record that would open one window more per partition is dead-lettered; the open ones go on"],
   "bridge.transactionBytesMax": ["bridge/bridge.limits.test.ts", "transactionBytesMax: no upstream transaction carries more than the bound plus its last batch"],
   "bridge.transactionMsMax": ["bridge/bridge.limits.test.ts", "transactionMsMax: a rate-capped backlog far under transactionBytesMax is committed in many short transactions"],
   "bridge.memoryBytesMax": ["bridge/bridge.limits.test.ts", "memoryBytesMax: with a 64 KiB read buffer, batches larger than it still ship"],

@@ -17,6 +17,10 @@ export function fullDocument(): Record<string, unknown> {
       http: { tls, token: "t" },
     },
     topics: [{ name: "t", config: {} }],
+    pipelines: [{
+      name: "p", from: "t", match: "a/+", format: "json", key: "device", time: "ts", fields: ["temp"],
+      window: { type: "hopping", size: "10s", advance: "5s", grace: "1s" }, aggregates: ["count"], emit: "final", to: "o", start: "earliest",
+    }],
     bridge: { brokers: ["a:1"], topics: [{ from: "t" }], tls: { ca: "ca.pem" }, sasl: { mechanism: "PLAIN", username: "u", passwordFile: "pw" } },
     mqtt: {
       routes: [{ filter: "a/+", topic: "t", key: "{1}", check: "json" }],

@@ -11,3 +11,4 @@ export {
   sketchBytes, sketchInit, sketchClear, sketchAdd, sketchMerge, sketchQuantiles, sketchCount,
   sketchSerializedBound, sketchSerialize, sketchDeserialize,
 } from "./quantile-sketch";
+export { windowAccumulate, windowMergeSlots } from "./window-accumulate";

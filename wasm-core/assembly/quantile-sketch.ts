@@ -73,16 +73,22 @@ function valid(sketch: usize): bool {
   return binsMax >= SKETCH_BINS_MIN && binsMax <= SKETCH_BINS_MAX && inMemory(sketch, <u64>sketchBytes(binsMax));
 }
 
-function clear(sketch: usize): void {
+/**
+ * Empties the sketch. `whole`: zero every counter (memory of unknown contents); else only each
+ * store's run, since counters past the run are always 0 (storeAdd, foldLowest keep it so): a
+ * window's sketch is cleared for reuse without touching its 16 KiB.
+ */
+function clear(sketch: usize, whole: bool): void {
+  if (whole) memory.fill(sketch + <usize>SKETCH_HEADER_BYTES, 0, <usize>binsMaxOf(sketch) << 4);
+  for (let s: usize = 0; s < 2; s++) {
+    if (!whole) memory.fill(bins(sketch, <i32>s), 0, <usize>load<i32>(sketch + LENGTH_AT + (s << 3)) << 3);
+    store<i32>(sketch + LOW_AT + (s << 3), 0);
+    store<i32>(sketch + LENGTH_AT + (s << 3), 0);
+  }
   store<u64>(sketch + COUNT_AT, 0);
   store<u64>(sketch + ZERO_AT, 0);
   store<f64>(sketch + MIN_AT, Infinity);
   store<f64>(sketch + MAX_AT, -Infinity);
-  for (let s: usize = 0; s < 2; s++) {
-    store<i32>(sketch + LOW_AT + (s << 3), 0);
-    store<i32>(sketch + LENGTH_AT + (s << 3), 0);
-  }
-  memory.fill(sketch + <usize>SKETCH_HEADER_BYTES, 0, <usize>binsMaxOf(sketch) << 4);
 }
 
 /** Makes [sketch, + sketchBytes(binsMax)) an empty sketch. */
@@ -92,14 +98,14 @@ export function sketchInit(sketch: usize, binsMax: i32): i32 {
   if (!inMemory(sketch, <u64>bytes)) return status.ERR_REGION_OUT_OF_BOUNDS;
   store<u32>(sketch + MARK_AT, MARK);
   store<i32>(sketch + BINS_MAX_AT, binsMax);
-  clear(sketch);
+  clear(sketch, true);
   return status.OK;
 }
 
 /** Empties a live sketch, keeping its cap. */
 export function sketchClear(sketch: usize): i32 {
   if (!valid(sketch)) return status.ERR_SKETCH_ARGUMENTS;
-  clear(sketch);
+  clear(sketch, false);
   return status.OK;
 }
 
@@ -398,7 +404,7 @@ export function sketchDeserialize(sketch: usize, src: usize, length: i32): i32 {
   if (negative < 0 || readAt != readEnd || <u64>positive + <u64>negative + zeros != count) return status.ERR_SKETCH_CORRUPT;
   const empty = count == 0 && low == Infinity && high == -Infinity;
   if (!empty && !(isFinite(low) && isFinite(high) && low <= high)) return status.ERR_SKETCH_CORRUPT;
-  clear(sketch);
+  clear(sketch, false);
   readAt = src + <usize>SERIAL_FIXED_BYTES;
   readVarint();
   readVarint();

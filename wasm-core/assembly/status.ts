@@ -79,3 +79,5 @@ export const ERR_JSON_ARGUMENTS: i32 = -34;
 export const ERR_SKETCH_ARGUMENTS: i32 = -35;
 /** A serialised quantile sketch is malformed (a damaged checkpoint). */
 export const ERR_SKETCH_CORRUPT: i32 = -36;
+/** The window accumulator got a slot outside its state or a misshaped column set: a ledge bug. */
+export const ERR_WINDOW_ARGUMENTS: i32 = -37;

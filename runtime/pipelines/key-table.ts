@@ -1,0 +1,90 @@
+// Group keys as small integers: a key's bytes are interned once (open addressing over a byte
+// arena, FNV-1a), so the hot loop never makes a string per record. A key's string is decoded
+// once, when a window of it is emitted.
+
+const EMPTY = -1;
+const utf8 = new TextDecoder();
+
+export class KeyTable {
+  #arena = new Uint8Array(64 * 1024);
+  #arenaUsed = 0;
+  #start = new Int32Array(1024);
+  #length = new Int32Array(1024);
+  #hash = new Int32Array(1024);
+  #strings: (string | undefined)[] = [];
+  #count = 0;
+  #slots = new Int32Array(2048).fill(EMPTY);
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The id of the key `bytes[from, from + length)`, added if new. */
+  intern(bytes: Uint8Array, from: number, length: number): number {
+    let h = 0x811c9dc5;
+    for (let i = from; i < from + length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    const mask = this.#slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const id = this.#slots[s];
+      if (id === EMPTY) return this.#add(s, h, bytes, from, length);
+      if (this.#hash[id] === h && this.#length[id] === length && this.#equal(id, bytes, from)) return id;
+    }
+  }
+
+  /** The key's bytes (a view valid until the next intern). */
+  bytes(id: number): Uint8Array {
+    return this.#arena.subarray(this.#start[id], this.#start[id] + this.#length[id]);
+  }
+
+  string(id: number): string {
+    let s = this.#strings[id];
+    if (s === undefined) this.#strings[id] = s = utf8.decode(this.bytes(id));
+    return s;
+  }
+
+  #equal(id: number, bytes: Uint8Array, from: number): boolean {
+    const at = this.#start[id];
+    const arena = this.#arena;
+    for (let i = 0, n = this.#length[id]; i < n; i++) if (arena[at + i] !== bytes[from + i]) return false;
+    return true;
+  }
+
+  #add(slot: number, h: number, bytes: Uint8Array, from: number, length: number): number {
+    const id = this.#count++;
+    if (id === this.#start.length) {
+      this.#start = grown(this.#start);
+      this.#length = grown(this.#length);
+      this.#hash = grown(this.#hash);
+    }
+    if (this.#arenaUsed + length > this.#arena.length) {
+      const arena = new Uint8Array(Math.max(this.#arena.length * 2, this.#arenaUsed + length));
+      arena.set(this.#arena.subarray(0, this.#arenaUsed));
+      this.#arena = arena;
+    }
+    this.#arena.set(bytes.subarray(from, from + length), this.#arenaUsed);
+    this.#start[id] = this.#arenaUsed;
+    this.#length[id] = length;
+    this.#hash[id] = h;
+    this.#arenaUsed += length;
+    this.#slots[slot] = id;
+    if (this.#count * 2 > this.#slots.length) this.#rehash();
+    return id;
+  }
+
+  #rehash(): void {
+    const slots = new Int32Array(this.#slots.length * 2).fill(EMPTY);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.#count; id++) {
+      let s = this.#hash[id] & mask;
+      while (slots[s] !== EMPTY) s = (s + 1) & mask;
+      slots[s] = id;
+    }
+    this.#slots = slots;
+  }
+}
+
+function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}

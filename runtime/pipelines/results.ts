@@ -1,0 +1,52 @@
+// A closed window's accumulators → the output record's JSON value, exactly the issue's shape:
+// {"key":"d1","window":{"start":S,"end":E},"count":N,"temp":{"sum":..,"min":..,...},...}
+// with only the requested aggregates, in the order the config lists them.
+import { WINDOW_FIELD_F64S, WindowField, type WindowAccumulators } from "../core/index.ts";
+import type { PipelineAggregate, PipelineConfig } from "../config/pipelines.ts";
+
+const quantileOf: Partial<Record<PipelineAggregate, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+
+/** The quantile fractions a config asks for, in its order. */
+export function quantileFractions(config: PipelineConfig): number[] {
+  return config.aggregates.filter((a) => a in quantileOf).map((a) => quantileOf[a]!);
+}
+
+function fieldAggregate(a: PipelineAggregate, acc: Float64Array, base: number, count: number, q: Float64Array, qi: number): number {
+  switch (a) {
+    case "sum": return acc[base + WindowField.sum];
+    case "min": return acc[base + WindowField.min];
+    case "max": return acc[base + WindowField.max];
+    case "avg": return acc[base + WindowField.sum] / count;
+    case "first": return acc[base + WindowField.first];
+    case "last": return acc[base + WindowField.last];
+    case "stddev": return Math.sqrt(Math.max(0, acc[base + WindowField.m2]) / count);
+    default: return q[qi];
+  }
+}
+
+/** The JSON text of one window's result. */
+export function renderResult(config: PipelineConfig, key: string, startMs: number, endMs: number, acc: Float64Array, slot: number, accumulators: WindowAccumulators): string {
+  const count = acc[0];
+  let out = `{"key":${JSON.stringify(key)},"window":{"start":${startMs},"end":${endMs}}`;
+  if (config.aggregates.includes("count")) out += `,"count":${count}`;
+  const perField = config.aggregates.filter((a) => a !== "count");
+  if (perField.length === 0) return out + "}";
+  const fractions = quantileFractions(config);
+  for (let f = 0; f < config.fields.length; f++) {
+    const base = 1 + f * WINDOW_FIELD_F64S;
+    const q = fractions.length > 0 ? accumulators.quantiles(slot, f, fractions) : new Float64Array(0);
+    let qi = 0;
+    const parts = perField.map((a) => {
+      const v = fieldAggregate(a, acc, base, count, q, qi);
+      if (a in quantileOf) qi++;
+      return `${JSON.stringify(a)}:${number(v)}`;
+    });
+    out += `,${JSON.stringify(config.fields[f])}:{${parts.join(",")}}`;
+  }
+  return out + "}";
+}
+
+/** JSON has no NaN or Infinity: such a result is written as null. */
+function number(v: number): string {
+  return Number.isFinite(v) ? String(v) : "null";
+}
