@@ -5,6 +5,8 @@
 // printed), 2 a usage mistake or no ledge to reach.
 import { parseArgs } from "node:util";
 import { createInterface } from "node:readline";
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
 
 const DEFAULT_HTTP = "http://127.0.0.1:8080";
 /** Records per produce request, within the API's 64 KiB body. */
@@ -16,6 +18,7 @@ export const clientUsage: Record<string, string> = {
   status: "ledge status [--json]                      topics, offsets, groups' lag and the bridge at a glance",
   topics: "ledge topics list | describe NAME | create NAME [--partitions N] [--config k=v ...] | delete NAME [--json]",
   groups: "ledge groups list | describe NAME [--json]",
+  pipelines: "ledge pipelines list | create FILE | delete NAME [--json]   FILE: YAML, one pipeline or pipelines: [...]",
   produce: "ledge produce TOPIC [--key K] [--partition P] [--json]   one record per stdin line, each acknowledged",
   consume: "ledge consume TOPIC [--from-beginning] [--group G] [--max N] [--partition P] [--json]",
 };
@@ -80,10 +83,11 @@ interface GroupView {
 }
 
 async function status(c: Conn, json: boolean): Promise<void> {
-  const s = await call<{ uptimeS: number; topics: number; partitions: number; records: number; storedBytes: number; groups: GroupView[]; bridge: Record<string, unknown> | null }>(c, "GET", "/api/status");
+  const s = await call<{ uptimeS: number; topics: number; partitions: number; records: number; storedBytes: number; groups: GroupView[]; pipelines: PipelineView[]; bridge: Record<string, unknown> | null }>(c, "GET", "/api/status");
   if (json) return out(JSON.stringify(s));
   out(`ledge at ${c.base}, up ${s.uptimeS} s: ${s.topics} topics, ${s.partitions} partitions, ${num(s.records)} records, ${size(s.storedBytes)} stored`);
   for (const g of s.groups) out(`group ${g.groupId}: ${g.state}, ${g.members} members, lag ${num(g.lag)}`);
+  for (const p of s.pipelines) out(`pipeline ${p.name}: ${p.from} -> ${p.to}, watermark ${watermark(p.watermarkMs)}`);
   const b = s.bridge;
   if (b) out(`bridge to ${b.upstream}: ${b.state}${b.detail ? ` (${b.detail})` : ""}, lag ${num(b.lagRecords as number)} records / ${size(b.lagBytes as number)} / ${b.lagSeconds} s${b.lastError ? `; last error: ${b.lastError}` : ""}`);
   else out("bridge: not configured");
@@ -146,6 +150,44 @@ async function groups(c: Conn, args: string[], json: boolean): Promise<void> {
     table([["TOPIC", "PARTITION", "COMMITTED", "HIGH WATERMARK", "LAG"], ...(g.offsets ?? []).map((o) => [o.topic, String(o.partition), String(o.offset), String(o.highWatermark ?? "-"), o.lag === null ? "-" : num(o.lag)])]);
   } else {
     throw new UsageError(`unknown groups action ${JSON.stringify(action)}`);
+  }
+}
+
+interface PipelineView {
+  name: string;
+  from: string;
+  to: string;
+  watermarkMs: number;
+}
+
+const watermark = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : "none yet");
+
+async function pipelines(c: Conn, args: string[], json: boolean): Promise<void> {
+  const [action, arg] = args;
+  if (action === "list" || action === undefined) {
+    const list = await call<PipelineView[]>(c, "GET", "/api/pipelines");
+    if (json) return out(JSON.stringify(list));
+    table([["PIPELINE", "FROM", "TO", "WATERMARK"], ...list.map((p) => [p.name, p.from, p.to, watermark(p.watermarkMs)])]);
+  } else if (action === "create") {
+    if (!arg) throw new UsageError("ledge pipelines create needs a YAML file");
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(arg, "utf8"));
+    } catch (err) {
+      throw new UsageError(`cannot read ${arg} as YAML (${(err as Error).message.split("\n")[0]})`);
+    }
+    const list = doc && typeof doc === "object" && "pipelines" in doc ? (doc as { pipelines: unknown }).pipelines : [doc];
+    if (!Array.isArray(list)) throw new UsageError(`${arg}: pipelines must be a list`);
+    for (const p of list) {
+      const made = await call<PipelineView>(c, "POST", "/api/pipelines", p);
+      out(json ? JSON.stringify(made) : `created pipeline ${made.name}: ${made.from} -> ${made.to}`);
+    }
+  } else if (action === "delete") {
+    if (!arg) throw new UsageError("ledge pipelines delete needs a pipeline name");
+    const r = await call<{ deleted: string }>(c, "DELETE", `/api/pipelines/${encodeURIComponent(arg)}`);
+    out(json ? JSON.stringify(r) : `deleted pipeline ${r.deleted}`);
+  } else {
+    throw new UsageError(`unknown pipelines action ${JSON.stringify(action)}`);
   }
 }
 
@@ -234,6 +276,7 @@ export async function clientCommand(command: string, argv: string[]): Promise<nu
     if (command === "status") await status(c, values.json);
     else if (command === "topics") await topics(c, positionals, values);
     else if (command === "groups") await groups(c, positionals, values.json);
+    else if (command === "pipelines") await pipelines(c, positionals, values.json);
     else if (command === "produce") await produce(c, positionals[0], values);
     else await consume(c, positionals[0], values);
     return 0;

@@ -74,7 +74,7 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
     bridge.start();
     opened.push(bridge);
   }
-  http.attachApi({ log, groups, offsets, bridge: () => bridge?.status.snapshot() ?? null, startedAtMs });
+  http.attachApi({ log, groups, offsets, pipelines, bridge: () => bridge?.status.snapshot() ?? null, startedAtMs });
 
   const unused = unusedConfigEnvironment();
   if (unused.length > 0) {

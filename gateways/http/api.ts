@@ -9,6 +9,7 @@ import type { DescribedGroup, ListedGroup } from "../../runtime/groups/coordinat
 import type { GroupPartitionOffset } from "../../runtime/groups/offsets.ts";
 import { ApiError } from "./errors.ts";
 import { appendRecords, readRecords } from "./api-records.ts";
+import { ConfigError } from "../../runtime/config/errors.ts";
 
 /** Request bodies are small JSON documents. */
 export const API_BODY_BYTES_MAX = 64 * 1024;
@@ -20,6 +21,12 @@ export interface AdminSources {
     list(group: string): GroupPartitionOffset[];
     groups(): string[];
     commit(group: string, topic: string, partition: number, value: { offset: number; leaderEpoch: number; metadata: string | null }): Promise<void>;
+  };
+  /** Running pipelines: started from a mapping of the config file's form, stopped by name. */
+  pipelines: {
+    list(): Array<Record<string, unknown>>;
+    addMapping(mapping: unknown): Promise<void>;
+    remove(name: string): Promise<boolean>;
   };
   /** The bridge's status as plain data, or null when no bridge is configured. */
   bridge: () => Record<string, unknown> | null;
@@ -40,6 +47,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof ApiError) return send(res, err.status, { error: { code: err.code, message: err.message } });
   if (err instanceof LogError) return send(res, logStatus[err.code] ?? 500, { error: { code: err.code, message: err.message } });
+  if (err instanceof ConfigError) return send(res, 400, { error: { code: err.code, message: err.message } });
   send(res, 500, { error: { code: "internal", message: `${(err as Error).message} (a ledge bug; please report it)` } });
 }
 
@@ -120,6 +128,7 @@ function status(s: AdminSources) {
     topics: topics.length, partitions: topics.reduce((n, t) => n + t.partitionCount, 0),
     records: topics.reduce((n, t) => n + t.records, 0), storedBytes: topics.reduce((n, t) => n + t.storedBytes, 0),
     groups: groupIds(s).map((id) => groupView(s, id)).map((g) => ({ groupId: g.groupId, state: g.state, members: g.members.length, lag: g.lag })),
+    pipelines: s.pipelines.list(),
     bridge: s.bridge(),
   };
 }
@@ -185,13 +194,25 @@ async function route(s: AdminSources, req: IncomingMessage, res: ServerResponse,
     if (name === undefined) return send(res, 200, groupIds(s).map((id) => groupView(s, id)));
     return send(res, 200, groupView(s, name));
   }
+  if (what === "pipelines") {
+    if (name === undefined) {
+      allow(req, ["GET", "POST"]);
+      if (req.method === "GET") return send(res, 200, s.pipelines.list());
+      const body = await readJson(req);
+      await s.pipelines.addMapping(body);
+      return send(res, 201, s.pipelines.list().find((p) => p.name === body.name) ?? { name: body.name });
+    }
+    allow(req, ["DELETE"]);
+    if (!(await s.pipelines.remove(name))) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no running pipeline '${name}' (GET /api/pipelines lists them)`);
+    return send(res, 200, { deleted: name });
+  }
   if (what === "bridge" && name === undefined) {
     allow(req, ["GET"]);
     const bridge = s.bridge();
     if (!bridge) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", "no bridge is configured (the bridge: section, or ledge start --upstream)");
     return send(res, 200, bridge);
   }
-  throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no route for ${req.method} ${path} (routes: /api/status, /api/topics, /api/groups, /api/bridge)`);
+  throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no route for ${req.method} ${path} (routes: /api/status, /api/topics, /api/groups, /api/pipelines, /api/bridge)`);
 }
 
 /** Serves one /api request; every failure becomes a JSON error answer. */

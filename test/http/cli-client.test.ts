@@ -2,6 +2,7 @@
 // (bin/ledge as a child process, --http and --token): topics, produce and consume (kcat reads
 // what produce wrote), consumer-group offsets across two consume runs, status, and the mistakes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFile } from "node:fs/promises";
 import { ledgeDirs, runLedge, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { kcat } from "../kafka/helpers/kcat.ts";
 
@@ -69,6 +70,37 @@ describe("ledge client commands", { timeout: 120_000 }, () => {
     expect(status.stdout).toMatch(/^ledge at http:\/\/127\.0\.0\.1:\d+, up \d+ s: \d+ topics/);
     expect(status.stdout).toContain("group ops: Empty, 0 members, lag 1");
     expect(status.stdout).toContain("bridge: not configured");
+  });
+
+  it("pipelines create from a YAML file, list, run on data, and delete; a bad one is refused with its key", async () => {
+    await ledgeCli(["topics", "create", "readings"]);
+    const file = `${d.dataDir}-pipeline.yaml`;
+    await writeFile(file, [
+      "name: avg1s", "from: readings", "format: json", "key: device", "time: ts", "fields: [temp]",
+      "window: { type: tumbling, size: 1s }", "aggregates: [count, avg]", "to: readings-1s", "",
+    ].join("\n"));
+    const made = await ledgeCli(["pipelines", "create", file]);
+    expect(made.stdout, made.stderr).toBe("created pipeline avg1s: readings -> readings-1s\n");
+    expect((await ledgeCli(["pipelines", "list"])).stdout).toMatch(/^avg1s\s+readings\s+readings-1s\s+none yet$/m);
+    // Two windows of device d1; the record at 2500 passes the first window's end and closes it.
+    await ledgeCli(["produce", "readings"], ['{"device":"d1","ts":1000,"temp":20}', '{"device":"d1","ts":1500,"temp":22}', '{"device":"d1","ts":2500,"temp":30}', ""].join("\n"));
+    let summaries = "";
+    for (let i = 0; i < 100 && !summaries.includes("avg"); i++) {
+      summaries = (await ledgeCli(["consume", "readings-1s", "--from-beginning", "--max", "1"]).catch(() => ({ stdout: "" }))).stdout;
+      if (!summaries) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(JSON.parse(summaries)).toEqual({ key: "d1", window: { start: 1000, end: 2000 }, count: 2, temp: { avg: 21 } });
+    const bad = await ledgeCli(["pipelines", "create", file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("LEDGE_ERR_CONFIG");
+    await writeFile(file, "name: x\nfrom: readings\nkey: device\naggregates: [count]\nto: y\nwindow: { type: tumbling, size: soon }\n");
+    const invalid = await ledgeCli(["pipelines", "create", file]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain("window.size");
+    expect((await ledgeCli(["pipelines", "delete", "avg1s"])).stdout).toBe("deleted pipeline avg1s\n");
+    const gone = await ledgeCli(["pipelines", "delete", "avg1s"]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain("LEDGE_ERR_API_NOT_FOUND");
   });
 
   it("says what went wrong: a wrong token, no ledge to reach, a bad flag; --help helps", async () => {
