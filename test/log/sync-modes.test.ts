@@ -40,34 +40,40 @@ async function ledgeWithHeldSyncs(sync: "always" | "interval"): Promise<{ ledge:
   });
   const c = await rawConnected(ledge.ports.mqtt!, 5, `sync-${sync}`);
   cleanups.unshift(async () => c.end());
-  c.send({ cmd: "publish", topic: "s/warm", payload: Buffer.from("warm"), qos: 1, messageId: 1, dup: false, retain: false });
+  publish(c, 1, "warm");
   expect(await c.next("puback", 10_000)).toMatchObject({ reasonCode: 0 });
   // Let the warm-up's fsync finish before holding the next ones.
   await new Promise((r) => setTimeout(r, 300));
   return { ledge, c, hold, held };
 }
 
+function publish(c: RawClient, messageId: number, text: string): void {
+  c.send({ cmd: "publish", topic: "s/x", payload: Buffer.from(text), qos: 1, messageId, dup: false, retain: false });
+}
+
+/** interval: holds fsyncs, publishes, gets the PUBACK, then sees the interval fsync held. */
+async function ackedWhileSyncHeld(c: RawClient, hold: string, held: string): Promise<void> {
+  writeFileSync(hold, "");
+  publish(c, 2, "acked at commit");
+  expect(await c.next("puback", 10_000)).toMatchObject({ messageId: 2, reasonCode: 0 });
+  // The timer's fsync for that commit starts within syncIntervalMs and is held: the ack did not wait for it.
+  await waitFor("the interval fsync to start", () => existsSync(held));
+}
+
 describe.skipIf(shimUnavailable)("storage.sync: what an acknowledgement waits for (fsync held by an LD_PRELOAD shim)", () => {
   it("interval: the PUBACK arrives while the fsync is held, and that fsync was due", async () => {
     const { c, hold, held } = await ledgeWithHeldSyncs("interval");
-    writeFileSync(hold, "");
-    c.send({ cmd: "publish", topic: "s/x", payload: Buffer.from("acked at commit"), qos: 1, messageId: 2, dup: false, retain: false });
-    expect(await c.next("puback", 10_000)).toMatchObject({ messageId: 2, reasonCode: 0 });
-    // The timer's fsync for that commit starts within syncIntervalMs and is held: the ack did not wait for it.
-    await waitFor("the interval fsync to start", () => existsSync(held));
+    await ackedWhileSyncHeld(c, hold, held);
     expect(existsSync(hold)).toBe(true);
     rmSync(hold);
   });
 
   it("interval: once an acknowledged commit has waited syncIntervalMs for its held fsync, the next PUBACK waits too (the loss bound)", async () => {
     const { c, hold, held } = await ledgeWithHeldSyncs("interval");
-    writeFileSync(hold, "");
-    c.send({ cmd: "publish", topic: "s/x", payload: Buffer.from("first"), qos: 1, messageId: 2, dup: false, retain: false });
-    expect(await c.next("puback", 10_000)).toMatchObject({ messageId: 2, reasonCode: 0 });
-    // The fsync for "first" starts syncIntervalMs after its commit and is held, so "first" is
-    // now at least syncIntervalMs unsynced: nothing more may be acknowledged until it is synced.
-    await waitFor("the interval fsync to start", () => existsSync(held));
-    c.send({ cmd: "publish", topic: "s/x", payload: Buffer.from("second"), qos: 1, messageId: 3, dup: false, retain: false });
+    // The fsync for the first publish starts syncIntervalMs after its commit and is held, so that
+    // publish is now at least syncIntervalMs unsynced: nothing more may be acknowledged until it is synced.
+    await ackedWhileSyncHeld(c, hold, held);
+    publish(c, 3, "second");
     await expect(c.next("puback", 1_000)).rejects.toThrow(/no puback/);
     rmSync(hold);
     expect(await c.next("puback", 10_000)).toMatchObject({ messageId: 3, reasonCode: 0 });
@@ -76,7 +82,7 @@ describe.skipIf(shimUnavailable)("storage.sync: what an acknowledgement waits fo
   it("always: no PUBACK while the commit's fsync is held; it comes once the fsync ends", async () => {
     const { c, hold, held } = await ledgeWithHeldSyncs("always");
     writeFileSync(hold, "");
-    c.send({ cmd: "publish", topic: "s/x", payload: Buffer.from("acked after fsync"), qos: 1, messageId: 2, dup: false, retain: false });
+    publish(c, 2, "acked after fsync");
     await waitFor("the commit's fsync to start", () => existsSync(held));
     // Held: a PUBACK now would be an ack before the fsync. Give a wrong build a second to send one.
     await expect(c.next("puback", 1_000)).rejects.toThrow(/no puback/);
