@@ -80,7 +80,9 @@ export class Log {
       this.#commit.failAll(error);
       this.#maintenance.stop();
       void this.#purges.stop();
-      (o.onStorageFailure ?? ((e) => logger.error(e.message)))(error, { exitAtOnce: durability.commitFailed });
+      // Told after the current call unwinds (a failed statfs is found in the middle of building a transaction).
+      const tell = o.onStorageFailure ?? ((e) => logger.error(e.message));
+      queueMicrotask(() => tell(error, { exitAtOnce: durability.commitFailed }));
     });
     this.#topics = new TopicAdmin(ctx, this.#purges);
     this.#producerIds = new ProducerIds(ctx);
