@@ -49,8 +49,9 @@ export function openTables(dataDir: string, mapSizeBytes: number, access: "read-
     path: logFile(dataDir),
     ...(readOnly ? { readOnly: true } : { mapSize: mapSizeBytes }),
     maxDbs: KV_TABLE_COUNT_MAX + 4,
-    // always: commits overlap the previous fsync; acks wait for `env.flushed` (commit-queue.ts).
-    ...(readOnly ? {} : sync === "always" ? { overlappingSync: true } : { noSync: true }),
+    // always: commits overlap the previous fsync; acks wait for `env.flushed` (durability.ts).
+    // Readers (ledge verify, ledge backup) open as they always have, with overlappingSync.
+    ...(readOnly || sync === "always" ? { overlappingSync: true } : { noSync: true }),
   });
   openEnvs.add(env);
   return {
