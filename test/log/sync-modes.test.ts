@@ -6,7 +6,7 @@
 // slow disk is measured in bench/log.ts, not here.
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { ledgeBin, ledgeDirs, startLedge, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { ledgeBin, ledgeDirs, metricValue, startLedge, waitForMetric, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { ioFaultShim, shimUnavailable } from "../helpers/io-fault-shim.ts";
 import { rawConnected, type RawClient } from "../mqtt/helpers/raw-client.ts";
 
@@ -40,9 +40,12 @@ async function ledgeWithHeldSyncs(sync: "always" | "interval"): Promise<{ ledge:
   });
   const c = await rawConnected(ledge.ports.mqtt!, 5, `sync-${sync}`);
   cleanups.unshift(async () => c.end());
+  const fsyncsBefore = await metricValue(ledge.ports.http!, "ledge_log_fsyncs_total");
   publish(c, 1, "warm");
   expect(await c.next("puback", 10_000)).toMatchObject({ reasonCode: 0 });
-  // Let the warm-up's fsync finish before holding the next ones.
+  // Let the warm-up's fsync finish before holding the next ones (a loaded machine may be slow to
+  // run it; a sync that began before the warm-up commit may count first, hence the pause after).
+  await waitForMetric(ledge.ports.http!, "ledge_log_fsyncs_total", fsyncsBefore + 1);
   await new Promise((r) => setTimeout(r, 300));
   return { ledge, c, hold, held };
 }
