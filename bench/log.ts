@@ -5,7 +5,13 @@
 //           `flushed`, no ledge logic. Also 1 and 8 writers, and the disk's fsync rate.
 //   read:   MB/s of sequential Log.read over LOG_BENCH_READ_MB (default 256 MB; the issue says
 //           1 GB, smaller here because the machine is shared) vs raw getRange over the same keys.
+//   append-sync-interval (issue #19): storage.sync interval vs always, in a child process, on this
+//           disk and with every fsync slowed by LOG_BENCH_SLOW_FSYNC_MS (default 50 ms, a worn SD
+//           card) through the LD_PRELOAD shim of test/fixtures/io-fault-shim.c: one writer's ack
+//           latency (what one QoS 1 publisher waits for its PUBACK) and 64 writers' records/s.
+import { spawnSync } from "node:child_process";
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open, type Database, type RootDatabase } from "lmdb";
@@ -14,6 +20,7 @@ import { Log } from "../runtime/log/index.ts";
 import { batchKey } from "../runtime/log/keys.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
 import { openBenchLog, quietLogger } from "./lib/bench-log.ts";
+import { ioFaultShim, shimUnavailable } from "../test/helpers/io-fault-shim.ts";
 
 const RECORDS_PER_BATCH = 100;
 const RECORD_BYTES = 100;
@@ -188,8 +195,48 @@ async function readRates(): Promise<{ ledge: number; into: number; raw: number; 
   return { ledge: bytes / 1e6 / ledgeS, into: bytes / 1e6 / intoS, raw: bytes / 1e6 / rawS, mb: bytes / 2e6 };
 }
 
+const SLOW_FSYNC_MS = Number(process.env.LOG_BENCH_SLOW_FSYNC_MS ?? 50);
+const syncChild = fileURLToPath(new URL("./lib/sync-append-child.ts", import.meta.url));
+
+interface SyncRun { batches: number; seconds: number; ackMsP50: number; ackMsP99: number }
+
+/** One child run of sync-append-child.ts (optionally under the slow-fsync shim). */
+function syncRun(sync: "always" | "interval", writers: number, seconds: number, slowFsyncMs: number): SyncRun {
+  const dir = mkdtempSync(join(tmpdir(), "ledge-bench-sync-"));
+  const env = slowFsyncMs > 0 ? { ...process.env, LD_PRELOAD: ioFaultShim(), LEDGE_SHIM_SYNC_DELAY_MS: String(slowFsyncMs) } : process.env;
+  const r = spawnSync(process.execPath, ["--import", "tsx", syncChild, dir, sync, String(writers), String(seconds)], { env, encoding: "utf8", timeout: 60_000 });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`bench: sync child (${sync}, ${writers} writers) failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as SyncRun;
+}
+
+/** storage.sync interval vs always: one writer's ack latency and 64 writers' records/s. */
+function syncModeRows(disk: string, slowFsyncMs: number): BenchResult[] {
+  const seconds = slowFsyncMs > 0 ? 3 : 2;
+  const runs = { always: { one: syncRun("always", 1, seconds, slowFsyncMs), many: syncRun("always", 64, seconds, slowFsyncMs) }, interval: { one: syncRun("interval", 1, seconds, slowFsyncMs), many: syncRun("interval", 64, seconds, slowFsyncMs) } };
+  const rate = (r: SyncRun) => (r.batches / r.seconds) * RECORDS_PER_BATCH;
+  const ms = (r: SyncRun) => `p50 ${r.ackMsP50.toFixed(2)} ms, p99 ${r.ackMsP99.toFixed(2)} ms`;
+  return [
+    result({
+      name: `append-sync-interval-${disk}`, unit: "records/s", ledge: rate(runs.interval.many), baseline: rate(runs.always.many), baselineName: "sync: always",
+      target: null, notes: `64 writers; ack latency interval ${ms(runs.interval.many)}, always ${ms(runs.always.many)}`,
+    }),
+    result({
+      name: `ack-latency-sync-interval-${disk}`, unit: "acks/s (1 writer)", ledge: rate(runs.interval.one) / RECORDS_PER_BATCH, baseline: rate(runs.always.one) / RECORDS_PER_BATCH, baselineName: "sync: always",
+      target: null, notes: `one writer, one append at a time; ack latency interval ${ms(runs.interval.one)}, always ${ms(runs.always.one)}`,
+    }),
+  ];
+}
+
 export default async function run(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
+  progress("storage.sync interval vs always on this disk (child processes)");
+  out.push(...syncModeRows("this-disk", 0));
+  if (shimUnavailable) progress(`skipping the slow-fsync rows: ${shimUnavailable}`);
+  else {
+    progress(`storage.sync interval vs always with every fsync slowed to ${SLOW_FSYNC_MS} ms (LD_PRELOAD shim)`);
+    out.push(...syncModeRows(`fsync-${SLOW_FSYNC_MS}ms`, SLOW_FSYNC_MS));
+  }
   progress("fsync rate of the disk (4 KiB write + fsync)");
   const fsyncs = fsyncRate();
   const rates: Record<number, { ledge: number; raw: number }> = {};

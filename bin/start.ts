@@ -23,6 +23,15 @@ interface Closable {
   close(): Promise<void>;
 }
 
+/**
+ * The exit code after the data directory's disk failed (fail-stop; sysexits' EX_IOERR): distinct
+ * from 1 (failed to start) and 2 (usage), so a supervisor (systemd Restart=on-failure) restarts
+ * ledge and an operator can tell a dying disk from a ledge crash.
+ */
+export const STORAGE_FAILED_EXIT_CODE = 74;
+/** How long the shutdown after a disk failure may take before ledge exits anyway. */
+const STORAGE_FAILED_EXIT_WITHIN_MS = 5_000;
+
 export async function start(config: LedgeConfig, logger: Logger): Promise<void> {
   const startedAtMs = Date.now();
   const opened: Closable[] = [];
@@ -32,7 +41,12 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const processWatch = watchProcess(metrics);
   opened.push({ close: async () => processWatch.stop() });
 
-  const log = await Log.open({ dataDir: config.dataDir, storage: config.storage, log: config.log, topics: config.topics, logger: logger.child("log"), metrics });
+  let failStop = (error: Error, _how: { exitAtOnce: boolean }): void => {
+    logger.error(`storage failed, ledge stops: ${error.message} (exit code ${STORAGE_FAILED_EXIT_CODE})`);
+    process.exit(STORAGE_FAILED_EXIT_CODE);
+  };
+  const onStorageFailure = (error: Error, how: { exitAtOnce: boolean }) => failStop(error, how);
+  const log = await Log.open({ dataDir: config.dataDir, storage: config.storage, log: config.log, topics: config.topics, logger: logger.child("log"), metrics, onStorageFailure });
   opened.push(log);
 
   const http = await startHttpGateway(config.listeners.http, metrics);
@@ -82,13 +96,30 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   }
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal} received, shutting down`);
+    if (exitCode === 0) logger.info(`${signal} received, shutting down`);
     // Close in reverse order of opening: listeners first, the log last.
     for (const part of opened.reverse()) await part.close();
-    process.exit(0);
+    process.exit(exitCode);
+  };
+  // Fail-stop: the log already refuses every write with LEDGE_ERR_STORAGE_FAILED (listeners
+  // answer with it); one line says what failed where, the listeners close, the log makes one last
+  // sync attempt without trusting its LMDB handle further, and the process exits.
+  failStop = (error, { exitAtOnce }) => {
+    if (stopping) return;
+    logger.error(`storage failed, ledge stops: ${error.message} (exit code ${STORAGE_FAILED_EXIT_CODE})`);
+    if (exitAtOnce) {
+      // A commit failed inside lmdb-js, whose heap may be corrupt: answer what was refused
+      // (those answers go out in this turn's promise callbacks) and exit before anything else
+      // allocates on the write thread.
+      stopping = true;
+      setImmediate(() => process.exit(STORAGE_FAILED_EXIT_CODE));
+      return;
+    }
+    setTimeout(() => process.exit(STORAGE_FAILED_EXIT_CODE), STORAGE_FAILED_EXIT_WITHIN_MS);
+    void stop("storage failure", STORAGE_FAILED_EXIT_CODE).catch(() => process.exit(STORAGE_FAILED_EXIT_CODE));
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -49,6 +49,7 @@ const producedBy: Record<string, string> = {
   LEDGE_ERR_OFFSET_OUT_OF_RANGE: "test/log/append-read.test.ts",
   LEDGE_ERR_STORAGE_FULL: "test/log/storage-full.test.ts",
   LEDGE_ERR_STORAGE: "test/log/pipelining.test.ts",
+  LEDGE_ERR_STORAGE_FAILED: "test/log/io-failure.test.ts",
   LEDGE_ERR_MESSAGE_TOO_LARGE: "test/log/append-read.test.ts",
   LEDGE_ERR_STORED_BATCH_CORRUPT: "test/log/stored-batch.test.ts",
   LEDGE_ERR_OUT_OF_ORDER_SEQUENCE: "test/log/idempotence.test.ts",

@@ -53,6 +53,7 @@ export class Broker implements BrokerServices {
   readonly wills: Wills;
   readonly #tail: LogTail;
   readonly delivery: LogDelivery;
+  readonly #log: MqttLog;
   readonly #hooks: SessionHooks;
   /** Reused per fan-out: best subscription per client for one message. */
   readonly #matched = new Map<string, SubscriptionOptions>();
@@ -75,6 +76,7 @@ export class Broker implements BrokerServices {
 
   private constructor(deps: BrokerDeps) {
     this.config = deps.config;
+    this.#log = deps.log;
     this.logger = throttleLogger(deps.logger);
     this.metrics = mqttMetrics(deps.metrics);
     this.ingest = new Ingest(deps.log, deps.config.routes, deps.config.limits, this.metrics);
@@ -187,6 +189,11 @@ export class Broker implements BrokerServices {
   }
 
   /** True once close() began: publishes are refused from then on. */
+  /** The log's disk failed: ledge is about to exit (fail-stop); CONNECTs are refused. */
+  get storageFailure(): Error | null {
+    return this.#log.storageFailure;
+  }
+
   get closing(): boolean {
     return this.#closing;
   }

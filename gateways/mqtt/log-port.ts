@@ -20,6 +20,8 @@ export interface MqttLog {
   /** Retention keeps offsets >= the lowest holder's protected offset (-1: none for `holder`). */
   setProtectedOffset(topic: string, partition: number, offset: number, holder: string): Promise<void>;
   openStore<V>(name: string): KeyValueStore<V>;
+  /** The disk failure that stopped the log (fail-stop: every write is refused), or null. */
+  readonly storageFailure: Error | null;
   /** `listener` runs after any topic is created, deleted or grows partitions. */
   onTopicChange(listener: (change: TopicChange) => void): () => void;
 }

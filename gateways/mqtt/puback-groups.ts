@@ -7,7 +7,7 @@
 import type { Packet } from "mqtt-packet";
 import type { Logger } from "../../runtime/logger.ts";
 import { ackSuccessBytes, writeAckSuccess } from "./packet-writer.ts";
-import { Reason } from "./reason-codes.ts";
+import { notStoredReason, Reason } from "./reason-codes.ts";
 
 export interface PubackGroup {
   /** The batch's durability promise every id in the group waits for. */
@@ -79,6 +79,6 @@ function failed(c: PubackClient, ids: number[], err: Error, topic: string): void
   c.logger.error(`could not store ${what} from ${c.who} to ${where}: ${err.message}`);
   if (c.protocolVersion !== 5) return c.disconnect(Reason.unspecifiedError); // 3.1.1: no negative ack
   for (const messageId of ids) {
-    c.send({ cmd: "puback", messageId, reasonCode: Reason.unspecifiedError, properties: { reasonString: "the message could not be stored; retry later" } });
+    c.send({ cmd: "puback", messageId, reasonCode: Reason.unspecifiedError, properties: { reasonString: notStoredReason(err) } });
   }
 }

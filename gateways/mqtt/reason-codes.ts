@@ -51,3 +51,10 @@ export function connackCode311(reason: number): number {
     default: return 3; // server unavailable
   }
 }
+
+/** The MQTT 5 reason string of a PUBACK/PUBREC whose message the log did not store. */
+export function notStoredReason(err: unknown): string {
+  return (err as { code?: unknown })?.code === "LEDGE_ERR_STORAGE_FAILED"
+    ? "storage failed: the broker's disk failed and it is restarting; resend after it is back"
+    : "the message could not be stored; retry later";
+}

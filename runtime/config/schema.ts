@@ -12,7 +12,8 @@ export type OverflowPolicy = "drop-oldest" | "reject";
 
 export interface StorageConfig {
   sync: SyncMode;
-  /** With sync: interval, the longest an acknowledged write may stay unsynced. */
+  /** With sync: interval, at most one fsync per this many ms; once an acknowledged append has
+   * stayed unsynced this long, new commits wait for its fsync (runtime/log/durability.ts). */
   syncIntervalMs: number;
   /** Cap on the data directory; past it `overflow` decides. */
   maxBytes: number;

@@ -1,16 +1,16 @@
 // Group commit: appends from every caller in one commit window share one LMDB transaction, and
-// each caller's promise resolves only when that transaction is durable under storage.sync:
-//   always   -> after `env.flushed` (lmdb-js resolves a write at commit, BEFORE its fsync);
-//   interval -> at commit; a new commit waits for the fsync once the oldest unsynced commit is
-//               older than syncIntervalMs, so an ack is never more than that from disk.
+// each caller's promise resolves only when that transaction is durable under storage.sync
+// (durability.ts: always -> after its fsync; interval -> at commit, with a sync at most every
+// syncIntervalMs and no new commit while an acknowledged one is older than that unsynced).
 // With storage.commitInflightCountMax above 1, the next transaction is issued while one commits,
 // with offsets assigned on the assumption that it commits; if it fails, it and every later one
 // are rolled back (LMDB holds the later ones back by a commit-sequence condition, see txn.ts).
 // The default is 1: each commit pays B-tree, free-list and meta pages plus an fsync whatever its
 // size, and overlapping halves the appends per commit. Under MQTT QoS 1 load on two cores that
 // cost more than the idle writer it saves (bench mqtt: 320-454k msgs/s at 1, 252-330k at 2).
-// At 1 the next transaction waits for the previous fsync too: lmdb-js reports a commit only
-// once it is synced. The queue is bounded in bytes: callers past the bound wait for room
+// At 1 under sync: always the next transaction waits for the previous fsync too: lmdb-js reports
+// a commit only once it is synced. A device failure (durability.ts) rejects everything queued
+// and issues nothing more. The queue is bounded in bytes: callers past the bound wait for room
 // (backpressure, not growth).
 import type { StorageConfig } from "../config/schema.ts";
 import type { AppendResult } from "./types.ts";
@@ -19,8 +19,9 @@ import type { Partition } from "./partition.ts";
 import { settleOpenTxns } from "./partition-txns.ts";
 import { Txn, type StorageAccount } from "./txn.ts";
 import assert from "node:assert/strict";
-import { COMMIT_SEQ_KEY, commitOutcome, flushedNow, type LogTables } from "./lmdb-env.ts";
+import { COMMIT_SEQ_KEY, type LogTables } from "./lmdb-env.ts";
 import { LogError } from "./errors.ts";
+import type { Durability } from "./durability.ts";
 import type { LogCounters } from "./counters.ts";
 
 export interface PendingAppend {
@@ -79,6 +80,7 @@ export interface CommitSteps {
 export interface GroupCommitOptions {
   tables: LogTables;
   storage: StorageConfig;
+  durability: Durability;
   account: StorageAccount;
   counters: LogCounters;
   steps: CommitSteps;
@@ -101,7 +103,6 @@ export class GroupCommit {
   #room: { promise: Promise<void>; resolve: () => void } | null = null;
   #maintenanceDue = false;
   #lastDurable: Promise<unknown> = Promise.resolve();
-  #unsyncedSinceMs: number[] = [];
   #closed = false;
 
   constructor(options: GroupCommitOptions) {
@@ -114,6 +115,7 @@ export class GroupCommit {
       this.#room ??= deferred();
       await this.#room.promise;
     }
+    this.#o.durability.checkWorking();
     if (this.#closed) throw new LogError("LEDGE_ERR_LOG_CLOSED", "append refused: the log is closed");
     this.#pending.push(item);
     this.#pendingBytes += itemBytes(item);
@@ -148,7 +150,17 @@ export class GroupCommit {
     this.#room?.resolve();
   }
 
+  /** The disk failed (fail-stop): refuse what waits for a transaction; nothing more is issued. */
+  failAll(error: Error): void {
+    for (const item of this.#pending.splice(0)) item.reject(error);
+    this.#pendingBytes = 0;
+    this.#maintenanceDue = false;
+    this.#room?.resolve();
+    this.#room = null;
+  }
+
   #schedule(): void {
+    if (this.#o.durability.failure) return;
     if (this.#timer || this.#running || this.#microtaskQueued || this.#unwinding) return;
     const delay = this.#o.storage.commitDelayMs;
     if (delay > 0) {
@@ -185,14 +197,15 @@ export class GroupCommit {
    * steps say so (no retention or storage-cap work, which reads what is committed).
    */
   async #commitWhileWaiting(): Promise<void> {
-    while (!this.#unwinding && (this.#pending.length > 0 || this.#maintenanceDue)) {
+    while (!this.#unwinding && !this.#o.durability.failure && (this.#pending.length > 0 || this.#maintenanceDue)) {
       const overlap = this.#inflight.length === 0 || (this.#inflight.length < this.#o.storage.commitInflightCountMax && !this.#maintenanceDue && this.#o.steps.mayOverlap());
       if (!overlap) {
         await this.#inflight[0].done;
         continue;
       }
-      await this.#boundUnsynced();
-      if (this.#unwinding) break;
+      // sync: interval's loss bound; a failed sync fails stop (failAll has rejected the queue).
+      if (!(await this.#o.durability.bound().then(() => true, () => false))) break;
+      if (this.#unwinding || this.#o.durability.failure) break;
       this.#issueNext();
     }
   }
@@ -237,6 +250,13 @@ export class GroupCommit {
         item.reject(err as Error);
       }
     }
+    const failure = this.#o.durability.failure;
+    if (failure) {
+      // The disk failed while this transaction was built (statfs): issue nothing.
+      txn.rollback();
+      for (const { item } of placed) item.reject(failure);
+      return;
+    }
     if (txn.isEmpty) {
       this.#settleAfterInflight(placed);
       return;
@@ -245,7 +265,7 @@ export class GroupCommit {
     const seqBefore = this.#o.storage.commitInflightCountMax > 1 ? this.#seq++ : null;
     if (this.#inflight.length > 0) this.#o.counters.commitsPipelined.inc();
     const what = `committing ${work.length} appends to the log`;
-    const outcome = commitOutcome(txn.issue(seqBefore).then(heldBackIfFalse), what);
+    const outcome = this.#o.durability.committed(txn.issue(seqBefore).then(heldBackIfFalse), what);
     outcome.catch(() => undefined); // handled below, in issue order
     // Outcomes are handled in the order the transactions were issued, whatever order their
     // promises settle in (a conditional block's promise settles a step sooner).
@@ -282,8 +302,10 @@ export class GroupCommit {
     this.#inflight.shift();
     if (f.undone) return; // undone with the earlier failure that held it back
     const later = this.#inflight;
-    for (let i = later.length - 1; i >= 0; i--) this.#undo(later[i], new LogError("LEDGE_ERR_STORAGE", `an append was not stored because an earlier log commit failed (${err.message}); resend it`, { cause: err }));
+    const laterError = this.#o.durability.failure ?? new LogError("LEDGE_ERR_STORAGE", `an append was not stored because an earlier log commit failed (${err.message}); resend it`, { cause: err });
+    for (let i = later.length - 1; i >= 0; i--) this.#undo(later[i], laterError);
     this.#undo(f, err);
+    if (this.#o.durability.failure) return; // fail-stop: nothing more is issued
     // lmdb-js is still unwinding the failed commit: start the next one a turn later, from the
     // sequence LMDB holds (the failed one's, unless something else moved it: never wedge the log).
     this.#unwinding = true;
@@ -314,26 +336,10 @@ export class GroupCommit {
         item.resolve({ baseOffset: at.baseOffset, logAppendTimeMs: -1, logStartOffset: item.partition.logStartOffset, duplicate: at.duplicate });
       }
     };
-    const flushed = this.#flushed();
-    if (this.#o.storage.sync === "always") {
-      // Acks wait for the fsync: a commit alone is visible, not durable.
-      this.#lastDurable = flushed.then(publish, (err: Error) => {
-        for (const { item } of placed) item.reject(err);
-      });
-    } else {
-      this.#unsyncedSinceMs.push(Date.now());
-      this.#lastDurable = flushed.then(() => this.#unsyncedSinceMs.shift(), () => this.#unsyncedSinceMs.shift());
-      publish();
-    }
-  }
-
-  #flushed(): Promise<unknown> {
-    return flushedNow(this.#o.tables.env).then(() => this.#o.counters.fsyncs.inc());
-  }
-
-  async #boundUnsynced(): Promise<void> {
-    const oldest = this.#unsyncedSinceMs[0];
-    if (oldest !== undefined && Date.now() - oldest >= this.#o.storage.syncIntervalMs) await this.#lastDurable;
+    // always: after the fsync (a commit alone is visible, not durable); interval: at once.
+    this.#lastDurable = this.#o.durability.afterCommit().then(publish, (err: Error) => {
+      for (const { item } of placed) item.reject(err);
+    });
   }
 }
 

@@ -6,7 +6,8 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { LogCounters } from "./counters.ts";
 import { LogError } from "./errors.ts";
-import { commitOutcome, flushedNow, type LogTables } from "./lmdb-env.ts";
+import type { Durability } from "./durability.ts";
+import type { LogTables } from "./lmdb-env.ts";
 import type { Partition, Topic } from "./partition.ts";
 import type { StorageAccount } from "./txn.ts";
 
@@ -23,6 +24,13 @@ export interface LogOptions {
   retentionCheckIntervalMs?: number;
   /** Appends are refused while fewer bytes than this stay free on the data disk (default 16 MiB). */
   diskFreeBytesMin?: number;
+  /**
+   * Called once when a write, fsync or statfs of the data directory fails (fail-stop): every
+   * write is refused with LEDGE_ERR_STORAGE_FAILED from then on. `exitAtOnce`: a commit failed
+   * inside lmdb-js, whose heap may now be corrupt (durability.ts, flushWhatCan): the process
+   * should end within the turn, not shut down at leisure. Default: log it as an error.
+   */
+  onStorageFailure?: (error: LogError, how: { exitAtOnce: boolean }) => void;
 }
 
 export class LogContext {
@@ -34,11 +42,14 @@ export class LogContext {
   readonly topics: Map<string, Topic>;
   /** Stored batch bytes across partitions, checked against storage.maxBytes. */
   readonly account: StorageAccount = { totalBytes: 0 };
+  /** When a commit is durable, and the fail-stop latch (durability.ts). */
+  readonly durability: Durability;
   #closed = false;
 
-  constructor(options: LogOptions, tables: LogTables, logger: Logger, counters: LogCounters, topics: Map<string, Topic>) {
+  constructor(options: LogOptions, tables: LogTables, durability: Durability, logger: Logger, counters: LogCounters, topics: Map<string, Topic>) {
     this.options = options;
     this.tables = tables;
+    this.durability = durability;
     this.logger = logger;
     this.counters = counters;
     this.topics = topics;
@@ -65,19 +76,15 @@ export class LogContext {
     this.#closed = true;
   }
 
-  /** Throws LEDGE_ERR_LOG_CLOSED once the log is closed. */
+  /** Throws LEDGE_ERR_STORAGE_FAILED once the disk failed, LEDGE_ERR_LOG_CLOSED once the log is closed. */
   checkOpen(): void {
+    this.durability.checkWorking();
     if (this.#closed) throw new LogError("LEDGE_ERR_LOG_CLOSED", "the log is closed");
   }
 
-  /** Resolves once the writes committed so far are durable under storage.sync. */
-  flushed(): Promise<unknown> {
-    return this.options.storage.sync === "always" ? flushedNow(this.tables.env) : Promise.resolve();
-  }
-
-  /** A write outside the commit queue (meta table), durable before it resolves. */
+  /** A write outside the commit queue (meta table, stores), durable under storage.sync before it resolves. */
   async durable(write: Promise<unknown>, what: string): Promise<void> {
-    await commitOutcome(write, what);
-    await this.flushed();
+    await this.durability.committed(write, what);
+    await this.durability.afterCommit();
   }
 }

@@ -4,6 +4,7 @@
 // LEDGE_ERR_STORAGE_FULL before a commit could need disk space that is not there.
 import { statfsSync } from "node:fs";
 import type { Database, RootDatabase } from "lmdb";
+import type { Durability } from "./durability.ts";
 
 interface TreeStats {
   treeBranchPageCount?: number;
@@ -26,21 +27,31 @@ export class DiskGuard {
   readonly #env: RootDatabase;
   readonly #tables: () => Iterable<Database<unknown, string>>;
   readonly #freeBytesMin: number;
+  readonly #durability: Durability;
   #txn: object | null = null;
   #budgetBytes = 0;
   #lmdbBudgetBytes = -1;
 
-  constructor(dir: string, env: RootDatabase, tables: () => Iterable<Database<unknown, string>>, freeBytesMin: number) {
+  constructor(dir: string, env: RootDatabase, tables: () => Iterable<Database<unknown, string>>, freeBytesMin: number, durability: Durability) {
     this.#dir = dir;
+    this.#durability = durability;
     this.#env = env;
     this.#tables = tables;
     this.#freeBytesMin = freeBytesMin;
   }
 
-  /** Free bytes on the data directory's filesystem. */
+  /**
+   * Free bytes on the data directory's filesystem. statfs failing (EIO, ENOTCONN from a dying SD
+   * card or a lost mount) is a device failure: it fails the log stop and throws
+   * LEDGE_ERR_STORAGE_FAILED.
+   */
   diskFreeBytes(): number {
-    const s = statfsSync(this.#dir);
-    return s.bavail * s.bsize;
+    try {
+      const s = statfsSync(this.#dir);
+      return s.bavail * s.bsize;
+    } catch (cause) {
+      throw this.#durability.fail(cause, "checking the free space of the disk (statfs)");
+    }
   }
 
   /**

@@ -10,6 +10,7 @@ import { GroupCommit } from "./commit-queue.ts";
 import { LogContext, type LogOptions } from "./context.ts";
 import { logCounters } from "./counters.ts";
 import { closeTables, openTables } from "./lmdb-env.ts";
+import { Durability } from "./durability.ts";
 import { Maintenance } from "./maintenance.ts";
 import { ProducerIds } from "./producer-ids.ts";
 import { ReadPath } from "./read-path.ts";
@@ -29,6 +30,14 @@ export type * from "./types.ts";
 
 const GiB = 2 ** 30;
 
+function safely<T>(f: () => T, otherwise: T): T {
+  try {
+    return f();
+  } catch {
+    return otherwise;
+  }
+}
+
 export class Log {
   readonly #ctx: LogContext;
   readonly #commit: GroupCommit;
@@ -42,17 +51,20 @@ export class Log {
   readonly #producerIds: ProducerIds;
 
   private constructor(o: LogOptions) {
-    const tables = openTables(o.dataDir, o.mapSizeBytes ?? Math.max(2 * o.storage.maxBytes, GiB));
+    const tables = openTables(o.dataDir, o.mapSizeBytes ?? Math.max(2 * o.storage.maxBytes, GiB), "read-write", o.storage.sync);
     const logger = o.logger ?? createLogger("log");
-    const ctx = (this.#ctx = new LogContext(o, tables, logger, logCounters(o.metrics ?? new Metrics()), loadTopics(tables.meta, o.log.waiterCountPerPartitionMax)));
+    const counters = logCounters(o.metrics ?? new Metrics());
+    const durability = new Durability(tables.env, o.storage, counters, o.dataDir);
+    const ctx = (this.#ctx = new LogContext(o, tables, durability, logger, counters, loadTopics(tables.meta, o.log.waiterCountPerPartitionMax)));
     // The queue calls back into the modules below, which are all built before the first append.
     this.#commit = new GroupCommit({
-      tables, storage: o.storage, account: ctx.account, counters: ctx.counters,
+      tables, storage: o.storage, durability, account: ctx.account, counters: ctx.counters,
       steps: {
         maintain: (txn) => this.#maintenance.maintain(txn),
         maintenanceFailed: (err) => logger.error(`retention or compaction failed and was skipped: ${err.message}; appends continue, and it is retried on the next check (a ledge bug: please report it)`),
         place: (txn, item) => this.#appends.place(txn, item),
-        mayOverlap: () => !this.#maintenance.due && this.#cap.mayOverlap(this.#commit.queuedBytes),
+        // A failed statfs has failed the log stop already (the queue sees it): just do not overlap.
+        mayOverlap: () => !this.#maintenance.due && !durability.failure && safely(() => this.#cap.mayOverlap(this.#commit.queuedBytes), false),
       },
       appendQueueBytesMax: o.storage.appendQueueBytesMax,
       transactionBytesMax: o.storage.transactionBytesMax,
@@ -62,7 +74,16 @@ export class Log {
     this.#maintenance = new Maintenance(ctx, this.#commit);
     this.#appends = new AppendPath(ctx, this.#commit, this.#cap, this.#maintenance);
     this.#reads = new ReadPath(ctx);
-    this.#purges = new TopicPurges(tables, logger);
+    this.#purges = new TopicPurges(tables, durability, logger);
+    // Fail-stop: refuse what waits, stop background work, and tell the process (README "Storage").
+    durability.onFailure((error) => {
+      this.#commit.failAll(error);
+      this.#maintenance.stop();
+      void this.#purges.stop();
+      // Told after the current call unwinds (a failed statfs is found in the middle of building a transaction).
+      const tell = o.onStorageFailure ?? ((e) => logger.error(e.message));
+      queueMicrotask(() => tell(error, { exitAtOnce: durability.commitFailed }));
+    });
     this.#topics = new TopicAdmin(ctx, this.#purges);
     this.#producerIds = new ProducerIds(ctx);
   }
@@ -258,13 +279,29 @@ export class Log {
     return out;
   }
 
-  /** Finishes in-flight commits and background deletions, then closes LMDB. */
+  /** The device failure that stopped the log (fail-stop), or null while its disk works. */
+  get storageFailure(): LogError | null {
+    return this.#ctx.durability.failure;
+  }
+
+  /**
+   * Finishes in-flight commits and background deletions, syncs, then closes LMDB. After a
+   * device failure: one last sync attempt, and the LMDB handle is left alone (never trusted again).
+   */
   async close(): Promise<void> {
     const ctx = this.#ctx;
     if (ctx.closed) return;
+    if (ctx.durability.failure) {
+      ctx.markClosed();
+      this.#commit.close();
+      await ctx.durability.flushWhatCan();
+      for (const t of ctx.topics.values()) for (const p of t.partitions) p.waiters.failAll(ctx.durability.failure);
+      return;
+    }
     const purged = this.#purges.stop();
     this.#maintenance.stop();
     await this.#commit.drain();
+    await ctx.durability.flushAll();
     ctx.markClosed();
     this.#commit.close();
     await purged;

@@ -2,19 +2,19 @@
 // once durable under storage.sync, like appends.
 import type { Database } from "lmdb";
 import type { KeyValueStore } from "./types.ts";
-import { commitOutcome } from "./lmdb-env.ts";
+import type { Durability } from "./durability.ts";
 
 export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
   readonly #db: Database<V, string>;
-  readonly #durable: () => Promise<unknown>;
+  readonly #durability: Durability;
   readonly #name: string;
   readonly #checkSpace: (what: string) => void;
 
   /** `checkSpace` throws LEDGE_ERR_STORAGE_FULL when the disk is too full to write. */
-  constructor(name: string, db: Database<V, string>, durable: () => Promise<unknown>, checkSpace: (what: string) => void) {
+  constructor(name: string, db: Database<V, string>, durability: Durability, checkSpace: (what: string) => void) {
     this.#name = name;
     this.#db = db;
-    this.#durable = durable;
+    this.#durability = durability;
     this.#checkSpace = checkSpace;
   }
 
@@ -28,24 +28,28 @@ export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
   }
 
   async put(key: string, value: V): Promise<void> {
+    this.#durability.checkWorking();
     this.#checkSpace(`storing key '${key}' in store '${this.#name}'`);
-    await commitOutcome(this.#db.put(key, value), `storing key '${key}' in store '${this.#name}'`);
-    await this.#durable();
+    await this.#durability.committed(this.#db.put(key, value), `storing key '${key}' in store '${this.#name}'`);
+    await this.#durability.afterCommit();
   }
 
   async putCommitted(key: string, value: V): Promise<void> {
+    this.#durability.checkWorking();
     this.#checkSpace(`storing key '${key}' in store '${this.#name}'`);
-    await commitOutcome(this.#db.put(key, value), `storing key '${key}' in store '${this.#name}'`);
+    await this.#durability.committed(this.#db.put(key, value), `storing key '${key}' in store '${this.#name}'`);
   }
 
   async remove(key: string): Promise<void> {
-    await commitOutcome(this.#db.remove(key), `removing key '${key}' from store '${this.#name}'`);
-    await this.#durable();
+    this.#durability.checkWorking();
+    await this.#durability.committed(this.#db.remove(key), `removing key '${key}' from store '${this.#name}'`);
+    await this.#durability.afterCommit();
   }
 
   /** Several writes in one transaction, durable together. Removals alone pass on a nearly
    * full disk, as remove() does: they are what frees space. */
   async putMany(entries: Array<{ key: string; value: V | undefined }>): Promise<void> {
+    this.#durability.checkWorking();
     if (entries.some((e) => e.value !== undefined)) this.#checkSpace(`storing ${entries.length} keys in store '${this.#name}'`);
     let last: Promise<unknown> = Promise.resolve(true);
     const issued: Promise<unknown>[] = [];
@@ -54,8 +58,8 @@ export class LmdbKeyValueStore<V> implements KeyValueStore<V> {
       issued.push(last);
     }
     for (const w of issued) if (w !== last) w.catch(() => undefined);
-    await commitOutcome(last, `storing ${entries.length} keys in store '${this.#name}'`);
-    await this.#durable();
+    await this.#durability.committed(last, `storing ${entries.length} keys in store '${this.#name}'`);
+    await this.#durability.afterCommit();
   }
 
   *range(prefix: string): IterableIterator<{ key: string; value: V }> {

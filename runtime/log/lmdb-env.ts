@@ -2,7 +2,9 @@
 import { open, type Database, type RootDatabase } from "lmdb";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { LogError } from "./errors.ts";
+import type { SyncMode } from "../config/schema.ts";
 
 export interface LogTables {
   env: RootDatabase;
@@ -29,17 +31,27 @@ export function logFile(dataDir: string): string {
   return join(dataDir, "ledge.mdb");
 }
 
-/** `readOnly` opens an existing log beside a running ledge (LMDB allows any number of readers),
- * at the map size the file records; the log itself opens read-write. */
-export function openTables(dataDir: string, mapSizeBytes: number, access: "read-write" | "read-only" = "read-write"): LogTables {
+/**
+ * `readOnly` opens an existing log beside a running ledge (LMDB allows any number of readers),
+ * at the map size the file records; the log itself opens read-write.
+ *
+ * `sync` is storage.sync. lmdb-js 3.5 reports a commit only after its fsync, even with
+ * overlappingSync (its writer thread syncs before it flags the commit done; measured: with every
+ * fdatasync slowed to 300 ms a single put resolved after 302-313 ms with overlappingSync on or
+ * off). So `interval` opens with noSync, where a put resolves at commit (0.1-9 ms under the same
+ * slow disk) and durability.ts fsyncs with env.sync() on a timer. Both open the same file: a
+ * data directory may switch modes between runs.
+ */
+export function openTables(dataDir: string, mapSizeBytes: number, access: "read-write" | "read-only" = "read-write", sync: SyncMode = "always"): LogTables {
   const readOnly = access === "read-only";
   if (!readOnly) mkdirSync(dataDir, { recursive: true });
   const env = open({
     path: logFile(dataDir),
     ...(readOnly ? { readOnly: true } : { mapSize: mapSizeBytes }),
     maxDbs: KV_TABLE_COUNT_MAX + 4,
-    // Commits overlap the previous fsync; acks wait for `env.flushed` (see commit-queue.ts).
-    overlappingSync: true,
+    // always: commits overlap the previous fsync; acks wait for `env.flushed` (durability.ts).
+    // Readers (ledge verify, ledge backup) open as they always have, with overlappingSync.
+    ...(readOnly || sync === "always" ? { overlappingSync: true } : { noSync: true }),
   });
   openEnvs.add(env);
   return {
@@ -87,25 +99,60 @@ export function flushedNow(env: RootDatabase): Promise<unknown> {
   });
 }
 
-const fullErrnos = new Set(["ENOSPC", "EDQUOT", "MDB_MAP_FULL"]);
+/** fsyncs the whole environment (storage.sync: interval): everything committed before the call. */
+export function syncEnv(env: RootDatabase): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // lmdb-js's RootDatabase.sync(callback): mdb_env_sync(force) on a worker thread (not in its types).
+    (env as unknown as { sync(cb: (err?: unknown) => void): void }).sync((err) => (err ? reject(err) : resolve()));
+  });
+}
 
-/** lmdb-js rejects a failed commit with an Error whose `commitError` is a second promise. */
-export async function commitOutcome(write: Promise<unknown>, what: string): Promise<void> {
+const MDB_MAP_FULL = -30792;
+
+/**
+ * lmdb-js rejects a failed commit with an Error whose `commitError` is a second promise.
+ * Rejects with the cause itself (an Error with the errno or LMDB code); storageError() says
+ * what kind of failure it is.
+ */
+export async function commitOutcome(write: Promise<unknown>): Promise<void> {
   guardInternalCommitPromise();
   try {
     await write;
   } catch (err) {
-    let cause: unknown = err;
     const second = (err as { commitError?: Promise<unknown> }).commitError;
-    if (second) cause = await second.then(() => err, (c: unknown) => c);
-    throw storageError(cause, what);
+    throw second ? await second.then(() => err, (c: unknown) => c) : err;
   }
 }
 
-export function storageError(cause: unknown, what: string): LogError {
+/**
+ * Whether a failed write, fsync or statfs means the device under the data directory failed:
+ * any operating-system error (an errno: EIO, ENOTCONN, EROFS, ENOSPC from LMDB itself, ...) or
+ * an LMDB error other than its map being full. After one of these the LMDB handle and, with
+ * lmdb-js 3.5, the process heap cannot be trusted (seen: "malloc(): invalid next size" aborts
+ * after EIO and ENOSPC during commits): the log fails stop (context.ts). Not a device failure:
+ * a transaction held back by the commit-sequence condition (our own Error, no code).
+ */
+export function isDeviceFailure(cause: unknown): boolean {
+  const code = (cause as { code?: unknown })?.code;
+  if (typeof code === "number") return code !== MDB_MAP_FULL;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code);
+}
+
+/** The errno name or number and message of a failed system call, for the one log line. */
+export function describeCause(cause: unknown): string {
   const e = cause as { code?: unknown; message?: string };
-  const text = `${String(e?.code ?? "")} ${e?.message ?? ""}`;
-  // tmpfs and some filesystems report a full mmap-backed file as EIO (code 5).
-  const full = fullErrnos.has(String(e?.code)) || /MDB_MAP_FULL|No space|ENOSPC|Input\/output error/.test(text) || e?.code === 28 || e?.code === 5 || e?.code === -30792;
-  return new LogError(full ? "LEDGE_ERR_STORAGE_FULL" : "LEDGE_ERR_STORAGE", `${what} failed: ${e?.message ?? String(cause)}`, { cause });
+  const code = typeof e?.code === "number" && e.code > 0 ? osErrnoName(e.code) : e?.code;
+  const message = e?.message ?? String(cause);
+  return code !== undefined && !message.includes(String(code)) ? `${String(code)}: ${message}` : message;
+}
+
+function osErrnoName(n: number): string | number {
+  for (const [name, value] of Object.entries(osConstants.errno)) if (value === n) return name;
+  return n;
+}
+
+/** A commit that failed without a device failure: LMDB's map is full, or it was held back. */
+export function storageError(cause: unknown, what: string): LogError {
+  const full = (cause as { code?: unknown })?.code === MDB_MAP_FULL;
+  return new LogError(full ? "LEDGE_ERR_STORAGE_FULL" : "LEDGE_ERR_STORAGE", `${what} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
 }

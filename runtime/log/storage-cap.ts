@@ -29,7 +29,7 @@ export class StorageCap {
   constructor(ctx: LogContext, tables: () => Iterable<Database<unknown, string>>, transactionBytesMax: number) {
     this.#ctx = ctx;
     this.#diskFreeBytesMin = ctx.options.diskFreeBytesMin ?? 16 * MiB;
-    this.#disk = new DiskGuard(ctx.options.dataDir, ctx.tables.env, tables, this.#diskFreeBytesMin);
+    this.#disk = new DiskGuard(ctx.options.dataDir, ctx.tables.env, tables, this.#diskFreeBytesMin, ctx.durability);
     this.#overlapHeadroomBytes = 2 * 2 * transactionBytesMax;
   }
 

@@ -23,7 +23,7 @@ export class Stores {
     if (!store) {
       if (this.#stores.size >= KV_TABLE_COUNT_MAX) throw new Error(`ledge: cannot open store '${name}': at most ${KV_TABLE_COUNT_MAX} stores (a ledge bug)`);
       const db = this.#ctx.tables.env.openDB<unknown, string>({ name: `kv:${name}`, encoding: "msgpack" });
-      store = new LmdbKeyValueStore<unknown>(name, db, () => this.#ctx.flushed(), this.#checkSpace);
+      store = new LmdbKeyValueStore<unknown>(name, db, this.#ctx.durability, this.#checkSpace);
       this.#stores.set(name, store);
     }
     return store as unknown as KeyValueStore<V>;

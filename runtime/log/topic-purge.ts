@@ -3,7 +3,8 @@
 // removal is done; a restart resumes every marked removal.
 import type { Logger } from "../logger.ts";
 import { topicBounds, BATCH_KEY_BYTES, TIME_KEY_BYTES } from "./keys.ts";
-import { commitOutcome, type LogTables } from "./lmdb-env.ts";
+import type { Durability } from "./durability.ts";
+import type { LogTables } from "./lmdb-env.ts";
 import { metaKeys } from "./partition.ts";
 import { abortedPrefix } from "./partition-txns.ts";
 
@@ -12,12 +13,14 @@ const PURGE_KEYS_PER_TXN = 5_000;
 export class TopicPurges {
   readonly #tables: LogTables;
   readonly #logger: Logger;
+  readonly #durability: Durability;
   #purges: Promise<void> = Promise.resolve();
   /** close() began: a removal stops at its next chunk (its marker stays for the next start). */
   #stopping = false;
 
-  constructor(tables: LogTables, logger: Logger) {
+  constructor(tables: LogTables, durability: Durability, logger: Logger) {
     this.#tables = tables;
+    this.#durability = durability;
     this.#logger = logger;
   }
 
@@ -47,12 +50,12 @@ export class TopicPurges {
     for (const [db, keyBytes] of [[batches, BATCH_KEY_BYTES], [times, TIME_KEY_BYTES]] as const) {
       const { start, end } = topicBounds(topicId, keyBytes);
       for (;;) {
-        if (this.#stopping) return;
+        if (this.#stopping || this.#durability.failure) return;
         const keys = [...db.getKeys({ start, end, limit: PURGE_KEYS_PER_TXN, snapshot: false })].map((k) => Buffer.from(k));
         if (keys.length === 0) break;
         const removes = keys.map((k) => db.remove(k));
         for (const r of removes.slice(0, -1)) r.catch(() => undefined);
-        await commitOutcome(removes[removes.length - 1], `removing data of deleted topic id ${topicId}`);
+        await this.#durability.committed(removes[removes.length - 1], `removing data of deleted topic id ${topicId}`);
       }
     }
     for (const { key } of meta.getRange({ start: `s/${topicId}/`, end: `s/${topicId}0` })) meta.remove(key as string).catch(() => undefined);
@@ -61,6 +64,6 @@ export class TopicPurges {
       if (typeof key !== "string" || !key.startsWith(aborted)) break;
       meta.remove(key).catch(() => undefined);
     }
-    await commitOutcome(meta.remove(metaKeys.deletedTopic(topicId)), `finishing deletion of topic id ${topicId}`);
+    await this.#durability.committed(meta.remove(metaKeys.deletedTopic(topicId)), `finishing deletion of topic id ${topicId}`);
   }
 }

@@ -1,6 +1,8 @@
-// Pins the ack path to durability: with lmdb-js's overlappingSync a write resolves at commit,
-// before the fsync, so an append (and a KV put) under sync: always must also wait for
+// Pins the ack path to durability: lmdb-js documents that with overlappingSync a write resolves
+// at commit, before the fsync (3.5.6 was measured resolving after it, runtime/log/lmdb-env.ts);
+// ledge relies on neither: an append (and a KV put) under sync: always also waits for
 // `env.flushed`. The test holds `flushed` closed and checks nothing is acknowledged meanwhile.
+// (test/log/sync-modes.test.ts holds the real fsync open, in a real process.)
 import { afterEach, describe, expect, it } from "vitest";
 import type { Log } from "../../runtime/log/index.ts";
 import { batch, openLog, tempDir } from "./helpers.ts";

@@ -84,7 +84,7 @@ describe("accumulation and durability", () => {
     const log = f.log;
     const gatedLog = {
       ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log), readCommitted: log.readCommitted.bind(log), waitForStable: log.waitForStable.bind(log),
-      partitionState: log.partitionState.bind(log), storedBytes: log.storedBytes.bind(log), setProtectedOffset: log.setProtectedOffset.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log),
+      partitionState: log.partitionState.bind(log), storedBytes: log.storedBytes.bind(log), setProtectedOffset: log.setProtectedOffset.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log), storageFailure: null,
       appendEncoded: async (topic: string, partition: number, batch: EncodedBatch) => {
         const result = await log.appendEncoded(topic, partition, batch);
         await new Promise<void>((release) => held.push(release));
@@ -135,7 +135,7 @@ describe("ingest backpressure", () => {
     const log = f.log;
     const gatedLog = {
       ensureTopic: log.ensureTopic.bind(log), read: log.read.bind(log), readInto: log.readInto.bind(log), waitForData: log.waitForData.bind(log), readCommitted: log.readCommitted.bind(log), waitForStable: log.waitForStable.bind(log),
-      partitionState: log.partitionState.bind(log), storedBytes: log.storedBytes.bind(log), setProtectedOffset: log.setProtectedOffset.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log),
+      partitionState: log.partitionState.bind(log), storedBytes: log.storedBytes.bind(log), setProtectedOffset: log.setProtectedOffset.bind(log), openStore: log.openStore.bind(log), onTopicChange: log.onTopicChange.bind(log), storageFailure: null,
       appendEncoded: async (topic: string, partition: number, batch: EncodedBatch) => {
         appendedRecords += readRecordCount(batch);
         await new Promise<void>((release) => held.push(release));

@@ -26,6 +26,8 @@ function refuse(c: ClientContext, reason: number, message: string): void {
 /** Problems with the CONNECT itself, before anything is looked up: [reason, message]. */
 function connectProblem(c: ClientContext, packet: IConnectPacket): [number, string] | undefined {
   const limits = c.limits;
+  const failure = c.broker.storageFailure;
+  if (failure) return [Reason.serverUnavailable, `storage failed, the broker is restarting: ${failure.message}`];
   if (c.broker.overConnectionLimit) {
     c.metrics.limitBreaches.inc();
     return [Reason.quotaExceeded, `connection limit mqtt.limits.connectionCountMax (${limits.connectionCountMax}) reached`];

@@ -44,6 +44,8 @@ export interface BrokerServices {
   /** True once close() began: publishes are refused from then on. */
   readonly closing: boolean;
   readonly overConnectionLimit: boolean;
+  /** The log's disk failed (fail-stop): ledge is about to exit and refuses CONNECTs. */
+  readonly storageFailure: Error | null;
 
   readonly sessionCount: number;
   session(clientId: string): Session | undefined;

@@ -9,7 +9,7 @@ import type { BrokerMessage, MessageProperties } from "../message.ts";
 import { encodeAckSuccess } from "../packet-writer.ts";
 import { queuePuback } from "../puback-groups.ts";
 import { toPublishPacket, type PlainPublish } from "../publish-fast-path.ts";
-import { Reason } from "../reason-codes.ts";
+import { notStoredReason, Reason } from "../reason-codes.ts";
 import { validateTopicName } from "../topics.ts";
 import type { PacketHandler } from "./types.ts";
 
@@ -145,17 +145,19 @@ function queuePubrec(c: ClientContext, packet: IPublishPacket, durable: Promise<
   const session = c.session!;
   const id = packet.messageId!;
   const stored = session.persistent ? qos2Remembered(c, durable, id) : durable;
+  let reasonString: string | undefined;
   const settled = stored.then(
     () => Reason.success,
     (err: Error) => {
       c.logger.error(`could not store a PUBLISH from ${c.who} to '${topic}': ${err.message}`);
+      reasonString = notStoredReason(err);
       return Reason.unspecifiedError;
     },
   );
   session.incomingQos2.add(id);
   session.incomingQos2Pending.set(id, settled);
   void settled.then(() => session.incomingQos2Pending.delete(id));
-  chainAck(c, packet, settled);
+  chainAck(c, packet, settled, () => reasonString);
 }
 
 /** A persistent session's QoS 2 id is saved with the session before PUBREC, so a resend
@@ -168,14 +170,16 @@ function qos2Remembered(c: ClientContext, durable: Promise<void>, id: number): P
   });
 }
 
-/** Queues the ack behind earlier ones so acks leave in PUBLISH order. */
-function chainAck(c: ClientContext, packet: IPublishPacket, result: Promise<number>, reasonString?: string): void {
+/** Queues the ack behind earlier ones so acks leave in PUBLISH order. `reasonString` may be
+ * known only once `result` settles (why a message was not stored). */
+function chainAck(c: ClientContext, packet: IPublishPacket, result: Promise<number>, reasonString?: string | (() => string | undefined)): void {
   c.inboundInflight++;
   c.ackChain = c.ackChain.then(() => result).then((reason) => {
     c.inboundInflight--;
     if (reason !== Reason.success && packet.qos === 2) c.session?.incomingQos2.delete(packet.messageId!);
     if (reason === Reason.unspecifiedError && c.protocolVersion !== 5) return c.disconnect(reason); // 3.1.1: no negative ack
-    ack(c, packet, reason, reasonString ?? (reason === Reason.unspecifiedError ? "the message could not be stored; retry later" : undefined));
+    const text = typeof reasonString === "function" ? reasonString() : reasonString;
+    ack(c, packet, reason, text ?? (reason === Reason.unspecifiedError ? notStoredReason(undefined) : undefined));
   });
 }
 
