@@ -18,6 +18,8 @@ import { TransactionCoordinator } from "../runtime/transactions/coordinator.ts";
 import { Bridge } from "../bridge/replicator.ts";
 import { Pipelines } from "../runtime/pipelines/index.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
+import { readSaslSettings } from "../gateways/kafka/sasl/config.ts";
+import { readMqttConfig } from "../gateways/mqtt/config.ts";
 
 interface Closable {
   close(): Promise<void>;
@@ -38,6 +40,10 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const ports: Record<string, number> = {};
 
   const metrics = new Metrics();
+  // The gateways' own config sections are validated before the data directory is touched: a
+  // config mistake stops start-up with nothing created.
+  const sasl = readSaslSettings(config.listeners.kafka.sasl);
+  const mqttConfig = readMqttConfig(config.mqtt);
   const processWatch = watchProcess(metrics);
   opened.push({ close: async () => processWatch.stop() });
 
@@ -56,7 +62,7 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const wsApi = attachWsApi({ log, logger: logger.child("ws"), metrics, token: config.listeners.http.token, onUpgrade: http.onUpgrade });
   opened.push({ close: async () => wsApi.close() });
 
-  const mqtt = await startMqttGateway({ config, log, http, logger, metrics });
+  const mqtt = await startMqttGateway({ config, mqttConfig, log, http, logger, metrics });
   opened.push(mqtt);
   ports.mqtt = mqtt.port;
 
@@ -72,7 +78,7 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   // Transactions a previous run decided (PrepareCommit/PrepareAbort) complete before clients come.
   await transactions.recover();
   const clusterId = await persistentClusterId(log.openStore<string>("kafka-cluster-id"));
-  const kafka = await startKafkaGateway({ config, log, logger, metrics, groups, transactions, clusterId });
+  const kafka = await startKafkaGateway({ config, sasl, log, logger, metrics, groups, transactions, clusterId });
   opened.push(kafka);
   ports.kafka = kafka.port;
 

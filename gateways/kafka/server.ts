@@ -8,7 +8,7 @@ import type { KafkaLogPort } from "./log-port.ts";
 import type { GatewayParts } from "./context.ts";
 import { KafkaConnection } from "./connection.ts";
 import { BufferPool } from "../../runtime/core/buffer-pool.ts";
-import { readSaslSettings } from "./sasl/config.ts";
+import { readSaslSettings, type SaslSettings } from "./sasl/config.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 import type { TransactionCoordinator } from "../../runtime/transactions/coordinator.ts";
 
@@ -18,6 +18,9 @@ const frameBufferFreeBytesMax = 16 * 2 ** 20;
 
 export interface KafkaGatewayOptions {
   config: LedgeConfig;
+  /** `listeners.kafka.sasl` already validated (bin/ does so before the log opens; undefined =
+   * SASL off); read from the config when the key is absent. */
+  sasl?: SaslSettings;
   log: KafkaLogPort;
   logger: Logger;
   metrics: Metrics;
@@ -45,7 +48,7 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   let boundPort = 0;
   const reused = options.metrics.counter("ledge_kafka_frame_buffers_reused_total", "Large Kafka request frames read into a reused buffer instead of a new one");
   const fetchReused = options.metrics.counter("ledge_kafka_fetch_buffers_reused_total", "Fetch responses read from the log into a reused buffer instead of new ones");
-  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, clusterId: options.clusterId, groups: options.groups, transactions: options.transactions, sasl: readSaslSettings(listener.sasl),
+  const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, clusterId: options.clusterId, groups: options.groups, transactions: options.transactions, sasl: "sasl" in options ? options.sasl : readSaslSettings(listener.sasl),
     frameBuffers: new BufferPool(frameBufferFreeBytesMax, () => reused.inc()),
     fetchBuffers: new BufferPool(frameBufferFreeBytesMax, () => fetchReused.inc()) };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");

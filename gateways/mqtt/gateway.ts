@@ -8,7 +8,7 @@ import type { Logger } from "../../runtime/logger.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 import { startBridgeFrom, type BridgeFrom, type IngestBridged } from "./bridge-from.ts";
 import { Broker } from "./broker.ts";
-import { readMqttConfig } from "./config.ts";
+import { readMqttConfig, type MqttConfig } from "./config.ts";
 import type { MqttLog } from "./log-port.ts";
 import { validateTopicName } from "./topics.ts";
 import { listenMqttTls, type TransportInfo } from "./transports-tls.ts";
@@ -16,6 +16,8 @@ import { attachMqttWebSocket, type MqttWebSocket, type UpgradeRouter } from "./t
 
 export interface MqttGatewayDeps {
   config: LedgeConfig;
+  /** `config.mqtt` already validated (bin/ does so before the log opens); read here when absent. */
+  mqttConfig?: MqttConfig;
   log: MqttLog;
   /** The HTTP gateway, for MQTT over WebSocket at /mqtt; omitted = no WebSocket transport. */
   http?: UpgradeRouter;
@@ -44,7 +46,7 @@ async function listenTcp(host: string, port: number, handle: (s: Socket) => void
 }
 
 export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGateway> {
-  const config = readMqttConfig(deps.config.mqtt);
+  const config = deps.mqttConfig ?? readMqttConfig(deps.config.mqtt);
   const logger = deps.logger.child("mqtt");
   if (config.auth.allowAnonymous === false && config.auth.users.length === 0) {
     logger.warn("no mqtt.users are configured and mqtt.allowAnonymous is false, so every MQTT client will be refused: " +
