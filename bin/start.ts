@@ -20,6 +20,7 @@ import { Pipelines } from "../runtime/pipelines/index.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
 import { readSaslSettings } from "../gateways/kafka/sasl/config.ts";
 import { readMqttConfig } from "../gateways/mqtt/config.ts";
+import { openFilesLimit, watchOpenFiles } from "../runtime/connection-limits.ts";
 
 interface Closable {
   close(): Promise<void>;
@@ -55,7 +56,13 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const log = await Log.open({ dataDir: config.dataDir, storage: config.storage, log: config.log, topics: config.topics, logger: logger.child("log"), metrics, onStorageFailure });
   opened.push(log);
 
-  const http = await startHttpGateway(config.listeners.http, metrics);
+  const http = await startHttpGateway(config.listeners.http, metrics, {
+    logger,
+    degraded: () => {
+      const refusal = log.storageRefusal();
+      return refusal === null ? null : `storage full: writes are refused (${refusal}); free disk space, raise storage.maxBytes or lower retention`;
+    },
+  });
   opened.push(http);
   ports.http = http.port;
 
@@ -99,6 +106,14 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const unused = unusedConfigEnvironment();
   if (unused.length > 0) {
     logger.warn(`${unused.join(", ")} set no config key: check the spelling (LEDGE_ and the key path in upper snake case, e.g. LEDGE_STORAGE_SYNC_INTERVAL_MS for storage.syncIntervalMs)`);
+  }
+  const stopWatchingFiles = watchOpenFiles(logger.child("ledge"));
+  opened.push({ close: async () => stopWatchingFiles() });
+  const filesLimit = openFilesLimit();
+  const connectionsMax = mqttConfig.limits.connectionCountMax + config.listeners.kafka.connectionCountMax + config.listeners.http.connectionCountMax;
+  if (filesLimit !== undefined && connectionsMax > filesLimit) {
+    logger.warn(`the connection bounds allow ${connectionsMax} connections (mqtt.limits.connectionCountMax + listeners.kafka.connectionCountMax + listeners.http.connectionCountMax) ` +
+      `but the open-files limit is ${filesLimit}: raise it (ulimit -n, systemd LimitNOFILE=) or lower the bounds`);
   }
 
   let stopping = false;

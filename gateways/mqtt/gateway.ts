@@ -12,6 +12,7 @@ import { readMqttConfig, type MqttConfig } from "./config.ts";
 import type { MqttLog } from "./log-port.ts";
 import { validateTopicName } from "./topics.ts";
 import { listenMqttTls, type TransportInfo } from "./transports-tls.ts";
+import { ConnectionGate, logAcceptErrors } from "../../runtime/connection-limits.ts";
 import { attachMqttWebSocket, type MqttWebSocket, type UpgradeRouter } from "./transports-websocket.ts";
 
 export interface MqttGatewayDeps {
@@ -36,12 +37,14 @@ export interface MqttGateway {
   close(): Promise<void>;
 }
 
-async function listenTcp(host: string, port: number, handle: (s: Socket) => void): Promise<Server> {
+async function listenTcp(host: string, port: number, handle: (s: Socket) => void, logger: Logger): Promise<Server> {
   const server = createServer({ noDelay: true }, handle);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
+  server.removeAllListeners("error");
+  logAcceptErrors(server, "listeners.mqtt", logger);
   return server;
 }
 
@@ -61,15 +64,18 @@ export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGatew
     void broker.handleConnection(stream, { tlsPeerCertificate: info.tlsPeerCertificate, remote: info.remoteAddress, remoteIp: info.remoteIp });
 
   const listener = deps.config.listeners.mqtt;
+  // All connections are bounded at CONNECT (mqtt.limits.connectionCountMax); one host's here.
+  const gate = new ConnectionGate({ listener: "listeners.mqtt", connectionCountPerAddressMax: listener.connectionCountPerAddressMax, logger });
   let port: number;
   let closeListener: () => Promise<void>;
   if (listener.tls) {
-    const tls = await listenMqttTls({ ...listener, tls: listener.tls }, handleConnection, logger);
+    const tls = await listenMqttTls({ ...listener, tls: listener.tls }, handleConnection, logger, gate);
     port = tls.port;
     closeListener = () => tls.close();
   } else {
-    const server = await listenTcp(listener.host, listener.port, (s) =>
-      handleConnection(s, { remoteAddress: `${s.remoteAddress}:${s.remotePort}`, remoteIp: s.remoteAddress }));
+    const server = await listenTcp(listener.host, listener.port, (s) => {
+      if (gate.admit(s)) handleConnection(s, { remoteAddress: `${s.remoteAddress}:${s.remotePort}`, remoteIp: s.remoteAddress });
+    }, logger);
     port = (server.address() as AddressInfo).port;
     closeListener = () => new Promise((resolve) => server.close(() => resolve()));
   }
