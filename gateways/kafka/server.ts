@@ -9,6 +9,7 @@ import type { GatewayParts } from "./context.ts";
 import { KafkaConnection } from "./connection.ts";
 import { BufferPool } from "../../runtime/core/buffer-pool.ts";
 import { readSaslSettings, type SaslSettings } from "./sasl/config.ts";
+import { AutoCreateBudget } from "./auto-create.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 import type { TransactionCoordinator } from "../../runtime/transactions/coordinator.ts";
 import { ConnectionGate, logAcceptErrors } from "../../runtime/connection-limits.ts";
@@ -54,6 +55,7 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   const reused = options.metrics.counter("ledge_kafka_frame_buffers_reused_total", "Large Kafka request frames read into a reused buffer instead of a new one");
   const fetchReused = options.metrics.counter("ledge_kafka_fetch_buffers_reused_total", "Fetch responses read from the log into a reused buffer instead of new ones");
   const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, clusterId: options.clusterId, groups: options.groups, transactions: options.transactions, sasl: "sasl" in options ? options.sasl : readSaslSettings(listener.sasl),
+    autoCreate: new AutoCreateBudget(options.config.log.autoCreateTopicCountPerMinuteMax),
     frameBuffers: new BufferPool(frameBufferFreeBytesMax, () => reused.inc()),
     fetchBuffers: new BufferPool(frameBufferFreeBytesMax, () => fetchReused.inc()) };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");

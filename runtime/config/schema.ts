@@ -136,6 +136,14 @@ export const transactionsDefaults: Readonly<TransactionsConfig> = {
 export interface LogConfig {
   autoCreateTopics: boolean;
   partitionCountDefault: number;
+  /** Topics the log holds; creating one more (any way) fails with POLICY_VIOLATION. */
+  topicCountMax: number;
+  /** Partitions of all topics together; past it creating or growing a topic fails (POLICY_VIOLATION). */
+  partitionCountMax: number;
+  /** Unknown topics one Kafka Metadata request may auto-create; the rest get POLICY_VIOLATION. */
+  autoCreateTopicCountPerRequestMax: number;
+  /** Topics auto-created per minute, all clients together; past it THROTTLING_QUOTA_EXCEEDED. */
+  autoCreateTopicCountPerMinuteMax: number;
   /** Readers parked on one partition (Kafka long polls, MQTT delivery); past it a reader is
    * answered at once instead of waiting. */
   waiterCountPerPartitionMax: number;
@@ -257,6 +265,10 @@ export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConf
       const out: LogConfig = {
         autoCreateTopics: l.boolean("autoCreateTopics", true),
         partitionCountDefault: l.integer("partitionCountDefault", 1, 1, 10_000),
+        topicCountMax: l.integer("topicCountMax", 10_000, 1, 1_000_000),
+        partitionCountMax: l.integer("partitionCountMax", 100_000, 1, 10_000_000),
+        autoCreateTopicCountPerRequestMax: l.integer("autoCreateTopicCountPerRequestMax", 100, 1, 100_000),
+        autoCreateTopicCountPerMinuteMax: l.integer("autoCreateTopicCountPerMinuteMax", 1_000, 1, 1_000_000),
         waiterCountPerPartitionMax: l.integer("waiterCountPerPartitionMax", 10_000, 1, 1_000_000),
       };
       l.done();

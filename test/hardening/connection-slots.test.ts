@@ -164,3 +164,21 @@ describe("file descriptors", () => {
     }
   });
 });
+
+describe("Kafka per-client log lines", () => {
+  it("are rate-limited at every level: 100 bad clients make at most 20 lines in 10 s", async () => {
+    const { readConfig } = await import("../../runtime/config/index.ts");
+    const { createLogger } = await import("../../runtime/logger.ts");
+    const { Metrics } = await import("../../runtime/metrics/index.ts");
+    const { startKafkaGateway } = await import("../../gateways/kafka/server.ts");
+    const lines: string[] = [];
+    const gw = await startKafkaGateway({ config: readConfig({ listeners: { kafka: { host: "127.0.0.1", port: 0 } } }), log: unusedLog, logger: createLogger("t", (l) => void lines.push(l)), metrics: new Metrics() });
+    for (let i = 0; i < 100; i++) {
+      const c = await RawKafkaClient.open(gw.port);
+      c.write(Buffer.from([0x80, 0, 0, 0])); // a negative frame size: closed with a warning
+      expect(await c.closesWithin(3000)).toBe(true);
+    }
+    expect(lines.length).toBe(20);
+    await gw.close();
+  });
+});
