@@ -84,7 +84,7 @@ export function fuzzInput(seeds: Uint8Array[]): fc.Arbitrary<{ input: Uint8Array
 export function fuzzTarget(target: FuzzTarget, options: FuzzOptions): FuzzReport {
   const seeds = target.seeds();
   if (seeds.length === 0) throw new Error(`fuzz target ${target.name} has no seeds (run test/fixtures/fuzz/capture.ts)`);
-  const inputMsMax = options.inputMsMax ?? 2_000;
+  const inputMsMax = options.inputMsMax ?? 10_000;
   const outcomes: Record<string, number> = {};
   let slowestInputMs = 0;
   const started = performance.now();

@@ -26,7 +26,8 @@ for (const target of chosen) {
     console.log(`${r.target.padEnd(18)} ${r.runs} runs  seed ${r.seed}  ${(r.elapsedMs / 1000).toFixed(1)} s  slowest input ${r.slowestInputMs} ms  ${JSON.stringify(r.outcomes)}`);
   } catch (err) {
     failed = true;
-    console.error(`${target.name}: FAILED (seed ${seed})\n${(err as Error).message}`);
+    const cause = (err as Error).cause as Error | undefined;
+    console.error(`${target.name}: FAILED (seed ${seed})\n${(err as Error).message}${cause ? `\ncause: ${cause.stack ?? cause}` : ""}`);
   }
 }
 process.exit(failed ? 1 : 0);
