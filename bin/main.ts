@@ -96,6 +96,8 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`ledge: ${(err as Error).message}\n${usage}\n`);
     process.exit(2);
   }
-  process.stderr.write(`ledge: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  // ledge's own typed errors (LEDGE_ERR_*) already say what happened and what to do: no stack.
+  const typed = /^LEDGE_ERR_/.test(String((err as { code?: unknown }).code));
+  process.stderr.write(`ledge: failed to start: ${typed ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

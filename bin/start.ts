@@ -18,6 +18,9 @@ import { TransactionCoordinator } from "../runtime/transactions/coordinator.ts";
 import { Bridge } from "../bridge/replicator.ts";
 import { Pipelines } from "../runtime/pipelines/index.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
+import { readSaslSettings } from "../gateways/kafka/sasl/config.ts";
+import { readMqttConfig } from "../gateways/mqtt/config.ts";
+import { openFilesLimit, watchOpenFiles } from "../runtime/connection-limits.ts";
 
 interface Closable {
   close(): Promise<void>;
@@ -38,6 +41,10 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const ports: Record<string, number> = {};
 
   const metrics = new Metrics();
+  // The gateways' own config sections are validated before the data directory is touched: a
+  // config mistake stops start-up with nothing created.
+  const sasl = readSaslSettings(config.listeners.kafka.sasl);
+  const mqttConfig = readMqttConfig(config.mqtt);
   const processWatch = watchProcess(metrics);
   opened.push({ close: async () => processWatch.stop() });
 
@@ -49,14 +56,20 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const log = await Log.open({ dataDir: config.dataDir, storage: config.storage, log: config.log, topics: config.topics, logger: logger.child("log"), metrics, onStorageFailure });
   opened.push(log);
 
-  const http = await startHttpGateway(config.listeners.http, metrics);
+  const http = await startHttpGateway(config.listeners.http, metrics, {
+    logger,
+    degraded: () => {
+      const refusal = log.storageRefusal();
+      return refusal === null ? null : `storage full: writes are refused (${refusal}); free disk space, raise storage.maxBytes or lower retention`;
+    },
+  });
   opened.push(http);
   ports.http = http.port;
 
   const wsApi = attachWsApi({ log, logger: logger.child("ws"), metrics, token: config.listeners.http.token, onUpgrade: http.onUpgrade });
   opened.push({ close: async () => wsApi.close() });
 
-  const mqtt = await startMqttGateway({ config, log, http, logger, metrics });
+  const mqtt = await startMqttGateway({ config, mqttConfig, log, http, logger, metrics });
   opened.push(mqtt);
   ports.mqtt = mqtt.port;
 
@@ -72,7 +85,7 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   // Transactions a previous run decided (PrepareCommit/PrepareAbort) complete before clients come.
   await transactions.recover();
   const clusterId = await persistentClusterId(log.openStore<string>("kafka-cluster-id"));
-  const kafka = await startKafkaGateway({ config, log, logger, metrics, groups, transactions, clusterId });
+  const kafka = await startKafkaGateway({ config, sasl, log, logger, metrics, groups, transactions, clusterId });
   opened.push(kafka);
   ports.kafka = kafka.port;
 
@@ -93,6 +106,14 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const unused = unusedConfigEnvironment();
   if (unused.length > 0) {
     logger.warn(`${unused.join(", ")} set no config key: check the spelling (LEDGE_ and the key path in upper snake case, e.g. LEDGE_STORAGE_SYNC_INTERVAL_MS for storage.syncIntervalMs)`);
+  }
+  const stopWatchingFiles = watchOpenFiles(logger.child("ledge"));
+  opened.push({ close: async () => stopWatchingFiles() });
+  const filesLimit = openFilesLimit();
+  const connectionsMax = mqttConfig.limits.connectionCountMax + config.listeners.kafka.connectionCountMax + config.listeners.http.connectionCountMax;
+  if (filesLimit !== undefined && connectionsMax > filesLimit) {
+    logger.warn(`the connection bounds allow ${connectionsMax} connections (mqtt.limits.connectionCountMax + listeners.kafka.connectionCountMax + listeners.http.connectionCountMax) ` +
+      `but the open-files limit is ${filesLimit}: raise it (ulimit -n, systemd LimitNOFILE=) or lower the bounds`);
   }
 
   let stopping = false;

@@ -45,6 +45,7 @@ const producedBy: Record<string, string> = {
   LEDGE_ERR_TOPIC_EXISTS: "test/log/topics.test.ts",
   LEDGE_ERR_INVALID_TOPIC: "test/log/topics.test.ts",
   LEDGE_ERR_INVALID_PARTITIONS: "test/log/topics.test.ts",
+  LEDGE_ERR_TOPIC_LIMIT: "test/hardening/auto-create.test.ts",
   LEDGE_ERR_INVALID_TOPIC_CONFIG: "test/log/topics.test.ts",
   LEDGE_ERR_OFFSET_OUT_OF_RANGE: "test/log/append-read.test.ts",
   LEDGE_ERR_STORAGE_FULL: "test/log/storage-full.test.ts",

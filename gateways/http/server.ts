@@ -13,6 +13,8 @@ import type { Metrics } from "../../runtime/metrics/index.ts";
 import { sendError, serveApi, type AdminSources } from "./api.ts";
 import { ApiError } from "./errors.ts";
 import { bearerMatches } from "./token.ts";
+import type { Logger } from "../../runtime/logger.ts";
+import { ConnectionGate, logAcceptErrors } from "../../runtime/connection-limits.ts";
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -25,9 +27,16 @@ export interface HttpGateway {
   close(): Promise<void>;
 }
 
-export async function startHttpGateway(config: HttpListenerConfig, metrics: Metrics): Promise<HttpGateway> {
+export interface HttpGatewayParts {
+  logger: Logger;
+  /** Why ledge is degraded ("storage full: ..."), or null when healthy: /healthz answers 503 then. */
+  degraded?: () => string | null;
+}
+
+export async function startHttpGateway(config: HttpListenerConfig, metrics: Metrics, parts: HttpGatewayParts): Promise<HttpGateway> {
   const upgrades = new Map<string, UpgradeHandler>();
   let api: AdminSources | null = null;
+  const logger = parts.logger.child("http");
   const respond: RequestListener = (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const guarded = path === "/metrics" || path === "/api" || path.startsWith("/api/");
@@ -40,7 +49,9 @@ export async function startHttpGateway(config: HttpListenerConfig, metrics: Metr
       return serveApi(api, req, res, path);
     }
     if (req.url === "/healthz") {
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      const degraded = parts.degraded?.() ?? null;
+      if (degraded !== null) res.writeHead(503, { "content-type": "text/plain" }).end(`degraded: ${degraded}\n`);
+      else res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       return;
     }
     if (req.url === "/metrics") {
@@ -50,6 +61,10 @@ export async function startHttpGateway(config: HttpListenerConfig, metrics: Metr
     res.writeHead(404, { "content-type": "text/plain" }).end(`no route for ${req.method} ${req.url}\n`);
   };
   const server = listenerServer(config, respond);
+  new ConnectionGate({
+    listener: "listeners.http", connectionCountMax: config.connectionCountMax,
+    connectionCountPerAddressMax: config.connectionCountPerAddressMax, logger,
+  }).guard(server);
   server.on("upgrade", (req, socket, head) => {
     const path = (req.url ?? "/").split("?")[0];
     const handler = upgrades.get(path);
@@ -60,6 +75,8 @@ export async function startHttpGateway(config: HttpListenerConfig, metrics: Metr
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  server.removeAllListeners("error");
+  logAcceptErrors(server, "listeners.http", logger);
   return {
     port: (server.address() as AddressInfo).port,
     onUpgrade: (path, handler) => void upgrades.set(path, handler),

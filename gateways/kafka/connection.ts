@@ -17,6 +17,8 @@ export interface ConnectionOptions {
   maxRequestBytes: number;
   inflightCountMax: number;
   connectionIdleMsMax: number;
+  handshakeMsMax: number;
+  requestReadMsMax: number;
 }
 
 const produceApiKey = 0;
@@ -38,6 +40,11 @@ export class KafkaConnection {
   #writeBlocked = false;
   #corked = false;
   #closed = false;
+  /** Until the first request (with SASL: until authenticated): then the connection may stay. */
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  /** Armed while a frame is partly read: it must complete in time (a trickling sender). */
+  #frameTimer: NodeJS.Timeout | undefined;
+  readonly #requestReadMsMax: number;
 
   constructor(socket: Socket, id: number, parts: GatewayParts, options: ConnectionOptions) {
     this.#socket = socket;
@@ -55,6 +62,11 @@ export class KafkaConnection {
       rawSaslTokens: false, principal: null,
     };
     socket.setNoDelay(true);
+    this.#requestReadMsMax = options.requestReadMsMax;
+    this.#handshakeTimer = setTimeout(() => {
+      const what = parts.listener.sasl === undefined ? "send a complete request" : "complete SASL authentication";
+      this.close(`did not ${what} within ${options.handshakeMsMax} ms of connecting (listeners.kafka.handshakeMsMax)`);
+    }, options.handshakeMsMax);
     // No bytes either way for this long: a dead or forgotten client (long polls are shorter).
     socket.setTimeout(options.connectionIdleMsMax, () => {
       if (this.#inflightCount === 0) this.close(`idle for ${options.connectionIdleMsMax} ms (listeners.kafka.connectionIdleMsMax)`);
@@ -82,6 +94,8 @@ export class KafkaConnection {
   #shutdown(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#handshakeTimer);
+    clearTimeout(this.#frameTimer);
     this.#abort.abort();
   }
 
@@ -95,16 +109,39 @@ export class KafkaConnection {
   #takeFrames(): void {
     while (!this.#closed && !this.#writeBlocked && this.#inflightCount < this.#inflightCountMax) {
       const event = this.#frames.next();
-      if (event === null) break;
+      if (event === null) {
+        this.#armFrameTimer(this.#frames.bufferedBytes > 0);
+        break;
+      }
       if (event.kind === "bad-size") {
         this.#badRequests.inc();
         this.close(`request size ${event.size} is negative or above listeners.kafka.maxRequestBytes (${this.#frames.maxFrameBytes}); ` +
           "the client is not speaking the Kafka protocol or must send smaller requests");
         return;
       }
+      this.#armFrameTimer(false);
+      if (this.#handshakeTimer && this.state.authenticated) this.#handshakeDone();
       this.#enqueue(event.payload);
     }
     this.#updateFlow();
+  }
+
+  #handshakeDone(): void {
+    clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
+  }
+
+  /** Runs the read deadline while a frame is partly read; stops it once none is. */
+  #armFrameTimer(partial: boolean): void {
+    if (!partial) {
+      clearTimeout(this.#frameTimer);
+      this.#frameTimer = undefined;
+      return;
+    }
+    this.#frameTimer ??= setTimeout(() => {
+      this.#badRequests.inc();
+      this.close(`a request did not arrive whole within ${this.#requestReadMsMax} ms of its first byte (listeners.kafka.requestReadMsMax; ${this.#frames.bufferedBytes} bytes of it were read)`);
+    }, this.#requestReadMsMax);
   }
 
   #enqueue(payload: Uint8Array): void {
@@ -173,6 +210,7 @@ export class KafkaConnection {
       this.#badRequests.inc();
       return this.close(outcome.reason);
     }
+    if (this.#handshakeTimer && this.state.authenticated) this.#handshakeDone();
     if (outcome.kind === "respond") {
       this.#write(framed(outcome.response), outcome.release);
       if (outcome.thenClose) {

@@ -8,6 +8,7 @@ import type { SaslSettings } from "./sasl/config.ts";
 import type { GroupCoordinator } from "../../runtime/groups/coordinator.ts";
 import type { TransactionCoordinator } from "../../runtime/transactions/coordinator.ts";
 import type { BufferPool } from "../../runtime/core/buffer-pool.ts";
+import type { AutoCreateBudget } from "./auto-create.ts";
 
 /** Per-connection state a handler may read or change (SASL progress). */
 export interface ConnectionState {
@@ -39,6 +40,8 @@ export interface GatewayParts {
   groups?: GroupCoordinator;
   /** The transaction coordinator; without one transactional ids are refused. */
   transactions?: TransactionCoordinator;
+  /** Topic auto-creations left this minute (log.autoCreateTopicCountPerMinuteMax); without one, unbounded. */
+  autoCreate?: AutoCreateBudget;
   /** Reused buffers for large Produce frames; without one every frame is a new allocation. */
   frameBuffers?: BufferPool;
   /** Reused buffers Fetch reads stored batches into; without one each batch is a new Buffer. */

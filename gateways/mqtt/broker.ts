@@ -17,7 +17,7 @@ import { Ingest, type IngestOutcome } from "./ingest.ts";
 import type { MqttLog } from "./log-port.ts";
 import { LogDelivery, type Match } from "./log-delivery.ts";
 import { LogTail } from "./log-tail.ts";
-import { throttleLogger } from "./log-throttle.ts";
+import { throttleLogger } from "../../runtime/log-throttle.ts";
 import type { BrokerMessage } from "./message.ts";
 import { mqttMetrics, type MqttMetrics } from "./metrics.ts";
 import { recordToMessage } from "./record-mapping.ts";
@@ -77,7 +77,7 @@ export class Broker implements BrokerServices {
   private constructor(deps: BrokerDeps) {
     this.config = deps.config;
     this.#log = deps.log;
-    this.logger = throttleLogger(deps.logger);
+    this.logger = throttleLogger(deps.logger, { countedIn: "the ledge_mqtt_* metrics" });
     this.metrics = mqttMetrics(deps.metrics);
     this.ingest = new Ingest(deps.log, deps.config.routes, deps.config.limits, this.metrics);
     this.retained = new RetainedMessages(deps.log.openStore("mqtt-retained"), deps.config.limits.retainedCountMax);

@@ -8,14 +8,17 @@ import type { Logger } from "../../runtime/logger.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 import { startBridgeFrom, type BridgeFrom, type IngestBridged } from "./bridge-from.ts";
 import { Broker } from "./broker.ts";
-import { readMqttConfig } from "./config.ts";
+import { readMqttConfig, type MqttConfig } from "./config.ts";
 import type { MqttLog } from "./log-port.ts";
 import { validateTopicName } from "./topics.ts";
 import { listenMqttTls, type TransportInfo } from "./transports-tls.ts";
+import { ConnectionGate, logAcceptErrors } from "../../runtime/connection-limits.ts";
 import { attachMqttWebSocket, type MqttWebSocket, type UpgradeRouter } from "./transports-websocket.ts";
 
 export interface MqttGatewayDeps {
   config: LedgeConfig;
+  /** `config.mqtt` already validated (bin/ does so before the log opens); read here when absent. */
+  mqttConfig?: MqttConfig;
   log: MqttLog;
   /** The HTTP gateway, for MQTT over WebSocket at /mqtt; omitted = no WebSocket transport. */
   http?: UpgradeRouter;
@@ -34,17 +37,19 @@ export interface MqttGateway {
   close(): Promise<void>;
 }
 
-async function listenTcp(host: string, port: number, handle: (s: Socket) => void): Promise<Server> {
+async function listenTcp(host: string, port: number, handle: (s: Socket) => void, logger: Logger): Promise<Server> {
   const server = createServer({ noDelay: true }, handle);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
+  server.removeAllListeners("error");
+  logAcceptErrors(server, "listeners.mqtt", logger);
   return server;
 }
 
 export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGateway> {
-  const config = readMqttConfig(deps.config.mqtt);
+  const config = deps.mqttConfig ?? readMqttConfig(deps.config.mqtt);
   const logger = deps.logger.child("mqtt");
   if (config.auth.allowAnonymous === false && config.auth.users.length === 0) {
     logger.warn("no mqtt.users are configured and mqtt.allowAnonymous is false, so every MQTT client will be refused: " +
@@ -59,15 +64,18 @@ export async function startMqttGateway(deps: MqttGatewayDeps): Promise<MqttGatew
     void broker.handleConnection(stream, { tlsPeerCertificate: info.tlsPeerCertificate, remote: info.remoteAddress, remoteIp: info.remoteIp });
 
   const listener = deps.config.listeners.mqtt;
+  // All connections are bounded at CONNECT (mqtt.limits.connectionCountMax); one host's here.
+  const gate = new ConnectionGate({ listener: "listeners.mqtt", connectionCountPerAddressMax: listener.connectionCountPerAddressMax, logger });
   let port: number;
   let closeListener: () => Promise<void>;
   if (listener.tls) {
-    const tls = await listenMqttTls({ ...listener, tls: listener.tls }, handleConnection, logger);
+    const tls = await listenMqttTls({ ...listener, tls: listener.tls }, handleConnection, logger, gate);
     port = tls.port;
     closeListener = () => tls.close();
   } else {
-    const server = await listenTcp(listener.host, listener.port, (s) =>
-      handleConnection(s, { remoteAddress: `${s.remoteAddress}:${s.remotePort}`, remoteIp: s.remoteAddress }));
+    const server = await listenTcp(listener.host, listener.port, (s) => {
+      if (gate.admit(s)) handleConnection(s, { remoteAddress: `${s.remoteAddress}:${s.remotePort}`, remoteIp: s.remoteAddress });
+    }, logger);
     port = (server.address() as AddressInfo).port;
     closeListener = () => new Promise((resolve) => server.close(() => resolve()));
   }

@@ -7,6 +7,8 @@ import { BufferPool } from "../../runtime/core/buffer-pool.ts";
 import type { EncodedBatch, RecordHeader } from "../../runtime/core/types.ts";
 import { partitionForKey } from "../../runtime/log/partitioner.ts";
 import type { Counter } from "../../runtime/metrics/index.ts";
+import { ConfigError } from "../../runtime/config/index.ts";
+import { LogError } from "../../runtime/log/errors.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
 import type { MqttLog } from "./log-port.ts";
 import type { BrokerMessage } from "./message.ts";
@@ -93,7 +95,16 @@ export class Ingest {
 
   /** Creates (or finds) every routed log topic; call once before submit. */
   async open(): Promise<void> {
-    for (const topic of routedLogTopics(this.#routes)) await this.refreshTopic(topic);
+    for (const topic of routedLogTopics(this.#routes)) {
+      try {
+        await this.refreshTopic(topic);
+      } catch (err) {
+        if (!(err instanceof LogError) || err.code !== "LEDGE_ERR_UNKNOWN_TOPIC") throw err;
+        // log.autoCreateTopics: false and the topic was never made: name what to configure.
+        throw new ConfigError("topics", `a list naming log topic '${topic}', which mqtt.routes (or the default route) write to, ` +
+          `because log.autoCreateTopics is false: add \`- { name: ${topic}, partitions: 1 }\` under topics:, or set log.autoCreateTopics: true`, "no such topic in the data directory");
+      }
+    }
   }
 
   /** (Re)reads a routed log topic, creating it when missing: its partition count and batch

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { readTlsFiles, type ListenerConfig, type TlsConfig } from "../../runtime/config/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
+import { logAcceptErrors, type ConnectionGate } from "../../runtime/connection-limits.ts";
 
 /** What the broker core learns about a connection from its transport. */
 export interface TransportInfo {
@@ -64,8 +65,9 @@ export function createMqttTlsServer(tls: TlsConfig, handle: ConnectionHandler, l
 }
 
 /** Listens for MQTT over TLS on `config.port` (0 = any free port). */
-export async function listenMqttTls(config: ListenerConfig & { tls: TlsConfig }, handle: ConnectionHandler, log: Logger): Promise<MqttTlsListener> {
+export async function listenMqttTls(config: ListenerConfig & { tls: TlsConfig }, handle: ConnectionHandler, log: Logger, gate?: ConnectionGate): Promise<MqttTlsListener> {
   const server = createMqttTlsServer(config.tls, handle, log);
+  gate?.guard(server);
   const sockets = new Set<Duplex>();
   server.on("secureConnection", (s: TLSSocket) => {
     sockets.add(s);
@@ -75,6 +77,8 @@ export async function listenMqttTls(config: ListenerConfig & { tls: TlsConfig },
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  server.removeAllListeners("error");
+  logAcceptErrors(server, "listeners.mqtt", log);
   return {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => {

@@ -3,13 +3,42 @@ export const configErrorCodes = ["LEDGE_ERR_CONFIG"] as const;
 
 export type ConfigErrorCode = (typeof configErrorCodes)[number];
 
-/** A config mistake: names the key, the expected form and what was found. Stops start-up. */
+/** Key names whose values hold or may hold a secret: never printed in an error. */
+const secretKeyName = /pass|secret|token|salt|storedkey|serverkey|hash|credential|private|apikey/i;
+
+export const isSecretKey = (key: string): boolean => secretKeyName.test(key.replace(/\[\d+\]/g, "").split(".").pop() ?? "");
+
+/** A value shown only by its kind (an unknown key's value: a misspelt `pasword:` holds a secret). */
+export class ValueNotShown {
+  readonly kind: string;
+  constructor(value: unknown) {
+    this.kind = Array.isArray(value) ? "a list" : value === null ? "null" : typeof value === "object" ? "a mapping" : `a ${typeof value}`;
+  }
+}
+
+/** `value` with every value under a secret-looking key (at any depth) replaced by "(hidden)". */
+function withoutSecrets(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== "object" || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? "(hidden)" : withoutSecrets(v, depth + 1);
+  return out;
+}
+
+function shown(key: string, found: unknown): string {
+  if (found instanceof ValueNotShown) return `${found.kind} (value not shown)`;
+  if (isSecretKey(key)) return JSON.stringify("(hidden)");
+  return JSON.stringify(withoutSecrets(found));
+}
+
+/** A config mistake: names the key, the expected form and what was found (never a secret:
+ * values under secret-looking keys are hidden). Stops start-up. */
 export class ConfigError extends Error {
   readonly code: ConfigErrorCode = "LEDGE_ERR_CONFIG";
   readonly key: string;
 
   constructor(key: string, expected: string, found: unknown) {
-    super(`config key '${key}' must be ${expected}; found ${JSON.stringify(found)}`);
+    super(`config key '${key}' must be ${expected}; found ${shown(key, found)}`);
     this.name = "ConfigError";
     this.key = key;
   }

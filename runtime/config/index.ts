@@ -35,6 +35,11 @@ function readYaml(file: string): unknown {
   } catch (err) {
     throw new ConfigError("--config", "a readable YAML file", `${file} (${(err as Error).message})`);
   }
+  return parseConfigText(text, file);
+}
+
+/** Parses config file text into a document for readConfig; ConfigError when it is not YAML. */
+export function parseConfigText(text: string, file: string): unknown {
   try {
     return parse(text);
   } catch (err) {

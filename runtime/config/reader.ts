@@ -5,7 +5,7 @@
 // the key path in upper snake case after LEDGE_, `storage.syncIntervalMs` as
 // LEDGE_STORAGE_SYNC_INTERVAL_MS, its value read as YAML (`interval`, `100`, `true`, `[a, b]`).
 // Keys inside lists (topics[], users[]) have no variable.
-import { ConfigError } from "./errors.ts";
+import { ConfigError, ValueNotShown } from "./errors.ts";
 import { parseBytes, parseMs } from "./units.ts";
 import { parse as parseYaml } from "yaml";
 
@@ -192,7 +192,8 @@ export class ConfigReader {
   done(): void {
     for (const name of Object.keys(this.#data)) {
       if (!this.#seen.has(name)) {
-        throw new ConfigError(this.key(name), "a known key (check the spelling; see README's configuration section)", this.#data[name]);
+        // The value is not shown: a misspelt secret key (`pasword:`) holds a secret.
+        throw new ConfigError(this.key(name), "a known key (check the spelling; see README's configuration section)", new ValueNotShown(this.#data[name]));
       }
     }
   }

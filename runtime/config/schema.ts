@@ -49,6 +49,9 @@ export interface ListenerConfig {
   host: string;
   port: number;
   tls?: TlsConfig;
+  /** Open connections from one source address; more are closed on accept with a log line, so
+   * one host cannot take every slot. */
+  connectionCountPerAddressMax: number;
 }
 
 export interface KafkaListenerConfig extends ListenerConfig {
@@ -64,12 +67,19 @@ export interface KafkaListenerConfig extends ListenerConfig {
   connectionCountMax: number;
   /** A connection with no traffic for this long is closed (Kafka's connections.max.idle.ms). */
   connectionIdleMsMax: number;
+  /** The first request (and, with SASL, authentication) must complete this soon after
+   * connecting, or the connection is closed: silent connections cannot hold slots. */
+  handshakeMsMax: number;
+  /** A request frame must arrive whole this soon after its first byte (slow senders). */
+  requestReadMsMax: number;
   /** Validated by gateways/kafka/sasl/config.ts (documented in gateways/kafka/README.md). */
   sasl?: Record<string, unknown>;
 }
 
 export interface HttpListenerConfig extends ListenerConfig {
   token?: string;
+  /** Open HTTP connections (WebSocket ones included); more are closed on accept with a log line. */
+  connectionCountMax: number;
 }
 
 /** The consumer-group coordinator's bounds and timings. Every map fed by the network (groups,
@@ -126,6 +136,14 @@ export const transactionsDefaults: Readonly<TransactionsConfig> = {
 export interface LogConfig {
   autoCreateTopics: boolean;
   partitionCountDefault: number;
+  /** Topics the log holds; creating one more (any way) fails with POLICY_VIOLATION. */
+  topicCountMax: number;
+  /** Partitions of all topics together; past it creating or growing a topic fails (POLICY_VIOLATION). */
+  partitionCountMax: number;
+  /** Unknown topics one Kafka Metadata request may auto-create; the rest get POLICY_VIOLATION. */
+  autoCreateTopicCountPerRequestMax: number;
+  /** Topics auto-created per minute, all clients together; past it THROTTLING_QUOTA_EXCEEDED. */
+  autoCreateTopicCountPerMinuteMax: number;
   /** Readers parked on one partition (Kafka long polls, MQTT delivery); past it a reader is
    * answered at once instead of waiting. */
   waiterCountPerPartitionMax: number;
@@ -162,8 +180,11 @@ function tls(r: ConfigReader): TlsConfig | undefined {
   return out;
 }
 
-function listener(r: ConfigReader, port: number): ListenerConfig {
-  return { host: r.string("host", "0.0.0.0"), port: r.integer("port", port, 0, 65535), tls: tls(r) };
+function listener(r: ConfigReader, port: number, connectionCountPerAddressMax: number): ListenerConfig {
+  return {
+    host: r.string("host", "0.0.0.0"), port: r.integer("port", port, 0, 65535), tls: tls(r),
+    connectionCountPerAddressMax: r.integer("connectionCountPerAddressMax", connectionCountPerAddressMax, 1, 1_000_000),
+  };
 }
 
 function storage(r: ConfigReader): StorageConfig {
@@ -235,7 +256,7 @@ export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConf
   const mqttL = listeners.section("mqtt");
   const kafkaL = listeners.section("kafka");
   const httpL = listeners.section("http");
-  const kafkaBase = listener(kafkaL, 9092);
+  const kafkaBase = listener(kafkaL, 9092, 250);
   const config: LedgeConfig = {
     dataDir: r.string("dataDir", "./data"),
     storage: storage(r.section("storage")),
@@ -244,13 +265,18 @@ export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConf
       const out: LogConfig = {
         autoCreateTopics: l.boolean("autoCreateTopics", true),
         partitionCountDefault: l.integer("partitionCountDefault", 1, 1, 10_000),
+        topicCountMax: l.integer("topicCountMax", 10_000, 1, 1_000_000),
+        partitionCountMax: l.integer("partitionCountMax", 100_000, 1, 10_000_000),
+        autoCreateTopicCountPerRequestMax: l.integer("autoCreateTopicCountPerRequestMax", 100, 1, 100_000),
+        autoCreateTopicCountPerMinuteMax: l.integer("autoCreateTopicCountPerMinuteMax", 1_000, 1, 1_000_000),
         waiterCountPerPartitionMax: l.integer("waiterCountPerPartitionMax", 10_000, 1, 1_000_000),
       };
       l.done();
       return out;
     })(),
     listeners: {
-      mqtt: listener(mqttL, 1883),
+      // Local apps and the MQTT benchmark connect from one address (loopback): room for them.
+      mqtt: listener(mqttL, 1883, 5_000),
       kafka: {
         ...kafkaBase,
         advertisedHost: kafkaL.string("advertisedHost", "127.0.0.1"),
@@ -260,9 +286,14 @@ export function readConfig(doc: unknown, warn: ConfigWarn = () => {}): LedgeConf
         fetchBytesMax: kafkaL.bytes("fetchBytesMax", 64 * MiB, 1024, 2 ** 31 - 1),
         connectionCountMax: kafkaL.integer("connectionCountMax", 1000, 1, 100_000),
         connectionIdleMsMax: kafkaL.ms("connectionIdleMsMax", 600_000, 100, 86_400_000),
+        handshakeMsMax: kafkaL.ms("handshakeMsMax", 10_000, 100, 600_000),
+        requestReadMsMax: kafkaL.ms("requestReadMsMax", 30_000, 100, 600_000),
         sasl: (kafkaL.raw("sasl") ?? undefined) as Record<string, unknown> | undefined,
       },
-      http: { ...listener(httpL, 8080), token: httpL.optionalString("token") },
+      http: {
+        ...listener(httpL, 8080, 64), token: httpL.optionalString("token"),
+        connectionCountMax: httpL.integer("connectionCountMax", 256, 1, 100_000),
+      },
     },
     topics: r.list("topics", topic),
     mqtt: (r.raw("mqtt") ?? {}) as Record<string, unknown>,

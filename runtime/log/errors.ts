@@ -17,6 +17,7 @@ export const logErrors = {
   LEDGE_ERR_UNKNOWN_PARTITION: { kafkaErrorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, retriable: true, advice: "use a partition below the topic's partition count, or add partitions" },
   LEDGE_ERR_TOPIC_EXISTS: { kafkaErrorCode: ErrorCode.TOPIC_ALREADY_EXISTS, retriable: false, advice: "use the existing topic or delete it first" },
   LEDGE_ERR_INVALID_TOPIC: { kafkaErrorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, retriable: false, advice: `use ${topicNameRule}` },
+  LEDGE_ERR_TOPIC_LIMIT: { kafkaErrorCode: ErrorCode.POLICY_VIOLATION, retriable: false, advice: "delete unused topics, or raise log.topicCountMax / log.partitionCountMax" },
   LEDGE_ERR_INVALID_PARTITIONS: { kafkaErrorCode: ErrorCode.INVALID_PARTITIONS, retriable: false, advice: "give a partition count from 1 to 10000 that does not shrink the topic" },
   LEDGE_ERR_INVALID_TOPIC_CONFIG: { kafkaErrorCode: ErrorCode.INVALID_CONFIG, retriable: false, advice: "fix the topic config value (see README 'Storage')" },
   LEDGE_ERR_OFFSET_OUT_OF_RANGE: { kafkaErrorCode: ErrorCode.OFFSET_OUT_OF_RANGE, retriable: false, advice: "read from an offset between the log start offset and the high watermark" },

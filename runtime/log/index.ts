@@ -270,6 +270,11 @@ export class Log {
     return this.#ctx.tables.env;
   }
 
+  /** Why writes are refused for lack of space right now, or null (StorageCap.refusal). */
+  storageRefusal(): string | null {
+    return this.#cap.refusal();
+  }
+
   metrics(): Record<string, number> {
     const counters = this.#ctx.counters;
     counters.storedBytes.set(this.#ctx.account.totalBytes);

@@ -24,6 +24,10 @@ export class StorageCap {
    * the cost of delivering to a persistent session), and when. */
   #storeFreeBytes = 0;
   #storeFreeCheckedAtMs = 0;
+  /** Why the last write was refused for space, until a write fits again (or a check finds room). */
+  #refusal: string | null = null;
+  /** The disk's free bytes when that refusal happened. */
+  #refusalFreeBytes = 0;
 
   /** `tables` lists every LMDB table, for the disk guard's count of LMDB's own free pages. */
   constructor(ctx: LogContext, tables: () => Iterable<Database<unknown, string>>, transactionBytesMax: number) {
@@ -42,8 +46,29 @@ export class StorageCap {
     this.#capOrDrop(txn, bytes, where);
     if (!this.#disk.admit(txn, bytes)) {
       this.#ctx.counters.rejectedFull.inc();
-      throw new LogError("LEDGE_ERR_STORAGE_FULL", `append of ${bytes} bytes to ${where} refused: ${this.#disk.diskFreeBytes()} bytes are free on the disk of ${this.#ctx.options.dataDir}, too few for the commit plus the ${this.#diskFreeBytesMin} bytes ledge keeps free`);
+      throw this.#refuse(`append of ${bytes} bytes to ${where} refused: ${this.#disk.diskFreeBytes()} bytes are free on the disk of ${this.#ctx.options.dataDir}, too few for the commit plus the ${this.#diskFreeBytesMin} bytes ledge keeps free`);
     }
+    this.#refusal = null;
+  }
+
+  #refuse(message: string): LogError {
+    this.#refusal = message;
+    this.#refusalFreeBytes = this.#disk.diskFreeBytes();
+    return new LogError("LEDGE_ERR_STORAGE_FULL", message);
+  }
+
+  /**
+   * Why writes are being refused for space (the last refusal), or null once there is room
+   * again: an append that fits, or this check finding that space came back (the disk has a
+   * MiB more free than at the refusal and storage.maxBytes, with overflow: reject, is not
+   * reached). For health checks.
+   */
+  refusal(): string | null {
+    if (this.#refusal === null) return null;
+    const { maxBytes, overflow } = this.#ctx.options.storage;
+    const capFull = overflow === "reject" && this.#ctx.account.totalBytes >= maxBytes;
+    if (!capFull && this.#disk.diskFreeBytes() >= this.#refusalFreeBytes + MiB) this.#refusal = null;
+    return this.#refusal;
   }
 
   /** Enforces storage.maxBytes for one more batch: refuse, or drop the oldest data. */
@@ -62,7 +87,7 @@ export class StorageCap {
       if (account.totalBytes + bytes <= maxBytes) return;
     }
     counters.rejectedFull.inc();
-    throw new LogError("LEDGE_ERR_STORAGE_FULL", `append of ${bytes} bytes to ${where} refused: storage.maxBytes is ${maxBytes} bytes and ${account.totalBytes} are stored (overflow: ${overflow})`);
+    throw this.#refuse(`append of ${bytes} bytes to ${where} refused: storage.maxBytes is ${maxBytes} bytes and ${account.totalBytes} are stored (overflow: ${overflow})`);
   }
 
   /**
@@ -85,6 +110,6 @@ export class StorageCap {
     }
     const free = this.#storeFreeBytes;
     if (free >= this.#diskFreeBytesMin) return;
-    throw new LogError("LEDGE_ERR_STORAGE_FULL", `${what} refused: ${free} bytes are free on the disk of ${this.#ctx.options.dataDir}, under the ${this.#diskFreeBytesMin} bytes ledge keeps free`);
+    throw this.#refuse(`${what} refused: ${free} bytes are free on the disk of ${this.#ctx.options.dataDir}, under the ${this.#diskFreeBytesMin} bytes ledge keeps free`);
   }
 }

@@ -30,10 +30,25 @@ export class TopicAdmin {
     }
   }
 
+  /** Refuses `addedTopics` more topics and `addedPartitions` more partitions past the log's totals. */
+  #checkTotals(name: string, addedTopics: number, addedPartitions: number): void {
+    const { topicCountMax, partitionCountMax } = this.#ctx.options.log;
+    const topics = this.#ctx.topics;
+    if (topics.size + addedTopics > topicCountMax) {
+      throw new LogError("LEDGE_ERR_TOPIC_LIMIT", `topic '${name}' refused: ${topics.size} topics exist, the log.topicCountMax bound`);
+    }
+    let partitions = 0;
+    for (const t of topics.values()) partitions += t.partitions.length;
+    if (partitions + addedPartitions > partitionCountMax) {
+      throw new LogError("LEDGE_ERR_TOPIC_LIMIT", `${addedPartitions} more partitions for topic '${name}' refused: ${partitions} partitions exist, and log.partitionCountMax is ${partitionCountMax}`);
+    }
+  }
+
   async create(name: string, partitions: number, config?: Record<string, string | number>): Promise<TopicDescription> {
     const ctx = this.#ctx;
     ctx.checkOpen();
     const effective = checkNewTopic(ctx.topics, name, partitions, config);
+    this.#checkTotals(name, 1, partitions);
     const topic = makeTopic(this.#topicIdNext++, name, effective, ctx.options.log.waiterCountPerPartitionMax);
     for (let i = 0; i < partitions; i++) topic.partitions.push(newPartition(topic, i));
     ctx.topics.set(name, topic);
@@ -74,6 +89,7 @@ export class TopicAdmin {
     if (!Number.isInteger(totalPartitions) || totalPartitions < now || totalPartitions > PARTITION_COUNT_MAX) {
       throw new LogError("LEDGE_ERR_INVALID_PARTITIONS", `topic '${name}' has ${now} partitions and cannot go to ${totalPartitions} (grow only, at most ${PARTITION_COUNT_MAX})`);
     }
+    this.#checkTotals(name, 0, totalPartitions - now);
     for (let i = now; i < totalPartitions; i++) topic.partitions.push(newPartition(topic, i));
     await ctx.durable(ctx.tables.meta.put(metaKeys.topic(name), persistedTopic(topic)), `adding partitions to topic '${name}'`);
     if (totalPartitions > now) await this.#changed({ topic: name, kind: "partitions-added" });

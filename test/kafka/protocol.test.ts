@@ -20,6 +20,10 @@ describe("primitives", () => {
   it("encode Kafka's known byte forms", () => {
     expect(bytesOf(T.int16, -2)).toEqual([0xff, 0xfe]);
     expect(bytesOf(T.int64, -1)).toEqual([255, 255, 255, 255, 255, 255, 255, 255]);
+    // Long.MAX_VALUE reads as the double 2^63 and must write back as itself, not as -2^63
+    // (found by `npm run fuzz -- kafka-requests`; test/fixtures/fuzz/found-fetch-int64-max.request.bin).
+    const longMax = [0x7f, 255, 255, 255, 255, 255, 255, 255];
+    expect(bytesOf(T.int64, readBack(T.int64, longMax))).toEqual(longMax);
     expect(bytesOf(T.uvarint, 300)).toEqual([0xac, 0x02]);
     expect(bytesOf(T.string, "ab")).toEqual([0, 2, 0x61, 0x62]);
     expect(bytesOf(T.nullableString, null)).toEqual([0xff, 0xff]);

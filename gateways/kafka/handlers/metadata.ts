@@ -1,6 +1,9 @@
 // Metadata (key 3): one broker (ledge itself, at listeners.kafka.advertisedHost and
 // advertisedPort, or the real port), every partition led by it. Unknown topics are created
-// when log.autoCreateTopics is on and the request allows it (v4+ flag; always before v4).
+// when log.autoCreateTopics is on and the request allows it (v4+ flag; always before v4), within
+// log.autoCreateTopicCountPerRequestMax per request and log.autoCreateTopicCountPerMinuteMax
+// overall (POLICY_VIOLATION and THROTTLING_QUOTA_EXCEEDED past them); the log's totals
+// (log.topicCountMax, log.partitionCountMax) answer POLICY_VIOLATION.
 import type { MetadataRequest, MetadataResponse, MetadataTopic } from "../../../runtime/kafka/apis/metadata/index.ts";
 import type { TopicDescription } from "../../../runtime/log/types.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
@@ -37,15 +40,36 @@ async function allTopicNames(ctx: RequestContext): Promise<string[]> {
   return names;
 }
 
-async function describeOrCreate(ctx: RequestContext<MetadataRequest>, name: string, mayCreate: boolean): Promise<MetadataTopic> {
+/** What one request may still auto-create, and what it was refused (for its one log line). */
+interface CreateShare {
+  left: number;
+  created: number;
+  overRequest: number;
+  overRate: number;
+}
+
+/** Names described (and created) per event-loop turn: a request naming 100,000 topics must not
+ * hold the loop (other clients, /healthz) for the whole of it. */
+const namesPerTurnMax = 64;
+
+async function describeOrCreate(ctx: RequestContext<MetadataRequest>, name: string, mayCreate: boolean, share: CreateShare): Promise<MetadataTopic> {
   if (topicNameProblem(name)) return missing(name, ErrorCode.INVALID_TOPIC_EXCEPTION);
   const { log, config, logger } = ctx.parts;
   try {
     const d = await log.describeTopic(name);
     if (d) return topicEntry(d);
     if (!mayCreate) return missing(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (share.left <= 0) {
+      share.overRequest++;
+      return missing(name, ErrorCode.POLICY_VIOLATION);
+    }
+    if (ctx.parts.autoCreate && !ctx.parts.autoCreate.take()) {
+      share.overRate++;
+      return missing(name, ErrorCode.THROTTLING_QUOTA_EXCEEDED);
+    }
+    share.left--;
     await log.createTopic(name, config.log.partitionCountDefault);
-    logger.info(`auto-created topic ${name} with ${config.log.partitionCountDefault} partition(s) for a Metadata request`);
+    share.created++;
     const created = await log.describeTopic(name);
     return created ? topicEntry(created) : missing(name, ErrorCode.LEADER_NOT_AVAILABLE);
   } catch (err) {
@@ -59,13 +83,39 @@ async function describeOrCreate(ctx: RequestContext<MetadataRequest>, name: stri
   }
 }
 
+/** Describes (and creates) the named topics a bounded slice per event-loop turn, in order. */
+async function describeAll(ctx: RequestContext<MetadataRequest>, names: string[], mayCreate: boolean): Promise<MetadataTopic[]> {
+  const share: CreateShare = { left: ctx.parts.config.log.autoCreateTopicCountPerRequestMax, created: 0, overRequest: 0, overRate: 0 };
+  const topics: MetadataTopic[] = [];
+  for (let at = 0; at < names.length; at += namesPerTurnMax) {
+    if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (ctx.signal.aborted) break;
+    const slice = names.slice(at, at + namesPerTurnMax);
+    topics.push(...await Promise.all(slice.map((n) => describeOrCreate(ctx, n, mayCreate, share))));
+  }
+  logCreations(ctx, share);
+  return topics;
+}
+
+function logCreations(ctx: RequestContext<MetadataRequest>, share: CreateShare): void {
+  const { logger, config } = ctx.parts;
+  const from = `a Metadata request from ${ctx.connection.remoteAddress}`;
+  if (share.created > 0) logger.info(`auto-created ${share.created} topic(s) with ${config.log.partitionCountDefault} partition(s) for ${from}`);
+  if (share.overRequest > 0) {
+    logger.warn(`${from} named ${share.overRequest} more unknown topics than log.autoCreateTopicCountPerRequestMax (${config.log.autoCreateTopicCountPerRequestMax}); they were not created (POLICY_VIOLATION)`);
+  }
+  if (share.overRate > 0) {
+    logger.warn(`${share.overRate} topic(s) for ${from} were not created: log.autoCreateTopicCountPerMinuteMax (${config.log.autoCreateTopicCountPerMinuteMax}) is spent (THROTTLING_QUOTA_EXCEEDED; the client retries)`);
+  }
+}
+
 export const metadataHandler: KafkaHandler = async (ctx: RequestContext<MetadataRequest>) => {
   const { header, body, parts } = ctx;
   const v = header.apiVersion;
   const all = body.topics === null || (v === 0 && body.topics.length === 0);
   const names = all ? await allTopicNames(ctx) : body.topics!.map((t) => t.name);
   const mayCreate = parts.config.log.autoCreateTopics && !all && (v < 4 || body.allowAutoTopicCreation !== false);
-  const topics = await Promise.all(names.map((n) => describeOrCreate(ctx, n, mayCreate)));
+  const topics = await describeAll(ctx, names, mayCreate);
   const response: MetadataResponse = {
     throttleTimeMs: 0,
     brokers: [{ ...advertisedBroker(parts), rack: null }],

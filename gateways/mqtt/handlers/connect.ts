@@ -8,6 +8,7 @@ import { connackCode311, Reason } from "../reason-codes.ts";
 import { validateTopicName } from "../topics.ts";
 import type { Will } from "../wills.ts";
 import type { PacketHandler } from "./types.ts";
+import { LogError } from "../../../runtime/log/errors.ts";
 
 const clientIdBytesMax = 256;
 
@@ -107,7 +108,19 @@ async function startSession(c: ClientContext, packet: IConnectPacket): Promise<v
   session.expiryS = expiryS;
   c.will = readWill(c, packet);
   // The will is stored before CONNACK: from then on even a crash of ledge publishes it.
-  await Promise.all([session.persistent ? broker.saveSession(session) : undefined, broker.storeWill(c)]);
+  try {
+    await Promise.all([session.persistent ? broker.saveSession(session) : undefined, broker.storeWill(c)]);
+  } catch (err) {
+    if (!(err instanceof LogError)) throw err;
+    // The disk is full (or failing): the session or will cannot be kept, so the client is
+    // told why in CONNACK instead of being dropped without one.
+    if (c.will) broker.cancelWill(c.clientId);
+    // A session made for this CONNECT goes; a stored one the client came back to stays as it was.
+    if (!sessionPresent && !session.connection) broker.track(broker.discardSession(session));
+    const full = err.code === "LEDGE_ERR_STORAGE_FULL";
+    return refuse(c, full ? Reason.quotaExceeded : Reason.serverUnavailable,
+      `its ${session.persistent ? "persistent session" : "will"} cannot be stored: ${err.message}`);
+  }
   if (c.closed) {
     // Gone while the session was being stored: a session nobody holds must not linger, and a
     // client that never had its CONNACK has no will.

@@ -7,6 +7,9 @@ const utf8 = new TextEncoder();
 /** Byte fields at least this long are sent by reference instead of copied. */
 const zeroCopyBytesMin = 4096;
 
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MAX_AS_DOUBLE = 2 ** 63;
+
 export class Writer {
   #buf: Uint8Array;
   #view: DataView;
@@ -67,7 +70,9 @@ export class Writer {
   }
   int64(v: number): this {
     const at = this.#room(8);
-    this.#view.setBigInt64(at, BigInt(v));
+    // Long.MAX_VALUE (2^63 - 1) reads back as the double 2^63 (Reader.int64): write that as
+    // Long.MAX_VALUE again, not wrapped round to -2^63 (found by `npm run fuzz -- kafka-requests`).
+    this.#view.setBigInt64(at, v >= INT64_MAX_AS_DOUBLE ? INT64_MAX : BigInt(v));
     return this;
   }
   float64(v: number): this {

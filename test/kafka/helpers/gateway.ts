@@ -21,6 +21,7 @@ export async function startTestGateway(log: KafkaLogPort, kafka: Record<string, 
   const logLines: string[] = [];
   const logger = createLogger("test", (line) => void logLines.push(line));
   const metrics = new Metrics();
-  const gateway = await startKafkaGateway({ config, log, logger, metrics, groups, transactions });
+  // Every line kept: tests look for the line each case logs (test/hardening checks the throttle).
+  const gateway = await startKafkaGateway({ config, log, logger, metrics, groups, transactions, logThrottle: { linesMax: Number.MAX_SAFE_INTEGER } });
   return { gateway, port: gateway.port, config, logLines, metrics, close: () => gateway.close() };
 }
