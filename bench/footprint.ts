@@ -208,7 +208,8 @@ async function startLedgeBroker(): Promise<Broker> {
     name: "ledge", port: p.ports.mqtt!, pid: p.child.pid!,
     parts: async () => {
       const shipped = await metricValue(http, "ledge_bridge_shipped_records_total");
-      const events = await metricValue(http, "ledge_pipeline_events_total");
+      const text = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
+      const events = Number(/^ledge_pipeline_events_total\{pipeline="temp10s"\} (\d+)$/m.exec(text)?.[1] ?? 0);
       return `bridge shipped ${shipped} records to the sink; pipeline events ${events}`;
     },
     stop: async () => {
