@@ -16,12 +16,20 @@ export class ValueNotShown {
   }
 }
 
-/** `value` with every value under a secret-looking key (at any depth) replaced by "(hidden)". */
-function withoutSecrets(value: unknown, depth = 0): unknown {
-  if (value === null || typeof value !== "object" || depth > 8) return value;
-  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, depth + 1));
+/** Nesting shown in a message; deeper values print as "…". */
+const SHOWN_DEPTH_MAX = 8;
+
+/** `value` with every value under a secret-looking key (at any depth) replaced by "(hidden)",
+ * cut at SHOWN_DEPTH_MAX, and a YAML alias that contains itself (`a: &x [*x]`) named instead of
+ * followed, so the message can always be printed. */
+function withoutSecrets(value: unknown, depth = 0, path: ReadonlySet<object> = new Set()): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (path.has(value)) return "(a YAML alias of itself)";
+  if (depth >= SHOWN_DEPTH_MAX) return "…";
+  const inner = new Set(path).add(value);
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, depth + 1, inner));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? "(hidden)" : withoutSecrets(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? "(hidden)" : withoutSecrets(v, depth + 1, inner);
   return out;
 }
 

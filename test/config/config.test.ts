@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { readConfig, ConfigError, parseBytes, parseMs, applyOverrides } from "../../runtime/config/index.ts";
+import { readConfig, ConfigError, parseBytes, parseMs, applyOverrides, parseConfigText } from "../../runtime/config/index.ts";
 import { deprecatedKeys } from "../../runtime/config/deprecated-keys.ts";
 import { readMqttConfig } from "../../gateways/mqtt/config.ts";
 
@@ -24,6 +24,16 @@ describe("config", () => {
     const c = readConfig({ storage: { sync: "interval", syncIntervalMs: "250ms", maxBytes: "64MiB" } });
     expect(c.storage.syncIntervalMs).toBe(250);
     expect(c.storage.maxBytes).toBe(64 * 2 ** 20);
+  });
+
+  it("names a YAML alias that contains itself instead of failing to print it", () => {
+    // Found by `npm run fuzz -- config-yaml --runs 1000000 --seed 20261207` (after 827,640 inputs):
+    // the error message's JSON.stringify threw on the cycle, so start-up died with a TypeError.
+    const doc = parseConfigText("topics:\n  a: &x [x, *x, *x]\n", "cycle.yaml");
+    expect(() => readConfig(doc)).toThrow(new ConfigError("topics", "a list", { a: ["x", "(a YAML alias of itself)", "(a YAML alias of itself)"] }).message);
+    expect(() => readConfig(doc)).toThrow('found {"a":["x","(a YAML alias of itself)","(a YAML alias of itself)"]}');
+    const deep = parseConfigText(`storage: ${"[".repeat(20)}${"]".repeat(20)}\n`, "deep.yaml");
+    expect(() => readConfig(deep)).toThrow(/must be a mapping of keys to values; found \[\[\[\[\[\[\[\["…"\]\]\]\]\]\]\]\]/);
   });
 
   it("names the key and the expected form on a mistake", () => {
