@@ -15,7 +15,7 @@ import { decodeBatch, encodeBatch } from "../../runtime/core/index.ts";
 import { Log } from "../../runtime/log/index.ts";
 import type { ProduceResponse } from "../../runtime/kafka/apis/produce/index.ts";
 import { ledgeBin, ledgeDirs, startLedge } from "../helpers/ledge-process.ts";
-import { ioFaultShim, shimUnavailable } from "../helpers/io-fault-shim.ts";
+import { ioFaultShim } from "../helpers/io-fault-shim.ts";
 import { rawClient, rawConnected, type RawClient } from "../mqtt/helpers/raw-client.ts";
 import { startGateway } from "../mqtt/helpers/gateway-fixture.ts";
 import { RawKafkaClient } from "../kafka/helpers/raw-client.ts";
@@ -56,7 +56,7 @@ const cases = [
   { name: "statfs fails with ENOTCONN (the disk-space check)", sync: "always", ops: "statfs", refused: true, line: /checking the free space of the disk \(statfs\) failed on the data directory .*: ENOTCONN/ },
 ] as const;
 
-describe.skipIf(shimUnavailable)("fail-stop on a failing disk (LD_PRELOAD shim)", () => {
+describe("fail-stop on a failing disk (LD_PRELOAD shim)", () => {
   it.each(cases)("$name: refuses, logs one line, exits with the storage-failed code; acked data survives", async ({ sync, ops, refused, line }) => {
     const d = await ledgeDirs("ledge-io-fail-", `storage: { sync: ${sync}, syncIntervalMs: 100 }\nmqtt:\n  allowAnonymous: true\ntopics:\n  - { name: mqtt-messages, partitions: 1 }\n`);
     const flag = `${d.dataDir}-fail`;

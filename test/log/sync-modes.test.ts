@@ -7,7 +7,7 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { ledgeBin, ledgeDirs, metricValue, startLedge, waitForMetric, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { ioFaultShim, shimUnavailable } from "../helpers/io-fault-shim.ts";
+import { ioFaultShim } from "../helpers/io-fault-shim.ts";
 import { rawConnected, type RawClient } from "../mqtt/helpers/raw-client.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -63,7 +63,7 @@ async function ackedWhileSyncHeld(c: RawClient, hold: string, held: string): Pro
   await waitFor("the interval fsync to start", () => existsSync(held));
 }
 
-describe.skipIf(shimUnavailable)("storage.sync: what an acknowledgement waits for (fsync held by an LD_PRELOAD shim)", () => {
+describe("storage.sync: what an acknowledgement waits for (fsync held by an LD_PRELOAD shim)", () => {
   it("interval: the PUBACK arrives while the fsync is held, and that fsync was due", async () => {
     const { c, hold, held } = await ledgeWithHeldSyncs("interval");
     await ackedWhileSyncHeld(c, hold, held);
