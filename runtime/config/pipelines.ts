@@ -132,7 +132,6 @@ function pipeline(item: unknown, path: string): PipelineConfig {
   // config that asks for them stops start-up rather than run something else.
   if (window.type !== "tumbling" && window.type !== "hopping") throw new ConfigError(`${r.key("window")}.type`, "tumbling or hopping (session, count and sliding windows are not built yet)", window.type);
   if (emit !== "final") throw new ConfigError(r.key("emit"), "final (emit: update is not built yet)", emit);
-  if (format !== "json") throw new ConfigError(r.key("format"), "json (format: msgpack is not built yet)", format);
   return { name, from, match, format, key, time, fields, window, aggregates: [...new Set(aggregates)], emit, to, start, openWindowCountMax };
 }
 

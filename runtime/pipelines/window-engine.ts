@@ -1,7 +1,10 @@
-// The window engine of one pipeline: stored batches in, closed-window results out. Per batch,
-// record decode and field extraction run in wasm (batch-fields.ts), the host assigns each record
-// its windows (a few typed-array writes), and one wasm call folds the values into the open
-// windows' accumulators (runtime/core WindowAccumulators). Only closed windows become objects.
+// The window engine of one pipeline: stored batches in, closed-window results out. Tumbling and
+// hopping windows keyed by a field go through the fused kernel (batch-fields.ts createFolder):
+// one wasm call per batch decodes, extracts, keys and folds, and comes back only for a new group
+// key or a window it has no slot for. Otherwise, per batch, record decode and field extraction
+// run in wasm (batch-fields.ts FieldReader), the host assigns each record its windows (a few
+// typed-array writes), and one wasm call folds the values into the open windows' accumulators
+// (runtime/core WindowAccumulators). Only closed windows become objects.
 //
 // Time: event time (the `time` field, else the record timestamp). Windows are kept per source
 // partition, each with its own watermark: the largest event time that partition has delivered,
@@ -12,10 +15,10 @@
 // closed window never receives another record. A group key whose records span partitions gets
 // one result per partition and window: key the source by the group key (MQTT ingest keys
 // records by topic, so topic levels and fields of the topic are).
-import type { RecordHeader } from "../core/index.ts";
-import { WindowAccumulators } from "../core/index.ts";
+import type { BatchFolder, RecordHeader } from "../core/index.ts";
+import { FoldListed, FoldStop, WindowAccumulators } from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
-import { FieldReader, type BatchFields } from "./batch-fields.ts";
+import { createFolder, FieldReader, listedReason, type BatchFields } from "./batch-fields.ts";
 import { KeyTable } from "./key-table.ts";
 import { quantileFractions, renderResult } from "./results.ts";
 
@@ -67,6 +70,8 @@ export class WindowEngine {
   readonly #graceMs: number;
   #keys = new KeyTable();
   #reader: FieldReader;
+  /** The fused kernel, when the pipeline's windows allow it (else the column path). */
+  #folder: BatchFolder | null;
   readonly #acc: WindowAccumulators;
   /** Per source partition: open windows (start → key id → slot) and the largest event time. */
   #partitions = new Map<number, PartitionWindows>();
@@ -78,13 +83,13 @@ export class WindowEngine {
     const w = config.window;
     if (w.type !== "tumbling" && w.type !== "hopping") throw new RangeError(`window type '${w.type}' is not built yet (tumbling and hopping are)`);
     if (config.emit !== "final") throw new RangeError("emit: update is not built yet (emit: final is)");
-    if (config.format !== "json") throw new RangeError("format: msgpack is not built yet (json is)");
     this.config = config;
     this.#sizeMs = w.sizeMs;
     this.#advanceMs = w.type === "hopping" ? w.advanceMs : w.sizeMs;
     this.#graceMs = w.graceMs;
     this.#reader = new FieldReader(config, this.#keys);
     this.#acc = new WindowAccumulators(config.fields.length, { quantiles: quantileFractions(config).length > 0 });
+    this.#folder = createFolder(config, this.#acc);
   }
 
   /** The smallest partition watermark (−Infinity before any record): what watermark lag reports. */
@@ -101,6 +106,10 @@ export class WindowEngine {
 
   /** Folds one stored (committed, non-control) batch of source partition `partition`. */
   processBatch(partition: number, batch: Uint8Array): void {
+    if (this.#folder) {
+      this.#processFused(this.#folder, partition, batch);
+      return;
+    }
     const bf = this.#reader.read(batch);
     const n = bf.count;
     const perRecord = this.#sizeMs / this.#advanceMs;
@@ -120,11 +129,11 @@ export class WindowEngine {
       // Windows [s, s + size) with s aligned to advance and s <= t < s + size, oldest first.
       const last = Math.floor(t / this.#advanceMs) * this.#advanceMs;
       const first = last - this.#sizeMs + this.#advanceMs;
-      if (pw.openCount + perRecord > this.config.openWindowCountMax && pw.openCount + this.#missing(pw, first, last, keyId, watermark) > this.config.openWindowCountMax) {
+      if (this.#overBound(pw, first, last, keyId, watermark)) {
         // Past the bound: the record goes whole to the dead-letter topic, in none of its windows.
         // Its time still moves the watermark, so windows close and make room again.
         if (t > maxMs) maxMs = t;
-        this.#dlq(bf, partition, i, `the pipeline already holds openWindowCountMax (${this.config.openWindowCountMax}) open windows for source partition ${partition}; raise it, or use fewer keys or shorter windows`);
+        this.#dlq(bf, partition, i, this.#boundReason(partition));
         continue;
       }
       for (let s = first; s <= last; s += this.#advanceMs) {
@@ -142,6 +151,54 @@ export class WindowEngine {
     pw.maxTimeMs = maxMs;
     this.#acc.feed(this.#slots, this.#records, entries, bf.timeMs, bf.values, n);
     for (const r of bf.rejected) this.#dlq(bf, partition, r.index, r.reason);
+  }
+
+  /** processBatch through the fused kernel: the same rules, with the host asked only for new keys and windows. */
+  #processFused(folder: BatchFolder, partition: number, batch: Uint8Array): void {
+    const pw = this.#partitionWindows(partition);
+    folder.begin(batch, partition, pw.maxTimeMs);
+    for (let stop = folder.run(); stop !== FoldStop.done; stop = folder.run()) {
+      if (stop === FoldStop.newKey) {
+        const key = folder.keyBytes();
+        folder.putKey(this.#keys.intern(key, 0, key.length));
+        continue;
+      }
+      // A record whose windows are not all in the kernel's cache: open what is missing here.
+      const t = folder.timeMs;
+      const keyId = folder.keyId;
+      const watermark = folder.maxTimeMs - this.#graceMs;
+      const last = Math.floor(t / this.#advanceMs) * this.#advanceMs;
+      const first = last - this.#sizeMs + this.#advanceMs;
+      if (this.#overBound(pw, first, last, keyId, watermark)) {
+        const r = folder.stoppedRecord();
+        folder.skip(Math.max(folder.maxTimeMs, t));
+        this.counts.dlq++;
+        this.#out.dlq.push(outRecord(partition, r.key, r.value, r.timestampMs, r.offset, this.#boundReason(partition)));
+        continue;
+      }
+      for (let s = first; s <= last; s += this.#advanceMs) {
+        if (s + this.#sizeMs > watermark) folder.putWindow(s, keyId, this.#slotFor(pw, s, keyId));
+      }
+    }
+    pw.maxTimeMs = folder.maxTimeMs;
+    this.counts.events += folder.events;
+    for (const r of folder.listed()) {
+      const late = r.what === FoldListed.late;
+      const reason = late ? lateReason(r.timeMs, r.watermarkMs) : listedReason(this.config, r);
+      if (late) this.counts.late++;
+      else this.counts.dlq++;
+      (late ? this.#out.late : this.#out.dlq).push(outRecord(partition, r.key, r.value, r.timestampMs, r.offset, reason));
+    }
+  }
+
+  /** Whether opening the record's missing windows would pass openWindowCountMax. */
+  #overBound(pw: PartitionWindows, first: number, last: number, keyId: number, watermark: number): boolean {
+    const max = this.config.openWindowCountMax;
+    return pw.openCount + this.#sizeMs / this.#advanceMs > max && pw.openCount + this.#missing(pw, first, last, keyId, watermark) > max;
+  }
+
+  #boundReason(partition: number): string {
+    return `the pipeline already holds openWindowCountMax (${this.config.openWindowCountMax}) open windows for source partition ${partition}; raise it, or use fewer keys or shorter windows`;
   }
 
   /** Emits every window whose end its partition's watermark has reached: by partition, oldest first, keys in order. */
@@ -167,6 +224,7 @@ export class WindowEngine {
 
   /** Gives the engine's wasm memory (its sketches) back for reuse; the engine is dead after. */
   close(): void {
+    this.#folder?.dispose();
     this.#acc.dispose();
     this.#partitions.clear();
   }
@@ -249,7 +307,7 @@ export class WindowEngine {
 
   #late(bf: BatchFields, partition: number, i: number, watermark: number): void {
     this.counts.late++;
-    this.#out.late.push(sourceRecord(bf, partition, i, `late: event time ${bf.timeMs[i]} falls only in windows that closed at watermark ${watermark}`));
+    this.#out.late.push(sourceRecord(bf, partition, i, lateReason(bf.timeMs[i], watermark)));
   }
 
   #dlq(bf: BatchFields, partition: number, i: number, reason: string): void {
@@ -276,6 +334,9 @@ export class WindowEngine {
     this.#keys = keys;
     this.#lastByKey = undefined;
     this.#reader = new FieldReader(this.config, keys);
+    // Key ids changed: the fused kernel's caches start over.
+    this.#folder?.dispose();
+    this.#folder = createFolder(this.config, this.#acc);
   }
 }
 
@@ -283,16 +344,22 @@ export class WindowEngine {
 function sourceRecord(bf: BatchFields, partition: number, i: number, reason: string): OutRecord {
   const c = bf.cols;
   const view = (at: number, length: number) => (length < 0 ? null : c.records.slice(at, at + length));
+  const timestampMs = c.header.logAppendTime ? c.header.maxTimestampMs : c.header.baseTimestampMs + c.timestampDeltaMs[i];
+  return outRecord(partition, view(c.keyPosition[i], c.keyLength[i]), view(c.valuePosition[i], c.valueLength[i]), timestampMs, c.header.baseOffset + c.offsetDelta[i], reason);
+}
+
+function outRecord(partition: number, key: Uint8Array | null, value: Uint8Array | null, timestampMs: number, offset: number, reason: string): OutRecord {
   return {
-    partition,
-    key: view(c.keyPosition[i], c.keyLength[i]),
-    value: view(c.valuePosition[i], c.valueLength[i]),
-    timestampMs: c.header.logAppendTime ? c.header.maxTimestampMs : c.header.baseTimestampMs + c.timestampDeltaMs[i],
+    partition, key, value, timestampMs,
     headers: [
       { key: "reason", value: utf8.encode(reason) },
-      { key: "offset", value: utf8.encode(String(c.header.baseOffset + c.offsetDelta[i])) },
+      { key: "offset", value: utf8.encode(String(offset)) },
     ],
   };
+}
+
+function lateReason(timeMs: number, watermarkMs: number): string {
+  return `late: event time ${timeMs} falls only in windows that closed at watermark ${watermarkMs}`;
 }
 
 /** Key order for emission: by UTF-16 code units, as JS compares strings (stable across runs). */
