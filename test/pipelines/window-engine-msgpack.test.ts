@@ -65,6 +65,10 @@ describe("window engine with format: msgpack vs a plain-JS reference", () => {
     expectSameAsReference(config({}), randomStream(21, 12_000, 200, 2), 83);
   });
 
+  it("6,000 keys: the kernel's key and window caches grow and start over, and survive the key table's compaction", () => {
+    expectSameAsReference(config({}), randomStream(24, 40_000, 6_000, 1), 211);
+  });
+
   it("hopping windows through the fused kernel", () => {
     expectSameAsReference(config({ window: { type: "hopping", size: "2s", advance: "500ms", grace: "500ms" } }), randomStream(22, 8_000, 50, 1), 64);
   });
