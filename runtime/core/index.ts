@@ -27,4 +27,4 @@ export {
   QuantileSketches, SKETCH_RELATIVE_ACCURACY, SKETCH_BINS_DEFAULT, SKETCH_BINS_MIN, SKETCH_BINS_MAX, type SketchHandle,
 } from "./quantile-sketch.ts";
 export { WindowAccumulators, WindowField, WINDOW_FIELD_F64S, WINDOW_FIELDS_MAX } from "./window-accumulators.ts";
-export { BatchFolder, FoldStop, FoldListed, type FoldSpec, type ListedRecord } from "./pipeline-fold.ts";
+export { BatchFolder, FoldStop, FoldListed, type FoldSpec, type ListedRecord, type OpenWindows } from "./pipeline-fold.ts";

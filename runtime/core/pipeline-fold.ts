@@ -88,6 +88,9 @@ interface Owned {
   bytes: number;
 }
 
+/** Calls `put` for every open (partition, window start, key id) → slot of the caller's. */
+export type OpenWindows = (put: (partition: number, startMs: number, keyId: number, slot: number) => void) => void;
+
 /** A list row (LIST_F64S f64s) → a record, its key and value copied out of wasm memory. */
 function listedRecord(memory: Uint8Array, records: number, header: BatchHeader, row: Float64Array): ListedRecord {
   const bytes = (at: number, length: number) => (length < 0 ? null : memory.slice(records + at, records + at + length));
@@ -106,7 +109,11 @@ export class BatchFolder {
   #disposed = false;
   #controlPtr = 0;
 
-  constructor(spec: FoldSpec, accumulators: WindowAccumulators) {
+  /** The caller's open windows: what the window cache is rebuilt from when it fills up. */
+  readonly #openWindows: OpenWindows;
+
+  constructor(spec: FoldSpec, accumulators: WindowAccumulators, openWindows: OpenWindows) {
+    this.#openWindows = openWindows;
     const extractor = new JsonFieldExtractor(spec.paths, { format: spec.format });
     this.#core = core();
     this.#kernels = this.#core.exports as unknown as FoldKernels;
@@ -136,8 +143,8 @@ export class BatchFolder {
     c[C.grace] = spec.graceMs;
     c[C.cells] = this.#regions.get("cells")!.ptr;
     c[C.decimal] = this.#regions.get("decimal")!.ptr;
-    this.#resetKeys(1024, 16 * 1024);
-    this.#resetWindows(1024);
+    this.#resetKeys(4096, 64 * 1024);
+    this.#resetWindows(4096);
   }
 
   #ctlView: Float64Array | null = null;

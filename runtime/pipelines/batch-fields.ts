@@ -7,7 +7,7 @@
 // record except for rejected ones.
 import {
   BatchFolder, decodeBatchColumns, docReason, FoldListed, JsonDocStatus, JsonFieldExtractor, JsonKind,
-  type BatchColumns, type JsonFields, type ListedRecord, type WindowAccumulators,
+  type BatchColumns, type JsonFields, type ListedRecord, type OpenWindows, type WindowAccumulators,
 } from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
 import { KeyTable } from "./key-table.ts";
@@ -145,14 +145,14 @@ const utf8 = new TextEncoder();
  * The fused kernel for this pipeline, or null when the engine must assign windows itself (a
  * window type other than tumbling/hopping, emit: update, a topic-level key or a `match` filter).
  */
-export function createFolder(config: PipelineConfig, accumulators: WindowAccumulators): BatchFolder | null {
+export function createFolder(config: PipelineConfig, accumulators: WindowAccumulators, openWindows: OpenWindows): BatchFolder | null {
   const w = config.window;
   if ((w.type !== "tumbling" && w.type !== "hopping") || config.emit !== "final" || !("field" in config.key) || config.match !== undefined) return null;
   const paths = [config.key.field, ...(config.time !== undefined ? [config.time] : []), ...config.fields];
   return new BatchFolder({
     format: config.format, paths, keyPath: 0, timePath: config.time !== undefined ? 1 : -1, fieldPath0: config.time !== undefined ? 2 : 1,
     fieldCount: config.fields.length, sizeMs: w.sizeMs, advanceMs: w.type === "hopping" ? w.advanceMs : w.sizeMs, graceMs: w.graceMs,
-  }, accumulators);
+  }, accumulators, openWindows);
 }
 
 /** The dead-letter reason of a record the fused kernel listed (not a late one). */

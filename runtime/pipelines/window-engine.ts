@@ -89,7 +89,7 @@ export class WindowEngine {
     this.#graceMs = w.graceMs;
     this.#reader = new FieldReader(config, this.#keys);
     this.#acc = new WindowAccumulators(config.fields.length, { quantiles: quantileFractions(config).length > 0 });
-    this.#folder = createFolder(config, this.#acc);
+    this.#folder = createFolder(config, this.#acc, (put) => this.#eachOpenWindow(put));
   }
 
   /** The smallest partition watermark (−Infinity before any record): what watermark lag reports. */
@@ -189,6 +189,10 @@ export class WindowEngine {
       else this.counts.dlq++;
       (late ? this.#out.late : this.#out.dlq).push(outRecord(partition, r.key, r.value, r.timestampMs, r.offset, reason));
     }
+  }
+
+  #eachOpenWindow(put: (partition: number, start: number, keyId: number, slot: number) => void): void {
+    for (const [partition, pw] of this.#partitions) for (const [start, byKey] of pw.open) for (const [keyId, slot] of byKey) put(partition, start, keyId, slot);
   }
 
   /** Whether opening the record's missing windows would pass openWindowCountMax. */
@@ -336,7 +340,7 @@ export class WindowEngine {
     this.#reader = new FieldReader(this.config, keys);
     // Key ids changed: the fused kernel's caches start over.
     this.#folder?.dispose();
-    this.#folder = createFolder(this.config, this.#acc);
+    this.#folder = createFolder(this.config, this.#acc, (put) => this.#eachOpenWindow(put));
   }
 }
 

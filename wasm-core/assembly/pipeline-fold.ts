@@ -116,15 +116,22 @@ function at(ctl: usize, i: i32): usize {
   return <usize>get(ctl, i);
 }
 
-/** FNV-1a over the key's bytes (never 0, so 0 marks an empty cache row). */
+/** A hash of the key's bytes, 4 at a time (never 0, so 0 marks an empty cache row). */
 function hashBytes(p: usize, length: usize): u32 {
-  let h: u32 = 0x811c9dc5;
-  for (let i: usize = 0; i < length; i++) h = (h ^ <u32>load<u8>(p + i)) * 0x01000193;
+  let h: u32 = 0x811c9dc5 ^ <u32>length;
+  let i: usize = 0;
+  for (; i + 4 <= length; i += 4) h = rotl<u32>((h ^ load<u32>(p + i)) * 0x01000193, 13) * 5 + 0xe6546b64;
+  for (; i < length; i++) h = (h ^ <u32>load<u8>(p + i)) * 0x01000193;
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
   return h | 1;
 }
 
 function sameBytes(a: usize, b: usize, length: usize): bool {
-  for (let i: usize = 0; i < length; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  let i: usize = 0;
+  for (; i + 8 <= length; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  for (; i < length; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
   return true;
 }
 
