@@ -8,7 +8,7 @@ import { Packr, unpack } from "msgpackr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPipelineConfig } from "../../runtime/config/pipelines.ts";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { kcat } from "../kafka/helpers/kcat.ts";
+import { kcatRecords } from "../kafka/helpers/kcat.ts";
 import { compareResult, referenceWindows, type RefRecord } from "./reference.ts";
 
 const pipeline = {
@@ -22,18 +22,6 @@ pipelines:
 const base = 1_765_000_000_000;
 let dirs: LedgeDirs;
 let ledge: LedgeProcess;
-
-/** kcat's records of a topic (key TAB headers TAB value per line), polled until `count` are there. */
-async function consume(topic: string, count: number): Promise<string[][]> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await kcat(["-b", `127.0.0.1:${ledge.ports.kafka}`, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%h\t%s\n"]);
-    const lines = r.stdout.split("\n").filter((l) => l !== "").map((l) => l.split("\t"));
-    if (lines.length >= count) return lines;
-    if (Date.now() > deadline) throw new Error(`${topic} held ${lines.length} of ${count} records; kcat: ${r.stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   dirs = await ledgeDirs("ledge-pipe-msgpack-", yaml);
@@ -94,7 +82,7 @@ describe("pipeline end to end with format: msgpack (kafkajs in, kcat out)", () =
     const records: RefRecord[] = values.map((v) => ({ partition: 0, key: "k", value: asJson(v), timestampMs: 0 }));
     const want = referenceWindows(config, records);
     expect(want.results.length).toBe(36);
-    const got = await consume("mp-10s", want.results.length);
+    const got = await kcatRecords(ledge.ports.kafka!, "mp-10s", want.results.length);
     expect(got.length).toBe(want.results.length);
     const problems = got.flatMap(([key, , value], i) => [
       ...(key === want.results[i].key ? [] : [`record ${i} key ${key}, reference ${want.results[i].key}`]),
@@ -103,7 +91,7 @@ describe("pipeline end to end with format: msgpack (kafkajs in, kcat out)", () =
     expect(problems).toEqual([]);
     expect(got.map((l) => l[0])).toContain("7");
 
-    const dlq = await consume("mp10s.dlq", 3);
+    const dlq = await kcatRecords(ledge.ports.kafka!, "mp10s.dlq", 3);
     // msgpackr writes a map16 header (3 bytes), then "device" (7): the string "dev1" at byte 10 is cut.
     expect(dlq.map((l) => l[1].replace(/,offset=\d+$/, ""))).toEqual([
       "reason=not MessagePack: a value runs past the end of the record's value (truncated) (at byte 10)",
