@@ -7,6 +7,7 @@ import type { Log } from "../../runtime/log/index.ts";
 import { LogError, type LogErrorCode } from "../../runtime/log/errors.ts";
 import type { DescribedGroup, ListedGroup } from "../../runtime/groups/coordinator-types.ts";
 import type { GroupPartitionOffset } from "../../runtime/groups/offsets.ts";
+import { groupLag } from "../../runtime/groups/lag.ts";
 import { ApiError } from "./errors.ts";
 import { appendRecords, readRecords } from "./api-records.ts";
 import { ConfigError } from "../../runtime/config/errors.ts";
@@ -102,18 +103,15 @@ function groupIds(s: AdminSources): string[] {
 
 function groupView(s: AdminSources, id: string) {
   const described = s.groups.describeGroups([id])[0];
-  const committed = s.offsets.list(id);
-  const live = described && described.state !== "Dead";
-  if (!live && committed.length === 0) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no consumer group '${id}' (GET /api/groups lists them)`);
-  const offsets = committed.map((c) => {
-    let highWatermark: number | null = null;
+  const offsets = groupLag(s.offsets, id, (topic, partition) => {
     try {
-      highWatermark = s.log.partitionState(c.topic, c.partition).highWatermark;
+      return s.log.partitionState(topic, partition).highWatermark;
     } catch {
-      // the topic was deleted since the commit
+      return null; // the topic was deleted since the commit
     }
-    return { topic: c.topic, partition: c.partition, offset: c.offset, highWatermark, lag: highWatermark === null ? null : Math.max(0, highWatermark - c.offset) };
   });
+  const live = described && described.state !== "Dead";
+  if (!live && offsets.length === 0) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no consumer group '${id}' (GET /api/groups lists them)`);
   return {
     groupId: id, state: live ? described.state : "Empty", protocolType: live ? described.protocolType : "",
     members: live ? described.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })) : [],
