@@ -1,7 +1,8 @@
 // The dashboard at / in Debian's headless Chromium (driven by playwright-core) against a real
-// ledge process with a token and a pipeline: MQTT.js publishes telemetry, the page must show the
-// topic with its end offset, a live ingest chart that moves when more is published, the
-// connected MQTT client, the pipeline's window results, and nothing at all without the token.
+// ledge process with a token, a pipeline and a bridge to librdkafka's mock cluster: MQTT.js
+// publishes telemetry, the page must show the topic with its end offset, a live ingest chart that
+// moves when more is published, the connected MQTT client, the bridge's partitions, the
+// pipeline's window results, and nothing at all without the token.
 // Also the static files' headers, and bad paths (unknown, traversal, encoded) answered 404
 // without reading outside the dashboard's folder. A screenshot goes to test/artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,10 +13,12 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import mqtt, { type MqttClient } from "mqtt";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { startMockCluster, type MockCluster } from "../kafka/helpers/kcat.ts";
 
 const token = "dash-token";
 const artifacts = fileURLToPath(new URL("../artifacts/", import.meta.url));
-const yaml = `mqtt: { allowAnonymous: true }
+const yaml = (upstream: string) => `mqtt: { allowAnonymous: true }
+bridge: { brokers: ["${upstream}"], edgeId: dash-edge, backoffMsMax: 2s }
 listeners:
   http:
     token: ${token}
@@ -38,6 +41,7 @@ let d: LedgeDirs;
 let ledge: LedgeProcess;
 let base: string;
 let browser: Browser;
+let upstream: MockCluster;
 let sensor: MqttClient;
 
 /** The raw answer to `path` sent as is (fetch would resolve `..` before sending). */
@@ -77,11 +81,12 @@ async function openPage(path: string): Promise<{ page: Page; errors: string[] }>
 const endOffset = (page: Page, topic: string) => page.locator(`#topics tr[data-topic="${topic}"] td.end-offset`).textContent();
 
 beforeAll(async () => {
-  d = await ledgeDirs("ledge-dash-", yaml);
-  [ledge, browser] = await Promise.all([
-    startLedge(d.args),
+  [upstream, browser] = await Promise.all([
+    startMockCluster(),
     chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] }),
   ]);
+  d = await ledgeDirs("ledge-dash-", yaml(upstream.bootstrap));
+  ledge = await startLedge(d.args);
   base = `http://127.0.0.1:${ledge.ports.http}`;
   sensor = await mqtt.connectAsync(`mqtt://127.0.0.1:${ledge.ports.mqtt}`, { clientId: "dash-sensor", reconnectPeriod: 0 });
 });
@@ -92,6 +97,7 @@ afterAll(async () => {
   ledge?.child.kill("SIGTERM");
   await ledge?.exited;
   await d?.remove();
+  await upstream?.stop();
 });
 
 describe("dashboard at /", () => {
@@ -162,6 +168,10 @@ describe("dashboard at /", () => {
       .reduce((n, s) => n + Number(s.replace(/,/g, "")), 0) === 50, undefined, { timeout: WAIT_MS });
     expect(await page.locator('#mqtt-clients tr[data-client="dash-sensor"]').count()).toBe(1);
     expect(await page.locator("#mqtt-count").textContent()).toBe("1");
+    // The bridge ships every topic: each partition it follows gets a row with its lag.
+    await page.waitForFunction(() => [...document.querySelectorAll("#bridge tbody tr")]
+      .some((tr) => tr.firstElementChild?.textContent === "mqtt-messages"), undefined, { timeout: WAIT_MS });
+    expect(await page.locator("#bridge-detail").textContent()).toContain(upstream.bootstrap.split(",")[0]);
 
     // Live: more records move the end offset, the ingest numbers and the chart.
     const pointsBefore = Number(await page.locator("#ingest-chart").getAttribute("data-points"));
