@@ -287,7 +287,9 @@
   async function readPipelineResults(topic) {
     const partitions = topic.partitions.slice(0, PARTITIONS_READ_MAX);
     await Promise.all(partitions.map(async (p) => {
-      const from = pipe.cursors.get(p.partition) ?? Math.max(p.logStartOffset, p.highWatermark - RESULTS_MAX);
+      // From where the last read ended, but never more than RESULTS_MAX behind the end: a fast
+      // pipeline shows its newest results rather than falling further behind each second.
+      const from = Math.max(pipe.cursors.get(p.partition) ?? 0, p.logStartOffset, p.highWatermark - RESULTS_MAX);
       if (from >= p.highWatermark) return;
       const page = await api(`/api/topics/${encodeURIComponent(topic.name)}/records?partition=${p.partition}&offset=${from}&limit=${RESULTS_MAX}`);
       for (const r of page.records) {
