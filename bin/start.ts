@@ -20,6 +20,7 @@ import { Pipelines } from "../runtime/pipelines/index.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
 import { readSaslSettings } from "../gateways/kafka/sasl/config.ts";
 import { readMqttConfig } from "../gateways/mqtt/config.ts";
+import { mqttClientsView } from "../gateways/mqtt/clients-view.ts";
 import { openFilesLimit, watchOpenFiles } from "../runtime/connection-limits.ts";
 
 interface Closable {
@@ -101,7 +102,7 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
     bridge.start();
     opened.push(bridge);
   }
-  http.attachApi({ log, groups, offsets, pipelines, bridge: () => bridge?.status.snapshot() ?? null, startedAtMs });
+  http.attachApi({ log, groups, offsets, pipelines, bridge: () => bridge?.status.snapshot() ?? null, mqtt: () => mqttClientsView(mqtt.broker), startedAtMs });
 
   const unused = unusedConfigEnvironment();
   if (unused.length > 0) {

@@ -1,6 +1,6 @@
 // The admin API under /api: JSON over HTTP for operators, the `ledge` client commands and the
 // dashboard. Topics (list, create, describe, delete), consumer groups with their lag, the
-// bridge's status, and one summary. Errors are JSON, `{"error":{"code","message"}}`, with the
+// bridge's status, the MQTT clients, and one summary. Errors are JSON, `{"error":{"code","message"}}`, with the
 // HTTP status of the code: the log's codes (LogError) and this room's (errors.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Log } from "../../runtime/log/index.ts";
@@ -31,6 +31,8 @@ export interface AdminSources {
   };
   /** The bridge's status as plain data, or null when no bridge is configured. */
   bridge: () => Record<string, unknown> | null;
+  /** MQTT connections and sessions, and the connected clients (a bounded list). */
+  mqtt: () => { connections: number; sessions: number; clients: unknown[]; clientsOmitted: number };
   startedAtMs: number;
 }
 
@@ -121,6 +123,7 @@ function groupView(s: AdminSources, id: string) {
 
 function status(s: AdminSources) {
   const topics = s.log.listTopics().map((t) => topicView(s.log, t.name));
+  const mqtt = s.mqtt();
   return {
     uptimeS: Math.round((Date.now() - s.startedAtMs) / 1000),
     topics: topics.length, partitions: topics.reduce((n, t) => n + t.partitionCount, 0),
@@ -128,6 +131,7 @@ function status(s: AdminSources) {
     groups: groupIds(s).map((id) => groupView(s, id)).map((g) => ({ groupId: g.groupId, state: g.state, members: g.members.length, lag: g.lag })),
     pipelines: s.pipelines.list(),
     bridge: s.bridge(),
+    mqtt: { connections: mqtt.connections, sessions: mqtt.sessions },
   };
 }
 
@@ -204,13 +208,14 @@ async function route(s: AdminSources, req: IncomingMessage, res: ServerResponse,
     if (!(await s.pipelines.remove(name))) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no running pipeline '${name}' (GET /api/pipelines lists them)`);
     return send(res, 200, { deleted: name });
   }
+  if (what === "mqtt" && name === undefined) return (allow(req, ["GET"]), send(res, 200, s.mqtt()));
   if (what === "bridge" && name === undefined) {
     allow(req, ["GET"]);
     const bridge = s.bridge();
     if (!bridge) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", "no bridge is configured (the bridge: section, or ledge start --upstream)");
     return send(res, 200, bridge);
   }
-  throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no route for ${req.method} ${path} (routes: /api/status, /api/topics, /api/groups, /api/pipelines, /api/bridge)`);
+  throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no route for ${req.method} ${path} (routes: /api/status, /api/topics, /api/groups, /api/pipelines, /api/bridge, /api/mqtt)`);
 }
 
 /** Serves one /api request; every failure becomes a JSON error answer. */

@@ -130,6 +130,11 @@ export class Session {
     return (this.#incomingQos2Pending ??= new Map());
   }
 
+  /** Subscriptions, without making the map. */
+  get subscriptionCount(): number {
+    return this.#subscriptions?.size ?? 0;
+  }
+
   /** Messages in flight to the client, without making the map. */
   get inflightCount(): number {
     return this.#inflight?.size ?? 0;
