@@ -49,7 +49,8 @@ export const operationsOf: Readonly<Record<ResourceType, readonly Operation[]>> 
   cluster: ["ALL", "CREATE", "ALTER", "DESCRIBE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE"],
 };
 
-const bit = (op: Operation) => 1 << operations.indexOf(op);
+const bits = Object.fromEntries(operations.map((op, i) => [op, 1 << i])) as Record<Operation, number>;
+const bit = (op: Operation) => bits[op];
 const ALL_BIT = bit("ALL");
 /** Operations whose allow rule also allows the key (Kafka's implicit DESCRIBE / DESCRIBE_CONFIGS). */
 const impliedBy: Partial<Record<Operation, number>> = {
