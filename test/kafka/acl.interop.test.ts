@@ -280,6 +280,35 @@ describe("per-topic answers on the wire (other topics in the request still succe
     c.destroy();
   });
 
+  it("DescribeGroups, ListGroups, DescribeConfigs and the transaction APIs refuse or leave out what is not allowed", async () => {
+    await ledge.offsets.commitMany("billing-app", [{ topic: "billing.invoices", partition: 0, offset: 0, leaderEpoch: -1, metadata: null }]);
+    await ledge.offsets.commitMany("sensors-listed", [{ topic: "sensors.temp", partition: 0, offset: 0, leaderEpoch: -1, metadata: null }]);
+    const c = await rawAs("alice");
+    const dg = await c.request(15, 4, { groups: ["sensors-listed", "billing-app"], includeAuthorizedOperations: false });
+    expect(dg.body.groups.map((g: any) => [g.groupId, g.errorCode])).toEqual([["sensors-listed", 0], ["billing-app", 30]]);
+    const listed = (await c.request(16, 2, {})).body.groups.map((g: any) => g.groupId);
+    expect(listed).toContain("sensors-listed");
+    expect(listed.filter((g: string) => !g.startsWith("sensors-"))).toEqual([]);
+    const dc = await c.request(32, 3, { resources: [{ resourceType: 2, resourceName: "sensors.temp", configurationKeys: null }, { resourceType: 4, resourceName: "0", configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
+    // READ and WRITE do not imply DESCRIBE_CONFIGS (Kafka's rule).
+    expect(dc.body.results.map((r: any) => r.errorCode)).toEqual([29, 31]);
+    const ids = { producerId: 1, producerEpoch: 0 };
+    expect((await c.request(26, 1, { transactionalId: "billing-tx", ...ids, committed: true })).body.errorCode).toBe(53);
+    expect((await c.request(25, 1, { transactionalId: "sensors-tx", ...ids, groupId: "billing-app" })).body.errorCode).toBe(30);
+    const toc = await c.request(28, 1, { transactionalId: "sensors-tx", groupId: "sensors-app", ...ids,
+      topics: ["sensors.temp", "billing.invoices"].map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 1, committedMetadata: null }] })) });
+    expect(toc.body.topics.map((t: any) => t.partitions[0].errorCode)).toEqual([55, 29]);
+    expect((await c.request(65, 0, { transactionalIds: ["billing-tx"] })).body.transactionStates[0].errorCode).toBe(53);
+    // The coordinator knows billing-tx (refused above) and sensors-tx (the kafkajs test's): alice sees hers only.
+    const lt = await c.request(66, 0, { stateFilters: [], producerIdFilters: [] });
+    expect(lt.body.transactionStates.map((t: any) => t.transactionalId)).toEqual(["sensors-tx"]);
+    c.destroy();
+    const root = await rawAs("admin");
+    const rootDc = await root.request(32, 3, { resources: [{ resourceType: 2, resourceName: "sensors.temp", configurationKeys: null }, { resourceType: 4, resourceName: "0", configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
+    expect(rootDc.body.results.map((r: any) => r.errorCode)).toEqual([0, 0]);
+    root.destroy();
+  });
+
   it("a user with no rules sees no topics and may not find a group's coordinator", async () => {
     const c = await rawAs("mallory");
     const md = await c.request(3, 7, { topics: null, allowAutoTopicCreation: false });
