@@ -3,7 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { Authorizer, decisionCacheCountMax, type AclRule } from "../../gateways/kafka/authz/acl.ts";
 import { readSaslSettings } from "../../gateways/kafka/sasl/config.ts";
-import { ConfigError } from "../../runtime/config/index.ts";
+import { configErrorOf as configError } from "../helpers/config-error.ts";
 
 const rule = (r: Partial<AclRule>): AclRule => ({
   principal: "User:alice", resourceType: "topic", resourceName: "t", patternType: "literal", operation: "READ", permission: "allow", ...r,
@@ -89,16 +89,6 @@ describe("Authorizer", () => {
 const users = [{ name: "alice", password: "a-secret" }, { name: "admin", password: "b-secret" }];
 const read = (acls: unknown, extra: Record<string, unknown> = {}) => readSaslSettings({ users, acls, ...extra });
 const ok = { principal: "User:alice", resourceType: "topic", resourceName: "sensors.", patternType: "prefixed", operations: ["READ", "WRITE"] };
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error("no ConfigError");
-}
 
 describe("listeners.kafka.sasl.acls", () => {
   it("an entry with several operations becomes one rule per operation, with Kafka's defaults", () => {
