@@ -21,6 +21,8 @@ import { bridgeTlsOptions } from "../bridge/tls.ts";
 import { readSaslSettings } from "../gateways/kafka/sasl/config.ts";
 import { readMqttConfig } from "../gateways/mqtt/config.ts";
 import { mqttClientsView } from "../gateways/mqtt/clients-view.ts";
+import { authenticate, type MqttAuthConfig } from "../gateways/mqtt/auth.ts";
+import type { ExternalUsers } from "../gateways/kafka/sasl/config.ts";
 import { openFilesLimit, watchOpenFiles } from "../runtime/connection-limits.ts";
 
 interface Closable {
@@ -36,6 +38,16 @@ export const STORAGE_FAILED_EXIT_CODE = 74;
 /** How long the shutdown after a disk failure may take before ledge exits anyway. */
 const STORAGE_FAILED_EXIT_WITHIN_MS = 5_000;
 
+/** mqtt.users with a username and passwordHash, for listeners.kafka.sasl.mqttUsers: one identity
+ * in both protocols, its password checked by the MQTT gateway's code (scrypt off the event loop). */
+function mqttUsersForKafka(auth: MqttAuthConfig): ExternalUsers {
+  const names = new Set(auth.users.flatMap((u) => u.username !== undefined && u.passwordHash !== undefined ? [u.username] : []));
+  return {
+    names, source: "mqtt.users",
+    checkPassword: async (name, password) => (await authenticate(auth, { username: name, password })).ok,
+  };
+}
+
 export async function start(config: LedgeConfig, logger: Logger): Promise<void> {
   const startedAtMs = Date.now();
   const opened: Closable[] = [];
@@ -44,8 +56,8 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   const metrics = new Metrics();
   // The gateways' own config sections are validated before the data directory is touched: a
   // config mistake stops start-up with nothing created.
-  const sasl = readSaslSettings(config.listeners.kafka.sasl);
   const mqttConfig = readMqttConfig(config.mqtt);
+  const sasl = readSaslSettings(config.listeners.kafka.sasl, mqttUsersForKafka(mqttConfig.auth));
   const processWatch = watchProcess(metrics);
   opened.push({ close: async () => processWatch.stop() });
 

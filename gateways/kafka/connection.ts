@@ -175,9 +175,9 @@ export class KafkaConnection {
   }
 
   /** After SaslHandshake v0 a frame is a bare SASL token, answered by a bare token. */
-  #rawSaslToken(token: Uint8Array): Outcome {
+  async #rawSaslToken(token: Uint8Array): Promise<Outcome> {
     try {
-      const step = saslStep(this.#parts.sasl!, this.state, token);
+      const step = await saslStep(this.#parts.sasl!, this.state, token);
       if (step.done) {
         this.state.authenticated = true;
         this.#logger.info(`Kafka client ${this.state.remoteAddress} authenticated as ${this.state.principal} with ${this.state.saslMechanism}`);
