@@ -54,6 +54,8 @@ export interface LogDeliveryDeps {
   logger: Logger;
   /** Every session (for the protected offsets). */
   sessions: () => Iterable<Session>;
+  /** Other cursors retention must keep data for: persistent share groups' (share-groups.ts). */
+  held: () => Iterable<StoredCursors>;
   /** The session caught up: its plain subscriptions go into the trie. */
   join(session: Session): void;
   /** The session falls behind or goes offline: its plain subscriptions leave the trie. */
@@ -70,7 +72,7 @@ export interface Match {
 }
 
 export class LogDelivery {
-  readonly store: CursorStore;
+  readonly store: CursorStore<Session>;
   readonly #d: LogDeliveryDeps;
   readonly #readBuffer = new Uint8Array(readBytesMax);
   readonly #scheduled = new WeakSet<Session>();
@@ -78,7 +80,7 @@ export class LogDelivery {
   readonly #protectTimer: NodeJS.Timeout;
   #closing = false;
 
-  constructor(deps: LogDeliveryDeps, store: ConstructorParameters<typeof CursorStore>[0]) {
+  constructor(deps: LogDeliveryDeps, store: ConstructorParameters<typeof CursorStore<Session>>[0]) {
     this.#d = deps;
     this.store = new CursorStore(store, (s) => this.#snapshot(s), (sessions, written) => this.#stored(sessions, written), deps.track);
     this.#protectTimer = setInterval(() => this.protect(), protectIntervalMs).unref();
@@ -436,14 +438,12 @@ export class LogDelivery {
     this.ensureCursors(session);
   }
 
-  /** Retention keeps what persistent sessions have not acknowledged: per partition the lowest
-   * first unacknowledged offset over them (holder "mqtt-sessions"). */
+  /** Retention keeps what persistent sessions and share groups have not acknowledged: per
+   * partition the lowest first unacknowledged offset over them (holder "mqtt-sessions"). */
   protect(): void {
     if (this.#closing) return;
     const lowest = new Map<string, { topic: string; partition: number; offset: number }>();
-    for (const session of this.#d.sessions()) {
-      if (!session.persistent || session.cursors.size === 0) continue;
-      const snapshot = this.#snapshot(session);
+    for (const snapshot of this.#held()) {
       for (const [topic, partition, acked] of snapshot.c) {
         const key = cursorKey(topic, partition);
         const prev = lowest.get(key);
@@ -462,6 +462,11 @@ export class LogDelivery {
       this.#protected.set(key, offset);
       this.#setProtected(topic, partition, offset);
     }
+  }
+
+  *#held(): Iterable<StoredCursors> {
+    for (const session of this.#d.sessions()) if (session.persistent && session.cursors.size > 0) yield this.#snapshot(session);
+    yield* this.#d.held();
   }
 
   #setProtected(topic: string, partition: number, offset: number): void {

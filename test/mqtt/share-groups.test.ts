@@ -1,0 +1,184 @@
+// Shared subscriptions ($share/{group}/{filter}) over one cursor per share group, with real
+// clients: MQTT.js (5 and 3.1.1), mosquitto_sub (3.1.1 and 5) and raw 3.1.1 sockets. Each
+// message goes to one member; QoS 1 messages in flight to a member that leaves go to another
+// with DUP; a group whose members are all offline keeps its place in the log (across a restart,
+// and retention keeps the data) and the first member back gets the backlog.
+import { spawn, type ChildProcess } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
+import type { IDisconnectPacket, IPublishPacket, ISubackPacket } from "mqtt-packet";
+import { rawConnected } from "./helpers/raw-client.ts";
+import { collect, sleep, startGateway, until, type GatewayFixture } from "./helpers/gateway-fixture.ts";
+import { byTopic, publishSequences, seqSubscriber } from "./helpers/seq-clients.ts";
+
+let f: GatewayFixture | undefined;
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) c.kill();
+  await f?.close();
+  f = undefined;
+});
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** mosquitto_sub as a member: its lines ("topic payload") as they arrive. */
+function mosquittoMember(g: GatewayFixture, filter: string, args: string[]): { lines: string[] } {
+  const child = spawn("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(g.port), "-W", "60", "-q", "1", "-v", "-t", filter, ...args]);
+  children.push(child);
+  const out = { lines: [] as string[] };
+  let rest = "";
+  child.stdout.on("data", (d) => {
+    const parts = (rest + d).split("\n");
+    rest = parts.pop()!;
+    out.lines.push(...parts.filter(Boolean));
+  });
+  return out;
+}
+
+/** Waits (bounded) until `n` sessions hold `filter`. */
+async function members(g: GatewayFixture, filter: string, n: number): Promise<void> {
+  const count = () => [...g.gateway.broker.sessions.values()].filter((s) => s.subscriptions.has(filter)).length;
+  await until(() => count() >= n, `${n} sessions subscribed to ${filter}`);
+}
+
+describe("$share/{group}/{filter}: one cursor per share group", () => {
+  it("3 members (MQTT.js 5, MQTT.js 3.1.1, mosquitto_sub 3.1.1) get disjoint sets whose union is every message", async () => {
+    const g = (f = await startGateway({ topics: [{ name: "mqtt-messages", partitions: 2 }] }));
+    const filter = "$share/g/sg/#";
+    const v5 = await g.connect({ protocolVersion: 5 });
+    const v4 = await g.connect({ protocolVersion: 4 });
+    const [i5, i4] = [collect(v5), collect(v4)];
+    await v5.subscribeAsync(filter, { qos: 1 });
+    await v4.subscribeAsync(filter, { qos: 1 });
+    const mosq = mosquittoMember(g, filter, ["-V", "mqttv311"]);
+    await members(g, filter, 3);
+    const perTopic = 150;
+    await publishSequences(g.port, ["sg/a", "sg/b"], perTopic, 20);
+    const all = () => [...i5.got.map((m) => `${m.topic} ${m.payload}`), ...i4.got.map((m) => `${m.topic} ${m.payload}`), ...mosq.lines];
+    await until(() => all().length >= 2 * perTopic, "every message at some member", 20_000);
+    await sleep(300); // a duplicate would arrive meanwhile
+    const got = all();
+    expect(got).toHaveLength(2 * perTopic);
+    expect(new Set(got).size).toBe(2 * perTopic); // disjoint
+    expect(new Set(got)).toEqual(new Set(["sg/a", "sg/b"].flatMap((t) => range(perTopic).map((i) => `${t} ${i}`)))); // the union is everything
+    for (const share of [i5.got.length, i4.got.length, mosq.lines.length]) expect(share).toBeGreaterThan(0);
+    console.log(`share split: MQTT.js 5 ${i5.got.length}, MQTT.js 3.1.1 ${i4.got.length}, mosquitto_sub ${mosq.lines.length}`);
+    await Promise.all([v5.endAsync(), v4.endAsync()]);
+  }, 60_000);
+
+  it("QoS 1 messages in flight to a member that leaves unacknowledged go to another member, with DUP", async () => {
+    const g = (f = await startGateway({ topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const filter = "$share/r/rd/#";
+    // An MQTT.js 5 member that never sends PUBACK (and takes at most 5 in flight).
+    const seenByQuiet: string[] = [];
+    const quiet = await g.connect({
+      protocolVersion: 5, clientId: "quiet", properties: { receiveMaximum: 5 },
+      customHandleAcks: (_topic, payload) => void seenByQuiet.push(payload.toString()),
+    });
+    await quiet.subscribeAsync(filter, { qos: 1 });
+    const acker = await seqSubscriber(g.port, { clientId: "acker", clean: true, subscriptions: [{ topic: filter, qos: 1 }] });
+    await members(g, filter, 2);
+    await publishSequences(g.port, ["rd/x"], 20, 20);
+    const quietSession = g.gateway.broker.sessions.get("quiet")!;
+    await until(() => quietSession.inflightCount + acker.deliveries.length >= 20, "every message sent to one member");
+    expect(quietSession.inflightCount).toBe(5); // its Receive Maximum: the rest went to the other member
+    expect(acker.deliveries.every((d) => !d.dup)).toBe(true);
+    await until(() => seenByQuiet.length > 0, "the quiet member to read a message");
+    quiet.end(true); // the socket closes with 5 unacknowledged
+    await acker.waitFor(20, 10_000);
+    await sleep(200);
+    const seqs = acker.deliveries.map((d) => d.seq);
+    expect(new Set(seqs)).toEqual(new Set(range(20))); // nothing lost
+    expect(seqs).toHaveLength(20); // and nothing twice
+    const redelivered = acker.deliveries.filter((d) => d.dup);
+    expect(redelivered).toHaveLength(5);
+    expect(redelivered.map((d) => String(d.seq))).toEqual(expect.arrayContaining(seenByQuiet));
+    acker.end();
+  }, 30_000);
+
+  it("members all offline (and a restart): the first member back gets the backlog in order, kept by retention", async () => {
+    const doc = { topics: [{ name: "mqtt-messages", partitions: 1, config: { "retention.ms": 1 } }] };
+    let g = (f = await startGateway(doc));
+    const filter = "$share/b/bk/#";
+    const p4 = await seqSubscriber(g.port, { clientId: "bk-311", clean: false, subscriptions: [{ topic: filter, qos: 1 }] });
+    const p5 = await g.connect({ protocolVersion: 5, clientId: "bk-5", clean: false, properties: { sessionExpiryInterval: 600 } });
+    await p5.subscribeAsync(filter, { qos: 1 });
+    p4.end();
+    await p5.endAsync();
+    await p4.closed;
+    await until(() => [...g.gateway.broker.sessions.values()].every((s) => !s.connection), "every member offline");
+    await publishSequences(g.port, ["bk/x"], 150, 20);
+    g = f = await g.restart();
+    await publishSequences(g.port, ["bk/y"], 150, 20);
+    g.gateway.broker.delivery.protect(); // it runs each second; now, so the test does not wait on a timer
+    await g.log.applyRetention();
+    expect(g.log.partitionState("mqtt-messages", 0).logStartOffset).toBe(0); // the group's cursor holds it
+    const back = await seqSubscriber(g.port, { clientId: "bk-311", clean: false });
+    expect(back.sessionPresent).toBe(true);
+    await back.waitFor(300);
+    const byT = byTopic(back.deliveries);
+    expect(byT.get("bk/x")).toEqual(range(150));
+    expect(byT.get("bk/y")).toEqual(range(150));
+    expect(back.deliveries.every((d) => !d.dup)).toBe(true); // nothing was sent before
+    // The other member shares the same cursor: nothing old for it, new messages are split.
+    const { client: p5back, inbox } = await g.connectWithInbox({ protocolVersion: 5, clientId: "bk-5", clean: false, properties: { sessionExpiryInterval: 600 } });
+    await publishSequences(g.port, ["bk/z"], 20, 20);
+    await until(() => inbox.got.length + back.deliveries.length >= 320, "the new messages");
+    await sleep(200);
+    expect(inbox.got.every((m) => m.topic === "bk/z")).toBe(true);
+    expect(inbox.got.length).toBeGreaterThan(0);
+    expect(inbox.got.length + back.deliveries.length).toBe(320);
+    // Once acknowledged, retention may delete it.
+    const deadline = Date.now() + 10_000;
+    while (g.log.partitionState("mqtt-messages", 0).logStartOffset === 0 && Date.now() < deadline) {
+      g.gateway.broker.delivery.protect();
+      await g.log.applyRetention();
+      await sleep(100);
+    }
+    expect(g.log.partitionState("mqtt-messages", 0).logStartOffset).toBeGreaterThan(0);
+    back.end();
+    await p5back.endAsync();
+  }, 60_000);
+
+  it("mosquitto_sub 5 as a persistent member: reconnecting, it gets what was published while it was away", async () => {
+    const g = (f = await startGateway({ topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const filter = "$share/m5/ms/#";
+    const args = ["-V", "mqttv5", "-i", "ms-5", "-c", "-x", "600"];
+    const first = mosquittoMember(g, filter, args);
+    await members(g, filter, 1);
+    children.pop()!.kill();
+    await until(() => !g.gateway.broker.sessions.get("ms-5")?.connection, "mosquitto_sub to go");
+    void first;
+    await publishSequences(g.port, ["ms/x"], 30, 10);
+    const again = mosquittoMember(g, filter, args);
+    await until(() => again.lines.length >= 30, "the backlog at mosquitto_sub");
+    expect(again.lines).toEqual(range(30).map((i) => `ms/x ${i}`));
+  }, 60_000);
+
+  it("answers malformed share filters with SUBACK 0x8F (MQTT 5) and 0x80 (3.1.1) [MQTT-4.8.2-1], [MQTT-4.8.2-2]", async () => {
+    const g = (f = await startGateway());
+    const bad = ["$share//x", "$share/g", "$share/g/", "$share/g+/x", "$share/g#/x"];
+    const subscriptions = [...bad.map((topic) => ({ topic, qos: 1 as const })), { topic: "$share/ok/x", qos: 1 as const }];
+    const v5 = await rawConnected(g.port, 5);
+    v5.send({ cmd: "subscribe", messageId: 3, subscriptions });
+    const ack5 = (await v5.next("suback")) as ISubackPacket;
+    expect(ack5.granted).toEqual([0x8f, 0x8f, 0x8f, 0x8f, 0x8f, 1]);
+    expect(ack5.properties?.reasonString).toMatch(/'\$share\/g\+\/x': a share name must not contain \+ or #/);
+    const v4 = await rawConnected(g.port, 4);
+    v4.send({ cmd: "subscribe", messageId: 4, subscriptions: [...subscriptions.slice(0, -1), { topic: "other/x", qos: 1 }] });
+    const ack4 = (await v4.next("suback")) as ISubackPacket;
+    expect(ack4.granted).toEqual([0x80, 0x80, 0x80, 0x80, 0x80, 1]);
+    // The refused filters left no group behind; the accepted one works.
+    expect(g.gateway.broker.shares.size).toBe(1);
+    const pub = await g.connect();
+    await pub.publishAsync("x", "hello", { qos: 1 });
+    const p = (await v5.next("publish")) as IPublishPacket;
+    expect(p.topic).toBe("x");
+    // No Local on a shared subscription is a Protocol Error [MQTT-3.8.3-4]: DISCONNECT 0x82
+    // (0x82 is no SUBACK code).
+    v5.send({ cmd: "subscribe", messageId: 5, subscriptions: [{ topic: "$share/ok/y", qos: 1, nl: true }] });
+    expect(((await v5.next("disconnect")) as IDisconnectPacket).reasonCode).toBe(0x82);
+    expect(await v5.closed()).toBe(true);
+    v4.end();
+    await pub.endAsync();
+  });
+});
