@@ -22,7 +22,7 @@ import { mqttMetrics, type MqttMetrics } from "./metrics.ts";
 import { recordToMessage } from "./record-mapping.ts";
 import { RetainedMessages } from "./retained.ts";
 import { sendPublish } from "./send-publish.ts";
-import { Session, type SessionHooks } from "./session.ts";
+import { Session, type Outgoing, type SessionHooks } from "./session.ts";
 import { ShareGroups } from "./share-groups.ts";
 import type { DecodedRecord } from "../../runtime/core/types.ts";
 import { SessionStore } from "./session-store.ts";
@@ -174,8 +174,8 @@ export class Broker implements BrokerServices {
     return this.store.save(session, 0);
   }
 
-  storeCursors(session: Session): Promise<void> {
-    return this.delivery.store.storeNow(session);
+  storeCursors(session: Session, item?: Outgoing): Promise<void> {
+    return item?.share ? this.shares.storeHeld(item) : this.delivery.store.storeNow(session);
   }
 
   retainedMatching(filter: string, nowMs: number): BrokerMessage[] {

@@ -12,6 +12,8 @@ export interface StoredCursors {
   c: Array<[string, number, number, number]>;
   /** QoS 2 deliveries the client has (PUBREC) awaiting PUBCOMP: [packet id, log topic, partition, offset] */
   q2?: Array<[number, string, number, number]>;
+  /** Share groups: QoS 2 deliveries a member holds (PUBREC) awaiting PUBCOMP: [client id, packet id, log topic, partition, offset] */
+  held?: Array<[string, number, string, number, number]>;
 }
 
 const flushIntervalMs = 100;

@@ -17,6 +17,7 @@
 import type { QoS } from "mqtt-packet";
 import { decodeBatch, readBaseOffset, readMaxTimestampMs, readNextOffset, readRecordCount, ReadCommittedFilter } from "../../runtime/core/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
+import type { ReadResult } from "../../runtime/log/types.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
 import { CursorStore, type StoredCursors } from "./cursor-store.ts";
 import type { MqttLog } from "./log-port.ts";
@@ -32,13 +33,13 @@ import { topicMatches } from "./topics.ts";
 /** Bytes one catch-up read copies out of the log: at most this, and about what the client's
  * window has room for (at least the minimum), so a client with a small Receive Maximum does not
  * have 256 KiB copied for each few messages it takes. */
-const readBytesMax = 256 * 1024;
+export const readBytesMax = 256 * 1024;
 const readBytesMin = 16 * 1024;
 const readBytesPerRoom = 512;
 /** Records one session handles per turn while catching up; it goes on in the next turn. */
-const catchUpRecordsPerTurn = 8192;
+export const catchUpRecordsPerTurn = 8192;
 /** Offsets a persistent session reserves ahead (one store write per this many offsets). */
-const reserveAheadOffsets = 16_384;
+export const reserveAheadOffsets = 16_384;
 /** How often the protected offsets (retention) follow the sessions' cursors. */
 const protectIntervalMs = 1000;
 export const protectionHolder = "mqtt-sessions";
@@ -69,6 +70,20 @@ export interface Match {
   qos: QoS;
   retainAsPublished: boolean;
   subscriptionId: number | number[] | undefined;
+}
+
+/** Reads committed batches from `cursor.next`: the read; "again" when the records were deleted
+ * meanwhile (the caller looks at the log's start again, where the loss is counted); "gone" when
+ * the topic was deleted (the tail follows its new partitions). */
+export function readFrom(log: MqttLog, cursor: { topic: string; partition: number; next: number }, maxBytes: number, into: Uint8Array): ReadResult | "again" | "gone" {
+  try {
+    return log.readCommitted(cursor.topic, cursor.partition, cursor.next, maxBytes, into);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "LEDGE_ERR_OFFSET_OUT_OF_RANGE") return "again";
+    if (code === "LEDGE_ERR_UNKNOWN_TOPIC") return "gone";
+    throw err;
+  }
 }
 
 export class LogDelivery {
@@ -268,18 +283,10 @@ export class LogDelivery {
           continue;
         }
       }
-      let read;
-      try {
-        const room = c.clientReceiveMax - session.inflightCount;
-        const maxBytes = Math.min(readBytesMax, Math.max(readBytesMin, room * readBytesPerRoom));
-        read = this.#d.log.readCommitted(cursor.topic, cursor.partition, cursor.next, maxBytes, this.#readBuffer);
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === "LEDGE_ERR_OFFSET_OUT_OF_RANGE") continue; // deleted meanwhile: counted above
-        if (code === "LEDGE_ERR_UNKNOWN_TOPIC") return handled; // deleted: the tail follows its new partitions
-        throw err;
-      }
-      if (read.batches.length === 0) return handled;
+      const room = c.clientReceiveMax - session.inflightCount;
+      const read = readFrom(this.#d.log, cursor, Math.min(readBytesMax, Math.max(readBytesMin, room * readBytesPerRoom)), this.#readBuffer);
+      if (read === "again") continue;
+      if (read === "gone" || read.batches.length === 0) return handled;
       const filter = new ReadCommittedFilter(read.abortedTransactions);
       const oldestMs = this.#d.limits.sessionLagMsMax > 0 ? Date.now() - this.#d.limits.sessionLagMsMax : -1;
       for (const batch of read.batches) {

@@ -16,6 +16,7 @@ import type { Logger } from "../../runtime/logger.ts";
 import type { MqttRoute } from "./config.ts";
 import { CursorStore, type CursorOwner, type StoredCursors } from "./cursor-store.ts";
 import type { MqttLog } from "./log-port.ts";
+import { catchUpRecordsPerTurn, readBytesMax, readFrom, reserveAheadOffsets } from "./log-delivery.ts";
 import { cursorKey, type LogTail } from "./log-tail.ts";
 import type { BrokerMessage } from "./message.ts";
 import type { MqttMetrics } from "./metrics.ts";
@@ -24,13 +25,6 @@ import { logTopicsFor } from "./routes.ts";
 import type { Outgoing, PartitionCursor, Session, SessionConnection } from "./session.ts";
 import type { SubscriptionOptions } from "./subscription-trie.ts";
 import { topicMatches } from "./topics.ts";
-
-/** Bytes one read copies out of the log. */
-const readBytesMax = 256 * 1024;
-/** Records one group handles per turn; it goes on in the next turn. */
-const recordsPerTurn = 8192;
-/** Offsets a persistent group reserves ahead (one store write per this many offsets). */
-const reserveAheadOffsets = 16_384;
 
 export interface ShareGroupsDeps {
   log: MqttLog;
@@ -58,7 +52,7 @@ export interface ShareCursor {
   /** The next offset to read. */
   next: number;
   /** Offsets read and not yet done (in flight to a member, or waiting for one), with their
-   * message, in offset order (Map insertion): the first is where the stored cursor stays. */
+   * message: the lowest is where the stored cursor stays. */
   readonly open: Map<number, BrokerMessage>;
   /** Offsets whose member went away before acknowledging them: sent to another member first. */
   redeliver: number[];
@@ -69,6 +63,9 @@ export interface ShareCursor {
   dupBelow: number;
   /** The decoded batch the group stopped in (no member had room). */
   pending: PartitionCursor["pending"];
+  /** After a restart: offsets whose QoS 2 delivery a member held (PUBREC, awaiting PUBCOMP):
+   * reading on must not send them again. Usually undefined. */
+  held?: Set<number>;
 }
 
 export class ShareGroup implements CursorOwner {
@@ -82,6 +79,8 @@ export class ShareGroup implements CursorOwner {
   readonly cursors = new Map<string, ShareCursor>();
   /** The round robin: the index of the member that had the last message. */
   turn = -1;
+  /** Start-up: stored QoS 2 deliveries per member, given back as each member is restored. */
+  restoring: Map<string, Array<[number, ShareCursor, number]>> | undefined;
 
   constructor(storeKey: string, filter: string, topics: Set<string>) {
     this.storeKey = storeKey;
@@ -130,6 +129,11 @@ export class ShareGroups {
     let groups = this.#bySession.get(session);
     if (!groups) this.#bySession.set(session, (groups = new Set()));
     groups.add(group);
+    for (const [packetId, cursor, offset] of group.restoring?.get(session.clientId) ?? []) {
+      const message: BrokerMessage = { topic: "", payload: Buffer.alloc(0), qos: 2, retain: false };
+      cursor.open.set(offset, message);
+      session.restoreReceived({ message, qos: 2, retain: false, packetId, stage: "pubrel", share: cursor, offset });
+    }
     if (!wasPersistent && group.persistent && !this.#loading) this.store.storeNow(group).catch(() => undefined); // failures are logged by track
     this.#schedule(group);
   }
@@ -187,7 +191,17 @@ export class ShareGroups {
     const group = cursor.group;
     if (this.#groups.get(group.storeKey) !== group) return; // the group ended meanwhile
     cursor.open.delete(item.offset!);
+    if (cursor.held?.delete(item.offset!) && cursor.held.size === 0) cursor.held = undefined;
     this.store.changed(group);
+  }
+
+  /** PUBREC of a share group's QoS 2 delivery: resolves once a persistent group has stored
+   * that the member holds it (the PUBREL waits for it: after a crash the member gets PUBREL
+   * again, and no member the PUBLISH). */
+  storeHeld(item: Outgoing): Promise<void> {
+    const group = item.share!.group;
+    if (this.#groups.get(group.storeKey) !== group || !group.persistent) return Promise.resolve();
+    return this.store.storeNow(group);
   }
 
   /** The member has room (an ack, a drained socket, a reconnect): its groups read on. */
@@ -212,6 +226,9 @@ export class ShareGroups {
   /** Start-up is done: stored groups that no persistent session belongs to any more go. */
   loaded(): void {
     this.#loading = false;
+    // Held deliveries of members that did not come back stay skipped: their sessions ended, so
+    // no other member gets them [MQTT-4.8.2-5].
+    for (const group of this.#groups.values()) group.restoring = undefined;
     for (const key of this.store.keys()) {
       if (!this.#groups.get(key)?.persistent) this.#d.track(this.store.remove(key));
     }
@@ -232,6 +249,15 @@ export class ShareGroups {
   #openCursors(group: ShareGroup): void {
     const stored = this.#loading ? this.store.get(group.storeKey) : undefined;
     for (const [topic, partition, acked, reserved] of stored?.c ?? []) this.#cursor(group, topic, partition, acked).dupBelow = reserved;
+    for (const [clientId, packetId, topic, partition, offset] of stored?.held ?? []) {
+      const cursor = group.cursors.get(cursorKey(topic, partition));
+      if (!cursor) continue;
+      (cursor.held ??= new Set()).add(offset);
+      group.restoring ??= new Map();
+      const list = group.restoring.get(clientId) ?? [];
+      list.push([packetId, cursor, offset]);
+      group.restoring.set(clientId, list);
+    }
     for (const topic of group.topics) {
       const partitions = this.#d.logTopics.get(topic) ?? 0;
       for (let p = 0; p < partitions; p++) {
@@ -261,7 +287,7 @@ export class ShareGroups {
   /** Redeliveries first, then reads on from each cursor while some member has room. */
   #pump(group: ShareGroup): void {
     if (this.#closing || this.#groups.get(group.storeKey) !== group || group.members.size === 0) return;
-    let budget = recordsPerTurn;
+    let budget = catchUpRecordsPerTurn;
     for (const cursor of group.cursors.values()) {
       if (!this.#redeliver(group, cursor)) return; // no member has room: an ack, a drain or a member resumes it
       const end = this.#d.tail.position(cursor.key);
@@ -305,16 +331,9 @@ export class ShareGroups {
         this.#lost(group, cursor, logStartOffset);
         continue;
       }
-      let read;
-      try {
-        read = this.#d.log.readCommitted(cursor.topic, cursor.partition, cursor.next, readBytesMax, this.#readBuffer);
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === "LEDGE_ERR_OFFSET_OUT_OF_RANGE") continue; // deleted meanwhile: counted above
-        if (code === "LEDGE_ERR_UNKNOWN_TOPIC") return handled; // deleted: the tail follows its new partitions
-        throw err;
-      }
-      if (read.batches.length === 0) return handled;
+      const read = readFrom(this.#d.log, cursor, readBytesMax, this.#readBuffer);
+      if (read === "again") continue;
+      if (read === "gone" || read.batches.length === 0) return handled;
       const filter = new ReadCommittedFilter(read.abortedTransactions);
       for (const batch of read.batches) {
         const nextOffset = readNextOffset(batch);
@@ -346,7 +365,7 @@ export class ShareGroups {
       const offset = records[batch.index].offset;
       if (offset < cursor.next) continue;
       if (offset >= end) break;
-      const message = recordToMessage(records[batch.index]);
+      const message = cursor.held?.has(offset) ? undefined : recordToMessage(records[batch.index]);
       if (message && topicMatches(group.filter, message.topic) && !this.#dispatch(group, cursor, message, offset, offset < cursor.dupBelow)) {
         cursor.pending = batch;
         return -1;
@@ -375,7 +394,7 @@ export class ShareGroups {
     }
     item.share = cursor;
     item.offset = offset;
-    cursor.open.set(offset, message); // a redelivery keeps its place (the lowest stays first)
+    cursor.open.set(offset, message);
     if (!session.sendFromLog(item, dup)) cursor.open.delete(offset); // expired or too large: done
     return true;
   }
@@ -425,19 +444,24 @@ export class ShareGroups {
     this.#d.logger.warn(`MQTT share group '$share/${group.storeKey}' lost ${what}: deleted from the log before a member received them (storage.maxBytes with overflow drop-oldest, or the topic's retention); raise storage.maxBytes or retention, or keep a member connected`);
   }
 
-  /** The stored form: per partition the first offset not done, and the reservation. */
+  /** The stored form: per partition the first offset not done and the reservation, and the
+   * QoS 2 deliveries members hold. */
   #snapshot(group: ShareGroup): StoredCursors {
     const c: StoredCursors["c"] = [];
     for (const cursor of group.cursors.values()) {
       let acked = cursor.next;
-      for (const offset of cursor.open.keys()) {
-        acked = offset;
-        break;
-      }
+      for (const offset of cursor.open.keys()) if (offset < acked) acked = offset; // bounded by the members' windows
       // At shutdown the exact position: a clean restart marks DUP only what was sent.
       c.push([cursor.topic, cursor.partition, acked, this.#closing ? cursor.next : Math.max(cursor.reserved, cursor.reserving)]);
     }
-    return { c };
+    const held: NonNullable<StoredCursors["held"]> = [];
+    for (const { session } of group.members.values()) {
+      if (session.inflightCount === 0) continue;
+      for (const item of session.inflight.values()) {
+        if (item.share?.group === group && item.stage === "pubrel") held.push([session.clientId, item.packetId, item.share.topic, item.share.partition, item.offset!]);
+      }
+    }
+    return held.length > 0 ? { c, held } : { c };
   }
 
   /** Snapshots are durable: their reservations take effect, and waiting groups go on. */
