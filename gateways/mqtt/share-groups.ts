@@ -286,7 +286,7 @@ export class ShareGroups {
 
   /** Redeliveries first, then reads on from each cursor while some member has room. */
   #pump(group: ShareGroup): void {
-    if (this.#closing || this.#groups.get(group.storeKey) !== group || group.members.size === 0) return;
+    if (this.#closing || this.#groups.get(group.storeKey) !== group || !this.#anyOnline(group)) return;
     let budget = catchUpRecordsPerTurn;
     for (const cursor of group.cursors.values()) {
       if (!this.#redeliver(group, cursor)) return; // no member has room: an ack, a drain or a member resumes it
@@ -301,6 +301,12 @@ export class ShareGroups {
       // The log's reader has not caught up with the tail's commits yet: again shortly.
       if (cursor.next < end) return this.#schedule(group, 1);
     }
+  }
+
+  /** A group with no member online costs nothing per message: it waits where it is. */
+  #anyOnline(group: ShareGroup): boolean {
+    for (const m of group.members.values()) if (m.session.connection) return true;
+    return false;
   }
 
   #redeliver(group: ShareGroup, cursor: ShareCursor): boolean {

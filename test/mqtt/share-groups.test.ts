@@ -95,6 +95,68 @@ describe("$share/{group}/{filter}: one cursor per share group", () => {
     acker.end();
   }, 30_000);
 
+  it("QoS 2 in flight stays with its member: resent to it when it returns [MQTT-4.8.2-4], never to another; dropped if its session ends [MQTT-4.8.2-5]", async () => {
+    const g = (f = await startGateway({ topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const filter = "$share/q2/qq/#";
+    const dropped = () => g.metrics.counter("ledge_mqtt_dropped_total", "").value;
+    const keeper = await seqSubscriber(g.port, { clientId: "q2-keeper", clean: false, ack: false, subscriptions: [{ topic: filter, qos: 2 }] });
+    const other = await seqSubscriber(g.port, { clientId: "q2-other", clean: true, subscriptions: [{ topic: filter, qos: 2 }] });
+    await members(g, filter, 2);
+    const pub = await g.connect();
+    for (let i = 0; i < 10; i++) await pub.publishAsync("qq/x", String(i), { qos: 2 });
+    await until(() => keeper.deliveries.length + other.deliveries.length >= 10, "every message at a member");
+    const kept = keeper.deliveries.map((d) => d.seq);
+    expect(kept.length).toBeGreaterThan(0);
+    keeper.socket.destroy(); // no PUBREC sent: a persistent session, so they wait for it
+    await until(() => !g.gateway.broker.sessions.get("q2-keeper")!.connection, "the keeper to go");
+    await pub.publishAsync("qq/x", "10", { qos: 2 });
+    await other.waitFor(10 - kept.length + 1);
+    await sleep(200);
+    expect(other.deliveries.map((d) => d.seq).filter((n) => kept.includes(n))).toEqual([]);
+    const back = await seqSubscriber(g.port, { clientId: "q2-keeper", clean: false });
+    await back.waitFor(kept.length);
+    expect(back.deliveries.map((d) => d.seq)).toEqual(kept);
+    expect(back.deliveries.every((d) => d.dup)).toBe(true);
+    back.end();
+    // A clean member's session ends with its connection: its QoS 2 in flight goes to no one else.
+    const gone = await seqSubscriber(g.port, { clientId: "q2-gone", clean: true, ack: false, subscriptions: [{ topic: filter, qos: 2 }] });
+    await members(g, filter, 2);
+    const droppedBefore = dropped();
+    const otherBefore = other.deliveries.length;
+    for (let i = 20; i < 30; i++) await pub.publishAsync("qq/y", String(i), { qos: 2 });
+    await until(() => gone.deliveries.length + other.deliveries.length - otherBefore >= 10, "every message at a member");
+    const lost = gone.deliveries.length;
+    expect(lost).toBeGreaterThan(0);
+    gone.socket.destroy();
+    await until(() => dropped() - droppedBefore >= lost, "the ended member's QoS 2 messages to be dropped");
+    await pub.publishAsync("qq/y", "30", { qos: 2 });
+    await other.waitFor(otherBefore + 10 - lost + 1);
+    await sleep(200);
+    expect(other.deliveries.length).toBe(otherBefore + 10 - lost + 1);
+    other.end();
+    await pub.endAsync();
+  }, 30_000);
+
+  it("a group of clean-start members ends with its last member; a new one starts at the log's end", async () => {
+    const g = (f = await startGateway({ topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const filter = "$share/c/cl/#";
+    const a = await g.connect({ protocolVersion: 5 });
+    const b = await g.connect({ protocolVersion: 4 });
+    await a.subscribeAsync(filter, { qos: 1 });
+    await b.subscribeAsync(filter, { qos: 1 });
+    expect(g.gateway.broker.shares.size).toBe(1);
+    await Promise.all([a.endAsync(), b.endAsync()]);
+    await until(() => g.gateway.broker.shares.size === 0, "the group to end");
+    await publishSequences(g.port, ["cl/old"], 10, 10);
+    const { client: c, inbox } = await g.connectWithInbox({ protocolVersion: 5 });
+    await c.subscribeAsync(filter, { qos: 1 });
+    await publishSequences(g.port, ["cl/new"], 5, 5);
+    await inbox.next(5);
+    await sleep(200);
+    expect(inbox.got.map((m) => `${m.topic} ${m.payload}`)).toEqual(range(5).map((i) => `cl/new ${i}`));
+    await c.endAsync();
+  }, 30_000);
+
   it("members all offline (and a restart): the first member back gets the backlog in order, kept by retention", async () => {
     const doc = { topics: [{ name: "mqtt-messages", partitions: 1, config: { "retention.ms": 1 } }] };
     let g = (f = await startGateway(doc));
