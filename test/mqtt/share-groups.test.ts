@@ -1,8 +1,9 @@
 // Shared subscriptions ($share/{group}/{filter}) over one cursor per share group, with real
 // clients: MQTT.js (5 and 3.1.1), mosquitto_sub (3.1.1 and 5) and raw 3.1.1 sockets. Each
 // message goes to one member; QoS 1 messages in flight to a member that leaves go to another
-// with DUP; a group whose members are all offline keeps its place in the log (across a restart,
-// and retention keeps the data) and the first member back gets the backlog.
+// with DUP, QoS 2 ones stay with it; a group whose members are all offline keeps its place in
+// the log (across a restart, and retention keeps the data) and the first member back gets the
+// backlog; what the storage cap takes from it is counted and logged; malformed share filters.
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import type { IDisconnectPacket, IPublishPacket, ISubackPacket } from "mqtt-packet";
@@ -199,6 +200,30 @@ describe("$share/{group}/{filter}: one cursor per share group", () => {
     expect(g.log.partitionState("mqtt-messages", 0).logStartOffset).toBeGreaterThan(0);
     back.end();
     await p5back.endAsync();
+  }, 60_000);
+
+  it("records the storage cap deletes before the group gave them out are counted and logged; the group goes on after them", async () => {
+    const g = (f = await startGateway({ storage: { maxBytes: "1MiB", overflow: "drop-oldest", sync: "interval" }, topics: [{ name: "mqtt-messages", partitions: 1 }] }));
+    const filter = "$share/cap/cap/#";
+    const first = await seqSubscriber(g.port, { clientId: "cap-member", clean: false, subscriptions: [{ topic: filter, qos: 1 }] });
+    first.end();
+    await first.closed;
+    // ~1.2 MiB into a 1 MiB cap, one at a time (each commit one append): drop-oldest deletes
+    // what the group still needed.
+    const pub = await g.connect();
+    const payload = Buffer.alloc(1024, 0x61);
+    for (let i = 0; i < 1200; i++) await pub.publishAsync("cap/x", payload, { qos: 1 });
+    await pub.endAsync();
+    const start = g.log.partitionState("mqtt-messages", 0).logStartOffset;
+    expect(start).toBeGreaterThan(0);
+    const back = await seqSubscriber(g.port, { clientId: "cap-member", clean: false });
+    const end = g.log.partitionState("mqtt-messages", 0).highWatermark;
+    await back.waitFor(end - start);
+    await sleep(200);
+    expect(back.deliveries.length).toBe(end - start);
+    expect(g.metrics.counter("ledge_mqtt_session_messages_lost_total", "").value).toBe(start);
+    expect(g.logLines.some((l) => l.includes("MQTT share group '$share/cap/cap/#' lost") && l.includes("storage.maxBytes"))).toBe(true);
+    back.end();
   }, 60_000);
 
   it("mosquitto_sub 5 as a persistent member: reconnecting, it gets what was published while it was away", async () => {
