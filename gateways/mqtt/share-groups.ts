@@ -160,7 +160,7 @@ export class ShareGroups {
   }
 
   /** The member's session ended: QoS 1 deliveries go to other members; QoS 2 ones are not sent
-   * to anyone else [MQTT-4.8.2-5] (counted in ledge_mqtt_dropped_total). */
+   * to anyone else [MQTT-4.8.2-5] (those without a PUBREC yet count in ledge_mqtt_dropped_total). */
   ended(session: Session): void {
     this.#takeBack(session, true);
   }
@@ -176,7 +176,7 @@ export class ShareGroups {
       if (this.#groups.get(group.storeKey) !== group) continue;
       touched.add(group);
       if (item.qos === 1) cursor.redeliver.push(item.offset!);
-      else if (cursor.open.delete(item.offset!)) this.#d.metrics.dropped.inc();
+      else if (cursor.open.delete(item.offset!) && item.stage === "publish") this.#d.metrics.dropped.inc(); // after PUBREC the member had it
     }
     for (const group of touched) {
       for (const cursor of group.cursors.values()) cursor.redeliver.sort((a, b) => a - b);
