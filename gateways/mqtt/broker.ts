@@ -361,10 +361,11 @@ export class Broker implements BrokerServices {
 
   /** A persistent session without a connection: store it, its queue, and arm its expiry. */
   #keepOffline(session: Session, sinceMs: number): void {
-    // Messages queued before the session became persistent have no stored copy yet. A share
-    // group's delivery has none: after a restart the group's cursor sends it again.
+    // Messages queued before the session became persistent have no stored copy yet. One read
+    // from the log (the session's cursor or a share group's) needs none: its cursor stays below
+    // it, so after a restart the cursor sends it again — a stored copy would send it twice.
     for (const item of [...session.inflight.values(), ...session.queue]) {
-      if (item.storeKey === undefined && item.stage === "publish" && !item.share) item.storeKey = this.store.queue(session.clientId, item);
+      if (item.storeKey === undefined && item.stage === "publish" && !item.cursor && !item.share) item.storeKey = this.store.queue(session.clientId, item);
     }
     this.track(this.store.save(session, sinceMs));
     if (session.expiryS >= expiryNeverS) return;

@@ -61,6 +61,30 @@ describe("persistent sessions across a crash", () => {
     await kill(ledge);
   }, 90_000);
 
+  it("messages in flight when a persistent session goes offline come back once after a restart, not from its cursor and a stored copy both", async () => {
+    const d = await ledgeDirs("ledge-cursor-offline-inflight-", "mqtt:\n  allowAnonymous: true\ntopics:\n  - { name: mqtt-messages, partitions: 1 }\n");
+    cleanups.push(d.remove);
+    let ledge = await startLedge(d.args);
+    const holder = await seqSubscriber(ledge.ports.mqtt!, { clientId: "holder", clean: false, ack: false, subscriptions: [{ topic: "hf/#", qos: 1 }] });
+    await publishSequences(ledge.ports.mqtt!, ["hf/a"], 40, 10);
+    await holder.waitFor(10); // the window is full of unacknowledged deliveries
+    holder.end();
+    await holder.closed;
+    ledge.child.kill("SIGTERM");
+    expect(await ledge.exited).toBe(0);
+
+    ledge = await startLedge(d.args);
+    const back = await seqSubscriber(ledge.ports.mqtt!, { clientId: "holder", clean: false });
+    expect(back.sessionPresent).toBe(true);
+    await back.waitFor(40);
+    await new Promise((r) => setTimeout(r, 500)); // a second copy would arrive right behind
+    const seqs = back.deliveries.map((x) => x.seq);
+    expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(back.deliveries.filter((x) => x.dup).map((x) => x.seq)).toEqual(holder.deliveries.map((x) => x.seq));
+    back.end();
+    await kill(ledge);
+  }, 60_000);
+
   for (const [who, filter] of [["a session", "q2/#"], ["a share group's member", "$share/q/q2/#"]]) {
     it(`QoS 2 (${who}): a SIGKILL between PUBREC and PUBCOMP leads to PUBREL again, never a second PUBLISH`, async () => {
       const d = await ledgeDirs("ledge-cursor-q2-", "mqtt:\n  allowAnonymous: true\ntopics:\n  - { name: mqtt-messages, partitions: 1 }\n");
