@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
   const logger = createLogger("ledge", undefined, { format: format as LogFormat, level: level as Level });
   const configLogger = logger.child("config");
   const config = loadConfig(values.config, overrides, (message) => configLogger.warn(message));
-  await start(config, logger);
+  await start(config, logger, { file: values.config, overrides });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,6 +1,8 @@
 // `ledge start`: opens the log, starts every listener, prints the ready line, and shuts down
-// cleanly on SIGTERM/SIGINT (in-flight commits finish, LMDB closes).
-import { unusedConfigEnvironment, type LedgeConfig } from "../runtime/config/index.ts";
+// cleanly on SIGTERM/SIGINT (in-flight commits finish, LMDB closes); SIGHUP reloads the config
+// (bin/reload.ts).
+import { unusedConfigEnvironment, type BridgeConfig, type CliOverrides, type LedgeConfig } from "../runtime/config/index.ts";
+import { reloadOnSignal } from "./reload.ts";
 import { startHttpGateway } from "../gateways/http/server.ts";
 import { attachWsApi } from "../gateways/http/ws-api.ts";
 import type { Logger } from "../runtime/logger.ts";
@@ -48,7 +50,13 @@ function mqttUsersForKafka(auth: MqttAuthConfig): ExternalUsers {
   };
 }
 
-export async function start(config: LedgeConfig, logger: Logger): Promise<void> {
+/** Where the config came from, so that SIGHUP can read it again (bin/reload.ts). */
+export interface ConfigSource {
+  file: string | undefined;
+  overrides: CliOverrides;
+}
+
+export async function start(config: LedgeConfig, logger: Logger, source: ConfigSource = { file: undefined, overrides: {} }): Promise<void> {
   const startedAtMs = Date.now();
   const opened: Closable[] = [];
   const ports: Record<string, number> = {};
@@ -108,12 +116,14 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   await pipelines.startAll(config.pipelines);
 
   let bridge: Bridge | null = null;
-  if (config.bridge) {
-    // Started after the listeners: ingest never waits for the upstream.
-    bridge = new Bridge({ log, config: config.bridge, logger: logger.child("bridge"), metrics, tls: bridgeTlsOptions(config.bridge.tls) });
+  const startBridge = (bridgeConfig: BridgeConfig | undefined, tls: ReturnType<typeof bridgeTlsOptions>) => {
+    if (!bridgeConfig) return;
+    bridge = new Bridge({ log, config: bridgeConfig, logger: logger.child("bridge"), metrics, tls });
     bridge.start();
-    opened.push(bridge);
-  }
+  };
+  // Started after the listeners: ingest never waits for the upstream.
+  startBridge(config.bridge, bridgeTlsOptions(config.bridge?.tls));
+  opened.push({ close: async () => bridge?.close() });
   http.attachApi({ log, groups, offsets, pipelines, bridge: () => bridge?.status.snapshot() ?? null, mqtt: () => mqttClientsView(mqtt.broker), startedAtMs });
 
   const unused = unusedConfigEnvironment();
@@ -155,6 +165,21 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
     setTimeout(() => process.exit(STORAGE_FAILED_EXIT_CODE), STORAGE_FAILED_EXIT_WITHIN_MS);
     void stop("storage failure", STORAGE_FAILED_EXIT_CODE).catch(() => process.exit(STORAGE_FAILED_EXIT_CODE));
   };
+  const reload = reloadOnSignal({
+    ...source, logger: logger.child("config"), broker: mqtt.broker, pipelines,
+    restartBridge: async (bridgeConfig, tls) => {
+      const running = bridge;
+      bridge = null;
+      // The old bridge finishes what is in flight upstream before the new one opens its session
+      // (exactly-once: its InitProducerId then aborts anything left open; idempotent: it resends
+      // the batches marked in flight with the same producer id and sequences).
+      await running?.close("the config was reloaded");
+      if (!stopping) startBridge(bridgeConfig, tls);
+    },
+  }, config);
+  process.on("SIGHUP", () => {
+    if (!stopping) void reload();
+  });
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 

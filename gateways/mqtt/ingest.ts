@@ -62,7 +62,7 @@ export interface IngestMetrics {
 
 export class Ingest {
   readonly #log: MqttLog;
-  readonly #routes: MqttRoute[];
+  #routes: MqttRoute[];
   readonly #limits: MqttLimits;
   readonly #metrics: IngestMetrics;
   readonly #partitions = new Map<string, number>();
@@ -95,7 +95,12 @@ export class Ingest {
 
   /** Creates (or finds) every routed log topic; call once before submit. */
   async open(): Promise<void> {
-    for (const topic of routedLogTopics(this.#routes)) {
+    await this.openTopics(routedLogTopics(this.#routes));
+  }
+
+  /** Creates (or finds) each of `topics` so that routes can write to it. */
+  async openTopics(topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
       try {
         await this.refreshTopic(topic);
       } catch (err) {
@@ -116,6 +121,11 @@ export class Ingest {
     this.#recordBytesCap.set(topic, Math.min(this.#limits.batchBytesMax, maxMessageBytes) - BATCH_HEADER_BYTES);
     this.#keys.delete(topic); // keys were mapped to partitions by the old count
     return d.partitions;
+  }
+
+  /** Every submit from now on takes `routes` (their log topics opened first: openTopics). */
+  setRoutes(routes: MqttRoute[]): void {
+    this.#routes = routes;
   }
 
   get logTopics(): Map<string, number> {
