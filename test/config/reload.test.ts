@@ -102,9 +102,22 @@ describe("SIGHUP config reload", () => {
     expect(kafkaDisconnects).toBe(0);
     expect(await metric(ledge.ports.http!, "ledge_mqtt_connections")).toBe(2);
 
+    // A new output topic keeps what the checkpoint means: the pipeline resumes from it, so the
+    // window [2000, 3000) it holds open closes into the new topic, and nothing is written twice.
+    await writeFile(d.configFile, routesTo("telemetry-b") + pipelineYaml.replace("to: avg1s-out", "to: avg1s-next"));
+    expect(await reload(ledge, 2)).toMatch(/config reloaded: pipeline avg1s changed \(resumed from its checkpoint\)/);
+    await pub.publishAsync("sensors/d1/t", '{"ts":3500,"t":5}', { qos: 1 });
+    expect(await waitFor(async () => (await records(ledge, "avg1s-next")) === 1, 20_000, 100)).toBe(true);
+    await sleep(300);
+    expect(await records(ledge, "avg1s-out")).toBe(1);
+    expect(await records(ledge, "avg1s-next")).toBe(1);
+    // A changed window size does not fit the checkpoint: started afresh (from the earliest record).
+    await writeFile(d.configFile, routesTo("telemetry-b") + pipelineYaml.replace("size: 1s", "size: 2s").replace("to: avg1s-out", "to: avg1s-next"));
+    expect(await reload(ledge, 3)).toMatch(/config reloaded: pipeline avg1s changed \(started afresh: its checkpoint no longer fits\)/);
+
     // Removing the pipeline stops it; the storage key still needs a restart, named again.
     await writeFile(d.configFile, routesTo("telemetry-b") + "storage: { sync: interval }\n");
-    const second = await reload(ledge, 2);
+    const second = await reload(ledge, 4);
     expect(second).toMatch(/config reloaded: pipeline avg1s removed/);
     expect(second).toMatch(/needs a restart: storage\.sync \(/);
     const listed = (await (await fetch(`http://127.0.0.1:${ledge.ports.http}/api/pipelines`)).json()) as unknown[];
