@@ -6,7 +6,7 @@ import { BATCH_HEADER_BYTES, encodeBatchColumns, recordBytesMax } from "../../ru
 import { BufferPool } from "../../runtime/core/buffer-pool.ts";
 import type { EncodedBatch, RecordHeader } from "../../runtime/core/types.ts";
 import { partitionForKey } from "../../runtime/log/partitioner.ts";
-import type { Counter } from "../../runtime/metrics/index.ts";
+import type { Counter, CounterSeries } from "../../runtime/metrics/index.ts";
 import { ConfigError } from "../../runtime/config/index.ts";
 import { LogError } from "../../runtime/log/errors.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
@@ -54,6 +54,8 @@ export type IngestOutcome =
 
 export interface IngestMetrics {
   messagesIn: Counter;
+  /** messagesIn's series per QoS (index = QoS). */
+  messagesInByQos: readonly CounterSeries[];
   batchesAppended: Counter;
   batchBuffersReused: Counter;
   payloadCheckFailed: Counter;
@@ -148,7 +150,7 @@ export class Ingest {
     const keyText = keyFor(route, message.topic);
     const { key, partition } = this.#keyFor(route.topic, keyText);
     const record = messageToRecord(message, key, keyText === message.topic, nowMs);
-    this.#metrics.messagesIn.inc();
+    this.#countIn(message.qos);
     this.#pendingCount++;
     const value = record.value;
     return this.#add(route.topic, partition, key, value ?? key, value === null ? -1 : 0, value?.length ?? 0, record.headers, nowMs);
@@ -164,9 +166,14 @@ export class Ingest {
       return this.submit({ topic, payload: source.subarray(start, end), qos, retain: false, originClientId: clientId || undefined }, nowMs);
     }
     const { key, partition } = this.#keyFor(route.topic, keyText);
-    this.#metrics.messagesIn.inc();
+    this.#countIn(qos);
     this.#pendingCount++;
     return this.#add(route.topic, partition, key, source, start, end, plainRecordHeaders(qos, false, clientId), nowMs);
+  }
+
+  #countIn(qos: 0 | 1 | 2): void {
+    this.#metrics.messagesIn.inc();
+    this.#metrics.messagesInByQos[qos].inc();
   }
 
   #checkFailed(problem: string, route: MqttRoute): IngestOutcome {
