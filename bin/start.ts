@@ -58,6 +58,11 @@ export interface ConfigSource {
 
 export async function start(config: LedgeConfig, logger: Logger, source: ConfigSource = { file: undefined, overrides: {} }): Promise<void> {
   const startedAtMs = Date.now();
+  // SIGHUP's default action ends the process: one that arrives while starting (systemd's
+  // ExecReload right after ExecStart) is kept and served once everything runs.
+  let reloadWhileStarting = false;
+  const onEarlyHangup = () => void (reloadWhileStarting = true);
+  process.on("SIGHUP", onEarlyHangup);
   const opened: Closable[] = [];
   const ports: Record<string, number> = {};
 
@@ -177,9 +182,11 @@ export async function start(config: LedgeConfig, logger: Logger, source: ConfigS
       if (!stopping) startBridge(bridgeConfig, tls);
     },
   }, config);
+  process.off("SIGHUP", onEarlyHangup);
   process.on("SIGHUP", () => {
     if (!stopping) void reload();
   });
+  if (reloadWhileStarting) void reload();
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 
