@@ -20,6 +20,16 @@ async function started(d: LedgeDirs): Promise<LedgeProcess> {
   return ledge;
 }
 
+/** A ledge on `yaml` (in a fresh directory) with one MQTT.js publisher connected, its drops counted. */
+async function withPublisher(prefix: string, yaml: string) {
+  const d = await ledgeDirs(prefix, yaml);
+  cleanups.push(d.remove);
+  const ledge = await started(d);
+  const pub = await publisher(ledge.ports.mqtt!, `${prefix}pub`);
+  cleanups.push(async () => void pub.end(true));
+  return { d, ledge, pub, conn: watchConnection(pub) };
+}
+
 /** Sends SIGHUP and waits for the reload's outcome line (the `n`-th since start); returns the log since `from`. */
 async function reload(ledge: LedgeProcess, n: number): Promise<string> {
   const from = ledge.stderr().length;
@@ -58,13 +68,9 @@ const pipelineYaml = [
 
 describe("SIGHUP config reload", () => {
   it("adds a pipeline and changes a route while MQTT and Kafka clients stay connected; restart-only keys are named", { timeout: 120_000 }, async () => {
-    const d = await ledgeDirs("ledge-reload-", routesTo("telemetry-a"));
-    cleanups.push(d.remove);
-    const ledge = await started(d);
-    const pub = await publisher(ledge.ports.mqtt!, "reload-pub");
+    const { d, ledge, pub, conn: pubConn } = await withPublisher("ledge-reload-", routesTo("telemetry-a"));
     const sub = await publisher(ledge.ports.mqtt!, "reload-sub");
-    cleanups.push(async () => void pub.end(true), async () => void sub.end(true));
-    const pubConn = watchConnection(pub);
+    cleanups.push(async () => void sub.end(true));
     const subConn = watchConnection(sub);
     const received: string[] = [];
     sub.on("message", (topic, payload) => received.push(`${topic} ${payload}`));
@@ -125,12 +131,7 @@ describe("SIGHUP config reload", () => {
   });
 
   it("keeps the running config when the file is invalid, and logs the key, the bad value and the expected form", { timeout: 60_000 }, async () => {
-    const d = await ledgeDirs("ledge-reload-bad-", routesTo("telemetry-a"));
-    cleanups.push(d.remove);
-    const ledge = await started(d);
-    const pub = await publisher(ledge.ports.mqtt!, "reload-bad");
-    cleanups.push(async () => void pub.end(true));
-    const conn = watchConnection(pub);
+    const { d, ledge, pub, conn } = await withPublisher("ledge-reload-bad-", routesTo("telemetry-a"));
     await pub.publishAsync("sensors/d1/t", "1", { qos: 1 });
 
     await writeFile(d.configFile, routesTo("telemetry-b") + pipelineYaml.replace("size: 1s", "size: banana"));
@@ -160,12 +161,7 @@ describe("SIGHUP config reload: the bridge", () => {
   it("restarts the bridge on a changed setting and ships every record exactly once across it, the publisher connected throughout", { timeout: 180_000 }, async () => {
     mock = await startMockUpstream(1);
     const bridge = (extra: string) => `${routesTo("mqtt-messages")}topics:\n  - { name: mqtt-messages, partitions: 3 }\nbridge:\n  brokers: ["${mock.bootstrap}"]\n  edgeId: edge-reload\n  prefix: r.\n  backoffMsMax: 2s\n${extra}`;
-    const d = await ledgeDirs("ledge-reload-bridge-", bridge(""));
-    cleanups.push(d.remove);
-    const edge = await started(d);
-    const pub = await publisher(edge.ports.mqtt!, "reload-bridge");
-    cleanups.push(async () => void pub.end(true));
-    const conn = watchConnection(pub);
+    const { d, ledge: edge, pub, conn } = await withPublisher("ledge-reload-bridge-", bridge(""));
     await publishSeries(pub, 0, 200);
     // A reload while the bridge ships (and the publisher goes on through it).
     const publishing = publishSeries(pub, 200, 600);
