@@ -20,7 +20,10 @@ export function firstErrorCode(body: unknown, depth = 0): number {
   const own = (body as { errorCode?: unknown }).errorCode;
   if (typeof own === "number" && own !== 0) return own;
   if (depth >= ERROR_DEPTH_MAX) return 0;
-  for (const value of Object.values(body)) {
+  // for...in, not Object.values: no array per object (this runs for every answered request).
+  for (const key in body) {
+    const value = (body as Record<string, unknown>)[key];
+    if (typeof value !== "object" || value === null) continue;
     const code = firstErrorCode(value, depth + 1);
     if (code !== 0) return code;
   }
