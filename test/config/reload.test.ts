@@ -156,11 +156,15 @@ describe("SIGHUP config reload", () => {
 
 describe("SIGHUP config reload: the bridge", () => {
   let mock: MockUpstream;
-  afterAll(async () => mock?.stop());
+  let other: MockUpstream;
+  afterAll(async () => {
+    await mock?.stop();
+    await other?.stop();
+  });
 
-  it("restarts the bridge on a changed setting and ships every record exactly once across it, the publisher connected throughout", { timeout: 180_000 }, async () => {
-    mock = await startMockUpstream(1);
-    const bridge = (extra: string) => `${routesTo("mqtt-messages")}topics:\n  - { name: mqtt-messages, partitions: 3 }\nbridge:\n  brokers: ["${mock.bootstrap}"]\n  edgeId: edge-reload\n  prefix: r.\n  backoffMsMax: 2s\n${extra}`;
+  it("restarts the bridge on a changed setting (every record upstream once) and on another upstream (all of it shipped there once), the publisher connected throughout", { timeout: 180_000 }, async () => {
+    [mock, other] = await Promise.all([startMockUpstream(1), startMockUpstream(1)]);
+    const bridge = (extra: string, upstream = mock) => `${routesTo("mqtt-messages")}topics:\n  - { name: mqtt-messages, partitions: 3 }\nbridge:\n  brokers: ["${upstream.bootstrap}"]\n  edgeId: edge-reload\n  prefix: r.\n  backoffMsMax: 2s\n${extra}`;
     const { d, ledge: edge, pub, conn } = await withPublisher("ledge-reload-bridge-", bridge(""));
     await publishSeries(pub, 0, 200);
     // A reload while the bridge ships (and the publisher goes on through it).
@@ -172,11 +176,20 @@ describe("SIGHUP config reload: the bridge", () => {
     expect(conn.drops()).toBe(0);
     expect(edge.stderr()).toMatch(/bridge: state stopped: the config was reloaded/);
 
-    const caughtUp = await waitFor(async () => (await metric(edge.ports.http!, "ledge_bridge_state")) === 3 && (await metric(edge.ports.http!, "ledge_bridge_lag_records")) === 0, 120_000, 500);
-    expect(caughtUp, edge.stderr().slice(-3000)).toBe(true);
+    const caughtUp = () => waitFor(async () => (await metric(edge.ports.http!, "ledge_bridge_state")) === 3 && (await metric(edge.ports.http!, "ledge_bridge_lag_records")) === 0, 120_000, 500);
+    expect(await caughtUp(), edge.stderr().slice(-3000)).toBe(true);
     const local = await readTopic(`127.0.0.1:${edge.ports.kafka}`, "mqtt-messages", false);
-    const upstream = await readTopic(mock.bootstrap, "r.mqtt-messages", true);
     expect(count(local)).toBe(600);
-    expectSameBesidesAborted(local, upstream, 0, () => edge.stderr().slice(-3000));
+    expectSameBesidesAborted(local, await readTopic(mock.bootstrap, "r.mqtt-messages", true), 0, () => edge.stderr().slice(-3000));
+
+    // Another upstream cluster: it holds no cursor for this edge, so the new bridge ships all of it
+    // there, once; the first upstream gets nothing more.
+    await writeFile(d.configFile, bridge("  transactionMsMax: 200ms\n", other));
+    expect(await reload(edge, 2)).toMatch(/config reloaded: bridge restarted \(bridge\.brokers\)/);
+    expect(await caughtUp(), edge.stderr().slice(-3000)).toBe(true);
+    expect(await waitFor(async () => count(await readTopic(other.bootstrap, "r.mqtt-messages", true)) >= 600, 60_000, 1000)).toBe(true);
+    expectSameBesidesAborted(local, await readTopic(other.bootstrap, "r.mqtt-messages", true), 0, () => edge.stderr().slice(-3000));
+    expectSameBesidesAborted(local, await readTopic(mock.bootstrap, "r.mqtt-messages", true), 0, () => edge.stderr().slice(-3000));
+    expect(conn.drops()).toBe(0);
   });
 });
