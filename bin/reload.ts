@@ -12,6 +12,7 @@ import { readMqttConfig, type MqttConfig } from "../gateways/mqtt/config.ts";
 import type { Broker } from "../gateways/mqtt/broker.ts";
 import { readSaslSettings } from "../gateways/kafka/sasl/config.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
+import { bridgeSaslAuthenticator } from "../bridge/sasl.ts";
 
 type BridgeTls = ReturnType<typeof bridgeTlsOptions>;
 
@@ -42,6 +43,8 @@ function readAll(target: ReloadTarget, warn: ConfigWarn): Validated {
   const config = loadConfig(target.file, target.overrides, warn);
   const mqtt = readMqttConfig(config.mqtt);
   readSaslSettings(config.listeners.kafka.sasl);
+  // Reads bridge.sasl.passwordFile: a bad one refuses the reload before the running bridge stops.
+  bridgeSaslAuthenticator(config.bridge?.sasl);
   return { config, mqtt, bridgeTls: bridgeTlsOptions(config.bridge?.tls) };
 }
 

@@ -140,6 +140,9 @@ describe("SIGHUP config reload", () => {
     expect(bad).not.toMatch(/config reloaded/);
     await writeFile(d.configFile, "mqtt: [not, a, mapping\n");
     expect(await reload(ledge, 2)).toMatch(/config reload refused, still running the previous config: config key '--config' must be valid YAML/);
+    // Files the new config names are read before anything changes, too.
+    await writeFile(d.configFile, `${routesTo("telemetry-b")}bridge:\n  brokers: ["127.0.0.1:1"]\n  sasl: { mechanism: PLAIN, username: u, passwordFile: ${d.dataDir}/no-such-file }\n`);
+    expect(await reload(ledge, 3)).toMatch(/config reload refused, still running the previous config: config key 'bridge\.sasl\.passwordFile' must be a readable file/);
 
     await pub.publishAsync("sensors/d1/t", "2", { qos: 1 });
     expect(await records(ledge, "telemetry-a")).toBe(2);
@@ -148,7 +151,7 @@ describe("SIGHUP config reload", () => {
     expect(conn.drops()).toBe(0);
     // Still alive and reloadable: a fixed file applies.
     await writeFile(d.configFile, routesTo("telemetry-b"));
-    expect(await reload(ledge, 3)).toMatch(/config reloaded: mqtt\.routes swapped/);
+    expect(await reload(ledge, 4)).toMatch(/config reloaded: mqtt\.routes swapped/);
     await pub.publishAsync("sensors/d1/t", "3", { qos: 1 });
     expect(await records(ledge, "telemetry-b")).toBe(1);
   });
