@@ -257,15 +257,20 @@ export class Broker implements BrokerServices {
    * Swaps the routes (config reload). The log topics the new routes write to are made (or found)
    * and followed first, which may fail (log.autoCreateTopics: false and no such topic: a
    * ConfigError, the old routes stay); then every publish from this turn on takes the new routes,
-   * and sessions' cursors follow them. A topic no longer routed is still followed until restart.
+   * and sessions' cursors follow them. A topic no longer routed is let go as an unsubscribe
+   * would: no longer followed, sessions' cursors on it dropped, not re-created when deleted.
    */
   async setRoutes(routes: MqttRoute[]): Promise<void> {
-    const added = routedLogTopics(routes).filter((t) => !this.ingest.logTopics.has(t));
+    const routed = new Set(routedLogTopics(routes));
+    const added = [...routed].filter((t) => !this.ingest.logTopics.has(t));
     await this.ingest.openTopics(added);
     for (const topic of added) this.#tail.followTopic(topic, this.ingest.logTopics.get(topic) ?? 1, "end");
     this.config = { ...this.config, routes };
     this.ingest.setRoutes(routes);
+    const removed = [...this.ingest.logTopics.keys()].filter((t) => !routed.has(t));
+    for (const topic of removed) this.ingest.forgetTopic(topic);
     this.delivery.setRoutes(routes);
+    for (const topic of removed) this.#tail.stopTopic(topic);
   }
 
   #fromTail(record: DecodedRecord, key: string): void {

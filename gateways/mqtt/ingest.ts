@@ -130,6 +130,13 @@ export class Ingest {
     this.#routes = routes;
   }
 
+  /** A log topic routes no longer write to (config reload): no longer kept as a routed one. */
+  forgetTopic(topic: string): void {
+    this.#partitions.delete(topic);
+    this.#recordBytesCap.delete(topic);
+    this.#keys.delete(topic);
+  }
+
   get logTopics(): Map<string, number> {
     return this.#partitions;
   }

@@ -128,6 +128,12 @@ describe("SIGHUP config reload", () => {
     expect(second).toMatch(/needs a restart: storage\.sync \(/);
     const listed = (await (await fetch(`http://127.0.0.1:${ledge.ports.http}/api/pipelines`)).json()) as unknown[];
     expect(listed).toEqual([]);
+
+    // The topic no longer routed is let go: deleted, it stays deleted (a routed one is re-created).
+    expect((await fetch(`http://127.0.0.1:${ledge.ports.http}/api/topics/telemetry-a`, { method: "DELETE" })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ledge.ports.http}/api/topics/telemetry-b`, { method: "DELETE" })).status).toBe(200);
+    expect(await waitFor(async () => (await fetch(`http://127.0.0.1:${ledge.ports.http}/api/topics/telemetry-b`)).status === 200, 10_000, 50)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${ledge.ports.http}/api/topics/telemetry-a`)).status).toBe(404);
   });
 
   it("keeps the running config when the file is invalid, and logs the key, the bad value and the expected form", { timeout: 60_000 }, async () => {
