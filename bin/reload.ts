@@ -13,6 +13,7 @@ import type { Broker } from "../gateways/mqtt/broker.ts";
 import { readSaslSettings } from "../gateways/kafka/sasl/config.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
 import { bridgeSaslAuthenticator } from "../bridge/sasl.ts";
+import { mqttUsersForKafka } from "./kafka-users.ts";
 
 type BridgeTls = ReturnType<typeof bridgeTlsOptions>;
 
@@ -29,7 +30,8 @@ export interface ReloadTarget {
 
 /** The config as reload compares it: `mqtt:` validated (defaults filled in), keys named as in the file. */
 function comparable(config: LedgeConfig, mqtt: MqttConfig): Record<string, unknown> {
-  return { ...config, mqtt: { allowAnonymous: mqtt.auth.allowAnonymous, users: mqtt.auth.users, routes: mqtt.routes, limits: mqtt.limits, bridgeFrom: mqtt.bridgeFrom } };
+  const { auth, ...rest } = mqtt; // auth's keys (allowAnonymous, users) sit directly under mqtt: in the file
+  return { ...config, mqtt: { ...auth, ...rest } };
 }
 
 interface Validated {
@@ -42,7 +44,7 @@ interface Validated {
 function readAll(target: ReloadTarget, warn: ConfigWarn): Validated {
   const config = loadConfig(target.file, target.overrides, warn);
   const mqtt = readMqttConfig(config.mqtt);
-  readSaslSettings(config.listeners.kafka.sasl);
+  readSaslSettings(config.listeners.kafka.sasl, mqttUsersForKafka(mqtt.auth));
   // Reads bridge.sasl.passwordFile: a bad one refuses the reload before the running bridge stops.
   bridgeSaslAuthenticator(config.bridge?.sasl);
   return { config, mqtt, bridgeTls: bridgeTlsOptions(config.bridge?.tls) };

@@ -23,8 +23,7 @@ import { bridgeTlsOptions } from "../bridge/tls.ts";
 import { readSaslSettings } from "../gateways/kafka/sasl/config.ts";
 import { readMqttConfig } from "../gateways/mqtt/config.ts";
 import { mqttClientsView } from "../gateways/mqtt/clients-view.ts";
-import { authenticate, type MqttAuthConfig } from "../gateways/mqtt/auth.ts";
-import type { ExternalUsers } from "../gateways/kafka/sasl/config.ts";
+import { mqttUsersForKafka } from "./kafka-users.ts";
 import { openFilesLimit, watchOpenFiles } from "../runtime/connection-limits.ts";
 
 interface Closable {
@@ -39,16 +38,6 @@ interface Closable {
 export const STORAGE_FAILED_EXIT_CODE = 74;
 /** How long the shutdown after a disk failure may take before ledge exits anyway. */
 const STORAGE_FAILED_EXIT_WITHIN_MS = 5_000;
-
-/** mqtt.users with a username and passwordHash, for listeners.kafka.sasl.mqttUsers: one identity
- * in both protocols, its password checked by the MQTT gateway's code (scrypt off the event loop). */
-function mqttUsersForKafka(auth: MqttAuthConfig): ExternalUsers {
-  const names = new Set(auth.users.flatMap((u) => u.username !== undefined && u.passwordHash !== undefined ? [u.username] : []));
-  return {
-    names, source: "mqtt.users",
-    checkPassword: async (name, password) => (await authenticate(auth, { username: name, password })).ok,
-  };
-}
 
 /** Where the config came from, so that SIGHUP can read it again (bin/reload.ts). */
 export interface ConfigSource {
