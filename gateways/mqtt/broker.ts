@@ -270,6 +270,7 @@ export class Broker implements BrokerServices {
     const removed = [...this.ingest.logTopics.keys()].filter((t) => !routed.has(t));
     for (const topic of removed) this.ingest.forgetTopic(topic);
     this.delivery.setRoutes(routes);
+    this.shares.setRoutes(routes);
     for (const topic of removed) this.#tail.stopTopic(topic);
   }
 

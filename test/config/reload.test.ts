@@ -75,6 +75,13 @@ describe("SIGHUP config reload", () => {
     const received: string[] = [];
     sub.on("message", (topic, payload) => received.push(`${topic} ${payload}`));
     await sub.subscribeAsync("sensors/#", { qos: 1 });
+    // A shared subscription (one group cursor per log partition) follows the routes too.
+    const member = await publisher(ledge.ports.mqtt!, "reload-share");
+    cleanups.push(async () => void member.end(true));
+    const memberConn = watchConnection(member);
+    const shared: string[] = [];
+    member.on("message", (topic, payload) => shared.push(`${topic} ${payload}`));
+    await member.subscribeAsync("$share/g/sensors/#", { qos: 1 });
     const kafka = new Kafka({ clientId: "reload-test", brokers: [`127.0.0.1:${ledge.ports.kafka}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
     const producer = kafka.producer({ allowAutoTopicCreation: true });
     let kafkaDisconnects = 0;
@@ -103,10 +110,13 @@ describe("SIGHUP config reload", () => {
     // The subscriber connected before the reload gets what the new route stores.
     expect(await waitFor(async () => received.length === 3, 10_000, 50)).toBe(true);
     expect(received.slice(1)).toEqual(['sensors/d1/t {"ts":1500,"t":3}', 'sensors/d1/t {"ts":2500,"t":9}']);
+    expect(await waitFor(async () => shared.length === 3, 10_000, 50)).toBe(true);
+    expect(shared).toEqual(received);
+    expect(memberConn.drops()).toBe(0);
     expect(pubConn.drops()).toBe(0);
     expect(subConn.drops()).toBe(0);
     expect(kafkaDisconnects).toBe(0);
-    expect(await metric(ledge.ports.http!, "ledge_mqtt_connections")).toBe(2);
+    expect(await metric(ledge.ports.http!, "ledge_mqtt_connections")).toBe(3);
 
     // A new output topic keeps what the checkpoint means: the pipeline resumes from it, so the
     // window [2000, 3000) it holds open closes into the new topic, and nothing is written twice.
