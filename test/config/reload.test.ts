@@ -53,6 +53,17 @@ function watchConnection(client: MqttClient): { drops: () => number } {
   return { drops: () => drops };
 }
 
+/** An MQTT.js client subscribed to `filter` at QoS 1, what it receives as "topic payload" lines. */
+async function subscriber(ledge: LedgeProcess, clientId: string, filter: string) {
+  const client = await publisher(ledge.ports.mqtt!, clientId);
+  cleanups.push(async () => void client.end(true));
+  const conn = watchConnection(client);
+  const received: string[] = [];
+  client.on("message", (topic, payload) => received.push(`${topic} ${payload}`));
+  await client.subscribeAsync(filter, { qos: 1 });
+  return { conn, received };
+}
+
 const routesTo = (topic: string) => `mqtt:\n  allowAnonymous: true\n  routes:\n    - { filter: "sensors/#", topic: ${topic} }\n`;
 const pipelineYaml = [
   "pipelines:",
@@ -69,19 +80,9 @@ const pipelineYaml = [
 describe("SIGHUP config reload", () => {
   it("adds a pipeline and changes a route while MQTT and Kafka clients stay connected; restart-only keys are named", { timeout: 120_000 }, async () => {
     const { d, ledge, pub, conn: pubConn } = await withPublisher("ledge-reload-", routesTo("telemetry-a"));
-    const sub = await publisher(ledge.ports.mqtt!, "reload-sub");
-    cleanups.push(async () => void sub.end(true));
-    const subConn = watchConnection(sub);
-    const received: string[] = [];
-    sub.on("message", (topic, payload) => received.push(`${topic} ${payload}`));
-    await sub.subscribeAsync("sensors/#", { qos: 1 });
+    const { conn: subConn, received } = await subscriber(ledge, "reload-sub", "sensors/#");
     // A shared subscription (one group cursor per log partition) follows the routes too.
-    const member = await publisher(ledge.ports.mqtt!, "reload-share");
-    cleanups.push(async () => void member.end(true));
-    const memberConn = watchConnection(member);
-    const shared: string[] = [];
-    member.on("message", (topic, payload) => shared.push(`${topic} ${payload}`));
-    await member.subscribeAsync("$share/g/sensors/#", { qos: 1 });
+    const { conn: memberConn, received: shared } = await subscriber(ledge, "reload-share", "$share/g/sensors/#");
     const kafka = new Kafka({ clientId: "reload-test", brokers: [`127.0.0.1:${ledge.ports.kafka}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
     const producer = kafka.producer({ allowAutoTopicCreation: true });
     let kafkaDisconnects = 0;
