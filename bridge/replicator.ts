@@ -90,12 +90,15 @@ export class Bridge {
     this.#running ??= this.#run();
   }
 
-  async close(): Promise<void> {
+  /** Stops after the upstream answers what is in flight (an open transaction is left to the next
+   * session's InitProducerId, which aborts it); the hints and protected offsets of the last
+   * commit are written before it resolves. */
+  async close(reason = "ledge is shutting down"): Promise<void> {
     this.#stop.abort();
     await this.#running;
     await this.#afterCommit;
     this.#cluster.close();
-    this.status.set("stopped", "ledge is shutting down");
+    this.status.stopped(reason);
   }
 
   async #run(): Promise<void> {

@@ -9,7 +9,8 @@ import type { TopicChange } from "../../runtime/log/types.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { MqttConfig } from "./config.ts";
 import type { MqttAuthConfig } from "./auth.ts";
-import type { MqttLimits } from "./config.ts";
+import type { MqttLimits, MqttRoute } from "./config.ts";
+import { routedLogTopics } from "./routes.ts";
 import { MqttConnection } from "./connection.ts";
 import type { BrokerServices, ClientContext, ClientOptions } from "./handlers/context.ts";
 import { Ingest, type IngestOutcome } from "./ingest.ts";
@@ -41,7 +42,7 @@ export interface BrokerDeps {
 const expiryNeverS = 0xffffffff;
 
 export class Broker implements BrokerServices {
-  readonly config: MqttConfig;
+  config: MqttConfig;
   readonly logger: Logger;
   readonly metrics: MqttMetrics;
   readonly ingest: Ingest;
@@ -250,6 +251,27 @@ export class Broker implements BrokerServices {
       },
       (err: Error) => this.logger.error(`log topic '${topic}', which mqtt.routes write to, was deleted and not created again: ${err.message}; MQTT publishes routed to it are refused until it exists`),
     ));
+  }
+
+  /**
+   * Swaps the routes (config reload). The log topics the new routes write to are made (or found)
+   * and followed first, which may fail (log.autoCreateTopics: false and no such topic: a
+   * ConfigError, the old routes stay); then every publish from this turn on takes the new routes,
+   * and sessions' cursors follow them. A topic no longer routed is let go as an unsubscribe
+   * would: no longer followed, sessions' cursors on it dropped, not re-created when deleted.
+   */
+  async setRoutes(routes: MqttRoute[]): Promise<void> {
+    const routed = new Set(routedLogTopics(routes));
+    const added = [...routed].filter((t) => !this.ingest.logTopics.has(t));
+    await this.ingest.openTopics(added);
+    for (const topic of added) this.#tail.followTopic(topic, this.ingest.logTopics.get(topic) ?? 1, "end");
+    this.config = { ...this.config, routes };
+    this.ingest.setRoutes(routes);
+    const removed = [...this.ingest.logTopics.keys()].filter((t) => !routed.has(t));
+    for (const topic of removed) this.ingest.forgetTopic(topic);
+    this.delivery.setRoutes(routes);
+    this.shares.setRoutes(routes);
+    for (const topic of removed) this.#tail.stopTopic(topic);
   }
 
   #fromTail(record: DecodedRecord, key: string): void {

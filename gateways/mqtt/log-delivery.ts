@@ -101,6 +101,13 @@ export class LogDelivery {
     this.#protectTimer = setInterval(() => this.protect(), protectIntervalMs).unref();
   }
 
+  /** New routes (config reload): every session's cursors follow the log topics its
+   * subscriptions can now match (new ones start where the tail is: messages from now on). */
+  setRoutes(routes: MqttRoute[]): void {
+    this.#d.routes = routes;
+    for (const session of this.#d.sessions()) this.ensureCursors(session);
+  }
+
   /** Makes the cursors the session's plain subscriptions need (a new one starts where the
    * tail is: messages from now on) and drops those no subscription needs any more. */
   ensureCursors(session: Session): void {

@@ -75,11 +75,14 @@ export class LogTail {
     }
   }
 
-  /** A routed topic was (re)created or grew: follows each partition not yet followed from its start. */
-  followTopic(topic: string, partitions: number): void {
+  /** A routed topic was (re)created or grew: follows each partition not yet followed from its
+   * start. A topic routes newly write to (config reload) is followed from its end instead: its
+   * earlier records were never MQTT publishes to deliver. */
+  followTopic(topic: string, partitions: number, from: "start" | "end" = "start"): void {
     for (let p = 0; p < partitions; p++) {
       if (this.#followers.has(cursorKey(topic, p))) continue;
-      this.#followPartition(topic, p, this.#log.partitionState(topic, p).logStartOffset);
+      const state = this.#log.partitionState(topic, p);
+      this.#followPartition(topic, p, from === "start" ? state.logStartOffset : state.lastStableOffset);
     }
   }
 

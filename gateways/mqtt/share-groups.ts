@@ -204,6 +204,27 @@ export class ShareGroups {
     return this.store.storeNow(group);
   }
 
+  /**
+   * New routes (config reload): new groups take them, and each group follows the log topics its
+   * filter can now match: a topic added starts where the tail is (messages from now on); a topic
+   * no longer matched is dropped once nothing of it is in flight (a cursor with deliveries open
+   * stays until they are done, and reads on).
+   */
+  setRoutes(routes: MqttRoute[]): void {
+    this.#d.routes = routes;
+    for (const group of this.#groups.values()) {
+      const topics = new Set(logTopicsFor(routes, group.filter));
+      for (const topic of group.topics) if (!topics.has(topic)) group.topics.delete(topic);
+      for (const topic of topics) group.topics.add(topic);
+      for (const [key, cursor] of group.cursors) {
+        if (!group.topics.has(cursor.topic) && cursor.open.size === 0 && cursor.redeliver.length === 0) group.cursors.delete(key);
+      }
+      this.#openCursors(group);
+      this.store.changed(group);
+      this.#schedule(group);
+    }
+  }
+
   /** The member has room (an ack, a drained socket, a reconnect): its groups read on. */
   room(session: Session): void {
     const groups = this.#bySession.get(session);

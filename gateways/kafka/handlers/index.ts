@@ -112,5 +112,6 @@ export async function dispatch(payload: Uint8Array, connection: ConnectionState,
     result.release?.();
     throw err;
   }
+  parts.requestCounts?.answered(key.apiKey, row.name, result.body);
   return { kind: "respond", apiKey: key.apiKey, response, thenClose: result.thenClose, release: result.release };
 }
