@@ -83,7 +83,13 @@ export class Pipeline {
     if (saved !== undefined) {
       if (saved.v !== CHECKPOINT_VERSION) throw new Error(`pipeline ${this.config.name}: checkpoint version ${saved.v} is not ${CHECKPOINT_VERSION}; remove the pipeline's state to start over`);
       for (const [p, next] of saved.offsets) this.#offsets.set(p, next);
-      this.#engine.restore({ partitions: saved.engine.partitions, windows: saved.engine.windows.map(([p, s, k, b]) => [p, s, new Uint8Array(k), new Uint8Array(b)]) });
+      const e = saved.engine;
+      // msgpack reads Uint8Arrays back as Buffers over a shared pool: copy them out.
+      this.#engine.restore({
+        partitions: e.partitions,
+        windows: e.windows.map(([p, s, k, b, last]) => [p, s, new Uint8Array(k), new Uint8Array(b), last]),
+        series: e.series?.map(([p, k, records, ends]) => [p, new Uint8Array(k), new Uint8Array(records), new Uint8Array(ends)]),
+      });
       this.#logger.info(`resumed from its checkpoint (${saved.engine.windows.length} open windows)`);
     }
     this.#running = this.#loop();
