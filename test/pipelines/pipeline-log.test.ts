@@ -120,6 +120,18 @@ describe("pipelines over the log", () => {
     expect(readAll("temp-1s").map((r) => r.value)).toEqual(['{"key":"new","window":{"start":20000,"end":21000},"count":2}']);
   });
 
+  it("refuses to resume a checkpoint of another window type, naming what to do", async () => {
+    await log.createTopic("telemetry", 1);
+    await pipelines.addMapping({ ...mapping, aggregates: ["count"] });
+    await log.append("telemetry", 0, encodeBatch([{ key: null, value: utf8.encode('{"device":"a","ts":10,"temp":1,"hum":1}'), timestampMs: 1 }]));
+    await until("a checkpoint", () => log.readCheckpoint("pipeline/temp1s") !== undefined);
+    await pipelines.remove("temp1s", { forgetState: false });
+    await expect(pipelines.addMapping({ ...mapping, aggregates: ["count"], window: { type: "session", gap: "1s" } })).rejects.toThrow(
+      "pipeline temp1s: its checkpoint holds tumbling windows, but the config asks for session windows; give the pipeline a new name to start it afresh, or ask for tumbling windows again",
+    );
+    await pipelines.addMapping({ ...mapping, aggregates: ["count"], window: { type: "tumbling", size: "1s" } });
+  });
+
   it("adds and removes pipelines at run time; a removed pipeline's state is forgotten", async () => {
     await log.createTopic("telemetry", 1);
     await expect(pipelines.addMapping({ ...mapping, window: { type: "tumbling" } })).rejects.toThrow(/config key 'pipeline.window.size' must be a duration/);

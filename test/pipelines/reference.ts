@@ -144,7 +144,8 @@ function alignedModel(config: PipelineConfig): Model {
 /** Sessions: records less than gap apart; a record within gap of several open sessions merges them. */
 function sessionModel(config: PipelineConfig): Model {
   const w = config.window as Extract<PipelineConfig["window"], { type: "session" }>;
-  const all: Win[] = [];
+  /** Per partition and key: the sessions not merged into another. */
+  const live = new Map<string, Win[]>();
   const model: Model = {
     ordered: true,
     merges: 0,
@@ -153,17 +154,18 @@ function sessionModel(config: PipelineConfig): Model {
     place(partition, p, max) {
       const watermark = max - w.graceMs;
       if (p.t < watermark) return "late";
-      const open = all.filter((x) => !x.merged && x.partition === partition && x.key === p.key && x.end > watermark);
-      const touching = open.filter((x) => x.start - w.gapMs < p.t && p.t < x.end);
+      const id = `${partition}\u0000${p.key}`;
+      const sessions = live.get(id) ?? [];
+      const touching = sessions.filter((x) => x.end > watermark && x.start - w.gapMs < p.t && p.t < x.end);
       const records = [...touching.flatMap((x) => x.records), { t: p.t, values: p.values, seq: p.seq }].sort((a, b) => a.seq - b.seq);
       for (const x of touching) x.merged = true;
       if (touching.length > 1) model.merges++;
       const times = records.map((r) => r.t);
       const win: Win = { partition, key: p.key, start: Math.min(...times), end: Math.max(...times) + w.gapMs, records, merged: false };
-      all.push(win);
+      live.set(id, [...sessions.filter((x) => !x.merged), win]);
       return [win];
     },
-    closed: (partition, max) => all.filter((x) => !x.merged && x.partition === partition && x.end <= max - w.graceMs).sort(byEndStartKey),
+    closed: (partition, max) => [...live.values()].flat().filter((x) => x.partition === partition && x.end <= max - w.graceMs).sort(byEndStartKey),
   };
   return model;
 }
