@@ -73,6 +73,13 @@ export function lateReason(timeMs: number, watermarkMs: number, what: string): s
   return `late: event time ${timeMs} ${what} at watermark ${watermarkMs}`;
 }
 
+/** The smallest partition watermark (largest event time − grace), −Infinity before any record. */
+export function smallestWatermark(partitions: Map<number, { maxTimeMs: number }>, graceMs: number): number {
+  let min = Infinity;
+  for (const s of partitions.values()) min = Math.min(min, s.maxTimeMs - graceMs);
+  return min === Infinity ? -Infinity : min;
+}
+
 /** A key map per source partition, created on first use. */
 export function partitionState<T>(map: Map<number, T>, partition: number, make: () => T): T {
   let s = map.get(partition);

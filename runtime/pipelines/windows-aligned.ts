@@ -3,7 +3,7 @@
 // partition's watermark; a window closes when the watermark reaches its end.
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, smallestWatermark, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface PartitionWindows {
   maxTimeMs: number;
@@ -35,9 +35,7 @@ export class AlignedWindows implements WindowKind {
   }
 
   get watermarkMs(): number {
-    let min = Infinity;
-    for (const w of this.#partitions.values()) min = Math.min(min, w.maxTimeMs - this.#graceMs);
-    return min === Infinity ? -Infinity : min;
+    return smallestWatermark(this.#partitions, this.#graceMs);
   }
 
   get openCount(): number {

@@ -8,7 +8,7 @@
 // how many keys may have one per partition.
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, smallestWatermark, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface CountWindow {
   slot: number;
@@ -39,9 +39,7 @@ export class CountWindows implements WindowKind {
   }
 
   get watermarkMs(): number {
-    let min = Infinity;
-    for (const s of this.#partitions.values()) min = Math.min(min, s.maxTimeMs);
-    return min === Infinity ? -Infinity : min;
+    return smallestWatermark(this.#partitions, 0);
   }
 
   get openCount(): number {

@@ -13,7 +13,7 @@
 // session and later a merged one that overlaps it.
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, smallestWatermark, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface Session {
   firstMs: number;
@@ -46,9 +46,7 @@ export class SessionWindows implements WindowKind {
   }
 
   get watermarkMs(): number {
-    let min = Infinity;
-    for (const s of this.#partitions.values()) min = Math.min(min, s.maxTimeMs - this.#graceMs);
-    return min === Infinity ? -Infinity : min;
+    return smallestWatermark(this.#partitions, this.#graceMs);
   }
 
   get openCount(): number {

@@ -15,7 +15,7 @@
 // openWindowCountMax bounds the records kept (never fewer than the open windows).
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, smallestWatermark, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface Series {
   /** Records in offset order: [t, v0, .., vF−1] each. */
@@ -53,9 +53,7 @@ export class SlidingWindows implements WindowKind {
   }
 
   get watermarkMs(): number {
-    let min = Infinity;
-    for (const s of this.#partitions.values()) min = Math.min(min, s.maxTimeMs - this.#graceMs);
-    return min === Infinity ? -Infinity : min;
+    return smallestWatermark(this.#partitions, this.#graceMs);
   }
 
   get openCount(): number {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import { readPipelineConfig } from "../../runtime/config/pipelines.ts";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { kcat } from "../kafka/helpers/kcat.ts";
+import { kcatRecords } from "./kcat-topic.ts";
 import { compareResult, referenceWindows, type RefRecord } from "./reference.ts";
 
 const sessions = {
@@ -31,16 +31,9 @@ const base = 1_765_000_000_000;
 let dirs: LedgeDirs;
 let ledge: LedgeProcess;
 
-/** kcat's records of a topic (key TAB value per line), polled until `count` are there. */
-async function consume(topic: string, count: number): Promise<string[][]> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const r = await kcat(["-b", `127.0.0.1:${ledge.ports.kafka}`, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%T\t%s\n"]);
-    const lines = r.stdout.split("\n").filter((l) => l !== "").map((l) => l.split("\t"));
-    if (lines.length >= count) return lines;
-    if (Date.now() > deadline) throw new Error(`${topic} held ${lines.length} of ${count} records; kcat: ${r.stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** kcat's records of a topic, polled until `count` are there. */
+function consume(topic: string, count: number): Promise<string[][]> {
+  return kcatRecords(ledge.ports.kafka!, topic, count, "%k\t%T\t%s", 60_000);
 }
 
 beforeAll(async () => {

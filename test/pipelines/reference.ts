@@ -109,6 +109,11 @@ interface Model {
   ordered: boolean;
 }
 
+/** What most models share: their windows hold their records, and nothing merges. */
+function plain(config: PipelineConfig) {
+  return { merges: 0, fields: config.fields, records: (x: Win) => x.records };
+}
+
 function byEndStartKey(a: Win, b: Win): number {
   return a.end - b.end || a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
@@ -120,9 +125,7 @@ function alignedModel(config: PipelineConfig): Model {
   const windows = new Map<string, Win>();
   return {
     ordered: true,
-    merges: 0,
-    fields: config.fields,
-    records: (x) => x.records,
+    ...plain(config),
     place(partition, p, max) {
       const watermark = max - w.graceMs;
       const last = Math.floor(p.t / advance) * advance;
@@ -148,9 +151,7 @@ function sessionModel(config: PipelineConfig): Model {
   const live = new Map<string, Win[]>();
   const model: Model = {
     ordered: true,
-    merges: 0,
-    fields: config.fields,
-    records: (x) => x.records,
+    ...plain(config),
     place(partition, p, max) {
       const watermark = max - w.graceMs;
       if (p.t < watermark) return "late";
@@ -177,9 +178,7 @@ function countModel(config: PipelineConfig): Model {
   const full: Win[] = [];
   return {
     ordered: false,
-    merges: 0,
-    fields: config.fields,
-    records: (x) => x.records,
+    ...plain(config),
     place(partition, p) {
       const id = `${partition}\u0000${p.key}`;
       let win = filling.get(id);
