@@ -38,7 +38,7 @@ export interface PipelineConfig {
   to: string;
   /** Where a pipeline without a checkpoint begins reading. */
   start: "earliest" | "latest";
-  /** Open (window, key) pairs per source partition; a record that would open one more goes to the dead-letter topic. */
+  /** Open (window, key) pairs per source partition (sliding windows: records kept); a record past it goes to the dead-letter topic. */
   openWindowCountMax: number;
 }
 
