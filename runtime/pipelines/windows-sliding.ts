@@ -29,6 +29,8 @@ interface Series {
 interface PartitionSeries {
   maxTimeMs: number;
   recordCount: number;
+  /** Open windows (the series' ends). */
+  windowCount: number;
   byKey: Map<number, Series>;
 }
 
@@ -58,7 +60,7 @@ export class SlidingWindows implements WindowKind {
 
   get openCount(): number {
     let n = 0;
-    for (const ps of this.#partitions.values()) for (const s of ps.byKey.values()) n += s.ends.length;
+    for (const ps of this.#partitions.values()) n += ps.windowCount;
     return n;
   }
 
@@ -85,7 +87,10 @@ export class SlidingWindows implements WindowKind {
       for (let f = 0; f < fields; f++) s.records.push(bf.values[f * bf.count + i]);
       ps.recordCount++;
       const at = lowerBound(s.ends, t);
-      if (s.ends[at] !== t) s.ends.splice(at, 0, t);
+      if (s.ends[at] !== t) {
+        s.ends.splice(at, 0, t);
+        ps.windowCount++;
+      }
       if (host.updates) {
         for (let e = at; e < s.ends.length && s.ends[e] <= t + this.#sizeMs; e++) this.#changed.set(`${partition} ${keyId} ${s.ends[e]}`, [partition, keyId, s.ends[e]]);
       }
@@ -139,11 +144,12 @@ export class SlidingWindows implements WindowKind {
       const s: Series = { records: f64s(records), ends: f64s(ends), oldestMs: -Infinity };
       ps.byKey.set(host.internKey(key), s);
       ps.recordCount += s.records.length / this.#stride;
+      ps.windowCount += s.ends.length;
     }
   }
 
   #state(partition: number): PartitionSeries {
-    return partitionState(this.#partitions, partition, () => ({ maxTimeMs: -Infinity, recordCount: 0, byKey: new Map() }));
+    return partitionState(this.#partitions, partition, () => ({ maxTimeMs: -Infinity, recordCount: 0, windowCount: 0, byKey: new Map() }));
   }
 
   /** Folds and writes windows [partition, key id, end], in the order given, FOLD_WINDOWS_MAX per wasm call. */
@@ -199,6 +205,7 @@ export class SlidingWindows implements WindowKind {
       let closed = 0;
       while (closed < s.ends.length && s.ends[closed] < watermark) closed++;
       if (closed > 0) s.ends.splice(0, closed);
+      ps.windowCount -= closed;
       if (s.oldestMs < keepFromMs) {
         const kept: number[] = [];
         let oldest = Infinity;
