@@ -80,6 +80,13 @@ export function smallestWatermark(partitions: Map<number, { maxTimeMs: number }>
   return min === Infinity ? -Infinity : min;
 }
 
+/** The sum of `count` over the partitions' states. */
+export function totalOver<T>(partitions: Map<number, T>, count: (state: T) => number): number {
+  let n = 0;
+  for (const s of partitions.values()) n += count(s);
+  return n;
+}
+
 /** A key map per source partition, created on first use. */
 export function partitionState<T>(map: Map<number, T>, partition: number, make: () => T): T {
   let s = map.get(partition);

@@ -3,7 +3,7 @@
 // partition's watermark; a window closes when the watermark reaches its end.
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, smallestWatermark, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, smallestWatermark, totalOver, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface PartitionWindows {
   maxTimeMs: number;
@@ -39,9 +39,7 @@ export class AlignedWindows implements WindowKind {
   }
 
   get openCount(): number {
-    let n = 0;
-    for (const pw of this.#partitions.values()) n += pw.openCount;
-    return n;
+    return totalOver(this.#partitions, (pw) => pw.openCount);
   }
 
   assign(partition: number, bf: BatchFields, host: WindowHost): void {

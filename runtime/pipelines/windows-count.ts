@@ -8,7 +8,7 @@
 // how many keys may have one per partition.
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, smallestWatermark, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, smallestWatermark, totalOver, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface CountWindow {
   slot: number;
@@ -43,9 +43,7 @@ export class CountWindows implements WindowKind {
   }
 
   get openCount(): number {
-    let n = 0;
-    for (const s of this.#partitions.values()) n += s.byKey.size;
-    return n;
+    return totalOver(this.#partitions, (pc) => pc.byKey.size);
   }
 
   assign(partition: number, bf: BatchFields, host: WindowHost): void {

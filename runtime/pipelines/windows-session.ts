@@ -13,7 +13,7 @@
 // session and later a merged one that overlaps it.
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, smallestWatermark, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, smallestWatermark, totalOver, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface Session {
   firstMs: number;
@@ -50,9 +50,7 @@ export class SessionWindows implements WindowKind {
   }
 
   get openCount(): number {
-    let n = 0;
-    for (const s of this.#partitions.values()) n += s.openCount;
-    return n;
+    return totalOver(this.#partitions, (ps) => ps.openCount);
   }
 
   assign(partition: number, bf: BatchFields, host: WindowHost): void {

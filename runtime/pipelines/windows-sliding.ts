@@ -15,7 +15,7 @@
 // openWindowCountMax bounds the records kept (never fewer than the open windows).
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, smallestWatermark, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, smallestWatermark, totalOver, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface Series {
   /** Records in offset order: [t, v0, .., vF−1] each. */
@@ -59,9 +59,7 @@ export class SlidingWindows implements WindowKind {
   }
 
   get openCount(): number {
-    let n = 0;
-    for (const ps of this.#partitions.values()) n += ps.windowCount;
-    return n;
+    return totalOver(this.#partitions, (ps) => ps.windowCount);
   }
 
   assign(partition: number, bf: BatchFields, host: WindowHost): void {
