@@ -1,23 +1,30 @@
-// The window engine of one pipeline: stored batches in, closed-window results out. Per batch,
-// record decode and field extraction run in wasm (batch-fields.ts), the host assigns each record
-// its windows (a few typed-array writes), and one wasm call folds the values into the open
-// windows' accumulators (runtime/core WindowAccumulators). Only closed windows become objects.
+// The window engine of one pipeline: stored batches in, window results out. Per batch, record
+// decode and field extraction run in wasm (batch-fields.ts), the window type assigns each record
+// its windows (host-side bookkeeping: windows-aligned.ts, windows-session.ts, windows-count.ts,
+// windows-sliding.ts), and one wasm call folds the values into the open windows' accumulators
+// (runtime/core WindowAccumulators). Only emitted windows become objects.
 //
 // Time: event time (the `time` field, else the record timestamp). Windows are kept per source
 // partition, each with its own watermark: the largest event time that partition has delivered,
-// minus grace. A record is late when every window it falls in ends at or before its partition's
-// watermark; a partition's windows close when its watermark passes their end. So results depend
-// only on each partition's own order — the same whatever order partitions are read in, which is
-// what exactly-once replay after a crash needs — an idle partition holds back no other, and a
-// closed window never receives another record. A group key whose records span partitions gets
-// one result per partition and window: key the source by the group key (MQTT ingest keys
-// records by topic, so topic levels and fields of the topic are).
+// minus grace. Each window type says when a record is late and when a window closes; in all, a
+// closed window never receives another record, and results depend only on each partition's own
+// order of stored batches — the same whatever order partitions are read in, which is what
+// exactly-once replay after a crash needs — so an idle partition holds back no other. A group key
+// whose records span partitions gets one result per partition and window: key the source by the
+// group key (MQTT ingest keys records by topic, so topic levels and fields of the topic are).
 import type { RecordHeader } from "../core/index.ts";
 import { WindowAccumulators } from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
 import { FieldReader, type BatchFields } from "./batch-fields.ts";
 import { KeyTable } from "./key-table.ts";
 import { quantileFractions, renderResult } from "./results.ts";
+import type { EngineCheckpoint, EngineCounts, WindowHost, WindowKind } from "./window-kind.ts";
+import { AlignedWindows } from "./windows-aligned.ts";
+import { CountWindows } from "./windows-count.ts";
+import { SessionWindows } from "./windows-session.ts";
+import { SlidingWindows } from "./windows-sliding.ts";
+
+export type { EngineCheckpoint, EngineCounts } from "./window-kind.ts";
 
 export interface OutRecord {
   /** The source partition it came from (results go to the same output partition). */
@@ -34,141 +41,75 @@ export interface EngineOutputs {
   dlq: OutRecord[];
 }
 
-export interface EngineCounts {
-  events: number;
-  windowsEmitted: number;
-  late: number;
-  dlq: number;
-}
-
-/** What a checkpoint holds of the engine: partition watermarks and open windows. */
-export interface EngineCheckpoint {
-  /** [partition, largest event time seen]. */
-  partitions: Array<[number, number]>;
-  /** [source partition, window start, group key bytes, WindowAccumulators.serialize bytes]. */
-  windows: Array<[number, number, Uint8Array, Uint8Array]>;
-}
-
 const utf8 = new TextEncoder();
 
-interface PartitionWindows {
-  maxTimeMs: number;
-  /** Open (window, key) pairs, bounded by openWindowCountMax. */
-  openCount: number;
-  /** Open windows: start → (key id → slot). */
-  open: Map<number, Map<number, number>>;
+function windowKind(config: PipelineConfig): WindowKind {
+  switch (config.window.type) {
+    case "tumbling":
+    case "hopping": return new AlignedWindows(config);
+    case "session": return new SessionWindows(config);
+    case "count": return new CountWindows(config);
+    case "sliding": return new SlidingWindows(config);
+  }
 }
 
-export class WindowEngine {
+export class WindowEngine implements WindowHost {
   readonly config: PipelineConfig;
   readonly counts: EngineCounts = { events: 0, windowsEmitted: 0, late: 0, dlq: 0 };
-  readonly #sizeMs: number;
-  readonly #advanceMs: number;
-  readonly #graceMs: number;
+  readonly updates: boolean;
+  readonly acc: WindowAccumulators;
+  readonly #kind: WindowKind;
   #keys = new KeyTable();
   #reader: FieldReader;
-  readonly #acc: WindowAccumulators;
-  /** Per source partition: open windows (start → key id → slot) and the largest event time. */
-  #partitions = new Map<number, PartitionWindows>();
   #out: EngineOutputs = { results: [], late: [], dlq: [] };
+  /** Records queued for folding: entry e feeds slot #slots[e] with record #records[e] of #batch. */
   #slots = new Int32Array(1024);
   #records = new Int32Array(1024);
+  #entries = 0;
+  #batch: BatchFields | undefined;
 
   constructor(config: PipelineConfig) {
-    const w = config.window;
-    if (w.type !== "tumbling" && w.type !== "hopping") throw new RangeError(`window type '${w.type}' is not built yet (tumbling and hopping are)`);
-    if (config.emit !== "final") throw new RangeError("emit: update is not built yet (emit: final is)");
     if (config.format !== "json") throw new RangeError("format: msgpack is not built yet (json is)");
     this.config = config;
-    this.#sizeMs = w.sizeMs;
-    this.#advanceMs = w.type === "hopping" ? w.advanceMs : w.sizeMs;
-    this.#graceMs = w.graceMs;
+    this.updates = config.emit === "update";
     this.#reader = new FieldReader(config, this.#keys);
-    this.#acc = new WindowAccumulators(config.fields.length, { quantiles: quantileFractions(config).length > 0 });
+    this.acc = new WindowAccumulators(config.fields.length, { quantiles: quantileFractions(config).length > 0 });
+    this.#kind = windowKind(config);
   }
 
   /** The smallest partition watermark (−Infinity before any record): what watermark lag reports. */
   get watermarkMs(): number {
-    let min = Infinity;
-    for (const w of this.#partitions.values()) min = Math.min(min, w.maxTimeMs - this.#graceMs);
-    return min === Infinity ? -Infinity : min;
+    return this.#kind.watermarkMs;
   }
 
   /** Windows open now. */
   get openWindowCount(): number {
-    return this.#acc.liveCount;
+    return this.#kind.openCount;
   }
 
   /** Folds one stored (committed, non-control) batch of source partition `partition`. */
   processBatch(partition: number, batch: Uint8Array): void {
     const bf = this.#reader.read(batch);
-    const n = bf.count;
-    const perRecord = this.#sizeMs / this.#advanceMs;
-    if (this.#slots.length < n * perRecord) {
-      this.#slots = new Int32Array(n * perRecord * 2);
-      this.#records = new Int32Array(n * perRecord * 2);
-    }
-    const pw = this.#partitionWindows(partition);
-    let maxMs = pw.maxTimeMs;
-    let entries = 0;
-    for (let i = 0; i < n; i++) {
-      const keyId = bf.keyId[i];
-      if (keyId < 0) continue;
-      const t = bf.timeMs[i];
-      const watermark = maxMs - this.#graceMs;
-      const before = entries;
-      // Windows [s, s + size) with s aligned to advance and s <= t < s + size, oldest first.
-      const last = Math.floor(t / this.#advanceMs) * this.#advanceMs;
-      const first = last - this.#sizeMs + this.#advanceMs;
-      if (pw.openCount + perRecord > this.config.openWindowCountMax && pw.openCount + this.#missing(pw, first, last, keyId, watermark) > this.config.openWindowCountMax) {
-        // Past the bound: the record goes whole to the dead-letter topic, in none of its windows.
-        // Its time still moves the watermark, so windows close and make room again.
-        if (t > maxMs) maxMs = t;
-        this.#dlq(bf, partition, i, `the pipeline already holds openWindowCountMax (${this.config.openWindowCountMax}) open windows for source partition ${partition}; raise it, or use fewer keys or shorter windows`);
-        continue;
-      }
-      for (let s = first; s <= last; s += this.#advanceMs) {
-        if (s + this.#sizeMs <= watermark) continue;
-        this.#slots[entries] = this.#slotFor(pw, s, keyId);
-        this.#records[entries++] = i;
-      }
-      if (entries === before) {
-        this.#late(bf, partition, i, watermark);
-        continue;
-      }
-      this.counts.events++;
-      if (t > maxMs) maxMs = t;
-    }
-    pw.maxTimeMs = maxMs;
-    this.#acc.feed(this.#slots, this.#records, entries, bf.timeMs, bf.values, n);
-    for (const r of bf.rejected) this.#dlq(bf, partition, r.index, r.reason);
+    this.#batch = bf;
+    this.#entries = 0;
+    this.#kind.assign(partition, bf, this);
+    this.flush();
+    this.#batch = undefined;
+    if (this.updates) this.#kind.emitChanged(this);
+    for (const r of bf.rejected) this.dlq(bf, partition, r.index, r.reason);
   }
 
-  /** Emits every window whose end its partition's watermark has reached: by partition, oldest first, keys in order. */
+  /** Closes the windows that are due (emit: final writes their results), by partition, in each window type's order. */
   closeDue(): void {
-    let closed = false;
-    for (const [partition, pw] of [...this.#partitions].sort((a, b) => a[0] - b[0])) {
-      const watermark = pw.maxTimeMs - this.#graceMs;
-      const due = [...pw.open.keys()].filter((s) => s + this.#sizeMs <= watermark).sort((a, b) => a - b);
-      for (const start of due) {
-        const byKey = pw.open.get(start)!;
-        const ids = [...byKey.keys()].sort((a, b) => compareKeys(this.#keys.string(a), this.#keys.string(b)));
-        for (const keyId of ids) this.#emit(partition, start, keyId, byKey.get(keyId)!);
-        pw.openCount -= byKey.size;
-        pw.open.delete(start);
-        closed = true;
-      }
-    }
-    if (closed) {
-      this.#lastByKey = undefined;
-      this.#compactKeys();
-    }
+    const before = this.counts.windowsEmitted;
+    const open = this.#kind.openCount;
+    this.#kind.closeDue(this);
+    if (this.counts.windowsEmitted !== before || this.#kind.openCount !== open) this.#compactKeys();
   }
 
   /** Gives the engine's wasm memory (its sketches) back for reuse; the engine is dead after. */
   close(): void {
-    this.#acc.dispose();
-    this.#partitions.clear();
+    this.acc.dispose();
   }
 
   /** Takes the outputs produced since the last take. */
@@ -179,104 +120,83 @@ export class WindowEngine {
   }
 
   checkpoint(): EngineCheckpoint {
-    const windows: EngineCheckpoint["windows"] = [];
-    for (const [partition, pw] of this.#partitions) {
-      for (const [start, byKey] of pw.open) {
-        for (const [keyId, slot] of byKey) windows.push([partition, start, this.#keys.bytes(keyId).slice(), this.#acc.serialize(slot)]);
-      }
-    }
-    return { partitions: [...this.#partitions].map(([p, w]) => [p, w.maxTimeMs]), windows };
+    return this.#kind.checkpoint(this);
   }
 
   /** Replaces the engine's state with a checkpoint's (a fresh engine only). */
   restore(c: EngineCheckpoint): void {
-    if (this.#partitions.size > 0) throw new Error("restore() needs a fresh window engine (a ledge bug)");
-    for (const [p, t] of c.partitions) this.#partitionWindows(p).maxTimeMs = t;
-    for (const [p, start, key, bytes] of c.windows) {
-      const keyId = this.#keys.intern(key, 0, key.length);
-      const open = this.#partitionWindows(p).open;
-      let byKey = open.get(start);
-      if (!byKey) open.set(start, (byKey = new Map()));
-      byKey.set(keyId, this.#acc.restore(bytes));
-      this.#partitionWindows(p).openCount++;
-    }
+    if (this.#kind.openCount > 0 || Number.isFinite(this.#kind.watermarkMs)) throw new Error("restore() needs a fresh window engine (a ledge bug)");
+    this.#kind.restore(c, this);
   }
 
-  #partitionWindows(partition: number): PartitionWindows {
-    let pw = this.#partitions.get(partition);
-    if (!pw) this.#partitions.set(partition, (pw = { maxTimeMs: -Infinity, openCount: 0, open: new Map() }));
-    return pw;
+  // WindowHost: what the window types call back.
+
+  feed(slot: number, record: number): void {
+    if (this.#entries === this.#slots.length) {
+      this.#slots = grown(this.#slots);
+      this.#records = grown(this.#records);
+    }
+    this.#slots[this.#entries] = slot;
+    this.#records[this.#entries++] = record;
   }
 
-  #lastOpen: Map<number, Map<number, number>> | undefined;
-  #lastStart = NaN;
-  #lastByKey: Map<number, number> | undefined;
-
-  #slotFor(pw: PartitionWindows, start: number, keyId: number): number {
-    let byKey = this.#lastByKey;
-    if (start !== this.#lastStart || pw.open !== this.#lastOpen || byKey === undefined) {
-      byKey = pw.open.get(start);
-      if (!byKey) pw.open.set(start, (byKey = new Map()));
-      this.#lastOpen = pw.open;
-      this.#lastStart = start;
-      this.#lastByKey = byKey;
-    }
-    let slot = byKey.get(keyId);
-    if (slot === undefined) {
-      byKey.set(keyId, (slot = this.#acc.allocate()));
-      pw.openCount++;
-    }
-    return slot;
+  flush(): void {
+    const bf = this.#batch;
+    if (bf === undefined || this.#entries === 0) return;
+    this.acc.feed(this.#slots, this.#records, this.#entries, bf.timeMs, bf.values, bf.count);
+    this.#entries = 0;
   }
 
-  /** How many of the record's still-open windows [first .. last] would be new for this key. */
-  #missing(pw: PartitionWindows, first: number, last: number, keyId: number, watermark: number): number {
-    let n = 0;
-    for (let s = first; s <= last; s += this.#advanceMs) {
-      if (s + this.#sizeMs > watermark && pw.open.get(s)?.has(keyId) !== true) n++;
-    }
-    return n;
-  }
-
-  #emit(partition: number, start: number, keyId: number, slot: number): void {
-    const end = start + this.#sizeMs;
-    const key = this.#keys.string(keyId);
-    const value = renderResult(this.config, key, start, end, this.#acc.read(slot), slot, this.#acc);
-    this.#acc.release(slot);
-    this.#out.results.push({ partition, key: this.#keys.bytes(keyId).slice(), value: utf8.encode(value), timestampMs: end });
+  result(partition: number, keyId: number, startMs: number, endMs: number, slot: number): void {
+    const value = renderResult(this.config, this.#keys.string(keyId), startMs, endMs, this.acc.read(slot), slot, this.acc);
+    this.#out.results.push({ partition, key: this.#keys.bytes(keyId).slice(), value: utf8.encode(value), timestampMs: endMs });
     this.counts.windowsEmitted++;
   }
 
-  #late(bf: BatchFields, partition: number, i: number, watermark: number): void {
+  late(bf: BatchFields, partition: number, i: number, reason: string): void {
     this.counts.late++;
-    this.#out.late.push(sourceRecord(bf, partition, i, `late: event time ${bf.timeMs[i]} falls only in windows that closed at watermark ${watermark}`));
+    this.#out.late.push(sourceRecord(bf, partition, i, reason));
   }
 
-  #dlq(bf: BatchFields, partition: number, i: number, reason: string): void {
+  dlq(bf: BatchFields, partition: number, i: number, reason: string): void {
     this.counts.dlq++;
     this.#out.dlq.push(sourceRecord(bf, partition, i, reason));
   }
 
+  compareKeys(a: number, b: number): number {
+    const x = this.#keys.string(a);
+    const y = this.#keys.string(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+
+  keyBytes(keyId: number): Uint8Array {
+    return this.#keys.bytes(keyId);
+  }
+
+  internKey(bytes: Uint8Array): number {
+    return this.#keys.intern(bytes, 0, bytes.length);
+  }
+
   /** Keys no open window holds are forgotten once they are most of the table (the table never shrinks otherwise). */
   #compactKeys(): void {
-    if (this.#keys.count < 4096 || this.#keys.count < 4 * this.#acc.liveCount) return;
+    if (this.#keys.count < 4096 || this.#keys.count < 4 * this.#kind.openCount) return;
     const keys = new KeyTable();
-    for (const pw of this.#partitions.values()) {
-      const open = new Map<number, Map<number, number>>();
-      for (const [start, byKey] of pw.open) {
-        const next = new Map<number, number>();
-        for (const [keyId, slot] of byKey) {
-          const bytes = this.#keys.bytes(keyId);
-          next.set(keys.intern(bytes, 0, bytes.length), slot);
-        }
-        open.set(start, next);
-      }
-      pw.open = open;
+    const ids = new Map<number, number>();
+    for (const id of this.#kind.keyIds()) {
+      if (ids.has(id)) continue;
+      const bytes = this.#keys.bytes(id);
+      ids.set(id, keys.intern(bytes, 0, bytes.length));
     }
+    this.#kind.remapKeys((id) => ids.get(id)!);
     this.#keys = keys;
-    this.#lastByKey = undefined;
     this.#reader = new FieldReader(this.config, keys);
   }
+}
+
+function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** The source record as it was (key, value), with the reason and its origin in headers. */
@@ -294,9 +214,3 @@ function sourceRecord(bf: BatchFields, partition: number, i: number, reason: str
     ],
   };
 }
-
-/** Key order for emission: by UTF-16 code units, as JS compares strings (stable across runs). */
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPipelineConfig } from "../../runtime/config/pipelines.ts";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { kcat } from "../kafka/helpers/kcat.ts";
+import { kcatRecords } from "./kcat-topic.ts";
 import { compareResult, referenceWindows, type RefRecord } from "./reference.ts";
 
 const pipeline = {
@@ -45,16 +45,9 @@ function publish(topic: string, lines: string[]): Promise<void> {
   });
 }
 
-/** kcat's records of a topic (key TAB headers TAB value per line), polled until `count` are there. */
-async function consume(topic: string, count: number): Promise<string[][]> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await kcat(["-b", `127.0.0.1:${ledge.ports.kafka}`, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%h\t%s\n"]);
-    const lines = r.stdout.split("\n").filter((l) => l !== "").map((l) => l.split("\t"));
-    if (lines.length >= count) return lines;
-    if (Date.now() > deadline) throw new Error(`${topic} held ${lines.length} of ${count} records; kcat: ${r.stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** kcat's records of a topic, polled until `count` are there. */
+function consume(topic: string, count: number): Promise<string[][]> {
+  return kcatRecords(ledge.ports.kafka!, topic, count, "%k\t%h\t%s");
 }
 
 beforeAll(async () => {
