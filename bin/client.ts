@@ -15,7 +15,7 @@ const PRODUCE_BATCH_BYTES = 48 * 1024;
 const FOLLOW_POLL_MS = 200;
 
 export const clientUsage: Record<string, string> = {
-  status: "ledge status [--json]                      topics, offsets, groups' lag and the bridge at a glance",
+  status: "ledge status [--json]                      topics, MQTT clients, groups' lag and the bridge at a glance",
   topics: "ledge topics list | describe NAME | create NAME [--partitions N] [--config k=v ...] | delete NAME [--json]",
   groups: "ledge groups list | describe NAME [--json]",
   pipelines: "ledge pipelines list | create FILE | delete NAME [--json]   FILE: YAML, one pipeline or pipelines: [...]",
@@ -83,9 +83,10 @@ interface GroupView {
 }
 
 async function status(c: Conn, json: boolean): Promise<void> {
-  const s = await call<{ uptimeS: number; topics: number; partitions: number; records: number; storedBytes: number; groups: GroupView[]; pipelines: PipelineView[]; bridge: Record<string, unknown> | null }>(c, "GET", "/api/status");
+  const s = await call<{ uptimeS: number; topics: number; partitions: number; records: number; storedBytes: number; groups: GroupView[]; pipelines: PipelineView[]; bridge: Record<string, unknown> | null; mqtt: { connections: number; sessions: number } }>(c, "GET", "/api/status");
   if (json) return out(JSON.stringify(s));
   out(`ledge at ${c.base}, up ${s.uptimeS} s: ${s.topics} topics, ${s.partitions} partitions, ${num(s.records)} records, ${size(s.storedBytes)} stored`);
+  out(`mqtt: ${num(s.mqtt.connections)} connections, ${num(s.mqtt.sessions)} sessions`);
   for (const g of s.groups) out(`group ${g.groupId}: ${g.state}, ${g.members} members, lag ${num(g.lag)}`);
   for (const p of s.pipelines) out(`pipeline ${p.name}: ${p.from} -> ${p.to}, watermark ${watermark(p.watermarkMs)}`);
   const b = s.bridge;

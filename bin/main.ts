@@ -7,11 +7,13 @@ import { hashPassword } from "../gateways/mqtt/auth-password.ts";
 import { verifyCommand } from "./verify.ts";
 import { backupCommand } from "./backup.ts";
 import { clientCommand, clientUsage } from "./client.ts";
+import { benchCommand, benchUsage } from "./bench.ts";
 
 const usage = `usage: ${Object.values(clientUsage).join("\n       ")}
        ledge hash-password            (password on stdin; prints an mqtt.users passwordHash)
        ledge verify [--data-dir DIR]     (checks every stored batch; exit 1 names the first bad one)
        ledge backup DIR [--data-dir DATA]  (a compacted copy of the log, safe while ledge runs)
+       ${benchUsage}
        ledge start [--config FILE] [--data-dir DIR] [--mqtt-port N] [--kafka-port N]
                    [--http-port N] [--upstream HOST:PORT[,HOST:PORT]] [--host ADDR]
                    [--log-format text|json] [--log-level info|warn|error]`;
@@ -47,6 +49,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command !== undefined && command in clientUsage) {
     process.exitCode = await clientCommand(command, rest);
+    return;
+  }
+  if (command === "bench") {
+    process.exitCode = await benchCommand(rest);
     return;
   }
   if (command === "backup") {
@@ -88,7 +94,7 @@ async function main(argv: string[]): Promise<void> {
   const logger = createLogger("ledge", undefined, { format: format as LogFormat, level: level as Level });
   const configLogger = logger.child("config");
   const config = loadConfig(values.config, overrides, (message) => configLogger.warn(message));
-  await start(config, logger);
+  await start(config, logger, { file: values.config, overrides });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,6 +1,8 @@
 // `ledge start`: opens the log, starts every listener, prints the ready line, and shuts down
-// cleanly on SIGTERM/SIGINT (in-flight commits finish, LMDB closes).
-import { unusedConfigEnvironment, type LedgeConfig } from "../runtime/config/index.ts";
+// cleanly on SIGTERM/SIGINT (in-flight commits finish, LMDB closes); SIGHUP reloads the config
+// (bin/reload.ts).
+import { unusedConfigEnvironment, type BridgeConfig, type CliOverrides, type LedgeConfig } from "../runtime/config/index.ts";
+import { reloadOnSignal } from "./reload.ts";
 import { startHttpGateway } from "../gateways/http/server.ts";
 import { attachWsApi } from "../gateways/http/ws-api.ts";
 import type { Logger } from "../runtime/logger.ts";
@@ -20,6 +22,8 @@ import { Pipelines } from "../runtime/pipelines/index.ts";
 import { bridgeTlsOptions } from "../bridge/tls.ts";
 import { readSaslSettings } from "../gateways/kafka/sasl/config.ts";
 import { readMqttConfig } from "../gateways/mqtt/config.ts";
+import { mqttClientsView } from "../gateways/mqtt/clients-view.ts";
+import { mqttUsersForKafka } from "./kafka-users.ts";
 import { openFilesLimit, watchOpenFiles } from "../runtime/connection-limits.ts";
 
 interface Closable {
@@ -35,16 +39,27 @@ export const STORAGE_FAILED_EXIT_CODE = 74;
 /** How long the shutdown after a disk failure may take before ledge exits anyway. */
 const STORAGE_FAILED_EXIT_WITHIN_MS = 5_000;
 
-export async function start(config: LedgeConfig, logger: Logger): Promise<void> {
+/** Where the config came from, so that SIGHUP can read it again (bin/reload.ts). */
+export interface ConfigSource {
+  file: string | undefined;
+  overrides: CliOverrides;
+}
+
+export async function start(config: LedgeConfig, logger: Logger, source: ConfigSource = { file: undefined, overrides: {} }): Promise<void> {
   const startedAtMs = Date.now();
+  // SIGHUP's default action ends the process: one that arrives while starting (systemd's
+  // ExecReload right after ExecStart) is kept and served once everything runs.
+  let reloadWhileStarting = false;
+  const onEarlyHangup = () => void (reloadWhileStarting = true);
+  process.on("SIGHUP", onEarlyHangup);
   const opened: Closable[] = [];
   const ports: Record<string, number> = {};
 
   const metrics = new Metrics();
   // The gateways' own config sections are validated before the data directory is touched: a
   // config mistake stops start-up with nothing created.
-  const sasl = readSaslSettings(config.listeners.kafka.sasl);
   const mqttConfig = readMqttConfig(config.mqtt);
+  const sasl = readSaslSettings(config.listeners.kafka.sasl, mqttUsersForKafka(mqttConfig.auth));
   const processWatch = watchProcess(metrics);
   opened.push({ close: async () => processWatch.stop() });
 
@@ -95,13 +110,15 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
   await pipelines.startAll(config.pipelines);
 
   let bridge: Bridge | null = null;
-  if (config.bridge) {
-    // Started after the listeners: ingest never waits for the upstream.
-    bridge = new Bridge({ log, config: config.bridge, logger: logger.child("bridge"), metrics, tls: bridgeTlsOptions(config.bridge.tls) });
+  const startBridge = (bridgeConfig: BridgeConfig | undefined, tls: ReturnType<typeof bridgeTlsOptions>) => {
+    if (!bridgeConfig) return;
+    bridge = new Bridge({ log, config: bridgeConfig, logger: logger.child("bridge"), metrics, tls });
     bridge.start();
-    opened.push(bridge);
-  }
-  http.attachApi({ log, groups, offsets, pipelines, bridge: () => bridge?.status.snapshot() ?? null, startedAtMs });
+  };
+  // Started after the listeners: ingest never waits for the upstream.
+  startBridge(config.bridge, bridgeTlsOptions(config.bridge?.tls));
+  opened.push({ close: async () => bridge?.close() });
+  http.attachApi({ log, groups, offsets, pipelines, bridge: () => bridge?.status.snapshot() ?? null, mqtt: () => mqttClientsView(mqtt.broker), startedAtMs });
 
   const unused = unusedConfigEnvironment();
   if (unused.length > 0) {
@@ -142,6 +159,23 @@ export async function start(config: LedgeConfig, logger: Logger): Promise<void> 
     setTimeout(() => process.exit(STORAGE_FAILED_EXIT_CODE), STORAGE_FAILED_EXIT_WITHIN_MS);
     void stop("storage failure", STORAGE_FAILED_EXIT_CODE).catch(() => process.exit(STORAGE_FAILED_EXIT_CODE));
   };
+  const reload = reloadOnSignal({
+    ...source, logger: logger.child("config"), broker: mqtt.broker, pipelines,
+    restartBridge: async (bridgeConfig, tls) => {
+      const running = bridge;
+      bridge = null;
+      // The old bridge finishes what is in flight upstream before the new one opens its session
+      // (exactly-once: its InitProducerId then aborts anything left open; idempotent: it resends
+      // the batches marked in flight with the same producer id and sequences).
+      await running?.close("the config was reloaded");
+      if (!stopping) startBridge(bridgeConfig, tls);
+    },
+  }, config);
+  process.off("SIGHUP", onEarlyHangup);
+  process.on("SIGHUP", () => {
+    if (!stopping) void reload();
+  });
+  if (reloadWhileStarting) void reload();
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 

@@ -90,12 +90,15 @@ export class Bridge {
     this.#running ??= this.#run();
   }
 
-  async close(): Promise<void> {
+  /** Stops after the upstream answers what is in flight (an open transaction is left to the next
+   * session's InitProducerId, which aborts it); the hints and protected offsets of the last
+   * commit are written before it resolves. */
+  async close(reason = "ledge is shutting down"): Promise<void> {
     this.#stop.abort();
     await this.#running;
     await this.#afterCommit;
     this.#cluster.close();
-    this.status.set("stopped", "ledge is shutting down");
+    this.status.stopped(reason);
   }
 
   async #run(): Promise<void> {
@@ -250,9 +253,10 @@ export class Bridge {
     const slotBytes = Math.floor(this.#arena.length / depth);
     const inflight: Array<Promise<void>> = [];
     let issued = 0;
+    const lingerUntilMs = startMs + Math.min(c.lingerMs, c.transactionMsMax);
     while (bytes < c.transactionBytesMax && Date.now() - startMs < c.transactionMsMax && !this.#stop.signal.aborted) {
       if (inflight.length >= depth) await inflight.shift();
-      const slot = issued++ % depth;
+      const slot = issued % depth;
       const round = this.#readRound(moved, this.#arena.subarray(slot * slotBytes, (slot + 1) * slotBytes));
       if (this.#snapshotBehind) {
         // Spinning on resolved promises would never give LMDB's reader a new turn (and starve
@@ -260,7 +264,17 @@ export class Bridge {
         this.#snapshotBehind = false;
         await new Promise((r) => setTimeout(r, 1));
       }
-      if (round.length === 0) break;
+      if (round.length === 0) {
+        // Caught up. A transaction costs the same (AddPartitionsToTxn, the cursor batch, EndTxn
+        // and a marker per partition upstream) whatever it carries, so one that has started
+        // stays open for more data until lingerMs: at a trickle of small batches that is what
+        // keeps the bridge's CPU and uplink bytes per record low.
+        const lingerMsLeft = lingerUntilMs - Date.now();
+        if (moved.size === 0 || lingerMsLeft <= 0) break;
+        await this.#waitForData(lingerMsLeft, moved);
+        continue;
+      }
+      issued++;
       if (moved.size === 0) this.status.set("shipping", `to ${c.brokers.join(",")}`);
       const shipping = round.filter((i) => i.pieces.length > 0);
       if (shipping.length > 0) await this.#delivery.beforeSend(shipping);
@@ -495,14 +509,14 @@ export class Bridge {
     this.status.update(this.#p.log, lanes);
   }
 
-  /** Until a shipped-up partition gets data, a second passes, or close. */
-  async #waitForData(): Promise<void> {
+  /** Until a shipped-up partition gets data past `moved` (else its committed cursor), `timeoutMs` passes, or close. */
+  async #waitForData(timeoutMs = idleWaitMs, moved?: Map<Lane, number>): Promise<void> {
     const ac = new AbortController();
     const onStop = () => ac.abort();
     this.#stop.signal.addEventListener("abort", onStop, { once: true });
     try {
-      const waits = [...this.#lanes.values()].filter((l) => !this.#blocked.has(l.upstreamTopic)).map((l) => this.#p.log.waitForStable(l.topic, l.partition, l.next, idleWaitMs, ac.signal).catch(() => false));
-      waits.push(sleep(idleWaitMs, ac.signal).then(() => false));
+      const waits = [...this.#lanes.values()].filter((l) => !this.#blocked.has(l.upstreamTopic)).map((l) => this.#p.log.waitForStable(l.topic, l.partition, moved?.get(l) ?? l.next, timeoutMs, ac.signal).catch(() => false));
+      waits.push(sleep(timeoutMs, ac.signal).then(() => false));
       await Promise.race(waits);
     } finally {
       ac.abort();

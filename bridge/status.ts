@@ -194,6 +194,13 @@ export class BridgeStatus {
     return s;
   }
 
+  /** The bridge stopped (shutdown, or a config reload that stops or restarts it): its
+   * partitions' lag series leave /metrics (a restarted bridge sets its own). */
+  stopped(detail: string): void {
+    this.set("stopped", detail);
+    this.#dropSeriesExcept(new Set());
+  }
+
   /** Partitions no longer shipped (topic deleted or deselected) leave /metrics. */
   #dropSeriesExcept(keys: Set<string>): void {
     this.#bytesBehind.retain(keys);

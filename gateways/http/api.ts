@@ -1,12 +1,13 @@
 // The admin API under /api: JSON over HTTP for operators, the `ledge` client commands and the
 // dashboard. Topics (list, create, describe, delete), consumer groups with their lag, the
-// bridge's status, and one summary. Errors are JSON, `{"error":{"code","message"}}`, with the
+// bridge's status, the MQTT clients, and one summary. Errors are JSON, `{"error":{"code","message"}}`, with the
 // HTTP status of the code: the log's codes (LogError) and this room's (errors.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Log } from "../../runtime/log/index.ts";
 import { LogError, type LogErrorCode } from "../../runtime/log/errors.ts";
 import type { DescribedGroup, ListedGroup } from "../../runtime/groups/coordinator-types.ts";
 import type { GroupPartitionOffset } from "../../runtime/groups/offsets.ts";
+import { groupLag } from "../../runtime/groups/lag.ts";
 import { ApiError } from "./errors.ts";
 import { appendRecords, readRecords } from "./api-records.ts";
 import { ConfigError } from "../../runtime/config/errors.ts";
@@ -30,6 +31,8 @@ export interface AdminSources {
   };
   /** The bridge's status as plain data, or null when no bridge is configured. */
   bridge: () => Record<string, unknown> | null;
+  /** MQTT connections and sessions, and the connected clients (a bounded list). */
+  mqtt: () => { connections: number; sessions: number; clients: unknown[]; clientsOmitted: number };
   startedAtMs: number;
 }
 
@@ -102,18 +105,15 @@ function groupIds(s: AdminSources): string[] {
 
 function groupView(s: AdminSources, id: string) {
   const described = s.groups.describeGroups([id])[0];
-  const committed = s.offsets.list(id);
-  const live = described && described.state !== "Dead";
-  if (!live && committed.length === 0) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no consumer group '${id}' (GET /api/groups lists them)`);
-  const offsets = committed.map((c) => {
-    let highWatermark: number | null = null;
+  const offsets = groupLag(s.offsets, id, (topic, partition) => {
     try {
-      highWatermark = s.log.partitionState(c.topic, c.partition).highWatermark;
+      return s.log.partitionState(topic, partition).highWatermark;
     } catch {
-      // the topic was deleted since the commit
+      return null; // the topic was deleted since the commit
     }
-    return { topic: c.topic, partition: c.partition, offset: c.offset, highWatermark, lag: highWatermark === null ? null : Math.max(0, highWatermark - c.offset) };
   });
+  const live = described && described.state !== "Dead";
+  if (!live && offsets.length === 0) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no consumer group '${id}' (GET /api/groups lists them)`);
   return {
     groupId: id, state: live ? described.state : "Empty", protocolType: live ? described.protocolType : "",
     members: live ? described.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost })) : [],
@@ -123,6 +123,7 @@ function groupView(s: AdminSources, id: string) {
 
 function status(s: AdminSources) {
   const topics = s.log.listTopics().map((t) => topicView(s.log, t.name));
+  const mqtt = s.mqtt();
   return {
     uptimeS: Math.round((Date.now() - s.startedAtMs) / 1000),
     topics: topics.length, partitions: topics.reduce((n, t) => n + t.partitionCount, 0),
@@ -130,6 +131,7 @@ function status(s: AdminSources) {
     groups: groupIds(s).map((id) => groupView(s, id)).map((g) => ({ groupId: g.groupId, state: g.state, members: g.members.length, lag: g.lag })),
     pipelines: s.pipelines.list(),
     bridge: s.bridge(),
+    mqtt: { connections: mqtt.connections, sessions: mqtt.sessions },
   };
 }
 
@@ -206,13 +208,14 @@ async function route(s: AdminSources, req: IncomingMessage, res: ServerResponse,
     if (!(await s.pipelines.remove(name))) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no running pipeline '${name}' (GET /api/pipelines lists them)`);
     return send(res, 200, { deleted: name });
   }
+  if (what === "mqtt" && name === undefined) return (allow(req, ["GET"]), send(res, 200, s.mqtt()));
   if (what === "bridge" && name === undefined) {
     allow(req, ["GET"]);
     const bridge = s.bridge();
     if (!bridge) throw new ApiError("LEDGE_ERR_API_NOT_FOUND", "no bridge is configured (the bridge: section, or ledge start --upstream)");
     return send(res, 200, bridge);
   }
-  throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no route for ${req.method} ${path} (routes: /api/status, /api/topics, /api/groups, /api/pipelines, /api/bridge)`);
+  throw new ApiError("LEDGE_ERR_API_NOT_FOUND", `no route for ${req.method} ${path} (routes: /api/status, /api/topics, /api/groups, /api/pipelines, /api/bridge, /api/mqtt)`);
 }
 
 /** Serves one /api request; every failure becomes a JSON error answer. */

@@ -2,8 +2,9 @@
 // the parts it reads exist), and WebSocket upgrades other gateways attach through `onUpgrade`
 // (today gateways/mqtt's `/mqtt`). With `listeners.http.token` set, /api and /metrics need
 // `Authorization: Bearer <token>` (/healthz stays open for health checks). Publish and subscribe
-// over WebSocket at /ws is ws-api.ts. The dashboard is not built yet. With `listeners.http.tls` it speaks HTTPS only
-// (and so wss:// for WebSocket clients).
+// over WebSocket at /ws is ws-api.ts; the dashboard page at / is dashboard.ts (the page itself
+// needs no token; the data it reads does). With `listeners.http.tls` it speaks HTTPS only (and so
+// wss:// for WebSocket clients).
 import { createServer, type IncomingMessage, type Server, type RequestListener } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
@@ -13,6 +14,7 @@ import type { Metrics } from "../../runtime/metrics/index.ts";
 import { sendError, serveApi, type AdminSources } from "./api.ts";
 import { ApiError } from "./errors.ts";
 import { bearerMatches } from "./token.ts";
+import { serveDashboard } from "./dashboard.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import { ConnectionGate, logAcceptErrors } from "../../runtime/connection-limits.ts";
 
@@ -58,6 +60,7 @@ export async function startHttpGateway(config: HttpListenerConfig, metrics: Metr
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.toPrometheus());
       return;
     }
+    if (serveDashboard(req, res, path)) return;
     res.writeHead(404, { "content-type": "text/plain" }).end(`no route for ${req.method} ${req.url}\n`);
   };
   const server = listenerServer(config, respond);

@@ -35,7 +35,6 @@ export class KafkaConnection {
   #tail: Promise<void> = Promise.resolve();
   #inflightCount = 0;
   readonly #inflightGauge: Gauge;
-  readonly #requests: Counter;
   readonly #badRequests: Counter;
   #writeBlocked = false;
   #corked = false;
@@ -54,7 +53,6 @@ export class KafkaConnection {
     this.#frames = new FrameReader(options.maxRequestBytes, pool ? (n) => pool.take(n) : undefined);
     this.#inflightCountMax = options.inflightCountMax;
     this.#inflightGauge = parts.metrics.gauge("ledge_kafka_requests_inflight", "Kafka requests read and not yet answered, all connections");
-    this.#requests = parts.metrics.counter("ledge_kafka_requests_total", "Kafka requests read");
     this.#badRequests = parts.metrics.counter("ledge_kafka_connections_closed_bad_input_total", "Kafka connections closed for a malformed, unknown or unauthorised request");
     this.state = {
       id, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
@@ -147,7 +145,7 @@ export class KafkaConnection {
   #enqueue(payload: Uint8Array): void {
     this.#inflightCount++;
     this.#inflightGauge.set(this.#inflightGauge.value + 1);
-    this.#requests.inc();
+    this.#parts.requestCounts?.read();
     // Before authentication a request may change what the next one is allowed to do.
     const serial = !this.state.authenticated;
     const recyclable = !serial && !this.state.rawSaslTokens && isProduce(payload);
@@ -175,9 +173,9 @@ export class KafkaConnection {
   }
 
   /** After SaslHandshake v0 a frame is a bare SASL token, answered by a bare token. */
-  #rawSaslToken(token: Uint8Array): Outcome {
+  async #rawSaslToken(token: Uint8Array): Promise<Outcome> {
     try {
-      const step = saslStep(this.#parts.sasl!, this.state, token);
+      const step = await saslStep(this.#parts.sasl!, this.state, token);
       if (step.done) {
         this.state.authenticated = true;
         this.#logger.info(`Kafka client ${this.state.remoteAddress} authenticated as ${this.state.principal} with ${this.state.saslMechanism}`);

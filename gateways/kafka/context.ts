@@ -2,6 +2,7 @@
 import type { KafkaListenerConfig, LedgeConfig } from "../../runtime/config/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
+import type { RequestCounts } from "./request-counts.ts";
 import type { RequestHeader } from "../../runtime/kafka/protocol/headers.ts";
 import type { KafkaLogPort } from "./log-port.ts";
 import type { SaslSettings } from "./sasl/config.ts";
@@ -46,6 +47,8 @@ export interface GatewayParts {
   frameBuffers?: BufferPool;
   /** Reused buffers Fetch reads stored batches into; without one each batch is a new Buffer. */
   fetchBuffers?: BufferPool;
+  /** ledge_kafka_requests_total; without one requests are not counted. */
+  requestCounts?: RequestCounts;
 }
 
 export interface RequestContext<Req = unknown> {

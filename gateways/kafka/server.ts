@@ -4,6 +4,7 @@ import { createServer as createTlsServer } from "node:tls";
 import { readTlsFiles, type LedgeConfig } from "../../runtime/config/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
+import { RequestCounts } from "./request-counts.ts";
 import type { KafkaLogPort } from "./log-port.ts";
 import type { GatewayParts } from "./context.ts";
 import { KafkaConnection } from "./connection.ts";
@@ -57,7 +58,8 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
   const parts: GatewayParts = { config: options.config, listener, log: options.log, logger, metrics: options.metrics, port: () => boundPort, clusterId: options.clusterId, groups: options.groups, transactions: options.transactions, sasl: "sasl" in options ? options.sasl : readSaslSettings(listener.sasl),
     autoCreate: new AutoCreateBudget(options.config.log.autoCreateTopicCountPerMinuteMax),
     frameBuffers: new BufferPool(frameBufferFreeBytesMax, () => reused.inc()),
-    fetchBuffers: new BufferPool(frameBufferFreeBytesMax, () => fetchReused.inc()) };
+    fetchBuffers: new BufferPool(frameBufferFreeBytesMax, () => fetchReused.inc()),
+    requestCounts: new RequestCounts(options.metrics) };
   const connectionsOpen = options.metrics.gauge("ledge_kafka_connections", "Open Kafka-protocol client connections");
 
   const gate = new ConnectionGate({

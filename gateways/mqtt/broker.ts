@@ -1,16 +1,16 @@
 // The broker's shared state: connections, sessions, the subscription trie (plain subscriptions
-// of live sessions, and shared ones), retained messages, the ingest accumulator, and the log
-// tail and sessions' cursors that feed deliveries (log-delivery.ts). Handlers call into it through
+// of live sessions), retained messages, the ingest accumulator, and the log tail, sessions'
+// cursors (log-delivery.ts) and share groups' cursors (share-groups.ts) that feed deliveries. Handlers call into it through
 // BrokerServices (handlers/context.ts); it owns no socket itself (each MqttConnection owns its
 // stream).
 import type { Duplex } from "node:stream";
-import type { QoS } from "mqtt-packet";
 import type { Logger } from "../../runtime/logger.ts";
 import type { TopicChange } from "../../runtime/log/types.ts";
 import type { Metrics } from "../../runtime/metrics/index.ts";
 import type { MqttConfig } from "./config.ts";
 import type { MqttAuthConfig } from "./auth.ts";
-import type { MqttLimits } from "./config.ts";
+import type { MqttLimits, MqttRoute } from "./config.ts";
+import { routedLogTopics } from "./routes.ts";
 import { MqttConnection } from "./connection.ts";
 import type { BrokerServices, ClientContext, ClientOptions } from "./handlers/context.ts";
 import { Ingest, type IngestOutcome } from "./ingest.ts";
@@ -23,7 +23,8 @@ import { mqttMetrics, type MqttMetrics } from "./metrics.ts";
 import { recordToMessage } from "./record-mapping.ts";
 import { RetainedMessages } from "./retained.ts";
 import { sendPublish } from "./send-publish.ts";
-import { Session, type SessionHooks } from "./session.ts";
+import { Session, type Outgoing, type SessionHooks } from "./session.ts";
+import { ShareGroups } from "./share-groups.ts";
 import type { DecodedRecord } from "../../runtime/core/types.ts";
 import { SessionStore } from "./session-store.ts";
 import { SubscriptionTrie, type SubscriptionOptions } from "./subscription-trie.ts";
@@ -41,7 +42,7 @@ export interface BrokerDeps {
 const expiryNeverS = 0xffffffff;
 
 export class Broker implements BrokerServices {
-  readonly config: MqttConfig;
+  config: MqttConfig;
   readonly logger: Logger;
   readonly metrics: MqttMetrics;
   readonly ingest: Ingest;
@@ -53,19 +54,17 @@ export class Broker implements BrokerServices {
   readonly wills: Wills;
   readonly #tail: LogTail;
   readonly delivery: LogDelivery;
+  readonly shares: ShareGroups;
   readonly #log: MqttLog;
   readonly #hooks: SessionHooks;
   /** Reused per fan-out: best subscription per client for one message. */
   readonly #matched = new Map<string, SubscriptionOptions>();
   readonly #matchedIds = new Map<string, number[]>();
   readonly #match: Match = { qos: 0, retainAsPublished: false, subscriptionId: undefined };
-  /** Clients matched by a plain subscription (live sessions: delivered from their cursor). */
-  readonly #matchedPlain = new Set<string>();
   #closing = false;
   /** Durable writes started without a waiter (session saves); close() awaits them. */
   readonly #writes = new Set<Promise<unknown>>();
   #stopWatchingTopics: () => void = () => {};
-  readonly #online = (clientId: string) => this.sessions.get(clientId)?.connection !== undefined;
 
   /** Keeps a fire-and-forget store write so shutdown can wait for it. */
   track(write: Promise<unknown>): void {
@@ -89,6 +88,16 @@ export class Broker implements BrokerServices {
       track: (write) => this.track(write),
     }, deps.log.openStore("mqtt-wills"));
     this.#tail = new LogTail(deps.log, deps.logger);
+    this.shares = new ShareGroups({
+      log: deps.log,
+      tail: this.#tail,
+      routes: deps.config.routes,
+      logTopics: this.ingest.logTopics,
+      metrics: this.metrics,
+      logger: this.logger,
+      sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
+      track: (write) => this.track(write),
+    }, deps.log.openStore("mqtt-share-cursors"));
     this.delivery = new LogDelivery({
       log: deps.log,
       tail: this.#tail,
@@ -98,6 +107,7 @@ export class Broker implements BrokerServices {
       metrics: this.metrics,
       logger: this.logger,
       sessions: () => this.sessions.values(),
+      held: () => this.shares.held(),
       join: (session) => this.#plainInTrie(session, true),
       leave: (session) => this.#plainInTrie(session, false),
       sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
@@ -105,8 +115,11 @@ export class Broker implements BrokerServices {
     }, deps.log.openStore("mqtt-cursors"));
     this.#hooks = {
       dropped: () => this.metrics.dropped.inc(),
-      catchUp: (session) => this.delivery.catchUp(session),
-      acknowledged: (session, item) => this.delivery.acknowledged(session, item),
+      catchUp: (session) => {
+        this.delivery.catchUp(session);
+        this.shares.room(session);
+      },
+      acknowledged: (session, item) => item.share ? this.shares.acknowledged(item) : this.delivery.acknowledged(session, item),
       persist: (session, item) => (item.storeKey = this.store.queue(session.clientId, item)),
       release: (item) => {
         if (item.storeKey === undefined) return;
@@ -121,11 +134,13 @@ export class Broker implements BrokerServices {
     const broker = new Broker(deps);
     await broker.ingest.open();
     await broker.#loadSessions();
+    broker.shares.loaded();
     broker.delivery.protect(); // before retention next runs: what offline sessions still need stays
     broker.metrics.retained.set(broker.retained.size);
     broker.#tail.start(broker.ingest.logTopics, {
       sink: (record, key) => broker.#fromTail(record, key),
       wanted: () => broker.trie.size > 0,
+      advanced: (key) => broker.shares.advanced(key),
     });
     broker.#stopWatchingTopics = deps.log.onTopicChange((change) => broker.#routedTopicChanged(change));
     broker.wills.load();
@@ -160,8 +175,8 @@ export class Broker implements BrokerServices {
     return this.store.save(session, 0);
   }
 
-  storeCursors(session: Session): Promise<void> {
-    return this.delivery.store.storeNow(session);
+  storeCursors(session: Session, item?: Outgoing): Promise<void> {
+    return item?.share ? this.shares.storeHeld(item) : this.delivery.store.storeNow(session);
   }
 
   retainedMatching(filter: string, nowMs: number): BrokerMessage[] {
@@ -238,22 +253,41 @@ export class Broker implements BrokerServices {
     ));
   }
 
+  /**
+   * Swaps the routes (config reload). The log topics the new routes write to are made (or found)
+   * and followed first, which may fail (log.autoCreateTopics: false and no such topic: a
+   * ConfigError, the old routes stay); then every publish from this turn on takes the new routes,
+   * and sessions' cursors follow them. A topic no longer routed is let go as an unsubscribe
+   * would: no longer followed, sessions' cursors on it dropped, not re-created when deleted.
+   */
+  async setRoutes(routes: MqttRoute[]): Promise<void> {
+    const routed = new Set(routedLogTopics(routes));
+    const added = [...routed].filter((t) => !this.ingest.logTopics.has(t));
+    await this.ingest.openTopics(added);
+    for (const topic of added) this.#tail.followTopic(topic, this.ingest.logTopics.get(topic) ?? 1, "end");
+    this.config = { ...this.config, routes };
+    this.ingest.setRoutes(routes);
+    const removed = [...this.ingest.logTopics.keys()].filter((t) => !routed.has(t));
+    for (const topic of removed) this.ingest.forgetTopic(topic);
+    this.delivery.setRoutes(routes);
+    this.shares.setRoutes(routes);
+    for (const topic of removed) this.#tail.stopTopic(topic);
+  }
+
   #fromTail(record: DecodedRecord, key: string): void {
     const message = recordToMessage(record);
     if (message) this.fanOut(message, key, record.offset);
   }
 
   /** A record from the log tail (partition `key`, `offset`): every matching live session gets
-   * it once, at its best QoS, from its cursor; shared subscriptions take turns (queued). */
+   * it once, at its best QoS, from its cursor (share groups read the log themselves). */
   fanOut(message: BrokerMessage, key: string, offset: number): void {
     const matched = this.#matched;
     matched.clear();
     const origin = message.originClientId;
     const ids = this.#matchedIds;
-    const plain = this.#matchedPlain;
-    this.trie.match(message.topic, (clientId, options, shared) => {
+    this.trie.match(message.topic, (clientId, options) => {
       if (options.noLocal && clientId === origin) return; // [MQTT-3.8.3-3]
-      if (!shared) plain.add(clientId);
       const prev = matched.get(clientId);
       if (!prev || options.qos > prev.qos) matched.set(clientId, options);
       // Overlapping subscriptions: one copy carries every identifier [MQTT-3.3.4-3]. The list
@@ -263,26 +297,18 @@ export class Broker implements BrokerServices {
         if (!list.includes(options.subscriptionId)) list.push(options.subscriptionId);
         ids.set(clientId, list);
       }
-    }, this.#online);
+    });
     for (const [clientId, options] of matched) {
       const session = this.sessions.get(clientId);
-      if (!session) continue;
-      const subscriptionId = ids.get(clientId) ?? options.subscriptionId;
-      if (plain.has(clientId) && session.live) {
-        const match = this.#match; // reused: offer() keeps nothing of it
-        match.qos = options.qos;
-        match.retainAsPublished = options.retainAsPublished;
-        match.subscriptionId = subscriptionId;
-        this.delivery.offer(session, message, match, key, offset);
-        continue;
-      }
-      const qos = Math.min(message.qos, options.qos) as QoS;
-      // [MQTT-3.3.1-12]/[MQTT-3.3.1-13]: forwarded messages keep retain only with Retain As Published.
-      session.deliver(message, qos, options.retainAsPublished && message.retain, subscriptionId);
+      if (!session?.live) continue;
+      const match = this.#match; // reused: offer() keeps nothing of it
+      match.qos = options.qos;
+      match.retainAsPublished = options.retainAsPublished;
+      match.subscriptionId = ids.get(clientId) ?? options.subscriptionId;
+      this.delivery.offer(session, message, match, key, offset);
     }
     matched.clear();
     ids.clear();
-    plain.clear();
   }
 
   newSession(clientId: string, expiryS: number): Session {
@@ -303,7 +329,7 @@ export class Broker implements BrokerServices {
     const isNew = !session.subscriptions.has(filter);
     session.subscriptions.set(filter, { filter, options });
     // A plain subscription is in the trie while its session is live; else its cursors serve it.
-    if (typeof shared === "object") this.trie.add(shared.filter, session.clientId, options, shared.group);
+    if (typeof shared === "object") this.shares.join(session, shared.group, shared.filter, options);
     else if (session.live) this.trie.add(filter, session.clientId, options);
     return isNew;
   }
@@ -311,7 +337,7 @@ export class Broker implements BrokerServices {
   removeSubscription(session: Session, filter: string): boolean {
     if (!session.subscriptions.delete(filter)) return false;
     const shared = parseShared(filter);
-    if (typeof shared === "object") this.trie.remove(shared.filter, session.clientId, shared.group);
+    if (typeof shared === "object") this.shares.leave(session, shared.group, shared.filter);
     else if (session.live) this.trie.remove(filter, session.clientId);
     this.delivery.ensureCursors(session);
     return true;
@@ -329,6 +355,7 @@ export class Broker implements BrokerServices {
   /** Ends a session for good: subscriptions, queue and stored state go. */
   async discardSession(session: Session): Promise<void> {
     this.delivery.offline(session);
+    this.shares.ended(session);
     for (const filter of [...session.subscriptions.keys()]) this.removeSubscription(session, filter);
     session.cursors.clear();
     clearTimeout(session.expiryTimer);
@@ -345,6 +372,7 @@ export class Broker implements BrokerServices {
     if (!wasConnected || !session || session.connection !== connection) return;
     session.detach();
     this.delivery.offline(session);
+    this.shares.offline(session);
     this.wills.connectionLost(connection);
     if (!session.persistent) {
       this.track(this.discardSession(session));
@@ -355,9 +383,11 @@ export class Broker implements BrokerServices {
 
   /** A persistent session without a connection: store it, its queue, and arm its expiry. */
   #keepOffline(session: Session, sinceMs: number): void {
-    // Messages queued before the session became persistent have no stored copy yet.
+    // Messages queued before the session became persistent have no stored copy yet. One read
+    // from the log (the session's cursor or a share group's) needs none: its cursor stays below
+    // it, so after a restart the cursor sends it again — a stored copy would send it twice.
     for (const item of [...session.inflight.values(), ...session.queue]) {
-      if (item.storeKey === undefined && item.stage === "publish") item.storeKey = this.store.queue(session.clientId, item);
+      if (item.storeKey === undefined && item.stage === "publish" && !item.cursor && !item.share) item.storeKey = this.store.queue(session.clientId, item);
     }
     this.track(this.store.save(session, sinceMs));
     if (session.expiryS >= expiryNeverS) return;
@@ -395,6 +425,7 @@ export class Broker implements BrokerServices {
     for (const c of [...this.connections]) c.disconnect(0x8b, "the server is shutting down");
     await this.#tail.close();
     this.delivery.close(); // every session is offline now: their exact positions are stored
+    this.shares.close();
     // Persistent sessions were saved as their connections closed.
     await new Promise((r) => setImmediate(r));
     await Promise.all([...this.#writes]);

@@ -1,55 +1,68 @@
-// Persistent sessions' cursors on disk (`mqtt-cursors`, one entry per session): per log
-// partition the first offset the client has not acknowledged and the offset sends are reserved
-// up to, and the QoS 2 deliveries the client holds (PUBREC) that await PUBCOMP. Writes are
+// Cursors on disk, one entry per owner: persistent sessions (`mqtt-cursors`, by client id) and
+// share groups (`mqtt-share-cursors`, share-groups.ts). Per log partition the first offset not
+// yet acknowledged and the offset sends are reserved up to, and (sessions) the QoS 2 deliveries
+// the client holds (PUBREC) that await PUBCOMP. Writes are
 // gathered: every session changed since the last write goes in one putMany (one transaction),
 // at most every `flushIntervalMs`, or at once for a write someone waits for (a reservation, a
 // PUBREC) — never one write per message.
 import type { KeyValueStore } from "../../runtime/log/types.ts";
-import type { Session } from "./session.ts";
 
 export interface StoredCursors {
   /** [log topic, partition, first unacknowledged offset, sends reserved below] */
   c: Array<[string, number, number, number]>;
   /** QoS 2 deliveries the client has (PUBREC) awaiting PUBCOMP: [packet id, log topic, partition, offset] */
   q2?: Array<[number, string, number, number]>;
+  /** Share groups: QoS 2 deliveries a member holds (PUBREC) awaiting PUBCOMP: [client id, packet id, log topic, partition, offset] */
+  held?: Array<[string, number, string, number, number]>;
 }
 
 const flushIntervalMs = 100;
 
-export class CursorStore {
+/** Whose cursors are stored: its key in the store, and whether it is kept at all. */
+export interface CursorOwner {
+  readonly storeKey: string;
+  readonly persistent: boolean;
+}
+
+export class CursorStore<Owner extends CursorOwner> {
   readonly #store: KeyValueStore<StoredCursors>;
-  readonly #snapshot: (session: Session) => StoredCursors;
+  readonly #snapshot: (owner: Owner) => StoredCursors;
   readonly #track: (write: Promise<unknown>) => void;
-  readonly #stored: (sessions: Session[], written: StoredCursors[]) => void;
-  #dirty = new Set<Session>();
+  readonly #stored: (owners: Owner[], written: StoredCursors[]) => void;
+  #dirty = new Set<Owner>();
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #timer: NodeJS.Timeout | undefined;
   #urgent = false;
 
-  /** `snapshot` gives a session's stored form as it is now; `stored` hears which snapshots
+  /** `snapshot` gives an owner's stored form as it is now; `stored` hears which snapshots
    * are durable (reservations take effect then); `track` receives the writes for shutdown. */
-  constructor(store: KeyValueStore<StoredCursors>, snapshot: (session: Session) => StoredCursors, stored: (sessions: Session[], written: StoredCursors[]) => void, track: (write: Promise<unknown>) => void) {
+  constructor(store: KeyValueStore<StoredCursors>, snapshot: (owner: Owner) => StoredCursors, stored: (owners: Owner[], written: StoredCursors[]) => void, track: (write: Promise<unknown>) => void) {
     this.#store = store;
     this.#snapshot = snapshot;
     this.#stored = stored;
     this.#track = track;
   }
 
-  /** Every stored session's cursors (start-up). */
-  get(clientId: string): StoredCursors | undefined {
-    return this.#store.get(clientId);
+  /** An owner's stored cursors (start-up). */
+  get(key: string): StoredCursors | undefined {
+    return this.#store.get(key);
   }
 
-  /** The session's cursors moved: stored with the next gathered write. */
-  changed(session: Session): void {
-    if (!session.persistent) return;
-    this.#dirty.add(session);
+  /** Every stored key (start-up: those without an owner any more are removed). */
+  keys(): string[] {
+    return [...this.#store.range("")].map((e) => e.key);
+  }
+
+  /** The owner's cursors moved: stored with the next gathered write. */
+  changed(owner: Owner): void {
+    if (!owner.persistent) return;
+    this.#dirty.add(owner);
     this.#timer ??= setTimeout(this.flush, flushIntervalMs);
   }
 
-  /** Stores the session's cursors now (with every other change gathered); resolves once durable. */
-  storeNow(session: Session): Promise<void> {
-    this.#dirty.add(session);
+  /** Stores the owner's cursors now (with every other change gathered); resolves once durable. */
+  storeNow(owner: Owner): Promise<void> {
+    this.#dirty.add(owner);
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
       if (this.#urgent) return;
@@ -63,13 +76,13 @@ export class CursorStore {
     this.#timer = undefined;
     this.#urgent = false;
     if (this.#dirty.size === 0) return;
-    const sessions = [...this.#dirty];
+    const owners = [...this.#dirty];
     this.#dirty = new Set();
     const waiters = this.#waiters;
     this.#waiters = [];
-    const written = sessions.map(this.#snapshot);
-    const write = this.#store.putMany(sessions.map((s, i) => ({ key: s.clientId, value: written[i] }))).then(() => {
-      this.#stored(sessions, written);
+    const written = owners.map(this.#snapshot);
+    const write = this.#store.putMany(owners.map((o, i) => ({ key: o.storeKey, value: written[i] }))).then(() => {
+      this.#stored(owners, written);
       for (const w of waiters) w.resolve();
     }, (err: Error) => {
       for (const w of waiters) w.reject(err);
@@ -78,10 +91,10 @@ export class CursorStore {
     this.#track(write);
   };
 
-  /** The session ended for good: its cursors go. */
-  remove(clientId: string): Promise<void> {
-    for (const s of this.#dirty) if (s.clientId === clientId) this.#dirty.delete(s);
-    return this.#store.remove(clientId);
+  /** The owner ended for good: its cursors go. */
+  remove(key: string): Promise<void> {
+    for (const o of this.#dirty) if (o.storeKey === key) this.#dirty.delete(o);
+    return this.#store.remove(key);
   }
 
   /** Issues what is gathered (shutdown); the broker awaits the tracked writes. */

@@ -6,7 +6,7 @@ import { BATCH_HEADER_BYTES, encodeBatchColumns, recordBytesMax } from "../../ru
 import { BufferPool } from "../../runtime/core/buffer-pool.ts";
 import type { EncodedBatch, RecordHeader } from "../../runtime/core/types.ts";
 import { partitionForKey } from "../../runtime/log/partitioner.ts";
-import type { Counter } from "../../runtime/metrics/index.ts";
+import type { Counter, CounterSeries } from "../../runtime/metrics/index.ts";
 import { ConfigError } from "../../runtime/config/index.ts";
 import { LogError } from "../../runtime/log/errors.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
@@ -54,6 +54,8 @@ export type IngestOutcome =
 
 export interface IngestMetrics {
   messagesIn: Counter;
+  /** messagesIn's series per QoS (index = QoS). */
+  messagesInByQos: readonly CounterSeries[];
   batchesAppended: Counter;
   batchBuffersReused: Counter;
   payloadCheckFailed: Counter;
@@ -62,7 +64,7 @@ export interface IngestMetrics {
 
 export class Ingest {
   readonly #log: MqttLog;
-  readonly #routes: MqttRoute[];
+  #routes: MqttRoute[];
   readonly #limits: MqttLimits;
   readonly #metrics: IngestMetrics;
   readonly #partitions = new Map<string, number>();
@@ -95,7 +97,12 @@ export class Ingest {
 
   /** Creates (or finds) every routed log topic; call once before submit. */
   async open(): Promise<void> {
-    for (const topic of routedLogTopics(this.#routes)) {
+    await this.openTopics(routedLogTopics(this.#routes));
+  }
+
+  /** Creates (or finds) each of `topics` so that routes can write to it. */
+  async openTopics(topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
       try {
         await this.refreshTopic(topic);
       } catch (err) {
@@ -118,6 +125,18 @@ export class Ingest {
     return d.partitions;
   }
 
+  /** Every submit from now on takes `routes` (their log topics opened first: openTopics). */
+  setRoutes(routes: MqttRoute[]): void {
+    this.#routes = routes;
+  }
+
+  /** A log topic routes no longer write to (config reload): no longer kept as a routed one. */
+  forgetTopic(topic: string): void {
+    this.#partitions.delete(topic);
+    this.#recordBytesCap.delete(topic);
+    this.#keys.delete(topic);
+  }
+
   get logTopics(): Map<string, number> {
     return this.#partitions;
   }
@@ -138,7 +157,7 @@ export class Ingest {
     const keyText = keyFor(route, message.topic);
     const { key, partition } = this.#keyFor(route.topic, keyText);
     const record = messageToRecord(message, key, keyText === message.topic, nowMs);
-    this.#metrics.messagesIn.inc();
+    this.#countIn(message.qos);
     this.#pendingCount++;
     const value = record.value;
     return this.#add(route.topic, partition, key, value ?? key, value === null ? -1 : 0, value?.length ?? 0, record.headers, nowMs);
@@ -154,9 +173,14 @@ export class Ingest {
       return this.submit({ topic, payload: source.subarray(start, end), qos, retain: false, originClientId: clientId || undefined }, nowMs);
     }
     const { key, partition } = this.#keyFor(route.topic, keyText);
-    this.#metrics.messagesIn.inc();
+    this.#countIn(qos);
     this.#pendingCount++;
     return this.#add(route.topic, partition, key, source, start, end, plainRecordHeaders(qos, false, clientId), nowMs);
+  }
+
+  #countIn(qos: 0 | 1 | 2): void {
+    this.#metrics.messagesIn.inc();
+    this.#metrics.messagesInByQos[qos].inc();
   }
 
   #checkFailed(problem: string, route: MqttRoute): IngestOutcome {

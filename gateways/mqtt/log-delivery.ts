@@ -17,6 +17,7 @@
 import type { QoS } from "mqtt-packet";
 import { decodeBatch, readBaseOffset, readMaxTimestampMs, readNextOffset, readRecordCount, ReadCommittedFilter } from "../../runtime/core/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
+import type { ReadResult } from "../../runtime/log/types.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
 import { CursorStore, type StoredCursors } from "./cursor-store.ts";
 import type { MqttLog } from "./log-port.ts";
@@ -32,13 +33,13 @@ import { topicMatches } from "./topics.ts";
 /** Bytes one catch-up read copies out of the log: at most this, and about what the client's
  * window has room for (at least the minimum), so a client with a small Receive Maximum does not
  * have 256 KiB copied for each few messages it takes. */
-const readBytesMax = 256 * 1024;
+export const readBytesMax = 256 * 1024;
 const readBytesMin = 16 * 1024;
 const readBytesPerRoom = 512;
 /** Records one session handles per turn while catching up; it goes on in the next turn. */
-const catchUpRecordsPerTurn = 8192;
+export const catchUpRecordsPerTurn = 8192;
 /** Offsets a persistent session reserves ahead (one store write per this many offsets). */
-const reserveAheadOffsets = 16_384;
+export const reserveAheadOffsets = 16_384;
 /** How often the protected offsets (retention) follow the sessions' cursors. */
 const protectIntervalMs = 1000;
 export const protectionHolder = "mqtt-sessions";
@@ -54,6 +55,8 @@ export interface LogDeliveryDeps {
   logger: Logger;
   /** Every session (for the protected offsets). */
   sessions: () => Iterable<Session>;
+  /** Other cursors retention must keep data for: persistent share groups' (share-groups.ts). */
+  held: () => Iterable<StoredCursors>;
   /** The session caught up: its plain subscriptions go into the trie. */
   join(session: Session): void;
   /** The session falls behind or goes offline: its plain subscriptions leave the trie. */
@@ -69,8 +72,22 @@ export interface Match {
   subscriptionId: number | number[] | undefined;
 }
 
+/** Reads committed batches from `cursor.next`: the read; "again" when the records were deleted
+ * meanwhile (the caller looks at the log's start again, where the loss is counted); "gone" when
+ * the topic was deleted (the tail follows its new partitions). */
+export function readFrom(log: MqttLog, cursor: { topic: string; partition: number; next: number }, maxBytes: number, into: Uint8Array): ReadResult | "again" | "gone" {
+  try {
+    return log.readCommitted(cursor.topic, cursor.partition, cursor.next, maxBytes, into);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "LEDGE_ERR_OFFSET_OUT_OF_RANGE") return "again";
+    if (code === "LEDGE_ERR_UNKNOWN_TOPIC") return "gone";
+    throw err;
+  }
+}
+
 export class LogDelivery {
-  readonly store: CursorStore;
+  readonly store: CursorStore<Session>;
   readonly #d: LogDeliveryDeps;
   readonly #readBuffer = new Uint8Array(readBytesMax);
   readonly #scheduled = new WeakSet<Session>();
@@ -78,10 +95,17 @@ export class LogDelivery {
   readonly #protectTimer: NodeJS.Timeout;
   #closing = false;
 
-  constructor(deps: LogDeliveryDeps, store: ConstructorParameters<typeof CursorStore>[0]) {
+  constructor(deps: LogDeliveryDeps, store: ConstructorParameters<typeof CursorStore<Session>>[0]) {
     this.#d = deps;
     this.store = new CursorStore(store, (s) => this.#snapshot(s), (sessions, written) => this.#stored(sessions, written), deps.track);
     this.#protectTimer = setInterval(() => this.protect(), protectIntervalMs).unref();
+  }
+
+  /** New routes (config reload): every session's cursors follow the log topics its
+   * subscriptions can now match (new ones start where the tail is: messages from now on). */
+  setRoutes(routes: MqttRoute[]): void {
+    this.#d.routes = routes;
+    for (const session of this.#d.sessions()) this.ensureCursors(session);
   }
 
   /** Makes the cursors the session's plain subscriptions need (a new one starts where the
@@ -266,18 +290,10 @@ export class LogDelivery {
           continue;
         }
       }
-      let read;
-      try {
-        const room = c.clientReceiveMax - session.inflightCount;
-        const maxBytes = Math.min(readBytesMax, Math.max(readBytesMin, room * readBytesPerRoom));
-        read = this.#d.log.readCommitted(cursor.topic, cursor.partition, cursor.next, maxBytes, this.#readBuffer);
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === "LEDGE_ERR_OFFSET_OUT_OF_RANGE") continue; // deleted meanwhile: counted above
-        if (code === "LEDGE_ERR_UNKNOWN_TOPIC") return handled; // deleted: the tail follows its new partitions
-        throw err;
-      }
-      if (read.batches.length === 0) return handled;
+      const room = c.clientReceiveMax - session.inflightCount;
+      const read = readFrom(this.#d.log, cursor, Math.min(readBytesMax, Math.max(readBytesMin, room * readBytesPerRoom)), this.#readBuffer);
+      if (read === "again") continue;
+      if (read === "gone" || read.batches.length === 0) return handled;
       const filter = new ReadCommittedFilter(read.abortedTransactions);
       const oldestMs = this.#d.limits.sessionLagMsMax > 0 ? Date.now() - this.#d.limits.sessionLagMsMax : -1;
       for (const batch of read.batches) {
@@ -436,14 +452,12 @@ export class LogDelivery {
     this.ensureCursors(session);
   }
 
-  /** Retention keeps what persistent sessions have not acknowledged: per partition the lowest
-   * first unacknowledged offset over them (holder "mqtt-sessions"). */
+  /** Retention keeps what persistent sessions and share groups have not acknowledged: per
+   * partition the lowest first unacknowledged offset over them (holder "mqtt-sessions"). */
   protect(): void {
     if (this.#closing) return;
     const lowest = new Map<string, { topic: string; partition: number; offset: number }>();
-    for (const session of this.#d.sessions()) {
-      if (!session.persistent || session.cursors.size === 0) continue;
-      const snapshot = this.#snapshot(session);
+    for (const snapshot of this.#held()) {
       for (const [topic, partition, acked] of snapshot.c) {
         const key = cursorKey(topic, partition);
         const prev = lowest.get(key);
@@ -462,6 +476,11 @@ export class LogDelivery {
       this.#protected.set(key, offset);
       this.#setProtected(topic, partition, offset);
     }
+  }
+
+  *#held(): Iterable<StoredCursors> {
+    for (const session of this.#d.sessions()) if (session.persistent && session.cursors.size > 0) yield this.#snapshot(session);
+    yield* this.#d.held();
   }
 
   #setProtected(topic: string, partition: number, offset: number): void {

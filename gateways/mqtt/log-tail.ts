@@ -23,6 +23,8 @@ export interface TailHandlers {
   sink: RecordSink;
   /** False when no live session subscribes: records are skipped without being read. */
   wanted(): boolean;
+  /** The tail's position in partition `key` moved on (share groups read on from their cursors). */
+  advanced(key: string): void;
 }
 
 /** The key of one log partition, for cursors and the tail's positions. */
@@ -42,7 +44,7 @@ export class LogTail {
   readonly #positions = new Map<string, number>();
   /** Per partition key: the running follower (each can be stopped alone when its topic goes). */
   readonly #followers = new Map<string, { topic: string; abort: AbortController }>();
-  #handlers: TailHandlers = { sink: () => {}, wanted: () => false };
+  #handlers: TailHandlers = { sink: () => {}, wanted: () => false, advanced: () => {} };
 
   constructor(log: MqttLog, logger: Logger) {
     this.#log = log;
@@ -73,11 +75,14 @@ export class LogTail {
     }
   }
 
-  /** A routed topic was (re)created or grew: follows each partition not yet followed from its start. */
-  followTopic(topic: string, partitions: number): void {
+  /** A routed topic was (re)created or grew: follows each partition not yet followed from its
+   * start. A topic routes newly write to (config reload) is followed from its end instead: its
+   * earlier records were never MQTT publishes to deliver. */
+  followTopic(topic: string, partitions: number, from: "start" | "end" = "start"): void {
     for (let p = 0; p < partitions; p++) {
       if (this.#followers.has(cursorKey(topic, p))) continue;
-      this.#followPartition(topic, p, this.#log.partitionState(topic, p).logStartOffset);
+      const state = this.#log.partitionState(topic, p);
+      this.#followPartition(topic, p, from === "start" ? state.logStartOffset : state.lastStableOffset);
     }
   }
 
@@ -92,7 +97,7 @@ export class LogTail {
   async #follow(topic: string, partition: number, from: number, signal: AbortSignal): Promise<void> {
     let offset = from;
     const key = cursorKey(topic, partition);
-    const { sink, wanted } = this.#handlers;
+    const { sink, wanted, advanced } = this.#handlers;
     while (!signal.aborted) {
       try {
         // Subscribers get committed records only (read_committed): never a Kafka transaction's
@@ -104,6 +109,7 @@ export class LogTail {
           // Sessions behind read from their own cursors.
           offset = this.#log.partitionState(topic, partition).lastStableOffset;
           this.#positions.set(key, offset);
+          advanced(key);
           continue;
         }
         const read = this.#log.readCommitted(topic, partition, offset, readBytesMax, this.#readBuffer);
@@ -119,6 +125,7 @@ export class LogTail {
         // The high watermark can pass `offset` before a read sees the batch (the reader's
         // snapshot lags the commit): yield a macrotask rather than spin on resolved promises.
         if (offset === before) await new Promise((r) => setTimeout(r, 1));
+        else advanced(key);
       } catch (err) {
         if (signal.aborted) return;
         const code = (err as { code?: string }).code;

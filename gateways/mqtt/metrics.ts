@@ -1,7 +1,8 @@
 // The MQTT gateway's counters and gauges, registered once in the shared registry.
-import type { Metrics } from "../../runtime/metrics/index.ts";
+import type { CounterSeries, Metrics } from "../../runtime/metrics/index.ts";
 
 export function mqttMetrics(m: Metrics) {
+  const messagesIn = m.counter("ledge_mqtt_messages_in_total", "PUBLISHes accepted for the log: per {qos}, and unlabelled the total");
   return {
     connections: m.gauge("ledge_mqtt_connections", "MQTT connections open now"),
     sessions: m.gauge("ledge_mqtt_sessions", "MQTT sessions held (online and offline persistent)"),
@@ -9,7 +10,9 @@ export function mqttMetrics(m: Metrics) {
     protocolErrors: m.counter("ledge_mqtt_protocol_errors_total", "connections closed for malformed or forbidden packets"),
     keepAliveTimeouts: m.counter("ledge_mqtt_keepalive_timeouts_total", "connections closed after 1.5 x keep-alive without a packet"),
     limitBreaches: m.counter("ledge_mqtt_limit_breaches_total", "clients that went past an mqtt.limits bound"),
-    messagesIn: m.counter("ledge_mqtt_messages_in_total", "PUBLISHes accepted for the log"),
+    messagesIn,
+    /** ledge_mqtt_messages_in_total's series per QoS (index = QoS). */
+    messagesInByQos: [0, 1, 2].map((qos) => messagesIn.with({ qos: String(qos) })) as readonly CounterSeries[],
     batchesAppended: m.counter("ledge_mqtt_batches_appended_total", "record batches the gateway appended to the log"),
     batchBuffersReused: m.counter("ledge_mqtt_batch_buffers_reused_total", "record batches encoded into a buffer an earlier, committed batch used"),
     payloadCheckFailed: m.counter("ledge_mqtt_payload_check_failed_total", "PUBLISHes refused by a route's payload check"),

@@ -1,11 +1,12 @@
 // A client's session: its subscriptions, its cursor in each log partition its subscriptions can
 // match (deliveries come from the log, log-delivery.ts), the messages in flight to it (bounded
 // by the client's receive maximum), a small queue for what does not come from its cursors
-// (retained messages on SUBSCRIBE, shared subscriptions; bounded), and the QoS 2 packet ids it
+// (retained messages on SUBSCRIBE; bounded), and the QoS 2 packet ids it
 // sent us that await PUBREL. It outlives connections when the session is persistent.
 import type { Packet, QoS } from "mqtt-packet";
 import type { DecodedRecord } from "../../runtime/core/types.ts";
 import { remainingExpiryS, type BrokerMessage } from "./message.ts";
+import type { ShareCursor } from "./share-groups.ts";
 import type { SubscriptionOptions } from "./subscription-trie.ts";
 
 export interface StoredSubscription {
@@ -29,6 +30,9 @@ export interface Outgoing {
    * until the client acknowledges it). */
   cursor?: PartitionCursor;
   offset?: number;
+  /** Read by a share group (share-groups.ts): the group's cursor it came from (`offset` is
+   * its offset); the group's cursor stays below it until the member acknowledges it. */
+  share?: ShareCursor;
 }
 
 /** A session's place in one log partition its subscriptions can match. */
@@ -74,9 +78,10 @@ export interface SessionConnection {
 export interface SessionHooks {
   /** Drops are counted by the broker (queue full, expired, too big for the client). */
   dropped(session: Session, why: "queue-full" | "expired" | "too-large" | "offline-qos0"): void;
-  /** The window has room: read on from the session's cursors (log-delivery.ts). */
+  /** The window has room: read on from the session's cursors (log-delivery.ts) and from the
+   * cursors of its share groups (share-groups.ts). */
   catchUp(session: Session): void;
-  /** A delivery from the log is done (acknowledged): its cursor may advance. */
+  /** A delivery from the log is done (acknowledged): its cursor (or share group's) may advance. */
   acknowledged(session: Session, item: Outgoing): void;
   /** A QoS 1/2 message for a persistent session: store it until the client has it. */
   persist(session: Session, item: Outgoing): void;
@@ -130,6 +135,11 @@ export class Session {
     return (this.#incomingQos2Pending ??= new Map());
   }
 
+  /** Subscriptions, without making the map. */
+  get subscriptionCount(): number {
+    return this.#subscriptions?.size ?? 0;
+  }
+
   /** Messages in flight to the client, without making the map. */
   get inflightCount(): number {
     return this.#inflight?.size ?? 0;
@@ -144,12 +154,17 @@ export class Session {
     return this.expiryS > 0;
   }
 
+  /** Its key in the stores (cursor-store.ts). */
+  get storeKey(): string {
+    return this.clientId;
+  }
+
   /** A message matched one of this session's subscriptions. */
   deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionId?: number | number[]): void {
     const item: Outgoing = { message, qos, retain, subscriptionId, packetId: 0, stage: "publish" };
     if (qos === 0) {
       const c = this.connection;
-      if (!c || !c.writable) return this.#hooks.dropped(this, "offline-qos0"); // not from the log: retained, shared
+      if (!c || !c.writable) return this.#hooks.dropped(this, "offline-qos0"); // not from the log: retained
       this.#hooks.sendPublish(c, item, false);
       return;
     }
@@ -165,7 +180,7 @@ export class Session {
     const c = this.connection;
     if (!c) return;
     if (this.queue.length > 0) this.#pumpQueue(c);
-    if (!this.live) this.#hooks.catchUp(this);
+    this.#hooks.catchUp(this);
   }
 
   /** Room in the client's window for one more QoS 1/2 message. */
@@ -222,7 +237,7 @@ export class Session {
     if (!item || item.stage !== stage) return false;
     this.inflight.delete(packetId);
     this.#hooks.release(item);
-    if (item.cursor) this.#hooks.acknowledged(this, item);
+    if (item.cursor || item.share) this.#hooks.acknowledged(this, item);
     this.pump();
     return true;
   }

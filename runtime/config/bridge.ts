@@ -57,6 +57,8 @@ export interface BridgeConfig {
   rateLimitBytesPerS: number;
   transactionBytesMax: number;
   transactionMsMax: number;
+  /** How long a transaction that has caught up stays open for more data (Kafka's linger.ms, for transactions). */
+  lingerMs: number;
   memoryBytesMax: number;
   createTopics: boolean;
   tls?: BridgeTlsConfig;
@@ -122,6 +124,7 @@ export function readBridgeConfig(doc: unknown, path: string): BridgeConfig {
     rateLimitBytesPerS: r.bytes("rateLimitBytesPerS", 0, 0),
     transactionBytesMax: r.bytes("transactionBytesMax", 4 * MiB, 1024, 2 ** 31 - 1),
     transactionMsMax: r.ms("transactionMsMax", 1000, 1, 600_000),
+    lingerMs: r.ms("lingerMs", 100, 0, 600_000),
     memoryBytesMax: r.bytes("memoryBytesMax", 16 * MiB, 64 * 1024, 2 ** 31 - 1),
     createTopics: r.boolean("createTopics", true),
     tls: tlsSection(r),

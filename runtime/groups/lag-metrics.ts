@@ -3,6 +3,7 @@
 // partition beside it. Rebuilt each time, so deleted topics and groups leave no series.
 import type { Metrics } from "../metrics/index.ts";
 import type { GroupOffsets } from "./offsets.ts";
+import { groupLag } from "./lag.ts";
 
 export interface LagLog {
   listTopics(): Array<{ name: string; partitions: number }>;
@@ -24,9 +25,8 @@ export function watchGroupLag(metrics: Metrics, offsets: GroupOffsets, log: LagL
       }
     }
     for (const group of offsets.groups()) {
-      for (const c of offsets.list(group)) {
-        const hwm = ends.get(`${c.topic}/${c.partition}`);
-        if (hwm !== undefined) lag.with({ group, topic: c.topic, partition: String(c.partition) }).set(Math.max(0, hwm - c.offset));
+      for (const p of groupLag(offsets, group, (topic, partition) => ends.get(`${topic}/${partition}`) ?? null)) {
+        if (p.lag !== null) lag.with({ group, topic: p.topic, partition: String(p.partition) }).set(p.lag);
       }
     }
   });

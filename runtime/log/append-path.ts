@@ -107,12 +107,18 @@ export class AppendPath {
       p.nextOffset = baseOffset + x.header.lastOffsetDelta + 1;
       this.#index(txn, p, baseOffset, x.header.maxTimestampMs, x.bytes.byteLength);
       this.#ctx.counters.appends.inc();
-      this.#ctx.counters.appendedRecords.inc(x.header.recordCount);
-      this.#ctx.counters.appendedBytes.inc(x.bytes.byteLength);
+      this.#countRecordsIn(p, x.header.recordCount);
+      this.#ctx.counters.bytesIn.inc(x.bytes.byteLength);
       this.#maintenance.noteAppended(x.bytes.byteLength);
     }
     txn.putMeta(group.meta.key, group.meta.value);
     return { baseOffset: first, duplicate: false };
+  }
+
+  #countRecordsIn(p: Partition, records: number): void {
+    const counter = this.#ctx.counters.recordsIn;
+    counter.inc(records);
+    (p.recordsIn ??= counter.with({ topic: p.topic.name, partition: String(p.index) })).inc(records);
   }
 
   #checkSize(p: Partition, batch: Uint8Array): void {
@@ -161,8 +167,8 @@ export class AppendPath {
     this.#index(txn, p, baseOffset, h.maxTimestampMs, bytes);
     const counters = this.#ctx.counters;
     counters.appends.inc();
-    counters.appendedRecords.inc(h.recordCount);
-    counters.appendedBytes.inc(bytes);
+    this.#countRecordsIn(p, h.recordCount);
+    counters.bytesIn.inc(bytes);
     this.#maintenance.noteAppended(bytes);
     return { baseOffset, duplicate: false };
   }

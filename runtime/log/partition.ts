@@ -4,6 +4,7 @@ import type { ProducerEntry } from "./producer-state.ts";
 import { loadOpenTxns, persistOpenTxns, type AbortedTxn, type OpenTxn, type PersistedOpenTxns } from "./partition-txns.ts";
 import type { TopicSettings } from "./topic-config.ts";
 import { PartitionWaiters } from "./waiters.ts";
+import type { CounterSeries } from "../metrics/index.ts";
 
 /** Producer entries cached per partition; the rest stay in LMDB and are loaded on demand. */
 export const PRODUCER_CACHE_COUNT_MAX = 1024;
@@ -55,6 +56,8 @@ export interface Partition extends PersistedPartition {
   open: OpenTxn[];
   /** Aborted transactions not yet below the log start, in marker order. */
   aborted: AbortedTxn[];
+  /** Its ledge_records_in_total series, made at its first append (counters.ts). */
+  recordsIn?: CounterSeries;
 }
 
 export function newPartition(topic: Topic, index: number, stored?: PersistedPartition, aborted: AbortedTxn[] = []): Partition {

@@ -13,6 +13,8 @@ export interface Counter extends CounterSeries {
   readonly series: Map<string, CounterSeries>;
   /** The series with these labels, created at 0 on first use; keep it (lookups render text). */
   with(labels: Labels): CounterSeries;
+  /** Removes the series with these labels (what it counted is gone). */
+  without(labels: Labels): void;
 }
 export interface GaugeSeries { value: number; set(v: number): void }
 
@@ -76,6 +78,7 @@ export class Metrics {
           }
           return s;
         },
+        without(labels) { series.delete(labelText(labels)); },
       };
       this.counters.set(name, c);
     }

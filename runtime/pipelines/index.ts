@@ -62,6 +62,20 @@ export class Pipelines {
     return true;
   }
 
+  /**
+   * Runs pipeline `c.name` with config `c` from now on (config reload): the running one stops at
+   * a checkpoint and `c` starts. It resumes from that checkpoint when the checkpoint still means
+   * the same thing under `c` (checkpointCarriesOver), else starts afresh (`c.start`). Resolves
+   * with whether the checkpoint was kept.
+   */
+  async replace(c: PipelineConfig): Promise<boolean> {
+    const running = this.#running.get(c.name);
+    const keep = running !== undefined && checkpointCarriesOver(running.config, c);
+    await this.remove(c.name, { forgetState: !keep });
+    await this.add(c);
+    return keep;
+  }
+
   list(): Array<{ name: string; from: string; to: string; watermarkMs: number }> {
     return [...this.#running.values()].map((p) => ({ name: p.config.name, from: p.config.from, to: p.config.to, watermarkMs: p.watermarkMs }));
   }
@@ -72,4 +86,21 @@ export class Pipelines {
     this.#running.clear();
     for (const p of all) await p.stop();
   }
+}
+
+/** The keys a checkpoint does not depend on: the output topic, where a pipeline without a
+ * checkpoint starts, and the bound on open windows. Any other change (source, match, key, time,
+ * fields, window, aggregates, format, emit) changes what its offsets and open windows mean. */
+const checkpointFreeKeys: ReadonlySet<string> = new Set(["to", "start", "openWindowCountMax"]);
+
+/** Whether a checkpoint written under `before` can be resumed under `after`. */
+export function checkpointCarriesOver(before: PipelineConfig, after: PipelineConfig): boolean {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  for (const k of keys) {
+    if (checkpointFreeKeys.has(k)) continue;
+    const a = (before as unknown as Record<string, unknown>)[k];
+    const b = (after as unknown as Record<string, unknown>)[k];
+    if (JSON.stringify(a) !== JSON.stringify(b)) return false;
+  }
+  return true;
 }

@@ -30,6 +30,8 @@ interface Checkpoint {
   v: number;
   /** [source partition, next offset to read]. */
   offsets: Array<[number, number]>;
+  /** The window type whose state `engine` holds (absent in checkpoints of tumbling/hopping written before other types existed). */
+  window?: string;
   engine: EngineCheckpoint;
 }
 
@@ -82,8 +84,19 @@ export class Pipeline {
     const saved = this.#log.readCheckpoint(checkpointName(this.config.name)) as Checkpoint | undefined;
     if (saved !== undefined) {
       if (saved.v !== CHECKPOINT_VERSION) throw new Error(`pipeline ${this.config.name}: checkpoint version ${saved.v} is not ${CHECKPOINT_VERSION}; remove the pipeline's state to start over`);
+      const type = this.config.window.type;
+      const fits = saved.window === undefined ? type === "tumbling" || type === "hopping" : saved.window === type;
+      if (!fits) {
+        throw new Error(`pipeline ${this.config.name}: its checkpoint holds ${saved.window ?? "tumbling or hopping"} windows, but the config asks for ${type} windows; give the pipeline a new name to start it afresh, or ask for ${saved.window ?? "tumbling"} windows again`);
+      }
       for (const [p, next] of saved.offsets) this.#offsets.set(p, next);
-      this.#engine.restore({ partitions: saved.engine.partitions, windows: saved.engine.windows.map(([p, s, k, b]) => [p, s, new Uint8Array(k), new Uint8Array(b)]) });
+      const e = saved.engine;
+      // msgpack reads Uint8Arrays back as Buffers over a shared pool: copy them out.
+      this.#engine.restore({
+        partitions: e.partitions,
+        windows: e.windows.map(([p, s, k, b, last]) => [p, s, new Uint8Array(k), new Uint8Array(b), last]),
+        series: e.series?.map(([p, k, records, ends]) => [p, new Uint8Array(k), new Uint8Array(records), new Uint8Array(ends)]),
+      });
       this.#logger.info(`resumed from its checkpoint (${saved.engine.windows.length} open windows)`);
     }
     this.#running = this.#loop();
@@ -168,7 +181,7 @@ export class Pipeline {
     const now = Date.now();
     if (outputs === 0 && !this.#mustCheckpoint && !(consumed && now - this.#lastCheckpointMs >= CHECKPOINT_INTERVAL_MS)) return;
     const batches = this.#batches(out);
-    const checkpoint: Checkpoint = { v: CHECKPOINT_VERSION, offsets: [...this.#offsets], engine: this.#engine.checkpoint() };
+    const checkpoint: Checkpoint = { v: CHECKPOINT_VERSION, offsets: [...this.#offsets], window: this.config.window.type, engine: this.#engine.checkpoint() };
     // The engine has moved on: this exact write must land before anything else (retried as is).
     for (;;) {
       try {

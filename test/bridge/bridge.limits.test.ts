@@ -1,5 +1,6 @@
 // The bridge's limits crossed against a real upstream (librdkafka's mock cluster) by a real ledge:
-// transactionBytesMax and transactionMsMax cut transactions, memoryBytesMax bounds the read
+// transactionBytesMax and transactionMsMax cut transactions, lingerMs holds one open for more,
+// memoryBytesMax bounds the read
 // buffer (a larger batch still ships), backoffMsMin/backoffMsMax bound the retry delays.
 //
 // What each upstream transaction carried is read back from upstream itself: each one writes one
@@ -115,6 +116,33 @@ describe("bridge limits against a mock cluster upstream", () => {
     expect(ends.length).toBe(transactions);
     expect(transactions, `cursor history ${ends.join(",")}`).toBeGreaterThanOrEqual(stored.length / 2);
     for (const t of perTransaction(ends, stored)) expect(t.length).toBeGreaterThan(0);
+  });
+
+  it("lingerMs: a trickle of live publishes shares one transaction while it lingers; with 0 each is committed alone", { timeout: 180_000 }, async () => {
+    const trickle = async (edge: LedgeProcess, name: string) => {
+      const c = await publisher(edge.ports.mqtt!, name);
+      for (let i = 0; i < 8; i++) {
+        await c.publishAsync("sensors/a", fixed(i, 100), { qos: 1 }); // acked: stored as its own batch
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await c.endAsync();
+      await shippedAll(edge, 8);
+      return metric(edge.ports.http!, "ledge_bridge_transactions_total");
+    };
+    const lingering = await ledgeDirs("ledge-bridge-linger-", edgeYaml(1, `  brokers: ["${upstream.bootstrap.split(",").join('", "')}"]\n  edgeId: edge-linger\n  prefix: linger.\n  lingerMs: 8s\n  transactionMsMax: 20s\n`));
+    cleanups.push(lingering.remove);
+    const edge = await startLedge(lingering.args);
+    cleanups.push(async () => void edge.child.kill("SIGKILL"));
+    expect(await trickle(edge, "linger-pub")).toBe(1);
+    edge.child.kill("SIGTERM");
+    expect(await edge.exited).toBe(0);
+    expect((await storedBatches(lingering, "mqtt-messages", 0)).length).toBe(8);
+
+    const eager = await ledgeDirs("ledge-bridge-eager-", edgeYaml(1, `  brokers: ["${upstream.bootstrap.split(",").join('", "')}"]\n  edgeId: edge-eager\n  prefix: eager.\n  lingerMs: 0\n`));
+    cleanups.push(eager.remove);
+    const edge0 = await startLedge(eager.args);
+    cleanups.push(async () => void edge0.child.kill("SIGKILL"));
+    expect(await trickle(edge0, "eager-pub")).toBeGreaterThan(1);
   });
 
   it("memoryBytesMax: with a 64 KiB read buffer, batches larger than it still ship, every record once and intact", { timeout: 180_000 }, async () => {

@@ -5,6 +5,7 @@ import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, expect } from "vitest";
 import { kcat, startMockCluster, type MockCluster } from "../kafka/helpers/kcat.ts";
 import { RawKafkaClient } from "../kafka/helpers/raw-client.ts";
+import { metricValue } from "../helpers/ledge-process.ts";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,12 +65,8 @@ export function bridgeYaml(bootstrap: string, extra = "", edgeId = "edge-test"):
   ].join("\n") + "\n";
 }
 
-/** One /metrics value of a running ledge (NaN when absent). */
-export async function metric(httpPort: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
-  return m ? Number(m[1]) : NaN;
-}
+/** One /metrics value of a running ledge (NaN when absent, so a missing metric fails a comparison). */
+export const metric = (httpPort: number, name: string): Promise<number> => metricValue(httpPort, name, NaN);
 
 /** The series of a labelled metric for one topic's partitions, in /metrics text: partition → value. */
 export function partitionSeries(metricsText: string, name: string, topic: string): Map<number, number> {

@@ -20,6 +20,7 @@ const exceptions: Record<string, string> = {
   "pipelines[].window.size": "issue #13's pipeline form (a user contract): a duration, or a record count for count windows",
   "pipelines[].window.advance": "issue #13's pipeline form (a user contract)",
   "pipelines[].window.grace": "issue #13's pipeline form (a user contract)",
+  "pipelines[].window.gap": "issue #13's pipeline form (a user contract): session windows' gap",
   // Numbers that name something rather than measure it.
   "listeners.mqtt.port": "a port number is an address, not a quantity",
   "listeners.kafka.port": "a port number is an address, not a quantity",

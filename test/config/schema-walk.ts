@@ -20,6 +20,10 @@ export function fullDocument(): Record<string, unknown> {
     pipelines: [{
       name: "p", from: "t", match: "a/+", format: "json", key: "device", time: "ts", fields: ["temp"],
       window: { type: "hopping", size: "10s", advance: "5s", grace: "1s" }, aggregates: ["count"], emit: "final", to: "o", start: "earliest",
+    }, {
+      name: "s", from: "t", key: "device", window: { type: "session", gap: "30s", grace: "1s" }, aggregates: ["count"], emit: "update", to: "o",
+    }, {
+      name: "c", from: "t", key: "device", window: { type: "count", size: 10 }, aggregates: ["count"], to: "o",
     }],
     bridge: { brokers: ["a:1"], topics: [{ from: "t" }], tls: { ca: "ca.pem" }, sasl: { mechanism: "PLAIN", username: "u", passwordFile: "pw" } },
     mqtt: {

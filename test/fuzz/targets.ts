@@ -257,6 +257,8 @@ const configSeeds = [
   "topics:\n  - { name: telemetry, partitions: 4, config: { retention.ms: 604800000 } }\nmqtt:\n  allowAnonymous: true\n  routes:\n    - { filter: \"sensors/+/telemetry\", topic: telemetry, key: \"{1}\", check: json }\n",
   // Salted SCRAM credentials: a password would make every run derive keys (4096 PBKDF2 rounds).
   "listeners:\n  kafka:\n    sasl:\n      mechanisms: [SCRAM-SHA-256]\n      users:\n        - name: bob\n          scram:\n            SCRAM-SHA-256: { salt: c2FsdA==, iterations: 4096, storedKey: c3RvcmVk, serverKey: c2VydmVy }\n",
+  // Kafka ACLs (listeners.kafka.sasl.acls, superUsers).
+  "listeners:\n  kafka:\n    sasl:\n      mechanisms: [SCRAM-SHA-256]\n      users:\n        - name: bob\n          scram:\n            SCRAM-SHA-256: { salt: c2FsdA==, iterations: 4096, storedKey: c3RvcmVk, serverKey: c2VydmVy }\n      superUsers: [bob]\n      acls:\n        - { principal: \"User:bob\", resourceType: topic, resourceName: sensors., patternType: prefixed, operations: [READ, WRITE], permission: allow }\n        - { principal: \"User:*\", resourceType: cluster, operations: [DESCRIBE] }\n",
   "mqtt:\n  users:\n    - { username: u, passwordHash: \"scrypt$16384$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA==\" }\ngroups: { groupCountMax: 100 }\ntransactions: { timeoutMsMax: 15m }\n",
   "a: &x [1, 2, 3]\nb: [*x, *x, *x]\nc: !!binary aGVsbG8=\n",
 ];

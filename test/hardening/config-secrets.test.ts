@@ -10,16 +10,7 @@ import { ConfigError } from "../../runtime/config/index.ts";
 import { readSaslSettings } from "../../gateways/kafka/sasl/config.ts";
 import { readMqttConfig } from "../../gateways/mqtt/config.ts";
 import { ledgeBin, ledgeDirs } from "../helpers/ledge-process.ts";
-
-function errorOf(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error("no ConfigError");
-}
+import { configErrorOf as errorOf } from "../helpers/config-error.ts";
 
 /** Runs `ledge start` to its exit; resolves with the exit code and stderr. */
 function runLedge(args: string[]): Promise<{ code: number | null; stderr: string }> {

@@ -95,11 +95,11 @@ export async function ledgeDirs(prefix: string, configYaml: string): Promise<Led
   };
 }
 
-/** A counter or gauge from a running ledge's /metrics (0 when not yet registered). */
-export async function metricValue(httpPort: number, name: string): Promise<number> {
+/** A counter or gauge from a running ledge's /metrics (`ifAbsent`, 0 by default, when not yet registered). */
+export async function metricValue(httpPort: number, name: string, ifAbsent = 0): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
-  return m ? Number(m[1]) : 0;
+  return m ? Number(m[1]) : ifAbsent;
 }
 
 /** Waits until the metric reaches `atLeast`, polling /metrics; fails after `timeoutMs`. */

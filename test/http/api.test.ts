@@ -3,6 +3,7 @@
 // and the bad requests (bad JSON, unknown names, wrong methods, oversized bodies).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
+import mqtt from "mqtt";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
 import { kcat } from "../kafka/helpers/kcat.ts";
 
@@ -171,5 +172,26 @@ describe("admin API", () => {
     expect(status.body.groups).toEqual(expect.arrayContaining([expect.objectContaining({ groupId: "readers", lag: 4 })]));
     await consumer.disconnect();
     await producer.disconnect();
+  });
+
+  it("lists the MQTT clients connected now, with their protocol, subscriptions and address", async () => {
+    const url = `mqtt://127.0.0.1:${ledge.ports.mqtt}`;
+    const v5 = await mqtt.connectAsync(url, { clientId: "api-b-v5", protocolVersion: 5, reconnectPeriod: 0 });
+    const v4 = await mqtt.connectAsync(url, { clientId: "api-a-v4", reconnectPeriod: 0 });
+    await v5.subscribeAsync(["a/#", "b/+"], { qos: 1 });
+    const view = await api("/api/mqtt");
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ connections: 2, sessions: 2, clientsOmitted: 0 });
+    expect(view.body.clients).toEqual([
+      { clientId: "api-a-v4", remote: expect.stringMatching(/^127\.0\.0\.1:\d+$/), user: "anonymous", protocol: "3.1.1", subscriptions: 0, queued: 0 },
+      { clientId: "api-b-v5", remote: expect.stringMatching(/^127\.0\.0\.1:\d+$/), user: "anonymous", protocol: "5", subscriptions: 2, queued: 0 },
+    ]);
+    expect((await api("/api/status")).body.mqtt).toEqual({ connections: 2, sessions: 2 });
+    expect(await api("/api/mqtt", { method: "POST", body: "{}" })).toMatchObject({ status: 405, body: { error: { code: "LEDGE_ERR_API_METHOD" } } });
+    expect((await api("/api/mqtt", {}, null)).status).toBe(401);
+    await v5.endAsync();
+    await v4.endAsync();
+    for (let i = 0; i < 100 && (await api("/api/mqtt")).body.connections > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await api("/api/mqtt")).body).toMatchObject({ connections: 0, clients: [] });
   });
 });

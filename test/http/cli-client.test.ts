@@ -69,6 +69,7 @@ describe("ledge client commands", { timeout: 120_000 }, () => {
     const status = await ledgeCli(["status"]);
     expect(status.stdout).toMatch(/^ledge at http:\/\/127\.0\.0\.1:\d+, up \d+ s: \d+ topics/);
     expect(status.stdout).toContain("group ops: Empty, 0 members, lag 1");
+    expect(status.stdout).toContain("mqtt: 0 connections, 0 sessions");
     expect(status.stdout).toContain("bridge: not configured");
   });
 

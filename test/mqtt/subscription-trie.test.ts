@@ -1,4 +1,4 @@
-// The subscription trie alone: wildcard rules of MQTT 5 section 4.7 and shared round robin.
+// The subscription trie alone: wildcard rules of MQTT 5 section 4.7 ($share parsing too).
 import { describe, expect, it } from "vitest";
 import { SubscriptionTrie, type SubscriptionOptions } from "../../gateways/mqtt/subscription-trie.ts";
 import { parseShared, validateFilter, validateTopicName } from "../../gateways/mqtt/topics.ts";
@@ -30,14 +30,6 @@ describe("SubscriptionTrie", () => {
     t.add("+/monitor/Clients", "plus", o);
     t.add("$SYS/#", "sys", o);
     expect(matches(t, "$SYS/monitor/Clients")).toEqual(["sys"]);
-  });
-
-  it("gives each shared-group message to one member, in turn", () => {
-    const t = new SubscriptionTrie();
-    t.add("s/+", "a", o, "g");
-    t.add("s/+", "b", o, "g");
-    const picks = [0, 1, 2, 3].map(() => matches(t, "s/x")[0]);
-    expect(picks).toEqual(["a", "b", "a", "b"]);
   });
 
   it("removes subscriptions and prunes empty levels", () => {

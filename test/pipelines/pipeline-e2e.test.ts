@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPipelineConfig } from "../../runtime/config/pipelines.ts";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { kcatRecords } from "../kafka/helpers/kcat.ts";
+import { kcatRecords } from "./kcat-topic.ts";
 import { compareResult, referenceWindows, type RefRecord } from "./reference.ts";
 
 const pipeline = {
@@ -45,9 +45,9 @@ function publish(topic: string, lines: string[]): Promise<void> {
   });
 }
 
-/** kcat's records of a topic (key TAB headers TAB value per line), polled until `count` are there. */
+/** kcat's records of a topic, polled until `count` are there. */
 function consume(topic: string, count: number): Promise<string[][]> {
-  return kcatRecords(ledge.ports.kafka!, topic, count);
+  return kcatRecords(ledge.ports.kafka!, topic, count, "%k\t%h\t%s");
 }
 
 beforeAll(async () => {

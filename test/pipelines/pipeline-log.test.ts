@@ -120,6 +120,46 @@ describe("pipelines over the log", () => {
     expect(readAll("temp-1s").map((r) => r.value)).toEqual(['{"key":"new","window":{"start":20000,"end":21000},"count":2}']);
   });
 
+  it("session, count and sliding windows resume from their checkpoint in LMDB exactly (stopped halfway, added again)", { timeout: 120_000 }, async () => {
+    await log.createTopic("telemetry", 2);
+    const records = randomStream(25, 6_000, 40, 2);
+    const batches = batchesOf(records, 100);
+    const half = Math.floor(batches.length / 2);
+    const windows = [
+      { name: "s", window: { type: "session", gap: "1s", grace: "1s" }, to: "s-out" },
+      { name: "c", window: { type: "count", size: 7 }, to: "c-out" },
+      { name: "w", window: { type: "sliding", size: "1s", grace: "500ms" }, to: "w-out", emit: "update" },
+    ].map((w) => ({ ...mapping, aggregates: ["count", "sum", "max", "p90"], ...w }));
+    const total = (topic: string) => log.partitionState(topic, 0).highWatermark + log.partitionState(topic, 1).highWatermark;
+    const wants = windows.map((m) => referenceWindows(readPipelineConfig(m), records, batches.map((b) => b.records)));
+    const firstHalf = windows.map((m) => referenceWindows(readPipelineConfig(m), batches.slice(0, half).flatMap((b) => b.records), batches.slice(0, half).map((b) => b.records)));
+    for (const b of batches.slice(0, half)) await log.append("telemetry", b.partition, b.batch);
+    for (const m of windows) await pipelines.addMapping(m);
+    await until("the first half's windows", () => windows.every((m, i) => total(m.to) >= firstHalf[i].results.length));
+    for (const m of windows) await pipelines.remove(m.name, { forgetState: false });
+    for (const b of batches.slice(half)) await log.append("telemetry", b.partition, b.batch);
+    for (const m of windows) await pipelines.addMapping(m);
+    await until("every window", () => windows.every((m, i) => total(m.to) >= wants[i].results.length));
+    windows.forEach((m, i) => {
+      const out = readAll(m.to, 2);
+      expect(out.length, m.name).toBe(wants[i].results.length);
+      const problems = out.flatMap((r, j) => compareResult(readPipelineConfig(m), JSON.parse(r.value!), wants[i].results[j]));
+      expect(problems.slice(0, 5), m.name).toEqual([]);
+    });
+  });
+
+  it("refuses to resume a checkpoint of another window type, naming what to do", async () => {
+    await log.createTopic("telemetry", 1);
+    await pipelines.addMapping({ ...mapping, aggregates: ["count"] });
+    await log.append("telemetry", 0, encodeBatch([{ key: null, value: utf8.encode('{"device":"a","ts":10,"temp":1,"hum":1}'), timestampMs: 1 }]));
+    await until("a checkpoint", () => log.readCheckpoint("pipeline/temp1s") !== undefined);
+    await pipelines.remove("temp1s", { forgetState: false });
+    await expect(pipelines.addMapping({ ...mapping, aggregates: ["count"], window: { type: "session", gap: "1s" } })).rejects.toThrow(
+      "pipeline temp1s: its checkpoint holds tumbling windows, but the config asks for session windows; give the pipeline a new name to start it afresh, or ask for tumbling windows again",
+    );
+    await pipelines.addMapping({ ...mapping, aggregates: ["count"], window: { type: "tumbling", size: "1s" } });
+  });
+
   it("adds and removes pipelines at run time; a removed pipeline's state is forgotten", async () => {
     await log.createTopic("telemetry", 1);
     await expect(pipelines.addMapping({ ...mapping, window: { type: "tumbling" } })).rejects.toThrow(/config key 'pipeline.window.size' must be a duration/);

@@ -8,7 +8,7 @@ import { Packr, unpack } from "msgpackr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPipelineConfig } from "../../runtime/config/pipelines.ts";
 import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
-import { kcatRecords } from "../kafka/helpers/kcat.ts";
+import { kcatRecords } from "./kcat-topic.ts";
 import { compareResult, referenceWindows, type RefRecord } from "./reference.ts";
 
 const pipeline = {
@@ -82,7 +82,7 @@ describe("pipeline end to end with format: msgpack (kafkajs in, kcat out)", () =
     const records: RefRecord[] = values.map((v) => ({ partition: 0, key: "k", value: asJson(v), timestampMs: 0 }));
     const want = referenceWindows(config, records);
     expect(want.results.length).toBe(36);
-    const got = await kcatRecords(ledge.ports.kafka!, "mp-10s", want.results.length);
+    const got = await kcatRecords(ledge.ports.kafka!, "mp-10s", want.results.length, "%k\t%h\t%s");
     expect(got.length).toBe(want.results.length);
     const problems = got.flatMap(([key, , value], i) => [
       ...(key === want.results[i].key ? [] : [`record ${i} key ${key}, reference ${want.results[i].key}`]),
@@ -91,7 +91,7 @@ describe("pipeline end to end with format: msgpack (kafkajs in, kcat out)", () =
     expect(problems).toEqual([]);
     expect(got.map((l) => l[0])).toContain("7");
 
-    const dlq = await kcatRecords(ledge.ports.kafka!, "mp10s.dlq", 3);
+    const dlq = await kcatRecords(ledge.ports.kafka!, "mp10s.dlq", 3, "%k\t%h\t%s");
     // msgpackr writes a map16 header (3 bytes), then "device" (7): the string "dev1" at byte 10 is cut.
     expect(dlq.map((l) => l[1].replace(/,offset=\d+$/, ""))).toEqual([
       "reason=not MessagePack: a value runs past the end of the record's value (truncated) (at byte 10)",

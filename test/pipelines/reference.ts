@@ -21,6 +21,8 @@ export interface RefResult {
 
 export interface RefOutcome {
   results: RefResult[];
+  /** Session windows: records that joined two or more open sessions into one. */
+  merges: number;
   late: number;
   dlq: number;
   events: number;
@@ -42,65 +44,231 @@ function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-/**
- * Runs the records in order, windows per source partition with that partition's watermark (max
- * event time − grace); returns the windows closed by the end, in (partition, start, key) order.
- */
-export function referenceWindows(config: PipelineConfig, records: RefRecord[]): RefOutcome {
-  const w = config.window;
-  if (w.type !== "tumbling" && w.type !== "hopping") throw new Error("reference covers tumbling and hopping");
+interface Parsed {
+  key: string;
+  t: number;
+  values: number[];
+}
+
+/** A record as the pipeline reads it: null = skipped by the match filter, "dlq" = cannot be aggregated. */
+function parse(config: PipelineConfig, r: RefRecord): Parsed | null | "dlq" {
+  if (config.match && (r.key === null || !topicMatches(config.match, r.key))) return null;
+  let doc: unknown;
+  try {
+    doc = r.value === null ? undefined : JSON.parse(r.value);
+  } catch {
+    doc = undefined;
+  }
+  if (doc === undefined) return "dlq";
+  let t = r.timestampMs;
+  if (config.time) {
+    const v = at(doc, config.time);
+    if (typeof v !== "number") return "dlq";
+    t = v;
+  }
+  const values = config.fields.map((f) => at(doc, f));
+  if (values.some((v) => typeof v !== "number")) return "dlq";
+  let key: string | undefined;
+  if ("field" in config.key) {
+    const k = at(doc, config.key.field);
+    key = typeof k === "string" ? k : typeof k === "number" ? String(k) : undefined;
+  } else {
+    key = r.key?.split("/")[config.key.topicLevel];
+  }
+  if (key === undefined) return "dlq";
+  return { key, t, values: values as number[] };
+}
+
+/** One window of the reference: its records (in offset order) and whether a merge replaced it. */
+interface Win {
+  partition: number;
+  key: string;
+  start: number;
+  end: number;
+  records: RefEntry[];
+  merged: boolean;
+}
+
+/** A record in a window: event time, field values, and its place in the stream. */
+interface RefEntry {
+  t: number;
+  values: number[];
+  seq: number;
+}
+
+/** A window type, the plain way: which windows a record joins (or "late"), and which are closed at a watermark. */
+interface Model {
+  place(partition: number, p: Parsed & { seq: number }, maxTimeMs: number): Win[] | "late";
+  /** Every window closed by the end, in output order within a partition. */
+  closed(partition: number, maxTimeMs: number): Win[];
+  /** The window's records as it would be written now. */
+  records(w: Win): RefEntry[];
+  fields: string[];
+  merges: number;
+  /** The order results of one batch (emit: update) or one partition (emit: final) are written in. */
+  ordered: boolean;
+}
+
+/** What most models share: their windows hold their records, and nothing merges. */
+function plain(config: PipelineConfig) {
+  return { merges: 0, fields: config.fields, records: (x: Win) => x.records };
+}
+
+function byEndStartKey(a: Win, b: Win): number {
+  return a.end - b.end || a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+function alignedModel(config: PipelineConfig): Model {
+  const w = config.window as Extract<PipelineConfig["window"], { type: "tumbling" | "hopping" }>;
   const size = w.sizeMs;
   const advance = w.type === "hopping" ? w.advanceMs : size;
+  const windows = new Map<string, Win>();
+  return {
+    ordered: true,
+    ...plain(config),
+    place(partition, p, max) {
+      const watermark = max - w.graceMs;
+      const last = Math.floor(p.t / advance) * advance;
+      const out: Win[] = [];
+      for (let s = last - size + advance; s <= last; s += advance) {
+        if (s + size <= watermark) continue;
+        const id = `${partition}\u0000${s}\u0000${p.key}`;
+        let win = windows.get(id);
+        if (!win) windows.set(id, (win = { partition, key: p.key, start: s, end: s + size, records: [], merged: false }));
+        out.push(win);
+      }
+      for (const x of out) x.records.push({ t: p.t, values: p.values, seq: p.seq });
+      return out.length === 0 ? "late" : out;
+    },
+    closed: (partition, max) => [...windows.values()].filter((x) => x.partition === partition && x.end <= max - w.graceMs).sort(byEndStartKey),
+  };
+}
+
+/** Sessions: records less than gap apart; a record within gap of several open sessions merges them. */
+function sessionModel(config: PipelineConfig): Model {
+  const w = config.window as Extract<PipelineConfig["window"], { type: "session" }>;
+  /** Per partition and key: the sessions not merged into another. */
+  const live = new Map<string, Win[]>();
+  const model: Model = {
+    ordered: true,
+    ...plain(config),
+    place(partition, p, max) {
+      const watermark = max - w.graceMs;
+      if (p.t < watermark) return "late";
+      const id = `${partition}\u0000${p.key}`;
+      const sessions = live.get(id) ?? [];
+      const touching = sessions.filter((x) => x.end > watermark && x.start - w.gapMs < p.t && p.t < x.end);
+      const records = [...touching.flatMap((x) => x.records), { t: p.t, values: p.values, seq: p.seq }].sort((a, b) => a.seq - b.seq);
+      for (const x of touching) x.merged = true;
+      if (touching.length > 1) model.merges++;
+      const times = records.map((r) => r.t);
+      const win: Win = { partition, key: p.key, start: Math.min(...times), end: Math.max(...times) + w.gapMs, records, merged: false };
+      live.set(id, [...sessions.filter((x) => !x.merged), win]);
+      return [win];
+    },
+    closed: (partition, max) => [...live.values()].flat().filter((x) => x.partition === partition && x.end <= max - w.graceMs).sort(byEndStartKey),
+  };
+  return model;
+}
+
+/** Count windows: every size records of a key in a partition, in offset order. */
+function countModel(config: PipelineConfig): Model {
+  const w = config.window as Extract<PipelineConfig["window"], { type: "count" }>;
+  const filling = new Map<string, Win>();
+  const full: Win[] = [];
+  return {
+    ordered: false,
+    ...plain(config),
+    place(partition, p) {
+      const id = `${partition}\u0000${p.key}`;
+      let win = filling.get(id);
+      if (!win) filling.set(id, (win = { partition, key: p.key, start: p.t, end: p.t, records: [], merged: false }));
+      win.records.push({ t: p.t, values: p.values, seq: p.seq });
+      win.start = Math.min(win.start, p.t);
+      win.end = Math.max(win.end, p.t);
+      if (win.records.length === w.recordCount) {
+        full.push(win);
+        filling.delete(id);
+      }
+      return [win];
+    },
+    closed: (partition) => full.filter((x) => x.partition === partition),
+  };
+}
+
+/** Sliding windows: one per distinct event time t of a key, [t - size, t], with every record of the key inside. */
+function slidingModel(config: PipelineConfig): Model {
+  const w = config.window as Extract<PipelineConfig["window"], { type: "sliding" }>;
+  const seen = new Map<string, RefEntry[]>();
+  const windows = new Map<string, Win>();
+  return {
+    ordered: true,
+    merges: 0,
+    fields: config.fields,
+    records: (x) => (seen.get(`${x.partition}\u0000${x.key}`) ?? []).filter((r) => r.t >= x.start && r.t <= x.end),
+    place(partition, p, max) {
+      const watermark = max - w.graceMs;
+      if (p.t < watermark) return "late";
+      const id = `${partition}\u0000${p.key}`;
+      if (!seen.has(id)) seen.set(id, []);
+      seen.get(id)!.push({ t: p.t, values: p.values, seq: p.seq });
+      const own = `${id}\u0000${p.t}`;
+      if (!windows.has(own)) windows.set(own, { partition, key: p.key, start: p.t - w.sizeMs, end: p.t, records: [], merged: false });
+      return [...windows.values()].filter((x) => x.partition === partition && x.key === p.key && x.end >= p.t && x.end <= p.t + w.sizeMs && x.end >= watermark);
+    },
+    closed: (partition, max) => [...windows.values()].filter((x) => x.partition === partition && x.end < max - w.graceMs).sort(byEndStartKey),
+  };
+}
+
+function modelOf(config: PipelineConfig): Model {
+  switch (config.window.type) {
+    case "tumbling":
+    case "hopping": return alignedModel(config);
+    case "session": return sessionModel(config);
+    case "count": return countModel(config);
+    case "sliding": return slidingModel(config);
+  }
+}
+
+function snapshot(model: Model, x: Win): RefResult {
+  const records = model.records(x);
+  return { partition: x.partition, key: x.key, start: x.start, end: x.end, values: model.fields.map((_, f) => records.map((r) => r.values[f])), times: records.map((r) => r.t) };
+}
+
+/**
+ * Runs the records in order, windows per source partition with that partition's watermark (max
+ * event time − grace). emit: final — the windows closed by the end, per partition in output
+ * order. emit: update — per batch (`batches`: the records cut as stored), the windows the batch
+ * changed, in output order, with what they held after it.
+ */
+export function referenceWindows(config: PipelineConfig, records: RefRecord[], batches: RefRecord[][] = records.map((r) => [r])): RefOutcome {
+  const model = modelOf(config);
   const maxBy = new Map<number, number>();
-  const windows = new Map<string, RefResult>();
   let late = 0;
   let dlq = 0;
   let events = 0;
-  for (const r of records) {
-    if (config.match && (r.key === null || !topicMatches(config.match, r.key))) continue;
-    let doc: unknown;
-    try {
-      doc = r.value === null ? undefined : JSON.parse(r.value);
-    } catch {
-      doc = undefined;
+  const updates: RefResult[] = [];
+  for (const batch of batches) {
+    const changed = new Set<Win>();
+    for (const r of batch) {
+      const p = parse(config, r);
+      if (p === null) continue;
+      if (p === "dlq") { dlq++; continue; }
+      const max = maxBy.get(r.partition) ?? -Infinity;
+      const placed = model.place(r.partition, { ...p, seq: events }, max);
+      if (placed === "late") { late++; continue; }
+      for (const x of placed) changed.add(x);
+      events++;
+      maxBy.set(r.partition, Math.max(max, p.t));
     }
-    if (doc === undefined) { dlq++; continue; }
-    let t = r.timestampMs;
-    if (config.time) {
-      const v = at(doc, config.time);
-      if (typeof v !== "number") { dlq++; continue; }
-      t = v;
-    }
-    const values = config.fields.map((f) => at(doc, f));
-    if (values.some((v) => typeof v !== "number")) { dlq++; continue; }
-    let key: string | undefined;
-    if ("field" in config.key) {
-      const k = at(doc, config.key.field);
-      key = typeof k === "string" ? k : typeof k === "number" ? String(k) : undefined;
-    } else {
-      key = r.key?.split("/")[config.key.topicLevel];
-    }
-    if (key === undefined) { dlq++; continue; }
-    const max = maxBy.get(r.partition) ?? -Infinity;
-    const watermark = max - w.graceMs;
-    const last = Math.floor(t / advance) * advance;
-    let placed = false;
-    for (let s = last - size + advance; s <= last; s += advance) {
-      if (s + size <= watermark) continue;
-      placed = true;
-      const id = `${r.partition}\u0000${s}\u0000${key}`;
-      let win = windows.get(id);
-      if (!win) windows.set(id, (win = { partition: r.partition, key, start: s, end: s + size, values: config.fields.map(() => []), times: [] }));
-      values.forEach((v, f) => win!.values[f].push(v as number));
-      win.times.push(t);
-    }
-    if (!placed) { late++; continue; }
-    events++;
-    maxBy.set(r.partition, Math.max(max, t));
+    const live = [...changed].filter((x) => !x.merged);
+    if (model.ordered) live.sort(byEndStartKey);
+    updates.push(...live.map((x) => snapshot(model, x)));
   }
-  const results = [...windows.values()].filter((x) => x.end <= (maxBy.get(x.partition) ?? -Infinity) - w.graceMs)
-    .sort((a, b) => a.partition - b.partition || a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { results, late, dlq, events };
+  const partitions = [...maxBy.keys()].sort((a, b) => a - b);
+  const results = config.emit === "update" ? updates.sort((a, b) => a.partition - b.partition)
+    : partitions.flatMap((p) => model.closed(p, maxBy.get(p)!).map((x) => snapshot(model, x)));
+  return { results, merges: model.merges, late, dlq, events };
 }
 
 /** The exact aggregate, as a plain-JS pipeline computes it (sorted array for quantiles). */
@@ -136,8 +304,10 @@ export function compareResult(config: PipelineConfig, got: Record<string, unknow
       if (a === "count") continue;
       const exact = referenceAggregate(a, want.values[fi], want.times);
       const v = field?.[a];
+      // Merged sessions add the parts' sums: equal to a straight sum up to rounding.
+      const rounded = a === "stddev" || (config.window.type === "session" && (a === "sum" || a === "avg"));
       const ok = a.startsWith("p") ? Math.abs((v as number) - exact) <= 0.01 * Math.abs(exact) + 1e-12
-        : a === "stddev" ? Math.abs((v as number) - exact) <= 1e-9 * Math.max(1, Math.abs(exact))
+        : rounded ? Math.abs((v as number) - exact) <= 1e-9 * Math.max(1, Math.abs(exact))
         : v === exact;
       if (!ok) problems.push(`${where} ${f}.${a}: ${v} != ${exact}`);
     }

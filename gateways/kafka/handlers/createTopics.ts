@@ -1,11 +1,13 @@
 // CreateTopics (key 19), v0-v4. One broker: replication factor must be 1 or -1 (default),
-// manual assignments may only name broker 0. validate_only checks without creating.
+// manual assignments may only name broker 0. validate_only checks without creating. With ACLs,
+// a topic needs CREATE on the cluster or on itself, else TOPIC_AUTHORIZATION_FAILED (as Kafka).
 import type { CreateTopicsRequest, CreateTopicsResponse } from "../../../runtime/kafka/apis/createTopics/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { topicNameProblem } from "../../../runtime/kafka/topic-name.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
 import { kafkaCodeOf } from "./error-code.ts";
 import { ledgeNodeId } from "./metadata.ts";
+import { authorized, authorizedOnCluster } from "../authz/check.ts";
 
 type TopicRequest = CreateTopicsRequest["topics"][number];
 
@@ -29,6 +31,9 @@ async function createOne(ctx: RequestContext<CreateTopicsRequest>, t: TopicReque
   const bad = precheck(t, seen);
   seen.add(t.name);
   if (bad) return { name: t.name, errorCode: bad.code, errorMessage: bad.message };
+  if (!authorizedOnCluster(ctx, "CREATE") && !authorized(ctx, "topic", t.name, "CREATE")) {
+    return { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `not authorized to create topic ${t.name} (needs CREATE on the cluster or the topic)` };
+  }
   const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? ctx.parts.config.log.partitionCountDefault : t.numPartitions;
   const config: Record<string, string> = {};
   for (const c of t.configs) if (c.value !== null) config[c.name] = c.value;

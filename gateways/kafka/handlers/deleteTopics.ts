@@ -1,12 +1,17 @@
-// DeleteTopics (key 20), v0-v3.
+// DeleteTopics (key 20), v0-v3. With ACLs, a topic needs DELETE, else TOPIC_AUTHORIZATION_FAILED.
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from "../../../runtime/kafka/apis/deleteTopics/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
 import { kafkaCodeOf } from "./error-code.ts";
+import { authorized } from "../authz/check.ts";
 
 export const deleteTopicsHandler: KafkaHandler = async (ctx: RequestContext<DeleteTopicsRequest>) => {
   const responses = [];
   for (const name of ctx.body.topicNames) {
+    if (!authorized(ctx, "topic", name, "DELETE")) {
+      responses.push({ name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+      continue;
+    }
     try {
       if (!(await ctx.parts.log.describeTopic(name))) {
         responses.push({ name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });

@@ -1,10 +1,13 @@
 // DescribeConfigs (key 32), v0-v3: topic configs as the log holds them (defaults filled in),
 // and a few broker facts a client may look up (message.max.bytes for the bridge's peers).
+// With ACLs (as Kafka): DESCRIBE_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or on
+// the cluster for the broker (else CLUSTER_AUTHORIZATION_FAILED); ALTER_CONFIGS implies it.
 import type { DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsEntry } from "../../../runtime/kafka/apis/describeConfigs/index.ts";
 import { ResourceType, ConfigSource } from "../../../runtime/kafka/apis/describeConfigs/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
 import { kafkaCodeOf } from "./error-code.ts";
+import { authorized, authorizedOnCluster } from "../authz/check.ts";
 
 const stringType = 2; // config_type STRING (v3)
 
@@ -26,6 +29,7 @@ async function describeResource(ctx: RequestContext<DescribeConfigsRequest>, r: 
   let values: Record<string, string>;
   let source: number;
   if (r.resourceType === ResourceType.topic) {
+    if (!authorized(ctx, "topic", r.resourceName, "DESCRIBE_CONFIGS")) return { ...result, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `not authorized to describe the configs of topic ${r.resourceName}` };
     try {
       const d = await ctx.parts.log.describeTopic(r.resourceName);
       if (!d) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `no topic ${r.resourceName}` };
@@ -36,6 +40,7 @@ async function describeResource(ctx: RequestContext<DescribeConfigsRequest>, r: 
       return { ...result, errorCode: code, errorMessage: message };
     }
   } else if (r.resourceType === ResourceType.broker) {
+    if (!authorizedOnCluster(ctx, "DESCRIBE_CONFIGS")) return { ...result, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: "not authorized to describe the broker's configs" };
     values = brokerConfig(ctx);
     source = ConfigSource.staticBrokerConfig;
   } else {

@@ -1,13 +1,17 @@
 // DescribeGroups (key 15): state, protocol and members per group; an unknown group is Dead.
+// With ACLs, a group the principal may not DESCRIBE gets GROUP_AUTHORIZATION_FAILED (the others are described).
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from "../../../runtime/kafka/apis/describeGroups/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
+import { authorized } from "../authz/check.ts";
 
 export const describeGroupsHandler: KafkaHandler = async (ctx: RequestContext<DescribeGroupsRequest>) => {
   const groups = ctx.parts.groups;
-  const described = groups
-    ? groups.describeGroups(ctx.body.groups)
-    : ctx.body.groups.map((groupId) => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupId, state: "Dead", protocolType: "", protocolName: "", members: [] }));
+  const failed = (groupId: string, errorCode: number) => ({ errorCode, groupId, state: "Dead", protocolType: "", protocolName: "", members: [] });
+  const allowed = ctx.body.groups.filter((g) => authorized(ctx, "group", g, "DESCRIBE"));
+  const found = groups ? groups.describeGroups(allowed) : allowed.map((g) => failed(g, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  let next = 0;
+  const described = ctx.body.groups.map((g) => allowed[next] === g ? found[next++] : failed(g, ErrorCode.GROUP_AUTHORIZATION_FAILED));
   const body: DescribeGroupsResponse = {
     throttleTimeMs: 0,
     groups: described.map((g) => ({

@@ -7,10 +7,13 @@
 // for the client to filter, as Kafka does. No fetch sessions are kept (session_id 0, KIP-227's
 // full fetch every time). Batches are copied
 // from the log into one pooled buffer per response, handed back once the socket has the bytes.
+// With ACLs, a partition of a topic the principal may not READ gets TOPIC_AUTHORIZATION_FAILED
+// (decided once per topic per request) and is never read; the others are served.
 import type { FetchRequest, FetchResponse, FetchResponsePartition, FetchRequestPartition } from "../../../runtime/kafka/apis/fetch/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
 import { kafkaCodeOf } from "./error-code.ts";
+import { authorized } from "../authz/check.ts";
 
 const readCommitted = 1;
 /** Upper bound on one long poll, whatever the client asks (Kafka clients use <= 500 ms). */
@@ -23,6 +26,8 @@ interface Slot {
   topic: string;
   req: FetchRequestPartition;
   res: FetchResponsePartition;
+  /** READ on the topic (ACLs). */
+  readable: boolean;
 }
 
 function emptyPartition(ctx: RequestContext<FetchRequest>, index: number, errorCode: number): FetchResponsePartition {
@@ -47,6 +52,10 @@ async function readPass(ctx: RequestContext<FetchRequest>, slots: Slot[], buffer
   let used = 0;
   for (const s of slots) {
     s.res = emptyPartition(ctx, s.req.partition, 0);
+    if (!s.readable) {
+      s.res.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      continue;
+    }
     try {
       const state = await log.partitionState(s.topic, s.req.partition);
       if (!state) {
@@ -140,8 +149,10 @@ function readBuffer(ctx: RequestContext<FetchRequest>, slots: Slot[]): ReadBuffe
 
 export const fetchHandler: KafkaHandler = async (ctx: RequestContext<FetchRequest>) => {
   const { body } = ctx;
-  const slots: Slot[] = body.topics.flatMap((t) =>
-    t.partitions.map((req) => ({ topic: t.topic, req, res: emptyPartition(ctx, req.partition, 0) })));
+  const slots: Slot[] = body.topics.flatMap((t) => {
+    const readable = authorized(ctx, "topic", t.topic, "READ");
+    return t.partitions.map((req) => ({ topic: t.topic, req, res: emptyPartition(ctx, req.partition, 0), readable }));
+  });
   const deadline = Date.now() + Math.min(Math.max(body.maxWaitMs, 0), fetchWaitMsMax);
   const buffer = readBuffer(ctx, slots);
   let total;

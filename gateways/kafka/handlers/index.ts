@@ -29,6 +29,7 @@ import { offsetCommitHandler } from "./offsetCommit.ts";
 import { offsetFetchHandler } from "./offsetFetch.ts";
 import { describeGroupsHandler } from "./describeGroups.ts";
 import { listGroupsHandler } from "./listGroups.ts";
+import { describeAclsHandler } from "./describeAcls.ts";
 import { addOffsetsToTxnHandler, addPartitionsToTxnHandler, describeTransactionsHandler, endTxnHandler, listTransactionsHandler, txnOffsetCommitHandler } from "./transactions.ts";
 
 const handlers = new Map<number, KafkaHandler>();
@@ -54,6 +55,7 @@ handlers.set(ApiKey.OffsetCommit, offsetCommitHandler);
 handlers.set(ApiKey.OffsetFetch, offsetFetchHandler);
 handlers.set(ApiKey.DescribeGroups, describeGroupsHandler);
 handlers.set(ApiKey.ListGroups, listGroupsHandler);
+handlers.set(ApiKey.DescribeAcls, describeAclsHandler);
 handlers.set(ApiKey.AddPartitionsToTxn, addPartitionsToTxnHandler);
 handlers.set(ApiKey.AddOffsetsToTxn, addOffsetsToTxnHandler);
 handlers.set(ApiKey.EndTxn, endTxnHandler);
@@ -110,5 +112,6 @@ export async function dispatch(payload: Uint8Array, connection: ConnectionState,
     result.release?.();
     throw err;
   }
+  parts.requestCounts?.answered(key.apiKey, row.name, result.body);
   return { kind: "respond", apiKey: key.apiKey, response, thenClose: result.thenClose, release: result.release };
 }

@@ -1,9 +1,11 @@
 // JoinGroup (key 11): held until the group's join phase ends (runtime/groups/coordinator.ts).
 // v4+ first joins get MEMBER_ID_REQUIRED with an id to rejoin with; v0 has no rebalance
-// timeout, so the session timeout stands in for it, as in Kafka.
+// timeout, so the session timeout stands in for it, as in Kafka. With ACLs it needs READ on the
+// group (else GROUP_AUTHORIZATION_FAILED), as do SyncGroup, Heartbeat and LeaveGroup.
 import type { JoinGroupRequest, JoinGroupResponse } from "../../../runtime/kafka/apis/joinGroup/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
+import { authorized } from "../authz/check.ts";
 
 const memberIdRequiredFrom = 4;
 
@@ -16,9 +18,10 @@ export function clientHostOf(remoteAddress: string): string {
 export const joinGroupHandler: KafkaHandler = async (ctx: RequestContext<JoinGroupRequest>) => {
   const req = ctx.body;
   const groups = ctx.parts.groups;
-  if (!groups) {
+  const refused = !authorized(ctx, "group", req.groupId, "READ");
+  if (!groups || refused) {
     const body: JoinGroupResponse = {
-      throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, generationId: -1,
+      throttleTimeMs: 0, errorCode: refused ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.COORDINATOR_NOT_AVAILABLE, generationId: -1,
       protocolName: "", leader: "", memberId: req.memberId, members: [],
     };
     return respond(body);

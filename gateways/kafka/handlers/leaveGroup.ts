@@ -3,6 +3,7 @@
 import type { LeaveGroupRequest, LeaveGroupResponse } from "../../../runtime/kafka/apis/leaveGroup/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
+import { authorized } from "../authz/check.ts";
 
 const memberListFrom = 3;
 
@@ -11,8 +12,9 @@ export const leaveGroupHandler: KafkaHandler = async (ctx: RequestContext<LeaveG
   const listed = ctx.header.apiVersion >= memberListFrom;
   const leaving = listed ? req.members ?? [] : [{ memberId: req.memberId ?? "", groupInstanceId: null }];
   const groups = ctx.parts.groups;
-  if (!groups) {
-    const body: LeaveGroupResponse = { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+  const refused = !authorized(ctx, "group", req.groupId, "READ");
+  if (!groups || refused) {
+    const body: LeaveGroupResponse = { throttleTimeMs: 0, errorCode: refused ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     return respond(body);
   }
   const out = groups.leaveGroup(req.groupId, leaving);

@@ -1,11 +1,13 @@
 // ListOffsets (key 2), v1-v5: latest (-1) = high watermark, or the last stable offset at
 // read_committed (v2+ isolation level), earliest (-2) = log start offset, otherwise the first offset whose record
 // timestamp is >= the given one, answered with that record's own timestamp (-1/-1 if none).
+// With ACLs, a topic the principal may not DESCRIBE gets TOPIC_AUTHORIZATION_FAILED (as Kafka).
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsPartitionResponse } from "../../../runtime/kafka/apis/listOffsets/index.ts";
 import { earliestTimestamp, latestTimestamp } from "../../../runtime/kafka/apis/listOffsets/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
 import { kafkaCodeOf } from "./error-code.ts";
+import { authorized } from "../authz/check.ts";
 
 async function listOffset(ctx: RequestContext<ListOffsetsRequest>, topic: string, partitionIndex: number, timestamp: number): Promise<ListOffsetsPartitionResponse> {
   const base = { partitionIndex, errorCode: 0, timestamp: -1, offset: -1, leaderEpoch: 0 };
@@ -27,10 +29,15 @@ async function listOffset(ctx: RequestContext<ListOffsetsRequest>, topic: string
 }
 
 export const listOffsetsHandler: KafkaHandler = async (ctx: RequestContext<ListOffsetsRequest>) => {
-  const topics = await Promise.all(ctx.body.topics.map(async (t) => ({
-    name: t.name,
-    partitions: await Promise.all(t.partitions.map((p) => listOffset(ctx, t.name, p.partitionIndex, p.timestamp))),
-  })));
+  const topics = await Promise.all(ctx.body.topics.map(async (t) => {
+    const refused = !authorized(ctx, "topic", t.name, "DESCRIBE");
+    return {
+      name: t.name,
+      partitions: await Promise.all(t.partitions.map((p) => refused
+        ? { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, timestamp: -1, offset: -1, leaderEpoch: -1 }
+        : listOffset(ctx, t.name, p.partitionIndex, p.timestamp))),
+    };
+  }));
   const response: ListOffsetsResponse = { throttleTimeMs: 0, topics };
   return respond(response);
 };

@@ -4,12 +4,17 @@
 // log.autoCreateTopicCountPerRequestMax per request and log.autoCreateTopicCountPerMinuteMax
 // overall (POLICY_VIOLATION and THROTTLING_QUOTA_EXCEEDED past them); the log's totals
 // (log.topicCountMax, log.partitionCountMax) answer POLICY_VIOLATION.
+// With ACLs (as Kafka): a request for all topics lists only those the principal may DESCRIBE;
+// a named topic it may not DESCRIBE is answered TOPIC_AUTHORIZATION_FAILED whether or not it
+// exists (so names do not leak), and an unknown one is created only with CREATE on the cluster
+// or the topic (else TOPIC_AUTHORIZATION_FAILED).
 import type { MetadataRequest, MetadataResponse, MetadataTopic } from "../../../runtime/kafka/apis/metadata/index.ts";
 import type { TopicDescription } from "../../../runtime/log/types.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { topicNameProblem } from "../../../runtime/kafka/topic-name.ts";
 import { respond, type GatewayParts, type KafkaHandler, type RequestContext } from "../context.ts";
 import { kafkaCodeOf } from "./error-code.ts";
+import { authorized, authorizedOnCluster } from "../authz/check.ts";
 
 export const ledgeNodeId = 0;
 /** The cluster id when the listener was given none (in-process tests); `ledge start` gives the
@@ -36,7 +41,7 @@ const missing = (name: string, errorCode: number): MetadataTopic => ({ errorCode
 
 async function allTopicNames(ctx: RequestContext): Promise<string[]> {
   const names: string[] = [];
-  for (const t of await ctx.parts.log.listTopics()) names.push(t.name);
+  for (const t of await ctx.parts.log.listTopics()) if (authorized(ctx, "topic", t.name, "DESCRIBE")) names.push(t.name);
   return names;
 }
 
@@ -54,11 +59,13 @@ const namesPerTurnMax = 64;
 
 async function describeOrCreate(ctx: RequestContext<MetadataRequest>, name: string, mayCreate: boolean, share: CreateShare): Promise<MetadataTopic> {
   if (topicNameProblem(name)) return missing(name, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  if (!authorized(ctx, "topic", name, "DESCRIBE")) return missing(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   const { log, config, logger } = ctx.parts;
   try {
     const d = await log.describeTopic(name);
     if (d) return topicEntry(d);
     if (!mayCreate) return missing(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (!authorizedOnCluster(ctx, "CREATE") && !authorized(ctx, "topic", name, "CREATE")) return missing(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     if (share.left <= 0) {
       share.overRequest++;
       return missing(name, ErrorCode.POLICY_VIOLATION);

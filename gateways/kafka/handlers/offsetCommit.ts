@@ -2,11 +2,14 @@
 // the coordinator has checked the member and generation. Answers once the commit is on disk.
 // Partitions of topics the log does not have get UNKNOWN_TOPIC_OR_PARTITION and are not
 // stored (as Kafka checks them before the coordinator), so offsets cannot pile up for names
-// that do not exist.
+// that do not exist. With ACLs (as Kafka): READ on the group, else GROUP_AUTHORIZATION_FAILED
+// for every partition; READ on each topic, else TOPIC_AUTHORIZATION_FAILED for its partitions
+// (not stored; the others are).
 import type { OffsetCommitRequest, OffsetCommitResponse } from "../../../runtime/kafka/apis/offsetCommit/index.ts";
 import type { OffsetCommitPartition } from "../../../runtime/groups/coordinator-types.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
+import { authorized } from "../authz/check.ts";
 
 function everyPartition(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
   return {
@@ -28,8 +31,10 @@ export const offsetCommitHandler: KafkaHandler = async (ctx: RequestContext<Offs
   const req = ctx.body;
   const groups = ctx.parts.groups;
   if (!groups) return respond(everyPartition(req, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  if (!authorized(ctx, "group", req.groupId, "READ")) return respond(everyPartition(req, ErrorCode.GROUP_AUTHORIZATION_FAILED));
+  const readable = new Set(req.topics.filter((t) => authorized(ctx, "topic", t.name, "READ")).map((t) => t.name));
   const counts = await partitionCounts(ctx);
-  const exists = (topic: string, partition: number) => partition >= 0 && partition < counts.get(topic)!;
+  const exists = (topic: string, partition: number) => readable.has(topic) && partition >= 0 && partition < counts.get(topic)!;
   const out = await groups.commitOffsets({
     groupId: req.groupId,
     generationId: req.generationId,
@@ -54,7 +59,8 @@ export const offsetCommitHandler: KafkaHandler = async (ctx: RequestContext<Offs
         name: t.name,
         partitions: t.partitions.map((p) => ({
           partitionIndex: p.partitionIndex,
-          errorCode: exists(t.name, p.partitionIndex) ? stored[next++].errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorCode: exists(t.name, p.partitionIndex) ? stored[next++].errorCode
+            : readable.has(t.name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
         })),
       };
     }),

@@ -6,6 +6,9 @@
 // topics; runtime/core's validateBatch) and the append, raising typed errors that carry the
 // Kafka code. acks=0 gets no response; if any partition
 // failed, the connection is closed instead (Kafka's way of telling such a producer).
+// With ACLs: a transactional produce needs WRITE on its transactional id (else every partition
+// gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and each topic WRITE (else that topic's
+// partitions get TOPIC_AUTHORIZATION_FAILED; the others are stored), checked before anything else.
 import type { ProduceRequest, ProducePartitionResponse, ProduceResponse, ProducePartitionData } from "../../../runtime/kafka/apis/produce/index.ts";
 import { produceVersionMagic2Min, produceVersionZstdMin } from "../../../runtime/kafka/apis/produce/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
@@ -15,6 +18,7 @@ import {
   readAttributes, readBaseOffset, readCompression, readProducerEpoch, readProducerId,
 } from "../../../runtime/core/index.ts";
 import { kafkaCodeOf } from "./error-code.ts";
+import { authorized } from "../authz/check.ts";
 
 /**
  * The Produce request's own rules for a partition's records (section 2 steps 1-2), which the log
@@ -69,9 +73,12 @@ async function producePartition(ctx: RequestContext<ProduceRequest>, topic: stri
 export const produceHandler: KafkaHandler = async (ctx: RequestContext<ProduceRequest>) => {
   const { body } = ctx;
   const acksValid = body.acks === 0 || body.acks === 1 || body.acks === -1;
+  const txnRefused = body.transactionalId != null && !authorized(ctx, "transactional-id", body.transactionalId, "WRITE");
   const responses = await Promise.all(body.topicData.map(async (t) => ({
     name: t.name,
     partitionResponses: await Promise.all(t.partitionData.map((p) => {
+      if (txnRefused) return failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      if (!authorized(ctx, "topic", t.name, "WRITE")) return failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       if (!acksValid) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
       return producePartition(ctx, t.name, p);
     })),

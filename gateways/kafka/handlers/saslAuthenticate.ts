@@ -14,7 +14,7 @@ export const saslAuthenticateHandler: KafkaHandler = async (ctx: RequestContext<
     return respondThenClose(body, "SaslAuthenticate in the wrong SASL state");
   }
   try {
-    const step = saslStep(ctx.parts.sasl!, state, ctx.body.authBytes);
+    const step = await saslStep(ctx.parts.sasl!, state, ctx.body.authBytes);
     if (step.done) {
       state.authenticated = true;
       ctx.parts.logger.info(`Kafka client ${state.remoteAddress} authenticated as ${state.principal} with ${state.saslMechanism}`);

@@ -3,12 +3,14 @@
 import type { SyncGroupRequest, SyncGroupResponse } from "../../../runtime/kafka/apis/syncGroup/index.ts";
 import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
+import { authorized } from "../authz/check.ts";
 
 export const syncGroupHandler: KafkaHandler = async (ctx: RequestContext<SyncGroupRequest>) => {
   const req = ctx.body;
   const groups = ctx.parts.groups;
-  if (!groups) {
-    const body: SyncGroupResponse = { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: new Uint8Array(0) };
+  const refused = !authorized(ctx, "group", req.groupId, "READ");
+  if (!groups || refused) {
+    const body: SyncGroupResponse = { throttleTimeMs: 0, errorCode: refused ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.COORDINATOR_NOT_AVAILABLE, assignment: new Uint8Array(0) };
     return respond(body);
   }
   const out = await groups.syncGroup({

@@ -26,8 +26,8 @@ export const handlePubrec: PacketHandler<IPubrecPacket> = (c, packet) => {
     // A persistent session stores that the client has it before the PUBREL: after a crash the
     // PUBREL is sent again, never the PUBLISH (exactly once).
     // Reading goes on meanwhile: the writes of one turn are one, and PUBRELs follow in PUBREC order.
-    if (item.cursor && session.persistent) {
-      c.broker.storeCursors(session).then(() => c.send({ cmd: "pubrel", messageId: id }), (err: Error) => {
+    if ((item.cursor && session.persistent) || item.share) {
+      c.broker.storeCursors(session, item).then(() => c.send({ cmd: "pubrel", messageId: id }), (err: Error) => {
         c.logger.error(`storing that ${c.who} holds QoS 2 delivery ${id} failed: ${err.message}; disconnecting it, the delivery is completed after it reconnects`);
         c.disconnect(Reason.unspecifiedError, "could not store the delivery state");
       });

@@ -14,7 +14,7 @@ import type { MqttMetrics } from "../metrics.ts";
 import { encodePacket, type PacketReceiver } from "../packet-writer.ts";
 import type { PubackClient, PubackGroup } from "../puback-groups.ts";
 import type { TopicMemo } from "../publish-fast-path.ts";
-import type { Session, SessionConnection } from "../session.ts";
+import type { Outgoing, Session, SessionConnection } from "../session.ts";
 import type { SubscriptionOptions } from "../subscription-trie.ts";
 import type { Will, WillOwner } from "../wills.ts";
 
@@ -54,8 +54,9 @@ export interface BrokerServices {
   discardSession(session: Session): Promise<void>;
   /** Stores a persistent session (subscriptions, QoS 2 ids) as it is now. */
   saveSession(session: Session): Promise<void>;
-  /** Stores a persistent session's cursors (with its QoS 2 deliveries awaiting PUBCOMP) now. */
-  storeCursors(session: Session): Promise<void>;
+  /** Stores, now, that the client holds QoS 2 delivery `item` (PUBREC): with its persistent
+   * session's cursors, or its persistent share group's. */
+  storeCursors(session: Session, item?: Outgoing): Promise<void>;
   addSubscription(session: Session, filter: string, options: SubscriptionOptions): boolean;
   removeSubscription(session: Session, filter: string): boolean;
   retainedMatching(filter: string, nowMs: number): BrokerMessage[];

@@ -24,7 +24,6 @@ function check(c: ClientContext, sub: ISubscription): { code: number; why?: stri
   const filter = typeof shared === "object" ? shared.filter : sub.topic;
   const problem = validateFilter(filter, limits.topicLevelCountMax, limits.topicBytesMax);
   if (problem) return { code: Reason.topicFilterInvalid, why: problem };
-  if (typeof shared === "object" && sub.nl) return { code: Reason.protocolError, why: "No Local on a shared subscription [MQTT-3.8.3-4]" };
   if (!canSubscribe(c.identity!, sub.topic)) return { code: subackDeniedCode(c.protocolVersion), why: `${c.identity!.name} may not subscribe to it` };
   const session = c.session!;
   if (!session.subscriptions.has(sub.topic) && session.subscriptions.size >= limits.subscriptionCountPerClientMax) {
@@ -40,6 +39,9 @@ export const handleSubscribe: PacketHandler<ISubscribePacket> = async (c, packet
   const session = c.session!;
   const subscriptionId = packet.properties?.subscriptionIdentifier;
   if (subscriptionId === 0) return c.protocolFailure(Reason.protocolError, "subscription identifier 0 (MQTT 5 §3.8.2.1.2: 1 to 268,435,455)");
+  // A protocol error, so the connection ends: 0x82 is no SUBACK code (MQTT 5 §3.9.3).
+  const noLocalShared = packet.subscriptions.find((sub) => sub.nl && sub.topic.startsWith("$share/"));
+  if (noLocalShared) return c.protocolFailure(Reason.protocolError, `No Local on shared subscription '${noLocalShared.topic.slice(0, 100)}' [MQTT-3.8.3-4]`);
   const granted: number[] = [];
   const accepted: Accepted[] = [];
   const refusals: string[] = [];

@@ -26,6 +26,7 @@ import { addOffsetsToTxnVersions } from "./addOffsetsToTxn/index.ts";
 import { txnOffsetCommitVersions } from "./txnOffsetCommit/index.ts";
 import { describeTransactionsVersions } from "./describeTransactions/index.ts";
 import { listTransactionsVersions } from "./listTransactions/index.ts";
+import { describeAclsVersions } from "./describeAcls/index.ts";
 
 const codecs = new Map<number, SchemasByVersion>([
   [0, produceVersions],
@@ -41,6 +42,7 @@ const codecs = new Map<number, SchemasByVersion>([
   [25, addOffsetsToTxnVersions],
   [26, endTxnVersions],
   [28, txnOffsetCommitVersions],
+  [29, describeAclsVersions],
   [32, describeConfigsVersions],
   [36, saslAuthenticateVersions],
   [8, offsetCommitVersions],

@@ -22,7 +22,7 @@ export const ApiKey = {
   FindCoordinator: 10, JoinGroup: 11, Heartbeat: 12, LeaveGroup: 13, SyncGroup: 14,
   DescribeGroups: 15, ListGroups: 16, SaslHandshake: 17, ApiVersions: 18, CreateTopics: 19,
   DeleteTopics: 20, InitProducerId: 22, AddPartitionsToTxn: 24, AddOffsetsToTxn: 25, EndTxn: 26,
-  TxnOffsetCommit: 28, DescribeConfigs: 32, SaslAuthenticate: 36, DescribeTransactions: 65,
+  TxnOffsetCommit: 28, DescribeAcls: 29, DescribeConfigs: 32, SaslAuthenticate: 36, DescribeTransactions: 65,
   ListTransactions: 66,
 } as const;
 
@@ -61,6 +61,8 @@ export const apiTable: readonly ApiRow[] = [
   { apiKey: 25, name: "AddOffsetsToTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3 },
   { apiKey: 26, name: "EndTxn", minVersion: 0, maxVersion: 3, flexibleFrom: 3 },
   { apiKey: 28, name: "TxnOffsetCommit", minVersion: 0, maxVersion: 3, flexibleFrom: 3 },
+  // Operators' view of the Kafka ACLs (listeners.kafka.sasl.acls); v2 is the first flexible one.
+  { apiKey: 29, name: "DescribeAcls", minVersion: 0, maxVersion: 1, flexibleFrom: 2 },
   { apiKey: 32, name: "DescribeConfigs", minVersion: 0, maxVersion: 3, flexibleFrom: 4 },
   { apiKey: 36, name: "SaslAuthenticate", minVersion: 0, maxVersion: 1, flexibleFrom: 2, saslOnly: true },
   // Admin views of transactions (KIP-664), flexible from v0.

@@ -25,18 +25,6 @@ export function kcat(args: string[], input?: string | Buffer, killAfterMs = 20_0
   });
 }
 
-/** kcat's records of a topic from the start (key TAB headers TAB value per line), polled until `count` are there. */
-export async function kcatRecords(kafkaPort: number, topic: string, count: number, timeoutMs = 30_000): Promise<string[][]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await kcat(["-b", `127.0.0.1:${kafkaPort}`, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%h\t%s\n"]);
-    const lines = r.stdout.split("\n").filter((l) => l !== "").map((l) => l.split("\t"));
-    if (lines.length >= count) return lines;
-    if (Date.now() > deadline) throw new Error(`${topic} held ${lines.length} of ${count} records; kcat: ${r.stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** librdkafka's in-process mock cluster (an independent broker), kept alive by a kcat consumer:
  * SIGSTOP/SIGCONT `child` to take the cluster away and give it back with its data. */
 export interface MockCluster {

@@ -42,6 +42,9 @@ export const ledgeNames: Readonly<Record<string, string>> = {
   ResultsByTopicV3AndBelow: "resultsByTopic",
   "DescribeTransactions.Topic": "name",
   "DescribeTransactions.Partitions": "partitionIndexes",
+  // DescribeAcls: a resource's type and name, as kafkajs and the ACL config call them.
+  "DescribeAcls.Type": "resourceType",
+  "DescribeAcls.Name": "resourceName",
 };
 
 function jsName(api: string, kafkaName: string): string {

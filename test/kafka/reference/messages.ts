@@ -391,6 +391,27 @@ export const kafkaMessages: readonly MessageFacts[] = [
       Partitions [] 0+
         PartitionIndex int32 0+
         ErrorCode int16 0+` },
+  { apiKey: 29, name: "DescribeAcls", flexible: "2+", request: `
+    ResourceTypeFilter int8 0+
+    ResourceNameFilter string 0+ null 0+
+    PatternTypeFilter int8 1+
+    PrincipalFilter string 0+ null 0+
+    HostFilter string 0+ null 0+
+    Operation int8 0+
+    PermissionType int8 0+`,
+    response: `
+    ThrottleTimeMs int32 0+
+    ErrorCode int16 0+
+    ErrorMessage string 0+ null 0+
+    Resources [] 0+
+      Type int8 0+
+      Name string 0+
+      PatternType int8 1+
+      Acls [] 0+
+        Principal string 0+
+        Host string 0+
+        Operation int8 0+
+        PermissionType int8 0+` },
   { apiKey: 65, name: "DescribeTransactions", flexible: "0+", request: `
     TransactionalIds []string 0+`,
     response: `
