@@ -1,7 +1,8 @@
 // The window engine with format: msgpack against the plain-JS reference (./reference.ts) on the
 // randomised streams of window-engine.test.ts, each JSON value packed by msgpackr (the broken ones
 // sent as their bytes, which are not one MessagePack value either): the fused kernel (key field)
-// and the column path (match + topic level) give the reference's windows, late and dead counts.
+// and the column path (match + topic level, session windows) give the reference's windows, late
+// and dead counts.
 import { Packr } from "msgpackr";
 import { describe, expect, it } from "vitest";
 import { encodeBatch } from "../../runtime/core/index.ts";
@@ -71,6 +72,10 @@ describe("window engine with format: msgpack vs a plain-JS reference", () => {
 
   it("hopping windows through the fused kernel", () => {
     expectSameAsReference(config({ window: { type: "hopping", size: "2s", advance: "500ms", grace: "500ms" } }), randomStream(22, 8_000, 50, 1), 64);
+  });
+
+  it("session windows (the column path, values read by the same MessagePack kernel)", () => {
+    expectSameAsReference(config({ window: { type: "session", gap: "1s", grace: "1s" } }), randomStream(25, 8_000, 50, 2), 64);
   });
 
   it("match filter and key topic[1] (the column path)", () => {
