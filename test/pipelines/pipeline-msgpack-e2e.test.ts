@@ -7,7 +7,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { Packr, unpack } from "msgpackr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPipelineConfig } from "../../runtime/config/pipelines.ts";
-import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { ledgeForFile } from "../helpers/ledge-process.ts";
 import { kcatRecords } from "./kcat-topic.ts";
 import { compareResult, referenceWindows, type RefRecord } from "./reference.ts";
 
@@ -20,19 +20,7 @@ pipelines:
   - ${JSON.stringify(pipeline)}
 `;
 const base = 1_765_000_000_000;
-let dirs: LedgeDirs;
-let ledge: LedgeProcess;
-
-beforeAll(async () => {
-  dirs = await ledgeDirs("ledge-pipe-msgpack-", yaml);
-  ledge = await startLedge(dirs.args);
-}, 60_000);
-
-afterAll(async () => {
-  ledge?.child.kill("SIGTERM");
-  await ledge?.exited;
-  await dirs?.remove();
-});
+const ledge = ledgeForFile("ledge-pipe-msgpack-", yaml, { beforeAll, afterAll });
 
 const float32 = new Packr({ useRecords: false, useFloat32: 1 });
 const plain = new Packr({ useRecords: false });
@@ -69,7 +57,7 @@ describe("pipeline end to end with format: msgpack (kafkajs in, kcat out)", () =
     const noHum = plain.pack({ device: "dev1", meta: { ts: base + 5 * 60_000 }, temp: 1 });
     const floatKey = plain.pack({ device: 1.5, meta: { ts: base + 5 * 60_000 }, temp: 1, hum: 2 });
 
-    const kafka = new Kafka({ clientId: "msgpack-e2e", brokers: [`127.0.0.1:${ledge.ports.kafka}`], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+    const kafka = new Kafka({ clientId: "msgpack-e2e", brokers: [`127.0.0.1:${ledge.process.ports.kafka}`], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
     const producer = kafka.producer();
     await producer.connect();
     for (let from = 0; from < values.length; from += 100) {
@@ -82,7 +70,7 @@ describe("pipeline end to end with format: msgpack (kafkajs in, kcat out)", () =
     const records: RefRecord[] = values.map((v) => ({ partition: 0, key: "k", value: asJson(v), timestampMs: 0 }));
     const want = referenceWindows(config, records);
     expect(want.results.length).toBe(36);
-    const got = await kcatRecords(ledge.ports.kafka!, "mp-10s", want.results.length, "%k\t%h\t%s");
+    const got = await kcatRecords(ledge.process.ports.kafka!, "mp-10s", want.results.length, "%k\t%h\t%s");
     expect(got.length).toBe(want.results.length);
     const problems = got.flatMap(([key, , value], i) => [
       ...(key === want.results[i].key ? [] : [`record ${i} key ${key}, reference ${want.results[i].key}`]),
@@ -91,7 +79,7 @@ describe("pipeline end to end with format: msgpack (kafkajs in, kcat out)", () =
     expect(problems).toEqual([]);
     expect(got.map((l) => l[0])).toContain("7");
 
-    const dlq = await kcatRecords(ledge.ports.kafka!, "mp10s.dlq", 3, "%k\t%h\t%s");
+    const dlq = await kcatRecords(ledge.process.ports.kafka!, "mp10s.dlq", 3, "%k\t%h\t%s");
     // msgpackr writes a map16 header (3 bytes), then "device" (7): the string "dev1" at byte 10 is cut.
     expect(dlq.map((l) => l[1].replace(/,offset=\d+$/, ""))).toEqual([
       "reason=not MessagePack: a value runs past the end of the record's value (truncated) (at byte 10)",
