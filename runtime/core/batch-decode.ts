@@ -174,6 +174,17 @@ function loadForDecode(bytes: Uint8Array, limits: BatchLimits): { ws: Workspace;
   return { ws, header, ptr, length };
 }
 
+/**
+ * Checks a batch for reading (structure, CRC, every record walked) and leaves its records
+ * section in wasm memory (decompressed if compressed) for a kernel to read in place: valid until
+ * the next runtime/core call that decodes, validates or encodes a batch.
+ */
+export function loadCheckedRecords(bytes: Uint8Array, limits: BatchLimits = {}): { header: BatchHeader; ptr: number; length: number } {
+  const { ws, header, ptr, length } = loadForDecode(bytes, limits);
+  checkStatus(ws.core.exports.walkRecords(ptr, length, header.recordCount, header.lastOffsetDelta, 0, 0, 0, 0));
+  return { header, ptr, length };
+}
+
 /** Decodes a batch into columns (copies the caller owns). Checks structure and CRC, not produce rules. */
 export function decodeBatchColumns(bytes: Uint8Array, limits: BatchLimits = {}): BatchColumns {
   const { ws, header, ptr, length } = loadForDecode(bytes, limits);

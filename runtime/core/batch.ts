@@ -10,6 +10,6 @@ export {
 } from "./batch-header.ts";
 export { encodeBatch, encodeBatchColumns, recordBytesMax } from "./batch-encode.ts";
 export {
-  validateBatch, decodeBatch, decodeBatchColumns, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_DECOMPRESSED_BYTES,
+  validateBatch, decodeBatch, decodeBatchColumns, loadCheckedRecords, DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_DECOMPRESSED_BYTES,
   type BatchLimits, type BatchColumns,
 } from "./batch-decode.ts";

@@ -19,6 +19,10 @@ export const JsonKind = {
   array: 8,
   /** The document is not valid JSON (or has no value): see docStatus. */
   invalid: 9,
+  /** MessagePack bin (position/length span its bytes). */
+  binary: 10,
+  /** MessagePack ext (position/length span its data). */
+  extension: 11,
 } as const;
 
 /** Why a document was refused. Must match DOC_* in wasm-core/assembly/json-extract.ts. */
@@ -31,6 +35,12 @@ export const JsonDocStatus = {
   number: 5,
   tooDeep: 6,
   trailing: 7,
+  /** MessagePack: a value runs past the end of the document. */
+  msgpackTruncated: 8,
+  /** MessagePack: the byte 0xc1, which the format never uses. */
+  msgpackNeverUsed: 9,
+  /** MessagePack: a map key that is a map, an array, bin or ext. */
+  msgpackKey: 10,
 } as const;
 
 /** Operator text for each JsonDocStatus (a dead-letter reason); the byte offset goes after it. */
@@ -42,7 +52,22 @@ export const jsonDocReasons: Readonly<Record<number, string>> = {
   [JsonDocStatus.number]: "not JSON: a malformed number",
   [JsonDocStatus.tooDeep]: "the document nests objects and arrays deeper than 1024 levels",
   [JsonDocStatus.trailing]: "not JSON: bytes follow the document's value",
+  [JsonDocStatus.msgpackTruncated]: "not MessagePack: a value runs past the end of the record's value (truncated)",
+  [JsonDocStatus.msgpackNeverUsed]: "not MessagePack: the byte 0xc1, which MessagePack never uses",
+  [JsonDocStatus.msgpackKey]: "not MessagePack a JS reader can read: a map key is a map, an array, bin or ext",
 };
+
+/** The document formats the extractor reads. */
+export type FieldFormat = "json" | "msgpack";
+
+/** The operator text for a refused document of `format` (the byte offset goes after it). */
+export function docReason(format: FieldFormat, status: number): string {
+  if (format === "msgpack") {
+    if (status === JsonDocStatus.trailing) return "not MessagePack: bytes follow the record value's first value";
+    if (status === JsonDocStatus.tooDeep) return "the document nests maps and arrays deeper than 1024 levels";
+  }
+  return jsonDocReasons[status];
+}
 
 /** Limits of the kernel (json-extract.ts): more paths or segments, or longer names, are refused. */
 export const JSON_PATHS_MAX = 32;
@@ -122,22 +147,30 @@ function jsonWorkspace(): JsonWorkspace {
   return shared;
 }
 
+type ExtractKernel = (
+  documents: number, positions: number, lengths: number, count: number,
+  pathTable: number, pathCount: number, names: number, namesLength: number,
+  out: number, unescaped: number, unescapedCapacity: number,
+) => number;
+
 interface JsonKernel {
-  jsonExtract(
-    documents: number, positions: number, lengths: number, count: number,
-    pathTable: number, pathCount: number, names: number, namesLength: number,
-    out: number, unescaped: number, unescapedCapacity: number,
-  ): number;
+  jsonExtract: ExtractKernel;
+  msgpackExtract: ExtractKernel;
 }
 
-/** A compiled set of field paths; `extract` runs them over a batch of documents. */
+/**
+ * A compiled set of field paths; `extract` runs them over a batch of documents, JSON (default)
+ * or MessagePack (wasm-core/assembly/msgpack-extract.ts: same columns, strings as raw bytes).
+ */
 export class JsonFieldExtractor {
   readonly paths: readonly (readonly string[])[];
+  readonly format: FieldFormat;
   /** Path table + names, as the kernel reads them: i32 table bytes first, then the names. */
   readonly #table: Int32Array;
   readonly #names: Uint8Array;
 
-  constructor(paths: readonly JsonPath[]) {
+  constructor(paths: readonly JsonPath[], options: { format?: FieldFormat } = {}) {
+    this.format = options.format ?? "json";
     if (paths.length < 1 || paths.length > JSON_PATHS_MAX) {
       throw new RangeError(`${paths.length} JSON paths given; 1 to ${JSON_PATHS_MAX} are allowed`);
     }
@@ -156,6 +189,11 @@ export class JsonFieldExtractor {
     }
     this.#table = Int32Array.from(table);
     this.#names = Uint8Array.from(names);
+  }
+
+  /** The path table and names as the kernels read them (for runtime/core's BatchFolder). */
+  get compiled(): { table: Int32Array; names: Uint8Array } {
+    return { table: this.#table, names: this.#names };
   }
 
   /**
@@ -190,13 +228,14 @@ export class JsonFieldExtractor {
     new Int32Array(memory.buffer, descriptorsPtr, count).set(positions);
     new Int32Array(memory.buffer, descriptorsPtr + count * 4, count).set(lengths);
     const kernel = ws.core.exports as unknown as JsonKernel;
+    const run = this.format === "msgpack" ? kernel.msgpackExtract : kernel.jsonExtract;
     const invalidCount = checkStatus(
-      kernel.jsonExtract(
+      run(
         documentsPtr, descriptorsPtr, descriptorsPtr + count * 4, count,
         pathsPtr, pathCount, pathsPtr + tableBytes, this.#names.length,
         columnsPtr, unescapedPtr, total,
       ),
-      `extracting ${pathCount} JSON paths from ${count} documents`,
+      `extracting ${pathCount} ${this.format} paths from ${count} documents`,
     );
     const cells = count * pathCount;
     const columns = ws.core.bytes.slice(columnsPtr, columnsPtr + columnBytes).buffer;

@@ -101,6 +101,11 @@ export class WindowAccumulators {
     ), `folding ${entryCount} values into window accumulators`);
   }
 
+  /** Where the slots live, for a kernel that folds into them itself (runtime/core's BatchFolder); changes when slots are allocated. */
+  get regions(): { state: number; slotCount: number; sketches: number } {
+    return { state: this.#statePtr, slotCount: this.#slotsUsed, sketches: this.#sketches ? this.#sketchTablePtr : 0 };
+  }
+
   /** Folds slot `from` into `into` (session windows that meet); `from` is unchanged. */
   merge(into: number, from: number): void {
     checkStatus(this.#kernels.windowMergeSlots(this.#statePtr, this.#slotsUsed, this.fieldCount, into, from), "merging window slots");

@@ -1,8 +1,14 @@
-// One stored batch → per-record columns a window engine folds: group key id, event time and
-// the numeric fields, read in bulk in wasm (record decode, JSON field extraction); records that
-// cannot be aggregated are marked with the reason for the dead-letter topic. No JS object per
+// One stored batch → what a window engine folds, two ways:
+//  - the fused kernel (runtime/core BatchFolder) for tumbling/hopping windows keyed by a field:
+//    decode, JSON/MessagePack extraction, keying and the fold in one wasm call per batch;
+//  - per-record columns (group key id, event time, numeric fields) read in bulk in wasm, for the
+//    window types the engine assigns itself.
+// Records that cannot be aggregated get the reason for the dead-letter topic. No JS object per
 // record except for rejected ones.
-import { decodeBatchColumns, JsonDocStatus, jsonDocReasons, JsonFieldExtractor, JsonKind, type BatchColumns, type JsonFields } from "../core/index.ts";
+import {
+  BatchFolder, decodeBatchColumns, docReason, FoldListed, JsonDocStatus, JsonFieldExtractor, JsonKind,
+  type BatchColumns, type JsonFields, type ListedRecord, type OpenWindows, type WindowAccumulators,
+} from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
 import { KeyTable } from "./key-table.ts";
 import { compileTopicFilter, topicLevel, topicMatches, type TopicFilter } from "./topic-levels.ts";
@@ -49,8 +55,8 @@ export class FieldReader {
     this.#timePath = config.time !== undefined ? paths.push(config.time) - 1 : -1;
     this.#fieldPath0 = paths.length;
     paths.push(...config.fields);
-    // The kernel needs one path; a count-only pipeline keyed by topic level still validates JSON.
-    this.#extractor = new JsonFieldExtractor(paths.length > 0 ? paths : [["\u0000"]]);
+    // The kernel needs one path; a count-only pipeline keyed by topic level still validates the value.
+    this.#extractor = new JsonFieldExtractor(paths.length > 0 ? paths : [["\u0000"]], { format: config.format });
     this.#filter = config.match !== undefined ? compileTopicFilter(config.match) : null;
   }
 
@@ -84,19 +90,17 @@ export class FieldReader {
   /** Fills record i's key id, time and values; returns the dead-letter reason if it cannot. */
   #readRecord(cols: BatchColumns, json: JsonFields, i: number, out: BatchFields): string | undefined {
     const status = json.docStatus[i];
-    if (status !== JsonDocStatus.ok) {
-      return status === JsonDocStatus.null ? jsonDocReasons[status] : `${jsonDocReasons[status]} (at byte ${json.errorPosition[i]})`;
-    }
-    const n = json.count;
     const config = this.#config;
+    if (status !== JsonDocStatus.ok) return documentReason(config, status, json.errorPosition[i]);
+    const n = json.count;
     if (this.#timePath >= 0) {
       const at = this.#timePath * n + i;
-      if (json.kind[at] !== JsonKind.number || !Number.isFinite(json.number[at])) return `the time field '${config.time}' is ${kindText(json.kind[at])}, not a number of epoch ms`;
+      if (json.kind[at] !== JsonKind.number || !Number.isFinite(json.number[at])) return timeReason(config, json.kind[at]);
       out.timeMs[i] = json.number[at];
     }
     for (let f = 0; f < config.fields.length; f++) {
       const at = (this.#fieldPath0 + f) * n + i;
-      if (json.kind[at] !== JsonKind.number || !Number.isFinite(json.number[at])) return `the field '${config.fields[f]}' is ${kindText(json.kind[at])}, not a finite number`;
+      if (json.kind[at] !== JsonKind.number || !Number.isFinite(json.number[at])) return fieldReason(config, f, json.kind[at]);
       out.values[f * n + i] = json.number[at];
     }
     return this.#readKey(cols, json, i, out);
@@ -114,9 +118,15 @@ export class FieldReader {
     }
     const at = this.#keyPath * json.count + i;
     const kind = json.kind[at];
-    if (kind === JsonKind.string || kind === JsonKind.number) out.keyId[i] = this.keys.intern(cols.records, json.position[at], json.length[at]);
+    if (kind === JsonKind.number && this.#config.format === "msgpack") {
+      // A MessagePack integer key is its decimal text (what String() gives after msgpackr).
+      const text = msgpackIntegerText(cols.records, json.position[at]);
+      if (text === undefined) return keyFloatReason(this.#config);
+      const bytes = utf8.encode(text);
+      out.keyId[i] = this.keys.intern(bytes, 0, bytes.length);
+    } else if (kind === JsonKind.string || kind === JsonKind.number) out.keyId[i] = this.keys.intern(cols.records, json.position[at], json.length[at]);
     else if (kind === JsonKind.stringUnescaped) out.keyId[i] = this.keys.intern(json.unescaped, json.position[at], json.length[at]);
-    else return `the key field '${key.field}' is ${kindText(kind)}, not a string or number`;
+    else return keyReason(this.#config, kind);
     return undefined;
   }
 
@@ -129,6 +139,73 @@ export class FieldReader {
   }
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * The fused kernel for this pipeline, or null when the engine must assign windows itself (a
+ * window type other than tumbling/hopping, emit: update, a topic-level key or a `match` filter).
+ */
+export function createFolder(config: PipelineConfig, accumulators: WindowAccumulators, openWindows: OpenWindows): BatchFolder | null {
+  const w = config.window;
+  if ((w.type !== "tumbling" && w.type !== "hopping") || config.emit !== "final" || !("field" in config.key) || config.match !== undefined) return null;
+  const paths = [config.key.field, ...(config.time !== undefined ? [config.time] : []), ...config.fields];
+  return new BatchFolder({
+    format: config.format, paths, keyPath: 0, timePath: config.time !== undefined ? 1 : -1, fieldPath0: config.time !== undefined ? 2 : 1,
+    fieldCount: config.fields.length, sizeMs: w.sizeMs, advanceMs: w.type === "hopping" ? w.advanceMs : w.sizeMs, graceMs: w.graceMs,
+  }, accumulators, openWindows);
+}
+
+/** The dead-letter reason of a record the fused kernel listed (not a late one). */
+export function listedReason(config: PipelineConfig, r: ListedRecord): string {
+  switch (r.what) {
+    case FoldListed.document: return documentReason(config, r.detail, r.errorPosition);
+    case FoldListed.time: return timeReason(config, r.detail);
+    case FoldListed.field: return fieldReason(config, r.detail >> 4, r.detail & 15);
+    case FoldListed.keyFloat: return keyFloatReason(config);
+    default: return keyReason(config, r.detail);
+  }
+}
+
+function documentReason(config: PipelineConfig, status: number, errorPosition: number): string {
+  const reason = docReason(config.format, status);
+  return status === JsonDocStatus.null ? reason : `${reason} (at byte ${errorPosition})`;
+}
+
+function timeReason(config: PipelineConfig, kind: number): string {
+  return `the time field '${config.time}' is ${kindText(kind)}, not a number of epoch ms`;
+}
+
+function fieldReason(config: PipelineConfig, f: number, kind: number): string {
+  return `the field '${config.fields[f]}' is ${kindText(kind)}, not a finite number`;
+}
+
+function keyReason(config: PipelineConfig, kind: number): string {
+  return `the key field '${"field" in config.key ? config.key.field : ""}' is ${kindText(kind)}, not a string or number`;
+}
+
+function keyFloatReason(config: PipelineConfig): string {
+  return `the key field '${"field" in config.key ? config.key.field : ""}' is a MessagePack float; a group key must be a string or an integer`;
+}
+
+/** The decimal text of the MessagePack integer encoded at bytes[at], or undefined for a float. */
+function msgpackIntegerText(bytes: Uint8Array, at: number): string | undefined {
+  const c = bytes[at];
+  if (c < 0x80) return String(c);
+  if (c >= 0xe0) return String(c - 0x100);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at + 1);
+  switch (c) {
+    case 0xcc: return String(view.getUint8(0));
+    case 0xcd: return String(view.getUint16(0));
+    case 0xce: return String(view.getUint32(0));
+    case 0xcf: return String(view.getBigUint64(0));
+    case 0xd0: return String(view.getInt8(0));
+    case 0xd1: return String(view.getInt16(0));
+    case 0xd2: return String(view.getInt32(0));
+    case 0xd3: return String(view.getBigInt64(0));
+    default: return undefined;
+  }
+}
+
 function kindText(kind: number): string {
   switch (kind) {
     case JsonKind.missing: return "missing";
@@ -138,6 +215,8 @@ function kindText(kind: number): string {
     case JsonKind.true: case JsonKind.false: return "a boolean";
     case JsonKind.object: return "an object";
     case JsonKind.array: return "an array";
+    case JsonKind.binary: return "binary data (MessagePack bin)";
+    case JsonKind.extension: return "a MessagePack ext value";
     default: return "not readable";
   }
 }

@@ -24,24 +24,51 @@ function fieldAggregate(a: PipelineAggregate, acc: Float64Array, base: number, c
   }
 }
 
+/** What renderResult writes for a config, worked out once (a result is rendered per closed window). */
+interface Template {
+  count: boolean;
+  perField: PipelineAggregate[];
+  isQuantile: boolean[];
+  fractions: number[];
+  /** `,"temp":{` per field; `"sum":` per aggregate. */
+  fieldOpen: string[];
+  aggregateName: string[];
+}
+
+const templates = new WeakMap<PipelineConfig, Template>();
+const none = new Float64Array(0);
+
+function template(config: PipelineConfig): Template {
+  let t = templates.get(config);
+  if (t === undefined) {
+    const perField = config.aggregates.filter((a) => a !== "count");
+    t = {
+      count: config.aggregates.includes("count"), perField, isQuantile: perField.map((a) => a in quantileOf), fractions: quantileFractions(config),
+      fieldOpen: config.fields.map((f) => `,${JSON.stringify(f)}:{`), aggregateName: perField.map((a) => `${JSON.stringify(a)}:`),
+    };
+    templates.set(config, t);
+  }
+  return t;
+}
+
 /** The JSON text of one window's result. */
 export function renderResult(config: PipelineConfig, key: string, startMs: number, endMs: number, acc: Float64Array, slot: number, accumulators: WindowAccumulators): string {
+  const t = template(config);
   const count = acc[0];
   let out = `{"key":${JSON.stringify(key)},"window":{"start":${startMs},"end":${endMs}}`;
-  if (config.aggregates.includes("count")) out += `,"count":${count}`;
-  const perField = config.aggregates.filter((a) => a !== "count");
-  if (perField.length === 0) return out + "}";
-  const fractions = quantileFractions(config);
+  if (t.count) out += `,"count":${count}`;
+  if (t.perField.length === 0) return out + "}";
   for (let f = 0; f < config.fields.length; f++) {
     const base = 1 + f * WINDOW_FIELD_F64S;
-    const q = fractions.length > 0 ? accumulators.quantiles(slot, f, fractions) : new Float64Array(0);
+    const q = t.fractions.length > 0 ? accumulators.quantiles(slot, f, t.fractions) : none;
     let qi = 0;
-    const parts = perField.map((a) => {
-      const v = fieldAggregate(a, acc, base, count, q, qi);
-      if (a in quantileOf) qi++;
-      return `${JSON.stringify(a)}:${number(v)}`;
-    });
-    out += `,${JSON.stringify(config.fields[f])}:{${parts.join(",")}}`;
+    out += t.fieldOpen[f];
+    for (let a = 0; a < t.perField.length; a++) {
+      const v = fieldAggregate(t.perField[a], acc, base, count, q, qi);
+      if (t.isQuantile[a]) qi++;
+      out += (a === 0 ? t.aggregateName[a] : `,${t.aggregateName[a]}`) + number(v);
+    }
+    out += "}";
   }
   return out + "}";
 }

@@ -1,4 +1,7 @@
-// The window engine of one pipeline: stored batches in, window results out. Per batch, record
+// The window engine of one pipeline: stored batches in, window results out. Tumbling and hopping
+// windows keyed by a field with emit: final go through the fused kernel (batch-fields.ts
+// createFolder): one wasm call per batch decodes, extracts, keys and folds, and comes back only
+// for a new group key or a window it has no slot cached for. Otherwise, per batch, record
 // decode and field extraction run in wasm (batch-fields.ts), the window type assigns each record
 // its windows (host-side bookkeeping: windows-aligned.ts, windows-session.ts, windows-count.ts,
 // windows-sliding.ts), and one wasm call folds the values into the open windows' accumulators
@@ -12,13 +15,13 @@
 // exactly-once replay after a crash needs — so an idle partition holds back no other. A group key
 // whose records span partitions gets one result per partition and window: key the source by the
 // group key (MQTT ingest keys records by topic, so topic levels and fields of the topic are).
-import type { RecordHeader } from "../core/index.ts";
-import { WindowAccumulators } from "../core/index.ts";
+import type { BatchFolder, ListedRecord, RecordHeader } from "../core/index.ts";
+import { FoldListed, FoldStop, WindowAccumulators } from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
-import { FieldReader, type BatchFields } from "./batch-fields.ts";
+import { createFolder, FieldReader, listedReason, type BatchFields } from "./batch-fields.ts";
 import { KeyTable } from "./key-table.ts";
 import { quantileFractions, renderResult } from "./results.ts";
-import type { EngineCheckpoint, EngineCounts, WindowHost, WindowKind } from "./window-kind.ts";
+import { boundReason, lateReason, type EngineCheckpoint, type EngineCounts, type WindowHost, type WindowKind } from "./window-kind.ts";
 import { AlignedWindows } from "./windows-aligned.ts";
 import { CountWindows } from "./windows-count.ts";
 import { SessionWindows } from "./windows-session.ts";
@@ -61,6 +64,9 @@ export class WindowEngine implements WindowHost {
   readonly #kind: WindowKind;
   #keys = new KeyTable();
   #reader: FieldReader;
+  /** The fused kernel and the aligned windows it feeds, when the pipeline allows it (else the column path). */
+  #folder: BatchFolder | null = null;
+  #aligned: AlignedWindows | null = null;
   #out: EngineOutputs = { results: [], late: [], dlq: [] };
   /** Records queued for folding: entry e feeds slot #slots[e] with record #records[e] of #batch. */
   #slots = new Int32Array(1024);
@@ -69,12 +75,12 @@ export class WindowEngine implements WindowHost {
   #batch: BatchFields | undefined;
 
   constructor(config: PipelineConfig) {
-    if (config.format !== "json") throw new RangeError("format: msgpack is not built yet (json is)");
     this.config = config;
     this.updates = config.emit === "update";
     this.#reader = new FieldReader(config, this.#keys);
     this.acc = new WindowAccumulators(config.fields.length, { quantiles: quantileFractions(config).length > 0 });
     this.#kind = windowKind(config);
+    this.#startFolder();
   }
 
   /** The smallest partition watermark (−Infinity before any record): what watermark lag reports. */
@@ -89,6 +95,10 @@ export class WindowEngine implements WindowHost {
 
   /** Folds one stored (committed, non-control) batch of source partition `partition`. */
   processBatch(partition: number, batch: Uint8Array): void {
+    if (this.#folder && this.#aligned) {
+      this.#processFused(this.#folder, this.#aligned, partition, batch);
+      return;
+    }
     const bf = this.#reader.read(batch);
     this.#batch = bf;
     this.#entries = 0;
@@ -109,6 +119,7 @@ export class WindowEngine implements WindowHost {
 
   /** Gives the engine's wasm memory (its sketches) back for reuse; the engine is dead after. */
   close(): void {
+    this.#folder?.dispose();
     this.acc.dispose();
   }
 
@@ -190,6 +201,46 @@ export class WindowEngine implements WindowHost {
     this.#kind.remapKeys((id) => ids.get(id)!);
     this.#keys = keys;
     this.#reader = new FieldReader(this.config, keys);
+    // Key ids changed: the fused kernel's caches start over.
+    this.#folder?.dispose();
+    this.#startFolder();
+  }
+
+  #startFolder(): void {
+    this.#aligned = this.#kind instanceof AlignedWindows ? this.#kind : null;
+    this.#folder = this.#aligned ? createFolder(this.config, this.acc, (put) => this.#aligned!.eachOpen(put)) : null;
+  }
+
+  /** processBatch through the fused kernel: the aligned windows' rules, the host asked only for new keys and windows. */
+  #processFused(folder: BatchFolder, aligned: AlignedWindows, partition: number, batch: Uint8Array): void {
+    folder.begin(batch, partition, aligned.maxTimeMs(partition));
+    for (let stop = folder.run(); stop !== FoldStop.done; stop = folder.run()) {
+      if (stop === FoldStop.newKey) {
+        folder.putKey(this.internKey(folder.keyBytes()));
+        continue;
+      }
+      // A record whose windows are not all in the kernel's cache: open what is missing.
+      const keyId = folder.keyId;
+      const opened = aligned.open(partition, folder.timeMs, keyId, folder.maxTimeMs, this, (start, slot) => folder.putWindow(start, keyId, slot));
+      if (!opened) {
+        // Past openWindowCountMax: the record goes whole to the dead-letter topic; its time still moves the watermark.
+        const r = folder.stoppedRecord();
+        folder.skip(Math.max(folder.maxTimeMs, folder.timeMs));
+        this.counts.dlq++;
+        this.#out.dlq.push(listedRecord(partition, r, boundReason(this.config, partition, "shorter windows")));
+      }
+    }
+    aligned.setMaxTimeMs(partition, folder.maxTimeMs);
+    this.counts.events += folder.events;
+    for (const r of folder.listed()) {
+      if (r.what === FoldListed.late) {
+        this.counts.late++;
+        this.#out.late.push(listedRecord(partition, r, lateReason(r.timeMs, r.watermarkMs, "falls only in windows that closed")));
+      } else {
+        this.counts.dlq++;
+        this.#out.dlq.push(listedRecord(partition, r, listedReason(this.config, r)));
+      }
+    }
   }
 }
 
@@ -203,14 +254,21 @@ function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
 function sourceRecord(bf: BatchFields, partition: number, i: number, reason: string): OutRecord {
   const c = bf.cols;
   const view = (at: number, length: number) => (length < 0 ? null : c.records.slice(at, at + length));
+  const timestampMs = c.header.logAppendTime ? c.header.maxTimestampMs : c.header.baseTimestampMs + c.timestampDeltaMs[i];
+  return outRecord(partition, view(c.keyPosition[i], c.keyLength[i]), view(c.valuePosition[i], c.valueLength[i]), timestampMs, c.header.baseOffset + c.offsetDelta[i], reason);
+}
+
+/** sourceRecord for a record the fused kernel listed. */
+function listedRecord(partition: number, r: ListedRecord, reason: string): OutRecord {
+  return outRecord(partition, r.key, r.value, r.timestampMs, r.offset, reason);
+}
+
+function outRecord(partition: number, key: Uint8Array | null, value: Uint8Array | null, timestampMs: number, offset: number, reason: string): OutRecord {
   return {
-    partition,
-    key: view(c.keyPosition[i], c.keyLength[i]),
-    value: view(c.valuePosition[i], c.valueLength[i]),
-    timestampMs: c.header.logAppendTime ? c.header.maxTimestampMs : c.header.baseTimestampMs + c.timestampDeltaMs[i],
+    partition, key, value, timestampMs,
     headers: [
       { key: "reason", value: utf8.encode(reason) },
-      { key: "offset", value: utf8.encode(String(c.header.baseOffset + c.offsetDelta[i])) },
+      { key: "offset", value: utf8.encode(String(offset)) },
     ],
   };
 }

@@ -44,7 +44,6 @@ export class AlignedWindows implements WindowKind {
 
   assign(partition: number, bf: BatchFields, host: WindowHost): void {
     const n = bf.count;
-    const perRecord = this.#sizeMs / this.#advanceMs;
     const pw = this.#state(partition);
     let maxMs = pw.maxTimeMs;
     for (let i = 0; i < n; i++) {
@@ -55,7 +54,7 @@ export class AlignedWindows implements WindowKind {
       // Windows [s, s + size) with s aligned to advance and s <= t < s + size, oldest first.
       const last = Math.floor(t / this.#advanceMs) * this.#advanceMs;
       const first = last - this.#sizeMs + this.#advanceMs;
-      if (pw.openCount + perRecord > this.#config.openWindowCountMax && pw.openCount + this.#missing(pw, first, last, keyId, watermark) > this.#config.openWindowCountMax) {
+      if (this.#overBound(pw, first, last, keyId, watermark)) {
         // Past the bound: the record goes whole to the dead-letter topic, in none of its windows.
         // Its time still moves the watermark, so windows close and make room again.
         if (t > maxMs) maxMs = t;
@@ -78,6 +77,36 @@ export class AlignedWindows implements WindowKind {
       if (t > maxMs) maxMs = t;
     }
     pw.maxTimeMs = maxMs;
+  }
+
+  // The fused kernel (window-engine.ts) folds records itself and asks for these.
+
+  /** The largest event time partition `partition` has delivered. */
+  maxTimeMs(partition: number): number {
+    return this.#state(partition).maxTimeMs;
+  }
+
+  setMaxTimeMs(partition: number, timeMs: number): void {
+    this.#state(partition).maxTimeMs = timeMs;
+  }
+
+  /**
+   * Gives `put` the slot of each still-open window of a record at `timeMs` with key `keyId`
+   * (opening missing ones), as assign() would; false when openWindowCountMax refuses the record.
+   */
+  open(partition: number, timeMs: number, keyId: number, maxTimeMs: number, host: WindowHost, put: (start: number, slot: number) => void): boolean {
+    const pw = this.#state(partition);
+    const watermark = maxTimeMs - this.#graceMs;
+    const last = Math.floor(timeMs / this.#advanceMs) * this.#advanceMs;
+    const first = last - this.#sizeMs + this.#advanceMs;
+    if (this.#overBound(pw, first, last, keyId, watermark)) return false;
+    for (let s = first; s <= last; s += this.#advanceMs) if (s + this.#sizeMs > watermark) put(s, this.#slotFor(pw, s, keyId, host));
+    return true;
+  }
+
+  /** Every open (partition, start, key id) → slot. */
+  eachOpen(put: (partition: number, start: number, keyId: number, slot: number) => void): void {
+    for (const [partition, pw] of this.#partitions) for (const [start, byKey] of pw.open) for (const [keyId, slot] of byKey) put(partition, start, keyId, slot);
   }
 
   emitChanged(host: WindowHost): void {
@@ -159,6 +188,12 @@ export class AlignedWindows implements WindowKind {
       pw.openCount++;
     }
     return slot;
+  }
+
+  /** Whether opening the record's missing windows [first .. last] would pass openWindowCountMax. */
+  #overBound(pw: PartitionWindows, first: number, last: number, keyId: number, watermark: number): boolean {
+    const max = this.#config.openWindowCountMax;
+    return pw.openCount + this.#sizeMs / this.#advanceMs > max && pw.openCount + this.#missing(pw, first, last, keyId, watermark) > max;
   }
 
   /** How many of the record's still-open windows [first .. last] would be new for this key. */

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import mqttPacket from "mqtt-packet";
+import { Packr } from "msgpackr";
 import { FrameReader as MqttFrameReader } from "../../gateways/mqtt/frame-reader.ts";
 import { parseFrame, type ParserSettings } from "../../gateways/mqtt/frame-parser.ts";
 import { readMqttConfig } from "../../gateways/mqtt/config.ts";
@@ -284,6 +285,8 @@ const configYaml: FuzzTarget = {
 
 const extractor = new JsonFieldExtractor(["device", "temperature", "a.b.c", "ok"]);
 
+const packr = new Packr({ useRecords: false });
+
 const jsonExtract: FuzzTarget = {
   name: "json-extract",
   about: "JSON field extraction (wasm) over newline-split documents: columns with a per-document status, never a throw",
@@ -305,9 +308,31 @@ const jsonExtract: FuzzTarget = {
   },
 };
 
+const msgpackExtractor = new JsonFieldExtractor(["device", "temperature", "a.b.c", "ok"], { format: "msgpack" });
+
+const msgpackExtract: FuzzTarget = {
+  name: "msgpack-extract",
+  about: "MessagePack field extraction (wasm) over documents cut at the split points: a status per document, spans inside the input, never a throw",
+  seeds: () => [
+    packr.pack({ device: "d1", temperature: -1.5e-3, a: { b: { c: "é" } }, ok: true, n: [1, 2, { x: null }], big: 2n ** 63n - 1n, bin: new Uint8Array([1, 2]) }),
+    Uint8Array.from([0x84, 0xa6, ...utf8.encode("device"), 0xd9, 2, 0x64, 0x31, 0xab, ...utf8.encode("temperature"), 0xca, 0x41, 0xc8, 0, 0, 0xa6, ...utf8.encode("device"), 0xcf, 0, 0, 0, 0, 0, 0, 0, 7, 0xa1, 0x61, 0xde, 0, 1, 0xa1, 0x62, 0xc7, 1, 5, 9]),
+  ],
+  run(input, splits) {
+    const cuts = [0, ...[...new Set(splits.map((s) => (input.length === 0 ? 0 : s % input.length)))].sort((a, b) => a - b), input.length];
+    const positions = Int32Array.from(cuts.slice(0, -1));
+    const lengths = Int32Array.from(cuts.slice(1).map((c, i) => c - cuts[i]));
+    const fields = msgpackExtractor.extract(input, positions, lengths);
+    assert.equal(fields.count, positions.length, "a row per document");
+    for (let c = 0; c < fields.kind.length; c++) {
+      if (fields.position[c] >= 0) assert.ok(fields.position[c] + fields.length[c] <= input.length, "a value's span lies inside the input");
+    }
+    return fields.invalidCount === 0 ? "all-documents-valid" : fields.invalidCount === fields.count ? "all-documents-invalid" : "some-documents-invalid";
+  },
+};
+
 export const fuzzTargets: FuzzTarget[] = [
   mqttFrames, kafkaFrames, kafkaRequests_,
   ...[Compression.none, Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd].map(batchTarget),
   ...[Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd].map(decompressTarget),
-  configYaml, jsonExtract,
+  configYaml, jsonExtract, msgpackExtract,
 ];

@@ -112,3 +112,27 @@ export async function waitForMetric(httpPort: number, name: string, atLeast: num
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * bin/ledge with `configYaml`, started before a test file's tests and stopped (its directories
+ * removed) after them: call at the top level of the file; `.process` is the running ledge.
+ */
+export function ledgeForFile(prefix: string, configYaml: string, hooks: { beforeAll: (fn: () => Promise<void>, timeoutMs: number) => void; afterAll: (fn: () => Promise<void>) => void }): { readonly process: LedgeProcess } {
+  let dirs: LedgeDirs | undefined;
+  let ledge: LedgeProcess | undefined;
+  hooks.beforeAll(async () => {
+    dirs = await ledgeDirs(prefix, configYaml);
+    ledge = await startLedge(dirs.args);
+  }, 60_000);
+  hooks.afterAll(async () => {
+    ledge?.child.kill("SIGTERM");
+    await ledge?.exited;
+    await dirs?.remove();
+  });
+  return {
+    get process(): LedgeProcess {
+      if (!ledge) throw new Error("ledge is not started (call ledgeForFile at the top level of the test file)");
+      return ledge;
+    },
+  };
+}

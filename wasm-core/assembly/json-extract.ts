@@ -30,6 +30,9 @@ export const KIND_FALSE: i32 = 6;
 export const KIND_OBJECT: i32 = 7;
 export const KIND_ARRAY: i32 = 8;
 export const KIND_INVALID: i32 = 9;
+/** MessagePack bin and ext values (skipped; never a number). */
+export const KIND_BINARY: i32 = 10;
+export const KIND_EXTENSION: i32 = 11;
 
 export const DOC_OK: i32 = 0;
 export const DOC_NULL: i32 = 1;
@@ -39,6 +42,10 @@ export const DOC_UTF8: i32 = 4;
 export const DOC_NUMBER: i32 = 5;
 export const DOC_TOO_DEEP: i32 = 6;
 export const DOC_TRAILING: i32 = 7;
+// MessagePack documents (msgpack-extract.ts).
+export const DOC_MSGPACK_TRUNCATED: i32 = 8;
+export const DOC_MSGPACK_NEVER_USED: i32 = 9;
+export const DOC_MSGPACK_KEY: i32 = 10;
 
 export const JSON_PATHS_MAX: i32 = 32;
 export const JSON_SEGMENTS_MAX: i32 = 16;
@@ -48,6 +55,8 @@ export const JSON_COLUMN_BYTES_PER_CELL: i32 = 20;
 export const JSON_COLUMN_BYTES_PER_DOC: i32 = 8;
 
 const TRACKED_DEPTH: i32 = JSON_SEGMENTS_MAX + 2;
+/** Depths below this keep their wanted paths (deeper ones match none). */
+export const TRACKED_DEPTH_MAX: i32 = TRACKED_DEPTH;
 /** Per depth: paths still matching inside the object open there. */
 const WANT: usize = memory.data(TRACKED_DEPTH * 4, 16);
 /** Per depth: paths whose value is the container open there, and where it starts. */
@@ -74,6 +83,16 @@ let unescapedEnd: usize = 0;
 /** The kernel ran out of unescaped room (a ledge bug: runtime/core sizes it). */
 let outOfRoom: bool = false;
 
+/** Where the documents of this call start (positions are relative to it). */
+export function documentBase(): usize {
+  return base;
+}
+
+/** Paths still matching inside the object (map) open at `depth` (< TRACKED_DEPTH_MAX). */
+export function wantedAt(depth: i32): u32 {
+  return load<u32>(WANT + (<usize>depth << 2));
+}
+
 // Per document.
 let docEnd: usize = 0;
 let docIndex: usize = 0;
@@ -90,7 +109,7 @@ function fail(reason: i32, at: usize): usize {
 }
 
 /** fail() for walkDocument, which returns the DOC_ status itself. */
-function stop(reason: i32, at: usize): i32 {
+export function stop(reason: i32, at: usize): i32 {
   fail(reason, at);
   return reason;
 }
@@ -104,7 +123,7 @@ function cell(path: i32): usize {
 /** Paths of the current document whose result is not missing (so a duplicate key must clear them). */
 let filledPaths: u32 = 0;
 
-function setResult(paths: u32, kind: i32, number: f64, position: i32, length: i32): void {
+export function setResult(paths: u32, kind: i32, number: f64, position: i32, length: i32): void {
   filledPaths |= paths;
   while (paths != 0) {
     const path = <i32>ctz(paths);
@@ -330,9 +349,24 @@ function matchKey(candidates: u32, segment: i32, p: usize, end: usize): u32 {
   return matched;
 }
 
+/** matchKey for a key whose bytes need no unescaping (MessagePack strings). */
+export function matchRawKey(candidates: u32, segment: i32, p: usize, end: usize): u32 {
+  stringHasEscape = false;
+  return matchKey(candidates, segment, p, end);
+}
+
+/** Last duplicate wins: forgets what an earlier member of the same name gave `matched` paths. */
+export function forgetEarlier(matched: u32): void {
+  const stale = matched & filledPaths;
+  if (stale != 0) {
+    setResult(stale, KIND_MISSING, NaN, -1, 0);
+    filledPaths &= ~stale;
+  }
+}
+
 // @ts-ignore: decorator
 @inline
-function segmentCount(path: i32): i32 {
+export function segmentCount(path: i32): i32 {
   return load<i32>(SEGMENT_COUNT + (<usize>path << 2));
 }
 
@@ -370,7 +404,7 @@ const AFTER_VALUE: i32 = 1;
 const EXPECT_KEY: i32 = 2;
 
 /** Records a container opened at p as depth `depth`: its kind, the paths inside it, its targets. */
-function openContainer(depth: i32, p: usize, isObject: bool, targets: u32, within: u32): void {
+export function openContainer(depth: i32, p: usize, isObject: bool, targets: u32, within: u32): void {
   pushContainer(depth, isObject);
   if (depth < TRACKED_DEPTH) {
     store<u32>(WANT + (<usize>depth << 2), isObject ? within : 0);
@@ -379,7 +413,7 @@ function openContainer(depth: i32, p: usize, isObject: bool, targets: u32, withi
   }
 }
 
-function closeContainer(depth: i32, end: usize): void {
+export function closeContainer(depth: i32, end: usize): void {
   if (depth >= TRACKED_DEPTH) return;
   const pending = load<u32>(PENDING + (<usize>depth << 2));
   if (pending == 0) return;
@@ -439,12 +473,7 @@ function readKey(p: usize, depth: i32): usize {
       if (segmentCount(path) == depth) targets |= <u32>1 << path;
       else within |= <u32>1 << path;
     }
-    // Last duplicate wins: forget what an earlier member of the same name gave.
-    const stale = matched & filledPaths;
-    if (stale != 0) {
-      setResult(stale, KIND_MISSING, NaN, -1, 0);
-      filledPaths &= ~stale;
-    }
+    forgetEarlier(matched);
   }
   keyTargets = targets;
   keyWithin = within;
@@ -489,7 +518,8 @@ function readMembers(p: usize, depth: i32): usize {
 }
 
 /** Walks one document in [start, docEnd), filling its results for `allPaths`; returns its DOC_ status. */
-function walkDocument(start: usize, allPaths: u32): i32 {
+export function walkDocument(start: usize, end: usize, allPaths: u32): i32 {
+  docEnd = end;
   failure = DOC_OK;
   let p = start;
   let depth: i32 = 0;
@@ -562,7 +592,7 @@ function walkDocument(start: usize, allPaths: u32): i32 {
 }
 
 /** Reads the path table into SEGMENT_*; false if it is malformed. */
-function loadPaths(table: usize, pathCount: i32, names: usize, namesLength: usize): bool {
+export function loadPaths(table: usize, pathCount: i32, names: usize, namesLength: usize): bool {
   let at = table;
   for (let path = 0; path < pathCount; path++) {
     if (!inMemory(at, 4)) return false;
@@ -583,6 +613,59 @@ function loadPaths(table: usize, pathCount: i32, names: usize, namesLength: usiz
   return true;
 }
 
+/** Walks one document in [start, end) for `allPaths`, writing its results; returns its DOC_ status. */
+export type DocumentWalker = (start: usize, end: usize, allPaths: u32) => i32;
+
+/** Sets where the next documents' results go (layout above); `count` documents, `pathCount` paths. */
+export function beginDocuments(documents: usize, count: usize, out: usize, pathCount: i32, unescaped: usize, unescapedCapacity: usize): void {
+  const cells = count * <usize>pathCount;
+  base = documents;
+  docCount = count;
+  outNumber = out;
+  outKind = out + (cells << 3);
+  outPosition = outKind + (cells << 2);
+  outLength = outPosition + (cells << 2);
+  unescapedStart = unescaped;
+  unescapedAt = unescaped;
+  unescapedEnd = unescaped + unescapedCapacity;
+  outOfRoom = false;
+}
+
+/** Where a failed document stopped, relative to its start (set by extractDocument). */
+export let documentErrorPosition: i32 = -1;
+
+/**
+ * Extracts document `index` (at base + position, `length` bytes; -1 = no value) with `walk`.
+ * Returns its DOC_ status (documentErrorPosition says where it failed), or a negative status
+ * for a document outside memory or too little unescaped room.
+ */
+export function extractDocument(index: usize, position: i32, length: i32, allPaths: u32, walk: DocumentWalker): i32 {
+  docIndex = index;
+  setResult(allPaths, KIND_MISSING, NaN, -1, 0);
+  filledPaths = 0;
+  documentErrorPosition = -1;
+  let docStatus = DOC_OK;
+  if (length == -1) {
+    docStatus = DOC_NULL;
+    documentErrorPosition = 0;
+  } else {
+    if (position < 0 || length < 0 || !inMemory(base + <usize>position, <u64>length)) return status.ERR_REGION_OUT_OF_BOUNDS;
+    const start = base + <usize>position;
+    docStatus = walk(start, start + <usize>length, allPaths);
+    if (outOfRoom) return status.ERR_JSON_ARGUMENTS;
+    if (docStatus != DOC_OK) documentErrorPosition = <i32>(failedAt - start);
+  }
+  if (docStatus != DOC_OK) setResult(allPaths, KIND_INVALID, NaN, -1, 0);
+  return docStatus;
+}
+
+/** The path bits for `pathCount` paths. */
+// @ts-ignore: decorator
+@inline
+export function pathBits(pathCount: i32): u32 {
+  return pathCount == 32 ? 0xffff_ffff : (<u32>1 << <u32>pathCount) - 1;
+}
+
 /**
  * Extracts `pathCount` paths from `count` documents into the columns at `out` (layout above).
  * Returns how many documents are not valid JSON (or have no value), or a status:
@@ -594,6 +677,15 @@ export function jsonExtract(
   pathTable: usize, pathCount: i32, names: usize, namesLength: usize,
   out: usize, unescaped: usize, unescapedCapacity: usize,
 ): i32 {
+  return extractDocuments(documents, positions, lengths, count, pathTable, pathCount, names, namesLength, out, unescaped, unescapedCapacity, walkDocument);
+}
+
+/** jsonExtract's loop over documents, with the format's walker. */
+export function extractDocuments(
+  documents: usize, positions: usize, lengths: usize, count: i32,
+  pathTable: usize, pathCount: i32, names: usize, namesLength: usize,
+  out: usize, unescaped: usize, unescapedCapacity: usize, walk: DocumentWalker,
+): i32 {
   if (count < 0 || pathCount < 1 || pathCount > JSON_PATHS_MAX) return status.ERR_JSON_ARGUMENTS;
   const n = <u64>count;
   const cells = n * <u64>pathCount;
@@ -603,45 +695,17 @@ export function jsonExtract(
     return status.ERR_REGION_OUT_OF_BOUNDS;
   }
   if (!loadPaths(pathTable, pathCount, names, namesLength)) return status.ERR_JSON_ARGUMENTS;
-  base = documents;
-  docCount = <usize>count;
-  outNumber = out;
-  outKind = out + <usize>(cells << 3);
-  outPosition = outKind + <usize>(cells << 2);
-  outLength = outPosition + <usize>(cells << 2);
+  beginDocuments(documents, <usize>count, out, pathCount, unescaped, unescapedCapacity);
   const outStatus = outLength + <usize>(cells << 2);
   const outError = outStatus + <usize>(n << 2);
-  unescapedStart = unescaped;
-  unescapedAt = unescaped;
-  unescapedEnd = unescaped + unescapedCapacity;
-  outOfRoom = false;
-  const allPaths: u32 = pathCount == 32 ? 0xffff_ffff : (<u32>1 << <u32>pathCount) - 1;
+  const allPaths = pathBits(pathCount);
   let invalid: i32 = 0;
-  for (let i: usize = 0; i < docCount; i++) {
-    docIndex = i;
-    setResult(allPaths, KIND_MISSING, NaN, -1, 0);
-    filledPaths = 0;
-    const position = load<i32>(positions + (i << 2));
-    const length = load<i32>(lengths + (i << 2));
-    let docStatus = DOC_OK;
-    let errorPosition: i32 = -1;
-    if (length == -1) {
-      docStatus = DOC_NULL;
-      errorPosition = 0;
-    } else {
-      if (position < 0 || length < 0 || !inMemory(documents + <usize>position, <u64>length)) return status.ERR_REGION_OUT_OF_BOUNDS;
-      const start = documents + <usize>position;
-      docEnd = start + <usize>length;
-      docStatus = walkDocument(start, allPaths);
-      if (outOfRoom) return status.ERR_JSON_ARGUMENTS;
-      if (docStatus != DOC_OK) errorPosition = <i32>(failedAt - start);
-    }
-    if (docStatus != DOC_OK) {
-      invalid++;
-      setResult(allPaths, KIND_INVALID, NaN, -1, 0);
-    }
+  for (let i: usize = 0; i < <usize>count; i++) {
+    const docStatus = extractDocument(i, load<i32>(positions + (i << 2)), load<i32>(lengths + (i << 2)), allPaths, walk);
+    if (docStatus < 0) return docStatus;
+    if (docStatus != DOC_OK) invalid++;
     store<i32>(outStatus + (i << 2), docStatus);
-    store<i32>(outError + (i << 2), errorPosition);
+    store<i32>(outError + (i << 2), documentErrorPosition);
   }
   return invalid;
 }

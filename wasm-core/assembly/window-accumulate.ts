@@ -24,7 +24,8 @@ function slotStrideBytes(fieldCount: i32): usize {
   return (1 + <usize>fieldCount * <usize>WINDOW_FIELD_F64S) << 3;
 }
 
-function feedField(at: usize, first: bool, n: f64, v: f64, t: f64): void {
+/** Feeds value v at time t into one field's accumulators at `at` (n: the slot's count after it). */
+export function feedField(at: usize, first: bool, n: f64, v: f64, t: f64): void {
   if (first) {
     store<f64>(at, v);
     store<f64>(at, v, 8);
