@@ -14,6 +14,7 @@ import { ErrorCode } from "../../../runtime/kafka/errors.ts";
 import { respond, type KafkaHandler, type RequestContext } from "../context.ts";
 import { kafkaCodeOf } from "./error-code.ts";
 import { authorized } from "../authz/check.ts";
+import { waitCalledOff } from "../../../runtime/log/waiters.ts";
 
 const readCommitted = 1;
 /** Upper bound on one long poll, whatever the client asks (Kafka clients use <= 500 ms). */
@@ -102,7 +103,7 @@ async function waitForAny(ctx: RequestContext<FetchRequest>, slots: Slot[], wait
   const waitable = slots.filter((s) => s.res.errorCode === 0 && s.res.highWatermark >= 0);
   if (waitable.length === 0) return false;
   const stop = new AbortController();
-  const onClose = () => stop.abort();
+  const onClose = () => stop.abort(waitCalledOff);
   ctx.signal.addEventListener("abort", onClose, { once: true });
   try {
     return await Promise.race(waitable.map((s) => {
@@ -116,7 +117,7 @@ async function waitForAny(ctx: RequestContext<FetchRequest>, slots: Slot[], wait
       return Promise.resolve(log.waitForData(s.topic, s.req.partition, offset, waitMs, stop.signal)).then(() => true, () => false);
     }));
   } finally {
-    stop.abort();
+    stop.abort(waitCalledOff);
     ctx.signal.removeEventListener("abort", onClose);
   }
 }
