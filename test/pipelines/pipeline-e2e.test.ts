@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPipelineConfig } from "../../runtime/config/pipelines.ts";
-import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { ledgeForFile } from "../helpers/ledge-process.ts";
 import { kcatRecords } from "./kcat-topic.ts";
 import { compareResult, referenceWindows, type RefRecord } from "./reference.ts";
 
@@ -26,13 +26,13 @@ pipelines:
     emit: final
     to: temp-10s
 `;
+
+const ledge = ledgeForFile("ledge-pipe-e2e-", yaml, { beforeAll, afterAll });
 const base = 1_765_000_000_000;
-let dirs: LedgeDirs;
-let ledge: LedgeProcess;
 
 function publish(topic: string, lines: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(ledge.ports.mqtt), "-q", "1", "-t", topic, "-l"], { stdio: ["pipe", "ignore", "pipe"] });
+    const child = spawn("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(ledge.process.ports.mqtt), "-q", "1", "-t", topic, "-l"], { stdio: ["pipe", "ignore", "pipe"] });
     let err = "";
     child.stderr.on("data", (d) => (err += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
@@ -47,19 +47,8 @@ function publish(topic: string, lines: string[]): Promise<void> {
 
 /** kcat's records of a topic, polled until `count` are there. */
 function consume(topic: string, count: number): Promise<string[][]> {
-  return kcatRecords(ledge.ports.kafka!, topic, count, "%k\t%h\t%s");
+  return kcatRecords(ledge.process.ports.kafka!, topic, count, "%k\t%h\t%s");
 }
-
-beforeAll(async () => {
-  dirs = await ledgeDirs("ledge-pipe-e2e-", yaml);
-  ledge = await startLedge(dirs.args);
-}, 60_000);
-
-afterAll(async () => {
-  ledge?.child.kill("SIGTERM");
-  await ledge?.exited;
-  await dirs?.remove();
-});
 
 describe("pipeline end to end: mosquitto_pub in, kcat out", () => {
   it("aggregates telemetry of 20 devices into the summaries a plain-JS reference computes", { timeout: 120_000 }, async () => {
@@ -101,7 +90,7 @@ describe("pipeline end to end: mosquitto_pub in, kcat out", () => {
       "reason=the field 'temp' is missing, not a finite number",
     ]);
     expect(dlq[0][2]).toBe("temperature is 21 degrees");
-    const metrics = await (await fetch(`http://127.0.0.1:${ledge.ports.http}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${ledge.process.ports.http}/metrics`)).text();
     expect(metrics).toMatch(/^ledge_pipeline_late_total\{pipeline="temp10s"\} 1$/m);
     expect(metrics).toMatch(/^ledge_pipeline_dlq_total\{pipeline="temp10s"\} 2$/m);
     expect(metrics).toMatch(/^ledge_pipeline_windows_emitted_total\{pipeline="temp10s"\} 60$/m);

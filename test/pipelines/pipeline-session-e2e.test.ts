@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import { readPipelineConfig } from "../../runtime/config/pipelines.ts";
-import { ledgeDirs, startLedge, type LedgeDirs, type LedgeProcess } from "../helpers/ledge-process.ts";
+import { ledgeForFile } from "../helpers/ledge-process.ts";
 import { kcatRecords } from "./kcat-topic.ts";
 import { compareResult, referenceWindows, type RefRecord } from "./reference.ts";
 
@@ -27,25 +27,14 @@ pipelines:
     to: cycles
   - ${JSON.stringify(live)}
 `;
+
+const ledge = ledgeForFile("ledge-pipe-session-e2e-", yaml, { beforeAll, afterAll });
 const base = 1_765_000_000_000;
-let dirs: LedgeDirs;
-let ledge: LedgeProcess;
 
 /** kcat's records of a topic, polled until `count` are there. */
 function consume(topic: string, count: number): Promise<string[][]> {
-  return kcatRecords(ledge.ports.kafka!, topic, count, "%k\t%T\t%s", 60_000);
+  return kcatRecords(ledge.process.ports.kafka!, topic, count, "%k\t%T\t%s", 60_000);
 }
-
-beforeAll(async () => {
-  dirs = await ledgeDirs("ledge-pipe-session-e2e-", yaml);
-  ledge = await startLedge(dirs.args);
-}, 60_000);
-
-afterAll(async () => {
-  ledge?.child.kill("SIGTERM");
-  await ledge?.exited;
-  await dirs?.remove();
-});
 
 describe("session windows end to end: kafkajs in, kcat out", () => {
   it("writes each machine's bursts as sessions, merged where a late-sent event bridges two", { timeout: 120_000 }, async () => {
@@ -63,7 +52,7 @@ describe("session windows end to end: kafkajs in, kcat out", () => {
     }
     const flush = JSON.stringify({ machine: "clock", ts: base + 3_600_000, power: 0 });
     const all = [...values, ...heldBack, flush];
-    const kafka = new Kafka({ clientId: "session-e2e", brokers: [`127.0.0.1:${ledge.ports.kafka}`], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: "session-e2e", brokers: [`127.0.0.1:${ledge.process.ports.kafka}`], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
     try {
