@@ -20,12 +20,12 @@ import { LogTail } from "./log-tail.ts";
 import { throttleLogger } from "../../runtime/log-throttle.ts";
 import type { BrokerMessage } from "./message.ts";
 import { mqttMetrics, type MqttMetrics } from "./metrics.ts";
-import { recordToMessage } from "./record-mapping.ts";
+import { messageAt, offsetAt } from "./record-mapping.ts";
 import { RetainedMessages } from "./retained.ts";
 import { sendPublish } from "./send-publish.ts";
 import { Session, type Outgoing, type SessionHooks } from "./session.ts";
 import { ShareGroups } from "./share-groups.ts";
-import type { DecodedRecord } from "../../runtime/core/types.ts";
+import type { BatchColumns } from "../../runtime/core/index.ts";
 import { SessionStore } from "./session-store.ts";
 import { SubscriptionTrie, type SubscriptionOptions } from "./subscription-trie.ts";
 import { parseShared } from "./topics.ts";
@@ -138,7 +138,7 @@ export class Broker implements BrokerServices {
     broker.delivery.protect(); // before retention next runs: what offline sessions still need stays
     broker.metrics.retained.set(broker.retained.size);
     broker.#tail.start(broker.ingest.logTopics, {
-      sink: (record, key) => broker.#fromTail(record, key),
+      sink: (cols, index, key) => broker.#fromTail(cols, index, key),
       wanted: () => broker.trie.size > 0,
       advanced: (key) => broker.shares.advanced(key),
     });
@@ -274,9 +274,9 @@ export class Broker implements BrokerServices {
     for (const topic of removed) this.#tail.stopTopic(topic);
   }
 
-  #fromTail(record: DecodedRecord, key: string): void {
-    const message = recordToMessage(record);
-    if (message) this.fanOut(message, key, record.offset);
+  #fromTail(cols: BatchColumns, index: number, key: string): void {
+    const message = messageAt(cols, index);
+    if (message) this.fanOut(message, key, offsetAt(cols, index));
   }
 
   /** A record from the log tail (partition `key`, `offset`): every matching live session gets
