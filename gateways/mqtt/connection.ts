@@ -9,7 +9,9 @@ import { ClientContext, type BrokerServices, type ClientLink, type ClientOptions
 import { dispatch } from "./handlers/index.ts";
 import { Reason } from "./reason-codes.ts";
 
-/** Below this many bytes per turn, queued packets are joined into one buffer before writing. */
+/** Queued packets are joined into buffers of about this many bytes before writing: a turn of
+ * deliveries is thousands of small PUBLISHes, and each write costs the stream a request (and
+ * writev an iovec) of its own. */
 const outboxConcatBytesMax = 64 * 1024;
 
 /** How long an ended stream may wait for the peer's close before it is destroyed. */
@@ -103,7 +105,15 @@ export class MqttConnection implements ClientLink {
     else if (bytes <= outboxConcatBytesMax) stream.write(Buffer.concat(parts, bytes));
     else {
       stream.cork();
-      for (const part of parts) stream.write(part);
+      let from = 0;
+      let groupBytes = 0;
+      for (let i = 0; i < parts.length; i++) {
+        groupBytes += parts[i].length;
+        if (groupBytes < outboxConcatBytesMax && i < parts.length - 1) continue;
+        stream.write(i === from ? parts[i] : Buffer.concat(parts.slice(from, i + 1), groupBytes));
+        from = i + 1;
+        groupBytes = 0;
+      }
       stream.uncork();
     }
     // The outbox alone may have held deliveries back (writeBufferBytesMax); when the stream
