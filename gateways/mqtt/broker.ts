@@ -282,12 +282,19 @@ export class Broker implements BrokerServices {
   /** A record from the log tail (partition `key`, `offset`): every matching live session gets
    * it once, at its best QoS, from its cursor (share groups read the log themselves). */
   fanOut(message: BrokerMessage, key: string, offset: number): void {
+    const found = this.trie.matching(message.topic);
+    const origin = message.originClientId;
+    if (found.length === 1) {
+      // One subscriber (the common case): nothing to merge.
+      const { clientId, options } = found[0];
+      if (!(options.noLocal && clientId === origin)) this.#offer(clientId, options, options.subscriptionId, message, key, offset); // [MQTT-3.8.3-3]
+      return;
+    }
     const matched = this.#matched;
     matched.clear();
-    const origin = message.originClientId;
     const ids = this.#matchedIds;
-    this.trie.match(message.topic, (clientId, options) => {
-      if (options.noLocal && clientId === origin) return; // [MQTT-3.8.3-3]
+    for (const { clientId, options } of found) {
+      if (options.noLocal && clientId === origin) continue; // [MQTT-3.8.3-3]
       const prev = matched.get(clientId);
       if (!prev || options.qos > prev.qos) matched.set(clientId, options);
       // Overlapping subscriptions: one copy carries every identifier [MQTT-3.3.4-3]. The list
@@ -297,18 +304,20 @@ export class Broker implements BrokerServices {
         if (!list.includes(options.subscriptionId)) list.push(options.subscriptionId);
         ids.set(clientId, list);
       }
-    });
-    for (const [clientId, options] of matched) {
-      const session = this.sessions.get(clientId);
-      if (!session?.live) continue;
-      const match = this.#match; // reused: offer() keeps nothing of it
-      match.qos = options.qos;
-      match.retainAsPublished = options.retainAsPublished;
-      match.subscriptionId = ids.get(clientId) ?? options.subscriptionId;
-      this.delivery.offer(session, message, match, key, offset);
     }
+    for (const [clientId, options] of matched) this.#offer(clientId, options, ids.get(clientId) ?? options.subscriptionId, message, key, offset);
     matched.clear();
     ids.clear();
+  }
+
+  #offer(clientId: string, options: SubscriptionOptions, subscriptionId: Match["subscriptionId"], message: BrokerMessage, key: string, offset: number): void {
+    const session = this.sessions.get(clientId);
+    if (!session?.live) return;
+    const match = this.#match; // reused: offer() keeps nothing of it
+    match.qos = options.qos;
+    match.retainAsPublished = options.retainAsPublished;
+    match.subscriptionId = subscriptionId;
+    this.delivery.offer(session, message, match, key, offset);
   }
 
   newSession(clientId: string, expiryS: number): Session {
