@@ -79,6 +79,9 @@ export interface SessionConnection {
   readonly writable: boolean;
   send(packet: Packet): void;
   sendBytes(bytes: Buffer): void;
+  /** Writes a PUBLISH without properties (packet-writer.ts encodePlainPublish) into the
+   * connection's outgoing buffer: no buffer of its own per delivery. */
+  sendPlainPublish(topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number): void;
   disconnect(reason: number, reasonString?: string): void;
 }
 
