@@ -95,7 +95,9 @@ function copy(v: Uint8Array | null): Buffer {
 }
 
 /** The known header names as bytes: a record's header key is compared, not decoded. */
-const headerNames: readonly Uint8Array[] = Object.values(Header).map((name) => Buffer.from(name));
+const headerOrder: string[] = Object.values(Header);
+const headerNames: readonly Uint8Array[] = headerOrder.map((name) => Buffer.from(name));
+const [qosAt, retainAt, topicAt, clientIdAt] = [Header.qos, Header.retain, Header.topic, Header.clientId].map((name) => headerOrder.indexOf(name));
 const mqttPrefix = Buffer.from("mqtt.");
 
 function sameBytes(a: Uint8Array, at: number, b: Uint8Array): boolean {
@@ -112,7 +114,6 @@ function headerIndex(bytes: Uint8Array, at: number, length: number): number {
   }
   return length >= mqttPrefix.length && sameBytes(bytes, at, mqttPrefix) ? -1 : -2;
 }
-const headerOrder = Object.values(Header);
 
 /** Decoded strings of topics and client ids seen lately, by a hash of their bytes: the same
  * few topics and clients repeat record after record, so most records decode no string. */
@@ -165,12 +166,12 @@ export function messageAt(cols: BatchColumns, i: number): BrokerMessage | undefi
       user[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       continue;
     }
-    switch (headerOrder[index]) {
+    switch (index) {
       // One byte ("0".."2") and "true"/"false" as ledge writes them: read without a string.
-      case Header.qos: qos = length === 1 && bytes[at] >= 0x30 && bytes[at] <= 0x32 ? ((bytes[at] - 0x30) as QoS) : qosOf(length < 0 ? null : bytes.subarray(at, at + length)); break;
-      case Header.retain: retain = length === 4 && sameBytes(bytes, at, trueBytes); break;
-      case Header.topic: topic = length < 0 ? "" : cachedText(bytes, at, length); break;
-      case Header.clientId: origin = length < 0 ? "" : cachedText(bytes, at, length); break;
+      case qosAt: qos = length === 1 && bytes[at] >= 0x30 && bytes[at] <= 0x32 ? ((bytes[at] - 0x30) as QoS) : qosOf(length < 0 ? null : bytes.subarray(at, at + length)); break;
+      case retainAt: retain = length === 4 && sameBytes(bytes, at, trueBytes); break;
+      case topicAt: topic = length < 0 ? "" : cachedText(bytes, at, length); break;
+      case clientIdAt: origin = length < 0 ? "" : cachedText(bytes, at, length); break;
       default: {
         const v = length < 0 ? null : bytes.subarray(at, at + length);
         switch (headerOrder[index]) {
