@@ -20,12 +20,12 @@ import { LogTail } from "./log-tail.ts";
 import { throttleLogger } from "../../runtime/log-throttle.ts";
 import type { BrokerMessage } from "./message.ts";
 import { mqttMetrics, type MqttMetrics } from "./metrics.ts";
-import { recordToMessage } from "./record-mapping.ts";
+import { messageAt, offsetAt } from "./record-mapping.ts";
 import { RetainedMessages } from "./retained.ts";
 import { sendPublish } from "./send-publish.ts";
 import { Session, type Outgoing, type SessionHooks } from "./session.ts";
 import { ShareGroups } from "./share-groups.ts";
-import type { DecodedRecord } from "../../runtime/core/types.ts";
+import type { BatchColumns } from "../../runtime/core/index.ts";
 import { SessionStore } from "./session-store.ts";
 import { SubscriptionTrie, type SubscriptionOptions } from "./subscription-trie.ts";
 import { parseShared } from "./topics.ts";
@@ -138,7 +138,7 @@ export class Broker implements BrokerServices {
     broker.delivery.protect(); // before retention next runs: what offline sessions still need stays
     broker.metrics.retained.set(broker.retained.size);
     broker.#tail.start(broker.ingest.logTopics, {
-      sink: (record, key) => broker.#fromTail(record, key),
+      sink: (cols, index, key) => broker.#fromTail(cols, index, key),
       wanted: () => broker.trie.size > 0,
       advanced: (key) => broker.shares.advanced(key),
     });
@@ -274,20 +274,27 @@ export class Broker implements BrokerServices {
     for (const topic of removed) this.#tail.stopTopic(topic);
   }
 
-  #fromTail(record: DecodedRecord, key: string): void {
-    const message = recordToMessage(record);
-    if (message) this.fanOut(message, key, record.offset);
+  #fromTail(cols: BatchColumns, index: number, key: string): void {
+    const message = messageAt(cols, index);
+    if (message) this.fanOut(message, key, offsetAt(cols, index));
   }
 
   /** A record from the log tail (partition `key`, `offset`): every matching live session gets
    * it once, at its best QoS, from its cursor (share groups read the log themselves). */
   fanOut(message: BrokerMessage, key: string, offset: number): void {
+    const found = this.trie.matching(message.topic);
+    const origin = message.originClientId;
+    if (found.length === 1) {
+      // One subscriber (the common case): nothing to merge.
+      const { clientId, options } = found[0];
+      if (!(options.noLocal && clientId === origin)) this.#offer(clientId, options, options.subscriptionId, message, key, offset); // [MQTT-3.8.3-3]
+      return;
+    }
     const matched = this.#matched;
     matched.clear();
-    const origin = message.originClientId;
     const ids = this.#matchedIds;
-    this.trie.match(message.topic, (clientId, options) => {
-      if (options.noLocal && clientId === origin) return; // [MQTT-3.8.3-3]
+    for (const { clientId, options } of found) {
+      if (options.noLocal && clientId === origin) continue; // [MQTT-3.8.3-3]
       const prev = matched.get(clientId);
       if (!prev || options.qos > prev.qos) matched.set(clientId, options);
       // Overlapping subscriptions: one copy carries every identifier [MQTT-3.3.4-3]. The list
@@ -297,18 +304,20 @@ export class Broker implements BrokerServices {
         if (!list.includes(options.subscriptionId)) list.push(options.subscriptionId);
         ids.set(clientId, list);
       }
-    });
-    for (const [clientId, options] of matched) {
-      const session = this.sessions.get(clientId);
-      if (!session?.live) continue;
-      const match = this.#match; // reused: offer() keeps nothing of it
-      match.qos = options.qos;
-      match.retainAsPublished = options.retainAsPublished;
-      match.subscriptionId = ids.get(clientId) ?? options.subscriptionId;
-      this.delivery.offer(session, message, match, key, offset);
     }
+    for (const [clientId, options] of matched) this.#offer(clientId, options, ids.get(clientId) ?? options.subscriptionId, message, key, offset);
     matched.clear();
     ids.clear();
+  }
+
+  #offer(clientId: string, options: SubscriptionOptions, subscriptionId: Match["subscriptionId"], message: BrokerMessage, key: string, offset: number): void {
+    const session = this.sessions.get(clientId);
+    if (!session?.live) return;
+    const match = this.#match; // reused: offer() keeps nothing of it
+    match.qos = options.qos;
+    match.retainAsPublished = options.retainAsPublished;
+    match.subscriptionId = subscriptionId;
+    this.delivery.offer(session, message, match, key, offset);
   }
 
   newSession(clientId: string, expiryS: number): Session {

@@ -9,8 +9,16 @@ import { ClientContext, type BrokerServices, type ClientLink, type ClientOptions
 import { dispatch } from "./handlers/index.ts";
 import { Reason } from "./reason-codes.ts";
 
-/** Below this many bytes per turn, queued packets are joined into one buffer before writing. */
+/** Queued packets are joined into buffers of about this many bytes before writing: a turn of
+ * deliveries is thousands of small PUBLISHes, and each write costs the stream a request (and
+ * writev an iovec) of its own. */
 const outboxConcatBytesMax = 64 * 1024;
+
+/** Packets encoded in place (room) go into buffers of the outbox's own: the first of a turn
+ * this big, each next one twice the last up to outboxConcatBytesMax (a turn of one delivery
+ * holds little; a turn of thousands, few buffers). */
+const outboxBufferBytesMin = 4096;
+const noBytes = Buffer.alloc(0);
 
 /** How long an ended stream may wait for the peer's close before it is destroyed. */
 const endGraceMs = 1000;
@@ -23,6 +31,12 @@ export class MqttConnection implements ClientLink {
   #busy = false;
   #outbox: Buffer[] = [];
   #outboxBytes = 0;
+  /** The buffer packets are encoded into (room): bytes from #outboxStart to #outboxEnd are
+   * queued but not yet in #outbox. Dropped at each flush. */
+  #buffer = noBytes;
+  #outboxStart = 0;
+  #outboxEnd = 0;
+  #flushScheduled = false;
   #keepAliveTimer: NodeJS.Timeout | undefined;
   #connectTimer: NodeJS.Timeout | undefined;
 
@@ -82,9 +96,41 @@ export class MqttConnection implements ClientLink {
 
   write(bytes: Buffer): void {
     if (this.#stream.destroyed) return;
+    this.#seal();
     this.#outbox.push(bytes);
     this.#outboxBytes += bytes.length;
-    if (this.#outbox.length === 1) process.nextTick(this.#flushOutbox);
+    this.#scheduleFlush();
+  }
+
+  room(bytes: number): number {
+    if (this.#outboxEnd + bytes > this.#buffer.length) {
+      this.#seal();
+      const size = Math.max(bytes, Math.min(outboxConcatBytesMax, Math.max(outboxBufferBytesMin, 2 * this.#buffer.length)));
+      this.#buffer = Buffer.allocUnsafe(size);
+      this.#outboxStart = this.#outboxEnd = 0;
+    }
+    const at = this.#outboxEnd;
+    this.#outboxEnd += bytes;
+    this.#outboxBytes += bytes;
+    this.#scheduleFlush();
+    return at;
+  }
+
+  get outbox(): Buffer {
+    return this.#buffer;
+  }
+
+  /** What was encoded in place joins the outbox (in order with what is written next). */
+  #seal(): void {
+    if (this.#outboxEnd === this.#outboxStart) return;
+    this.#outbox.push(this.#buffer.subarray(this.#outboxStart, this.#outboxEnd));
+    this.#outboxStart = this.#outboxEnd;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    process.nextTick(this.#flushOutbox);
   }
 
   get bufferedBytes(): number {
@@ -93,6 +139,10 @@ export class MqttConnection implements ClientLink {
 
   /** One write per turn: acks for a whole batch leave as one buffer, not dozens of tiny ones. */
   readonly #flushOutbox = (): void => {
+    this.#flushScheduled = false;
+    this.#seal();
+    this.#buffer = noBytes;
+    this.#outboxStart = this.#outboxEnd = 0;
     const parts = this.#outbox;
     const bytes = this.#outboxBytes;
     this.#outbox = [];
@@ -103,7 +153,15 @@ export class MqttConnection implements ClientLink {
     else if (bytes <= outboxConcatBytesMax) stream.write(Buffer.concat(parts, bytes));
     else {
       stream.cork();
-      for (const part of parts) stream.write(part);
+      let from = 0;
+      let groupBytes = 0;
+      for (let i = 0; i < parts.length; i++) {
+        groupBytes += parts[i].length;
+        if (groupBytes < outboxConcatBytesMax && i < parts.length - 1) continue;
+        stream.write(i === from ? parts[i] : Buffer.concat(parts.slice(from, i + 1), groupBytes));
+        from = i + 1;
+        groupBytes = 0;
+      }
       stream.uncork();
     }
     // The outbox alone may have held deliveries back (writeBufferBytesMax); when the stream

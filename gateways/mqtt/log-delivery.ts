@@ -15,7 +15,7 @@
 // reservation is sent with DUP set; QoS 2 deliveries the client had (PUBREC) get PUBREL again,
 // never a second PUBLISH.
 import type { QoS } from "mqtt-packet";
-import { decodeBatch, readBaseOffset, readMaxTimestampMs, readNextOffset, readRecordCount, ReadCommittedFilter } from "../../runtime/core/index.ts";
+import { decodeBatchColumns, readBaseOffset, readMaxTimestampMs, readNextOffset, readRecordCount, ReadCommittedFilter } from "../../runtime/core/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { ReadResult } from "../../runtime/log/types.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
@@ -25,9 +25,9 @@ import { cursorKey, type LogTail } from "./log-tail.ts";
 import type { BrokerMessage } from "./message.ts";
 import type { MqttMetrics } from "./metrics.ts";
 import { Reason } from "./reason-codes.ts";
-import { recordToMessage } from "./record-mapping.ts";
+import { messageAt } from "./record-mapping.ts";
 import { logTopicsFor } from "./routes.ts";
-import type { Outgoing, PartitionCursor, Session, SessionConnection } from "./session.ts";
+import type { Outgoing, PartitionCursor, PendingBatch, Session, SessionConnection } from "./session.ts";
 import { topicMatches } from "./topics.ts";
 
 /** Bytes one catch-up read copies out of the log: at most this, and about what the client's
@@ -308,7 +308,7 @@ export class LogDelivery {
           cursor.next = Math.min(nextOffset, end);
           continue;
         }
-        const pending = { records: decodeBatch(batch).records, index: 0, nextOffset };
+        const pending: PendingBatch = { cols: decodeBatchColumns(batch), index: 0, nextOffset };
         const r = this.#deliverRecords(session, c, cursor, pending, end);
         if (r < 0) {
           cursor.pending = pending;
@@ -325,16 +325,16 @@ export class LogDelivery {
   /** Sends the batch's records from cursor.next below `end` that match the session's
    * subscriptions; the number of records passed over, or -1 when the client has no room for
    * the next (batch.index stays on it). */
-  #deliverRecords(session: Session, c: SessionConnection, cursor: PartitionCursor, batch: NonNullable<PartitionCursor["pending"]>, end: number): number {
+  #deliverRecords(session: Session, c: SessionConnection, cursor: PartitionCursor, batch: PendingBatch, end: number): number {
     let handled = 0;
     const received = cursor.received;
-    const records = batch.records;
-    for (; batch.index < records.length; batch.index++) {
-      const record = records[batch.index];
-      const offset = record.offset;
+    const cols = batch.cols;
+    const base = cols.header.baseOffset;
+    for (; batch.index < cols.count; batch.index++) {
+      const offset = base + cols.offsetDelta[batch.index];
       if (offset < cursor.next) continue;
       if (offset >= end) break;
-      const message = received?.has(offset) ? undefined : recordToMessage(record);
+      const message = received?.has(offset) ? undefined : messageAt(cols, batch.index);
       const match = message && this.#match(session, message);
       if (message && match) {
         const qos = Math.min(message.qos, match.qos) as QoS;

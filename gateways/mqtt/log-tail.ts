@@ -7,16 +7,15 @@
 // The tail keeps no state on disk: it starts at each partition's end. A session that is not
 // live (offline, or behind: its window or socket full) reads the log from its own cursor and
 // joins the tail once it has reached the tail's position (log-delivery.ts).
-import { decodeBatch, readNextOffset, ReadCommittedFilter } from "../../runtime/core/index.ts";
-import type { DecodedRecord } from "../../runtime/core/types.ts";
+import { decodeBatchColumns, readNextOffset, ReadCommittedFilter, type BatchColumns } from "../../runtime/core/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { MqttLog } from "./log-port.ts";
 
 const readBytesMax = 1024 * 1024;
 const waitMs = 30_000;
 
-/** Gets each new record with its partition's key (`cursorKey`). */
-export type RecordSink = (record: DecodedRecord, key: string) => void;
+/** Gets each new record (record `index` of a decoded batch) with its partition's key (`cursorKey`). */
+export type RecordSink = (cols: BatchColumns, index: number, key: string) => void;
 
 export interface TailHandlers {
   /** Gets each new record (the broker's fan-out). */
@@ -118,7 +117,11 @@ export class LogTail {
         for (const batch of read.batches) {
           const next = readNextOffset(batch);
           if (next <= offset) continue;
-          if (filter.visible(batch)) for (const record of decodeBatch(batch).records) if (record.offset >= offset) sink(record, key);
+          if (filter.visible(batch)) {
+            const cols = decodeBatchColumns(batch);
+            const base = cols.header.baseOffset;
+            for (let i = 0; i < cols.count; i++) if (base + cols.offsetDelta[i] >= offset) sink(cols, i, key);
+          }
           offset = next;
           this.#positions.set(key, offset);
         }

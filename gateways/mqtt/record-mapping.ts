@@ -5,7 +5,8 @@
 // direction turns any record (also one produced over Kafka) into a message: topic = the
 // `mqtt.topic` header or else the key; headers not starting with "mqtt." become user properties.
 import type { QoS, UserProperties } from "mqtt-packet";
-import type { DecodedRecord, RecordHeader, RecordInput } from "../../runtime/core/types.ts";
+import type { BatchColumns } from "../../runtime/core/index.ts";
+import type { RecordHeader, RecordInput } from "../../runtime/core/types.ts";
 import type { BrokerMessage, MessageProperties } from "./message.ts";
 
 export const Header = {
@@ -93,45 +94,114 @@ function copy(v: Uint8Array | null): Buffer {
   return v === null ? Buffer.alloc(0) : Buffer.from(v);
 }
 
-/** The message a record stands for, or undefined when it has no usable topic (null key). */
-export function recordToMessage(record: DecodedRecord): BrokerMessage | undefined {
-  let topic: string | undefined = record.key === null ? undefined : text(record.key);
-  // A record without mqtt.qos (produced over Kafka) is already durable: offer it at QoS 1,
-  // so each subscriber's own QoS decides.
+/** The known header names as bytes: a record's header key is compared, not decoded. */
+const headerOrder: string[] = Object.values(Header);
+const headerNames: readonly Uint8Array[] = headerOrder.map((name) => Buffer.from(name));
+const [qosAt, retainAt, topicAt, clientIdAt] = [Header.qos, Header.retain, Header.topic, Header.clientId].map((name) => headerOrder.indexOf(name));
+const mqttPrefix = Buffer.from("mqtt.");
+
+function sameBytes(a: Uint8Array, at: number, b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (a[at + i] !== b[i]) return false;
+  return true;
+}
+
+/** Which known header `bytes[at..at+length)` names (index into Header's values), -1 for
+ * another "mqtt." header, -2 for a user property. */
+function headerIndex(bytes: Uint8Array, at: number, length: number): number {
+  for (let i = 0; i < headerNames.length; i++) {
+    const name = headerNames[i];
+    if (name.length === length && sameBytes(bytes, at, name)) return i;
+  }
+  return length >= mqttPrefix.length && sameBytes(bytes, at, mqttPrefix) ? -1 : -2;
+}
+
+/** Decoded strings of topics and client ids seen lately, by a hash of their bytes: the same
+ * few topics and clients repeat record after record, so most records decode no string. */
+const textCacheSlots = 256;
+const textCacheBytes: Array<Uint8Array | undefined> = new Array(textCacheSlots);
+const textCacheText: string[] = new Array(textCacheSlots);
+const textCacheLengthMax = 256;
+
+function cachedText(bytes: Uint8Array, at: number, length: number): string {
+  if (length > textCacheLengthMax) return Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString("utf8");
+  let hash = length;
+  for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + bytes[at + i]) | 0;
+  const slot = hash & (textCacheSlots - 1);
+  const known = textCacheBytes[slot];
+  if (known !== undefined && known.length === length && sameBytes(bytes, at, known)) return textCacheText[slot];
+  const s = Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString("utf8");
+  textCacheBytes[slot] = bytes.slice(at, at + length);
+  textCacheText[slot] = s;
+  return s;
+}
+
+/** The message record `i` of a decoded batch stands for, or undefined when it has no usable
+ * topic (null key). Read straight from the columns: no record object, header keys compared
+ * as bytes. Topic = the `mqtt.topic` header or else the key; a record without mqtt.qos
+ * (produced over Kafka) is already durable: offered at QoS 1, so each subscriber's own QoS
+ * decides; headers not starting with "mqtt." become user properties. */
+export function messageAt(cols: BatchColumns, i: number): BrokerMessage | undefined {
+  const bytes = cols.records;
+  const keyLength = cols.keyLength[i];
+  let topic: string | undefined = keyLength < 0 ? undefined : cachedText(bytes, cols.keyPosition[i], keyLength);
   let qos: QoS = 1;
   let retain = false;
   // Made only when a property is there: most records carry none.
   let p: MessageProperties | undefined;
   let user: UserProperties | undefined;
   let origin: string | undefined;
-  for (const h of record.headers) {
-    switch (h.key) {
+  const end = cols.headerStart[i + 1];
+  for (let k = cols.headerStart[i]; k < end; k++) {
+    const keyAt = cols.headerKeyPosition[k];
+    const keyBytes = cols.headerKeyLength[k];
+    const at = cols.headerValuePosition[k];
+    const length = cols.headerValueLength[k];
+    const index = headerIndex(bytes, keyAt, keyBytes);
+    if (index === -1) continue;
+    if (index === -2) {
+      user ??= {};
+      const name = Buffer.from(bytes.buffer, bytes.byteOffset + keyAt, keyBytes).toString("utf8");
+      const prev = user[name];
+      const v = text(length < 0 ? null : bytes.subarray(at, at + length));
+      user[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      continue;
+    }
+    switch (index) {
       // One byte ("0".."2") and "true"/"false" as ledge writes them: read without a string.
-      case Header.qos: qos = qosOf(h.value); break;
-      case Header.retain: retain = h.value !== null && h.value.length === 4 && h.value[0] === 0x74 && text(h.value) === "true"; break;
-      case Header.topic: topic = text(h.value); break;
-      case Header.clientId: origin = text(h.value); break;
-      case Header.contentType: (p ??= {}).contentType = text(h.value); break;
-      case Header.payloadFormat: (p ??= {}).payloadFormatIndicator = text(h.value) === "1"; break;
-      case Header.expiryS: (p ??= {}).messageExpiryInterval = Number(text(h.value)) >>> 0; break;
-      case Header.responseTopic: (p ??= {}).responseTopic = text(h.value); break;
-      case Header.correlationData: (p ??= {}).correlationData = copy(h.value); break;
+      case qosAt: qos = length === 1 && bytes[at] >= 0x30 && bytes[at] <= 0x32 ? ((bytes[at] - 0x30) as QoS) : qosOf(length < 0 ? null : bytes.subarray(at, at + length)); break;
+      case retainAt: retain = length === 4 && sameBytes(bytes, at, trueBytes); break;
+      case topicAt: topic = length < 0 ? "" : cachedText(bytes, at, length); break;
+      case clientIdAt: origin = length < 0 ? "" : cachedText(bytes, at, length); break;
       default: {
-        if (h.key.startsWith("mqtt.")) break;
-        user ??= {};
-        const prev = user[h.key];
-        const v = text(h.value);
-        user[h.key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+        const v = length < 0 ? null : bytes.subarray(at, at + length);
+        switch (headerOrder[index]) {
+          case Header.contentType: (p ??= {}).contentType = text(v); break;
+          case Header.payloadFormat: (p ??= {}).payloadFormatIndicator = text(v) === "1"; break;
+          case Header.expiryS: (p ??= {}).messageExpiryInterval = Number(text(v)) >>> 0; break;
+          case Header.responseTopic: (p ??= {}).responseTopic = text(v); break;
+          case Header.correlationData: (p ??= {}).correlationData = copy(v); break;
+        }
       }
     }
   }
   if (topic === undefined || topic === "") return undefined;
   if (user) (p ??= {}).userProperties = user;
   // A view: the decoded batch's buffer stays alive as long as the message does.
-  const v = record.value;
-  const payload = v === null ? Buffer.alloc(0) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  const valueLength = cols.valueLength[i];
+  const payload = valueLength < 0 ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset + cols.valuePosition[i], valueLength);
   const message: BrokerMessage = { topic, payload, qos, retain, properties: p };
   if (origin !== undefined) message.originClientId = origin;
-  if (p?.messageExpiryInterval !== undefined) message.expiresAtMs = record.timestampMs + p.messageExpiryInterval * 1000;
+  if (p?.messageExpiryInterval !== undefined) message.expiresAtMs = timestampAt(cols, i) + p.messageExpiryInterval * 1000;
   return message;
+}
+const trueBytes = Buffer.from("true");
+
+/** Record `i`'s offset in the log. */
+export function offsetAt(cols: BatchColumns, i: number): number {
+  return cols.header.baseOffset + cols.offsetDelta[i];
+}
+
+function timestampAt(cols: BatchColumns, i: number): number {
+  const h = cols.header;
+  return h.logAppendTime ? h.maxTimestampMs : h.baseTimestampMs + cols.timestampDeltaMs[i];
 }

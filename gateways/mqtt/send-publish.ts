@@ -3,7 +3,7 @@
 // Topic Alias Maximum, subscription identifier attached [MQTT-3.3.4-3].
 import type { IPublishPacket } from "mqtt-packet";
 import { remainingExpiryS, type BrokerMessage } from "./message.ts";
-import { encodedBytes, encodePlainPublish } from "./packet-writer.ts";
+import { encodedBytes, plainPublishBytes } from "./packet-writer.ts";
 import type { MqttMetrics } from "./metrics.ts";
 import type { Outgoing, SessionConnection } from "./session.ts";
 
@@ -17,13 +17,12 @@ export function sendPublish(metrics: MqttMetrics, c: SessionConnection, item: Ou
   const v5 = c.protocolVersion === 5;
   if (!v5 || (expiry === undefined && item.subscriptionId === undefined && c.clientTopicAliasMax === 0 && hasNoProperties(m.properties))) {
     // The common delivery (3.1.1, or MQTT 5 with no property to send): no packet object.
-    const bytes = encodePlainPublish(m.topic, m.payload, item.qos, item.retain, dup, item.packetId, v5);
-    if (bytes.length > c.clientPacketBytesMax) {
+    if (plainPublishBytes(m.topic, m.payload, item.qos, v5) > c.clientPacketBytesMax) {
       metrics.dropped.inc(); // [MQTT-3.1.2-25]: discard, as if delivered
       return false;
     }
     metrics.deliveries.inc();
-    c.sendBytes(bytes);
+    c.sendPlainPublish(m.topic, m.payload, item.qos, item.retain, dup, item.packetId);
     return true;
   }
   const packet: IPublishPacket = { cmd: "publish", topic: m.topic, payload: m.payload, qos: item.qos, retain: item.retain, dup };

@@ -4,7 +4,7 @@
 // (retained messages on SUBSCRIBE; bounded), and the QoS 2 packet ids it
 // sent us that await PUBREL. It outlives connections when the session is persistent.
 import type { Packet, QoS } from "mqtt-packet";
-import type { DecodedRecord } from "../../runtime/core/types.ts";
+import type { BatchColumns } from "../../runtime/core/index.ts";
 import { remainingExpiryS, type BrokerMessage } from "./message.ts";
 import type { ShareCursor } from "./share-groups.ts";
 import type { SubscriptionOptions } from "./subscription-trie.ts";
@@ -35,6 +35,13 @@ export interface Outgoing {
   share?: ShareCursor;
 }
 
+/** A decoded batch being delivered (as columns: no object per record), at record `index`. */
+export interface PendingBatch {
+  cols: BatchColumns;
+  index: number;
+  nextOffset: number;
+}
+
 /** A session's place in one log partition its subscriptions can match. */
 export interface PartitionCursor {
   readonly key: string;
@@ -52,7 +59,7 @@ export interface PartitionCursor {
   dupBelow: number;
   /** The decoded batch the session stopped in (its window filled), kept so it is not decoded
    * again for each PUBACK; dropped when the session goes offline. */
-  pending: { records: DecodedRecord[]; index: number; nextOffset: number } | undefined;
+  pending: PendingBatch | undefined;
   /** Offsets whose QoS 2 delivery the client held at a restart (PUBREC, awaiting PUBCOMP):
    * reading on must not send them again. Usually undefined. */
   received?: Set<number>;
@@ -72,6 +79,9 @@ export interface SessionConnection {
   readonly writable: boolean;
   send(packet: Packet): void;
   sendBytes(bytes: Buffer): void;
+  /** Writes a PUBLISH without properties (packet-writer.ts encodePlainPublish) into the
+   * connection's outgoing buffer: no buffer of its own per delivery. */
+  sendPlainPublish(topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number): void;
   disconnect(reason: number, reasonString?: string): void;
 }
 

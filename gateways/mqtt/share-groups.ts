@@ -11,7 +11,7 @@
 // below its stored reservation carries DUP). Retention keeps what it still needs (log-delivery.ts
 // protect(), holder "mqtt-sessions").
 import type { QoS } from "mqtt-packet";
-import { decodeBatch, readBaseOffset, readNextOffset, ReadCommittedFilter } from "../../runtime/core/index.ts";
+import { decodeBatchColumns, readBaseOffset, readNextOffset, ReadCommittedFilter } from "../../runtime/core/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { MqttRoute } from "./config.ts";
 import { CursorStore, type CursorOwner, type StoredCursors } from "./cursor-store.ts";
@@ -20,7 +20,7 @@ import { catchUpRecordsPerTurn, readBytesMax, readFrom, reserveAheadOffsets } fr
 import { cursorKey, type LogTail } from "./log-tail.ts";
 import type { BrokerMessage } from "./message.ts";
 import type { MqttMetrics } from "./metrics.ts";
-import { recordToMessage } from "./record-mapping.ts";
+import { messageAt } from "./record-mapping.ts";
 import { logTopicsFor } from "./routes.ts";
 import type { Outgoing, PartitionCursor, Session, SessionConnection } from "./session.ts";
 import type { SubscriptionOptions } from "./subscription-trie.ts";
@@ -373,7 +373,7 @@ export class ShareGroups {
           cursor.next = Math.min(nextOffset, end);
           continue;
         }
-        const r = this.#deliverRecords(group, cursor, { records: decodeBatch(batch).records, index: 0, nextOffset }, end);
+        const r = this.#deliverRecords(group, cursor, { cols: decodeBatchColumns(batch), index: 0, nextOffset }, end);
         if (r < 0) return -1;
         handled += r;
         if (handled >= budget) break;
@@ -387,12 +387,13 @@ export class ShareGroups {
    * batch is kept in cursor.pending, at it). */
   #deliverRecords(group: ShareGroup, cursor: ShareCursor, batch: NonNullable<ShareCursor["pending"]>, end: number): number {
     let handled = 0;
-    const records = batch.records;
-    for (; batch.index < records.length; batch.index++) {
-      const offset = records[batch.index].offset;
+    const cols = batch.cols;
+    const base = cols.header.baseOffset;
+    for (; batch.index < cols.count; batch.index++) {
+      const offset = base + cols.offsetDelta[batch.index];
       if (offset < cursor.next) continue;
       if (offset >= end) break;
-      const message = cursor.held?.has(offset) ? undefined : recordToMessage(records[batch.index]);
+      const message = cursor.held?.has(offset) ? undefined : messageAt(cols, batch.index);
       if (message && topicMatches(group.filter, message.topic) && !this.#dispatch(group, cursor, message, offset, offset < cursor.dupBelow)) {
         cursor.pending = batch;
         return -1;

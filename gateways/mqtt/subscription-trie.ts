@@ -23,9 +23,20 @@ function node(): TrieNode {
 /** One match result: the client and the options of its subscription. */
 export type MatchVisitor = (clientId: string, options: SubscriptionOptions) => void;
 
+/** One subscription a topic matches. */
+export interface TopicMatch {
+  readonly clientId: string;
+  readonly options: SubscriptionOptions;
+}
+
+/** Topics whose matches are remembered (then all are forgotten at once). */
+const matchesCachedTopicsMax = 4096;
+
 export class SubscriptionTrie {
   #root = node();
   #count = 0;
+  /** Per topic, what `matching` found; emptied by every change to the trie. */
+  readonly #matches = new Map<string, readonly TopicMatch[]>();
 
   get size(): number {
     return this.#count;
@@ -40,6 +51,7 @@ export class SubscriptionTrie {
     }
     if (!n.plain.has(clientId)) this.#count++;
     n.plain.set(clientId, options);
+    this.#matches.clear();
   }
 
   remove(filter: string, clientId: string): boolean {
@@ -53,6 +65,7 @@ export class SubscriptionTrie {
     const leaf = path[path.length - 1];
     if (!leaf.plain.delete(clientId)) return false;
     this.#count--;
+    this.#matches.clear();
     // Prune empty nodes so the trie does not grow with churned filters.
     for (let i = path.length - 1; i > 0; i--) {
       const n = path[i];
@@ -60,6 +73,19 @@ export class SubscriptionTrie {
       path[i - 1].children.delete(levels[i - 1]);
     }
     return true;
+  }
+
+  /** Every subscription matching `topic`, remembered until the trie changes: records of the
+   * same few topics follow each other, and walking the trie for each split the topic and
+   * visited every level again. The list is shared: never change it. */
+  matching(topic: string): readonly TopicMatch[] {
+    const known = this.#matches.get(topic);
+    if (known) return known;
+    const found: TopicMatch[] = [];
+    this.match(topic, (clientId, options) => found.push({ clientId, options }));
+    if (this.#matches.size >= matchesCachedTopicsMax) this.#matches.clear();
+    this.#matches.set(topic, found);
+    return found;
   }
 
   /** Visits every subscription matching `topic`. */

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import mqttPacket, { type Packet } from "mqtt-packet";
 import { describe, expect, it } from "vitest";
-import { ackSuccessBytes, encodeAckSuccess, encodePacket, encodePlainPublish, writeAckSuccess } from "../../gateways/mqtt/packet-writer.ts";
+import { ackSuccessBytes, encodeAckSuccess, encodePacket, encodePlainPublish, plainPublishBytes, writeAckSuccess, writePlainPublish } from "../../gateways/mqtt/packet-writer.ts";
 
 const sizes = [0, 1, 100, 121, 122, 123, 127, 128, 16_370, 16_383, 16_384, 70_000, 2_097_151, 2_097_152];
 const versions = fc.constantFrom(4, 5) as fc.Arbitrary<4 | 5>;
@@ -69,6 +69,12 @@ describe("packet-writer: the fast paths write what mqtt-packet writes", () => {
           const expected = mqttPacket.generate(packet, { protocolVersion });
           const actual = encodePlainPublish(topic, payload, qos, retain, qos > 0 && dup, id, protocolVersion === 5);
           expect(actual.equals(expected)).toBe(true);
+          // In place, after other bytes, touching none outside its own.
+          expect(plainPublishBytes(topic, payload, qos, protocolVersion === 5)).toBe(expected.length);
+          const out = Buffer.alloc(expected.length + 10, 0xee);
+          writePlainPublish(out, 7, topic, payload, qos, retain, qos > 0 && dup, id, protocolVersion === 5);
+          expect(out.subarray(7, 7 + expected.length).equals(expected)).toBe(true);
+          expect([...out.subarray(0, 7), ...out.subarray(7 + expected.length)].every((b) => b === 0xee)).toBe(true);
         },
       ),
       { numRuns: 300, seed: 8 },

@@ -24,6 +24,24 @@ describe("SubscriptionTrie", () => {
     expect(matches(t, "/finance")).toEqual(["all", "two"]);
   });
 
+  it("remembers a topic's matches only until the trie changes (add, new options, remove)", () => {
+    const t = new SubscriptionTrie();
+    const ids = (topic: string) => t.matching(topic).map((m) => `${m.clientId}:${m.options.qos}`).sort();
+    t.add("a/#", "one", o);
+    expect(ids("a/b")).toEqual(["one:1"]);
+    t.add("a/+", "two", o);
+    expect(ids("a/b")).toEqual(["one:1", "two:1"]);
+    t.add("a/+", "two", { ...o, qos: 2 });
+    expect(ids("a/b")).toEqual(["one:1", "two:2"]);
+    t.remove("a/#", "one");
+    expect(ids("a/b")).toEqual(["two:2"]);
+    t.remove("a/+", "two");
+    expect(ids("a/b")).toEqual([]);
+    t.add("#", "all", o);
+    expect(ids("$SYS/x")).toEqual([]); // the cache keeps the $ rule [MQTT-4.7.2-1]
+    expect(ids("a/b")).toEqual(["all:1"]);
+  });
+
   it("keeps $-topics away from leading wildcards [MQTT-4.7.2-1]", () => {
     const t = new SubscriptionTrie();
     t.add("#", "all", o);

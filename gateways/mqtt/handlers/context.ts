@@ -3,7 +3,7 @@
 // bytes out, the end, the keep-alive timer) and the broker services it may call
 // (BrokerServices). Handlers import this, never broker.ts or connection.ts: the connection keeps
 // its socket, framing, outbox and timers to itself, and the broker its maps and stores.
-import type { Packet } from "mqtt-packet";
+import type { Packet, QoS } from "mqtt-packet";
 import type { Logger } from "../../../runtime/logger.ts";
 import type { Identity, MqttAuthConfig } from "../auth.ts";
 import type { MqttLimits } from "../config.ts";
@@ -11,7 +11,7 @@ import type { ParserSettings } from "../frame-parser.ts";
 import type { IngestOutcome } from "../ingest.ts";
 import type { BrokerMessage } from "../message.ts";
 import type { MqttMetrics } from "../metrics.ts";
-import { encodePacket, type PacketReceiver } from "../packet-writer.ts";
+import { encodePacket, plainPublishBytes, writePlainPublish, type PacketReceiver } from "../packet-writer.ts";
 import type { PubackClient, PubackGroup } from "../puback-groups.ts";
 import type { TopicMemo } from "../publish-fast-path.ts";
 import type { Outgoing, Session, SessionConnection } from "../session.ts";
@@ -24,6 +24,11 @@ export type ConnectionState = "awaiting-connect" | "connecting" | "connected" | 
 export interface ClientLink {
   /** Queues encoded packets; the writes of one turn leave in one syscall. */
   write(bytes: Buffer): void;
+  /** Queues `bytes` bytes the caller writes into `outbox` at the returned position (before it
+   * queues anything else): packets encoded in place, one after another. */
+  room(bytes: number): number;
+  /** The buffer `room` gave a position in. */
+  readonly outbox: Buffer;
   /** Bytes written and not yet handed to the OS (queued plus the stream's buffer). */
   readonly bufferedBytes: number;
   /** Sends what is queued, ends the stream, and destroys it if the peer does not close. */
@@ -192,6 +197,13 @@ export class ClientContext implements PacketReceiver, TopicMemo, SessionConnecti
   /** Writes an already encoded packet (the hot paths). */
   sendBytes(bytes: Buffer): void {
     if (this.state !== "closed") this.#link.write(bytes);
+  }
+
+  sendPlainPublish(topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number): void {
+    if (this.state === "closed") return;
+    const v5 = this.protocolVersion === 5;
+    const at = this.#link.room(plainPublishBytes(topic, payload, qos, v5));
+    writePlainPublish(this.#link.outbox, at, topic, payload, qos, retain, dup, packetId, v5);
   }
 
   /** CONNECT accepted (CONNACK sent): other packets may follow. */
