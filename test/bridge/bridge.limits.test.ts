@@ -129,7 +129,7 @@ describe("bridge limits against a mock cluster upstream", () => {
       await shippedAll(edge, 8);
       return metric(edge.ports.http!, "ledge_bridge_transactions_total");
     };
-    const lingering = await ledgeDirs("ledge-bridge-linger-", edgeYaml(1, `  brokers: ["${upstream.bootstrap.split(",").join('", "')}"]\n  edgeId: edge-linger\n  prefix: linger.\n  lingerMs: 8s\n  transactionMsMax: 20s\n`));
+    const lingering = await ledgeDirs("ledge-bridge-linger-", edgeYaml(1, `  brokers: ["${upstream.bootstrap.split(",").join('", "')}"]\n  edgeId: edge-linger\n  prefix: linger.\n  lingerMs: 4s\n  transactionMsMax: 20s\n`));
     cleanups.push(lingering.remove);
     const edge = await startLedge(lingering.args);
     cleanups.push(async () => void edge.child.kill("SIGKILL"));
