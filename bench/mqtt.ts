@@ -21,7 +21,8 @@
 //     the same subscriber, and how many of the published messages each subscriber received.
 //   reconnect-catchup: a persistent session reconnects with `catchupMessageCount` waiting;
 //     messages/s from its CONNECT to the last one, ledge vs Mosquitto with max_queued_messages 0
-//     (unlimited, so it holds them all).
+//     (unlimited, so it holds them all). The notes give the subscriber's own ceiling, measured in
+//     the same run against a server that only writes PUBLISHes (lib/mqtt-blast.ts).
 // `--rows=NAME,...` runs only the groups those rows need (e.g. --rows=bridge-from-vs-mosquitto-bridge).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -29,6 +30,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openIdleConnections, runMqttLoad, type LoadResult } from "./lib/mqtt-load.ts";
 import { subscriberProcess, settle } from "./lib/mqtt-subscriber.ts";
+import { startBlastServer } from "./lib/mqtt-blast.ts";
 import { nodeFlagsOf, peakRssBytes, startChildBroker, startLedgeExecuted } from "./lib/child-broker.ts";
 import { progress, result, type BenchResult } from "./lib/report.ts";
 import { startMosquitto } from "../test/helpers/mosquitto.ts";
@@ -316,12 +318,16 @@ async function catchupRun(t: Target, clientId: string): Promise<{ rate: number; 
   const first = await subscriberProcess(t.port, clientId, "#", true);
   await first.leave();
   await runMqttLoad({ ...load, host: "127.0.0.1", port: t.port, qos: 1, messageCount: catchupMessageCount, topicPrefix: `catchup/${t.name}` });
-  const t0 = Date.now();
-  const back = await subscriberProcess(t.port, clientId, "#", false);
+  return timedReconnect(t.name, t.port, clientId);
+}
+
+/** The session comes back: messages/s from its CONNECT until the last arrived. */
+async function timedReconnect(name: string, port: number, clientId: string): Promise<{ rate: number; received: number; seconds: number }> {
+  const back = await subscriberProcess(port, clientId, "#", false);
   await settle(back, catchupMessageCount, 5000, 60_000);
-  const seconds = (back.lastAtMs - t0) / 1000;
+  const seconds = (back.lastAtMs - back.connectAtMs) / 1000;
   const rate = back.received / seconds;
-  progress(`${t.name} reconnect: ${back.received} of ${catchupMessageCount} in ${seconds.toFixed(2)} s = ${Math.round(rate)} msgs/s`);
+  progress(`${name} reconnect: ${back.received} of ${catchupMessageCount} in ${seconds.toFixed(2)} s = ${Math.round(rate)} msgs/s`);
   await back.leave();
   return { rate, received: back.received, seconds };
 }
@@ -339,8 +345,16 @@ async function catchupBench(): Promise<BenchResult[]> {
     await ledge.stop();
     await mosq.stop();
   }
+  // The same subscriber fed by a server that only writes PUBLISHes: the most any broker can give it.
+  const blast = await startBlastServer(catchupMessageCount, load.payloadBytes);
+  let c: Awaited<ReturnType<typeof timedReconnect>>;
+  try {
+    c = await timedReconnect("subscriber ceiling", blast.port, "catchup-ceiling");
+  } finally {
+    await blast.close();
+  }
   return [result({
     name: catchupRow, unit: "msgs/s", ledge: l.rate, baseline: m.rate, baselineName: "mosquitto, max_queued_messages 0", target: 2.0,
-    notes: `${catchupMessageCount} waiting; ledge delivered ${l.received} in ${l.seconds.toFixed(2)} s, mosquitto ${m.received} in ${m.seconds.toFixed(2)} s`,
+    notes: `${catchupMessageCount} waiting; ledge delivered ${l.received} in ${l.seconds.toFixed(2)} s, mosquitto ${m.received} in ${m.seconds.toFixed(2)} s; the subscriber's own ceiling (fed by a server that only writes PUBLISHes) ${Math.round(c.rate)} msgs/s = ${(c.rate / m.rate).toFixed(2)}x mosquitto, ledge at ${(100 * l.rate / c.rate).toFixed(0)}% of it`,
   })];
 }

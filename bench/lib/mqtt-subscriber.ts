@@ -25,6 +25,9 @@ export interface CountingSubscriber {
   readonly received: number;
   /** ms timestamp of the last PUBLISH. */
   readonly lastAtMs: number;
+  /** ms timestamp at which CONNECT was sent (a catch-up is timed from here, not from the
+   * subscriber process's own start-up). */
+  readonly connectAtMs: number;
   /** DISCONNECT and close; the broker keeps the session. */
   leave(): Promise<void>;
 }
@@ -35,6 +38,7 @@ export function countingSubscriber(port: number, clientId: string, filter: strin
     const socket: Socket = connect({ host: "127.0.0.1", port, noDelay: true });
     let received = 0;
     let lastAtMs = 0;
+    let connectAtMs = 0;
     let ready = false;
     const timer = setTimeout(() => reject(new Error(`subscriber ${clientId}: no CONNACK/SUBACK within ${timeLimitMs} ms`)), timeLimitMs);
     const subscriber: CountingSubscriber = {
@@ -43,6 +47,9 @@ export function countingSubscriber(port: number, clientId: string, filter: strin
       },
       get lastAtMs() {
         return lastAtMs;
+      },
+      get connectAtMs() {
+        return connectAtMs;
       },
       leave: () => new Promise((done) => {
         socket.once("close", () => done());
@@ -75,7 +82,10 @@ export function countingSubscriber(port: number, clientId: string, filter: strin
       socket.write(out);
     });
     socket.once("error", reject);
-    socket.once("connect", () => socket.write(connectPacket(clientId)));
+    socket.once("connect", () => {
+      connectAtMs = Date.now();
+      socket.write(connectPacket(clientId));
+    });
   });
 }
 
@@ -98,9 +108,12 @@ export function subscriberProcess(port: number, clientId: string, filter: string
         lastAtMs = Number(m[2]);
         return;
       }
-      if (!line.startsWith("subscriber ready")) return;
+      const ready = /^subscriber ready \d+ (\d+)$/.exec(line);
+      if (!ready) return;
+      const connectAtMs = Number(ready[1]);
       clearTimeout(timer);
       resolve({
+        connectAtMs,
         get received() {
           return received;
         },
