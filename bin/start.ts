@@ -68,7 +68,7 @@ export async function start(config: LedgeConfig, logger: Logger, source: ConfigS
     process.exit(STORAGE_FAILED_EXIT_CODE);
   };
   const onStorageFailure = (error: Error, how: { exitAtOnce: boolean }) => failStop(error, how);
-  const log = await Log.open({ dataDir: config.dataDir, storage: config.storage, log: config.log, topics: config.topics, logger: logger.child("log"), metrics, onStorageFailure });
+  const log = await Log.open({ dataDir: config.dataDir, ownerRole: "ledge start", storage: config.storage, log: config.log, topics: config.topics, logger: logger.child("log"), metrics, onStorageFailure });
   opened.push(log);
 
   const http = await startHttpGateway(config.listeners.http, metrics, {

@@ -1,5 +1,7 @@
 // `ledge verify [--data-dir DIR]`: checks every stored batch (runtime/log/verify.ts), prints one
-// line per partition, and exits 1 naming the first bad batch. Safe while ledge runs.
+// line per partition, and exits 1 naming the first bad batch. While ledge runs, the running ledge
+// does the reading (runtime/log/owner.ts says why no second process may open its log).
+import { onDataDir } from "../runtime/log/owner.ts";
 import { verifyLog, type PartitionSummary, type VerifyProblem, type VerifyReport } from "../runtime/log/verify.ts";
 
 function offsets(s: PartitionSummary): string {
@@ -14,13 +16,15 @@ export function describeProblem(p: VerifyProblem): string {
 /** Returns the exit code: 0 all good, 1 a problem found, 2 no log could be opened. */
 export async function verifyCommand(dataDir: string): Promise<number> {
   let report: VerifyReport;
+  const out = process.stdout;
   try {
-    report = await verifyLog(dataDir);
+    const { result, by } = await onDataDir(dataDir, "ledge verify", { op: "verify" }, () => verifyLog(dataDir));
+    if (by) out.write(`ledge verify: ${by.role} (pid ${by.pid}) holds ${dataDir}; it read its own log for this check\n`);
+    report = result;
   } catch (err) {
     process.stderr.write(`ledge verify: could not read the log in ${dataDir}: ${(err as Error).message}\n`);
     return 2;
   }
-  const out = process.stdout;
   let batches = 0;
   let records = 0;
   let bytes = 0;

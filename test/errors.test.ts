@@ -56,6 +56,7 @@ const producedBy: Record<string, string> = {
   LEDGE_ERR_OUT_OF_ORDER_SEQUENCE: "test/log/idempotence.test.ts",
   LEDGE_ERR_INVALID_PRODUCER_EPOCH: "test/log/idempotence.test.ts",
   LEDGE_ERR_OFFSET_METADATA_TOO_LARGE: "test/log/stores.test.ts",
+  LEDGE_ERR_DATA_DIR_IN_USE: "test/log/owner.test.ts",
   LEDGE_ERR_LOG_CLOSED: "test/log/close.test.ts",
   LEDGE_ERR_TOO_MANY_WAITERS: "test/log/waiting-reads.test.ts",
   LEDGE_ERR_CONFIG: "test/config/config.test.ts",

@@ -13,6 +13,8 @@ import type { StorageAccount } from "./txn.ts";
 
 export interface LogOptions {
   dataDir: string;
+  /** How this process is named to another that finds the data directory taken (owner.ts). */
+  ownerRole?: string;
   storage: StorageConfig;
   log: LogConfig;
   topics?: TopicConfig[];

@@ -29,6 +29,7 @@ export const logErrors = {
   LEDGE_ERR_OUT_OF_ORDER_SEQUENCE: { kafkaErrorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, retriable: false, advice: "the idempotent producer skipped a sequence number; it must reset its producer state" },
   LEDGE_ERR_INVALID_PRODUCER_EPOCH: { kafkaErrorCode: ErrorCode.INVALID_PRODUCER_EPOCH, retriable: false, advice: "a newer instance of this producer has taken over; this one must stop" },
   LEDGE_ERR_OFFSET_METADATA_TOO_LARGE: { kafkaErrorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE, retriable: false, advice: "commit a metadata string of at most 4096 bytes" },
+  LEDGE_ERR_DATA_DIR_IN_USE: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR, retriable: false, advice: "one process opens a data directory's log at a time: stop the other one (ledge verify and ledge backup finish by themselves) or give this one another --data-dir; ledge verify and ledge backup hand their work to a running ledge" },
   LEDGE_ERR_LOG_CLOSED: { kafkaErrorCode: ErrorCode.KAFKA_STORAGE_ERROR, retriable: true, advice: "the log is shutting down; retry against the restarted process" },
   LEDGE_ERR_TOO_MANY_WAITERS: { kafkaErrorCode: ErrorCode.REQUEST_TIMED_OUT, retriable: true, advice: "the reader is answered without waiting; poll less often, use fewer consumers of the partition, or raise log.waiterCountPerPartitionMax" },
 } as const satisfies Record<string, LogErrorSpec>;

@@ -10,6 +10,10 @@ import { GroupCommit } from "./commit-queue.ts";
 import { LogContext, type LogOptions } from "./context.ts";
 import { logCounters } from "./counters.ts";
 import { closeTables, openTables } from "./lmdb-env.ts";
+import { backupTables, type BackupResult } from "./backup.ts";
+import { DataDirOwner } from "./owner.ts";
+import { verifyTables, type VerifyReport } from "./verify.ts";
+import { mkdirSync } from "node:fs";
 import { Durability } from "./durability.ts";
 import { Maintenance } from "./maintenance.ts";
 import { ProducerIds } from "./producer-ids.ts";
@@ -49,8 +53,10 @@ export class Log {
   readonly #cap: StorageCap;
   readonly #stores: Stores;
   readonly #producerIds: ProducerIds;
+  readonly #owner: DataDirOwner;
 
-  private constructor(o: LogOptions) {
+  private constructor(o: LogOptions, owner: DataDirOwner) {
+    this.#owner = owner;
     const tables = openTables(o.dataDir, o.mapSizeBytes ?? Math.max(2 * o.storage.maxBytes, GiB), "read-write", o.storage.sync);
     const logger = o.logger ?? createLogger("log");
     const counters = logCounters(o.metrics ?? new Metrics());
@@ -88,11 +94,36 @@ export class Log {
     this.#producerIds = new ProducerIds(ctx);
   }
 
+  /** Throws LEDGE_ERR_DATA_DIR_IN_USE, before touching the log, when another process holds its
+   * data directory (owner.ts: why no second process may open it). */
   static async open(options: LogOptions): Promise<Log> {
-    const log = new Log(options);
+    mkdirSync(options.dataDir, { recursive: true });
+    const owner = await DataDirOwner.claim(options.dataDir, options.ownerRole ?? `a ledge log (${process.argv.slice(1, 3).join(" ")})`);
+    let log: Log;
+    try {
+      log = new Log(options, owner);
+    } catch (err) {
+      await owner.close();
+      throw err;
+    }
+    owner.serve((request) => (request.op === "verify" ? log.verify() : log.backup(request.dir)));
     await log.#topics.applyConfigured(options.topics ?? []);
     log.#purges.resumeAll();
     return log;
+  }
+
+  // ---- verify and backup, for other ledge commands (owner.ts) -------------------------------
+
+  /** Checks every stored batch and the meta table's counts, from one snapshot (verify.ts). */
+  verify(): Promise<VerifyReport> {
+    this.#ctx.checkOpen();
+    return verifyTables(this.#ctx.tables);
+  }
+
+  /** A compacted, consistent copy of the log into `targetDir` (backup.ts). */
+  backup(targetDir: string): Promise<BackupResult> {
+    this.#ctx.checkOpen();
+    return backupTables(this.#ctx.tables, targetDir);
   }
 
   // ---- topics (topic-admin.ts) ---------------------------------------------------------------
@@ -301,6 +332,7 @@ export class Log {
       this.#commit.close();
       await ctx.durability.flushWhatCan();
       for (const t of ctx.topics.values()) for (const p of t.partitions) p.waiters.failAll(ctx.durability.failure);
+      await this.#owner.close();
       return;
     }
     const purged = this.#purges.stop();
@@ -312,5 +344,6 @@ export class Log {
     await purged;
     for (const t of ctx.topics.values()) for (const p of t.partitions) p.waiters.failAll(new LogError("LEDGE_ERR_LOG_CLOSED", `log closed while a reader waited on ${t.name}/${p.index}`));
     await closeTables(ctx.tables);
+    await this.#owner.close();
   }
 }

@@ -1,5 +1,5 @@
 // The topic registry: names to topics, persisted in the meta table. Topic ids are never reused.
-import type { Database } from "lmdb";
+import type { Database, Transaction } from "lmdb";
 import { LogError } from "./errors.ts";
 import { metaKeys, newPartition, type PersistedPartition, type PersistedTopic, type Topic } from "./partition.ts";
 import { abortedPrefix, type AbortedTxn } from "./partition-txns.ts";
@@ -8,25 +8,25 @@ import type { TopicDescription } from "./types.ts";
 
 export const PARTITION_COUNT_MAX = 10_000;
 
-export function loadTopics(meta: Database<unknown, string>, waiterCountMax: number): Map<string, Topic> {
+export function loadTopics(meta: Database<unknown, string>, waiterCountMax: number, transaction?: Transaction): Map<string, Topic> {
   const topics = new Map<string, Topic>();
-  for (const { key, value } of meta.getRange({ start: metaKeys.topicPrefix })) {
+  for (const { key, value } of meta.getRange({ start: metaKeys.topicPrefix, transaction })) {
     if (typeof key !== "string" || !key.startsWith(metaKeys.topicPrefix)) break;
     const stored = value as PersistedTopic;
     const name = key.slice(metaKeys.topicPrefix.length);
     const topic = makeTopic(stored.id, name, stored.config, waiterCountMax);
     for (let i = 0; i < stored.partitions; i++) {
-      topic.partitions.push(newPartition(topic, i, meta.get(metaKeys.partition(stored.id, i)) as PersistedPartition | undefined, loadAborted(meta, stored.id, i)));
+      topic.partitions.push(newPartition(topic, i, meta.get(metaKeys.partition(stored.id, i), { transaction }) as PersistedPartition | undefined, loadAborted(meta, stored.id, i, transaction)));
     }
     topics.set(name, topic);
   }
   return topics;
 }
 
-function loadAborted(meta: Database<unknown, string>, topicId: number, partition: number): AbortedTxn[] {
+function loadAborted(meta: Database<unknown, string>, topicId: number, partition: number, transaction?: Transaction): AbortedTxn[] {
   const prefix = abortedPrefix(topicId, partition);
   const out: AbortedTxn[] = [];
-  for (const { key, value } of meta.getRange({ start: prefix })) {
+  for (const { key, value } of meta.getRange({ start: prefix, transaction })) {
     if (typeof key !== "string" || !key.startsWith(prefix)) break;
     const [producerId, firstOffset] = value as [number, number];
     out.push({ producerId, firstOffset, lastOffset: Number(key.slice(prefix.length)) });

@@ -1,7 +1,8 @@
 // `ledge verify`: reads every stored batch of every partition and checks what the log relies on.
-// Opens the log read-only (LMDB lets it sit beside a running ledge) and walks the batch table in
-// one synchronous pass, so every read sees one snapshot: the meta table and the data it describes
-// were written in the same transactions.
+// Reads from one LMDB read transaction, so every read sees one snapshot: the meta table and the
+// data it describes were written in the same transactions. The process that holds the data
+// directory runs it (owner.ts): `ledge verify` itself when nothing else has the log open, else
+// the running ledge, in its own process, pausing every few thousand batches so it keeps serving.
 //
 // Per batch: the log's read-back check (stored-batch.ts readBack: length and CRC-32C, the paired
 // check of the CRC runtime/core computed on the way in, magic, the key's offset against the
@@ -9,6 +10,7 @@
 // inside [log start, next offset).
 // Per partition: the meta table's log start, next offset and byte count against the batches.
 import { existsSync } from "node:fs";
+import type { Transaction } from "lmdb";
 import { batchKeyParts } from "./keys.ts";
 import { closeTables, logFile, openTables, type LogTables } from "./lmdb-env.ts";
 import { metaKeys, type Partition } from "./partition.ts";
@@ -53,21 +55,37 @@ interface Walk {
   s: PartitionSummary;
 }
 
-/** Verifies the log in `dataDir`; throws when there is no log there to open. */
+/** Batches checked between pauses that let the event loop run (a running ledge verifying itself). */
+const BATCHES_PER_TURN = 2_000;
+
+/**
+ * Verifies the log in `dataDir`, which no process has open (the caller holds the directory:
+ * owner.ts); throws when there is no log there to open.
+ */
 export async function verifyLog(dataDir: string): Promise<VerifyReport> {
   if (!existsSync(logFile(dataDir))) {
     throw new Error(`no ledge log at ${logFile(dataDir)}; pass the data directory ledge runs with (--data-dir)`);
   }
   const tables = openTables(dataDir, 0, "read-only");
   try {
-    return walk(tables);
+    return await verifyTables(tables);
   } finally {
     await closeTables(tables);
   }
 }
 
-function walk(tables: LogTables): VerifyReport {
-  const topics = [...loadTopics(tables.meta, 0).values()]; // a read-only walk parks no readers
+/** Verifies the log through tables already open (the running ledge's own), from one snapshot. */
+export async function verifyTables(tables: LogTables): Promise<VerifyReport> {
+  const transaction = tables.env.useReadTransaction();
+  try {
+    return await walk(tables, transaction);
+  } finally {
+    transaction.done();
+  }
+}
+
+async function walk(tables: LogTables, transaction: Transaction): Promise<VerifyReport> {
+  const topics = [...loadTopics(tables.meta, 0, transaction).values()]; // a read-only walk parks no readers
   const walks = new Map<number, Walk[]>();
   for (const topic of topics) walks.set(topic.id, topic.partitions.map((p) => ({ p, s: summaryOf(p) })));
   const report: VerifyReport = { partitions: [], batchesAwaitingRemoval: 0 };
@@ -75,11 +93,16 @@ function walk(tables: LogTables): VerifyReport {
     if (s && !s.problem) s.problem = problem;
     report.problem ??= problem;
   };
-  for (const { key, value } of tables.batches.getRange({})) {
+  let sincePause = 0;
+  for (const { key, value } of tables.batches.getRange({ transaction })) {
+    if (++sincePause === BATCHES_PER_TURN) {
+      sincePause = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const { topicId, partition, baseOffset } = batchKeyParts(key);
     const parts = walks.get(topicId);
     if (!parts) {
-      if (tables.meta.get(metaKeys.deletedTopic(topicId)) !== undefined) report.batchesAwaitingRemoval++;
+      if (tables.meta.get(metaKeys.deletedTopic(topicId), { transaction }) !== undefined) report.batchesAwaitingRemoval++;
       else note(undefined, { topic: `(topic id ${topicId}, in no topic of the meta table)`, partition, offset: baseOffset, what: "a stored batch of a topic the meta table does not know" });
       continue;
     }

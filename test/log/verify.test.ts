@@ -1,5 +1,5 @@
 // `ledge verify` on a log a real ledge wrote (Kafka produce with every codec through kcat, MQTT
-// publishes through MQTT.js): passes while ledge runs and after it stops; then on copies of that
+// publishes through MQTT.js): passes while ledge runs (the running ledge reads for it) and after it stops; then on copies of that
 // log, each damaged through a second LMDB handle the test opens, it exits 1 naming the batch.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
@@ -90,6 +90,8 @@ describe("ledge verify", () => {
     expect(published - before).toBeGreaterThan(0);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
+    // The running ledge read its own log: no second process may open it (runtime/log/owner.ts).
+    expect(r.stdout).toContain(`ledge start (pid ${ledge!.child.pid}) holds ${dirs.dataDir}; it read its own log`);
     expect(r.stdout).toMatch(/^ok {2}v\/0: \d+ batches, 1200 records, \d+ bytes, offsets 0\.\.1199 \(log start 0, next 1200\)$/m);
     expect(r.stdout).toMatch(/^ok {2}v\/1: \d+ batches, 1200 records, \d+ bytes, offsets 0\.\.1199 \(log start 0, next 1200\)$/m);
     expect(r.stdout).toMatch(/^ok {2}mqtt-messages\/0: \d+ batches, \d+ records, /m);
