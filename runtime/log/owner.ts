@@ -69,6 +69,7 @@ export class DataDirOwner {
       if (listened === null) {
         chmodSync(path, 0o600);
         server.on("error", () => undefined); // a failed accept only ever concerns one caller
+        server.unref(); // holding the directory is no reason to keep a process alive
         return new DataDirOwner(server, path, role);
       }
       if (listened.code !== "EADDRINUSE" || attempt > 0) {
