@@ -38,8 +38,23 @@ const readBytesMin = 16 * 1024;
 const readBytesPerRoom = 512;
 /** Records one session handles per turn while catching up; it goes on in the next turn. */
 export const catchUpRecordsPerTurn = 8192;
-/** Offsets a persistent session reserves ahead (one store write per this many offsets). */
-export const reserveAheadOffsets = 16_384;
+/** Offsets a persistent session reserves ahead (one store write per this many offsets). After a
+ * crash every resent message below the reservation carries DUP, so a wide one costs nothing. */
+export const reserveAheadOffsets = 65_536;
+
+/**
+ * Whether the record at `offset` may be sent now: below the stored reservation. Once `offset` is
+ * past the reservation's midpoint it asks (`store`) for the next, a whole reserveAheadOffsets
+ * further on, so the write has half a reservation of sends to finish in. (Reserving from `offset`
+ * instead moved it half a reservation per write: a catch-up stalled on every store write.)
+ */
+export function withinReservation(cursor: { reserved: number; reserving: number }, offset: number, store: () => void): boolean {
+  if (offset + reserveAheadOffsets / 2 >= cursor.reserved && cursor.reserving <= cursor.reserved) {
+    cursor.reserving = Math.max(offset, cursor.reserved) + reserveAheadOffsets;
+    store();
+  }
+  return offset < cursor.reserved;
+}
 /** How often the protected offsets (retention) follow the sessions' cursors. */
 const protectIntervalMs = 1000;
 export const protectionHolder = "mqtt-sessions";
@@ -167,11 +182,7 @@ export class LogDelivery {
     if (qos === 0) return c.writable;
     if (!session.hasRoom) return false;
     if (!session.persistent) return true;
-    if (offset + reserveAheadOffsets / 2 >= cursor.reserved && cursor.reserving <= cursor.reserved) {
-      cursor.reserving = offset + reserveAheadOffsets;
-      this.store.storeNow(session).catch(() => undefined);
-    }
-    return offset < cursor.reserved;
+    return withinReservation(cursor, offset, () => this.store.storeNow(session).catch(() => undefined));
   }
 
   #send(session: Session, c: SessionConnection, cursor: PartitionCursor, message: BrokerMessage, qos: QoS, match: Match, offset: number): void {

@@ -16,7 +16,7 @@ import type { Logger } from "../../runtime/logger.ts";
 import type { MqttRoute } from "./config.ts";
 import { CursorStore, type CursorOwner, type StoredCursors } from "./cursor-store.ts";
 import type { MqttLog } from "./log-port.ts";
-import { catchUpRecordsPerTurn, readBytesMax, readFrom, reserveAheadOffsets } from "./log-delivery.ts";
+import { catchUpRecordsPerTurn, readBytesMax, readFrom, reserveAheadOffsets, withinReservation } from "./log-delivery.ts";
 import { cursorKey, type LogTail } from "./log-tail.ts";
 import type { BrokerMessage } from "./message.ts";
 import type { MqttMetrics } from "./metrics.ts";
@@ -456,11 +456,7 @@ export class ShareGroups {
 
   /** A persistent group sends below its stored reservation only (DUP after a crash). */
   #reserved(group: ShareGroup, cursor: ShareCursor, offset: number): boolean {
-    if (offset + reserveAheadOffsets / 2 >= cursor.reserved && cursor.reserving <= cursor.reserved) {
-      cursor.reserving = offset + reserveAheadOffsets;
-      this.store.storeNow(group).catch(() => undefined);
-    }
-    return offset < cursor.reserved;
+    return withinReservation(cursor, offset, () => this.store.storeNow(group).catch(() => undefined));
   }
 
   #lost(group: ShareGroup, cursor: ShareCursor, to: number): void {
