@@ -121,9 +121,16 @@ export class Log {
   }
 
   /** A compacted, consistent copy of the log into `targetDir` (backup.ts). */
-  backup(targetDir: string): Promise<BackupResult> {
+  async backup(targetDir: string): Promise<BackupResult> {
     this.#ctx.checkOpen();
-    return backupTables(this.#ctx.tables, targetDir);
+    try {
+      return await backupTables(this.#ctx.tables, targetDir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOENT too: Node's recursive mkdir reports it on a read-only mount.
+      if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS" && code !== "ENOENT") throw err;
+      throw new Error(`${(err as Error).message}: this ledge (pid ${process.pid}) writes the copy itself, so give a directory it may write (as a systemd service: under /var/lib/ledge-backups), then copy it on`, { cause: err });
+    }
   }
 
   // ---- topics (topic-admin.ts) ---------------------------------------------------------------

@@ -73,7 +73,7 @@ export class DataDirOwner {
         return new DataDirOwner(server, path, role);
       }
       if (listened.code !== "EADDRINUSE" || attempt > 0) {
-        throw new LogError("LEDGE_ERR_DATA_DIR_IN_USE", `could not create the owner socket ${path} (${listened.code ?? listened.message})`, { cause: listened });
+        throw new LogError("LEDGE_ERR_DATA_DIR_IN_USE", `could not create the owner socket ${path} (${listened.code ?? listened.message}): the data directory must be writable and on a filesystem that holds Unix sockets (ext4, f2fs, btrfs, xfs; not FAT or exFAT)`, { cause: listened });
       }
       const holder = await askOwner(dataDir, { op: "whoami" }, PROBE_TIMEOUT_MS).catch((err: Error) => {
         throw new LogError("LEDGE_ERR_DATA_DIR_IN_USE", `${path} exists but its process did not answer (${err.message})`);
