@@ -15,12 +15,21 @@ afterAll(async () => f?.close());
 
 /** Runs mosquitto_sub until it has `count` messages (-C), bounded by -W seconds (generous: on a
  * loaded CI machine each mosquitto_pub process start alone can take seconds). */
-function subscribe(filter: string, args: string[], count: number): { ready: Promise<void>; lines: Promise<string[]> } {
-  const child = spawn("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(f.port), "-C", String(count), "-W", "40", "-t", filter, ...args]);
+function subscribe(filter: string, args: string[], count: number): { ready: Promise<void>; lines: Promise<string[]>; how: () => string } {
+  const child = spawn("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(f.port), "-C", String(count), "-W", "40", "-d", "-t", filter, ...args]);
   let out = "";
+  let debug = "";
+  let exit = "";
   child.stdout.on("data", (d) => (out += d));
-  const lines = new Promise<string[]>((resolve) => child.on("exit", () => resolve(out.split("\n").filter(Boolean))));
-  return { ready: subscribed(filter), lines };
+  child.stderr.on("data", (d) => (debug += d));
+  // -d prints the client's packet log to stdout: the message lines are those of the form "topic payload".
+  const lines = new Promise<string[]>((resolve) => child.on("exit", (code, signal) => {
+    exit = `exit ${code ?? signal}`;
+    resolve(out.split("\n").filter((l) => l.startsWith("mq/")));
+  }));
+  // A failure once (CI, 374 ms, two of three lines) left nothing to go on: say what the client saw.
+  const how = () => `mosquitto_sub ${exit}; its log:\n${out}${debug}\nledge's log:\n${f.logLines.join("\n")}`;
+  return { ready: subscribed(filter), lines, how };
 }
 
 /** Waits (bounded) until some session holds `filter`. */
@@ -40,7 +49,7 @@ describe("mosquitto_pub / mosquitto_sub", () => {
       const s = subscribe(`mq/${version}/#`, ["-V", version, "-q", "2", "-v"], 3);
       await s.ready;
       for (const q of [0, 1, 2]) await pub(["-V", version, "-t", `mq/${version}/q${q}`, "-q", String(q), "-m", `hello ${q}`]);
-      expect((await s.lines).sort()).toEqual([0, 1, 2].map((q) => `mq/${version}/q${q} hello ${q}`));
+      expect((await s.lines).sort(), s.how()).toEqual([0, 1, 2].map((q) => `mq/${version}/q${q} hello ${q}`));
     }, 60_000);
   }
 
