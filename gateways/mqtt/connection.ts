@@ -104,8 +104,13 @@ export class MqttConnection implements ClientLink {
 
   room(bytes: number): number {
     if (this.#outboxEnd + bytes > this.#buffer.length) {
+      const next = Math.min(outboxConcatBytesMax, Math.max(outboxBufferBytesMin, 2 * this.#buffer.length));
+      // A turn of thousands of deliveries streams out in buffers of this size while the rest are
+      // encoded, instead of waiting for the turn's end (up to writeBufferBytesMax) before the
+      // client gets its first byte.
+      if (this.#outboxBytes >= outboxConcatBytesMax) this.#writeOutbox();
       this.#seal();
-      const size = Math.max(bytes, Math.min(outboxConcatBytesMax, Math.max(outboxBufferBytesMin, 2 * this.#buffer.length)));
+      const size = Math.max(bytes, next);
       this.#buffer = Buffer.allocUnsafe(size);
       this.#outboxStart = this.#outboxEnd = 0;
     }
@@ -140,6 +145,14 @@ export class MqttConnection implements ClientLink {
   /** One write per turn: acks for a whole batch leave as one buffer, not dozens of tiny ones. */
   readonly #flushOutbox = (): void => {
     this.#flushScheduled = false;
+    if (!this.#writeOutbox()) return;
+    // The outbox alone may have held deliveries back (writeBufferBytesMax); when the stream
+    // took it all below its high-water mark, no 'drain' follows to resume them.
+    if (!this.#stream.writableNeedDrain) this.#roomFreed();
+  };
+
+  /** Hands everything queued to the stream; false when the stream is gone or nothing was queued. */
+  #writeOutbox(): boolean {
     this.#seal();
     this.#buffer = noBytes;
     this.#outboxStart = this.#outboxEnd = 0;
@@ -148,7 +161,7 @@ export class MqttConnection implements ClientLink {
     this.#outbox = [];
     this.#outboxBytes = 0;
     const stream = this.#stream;
-    if (stream.destroyed || parts.length === 0) return;
+    if (stream.destroyed || parts.length === 0) return false;
     if (parts.length === 1) stream.write(parts[0]);
     else if (bytes <= outboxConcatBytesMax) stream.write(Buffer.concat(parts, bytes));
     else {
@@ -164,10 +177,8 @@ export class MqttConnection implements ClientLink {
       }
       stream.uncork();
     }
-    // The outbox alone may have held deliveries back (writeBufferBytesMax); when the stream
-    // took it all below its high-water mark, no 'drain' follows to resume them.
-    if (!stream.writableNeedDrain) this.#roomFreed();
-  };
+    return true;
+  }
 
   /** Room to write again: the session's queued deliveries go on. */
   readonly #roomFreed = (): void => this.client.session?.pump();
