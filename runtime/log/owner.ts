@@ -40,13 +40,11 @@ export function ownerSocketPath(dataDir: string): string {
 /** Holds a data directory for this process; close() lets it go. */
 export class DataDirOwner {
   readonly #server: Server;
-  readonly #path: string;
   readonly #role: string;
   #handler: OwnerHandler | undefined;
 
-  private constructor(server: Server, path: string, role: string) {
+  private constructor(server: Server, role: string) {
     this.#server = server;
-    this.#path = path;
     this.#role = role;
     server.on("connection", (socket) => this.#serve(socket));
   }
@@ -70,7 +68,7 @@ export class DataDirOwner {
         chmodSync(path, 0o600);
         server.on("error", () => undefined); // a failed accept only ever concerns one caller
         server.unref(); // holding the directory is no reason to keep a process alive
-        return new DataDirOwner(server, path, role);
+        return new DataDirOwner(server, role);
       }
       if (listened.code !== "EADDRINUSE" || attempt > 0) {
         throw new LogError("LEDGE_ERR_DATA_DIR_IN_USE", `could not create the owner socket ${path} (${listened.code ?? listened.message}): the data directory must be writable and on a filesystem that holds Unix sockets (ext4, f2fs, btrfs, xfs; not FAT or exFAT)`, { cause: listened });
@@ -79,7 +77,9 @@ export class DataDirOwner {
         throw new LogError("LEDGE_ERR_DATA_DIR_IN_USE", `${path} exists but its process did not answer (${err.message})`);
       });
       if (holder) throw new LogError("LEDGE_ERR_DATA_DIR_IN_USE", `data directory ${dataDir} is in use by ${holder.role} (pid ${holder.pid})`);
-      unlinkSync(path); // left by a process that was killed: nobody listens on it
+      // Left by a process that was killed: nobody listens on it. (Two processes starting within
+      // the same instant on such a directory could both get here; one supervisor never does that.)
+      unlinkSync(path);
     }
   }
 
@@ -88,14 +88,10 @@ export class DataDirOwner {
     this.#handler = handler;
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    // server.close() removes the socket file itself (Node unlinks a pipe it listened on).
-    try {
-      unlinkSync(this.#path);
-    } catch {
-      // already gone
-    }
+  /** Lets the directory go: closing the server removes the socket file (libuv unlinks a pipe
+   * it listened on), so no unlink here, which could remove the socket of a newer owner. */
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
   #serve(socket: Socket): void {
