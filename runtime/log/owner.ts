@@ -4,9 +4,10 @@
 // mdb_env_open2 copies the txnid of the meta page *it* read into the shared lock table ("env->
 // me_txns->mti_txnid = meta.mm_txnid", for read-only opens too). An open that races a commit
 // points the writer back one transaction; the writer's next commit is built on the older meta and
-// the last commit is gone, although it was reported durable (measured: a plain lmdb-js writer
-// lost up to 3 of 3,000 flushed transactions per run, and more than half the runs lost one, while
-// other processes opened the file in a loop; `ledge verify` beside a ledge under MQTT QoS 1 load lost one PUBACKed message in 8 runs).
+// the last commit is gone, although it was reported durable. Measured: a plain lmdb-js writer
+// lost up to 3 of 3,000 flushed transactions per run (more than half the runs lost one) while
+// other processes opened the file in a loop, and `ledge verify` beside a ledge under MQTT QoS 1
+// load lost a PUBACKed message in one run of eight.
 // Opening the file again inside the same process reuses the open environment (lmdb-js finds it
 // before mdb_env_open2) and is safe: the same loop in worker threads lost nothing.
 //
