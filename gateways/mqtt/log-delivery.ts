@@ -101,6 +101,28 @@ export function readFrom(log: MqttLog, cursor: { topic: string; partition: numbe
   }
 }
 
+/**
+ * Walks a decoded batch from cursor.next to below `end`, moving cursor.next past each record:
+ * `deliver` gets the message of each one not in `skip` (the client already holds it) and returns
+ * false when it cannot take it now (batch.index stays on that record). Returns the records passed
+ * over, or -1 when `deliver` refused one. Sessions and share groups read the log through it.
+ */
+export function walkBatch(cursor: { next: number }, batch: PendingBatch, end: number, skip: Set<number> | undefined, deliver: (message: BrokerMessage, offset: number) => boolean): number {
+  let handled = 0;
+  const cols = batch.cols;
+  const base = cols.header.baseOffset;
+  for (; batch.index < cols.count; batch.index++) {
+    const offset = base + cols.offsetDelta[batch.index];
+    if (offset < cursor.next) continue;
+    if (offset >= end) break;
+    const message = skip?.has(offset) ? undefined : messageAt(cols, batch.index);
+    if (message && !deliver(message, offset)) return -1;
+    cursor.next = offset + 1;
+    handled++;
+  }
+  return handled;
+}
+
 export class LogDelivery {
   readonly store: CursorStore<Session>;
   readonly #d: LogDeliveryDeps;
@@ -337,25 +359,14 @@ export class LogDelivery {
    * subscriptions; the number of records passed over, or -1 when the client has no room for
    * the next (batch.index stays on it). */
   #deliverRecords(session: Session, c: SessionConnection, cursor: PartitionCursor, batch: PendingBatch, end: number): number {
-    let handled = 0;
-    const received = cursor.received;
-    const cols = batch.cols;
-    const base = cols.header.baseOffset;
-    for (; batch.index < cols.count; batch.index++) {
-      const offset = base + cols.offsetDelta[batch.index];
-      if (offset < cursor.next) continue;
-      if (offset >= end) break;
-      const message = received?.has(offset) ? undefined : messageAt(cols, batch.index);
-      const match = message && this.#match(session, message);
-      if (message && match) {
-        const qos = Math.min(message.qos, match.qos) as QoS;
-        if (!this.#hasRoom(session, c, cursor, qos, offset)) return -1;
-        this.#send(session, c, cursor, message, qos, match, offset);
-      }
-      cursor.next = offset + 1;
-      handled++;
-    }
-    return handled;
+    return walkBatch(cursor, batch, end, cursor.received, (message, offset) => {
+      const match = this.#match(session, message);
+      if (!match) return true;
+      const qos = Math.min(message.qos, match.qos) as QoS;
+      if (!this.#hasRoom(session, c, cursor, qos, offset)) return false;
+      this.#send(session, c, cursor, message, qos, match, offset);
+      return true;
+    });
   }
 
   /** The session's best plain subscription for `message` (shared ones are fanned out by the

@@ -16,11 +16,10 @@ import type { Logger } from "../../runtime/logger.ts";
 import type { MqttRoute } from "./config.ts";
 import { CursorStore, type CursorOwner, type StoredCursors } from "./cursor-store.ts";
 import type { MqttLog } from "./log-port.ts";
-import { catchUpRecordsPerTurn, readBytesMax, readFrom, reserveAheadOffsets, withinReservation } from "./log-delivery.ts";
+import { catchUpRecordsPerTurn, readBytesMax, readFrom, walkBatch, withinReservation } from "./log-delivery.ts";
 import { cursorKey, type LogTail } from "./log-tail.ts";
 import type { BrokerMessage } from "./message.ts";
 import type { MqttMetrics } from "./metrics.ts";
-import { messageAt } from "./record-mapping.ts";
 import { logTopicsFor } from "./routes.ts";
 import type { Outgoing, PartitionCursor, Session, SessionConnection } from "./session.ts";
 import type { SubscriptionOptions } from "./subscription-trie.ts";
@@ -386,20 +385,11 @@ export class ShareGroups {
    * its members; the records passed over, or -1 when no member has room for the next (the
    * batch is kept in cursor.pending, at it). */
   #deliverRecords(group: ShareGroup, cursor: ShareCursor, batch: NonNullable<ShareCursor["pending"]>, end: number): number {
-    let handled = 0;
-    const cols = batch.cols;
-    const base = cols.header.baseOffset;
-    for (; batch.index < cols.count; batch.index++) {
-      const offset = base + cols.offsetDelta[batch.index];
-      if (offset < cursor.next) continue;
-      if (offset >= end) break;
-      const message = cursor.held?.has(offset) ? undefined : messageAt(cols, batch.index);
-      if (message && topicMatches(group.filter, message.topic) && !this.#dispatch(group, cursor, message, offset, offset < cursor.dupBelow)) {
-        cursor.pending = batch;
-        return -1;
-      }
-      cursor.next = offset + 1;
-      handled++;
+    const handled = walkBatch(cursor, batch, end, cursor.held, (message, offset) =>
+      !topicMatches(group.filter, message.topic) || this.#dispatch(group, cursor, message, offset, offset < cursor.dupBelow));
+    if (handled < 0) {
+      cursor.pending = batch;
+      return -1;
     }
     cursor.next = Math.min(batch.nextOffset, end);
     return handled;
