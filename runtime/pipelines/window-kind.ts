@@ -87,6 +87,16 @@ export function totalOver<T>(partitions: Map<number, T>, count: (state: T) => nu
   return n;
 }
 
+/** The key ids held in partition states that keep their windows in one `byKey` map each. */
+export function* byKeyIds(partitions: Map<number, { byKey: Map<number, unknown> }>): Iterable<number> {
+  for (const s of partitions.values()) yield* s.byKey.keys();
+}
+
+/** Renumbers the keys of those `byKey` maps (the engine compacted its key table). */
+export function remapByKey(partitions: Map<number, { byKey: Map<number, unknown> }>, to: (keyId: number) => number): void {
+  for (const s of partitions.values()) s.byKey = new Map([...s.byKey].map(([k, v]) => [to(k), v]));
+}
+
 /** A key map per source partition, created on first use. */
 export function partitionState<T>(map: Map<number, T>, partition: number, make: () => T): T {
   let s = map.get(partition);

@@ -8,7 +8,7 @@
 // how many keys may have one per partition.
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, smallestWatermark, totalOver, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, byKeyIds, remapByKey, smallestWatermark, totalOver, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface CountWindow {
   slot: number;
@@ -90,12 +90,12 @@ export class CountWindows implements WindowKind {
     }
   }
 
-  *keyIds(): Iterable<number> {
-    for (const pc of this.#partitions.values()) yield* pc.byKey.keys();
+  keyIds(): Iterable<number> {
+    return byKeyIds(this.#partitions);
   }
 
   remapKeys(to: (keyId: number) => number): void {
-    for (const pc of this.#partitions.values()) pc.byKey = new Map([...pc.byKey].map(([k, w]) => [to(k), w]));
+    remapByKey(this.#partitions, to);
   }
 
   checkpoint(host: WindowHost): EngineCheckpoint {

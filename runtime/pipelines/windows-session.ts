@@ -13,7 +13,7 @@
 // session and later a merged one that overlaps it.
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, smallestWatermark, totalOver, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, byKeyIds, remapByKey, smallestWatermark, totalOver, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface Session {
   firstMs: number;
@@ -126,12 +126,12 @@ export class SessionWindows implements WindowKind {
     }
   }
 
-  *keyIds(): Iterable<number> {
-    for (const ps of this.#partitions.values()) yield* ps.byKey.keys();
+  keyIds(): Iterable<number> {
+    return byKeyIds(this.#partitions);
   }
 
   remapKeys(to: (keyId: number) => number): void {
-    for (const ps of this.#partitions.values()) ps.byKey = new Map([...ps.byKey].map(([k, list]) => [to(k), list]));
+    remapByKey(this.#partitions, to);
   }
 
   checkpoint(host: WindowHost): EngineCheckpoint {

@@ -15,7 +15,7 @@
 // openWindowCountMax bounds the records kept (never fewer than the open windows).
 import type { PipelineConfig } from "../config/pipelines.ts";
 import type { BatchFields } from "./batch-fields.ts";
-import { boundReason, smallestWatermark, totalOver, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
+import { boundReason, byKeyIds, remapByKey, smallestWatermark, totalOver, lateReason, partitionState, type EngineCheckpoint, type WindowHost, type WindowKind } from "./window-kind.ts";
 
 interface Series {
   /** Records in offset order: [t, v0, .., vF−1] each. */
@@ -117,12 +117,12 @@ export class SlidingWindows implements WindowKind {
     }
   }
 
-  *keyIds(): Iterable<number> {
-    for (const ps of this.#partitions.values()) yield* ps.byKey.keys();
+  keyIds(): Iterable<number> {
+    return byKeyIds(this.#partitions);
   }
 
   remapKeys(to: (keyId: number) => number): void {
-    for (const ps of this.#partitions.values()) ps.byKey = new Map([...ps.byKey].map(([k, s]) => [to(k), s]));
+    remapByKey(this.#partitions, to);
   }
 
   checkpoint(host: WindowHost): EngineCheckpoint {
