@@ -23,6 +23,7 @@ import { COMMIT_SEQ_KEY, type LogTables } from "./lmdb-env.ts";
 import { LogError } from "./errors.ts";
 import type { Durability } from "./durability.ts";
 import type { LogCounters } from "./counters.ts";
+import type { RecentBatches } from "./recent-batches.ts";
 
 export interface PendingAppend {
   partition: Partition;
@@ -84,6 +85,8 @@ export interface GroupCommitOptions {
   account: StorageAccount;
   counters: LogCounters;
   steps: CommitSteps;
+  /** Batches each commit stores join these once durable (read.ts serves the tail from them). */
+  recent: RecentBatches;
   appendQueueBytesMax: number;
   transactionBytesMax: number;
 }
@@ -229,7 +232,7 @@ export class GroupCommit {
   /** Builds one transaction from the waiting appends and issues it (or settles it if empty). */
   #issueNext(): void {
     const work = this.#take();
-    let txn = new Txn(this.#o.tables, this.#o.account);
+    let txn = new Txn(this.#o.tables, this.#o.account, this.#o.recent);
     if (this.#maintenanceDue || work.length > 0) {
       this.#maintenanceDue = false;
       try {
@@ -237,7 +240,7 @@ export class GroupCommit {
       } catch (err) {
         // A maintenance bug must not strand the appends of this window: drop its staging.
         txn.rollback();
-        txn = new Txn(this.#o.tables, this.#o.account);
+        txn = new Txn(this.#o.tables, this.#o.account, this.#o.recent);
         this.#o.steps.maintenanceFailed(err as Error);
       }
     }
@@ -293,7 +296,7 @@ export class GroupCommit {
     this.#inflight.shift();
     assert.ok(!f.undone, "a transaction issued after a failed one committed anyway: the commit-sequence condition did not hold it back");
     this.#o.counters.commits.inc();
-    this.#settle(f.placed, [...f.txn.touched()]);
+    this.#settle(f.placed, [...f.txn.touched()], f.txn);
   }
 
   /** A failed commit undoes itself and every transaction issued after it, newest first. */
@@ -324,9 +327,10 @@ export class GroupCommit {
   }
 
   /** Resolves the commit's callers once durable, and only then moves the high watermarks. */
-  #settle(placed: PlacedAppend[], touched: Partition[]): void {
+  #settle(placed: PlacedAppend[], touched: Partition[], txn?: Txn): void {
     if (placed.length === 0 && touched.length === 0) return;
     const publish = () => {
+      txn?.published();
       for (const p of touched) {
         if (p.nextOffset > p.highWatermark) p.highWatermark = p.nextOffset;
         p.open = settleOpenTxns(p.open, p.highWatermark);

@@ -10,6 +10,7 @@ import type { Durability } from "./durability.ts";
 import type { LogTables } from "./lmdb-env.ts";
 import type { Partition, Topic } from "./partition.ts";
 import type { StorageAccount } from "./txn.ts";
+import { RecentBatches } from "./recent-batches.ts";
 
 export interface LogOptions {
   dataDir: string;
@@ -44,6 +45,8 @@ export class LogContext {
   readonly topics: Map<string, Topic>;
   /** Stored batch bytes across partitions, checked against storage.maxBytes. */
   readonly account: StorageAccount = { totalBytes: 0 };
+  /** The newest committed batches, for readers at the tail (recent-batches.ts). */
+  readonly recent: RecentBatches;
   /** When a commit is durable, and the fail-stop latch (durability.ts). */
   readonly durability: Durability;
   #closed = false;
@@ -55,6 +58,12 @@ export class LogContext {
     this.logger = logger;
     this.counters = counters;
     this.topics = topics;
+    const reads = counters.batchReads;
+    const from = (source: string) => {
+      const series = reads.with({ source });
+      return { inc: () => (series.inc(), reads.inc()) };
+    };
+    this.recent = new RecentBatches({ memory: from("memory"), lmdb: from("lmdb") });
     for (const t of topics.values()) for (const p of t.partitions) this.account.totalBytes += p.bytes;
   }
 

@@ -16,6 +16,7 @@ export interface LogCounters {
   droppedBytes: Counter;
   rejectedFull: Counter;
   compactedRecords: Counter;
+  batchReads: Counter;
   storedBytes: Gauge;
   queuedBytes: Gauge;
 }
@@ -34,6 +35,7 @@ export function logCounters(metrics: Metrics = new Metrics()): LogCounters {
     droppedBytes: metrics.counter("ledge_log_dropped_bytes_total", "Batch bytes dropped because storage.maxBytes was reached"),
     rejectedFull: metrics.counter("ledge_log_rejected_full_total", "Appends refused with LEDGE_ERR_STORAGE_FULL"),
     compactedRecords: metrics.counter("ledge_log_compacted_records_total", "Records removed by compaction (older values of a key, expired tombstones)"),
+    batchReads: metrics.counter("ledge_log_reads_total", "Reads of stored batches by readers (Kafka fetches, MQTT deliveries, the bridge, pipelines): {source=\"memory\"} served from the newest batches kept in memory, {source=\"lmdb\"} from LMDB; unlabelled, all of them"),
     storedBytes: metrics.gauge("ledge_storage_bytes", "Record batch bytes stored across all partitions (what storage.maxBytes caps)"),
     queuedBytes: metrics.gauge("ledge_log_append_queue_bytes", "Bytes of appends waiting for a commit"),
   };

@@ -72,6 +72,7 @@ export class Log {
         // A failed statfs has failed the log stop already (the queue sees it): just do not overlap.
         mayOverlap: () => !this.#maintenance.due && !durability.failure && safely(() => this.#cap.mayOverlap(this.#commit.queuedBytes), false),
       },
+      recent: ctx.recent,
       appendQueueBytesMax: o.storage.appendQueueBytesMax,
       transactionBytesMax: o.storage.transactionBytesMax,
     });

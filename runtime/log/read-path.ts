@@ -17,18 +17,18 @@ export class ReadPath {
   }
 
   read(topic: string, partition: number, offset: number, maxBytes: number, into?: Uint8Array): ReadResult {
-    return readBatches(this.#ctx.tables, this.#ctx.partition(topic, partition), offset, maxBytes, into);
+    return readBatches(this.#ctx.tables, this.#ctx.recent, this.#ctx.partition(topic, partition), offset, maxBytes, into);
   }
 
   visitBatches(topic: string, partition: number, offset: number, endOffset: number, visit: (batch: Uint8Array) => boolean): void {
-    visitBatches(this.#ctx.tables, this.#ctx.partition(topic, partition), offset, endOffset, visit);
+    visitBatches(this.#ctx.tables, this.#ctx.recent, this.#ctx.partition(topic, partition), offset, endOffset, visit);
   }
 
   /** A read_committed read: up to the last stable offset, with the range's aborted transactions. */
   readCommitted(topic: string, partition: number, offset: number, maxBytes: number, into?: Uint8Array): ReadResult {
     const p = this.#ctx.partition(topic, partition);
     const lso = lastStableOffset(p.open, p.highWatermark);
-    const out = readBatches(this.#ctx.tables, p, offset, maxBytes, into, lso);
+    const out = readBatches(this.#ctx.tables, this.#ctx.recent, p, offset, maxBytes, into, lso);
     out.lastStableOffset = lso;
     let end = lso;
     if (out.batches.length > 0) end = Math.min(lso, readNextOffset(out.batches[out.batches.length - 1]));

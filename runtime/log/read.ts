@@ -6,6 +6,7 @@ import type { LogTables } from "./lmdb-env.ts";
 import type { Partition } from "./partition.ts";
 import { LogError } from "./errors.ts";
 import type { ReadResult } from "./types.ts";
+import type { RecentBatches } from "./recent-batches.ts";
 
 /** The end of a reverse scan that still includes the batch at base offset 0: range ends are
  * exclusive, and the bare (topic, partition) prefix sorts just before every key under it. */
@@ -19,15 +20,15 @@ function belowPartition(p: Partition): Buffer {
  * offset, #11). Each batch is a new Buffer, or, with `into`, a view into it: copied there from
  * LMDB without an allocation per batch (a busy consumer otherwise drives V8's collector with
  * ~1 MB Buffers). Batches that do not fit in `into` end the read; a first batch larger than
- * `into` comes back in a Buffer of its own.
+ * `into` comes back in a Buffer of its own. The tail comes from `recent` when it holds it.
  */
-export function readBatches(tables: LogTables, p: Partition, offset: number, maxBytes: number, into?: Uint8Array, endOffset = p.highWatermark): ReadResult {
+export function readBatches(tables: LogTables, recent: RecentBatches, p: Partition, offset: number, maxBytes: number, into?: Uint8Array, endOffset = p.highWatermark): ReadResult {
   const hwm = p.highWatermark;
   const out: ReadResult = { batches: [], totalBytes: 0, highWatermark: hwm, logStartOffset: p.logStartOffset };
   if (!Number.isSafeInteger(offset) || offset < p.logStartOffset || offset > hwm) {
     throw new LogError("LEDGE_ERR_OFFSET_OUT_OF_RANGE", `offset ${offset} of ${p.topic.name}/${p.index} is outside [${p.logStartOffset}, ${hwm}]`);
   }
-  if (offset >= endOffset) return out;
+  if (offset >= endOffset || recent.collect(p, offset, endOffset, maxBytes, into, out)) return out;
   const end = batchKey(p.topic.id, p.index, endOffset);
   // Sequential readers ask for a batch's base offset, so start there; when the first batch
   // found starts later, `offset` lies inside the batch before it: start again from that one.
@@ -85,8 +86,8 @@ function collectInto(tables: LogTables, out: ReadResult, start: Buffer, end: Buf
  * `endOffset`, until it returns false. Each batch is a view of lmdb-js's shared read buffer,
  * valid only during its call: nothing is copied out, for readers that need sizes or headers only.
  */
-export function visitBatches(tables: LogTables, p: Partition, offset: number, endOffset: number, visit: (batch: Uint8Array) => boolean): void {
-  if (offset >= endOffset) return;
+export function visitBatches(tables: LogTables, recent: RecentBatches, p: Partition, offset: number, endOffset: number, visit: (batch: Uint8Array) => boolean): void {
+  if (offset >= endOffset || recent.visit(p, offset, endOffset, visit)) return;
   const floor = floorKey(tables, p, offset, null);
   const start = floor && floorHolds(tables, floor, offset) ? floor : batchKey(p.topic.id, p.index, offset);
   for (const key of tables.batches.getKeys({ start, end: batchKey(p.topic.id, p.index, endOffset) })) {

@@ -70,6 +70,7 @@ export class TopicAdmin {
     ctx.topics.delete(name);
     for (const p of topic.partitions) {
       ctx.account.totalBytes -= p.bytes;
+      ctx.recent.forget(p);
       ctx.counters.recordsIn.without({ topic: name, partition: String(p.index) });
       p.waiters.failAll(new LogError("LEDGE_ERR_UNKNOWN_TOPIC", `topic '${name}' was deleted while a reader waited on partition ${p.index}`));
     }

@@ -9,6 +9,7 @@ import { metaKeys, persisted, type Partition, type PersistedPartition } from "./
 import type { ProducerEntry } from "./producer-state.ts";
 import { abortedKey, type AbortedTxn, type OpenTxn } from "./partition-txns.ts";
 import { COMMIT_SEQ_KEY, type LogTables } from "./lmdb-env.ts";
+import type { RecentBatches, StagedBatch } from "./recent-batches.ts";
 
 /** Total stored batch bytes across partitions, checked against storage.maxBytes. */
 export interface StorageAccount {
@@ -28,11 +29,16 @@ export class Txn {
   readonly #puts: Array<{ table: "batches" | "times"; key: Buffer; value: Buffer }> = [];
   readonly #producerPuts = new Map<string, ProducerEntry>();
   readonly #accountBefore: number;
+  readonly #recent: RecentBatches;
+  readonly #recentPuts: StagedBatch[] = [];
+  /** The lowest base offset removed from each partition. */
+  readonly #removedFrom = new Map<Partition, number>();
 
-  constructor(tables: LogTables, account: StorageAccount) {
+  constructor(tables: LogTables, account: StorageAccount, recent: RecentBatches) {
     this.#tables = tables;
     this.#account = account;
     this.#accountBefore = account.totalBytes;
+    this.#recent = recent;
   }
 
   get isEmpty(): boolean {
@@ -70,6 +76,7 @@ export class Txn {
     this.touch(p);
     const value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#puts.push({ table: "batches", key: batchKey(p.topic.id, p.index, baseOffset), value });
+    this.#recentPuts.push(this.#recent.stage(p, baseOffset, bytes));
     p.bytes += bytes.byteLength;
     this.#account.totalBytes += bytes.byteLength;
   }
@@ -78,6 +85,7 @@ export class Txn {
   removeBatch(p: Partition, baseOffset: number, byteLength: number): void {
     this.touch(p);
     this.#removes.push({ table: "batches", key: batchKey(p.topic.id, p.index, baseOffset) });
+    this.#removedFrom.set(p, Math.min(baseOffset, this.#removedFrom.get(p) ?? baseOffset));
     p.bytes -= byteLength;
     this.#account.totalBytes -= byteLength;
     assert.ok(p.bytes >= 0, "partition byte count went negative: a batch was removed twice");
@@ -141,6 +149,11 @@ export class Txn {
       else p.producers.delete(producerId);
     }
     this.#account.totalBytes = this.#accountBefore;
+  }
+
+  /** Durable now: the batches it stored join the recent ones (before high watermarks move). */
+  published(): void {
+    this.#recent.published(this.#recentPuts, this.#removedFrom);
   }
 
   touched(): IterableIterator<Partition> {
