@@ -8,6 +8,8 @@
 //     bench/lib/kafka-sink.ts) and a tumbling-window pipeline over the telemetry (each row's notes
 //     say what was running: a part that did nothing shows 0 in its metric).
 //   cpu-per-million: CPU seconds the broker process spent per million messages published.
+// FOOTPRINT_PARTS (default "bridge,pipeline"; "none" for neither) picks what runs beside ledge's
+// MQTT core, to see what each part costs.
 // Goals (#15): RSS at load under 80 MB, start under 500 ms, CPU per message within 2x Mosquitto's
 // (which stores nothing durably). Lower is better in every row: the ratio is ledge / Mosquitto.
 import { execFileSync } from "node:child_process";
@@ -171,9 +173,10 @@ function ledgeConfig(dir: string, sinkPort: number | null): string {
     "storage: { sync: always }",
     "mqtt: { allowAnonymous: true }",
   ];
-  if (sinkPort !== null) {
+  const parts = process.env.FOOTPRINT_PARTS ?? "bridge,pipeline";
+  if (sinkPort !== null && parts.includes("bridge")) lines.push(`bridge: { brokers: ["127.0.0.1:${sinkPort}"], edgeId: footprint, createTopics: true }`);
+  if (sinkPort !== null && parts.includes("pipeline")) {
     lines.push(
-      `bridge: { brokers: ["127.0.0.1:${sinkPort}"], edgeId: footprint, createTopics: true }`,
       "pipelines:",
       "  - { name: temp10s, from: mqtt-messages, match: \"sensors/+/telemetry\", format: json, key: \"topic[1]\", time: ts,",
       "      fields: [temp, hum], window: { type: tumbling, size: 10s, grace: 1s }, aggregates: [count, avg, min, max, p95],",
