@@ -12,7 +12,7 @@
 // MQTT core, to see what each part costs.
 // Goals (#15): RSS at load under 80 MB, start under 500 ms, CPU per message within 2x Mosquitto's
 // (which stores nothing durably). Lower is better in every row: the ratio is ledge / Mosquitto.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -202,6 +202,18 @@ async function startToReadyMs(): Promise<number[]> {
   return out;
 }
 
+/** The floor under ledge's RSS: Node itself with lmdb-js loaded, idle (its binary's mapped code
+ * alone is ~40 MiB here), as RSS and its anonymous part. */
+async function nodeFloorBytes(): Promise<{ rss: number; anon: number }> {
+  const child = spawn(process.execPath, ["-e", "require('lmdb'); setTimeout(() => {}, 5000)"], { cwd: new URL("..", import.meta.url), stdio: "ignore" });
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    return { rss: rssBytes(child.pid!), anon: statusBytes(child.pid!, "RssAnon") };
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
 async function startLedgeBroker(): Promise<Broker> {
   const sink = await startChildBroker("kafka-sink.ts");
   const dir = mkdtempSync(join(tmpdir(), "ledge-bench-footprint-"));
@@ -233,6 +245,8 @@ export default async function footprintBench(): Promise<BenchResult[]> {
   execFileSync(process.execPath, ["bin/build-dist.mjs"], { cwd: new URL("..", import.meta.url), stdio: "inherit" });
   const starts = await startToReadyMs();
   progress(`ledge start to ready: ${starts.map((x) => x.toFixed(0)).join(", ")} ms`);
+  const floor = await nodeFloorBytes();
+  progress(`Node alone with lmdb-js loaded: RSS ${mb(floor.rss).toFixed(1)} MiB (anonymous ${mb(floor.anon).toFixed(1)})`);
   const runs: Record<string, Footprint> = {};
   for (const start of [startLedgeBroker, startMosquittoBroker]) {
     const b = await start();
@@ -253,7 +267,7 @@ export default async function footprintBench(): Promise<BenchResult[]> {
       notes: `goal: under ${GOAL_START_MS} ms (${met(startMs < GOAL_START_MS)}); exec of bin/ledge (sync: always, bundle) to its ready line, median of ${starts.map((x) => x.toFixed(0)).join(", ")} ms` }),
     result({ name: "rss-idle", unit: "MiB", ledge: mb(l.idleRssBytes), baseline: mb(m.idleRssBytes), baselineName: "mosquitto", target: null, notes: "RSS 0.5 s after start; lower is better" }),
     result({ name: "rss-at-load", unit: "MiB", ledge: mb(l.peakRssBytes), baseline: mb(m.peakRssBytes), baselineName: "mosquitto, same load", target: null,
-      notes: `goal: under ${GOAL_RSS_MB} MB (${met(l.peakRssBytes < GOAL_RSS_MB * 1e6)}); peak of ${RSS_SAMPLE_MS} ms samples, of which anonymous memory ${mb(l.peakAnonBytes).toFixed(1)} MiB (the rest is mapped files, LMDB's map above all: page cache the kernel reclaims); ${load}; ledge also ran: ${l.parts}; subscriber got ${l.received} of ${l.published} (mosquitto ${m.received} of ${m.published})` }),
+      notes: `goal: under ${GOAL_RSS_MB} MB (${met(l.peakRssBytes < GOAL_RSS_MB * 1e6)}); peak of ${RSS_SAMPLE_MS} ms samples, of which anonymous memory ${mb(l.peakAnonBytes).toFixed(1)} MiB (the rest is mapped files, LMDB's map and Node's own code: page cache the kernel reclaims); the floor, Node alone with lmdb-js loaded and idle, is ${mb(floor.rss).toFixed(1)} MiB (anonymous ${mb(floor.anon).toFixed(1)}); ${load}; ledge also ran: ${l.parts}; subscriber got ${l.received} of ${l.published} (mosquitto ${m.received} of ${m.published})` }),
     result({ name: "cpu-per-million", unit: "CPU-s/1M msgs", ledge: perMillion(l), baseline: perMillion(m), baselineName: "mosquitto (stores nothing)", target: null,
       notes: `goal: ledge / mosquitto within ${GOAL_CPU_RATIO} (${met(perMillion(l) <= GOAL_CPU_RATIO * perMillion(m))}); ledge ${l.cpuSeconds.toFixed(2)} CPU-s for ${l.published} acked (${l.skipped} skipped for a full window), mosquitto ${m.cpuSeconds.toFixed(2)} for ${m.published} (${m.skipped} skipped); ${load}` }),
   ];
