@@ -28,7 +28,6 @@ import { KAFKA_MESSAGE_BYTES_DEFAULT, upstreamMessageBytesMax } from "./topic-li
 import { partitionForKey } from "../runtime/log/partitioner.ts";
 import { ExactlyOnceDelivery } from "./delivery-exactly-once.ts";
 import { IdempotentDelivery } from "./delivery-idempotent.ts";
-import { waitCalledOff } from "../runtime/log/waiters.ts";
 
 /** Answers that mean the metadata is stale: refresh, take a new epoch, resume from the cursors. */
 const staleLeader = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
@@ -512,17 +511,9 @@ export class Bridge {
 
   /** Until a shipped-up partition gets data past `moved` (else its committed cursor), `timeoutMs` passes, or close. */
   async #waitForData(timeoutMs = idleWaitMs, moved?: Map<Lane, number>): Promise<void> {
-    const ac = new AbortController();
-    const onStop = () => ac.abort(waitCalledOff);
-    this.#stop.signal.addEventListener("abort", onStop, { once: true });
-    try {
-      const waits = [...this.#lanes.values()].filter((l) => !this.#blocked.has(l.upstreamTopic)).map((l) => this.#p.log.waitForStable(l.topic, l.partition, moved?.get(l) ?? l.next, timeoutMs, ac.signal).catch(() => false));
-      waits.push(sleep(timeoutMs, ac.signal).then(() => false));
-      await Promise.race(waits);
-    } finally {
-      ac.abort(waitCalledOff);
-      this.#stop.signal.removeEventListener("abort", onStop);
-    }
+    const wants = [...this.#lanes.values()].filter((l) => !this.#blocked.has(l.upstreamTopic)).map((l) => ({ topic: l.topic, partition: l.partition, offset: moved?.get(l) ?? l.next }));
+    // Refused (a deleted topic): the next round finds out.
+    await this.#p.log.waitForAnyStable(wants, timeoutMs, this.#stop.signal).catch(() => false);
   }
 }
 

@@ -245,6 +245,11 @@ export class Log {
     return this.#reads.waitForStable(topic, partition, offset, timeoutMs, signal);
   }
 
+  /** waitForStable over several partitions, with one timer: true once any may have news. */
+  waitForAnyStable(wants: ReadonlyArray<{ topic: string; partition: number; offset: number }>, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.#reads.waitForAnyStable(wants, timeoutMs, signal);
+  }
+
   /** Writes a transaction's COMMIT or ABORT marker into one partition; resolves once durable. */
   appendMarker(topic: string, partition: number, marker: TxnMarker): Promise<AppendResult> {
     return this.#appends.appendMarker(topic, partition, marker);

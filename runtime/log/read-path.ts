@@ -8,6 +8,7 @@ import { readBatches, recordAtTimestamp, visitBatches } from "./read.ts";
 import { abortedInRange, lastStableOffset } from "./partition-txns.ts";
 import { readNextOffset } from "../core/index.ts";
 import type { PartitionState, ReadResult } from "./types.ts";
+import { waitForAny, type Want } from "./waiters.ts";
 
 export class ReadPath {
   readonly #ctx: LogContext;
@@ -47,6 +48,24 @@ export class ReadPath {
       // Data past `offset` but an open transaction before it: wait for the next commit.
       if (!(await p.waiters.wait(Math.max(offset, p.highWatermark), leftMs, signal))) return false;
     }
+  }
+
+  /** waitForStable over several partitions at once: true once any one's last stable offset may
+   * have passed its offset (a hint: the caller reads to see), false on timeout or abort. */
+  waitForAnyStable(wants: ReadonlyArray<{ topic: string; partition: number; offset: number }>, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const parked: Want[] = [];
+    for (const { topic, partition, offset } of wants) {
+      let p: Partition;
+      try {
+        p = this.#ctx.partition(topic, partition);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (lastStableOffset(p.open, p.highWatermark) > offset) return Promise.resolve(true);
+      // Data past `offset` but an open transaction before it: the next commit may decide it.
+      parked.push({ waiters: p.waiters, offset: Math.max(offset, p.highWatermark) });
+    }
+    return waitForAny(parked, timeoutMs, signal);
   }
 
   waitForData(topic: string, partition: number, offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {

@@ -15,6 +15,12 @@ interface Waiter {
   settle(result: boolean | Error): void;
 }
 
+/** A partition's waiters and the offset past which its data is news to the caller. */
+export interface Want {
+  waiters: PartitionWaiters;
+  offset: number;
+}
+
 export class PartitionWaiters {
   readonly #waiters = new Set<Waiter>();
   readonly #countMax: number;
@@ -30,26 +36,21 @@ export class PartitionWaiters {
   }
 
   wait(offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (signal?.aborted) return Promise.resolve(false);
-    if (this.#waiters.size >= this.#countMax) {
-      return Promise.reject(new LogError("LEDGE_ERR_TOO_MANY_WAITERS", `${this.#where} already has ${this.#waiters.size} readers waiting for data (log.waiterCountPerPartitionMax)`));
-    }
-    return new Promise<boolean>((resolve, reject) => {
-      const onAbort = () => waiter.settle(false);
-      const timer = setTimeout(() => waiter.settle(false), Math.max(0, timeoutMs));
-      const waiter: Waiter = {
-        offset,
-        settle: (result) => {
-          if (!this.#waiters.delete(waiter)) return;
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          if (result instanceof Error) reject(result);
-          else resolve(result);
-        },
-      };
-      this.#waiters.add(waiter);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+    return waitForAny([{ waiters: this, offset }], timeoutMs, signal);
+  }
+
+  /** LEDGE_ERR_TOO_MANY_WAITERS when one more reader may not park here, else null. */
+  refusal(): LogError | null {
+    if (this.#waiters.size < this.#countMax) return null;
+    return new LogError("LEDGE_ERR_TOO_MANY_WAITERS", `${this.#where} already has ${this.#waiters.size} readers waiting for data (log.waiterCountPerPartitionMax)`);
+  }
+
+  park(waiter: Waiter): void {
+    this.#waiters.add(waiter);
+  }
+
+  unpark(waiter: Waiter): void {
+    this.#waiters.delete(waiter);
   }
 
   /** Wakes every reader waiting below the new high watermark. */
@@ -61,4 +62,38 @@ export class PartitionWaiters {
   failAll(error: Error): void {
     for (const w of [...this.#waiters]) w.settle(error);
   }
+}
+
+/**
+ * True once any of `wants` has its high watermark past its offset; false when timeoutMs passes
+ * or `signal` aborts; rejected when a partition refuses one more reader or its topic is deleted.
+ * One promise and one timer for all the partitions: racing a wait per partition, each called off
+ * through an AbortController, cost the bridge and the pipelines ~50 µs per wake-up.
+ */
+export function waitForAny(wants: readonly Want[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  for (const { waiters } of wants) {
+    const refused = waiters.refusal();
+    if (refused) return Promise.reject(refused);
+  }
+  return new Promise<boolean>((resolve, reject) => {
+    let done = false;
+    const settle = (result: boolean | Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      for (let i = 0; i < wants.length; i++) wants[i].waiters.unpark(parked[i]);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const onAbort = () => settle(false);
+    const timer = setTimeout(settle, Math.max(0, timeoutMs), false);
+    const parked: Waiter[] = wants.map(({ waiters, offset }) => {
+      const waiter = { offset, settle };
+      waiters.park(waiter);
+      return waiter;
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

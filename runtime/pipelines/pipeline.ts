@@ -15,7 +15,6 @@ import type { Log } from "../log/index.ts";
 import type { Logger } from "../logger.ts";
 import type { PipelineCounters } from "./metrics.ts";
 import { WindowEngine, type EngineCheckpoint, type EngineOutputs, type OutRecord } from "./window-engine.ts";
-import { waitCalledOff } from "../log/waiters.ts";
 
 /** Source bytes read per partition per step. */
 const STEP_BYTES_PER_PARTITION = 1 << 20;
@@ -218,16 +217,8 @@ export class Pipeline {
   }
 
   async #waitForData(partitions: number, signal: AbortSignal): Promise<void> {
-    const round = new AbortController();
-    const stop = () => round.abort(waitCalledOff);
-    signal.addEventListener("abort", stop, { once: true });
-    try {
-      const waits = Array.from({ length: partitions }, (_, p) => this.#log.waitForStable(this.config.from, p, this.#offsets.get(p)!, WAIT_MS, round.signal).catch(() => false));
-      await Promise.race(waits);
-    } finally {
-      round.abort(waitCalledOff);
-      signal.removeEventListener("abort", stop);
-    }
+    const wants = Array.from({ length: partitions }, (_, partition) => ({ topic: this.config.from, partition, offset: this.#offsets.get(partition)! }));
+    await this.#log.waitForAnyStable(wants, WAIT_MS, signal).catch(() => false);
   }
 
   #report(): void {

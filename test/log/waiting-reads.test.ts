@@ -90,3 +90,51 @@ describe("log.waiterCountPerPartitionMax", () => {
     }
   });
 });
+
+describe("waitForAnyStable", () => {
+  it("wakes on any of several partitions, then leaves no reader parked on the others", async () => {
+    const t2 = tempDir();
+    const bounded = await openLog(t2.dir, { log: { ...logDefaults, waiterCountPerPartitionMax: 2 } });
+    try {
+      await bounded.createTopic("m", 3);
+      const wants = [0, 1, 2].map((partition) => ({ topic: "m", partition, offset: 0 }));
+      // Five rounds, each woken by partition 2: were the waits on 0 and 1 left parked, the third
+      // round would be refused on them (two readers at most).
+      for (let round = 0; round < 5; round++) {
+        const waiting = bounded.waitForAnyStable(wants.map((w) => (w.partition === 2 ? { ...w, offset: round } : w)), 10_000);
+        await bounded.append("m", 2, batch(1));
+        expect(await waiting).toBe(true);
+      }
+      expect(await Promise.all([bounded.waitForData("m", 0, 0, 10), bounded.waitForData("m", 1, 0, 10)])).toEqual([false, false]);
+    } finally {
+      await bounded.close();
+      t2.remove();
+    }
+  });
+
+  it("is true at once when one partition already has data past its offset; false on timeout and on abort", async () => {
+    await log.createTopic("n", 2);
+    await log.append("n", 1, batch(3));
+    expect(await log.waitForAnyStable([{ topic: "n", partition: 0, offset: 0 }, { topic: "n", partition: 1, offset: 2 }], 10_000)).toBe(true);
+    const started = Date.now();
+    expect(await log.waitForAnyStable([{ topic: "n", partition: 0, offset: 0 }, { topic: "n", partition: 1, offset: 3 }], 50)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    const ac = new AbortController();
+    const aborted = log.waitForAnyStable([{ topic: "n", partition: 0, offset: 0 }], 10_000, ac.signal);
+    ac.abort();
+    expect(await aborted).toBe(false);
+    expect(await log.waitForAnyStable([], 20)).toBe(false); // nothing to wait for: the timeout
+  });
+
+  it("waits past data an open Kafka transaction holds back, and rejects an unknown topic", async () => {
+    await expect(log.waitForAnyStable([{ topic: "w", partition: 0, offset: 0 }, { topic: "w", partition: 5, offset: 0 }], 10)).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_PARTITION" });
+    await log.append("w", 0, batch(3, { producerId: 1000, producerEpoch: 0, baseSequence: 0, transactional: true }));
+    expect(log.partitionState("w", 0)).toMatchObject({ highWatermark: 3, lastStableOffset: 0 });
+    expect(await log.waitForAnyStable([{ topic: "w", partition: 0, offset: 0 }], 50)).toBe(false);
+    const waiting = log.waitForAnyStable([{ topic: "w", partition: 0, offset: 0 }], 10_000);
+    await log.appendMarker("w", 0, { producerId: 1000, producerEpoch: 0, commit: true, coordinatorEpoch: 1 });
+    expect(await waiting).toBe(true);
+    expect(log.partitionState("w", 0).lastStableOffset).toBe(4);
+    await expect(log.waitForAnyStable([{ topic: "nope", partition: 0, offset: 0 }], 10)).rejects.toMatchObject({ code: "LEDGE_ERR_UNKNOWN_TOPIC" });
+  });
+});
