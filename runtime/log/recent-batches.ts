@@ -60,8 +60,9 @@ export class RecentBatches {
   /** What Txn.putBatch keeps of a batch until its commit is published. */
   stage(p: Partition, baseOffset: number, bytes: Uint8Array): StagedBatch {
     if (bytes.byteLength > Math.min(RECENT_BATCH_BYTES_MAX, this.#bytesMax)) return { p, baseOffset, bytes: null };
-    // Its own ArrayBuffer: a slice of Node's shared pool would keep the whole slab alive.
-    const copy = new Uint8Array(bytes.byteLength);
+    // Its own ArrayBuffer (a slice of Node's shared pool would keep the whole slab alive), not
+    // zero-filled first: it is overwritten at once.
+    const copy = Buffer.allocUnsafeSlow(bytes.byteLength);
     copy.set(bytes);
     return { p, baseOffset, bytes: copy };
   }
