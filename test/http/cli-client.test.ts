@@ -85,11 +85,16 @@ describe("ledge client commands", { timeout: 120_000 }, () => {
     expect((await ledgeCli(["pipelines", "list"])).stdout).toMatch(/^avg1s\s+readings\s+readings-1s\s+none yet$/m);
     // Two windows of device d1; the record at 2500 passes the first window's end and closes it.
     await ledgeCli(["produce", "readings"], ['{"device":"d1","ts":1000,"temp":20}', '{"device":"d1","ts":1500,"temp":22}', '{"device":"d1","ts":2500,"temp":30}', ""].join("\n"));
-    let summaries = "";
-    for (let i = 0; i < 100 && !summaries.includes("avg"); i++) {
-      summaries = (await ledgeCli(["consume", "readings-1s", "--from-beginning", "--max", "1"]).catch(() => ({ stdout: "" }))).stdout;
-      if (!summaries) await new Promise((r) => setTimeout(r, 200));
+    // Wait for the summary over HTTP (cheap), then read it as an operator would (a process start
+    // per poll took minutes under load).
+    const untilMs = Date.now() + 60_000;
+    let records = 0;
+    while (records === 0 && Date.now() < untilMs) {
+      const res = await fetch(`${http}/api/topics/readings-1s`, { headers: { authorization: `Bearer ${token}` } });
+      records = res.ok ? ((await res.json()) as { records: number }).records : 0;
+      if (records === 0) await new Promise((r) => setTimeout(r, 100));
     }
+    const summaries = (await ledgeCli(["consume", "readings-1s", "--from-beginning", "--max", "1"])).stdout;
     expect(JSON.parse(summaries)).toEqual({ key: "d1", window: { start: 1000, end: 2000 }, count: 2, temp: { avg: 21 } });
     const bad = await ledgeCli(["pipelines", "create", file]);
     expect(bad.code).toBe(1);
