@@ -38,6 +38,9 @@ export class ExactlyOnceDelivery implements Delivery {
   // Kafka keeps an idempotent producer's last 5 batches per partition: up to 5 in flight keep
   // their order (a failure aborts the whole transaction anyway).
   readonly roundsInFlightMax = 5;
+  // A failed transaction is aborted and shipped again from the upstream cursors: how the batches
+  // were cut need not repeat.
+  readonly mergesStoredBatches = true;
   readonly #p: ExactlyOnceParts;
   #producer: TransactionalProducer | null = null;
   #cursors = new Map<string, number>();

@@ -71,6 +71,9 @@ export class IdempotentDelivery implements Delivery {
   readonly transactional = false;
   // One round at a time: each lane's one in-flight batch is what the local store writes down.
   readonly roundsInFlightMax = 1;
+  // A resend must carry the same records under the same sequence as the stored batch written
+  // down before it went: one stored batch per lane and round.
+  readonly mergesStoredBatches = false;
   readonly #p: IdempotentParts;
   readonly #producers: KeyValueStore<IdempotentProducer>;
   readonly #store: KeyValueStore<LaneSequence>;

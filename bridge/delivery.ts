@@ -17,14 +17,14 @@ export interface Piece {
   records: number;
 }
 
-/** One lane's share of a round: one stored batch, as the pieces that go upstream. */
+/** One lane's share of a round: one stored batch, or a run of merged ones, as the pieces that go upstream. */
 export interface RoundItem {
   lane: Lane;
   /** Local offset the round read from (the lane's next offset). */
   from: number;
   /** Empty: a batch not shipped (control, aborted, empty) whose offsets are still passed. */
   pieces: Piece[];
-  /** Records of the stored batch (all pieces together). */
+  /** Records shipped (all pieces together). */
   records: number;
   nextOffset: number;
 }
@@ -73,4 +73,7 @@ export interface Delivery {
   readonly transactional: boolean;
   /** Rounds sent before the first is answered (1: one at a time). */
   readonly roundsInFlightMax: number;
+  /** Whether a round may merge a lane's consecutive small stored batches into one upstream
+   * batch. Not where a resend must repeat a stored batch exactly (idempotent: its sequence). */
+  readonly mergesStoredBatches: boolean;
 }

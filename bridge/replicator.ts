@@ -11,7 +11,7 @@ import type { Log } from "../runtime/log/index.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics/index.ts";
 import type { BridgeConfig } from "../runtime/config/bridge.ts";
-import { checkBatchCrc, Compression, ReadCommittedFilter, readRecordCount, recompressBatch, regroupBatch, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
+import { checkBatchCrc, Compression, ReadCommittedFilter, readBatchHeader, readRecordCount, recompressBatch, regroupBatch, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../runtime/kafka/apis/produce/index.ts";
@@ -32,6 +32,13 @@ import { IdempotentDelivery } from "./delivery-idempotent.ts";
 /** Answers that mean the metadata is stale: refresh, take a new epoch, resume from the cursors. */
 const staleLeader = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
 const idleWaitMs = 1000;
+/** Where the delivery allows (delivery.mergesStoredBatches), a round reads up to this much of a
+ * lane and merges its small stored batches into one upstream batch: a commit's worth of MQTT
+ * messages is a small batch, and a round trip per stored batch capped what a link with latency
+ * could carry (5 rounds in flight: at 100 ms and 50 records a batch, 2,500 records/s). */
+const mergeReadBytes = 256 * 1024;
+/** A stored batch this large ships alone, as stored. */
+const mergeBatchBytesMax = 64 * 1024;
 const blockedRetryMs = 30_000;
 
 export interface BridgeParts {
@@ -257,7 +264,7 @@ export class Bridge {
     while (bytes < c.transactionBytesMax && Date.now() - startMs < c.transactionMsMax && !this.#stop.signal.aborted) {
       if (inflight.length >= depth) await inflight.shift();
       const slot = issued % depth;
-      const round = this.#readRound(moved, this.#arena.subarray(slot * slotBytes, (slot + 1) * slotBytes));
+      const round = this.#readRound(moved, this.#arena.subarray(slot * slotBytes, (slot + 1) * slotBytes), this.#mergeBudget(bytes));
       if (this.#snapshotBehind) {
         // Spinning on resolved promises would never give LMDB's reader a new turn (and starve
         // every socket of this process): wait a macrotask.
@@ -271,7 +278,10 @@ export class Bridge {
         // keeps the bridge's CPU and uplink bytes per record low.
         const lingerMsLeft = lingerUntilMs - Date.now();
         if (moved.size === 0 || lingerMsLeft <= 0) break;
-        await this.#waitForData(lingerMsLeft, moved);
+        // Where rounds merge, what is stored during the linger goes in one round at its end, not a
+        // round per group commit (upstream read_committed sees it at the commit either way).
+        if (this.#delivery.mergesStoredBatches) await sleep(lingerMsLeft, this.#stop.signal);
+        else await this.#waitForData(lingerMsLeft, moved);
         continue;
       }
       issued++;
@@ -311,8 +321,10 @@ export class Bridge {
     return true;
   }
 
-  /** At most one batch per lane, read into `arena` (a slot of bridge.memoryBytesMax), priority first. */
-  #readRound(moved: Map<Lane, number>, arena: Uint8Array): RoundItem[] {
+  /** One item per lane (priority first), read into `arena` (a slot of bridge.memoryBytesMax): a
+   * stored batch, or, where the delivery allows, the run of small stored batches from the lane's
+   * next offset merged into one upstream batch (mergeReadBytes). */
+  #readRound(moved: Map<Lane, number>, arena: Uint8Array, mergeBytes: number): RoundItem[] {
     const out: RoundItem[] = [];
     let at = 0;
     for (const lane of this.#lanes.values()) {
@@ -331,70 +343,116 @@ export class Bridge {
       }
       if (from >= stable) continue;
       if (at >= arena.length) break;
-      const read = this.#p.log.readCommitted(lane.topic, lane.partition, from, 1, arena.subarray(at));
-      const batch = read.batches[0];
-      if (!batch) {
+      const readBytes = Math.min(mergeBytes, arena.length - at);
+      const read = this.#p.log.readCommitted(lane.topic, lane.partition, from, readBytes, arena.subarray(at));
+      const first = read.batches[0];
+      if (!first) {
         this.#snapshotBehind = true; // below the last stable offset, yet nothing read: see below
         continue;
       }
-      const inArena = batch.buffer === arena.buffer;
+      const inArena = first.buffer === arena.buffer;
       // A batch larger than what is left of the arena waits for the next round, unless alone.
       if (!inArena && out.length > 0) break;
-      if (inArena) at = batch.byteOffset - arena.byteOffset + batch.length;
-      // The paired check: stored bytes are CRC-checked as they leave, so local corruption is named
-      // here instead of coming back from upstream as CORRUPT_MESSAGE (the restamp patches the CRC).
-      let h: BatchHeader;
-      try {
-        h = checkBatchCrc(batch);
-      } catch (err) {
-        const reason = `the batch stored at offset ${from} of local ${lane.key} fails its CRC check (${(err as Error).message}); the local log is damaged: run ledge verify`;
-        this.#blocked.set(lane.upstreamTopic, { untilMs: Date.now() + blockedRetryMs, reason });
-        this.status.blocked(lane.upstreamTopic, reason);
-        continue;
-      }
-      const nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
-      // The high watermark can pass `from` before this thread's read snapshot holds the batch
-      // (lmdb-js renews it on the next event turn): the read then ends before `from`. Not yet
-      // there; the next round reads it, after a macrotask (see #commitUnit).
-      if (h.baseOffset + h.lastOffsetDelta < from) {
-        this.#snapshotBehind = true;
-        continue;
-      }
-      const skip = h.recordCount === 0 || !new ReadCommittedFilter(read.abortedTransactions).visible(batch);
-      let pieces: Piece[] = [];
-      if (!skip) {
-        try {
-          pieces = this.#pieces(lane, batch);
-        } catch (err) {
-          const reason = `the batch stored at offset ${from} of local ${lane.key} could not be prepared for upstream (${(err as Error).message}); run ledge verify, or set bridge.compression: keep`;
-          this.#blocked.set(lane.upstreamTopic, { untilMs: Date.now() + blockedRetryMs, reason });
-          this.status.blocked(lane.upstreamTopic, reason);
-          continue;
-        }
-      }
-      out.push({ lane, from, pieces, records: h.recordCount, nextOffset });
+      const last = read.batches[read.batches.length - 1];
+      if (last.buffer === arena.buffer) at = last.byteOffset - arena.byteOffset + last.length;
+      const item = this.#laneItem(lane, from, read.batches, new ReadCommittedFilter(read.abortedTransactions));
+      if (item) out.push(item);
     }
     return out;
   }
 
+  /** The round item of `lane` from the batches read at `from`: data batches to ship (a small one
+   * joined by the small ones after it), control and aborted ones passed over. Null when nothing
+   * can go yet (a damaged batch blocks the topic; a read snapshot behind the high watermark). */
+  #laneItem(lane: Lane, from: number, batches: readonly Uint8Array[], filter: ReadCommittedFilter): RoundItem | null {
+    const data: Uint8Array[] = [];
+    let dataBytes = 0;
+    let records = 0;
+    let nextOffset = from;
+    for (const batch of batches) {
+      // The paired check: stored bytes are CRC-checked as they leave, so local corruption is
+      // named here instead of coming back from upstream as CORRUPT_MESSAGE (the restamp patches
+      // the CRC).
+      let h: BatchHeader;
+      try {
+        h = checkBatchCrc(batch);
+      } catch (err) {
+        if (nextOffset > from) break; // ship what came before it; the next round stops here
+        const reason = `the batch stored at offset ${from} of local ${lane.key} fails its CRC check (${(err as Error).message}); the local log is damaged: run ledge verify`;
+        this.#blocked.set(lane.upstreamTopic, { untilMs: Date.now() + blockedRetryMs, reason });
+        this.status.blocked(lane.upstreamTopic, reason);
+        return null;
+      }
+      // The high watermark can pass `from` before this thread's read snapshot holds the batch
+      // (lmdb-js renews it on the next event turn): the read then ends before `from`. Not yet
+      // there; the next round reads it, after a macrotask (see #commitUnit).
+      if (h.baseOffset + h.lastOffsetDelta < nextOffset) {
+        if (nextOffset === from) this.#snapshotBehind = true;
+        break;
+      }
+      const ships = h.recordCount > 0 && filter.visible(batch);
+      if (ships) {
+        // A batch ships alone when large (as stored, a piece of its own) or unlike the run's
+        // timestamp type; a merged run stays below the upstream's message bound.
+        const alone = batch.length >= mergeBatchBytesMax;
+        const unlike = data.length > 0 && readBatchHeader(data[0]).logAppendTime !== h.logAppendTime;
+        if (data.length > 0 && (alone || unlike || dataBytes + batch.length > this.#bytesMaxOf(lane))) break;
+        data.push(batch);
+        dataBytes += batch.length;
+        records += h.recordCount;
+      }
+      nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
+      if (ships && batch.length >= mergeBatchBytesMax) break;
+    }
+    if (nextOffset === from) return null;
+    let pieces: Piece[] = [];
+    if (data.length > 0) {
+      try {
+        pieces = this.#pieces(lane, data);
+      } catch (err) {
+        const reason = `the batches stored from offset ${from} of local ${lane.key} could not be prepared for upstream (${(err as Error).message}); run ledge verify, or set bridge.compression: keep`;
+        this.#blocked.set(lane.upstreamTopic, { untilMs: Date.now() + blockedRetryMs, reason });
+        this.status.blocked(lane.upstreamTopic, reason);
+        return null;
+      }
+    }
+    return { lane, from, pieces, records, nextOffset };
+  }
+
+  /** Bytes a lane's merged run may read now: mergeReadBytes, within what is left of the
+   * transaction (transactionBytesMax) and what the rate cap lets one transaction carry; 1 (one
+   * stored batch) where the delivery does not merge. */
+  #mergeBudget(transactionBytes: number): number {
+    const c = this.#p.config;
+    if (!this.#delivery.mergesStoredBatches) return 1;
+    let budget = Math.min(mergeReadBytes, c.transactionBytesMax - transactionBytes);
+    if (c.rateLimitBytesPerS > 0) budget = Math.min(budget, (c.rateLimitBytesPerS * Math.min(c.transactionMsMax, 1000)) / 1000);
+    return Math.max(1, Math.floor(budget));
+  }
+
+  #bytesMaxOf(lane: Lane): number {
+    return this.#messageBytesMax.get(lane.upstreamTopic) ?? KAFKA_MESSAGE_BYTES_DEFAULT;
+  }
+
   /**
-   * What a stored batch becomes upstream. As stored (pass-through), or recompressed for
-   * bridge.compression (a copy beside the arena; a round holds at most one per partition), or cut
-   * into pieces in wasm (runtime/core's regroupBatch): by key for partitioning: key (Kafka's
+   * What stored batches become upstream. One batch as stored (pass-through), or recompressed for
+   * bridge.compression (a copy beside the arena; a round holds at most one per partition), or
+   * cut into pieces in wasm (runtime/core's regroupBatch): by key for partitioning: key (Kafka's
    * murmur2 over the upstream partition count; keyless records keep the local partition number),
-   * and below the upstream topic's max.message.bytes.
+   * and below the upstream topic's max.message.bytes. Several small batches are merged the same
+   * way into one (or, by key, one per upstream partition).
    */
-  #pieces(lane: Lane, batch: Uint8Array): Piece[] {
+  #pieces(lane: Lane, batches: Uint8Array[]): Piece[] {
     const c = this.#p.config;
     const codec = c.compression === "keep" ? undefined : Compression[c.compression];
     const upstreamPartitions = this.#cluster.topic(lane.upstreamTopic)?.leaders.length ?? 0;
-    const bytesMax = this.#messageBytesMax.get(lane.upstreamTopic) ?? KAFKA_MESSAGE_BYTES_DEFAULT;
+    const bytesMax = this.#bytesMaxOf(lane);
     const byKey = c.partitioning === "key" && upstreamPartitions > 0;
-    if (!byKey) {
-      const out = codec === undefined ? batch : recompressBatch(batch, codec);
+    if (!byKey && batches.length === 1) {
+      const out = codec === undefined ? batches[0] : recompressBatch(batches[0], codec);
       if (out.length <= bytesMax) return [{ partition: lane.partition, batch: out, records: readRecordCount(out) }];
     }
-    const pieces = regroupBatch(batch, {
+    const pieces = regroupBatch(batches, {
       groupOf: byKey ? (key) => (key ? partitionForKey(key, upstreamPartitions) : lane.partition % upstreamPartitions) : undefined,
       pieceBytesMax: bytesMax,
       options: codec === undefined ? undefined : { compression: codec },

@@ -27,18 +27,30 @@ export interface RegroupOptions {
 }
 
 /**
- * `batch`'s records in pieces, in record order within each group; timestamps, keys, values and
- * headers kept, offsets renumbered from 0 in each piece. Compressed pieces are measured before
- * compression, so they stay under the bound.
+ * The records of `batches` (consecutive batches of one partition, or one batch) in pieces, in
+ * record order within each group; timestamps, keys, values and headers kept, offsets renumbered
+ * from 0 in each piece. Compressed pieces are measured before compression, so they stay under
+ * the bound. Pieces take the first batch's codec and timestamp type unless `options` says.
  */
-export function regroupBatch(batch: Uint8Array, o: RegroupOptions): BatchPiece[] {
-  const cols = decodeBatchColumns(batch);
-  const n = cols.count;
+export function regroupBatch(batches: Uint8Array | readonly Uint8Array[], o: RegroupOptions): BatchPiece[] {
+  const inputs = (batches instanceof Uint8Array ? [batches] : batches).map((b) => decodeBatchColumns(b));
+  // Record r of the whole is record recordOf[r] of inputs[inputOf[r]].
+  const n = inputs.reduce((sum, c) => sum + c.count, 0);
+  const inputOf = new Int32Array(n);
+  const recordOf = new Int32Array(n);
+  for (let k = 0, r = 0; k < inputs.length; k++) {
+    for (let i = 0; i < inputs[k].count; i++, r++) {
+      inputOf[r] = k;
+      recordOf[r] = i;
+    }
+  }
   const groups = new Int32Array(n);
   if (o.groupOf) {
-    for (let i = 0; i < n; i++) {
-      const len = cols.keyLength[i];
-      groups[i] = o.groupOf(len < 0 ? null : cols.records.subarray(cols.keyPosition[i], cols.keyPosition[i] + len), i);
+    for (let r = 0; r < n; r++) {
+      const c = inputs[inputOf[r]];
+      const i = recordOf[r];
+      const len = c.keyLength[i];
+      groups[r] = o.groupOf(len < 0 ? null : c.records.subarray(c.keyPosition[i], c.keyPosition[i] + len), r);
     }
   }
   const pieces: BatchPiece[] = [];
@@ -46,18 +58,18 @@ export function regroupBatch(batch: Uint8Array, o: RegroupOptions): BatchPiece[]
   const members = new Int32Array(n);
   for (const group of order) {
     let count = 0;
-    for (let i = 0; i < n; i++) if (groups[i] === group) members[count++] = i;
+    for (let r = 0; r < n; r++) if (groups[r] === group) members[count++] = r;
     let start = 0;
     while (start < count) {
       let bytes = PIECE_OVERHEAD_BYTES;
       let end = start;
       while (end < count) {
-        const size = recordBytes(cols, members[end]);
+        const size = recordBytes(inputs[inputOf[members[end]]], recordOf[members[end]]);
         if (end > start && bytes + size > o.pieceBytesMax) break;
         bytes += size;
         end++;
       }
-      pieces.push({ group, batch: encodePiece(cols, members.subarray(start, end), o.options), records: end - start });
+      pieces.push({ group, batch: encodePiece(inputs, inputOf, recordOf, members.subarray(start, end), o.options), records: end - start });
       start = end;
     }
   }
@@ -70,20 +82,24 @@ function recordBytes(c: BatchColumns, i: number): number {
   return bytes;
 }
 
-/** The records `which` (indexes into `c`) as one batch, laid out as encodeBatchColumns takes them. */
-function encodePiece(c: BatchColumns, which: Int32Array, options: BatchOptions = {}): EncodedBatch {
+/** The records `which` (indexes into the whole) as one batch, laid out as encodeBatchColumns takes them. */
+function encodePiece(inputs: BatchColumns[], inputOf: Int32Array, recordOf: Int32Array, which: Int32Array, options: BatchOptions = {}): EncodedBatch {
   const count = which.length;
   let dataBytes = 0;
-  for (const i of which) dataBytes += Math.max(c.keyLength[i], 0) + Math.max(c.valueLength[i], 0);
+  for (const r of which) {
+    const c = inputs[inputOf[r]];
+    const i = recordOf[r];
+    dataBytes += Math.max(c.keyLength[i], 0) + Math.max(c.valueLength[i], 0);
+  }
   const headers = new Array<readonly RecordHeader[] | undefined>(count);
   const columns: RecordColumns = {
     count, data: new Uint8Array(dataBytes), keyBytes: new Int32Array(count), valueBytes: new Int32Array(count),
     headers, timestampsMs: new Float64Array(count),
   };
-  const base = c.header.baseTimestampMs;
   let at = 0;
   for (let j = 0; j < count; j++) {
-    const i = which[j];
+    const c = inputs[inputOf[which[j]]];
+    const i = recordOf[which[j]];
     const kl = c.keyLength[i];
     const vl = c.valueLength[i];
     columns.keyBytes[j] = kl;
@@ -92,7 +108,7 @@ function encodePiece(c: BatchColumns, which: Int32Array, options: BatchOptions =
     at += Math.max(kl, 0);
     if (vl > 0) columns.data.set(c.records.subarray(c.valuePosition[i], c.valuePosition[i] + vl), at);
     at += Math.max(vl, 0);
-    columns.timestampsMs[j] = base + c.timestampDeltaMs[i];
+    columns.timestampsMs[j] = c.header.baseTimestampMs + c.timestampDeltaMs[i];
     const h0 = c.headerStart[i];
     const h1 = c.headerStart[i + 1];
     if (h1 > h0) {
@@ -105,7 +121,8 @@ function encodePiece(c: BatchColumns, which: Int32Array, options: BatchOptions =
       headers[j] = list;
     }
   }
-  return encodeBatchColumns(columns, { compression: c.header.compression, logAppendTime: c.header.logAppendTime, ...options });
+  const first = inputs[0].header;
+  return encodeBatchColumns(columns, { compression: first.compression, logAppendTime: first.logAppendTime, ...options });
 }
 
 const utf8 = new TextDecoder();

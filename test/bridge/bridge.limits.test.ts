@@ -90,11 +90,13 @@ describe("bridge limits against a mock cluster upstream", () => {
     expect(ends[ends.length - 1]).toBe(40);
     const txns = perTransaction(ends, await storedBatches(d, "mqtt-messages", 0));
     const bytes = txns.map((t) => t.reduce((n, b) => n + b.bytes, 0));
-    expect(bytes.reduce((a, b) => a + b, 0)).toBe(shippedBytes);
+    // Small stored batches go merged: fewer batch headers upstream than stored.
+    expect(bytes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(shippedBytes);
     expect(shippedBytes).toBeGreaterThan(4 * max); // the bound is crossed several times over
     txns.forEach((t, i) => {
       expect(t.length, `transaction ${i}`).toBeGreaterThan(0);
-      expect(bytes[i] - t[t.length - 1].bytes, `transaction ${i}: ${bytes[i]} bytes before its last batch`).toBeLessThan(max);
+      // Counted in stored bytes: a merged run ships each stored batch without its 61-byte header.
+      expect(bytes[i] - t[t.length - 1].bytes, `transaction ${i}: ${bytes[i]} bytes before its last batch`).toBeLessThan(max + 61 * t.length);
       if (i < txns.length - 1) expect(bytes[i], `transaction ${i} was cut before the bound`).toBeGreaterThanOrEqual(max);
     });
   });

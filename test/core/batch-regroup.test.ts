@@ -1,4 +1,4 @@
-// regroupBatch: a stored batch's records into pieces by group (a key's upstream partition) and
+// regroupBatch: a stored batch's records (or several consecutive batches') into pieces by group (a key's upstream partition) and
 // under a byte bound (an upstream max.message.bytes). Pieces are decoded by kafkajs (an
 // independent decoder); together they hold every record once, each group's in the original order.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -46,6 +46,20 @@ describe("regroupBatch", () => {
     expect(pieces.some((p) => p.records === 1 && p.batch.length > 20_000)).toBe(true);
     const all = (await Promise.all(pieces.map((p) => kafkajsDecodeBatch(p.batch)))).flatMap((b) => b.records.map((r) => r.value!.length));
     expect(all).toEqual(records.map((r) => r.value!.length));
+  });
+
+  it("several consecutive batches into one piece: every record once, in order, timestamps and headers kept", async () => {
+    const records = randomRecords(90, 40);
+    const parts = [records.slice(0, 30), records.slice(30, 31), records.slice(31)];
+    const batches = parts.map((p, i) => encodeBatch(p, { compression: i === 1 ? Compression.lz4 : Compression.none }));
+    const pieces = regroupBatch(batches, { pieceBytesMax: 1 << 20 });
+    expect(pieces.map((p) => p.records)).toEqual([90]);
+    expect(validateBatch(pieces[0].batch).compression).toBe(Compression.none); // the first batch's codec
+    const theirs = await kafkajsDecodeBatch(pieces[0].batch);
+    expect(theirs.records.map((r) => r.value!.toString())).toEqual(records.map((r) => new TextDecoder().decode(r.value!)));
+    expect(theirs.records.map((r) => Number(r.timestamp))).toEqual(records.map((r) => r.timestampMs));
+    expect(theirs.records.map((r) => Object.keys(r.headers))).toEqual(records.map((r) => (r.headers ?? []).map((x) => x.key)));
+    expect(theirs.records.map((r) => Number(r.offset))).toEqual(records.map((_, i) => i));
   });
 
   it("a damaged batch is refused with a typed error", () => {
