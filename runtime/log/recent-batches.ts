@@ -78,16 +78,21 @@ export class RecentBatches {
     for (const s of puts) this.#add(s);
   }
 
-  /** Drops a partition's entries (its topic was deleted, or they may no longer match LMDB). */
+  /** Stops serving a partition's entries (its topic was deleted, or they may no longer match
+   * LMDB). They stay counted until they are pushed out, so what is held never passes the bound
+   * however often partitions are forgotten. */
   forget(p: Partition): void {
-    const t = this.#tails.get(p);
-    if (!t) return;
-    for (let i = t.first; i < t.entries.length; i++) this.#bytes -= t.entries[i].bytes.byteLength;
-    this.#tails.delete(p); // its entries in #order are skipped when they come up
+    this.#tails.delete(p);
   }
 
+  /** Bytes held: every entry not yet pushed out, a forgotten partition's too. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Batches held, as `bytes` counts them. */
+  get count(): number {
+    return this.#order.length - this.#head;
   }
 
   /**
@@ -177,11 +182,10 @@ export class RecentBatches {
   #evictOldest(): void {
     const e = this.#order[this.#head];
     this.#order[this.#head++] = undefined as unknown as Recent;
-    const t = this.#tails.get(e.p);
-    // Entries of a forgotten partition were already uncounted.
-    if (!t || t.entries[t.first] !== e) return;
-    t.entries[t.first++] = undefined as unknown as Recent;
     this.#bytes -= e.bytes.byteLength;
+    const t = this.#tails.get(e.p);
+    if (!t || t.entries[t.first] !== e) return; // its partition was forgotten
+    t.entries[t.first++] = undefined as unknown as Recent;
     if (t.first === t.entries.length) this.#tails.delete(e.p);
     else if (t.first > 1024 && t.first * 2 > t.entries.length) {
       t.entries = t.entries.slice(t.first);

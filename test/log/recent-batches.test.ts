@@ -160,7 +160,6 @@ describe("RecentBatches", () => {
     commit(recent, p, [2, 2, 2]);
     commit(recent, p, [], new Map([[p, 0]])); // the first cached batch removed: all dropped
     expect(collect(recent, p, 0)).toBeNull();
-    expect(recent.bytes).toBe(0);
     const more = commit(recent, p, [2, 2]); // 6..9
     commit(recent, p, [], new Map([[p, 4]])); // below the first entry (6): kept
     expect(collect(recent, p, 6)).toEqual(more.map(hex));
@@ -175,11 +174,28 @@ describe("RecentBatches", () => {
     const rewritten = batch(1, { baseOffset: 1 });
     recent.published([recent.stage(p, 1, rewritten)], new Map());
     expect(collect(recent, p, 1)).toBeNull(); // ends at 2, the high watermark is 4
-    expect(recent.bytes).toBe(rewritten.byteLength);
 
+    const q = partition();
+    commit(recent, q, [2]);
+    expect(collect(recent, q, 0)).not.toBeNull();
     const big = new Uint8Array(RECENT_BATCH_BYTES_MAX + 1);
-    expect(recent.stage(p, 4, big).bytes).toBeNull();
-    recent.published([recent.stage(p, 4, big)], new Map());
-    expect(recent.bytes).toBe(0);
+    expect(recent.stage(q, 2, big).bytes).toBeNull();
+    recent.published([recent.stage(q, 2, big)], new Map());
+    q.highWatermark = 3;
+    expect(collect(recent, q, 0)).toBeNull();
+  });
+
+  it("holds no more than its bound however often partitions are forgotten", () => {
+    const batchBytes = batch(1, { valueBytes: 40 }).byteLength;
+    const recent = new RecentBatches(counters().reads, batchBytes * 4);
+    const p = partition();
+    for (let i = 0; i < 200; i++) {
+      commit(recent, p, [1]);
+      p.highWatermark += 1; // a gap: the next batch does not follow, so the partition starts over
+      expect(recent.bytes).toBeLessThanOrEqual(batchBytes * 4);
+      expect(recent.count).toBeLessThanOrEqual(4);
+    }
+    const live = commit(recent, p, [1]);
+    expect(collect(recent, p, p.highWatermark - 1)).toEqual(live.map(hex));
   });
 });
