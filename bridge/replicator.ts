@@ -11,7 +11,7 @@ import type { Log } from "../runtime/log/index.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Metrics } from "../runtime/metrics/index.ts";
 import type { BridgeConfig } from "../runtime/config/bridge.ts";
-import { checkBatchCrc, Compression, ReadCommittedFilter, readBatchHeader, readRecordCount, recompressBatch, regroupBatch, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
+import { checkBatchCrc, Compression, ReadCommittedFilter, readRecordCount, recompressBatch, regroupBatch, restampProducer, type BatchHeader, setBaseOffset, setPartitionLeaderEpoch } from "../runtime/core/index.ts";
 import { ApiKey } from "../runtime/kafka/apis/index.ts";
 import { ErrorCode } from "../runtime/kafka/errors.ts";
 import type { ProduceRequest, ProduceResponse } from "../runtime/kafka/apis/produce/index.ts";
@@ -366,6 +366,7 @@ export class Bridge {
    * can go yet (a damaged batch blocks the topic; a read snapshot behind the high watermark). */
   #laneItem(lane: Lane, from: number, batches: readonly Uint8Array[], filter: ReadCommittedFilter): RoundItem | null {
     const data: Uint8Array[] = [];
+    let dataLogAppendTime = false;
     let dataBytes = 0;
     let records = 0;
     let nextOffset = from;
@@ -395,8 +396,9 @@ export class Bridge {
         // A batch ships alone when large (as stored, a piece of its own) or unlike the run's
         // timestamp type; a merged run stays below the upstream's message bound.
         const alone = batch.length >= mergeBatchBytesMax;
-        const unlike = data.length > 0 && readBatchHeader(data[0]).logAppendTime !== h.logAppendTime;
+        const unlike = data.length > 0 && dataLogAppendTime !== h.logAppendTime;
         if (data.length > 0 && (alone || unlike || dataBytes + batch.length > this.#bytesMaxOf(lane))) break;
+        if (data.length === 0) dataLogAppendTime = h.logAppendTime;
         data.push(batch);
         dataBytes += batch.length;
         records += h.recordCount;

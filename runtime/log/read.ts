@@ -7,6 +7,7 @@ import type { Partition } from "./partition.ts";
 import { LogError } from "./errors.ts";
 import type { ReadResult } from "./types.ts";
 import type { RecentBatches } from "./recent-batches.ts";
+import { placeBatch } from "./read-result.ts";
 
 /** The end of a reverse scan that still includes the batch at base offset 0: range ends are
  * exclusive, and the bare (topic, partition) prefix sorts just before every key under it. */
@@ -47,15 +48,9 @@ export function readBatches(tables: LogTables, recent: RecentBatches, p: Partiti
   return out;
 }
 
-/** Whether a batch of `bytes` still belongs in a read that holds `out` (the first always does). */
-const fits = (out: ReadResult, bytes: number, maxBytes: number) => out.batches.length === 0 || out.totalBytes + bytes <= maxBytes;
-
 function collectCopies(tables: LogTables, out: ReadResult, start: Buffer, end: Buffer, maxBytes: number): void {
   for (const { value } of tables.batches.getRange({ start, end })) {
-    if (!fits(out, value.byteLength, maxBytes)) break;
-    out.batches.push(value);
-    out.totalBytes += value.byteLength;
-    if (out.totalBytes >= maxBytes) break;
+    if (!placeBatch(out, value, maxBytes, undefined, true)) break;
   }
 }
 
@@ -65,19 +60,7 @@ function collectInto(tables: LogTables, out: ReadResult, start: Buffer, end: Buf
     // its byteLength the whole shared buffer's (so Buffer#copy refuses it). Copied out at once.
     const shared = tables.batches.getBinaryFast(key);
     if (!shared) break; // removed by retention since the key was listed
-    const size = shared.length;
-    if (!fits(out, size, maxBytes)) break;
-    const value = new Uint8Array(shared.buffer, shared.byteOffset, size);
-    if (out.totalBytes + size <= into.byteLength) {
-      into.set(value, out.totalBytes);
-      out.batches.push(into.subarray(out.totalBytes, out.totalBytes + size));
-    } else if (out.batches.length === 0) {
-      out.batches.push(Buffer.from(value));
-    } else {
-      break;
-    }
-    out.totalBytes += size;
-    if (out.totalBytes >= maxBytes) break;
+    if (!placeBatch(out, new Uint8Array(shared.buffer, shared.byteOffset, shared.length), maxBytes, into, false)) break;
   }
 }
 

@@ -1,8 +1,8 @@
 // The newest committed batches of every partition, kept in memory, so readers at the tail (MQTT
 // subscribers, the bridge, pipelines, Kafka consumers) are served without LMDB. Reading through
-// LMDB's map makes every page read resident in this process: at 10,000 msgs/s the tail readers
-// alone grew ledge's RSS by ~50 MiB in 15 s (bench footprint); writes never map pages (lmdb-js
-// writes with pwrite). And a read from here costs no cursor.
+// LMDB's map makes every page read resident in this process: at 10,000 msgs/s the tail readers'
+// reads grew ledge's RSS by ~21 MiB in 20 s (bench footprint: peak 171 -> 150 MiB served from
+// here). And a read from here costs no cursor.
 //
 // Holds only what is committed and durable: batches are added in the turn their commit is
 // published, before the high watermark moves. A partition's entries are contiguous and end at its
@@ -11,6 +11,8 @@
 import type { Partition } from "./partition.ts";
 import { readNextOffset } from "../core/index.ts";
 import type { ReadResult } from "./types.ts";
+import { placeBatch } from "./read-result.ts";
+
 /** Counts the reads served from here, and those that went to LMDB instead. */
 export interface RecentReads {
   memory: { inc(): void };
@@ -96,8 +98,8 @@ export class RecentBatches {
   }
 
   /**
-   * readBatches from memory: whole batches from the one holding `offset`, up to maxBytes but at
-   * least one, none at or past endOffset; copies (into `into` when they fit, as read.ts does).
+   * readBatches from memory: whole batches from the one holding `offset`, none at or past
+   * endOffset, placed as every read places them (read-result.ts), as copies.
    * False when this partition's tail from `offset` is not all here.
    */
   collect(p: Partition, offset: number, endOffset: number, maxBytes: number, into: Uint8Array | undefined, out: ReadResult): boolean {
@@ -105,19 +107,7 @@ export class RecentBatches {
     if (!from) return false;
     const { entries, i } = from;
     for (let k = i; k < entries.length && entries[k].baseOffset < endOffset; k++) {
-      const bytes = entries[k].bytes;
-      const size = bytes.byteLength;
-      if (out.batches.length > 0 && out.totalBytes + size > maxBytes) break;
-      if (into && out.totalBytes + size <= into.byteLength) {
-        into.set(bytes, out.totalBytes);
-        out.batches.push(into.subarray(out.totalBytes, out.totalBytes + size));
-      } else if (!into || out.batches.length === 0) {
-        out.batches.push(Buffer.from(bytes));
-      } else {
-        break;
-      }
-      out.totalBytes += size;
-      if (out.totalBytes >= maxBytes) break;
+      if (!placeBatch(out, entries[k].bytes, maxBytes, into, false)) break;
     }
     return true;
   }
