@@ -157,26 +157,34 @@ export class MqttConnection implements ClientLink {
     this.#buffer = noBytes;
     this.#outboxStart = this.#outboxEnd = 0;
     const parts = this.#outbox;
-    const bytes = this.#outboxBytes;
     this.#outbox = [];
     this.#outboxBytes = 0;
     const stream = this.#stream;
     if (stream.destroyed || parts.length === 0) return false;
-    if (parts.length === 1) stream.write(parts[0]);
-    else if (bytes <= outboxConcatBytesMax) stream.write(Buffer.concat(parts, bytes));
-    else {
-      stream.cork();
-      let from = 0;
-      let groupBytes = 0;
-      for (let i = 0; i < parts.length; i++) {
-        groupBytes += parts[i].length;
-        if (groupBytes < outboxConcatBytesMax && i < parts.length - 1) continue;
-        stream.write(i === from ? parts[i] : Buffer.concat(parts.slice(from, i + 1), groupBytes));
-        from = i + 1;
-        groupBytes = 0;
-      }
-      stream.uncork();
+    if (parts.length === 1) {
+      stream.write(parts[0]);
+      return true;
     }
+    // Buffers packets were encoded into (room) go out as they are, in one writev; runs of small
+    // parts (acks, packets written whole) are joined first, so each costs no iovec of its own.
+    stream.cork();
+    let from = 0;
+    let runBytes = 0;
+    for (let i = 0; i <= parts.length; i++) {
+      const part = parts[i] as Buffer | undefined;
+      if (part !== undefined && part.length < outboxBufferBytesMin && runBytes + part.length <= outboxConcatBytesMax) {
+        runBytes += part.length;
+        continue;
+      }
+      if (i - from === 1) stream.write(parts[from]);
+      else if (i > from) stream.write(Buffer.concat(parts.slice(from, i), runBytes));
+      if (part === undefined) break;
+      const large = part.length >= outboxBufferBytesMin;
+      if (large) stream.write(part);
+      from = large ? i + 1 : i;
+      runBytes = large ? 0 : part.length;
+    }
+    stream.uncork();
     return true;
   }
 
