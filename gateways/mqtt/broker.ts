@@ -15,14 +15,14 @@ import { MqttConnection } from "./connection.ts";
 import type { BrokerServices, ClientContext, ClientOptions } from "./handlers/context.ts";
 import { Ingest, type IngestOutcome } from "./ingest.ts";
 import type { MqttLog } from "./log-port.ts";
-import { LogDelivery, type Match } from "./log-delivery.ts";
+import { LogDelivery, newLogRecord, readLogRecord, type LogRecord, type Match } from "./log-delivery.ts";
 import { LogTail } from "./log-tail.ts";
 import { throttleLogger } from "../../runtime/log-throttle.ts";
 import type { BrokerMessage } from "./message.ts";
 import { mqttMetrics, type MqttMetrics } from "./metrics.ts";
-import { messageAt, offsetAt } from "./record-mapping.ts";
+import { offsetAt } from "./record-mapping.ts";
 import { RetainedMessages } from "./retained.ts";
-import { sendPublish } from "./send-publish.ts";
+import { sendPublish, sendRecord } from "./send-publish.ts";
 import { Session, type Outgoing, type SessionHooks } from "./session.ts";
 import { ShareGroups } from "./share-groups.ts";
 import type { BatchColumns } from "../../runtime/core/index.ts";
@@ -61,6 +61,8 @@ export class Broker implements BrokerServices {
   readonly #matched = new Map<string, SubscriptionOptions>();
   readonly #matchedIds = new Map<string, number[]>();
   readonly #match: Match = { qos: 0, retainAsPublished: false, subscriptionId: undefined };
+  /** The record the tail offers (reused: each is read into it). */
+  readonly #record = newLogRecord();
   #closing = false;
   /** Durable writes started without a waiter (session saves); close() awaits them. */
   readonly #writes = new Set<Promise<unknown>>();
@@ -111,6 +113,7 @@ export class Broker implements BrokerServices {
       join: (session) => this.#plainInTrie(session, true),
       leave: (session) => this.#plainInTrie(session, false),
       sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
+      sendRecord: (connection, batch, index, qos, retain, dup, packetId) => sendRecord(this.metrics, connection, batch, index, qos, retain, dup, packetId),
       track: (write) => this.track(write),
     }, deps.log.openStore("mqtt-cursors"));
     this.#hooks = {
@@ -119,7 +122,8 @@ export class Broker implements BrokerServices {
         this.delivery.catchUp(session);
         this.shares.room(session);
       },
-      acknowledged: (session, item) => item.share ? this.shares.acknowledged(item) : this.delivery.acknowledged(session, item),
+      acknowledged: (session, item) => item.share ? this.shares.acknowledged(item) : this.delivery.acknowledged(session, item.cursor!, item.offset!),
+      acknowledgedAt: (session, cursor, offset) => this.delivery.acknowledged(session, cursor, offset),
       persist: (session, item) => (item.storeKey = this.store.queue(session.clientId, item)),
       release: (item) => {
         if (item.storeKey === undefined) return;
@@ -127,6 +131,7 @@ export class Broker implements BrokerServices {
         item.storeKey = undefined;
       },
       sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
+      sendRecord: (connection, batch, index, qos, retain, dup, packetId) => sendRecord(this.metrics, connection, batch, index, qos, retain, dup, packetId),
     };
   }
 
@@ -275,19 +280,19 @@ export class Broker implements BrokerServices {
   }
 
   #fromTail(cols: BatchColumns, index: number, key: string): void {
-    const message = messageAt(cols, index);
-    if (message) this.fanOut(message, key, offsetAt(cols, index));
+    const r = this.#record;
+    if (readLogRecord(cols, index, r)) this.fanOut(r, key, offsetAt(cols, index));
   }
 
   /** A record from the log tail (partition `key`, `offset`): every matching live session gets
    * it once, at its best QoS, from its cursor (share groups read the log themselves). */
-  fanOut(message: BrokerMessage, key: string, offset: number): void {
-    const found = this.trie.matching(message.topic);
-    const origin = message.originClientId;
+  fanOut(r: LogRecord, key: string, offset: number): void {
+    const found = this.trie.matching(r.topic);
+    const origin = r.origin;
     if (found.length === 1) {
       // One subscriber (the common case): nothing to merge.
       const { clientId, options } = found[0];
-      if (!(options.noLocal && clientId === origin)) this.#offer(clientId, options, options.subscriptionId, message, key, offset); // [MQTT-3.8.3-3]
+      if (!(options.noLocal && clientId === origin)) this.#offer(clientId, options, options.subscriptionId, r, key, offset); // [MQTT-3.8.3-3]
       return;
     }
     const matched = this.#matched;
@@ -305,19 +310,19 @@ export class Broker implements BrokerServices {
         ids.set(clientId, list);
       }
     }
-    for (const [clientId, options] of matched) this.#offer(clientId, options, ids.get(clientId) ?? options.subscriptionId, message, key, offset);
+    for (const [clientId, options] of matched) this.#offer(clientId, options, ids.get(clientId) ?? options.subscriptionId, r, key, offset);
     matched.clear();
     ids.clear();
   }
 
-  #offer(clientId: string, options: SubscriptionOptions, subscriptionId: Match["subscriptionId"], message: BrokerMessage, key: string, offset: number): void {
+  #offer(clientId: string, options: SubscriptionOptions, subscriptionId: Match["subscriptionId"], r: LogRecord, key: string, offset: number): void {
     const session = this.sessions.get(clientId);
     if (!session?.live) return;
     const match = this.#match; // reused: offer() keeps nothing of it
     match.qos = options.qos;
     match.retainAsPublished = options.retainAsPublished;
     match.subscriptionId = subscriptionId;
-    this.delivery.offer(session, message, match, key, offset);
+    this.delivery.offer(session, r, match, key, offset);
   }
 
   newSession(clientId: string, expiryS: number): Session {

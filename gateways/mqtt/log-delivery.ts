@@ -15,7 +15,7 @@
 // reservation is sent with DUP set; QoS 2 deliveries the client had (PUBREC) get PUBREL again,
 // never a second PUBLISH.
 import type { QoS } from "mqtt-packet";
-import { decodeBatchColumns, readBaseOffset, readMaxTimestampMs, readNextOffset, readRecordCount, ReadCommittedFilter } from "../../runtime/core/index.ts";
+import { decodeBatchColumns, readBaseOffset, readMaxTimestampMs, readNextOffset, readRecordCount, ReadCommittedFilter, type BatchColumns } from "../../runtime/core/index.ts";
 import type { Logger } from "../../runtime/logger.ts";
 import type { ReadResult } from "../../runtime/log/types.ts";
 import type { MqttLimits, MqttRoute } from "./config.ts";
@@ -25,8 +25,9 @@ import { cursorKey, type LogTail } from "./log-tail.ts";
 import type { BrokerMessage } from "./message.ts";
 import type { MqttMetrics } from "./metrics.ts";
 import { Reason } from "./reason-codes.ts";
-import { messageAt } from "./record-mapping.ts";
+import { newRecordView, readRecord, toMessage, type RecordView } from "./record-mapping.ts";
 import { logTopicsFor } from "./routes.ts";
+import { sendsPlain } from "./send-publish.ts";
 import type { Outgoing, PartitionCursor, PendingBatch, Session, SessionConnection } from "./session.ts";
 import { topicMatches } from "./topics.ts";
 
@@ -77,7 +78,34 @@ export interface LogDeliveryDeps {
   /** The session falls behind or goes offline: its plain subscriptions leave the trie. */
   leave(session: Session): void;
   sendPublish(c: SessionConnection, item: Outgoing, dup: boolean): boolean;
+  /** A plain record as a PUBLISH (send-publish.ts sendRecord). */
+  sendRecord(c: SessionConnection, batch: BatchColumns, index: number, qos: QoS, retain: boolean, dup: boolean, packetId: number): boolean;
   track(write: Promise<unknown>): void;
+}
+
+/** A record being delivered: what readRecord read of it, where it is, and its message object
+ * once a delivery needs one (messageOf): a plain delivery needs none. */
+export interface LogRecord extends RecordView {
+  batch: BatchColumns;
+  index: number;
+  message: BrokerMessage | undefined;
+}
+
+export function newLogRecord(): LogRecord {
+  return { ...newRecordView(), batch: undefined as unknown as BatchColumns, index: 0, message: undefined };
+}
+
+/** Reads record `index` of `batch` into `r` (reused); false when it has no usable topic. */
+export function readLogRecord(batch: BatchColumns, index: number, r: LogRecord): boolean {
+  r.batch = batch;
+  r.index = index;
+  r.message = undefined;
+  return readRecord(batch, index, r);
+}
+
+/** The record's message object, made on first use and shared by every delivery of it. */
+export function messageOf(r: LogRecord): BrokerMessage {
+  return (r.message ??= toMessage(r, r.batch, r.index));
 }
 
 /** The best matching plain subscription of one session for one message. */
@@ -103,11 +131,11 @@ export function readFrom(log: MqttLog, cursor: { topic: string; partition: numbe
 
 /**
  * Walks a decoded batch from cursor.next to below `end`, moving cursor.next past each record:
- * `deliver` gets the message of each one not in `skip` (the client already holds it) and returns
+ * `deliver` gets each one not in `skip` (the client already holds it), read into `r`, and returns
  * false when it cannot take it now (batch.index stays on that record). Returns the records passed
  * over, or -1 when `deliver` refused one. Sessions and share groups read the log through it.
  */
-export function walkBatch(cursor: { next: number }, batch: PendingBatch, end: number, skip: Set<number> | undefined, deliver: (message: BrokerMessage, offset: number) => boolean): number {
+export function walkBatch(cursor: { next: number }, batch: PendingBatch, end: number, skip: Set<number> | undefined, r: LogRecord, deliver: (r: LogRecord, offset: number) => boolean): number {
   let handled = 0;
   const cols = batch.cols;
   const base = cols.header.baseOffset;
@@ -115,8 +143,8 @@ export function walkBatch(cursor: { next: number }, batch: PendingBatch, end: nu
     const offset = base + cols.offsetDelta[batch.index];
     if (offset < cursor.next) continue;
     if (offset >= end) break;
-    const message = skip?.has(offset) ? undefined : messageAt(cols, batch.index);
-    if (message && !deliver(message, offset)) return -1;
+    const usable = skip?.has(offset) !== true && readLogRecord(cols, batch.index, r);
+    if (usable && !deliver(r, offset)) return -1;
     cursor.next = offset + 1;
     handled++;
   }
@@ -127,6 +155,8 @@ export class LogDelivery {
   readonly store: CursorStore<Session>;
   readonly #d: LogDeliveryDeps;
   readonly #readBuffer = new Uint8Array(readBytesMax);
+  /** The record a catch-up is at (reused: walkBatch reads each into it). */
+  readonly #record = newLogRecord();
   readonly #scheduled = new WeakSet<Session>();
   readonly #protected = new Map<string, number>();
   readonly #protectTimer: NodeJS.Timeout;
@@ -166,6 +196,8 @@ export class LogDelivery {
     }
     const inflight = new Set<PartitionCursor>();
     for (const item of session.inflight.values()) if (item.cursor) inflight.add(item.cursor);
+    const log = session.logInflight;
+    log?.forEach((id) => inflight.add(log.cursorOf(id)));
     for (const [key, cursor] of session.cursors) if (!needed.has(key) && !inflight.has(cursor)) session.cursors.delete(key);
     if (made && session.persistent && !this.#closing) {
       for (const cursor of session.cursors.values()) if (cursor.reserving <= cursor.reserved) cursor.reserving = this.#position(session, cursor) + reserveAheadOffsets;
@@ -185,7 +217,7 @@ export class LogDelivery {
   }
 
   /** The tail offers a live session the record at `offset` of partition `key`. */
-  offer(session: Session, message: BrokerMessage, match: Match, key: string, offset: number): void {
+  offer(session: Session, r: LogRecord, match: Match, key: string, offset: number): void {
     const c = session.connection;
     if (!c) return this.fallBehind(session); // not expected: a live session has a connection
     let cursor = session.cursors.get(key);
@@ -193,9 +225,9 @@ export class LogDelivery {
       const [topic, partition] = key.split("\u0000");
       cursor = this.#cursor(session, topic, Number(partition), offset); // a partition added since
     }
-    const qos = Math.min(message.qos, match.qos) as QoS;
+    const qos = Math.min(r.qos, match.qos) as QoS;
     if (!this.#hasRoom(session, c, cursor, qos, offset)) return this.fallBehind(session, key, offset);
-    this.#send(session, c, cursor, message, qos, match, offset);
+    this.#send(session, c, cursor, r, qos, match, offset);
     if (qos > 0) this.store.changed(session);
   }
 
@@ -207,9 +239,16 @@ export class LogDelivery {
     return withinReservation(cursor, offset, () => this.store.storeNow(session).catch(() => undefined));
   }
 
-  #send(session: Session, c: SessionConnection, cursor: PartitionCursor, message: BrokerMessage, qos: QoS, match: Match, offset: number): void {
+  #send(session: Session, c: SessionConnection, cursor: PartitionCursor, r: LogRecord, qos: QoS, match: Match, offset: number): void {
     // [MQTT-3.3.1-12]/[MQTT-3.3.1-13]: forwarded messages keep retain only with Retain As Published.
-    const item: Outgoing = { message, qos, retain: match.retainAsPublished && message.retain, subscriptionId: match.subscriptionId, packetId: 0, stage: "publish" };
+    const retain = match.retainAsPublished && r.retain;
+    if (r.plain && qos < 2 && sendsPlain(c, match.subscriptionId)) {
+      // The common delivery: its bytes straight from the batch, in flight with no object.
+      if (qos === 0) this.#d.sendRecord(c, r.batch, r.index, 0, retain, false, 0);
+      else session.sendRecordFromLog(cursor, offset, r.batch, r.index, retain, offset < cursor.dupBelow);
+      return;
+    }
+    const item: Outgoing = { message: messageOf(r), qos, retain, subscriptionId: match.subscriptionId, packetId: 0, stage: "publish" };
     if (qos === 0) {
       this.#d.sendPublish(c, item, false);
       return;
@@ -236,10 +275,10 @@ export class LogDelivery {
     this.store.changed(session);
   }
 
-  /** A delivery from the log was acknowledged (PUBACK, PUBCOMP). */
-  acknowledged(session: Session, item: Outgoing): void {
-    const received = item.cursor!.received;
-    if (received?.delete(item.offset!) && received.size === 0) item.cursor!.received = undefined;
+  /** A delivery from `cursor`'s partition at `offset` was acknowledged (PUBACK, PUBCOMP). */
+  acknowledged(session: Session, cursor: PartitionCursor, offset: number): void {
+    const received = cursor.received;
+    if (received?.delete(offset) && received.size === 0) cursor.received = undefined;
     this.store.changed(session);
   }
 
@@ -359,23 +398,24 @@ export class LogDelivery {
    * subscriptions; the number of records passed over, or -1 when the client has no room for
    * the next (batch.index stays on it). */
   #deliverRecords(session: Session, c: SessionConnection, cursor: PartitionCursor, batch: PendingBatch, end: number): number {
-    return walkBatch(cursor, batch, end, cursor.received, (message, offset) => {
-      const match = this.#match(session, message);
+    return walkBatch(cursor, batch, end, cursor.received, this.#record, (r, offset) => {
+      const match = this.#match(session, r.topic, r.origin);
       if (!match) return true;
-      const qos = Math.min(message.qos, match.qos) as QoS;
+      const qos = Math.min(r.qos, match.qos) as QoS;
       if (!this.#hasRoom(session, c, cursor, qos, offset)) return false;
-      this.#send(session, c, cursor, message, qos, match, offset);
+      this.#send(session, c, cursor, r, qos, match, offset);
       return true;
     });
   }
 
-  /** The session's best plain subscription for `message` (shared ones are fanned out by the
-   * trie), with every matching subscription identifier [MQTT-3.3.4-3]. */
-  #match(session: Session, message: BrokerMessage): Match | undefined {
+  /** The session's best plain subscription for a message on `topic` published by `origin`
+   * (shared ones are fanned out by the trie), with every matching subscription identifier
+   * [MQTT-3.3.4-3]. */
+  #match(session: Session, topic: string, origin: string | undefined): Match | undefined {
     let best: Match | undefined;
     for (const { filter, options } of session.subscriptions.values()) {
-      if (filter.startsWith("$share/") || !topicMatches(filter, message.topic)) continue;
-      if (options.noLocal && message.originClientId === session.clientId) continue; // [MQTT-3.8.3-3]
+      if (filter.startsWith("$share/") || !topicMatches(filter, topic)) continue;
+      if (options.noLocal && origin === session.clientId) continue; // [MQTT-3.8.3-3]
       if (!best) {
         best = { qos: options.qos, retainAsPublished: options.retainAsPublished, subscriptionId: options.subscriptionId };
         continue;
@@ -428,6 +468,7 @@ export class LogDelivery {
       if (low === undefined || item.offset! < low) lowest.set(cursor, item.offset!);
       if (item.stage === "pubrel") q2.push([item.packetId, cursor.topic, cursor.partition, item.offset!]);
     }
+    session.logInflight?.lowestOffsets(lowest);
     const c: StoredCursors["c"] = [];
     for (const cursor of session.cursors.values()) {
       const position = this.#position(session, cursor);

@@ -59,19 +59,44 @@ export function encodePlainPublish(topic: string, payload: Buffer, qos: QoS, ret
 
 /** Bytes encodePlainPublish takes for these fields. */
 export function plainPublishBytes(topic: string, payload: Buffer, qos: QoS, v5: boolean): number {
-  const remaining = 2 + Buffer.byteLength(topic) + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payload.length;
+  return publishBytes(Buffer.byteLength(topic), payload.length, qos, v5);
+}
+
+/** Bytes a PUBLISH without properties takes, by its topic's and payload's lengths. */
+export function publishBytes(topicBytes: number, payloadBytes: number, qos: QoS, v5: boolean): number {
+  const remaining = publishRemaining(topicBytes, payloadBytes, qos, v5);
   let lengthBytes = 1;
   while (remaining >= 128 ** lengthBytes) lengthBytes++;
   return 1 + lengthBytes + remaining;
+}
+
+function publishRemaining(topicBytes: number, payloadBytes: number, qos: QoS, v5: boolean): number {
+  return 2 + topicBytes + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payloadBytes;
 }
 
 /** Writes what encodePlainPublish returns at `out[at..)` (room for plainPublishBytes checked
  * by the caller): deliveries of one turn are encoded one after another into one buffer. */
 export function writePlainPublish(out: Buffer, at: number, topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number, v5: boolean): void {
   const topicBytes = Buffer.byteLength(topic);
-  const remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payload.length;
+  at = writeFixedHeader(out, at, topicBytes, payload.length, qos, retain, dup, v5);
+  at += out.write(topic, at);
+  at = writeVariableTail(out, at, qos, packetId, v5);
+  out.set(payload, at); // not copy(): its argument checks cost more than the bytes
+}
+
+/** The same PUBLISH with topic and payload copied from `src` (a decoded batch's records: no
+ * string to encode, no Buffer to make). */
+export function writePublishFromBytes(out: Buffer, at: number, src: Uint8Array, topicAt: number, topicBytes: number, payloadAt: number, payloadBytes: number, qos: QoS, retain: boolean, dup: boolean, packetId: number, v5: boolean): void {
+  at = writeFixedHeader(out, at, topicBytes, payloadBytes, qos, retain, dup, v5);
+  for (let k = 0; k < topicBytes; k++) out[at + k] = src[topicAt + k]; // short: cheaper than a view
+  at = writeVariableTail(out, at + topicBytes, qos, packetId, v5);
+  out.set(src.subarray(payloadAt, payloadAt + payloadBytes), at);
+}
+
+/** Type and flags, remaining length, the topic's length: where the topic goes. */
+function writeFixedHeader(out: Buffer, at: number, topicBytes: number, payloadBytes: number, qos: QoS, retain: boolean, dup: boolean, v5: boolean): number {
   out[at++] = 0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
-  for (let n = remaining; ; ) {
+  for (let n = publishRemaining(topicBytes, payloadBytes, qos, v5); ; ) {
     const low = n % 128;
     n = Math.floor(n / 128);
     out[at++] = n > 0 ? low | 0x80 : low;
@@ -79,13 +104,17 @@ export function writePlainPublish(out: Buffer, at: number, topic: string, payloa
   }
   out[at++] = topicBytes >> 8;
   out[at++] = topicBytes & 0xff;
-  at += out.write(topic, at);
+  return at;
+}
+
+/** After the topic: the packet id (QoS 1/2) and MQTT 5's empty property block; where the payload goes. */
+function writeVariableTail(out: Buffer, at: number, qos: QoS, packetId: number, v5: boolean): number {
   if (qos > 0) {
     out[at++] = packetId >> 8;
     out[at++] = packetId & 0xff;
   }
   if (v5) out[at++] = 0;
-  out.set(payload, at); // not copy(): its argument checks cost more than the bytes
+  return at;
 }
 
 /** A successful PUBACK or PUBREC: no reason byte in either version [MQTT-3.4.2-1]. */

@@ -135,15 +135,35 @@ function cachedText(bytes: Uint8Array, at: number, length: number): string {
   return s;
 }
 
-/** The message record `i` of a decoded batch stands for, or undefined when it has no usable
- * topic (null key). Read straight from the columns: no record object, header keys compared
- * as bytes. Topic = the `mqtt.topic` header or else the key; a record without mqtt.qos
- * (produced over Kafka) is already durable: offered at QoS 1, so each subscriber's own QoS
- * decides; headers not starting with "mqtt." become user properties. */
-export function messageAt(cols: BatchColumns, i: number): BrokerMessage | undefined {
+/** What a delivery needs of a record, read by readRecord into one reused view. */
+export interface RecordView {
+  topic: string;
+  qos: QoS;
+  retain: boolean;
+  /** The publishing client's id (mqtt.client-id), for No Local. */
+  origin: string | undefined;
+  /** MQTT 5 properties and user properties; undefined when the record carries none. */
+  properties: MessageProperties | undefined;
+  /** The topic is the key and there is no property: the PUBLISH is the key's bytes and the
+   * value's, written with no message object (send-publish.ts sendRecord). */
+  plain: boolean;
+}
+
+export function newRecordView(): RecordView {
+  return { topic: "", qos: 1, retain: false, origin: undefined, properties: undefined, plain: true };
+}
+
+/** Reads record `i` of a decoded batch into `view` (the caller's, reused record after record);
+ * false when it has no usable topic (null key). Read straight from the columns:
+ * header keys are compared as bytes, topics and client ids come from a cache of recent ones, so
+ * the common record allocates nothing. Topic = the `mqtt.topic` header or else the key; a record
+ * without mqtt.qos (produced over Kafka) is already durable: offered at QoS 1, so each
+ * subscriber's own QoS decides; headers not starting with "mqtt." become user properties. */
+export function readRecord(cols: BatchColumns, i: number, view: RecordView): boolean {
   const bytes = cols.records;
   const keyLength = cols.keyLength[i];
   let topic: string | undefined = keyLength < 0 ? undefined : cachedText(bytes, cols.keyPosition[i], keyLength);
+  let topicFromKey = true;
   let qos: QoS = 1;
   let retain = false;
   // Made only when a property is there: most records carry none.
@@ -170,7 +190,10 @@ export function messageAt(cols: BatchColumns, i: number): BrokerMessage | undefi
       // One byte ("0".."2") and "true"/"false" as ledge writes them: read without a string.
       case qosAt: qos = length === 1 && bytes[at] >= 0x30 && bytes[at] <= 0x32 ? ((bytes[at] - 0x30) as QoS) : qosOf(length < 0 ? null : bytes.subarray(at, at + length)); break;
       case retainAt: retain = length === 4 && sameBytes(bytes, at, trueBytes); break;
-      case topicAt: topic = length < 0 ? "" : cachedText(bytes, at, length); break;
+      case topicAt:
+        topic = length < 0 ? "" : cachedText(bytes, at, length);
+        topicFromKey = false;
+        break;
       case clientIdAt: origin = length < 0 ? "" : cachedText(bytes, at, length); break;
       default: {
         const v = length < 0 ? null : bytes.subarray(at, at + length);
@@ -184,13 +207,34 @@ export function messageAt(cols: BatchColumns, i: number): BrokerMessage | undefi
       }
     }
   }
-  if (topic === undefined || topic === "") return undefined;
+  if (topic === undefined || topic === "") return false;
   if (user) (p ??= {}).userProperties = user;
+  view.topic = topic;
+  view.qos = qos;
+  view.retain = retain;
+  view.origin = origin;
+  view.properties = p;
+  view.plain = topicFromKey && p === undefined;
+  return true;
+}
+
+const scratch = newRecordView();
+
+/** The message record `i` of a decoded batch stands for (readRecord), as an object of its own,
+ * or undefined when it has no usable topic. */
+export function messageAt(cols: BatchColumns, i: number): BrokerMessage | undefined {
+  return readRecord(cols, i, scratch) ? toMessage(scratch, cols, i) : undefined;
+}
+
+/** The message of record `i` that `r` (readRecord's view of it) describes. */
+export function toMessage(r: RecordView, cols: BatchColumns, i: number): BrokerMessage {
+  const p = r.properties;
   // A view: the decoded batch's buffer stays alive as long as the message does.
   const valueLength = cols.valueLength[i];
+  const bytes = cols.records;
   const payload = valueLength < 0 ? Buffer.alloc(0) : Buffer.from(bytes.buffer, bytes.byteOffset + cols.valuePosition[i], valueLength);
-  const message: BrokerMessage = { topic, payload, qos, retain, properties: p };
-  if (origin !== undefined) message.originClientId = origin;
+  const message: BrokerMessage = { topic: r.topic, payload, qos: r.qos, retain: r.retain, properties: p };
+  if (r.origin !== undefined) message.originClientId = r.origin;
   if (p?.messageExpiryInterval !== undefined) message.expiresAtMs = timestampAt(cols, i) + p.messageExpiryInterval * 1000;
   return message;
 }

@@ -1,9 +1,10 @@
 // One outgoing PUBLISH to a subscriber: expiry counted down [MQTT-3.3.2-6], the client's
 // maximum packet size respected [MQTT-3.1.2-25], topic aliases assigned up to the client's
 // Topic Alias Maximum, subscription identifier attached [MQTT-3.3.4-3].
-import type { IPublishPacket } from "mqtt-packet";
+import type { IPublishPacket, QoS } from "mqtt-packet";
+import type { BatchColumns } from "../../runtime/core/index.ts";
 import { remainingExpiryS, type BrokerMessage } from "./message.ts";
-import { encodedBytes, plainPublishBytes } from "./packet-writer.ts";
+import { encodedBytes, plainPublishBytes, publishBytes } from "./packet-writer.ts";
 import type { MqttMetrics } from "./metrics.ts";
 import type { Outgoing, SessionConnection } from "./session.ts";
 
@@ -45,6 +46,27 @@ export function sendPublish(metrics: MqttMetrics, c: SessionConnection, item: Ou
   if (c.clientTopicAliasMax > 0 && c.protocolVersion === 5) applyTopicAlias(c, packet);
   metrics.deliveries.inc();
   c.send(packet);
+  return true;
+}
+
+/** Whether a delivery with `subscriptionId` to `c` is a PUBLISH without properties when its
+ * message has none: what sendRecord may send. */
+export function sendsPlain(c: SessionConnection, subscriptionId: number | number[] | undefined): boolean {
+  return c.protocolVersion !== 5 || (subscriptionId === undefined && c.clientTopicAliasMax === 0);
+}
+
+/** Record `index` of a decoded batch, a plain one (record-mapping.ts readRecord: topic = key, no
+ * property), as a PUBLISH without properties (sendsPlain checked by the caller), its bytes
+ * copied from the batch: no message object, no Buffer. False when too large for the client. */
+export function sendRecord(metrics: MqttMetrics, c: SessionConnection, batch: BatchColumns, index: number, qos: QoS, retain: boolean, dup: boolean, packetId: number): boolean {
+  const topicLength = batch.keyLength[index];
+  const payloadLength = Math.max(0, batch.valueLength[index]);
+  if (publishBytes(topicLength, payloadLength, qos, c.protocolVersion === 5) > c.clientPacketBytesMax) {
+    metrics.dropped.inc(); // [MQTT-3.1.2-25]: discard, as if delivered
+    return false;
+  }
+  metrics.deliveries.inc();
+  c.sendPublishFromBytes(batch.records, batch.keyPosition[index], topicLength, batch.valuePosition[index], payloadLength, qos, retain, dup, packetId);
   return true;
 }
 

@@ -5,6 +5,7 @@
 // sent us that await PUBREL. It outlives connections when the session is persistent.
 import type { Packet, QoS } from "mqtt-packet";
 import type { BatchColumns } from "../../runtime/core/index.ts";
+import { LogInflight } from "./log-inflight.ts";
 import { remainingExpiryS, type BrokerMessage } from "./message.ts";
 import type { ShareCursor } from "./share-groups.ts";
 import type { SubscriptionOptions } from "./subscription-trie.ts";
@@ -24,6 +25,8 @@ export interface Outgoing {
   packetId: number;
   /** QoS 2: "publish" until PUBREC, then "pubrel" until PUBCOMP. */
   stage: "publish" | "pubrel";
+  /** The session's send sequence number when it was sent (resends keep the order). */
+  sent?: number;
   /** Store key when this message is persisted for an offline session. */
   storeKey?: string;
   /** Read from the log: its partition's cursor and its offset (the cursor stays below it
@@ -82,6 +85,8 @@ export interface SessionConnection {
   /** Writes a PUBLISH without properties (packet-writer.ts encodePlainPublish) into the
    * connection's outgoing buffer: no buffer of its own per delivery. */
   sendPlainPublish(topic: string, payload: Buffer, qos: QoS, retain: boolean, dup: boolean, packetId: number): void;
+  /** The same, with topic and payload read from `bytes` (a decoded batch's records). */
+  sendPublishFromBytes(bytes: Uint8Array, topicAt: number, topicLength: number, payloadAt: number, payloadLength: number, qos: QoS, retain: boolean, dup: boolean, packetId: number): void;
   disconnect(reason: number, reasonString?: string): void;
 }
 
@@ -93,12 +98,21 @@ export interface SessionHooks {
   catchUp(session: Session): void;
   /** A delivery from the log is done (acknowledged): its cursor (or share group's) may advance. */
   acknowledged(session: Session, item: Outgoing): void;
+  /** The same for a delivery from the session's own cursor (log-inflight.ts). */
+  acknowledgedAt(session: Session, cursor: PartitionCursor, offset: number): void;
   /** A QoS 1/2 message for a persistent session: store it until the client has it. */
   persist(session: Session, item: Outgoing): void;
   /** The client has the message (PUBACK, PUBREC) or it was dropped: forget the stored copy. */
   release(item: Outgoing): void;
   sendPublish(connection: SessionConnection, item: Outgoing, dup: boolean): boolean;
+  /** A plain record (record-mapping.ts readRecord) as a PUBLISH; false when the client cannot take it. */
+  sendRecord(connection: SessionConnection, batch: BatchColumns, index: number, qos: QoS, retain: boolean, dup: boolean, packetId: number): boolean;
 }
+
+/** Packet ids are given out in turn from 1 up to a bound that follows twice the most in flight
+ * lately, at least this: the in-flight arrays (log-inflight.ts) stay as small as the window. */
+const packetIdWrapMin = 128;
+const packetIdMax = 65_535;
 
 export class Session {
   readonly clientId: string;
@@ -110,6 +124,9 @@ export class Session {
   #inflight: Map<number, Outgoing> | undefined;
   #incomingQos2: Set<number> | undefined;
   #incomingQos2Pending: Map<number, Promise<number>> | undefined;
+  #logInflight: LogInflight | undefined;
+  /** Sends so far (QoS 1/2): the order resends keep [MQTT-4.6.0-1]. */
+  #sentCount = 0;
   connection: SessionConnection | undefined;
   /** Caught up with the log tail: its plain subscriptions are in the broker's trie and each
    * new record reaches it from the tail; else it reads from its cursors. */
@@ -118,6 +135,8 @@ export class Session {
   readonly cursors = new Map<string, PartitionCursor>();
   expiryTimer: NodeJS.Timeout | undefined;
   #nextPacketId = 1;
+  #packetIdWrap = packetIdWrapMin;
+  #peakInflight = 0;
   readonly #queuedCountMax: number;
   readonly #hooks: SessionHooks;
 
@@ -152,7 +171,12 @@ export class Session {
 
   /** Messages in flight to the client, without making the map. */
   get inflightCount(): number {
-    return this.#inflight?.size ?? 0;
+    return (this.#inflight?.size ?? 0) + (this.#logInflight?.count ?? 0);
+  }
+
+  /** Plain QoS 1 deliveries from the session's own cursors in flight (undefined while none was sent). */
+  get logInflight(): LogInflight | undefined {
+    return this.#logInflight;
   }
 
   /** Whether QoS 2 id `id` awaits PUBREL, without making the set. */
@@ -203,10 +227,21 @@ export class Session {
    * could not be sent (expired, too large for the client): it is done all the same. */
   sendFromLog(item: Outgoing, dup: boolean): boolean {
     item.packetId = this.#allocatePacketId();
+    item.sent = this.#sentCount++;
     this.inflight.set(item.packetId, item);
     if (this.#hooks.sendPublish(this.connection!, item, dup)) return true;
     this.inflight.delete(item.packetId);
     return false;
+  }
+
+  /** Sends record `index` of `batch`, a plain record (record-mapping.ts readRecord) at `offset`
+   * of `cursor`'s partition, at QoS 1 (the caller checked hasRoom); false when the client cannot
+   * take it (too large): it is done all the same. No object is made for it (log-inflight.ts). */
+  sendRecordFromLog(cursor: PartitionCursor, offset: number, batch: BatchColumns, index: number, retain: boolean, dup: boolean): boolean {
+    const id = this.#allocatePacketId();
+    if (!this.#hooks.sendRecord(this.connection!, batch, index, 1, retain, dup, id)) return false;
+    (this.#logInflight ??= new LogInflight()).add(id, cursor, offset, batch, index, retain, this.#sentCount++);
+    return true;
   }
 
   /** A QoS 2 delivery restored after a restart: the client has it and awaits PUBREL. */
@@ -224,6 +259,7 @@ export class Session {
         continue;
       }
       item.packetId = this.#allocatePacketId();
+      item.sent = this.#sentCount++;
       this.inflight.set(item.packetId, item);
       if (!this.#hooks.sendPublish(c, item, false)) {
         this.inflight.delete(item.packetId);
@@ -233,16 +269,36 @@ export class Session {
   }
 
   #allocatePacketId(): number {
-    for (let tries = 0; tries < 65_535; tries++) {
-      const id = this.#nextPacketId;
-      this.#nextPacketId = id === 65_535 ? 1 : id + 1;
-      if (!this.#inflight?.has(id)) return id;
+    const inflight = this.inflightCount;
+    if (inflight > this.#peakInflight) this.#peakInflight = inflight;
+    for (let tries = 0; tries < packetIdMax; tries++) {
+      let id = this.#nextPacketId;
+      if (id > this.#packetIdWrap) {
+        // From 1 again, below twice the most in flight since the last time (room to skip ids
+        // still in flight; never fewer ids than are in flight).
+        this.#packetIdWrap = Math.min(packetIdMax, Math.max(packetIdWrapMin, 2 * (this.#peakInflight + 1)));
+        this.#peakInflight = inflight;
+        // Arrays grown for a burst go with it once nothing is in flight.
+        if (this.#logInflight?.count === 0 && this.#logInflight.slots > 2 * this.#packetIdWrap) this.#logInflight = undefined;
+        id = 1;
+      }
+      this.#nextPacketId = id + 1;
+      if (!this.#inflight?.has(id) && !this.#logInflight?.has(id)) return id;
     }
     throw new Error("no free packet id: the inflight window is larger than 65535 (a ledge bug)");
   }
 
   /** PUBACK or PUBCOMP (or a PUBREC with an error): the flow is done. False for an unknown id. */
   completed(packetId: number, stage: "publish" | "pubrel"): boolean {
+    const log = this.#logInflight;
+    if (log !== undefined && stage === "publish" && log.has(packetId)) {
+      const cursor = log.cursorOf(packetId);
+      const offset = log.offsetOf(packetId);
+      log.remove(packetId);
+      this.#hooks.acknowledgedAt(this, cursor, offset);
+      this.pump();
+      return true;
+    }
     const item = this.#inflight?.get(packetId);
     if (!item || item.stage !== stage) return false;
     this.inflight.delete(packetId);
@@ -267,8 +323,15 @@ export class Session {
   attach(connection: SessionConnection): void {
     this.connection = connection;
     clearTimeout(this.expiryTimer);
-    for (const item of this.#inflight?.values() ?? []) {
-      if (item.stage === "pubrel") connection.send({ cmd: "pubrel", messageId: item.packetId });
+    // In the order they were first sent [MQTT-4.6.0-1]: the two kinds in flight interleave.
+    const resend: Array<{ sent: number; item?: Outgoing; id: number }> = [];
+    for (const item of this.#inflight?.values() ?? []) resend.push({ sent: item.sent ?? -1, item, id: item.packetId });
+    this.#logInflight?.forEach((id, sent) => resend.push({ sent, id }));
+    resend.sort((a, b) => a.sent - b.sent);
+    const log = this.#logInflight;
+    for (const { item, id } of resend) {
+      if (item === undefined) this.#hooks.sendRecord(connection, log!.batchOf(id), log!.indexOf(id), 1, log!.retainOf(id), true, id);
+      else if (item.stage === "pubrel") connection.send({ cmd: "pubrel", messageId: item.packetId });
       else this.#hooks.sendPublish(connection, item, true);
     }
     this.pump();

@@ -16,7 +16,7 @@ import type { Logger } from "../../runtime/logger.ts";
 import type { MqttRoute } from "./config.ts";
 import { CursorStore, type CursorOwner, type StoredCursors } from "./cursor-store.ts";
 import type { MqttLog } from "./log-port.ts";
-import { catchUpRecordsPerTurn, readBytesMax, readFrom, walkBatch, withinReservation } from "./log-delivery.ts";
+import { catchUpRecordsPerTurn, messageOf, newLogRecord, readBytesMax, readFrom, walkBatch, withinReservation } from "./log-delivery.ts";
 import { cursorKey, type LogTail } from "./log-tail.ts";
 import type { BrokerMessage } from "./message.ts";
 import type { MqttMetrics } from "./metrics.ts";
@@ -101,6 +101,8 @@ export class ShareGroups {
   readonly #bySession = new Map<Session, Set<ShareGroup>>();
   readonly #scheduled = new Set<ShareGroup>();
   readonly #readBuffer = new Uint8Array(readBytesMax);
+  /** The record a group is at (reused: walkBatch reads each into it). */
+  readonly #record = newLogRecord();
   /** Start-up: groups take their stored cursors; later a new group starts at the tail. */
   #loading = true;
   #closing = false;
@@ -385,8 +387,8 @@ export class ShareGroups {
    * its members; the records passed over, or -1 when no member has room for the next (the
    * batch is kept in cursor.pending, at it). */
   #deliverRecords(group: ShareGroup, cursor: ShareCursor, batch: NonNullable<ShareCursor["pending"]>, end: number): number {
-    const handled = walkBatch(cursor, batch, end, cursor.held, (message, offset) =>
-      !topicMatches(group.filter, message.topic) || this.#dispatch(group, cursor, message, offset, offset < cursor.dupBelow));
+    const handled = walkBatch(cursor, batch, end, cursor.held, this.#record, (r, offset) =>
+      !topicMatches(group.filter, r.topic) || this.#dispatch(group, cursor, messageOf(r), offset, offset < cursor.dupBelow));
     if (handled < 0) {
       cursor.pending = batch;
       return -1;

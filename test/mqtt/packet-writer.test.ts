@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import mqttPacket, { type Packet } from "mqtt-packet";
 import { describe, expect, it } from "vitest";
-import { ackSuccessBytes, encodeAckSuccess, encodePacket, encodePlainPublish, plainPublishBytes, writeAckSuccess, writePlainPublish } from "../../gateways/mqtt/packet-writer.ts";
+import { ackSuccessBytes, encodeAckSuccess, encodePacket, encodePlainPublish, plainPublishBytes, publishBytes, writeAckSuccess, writePlainPublish, writePublishFromBytes } from "../../gateways/mqtt/packet-writer.ts";
 
 const sizes = [0, 1, 100, 121, 122, 123, 127, 128, 16_370, 16_383, 16_384, 70_000, 2_097_151, 2_097_152];
 const versions = fc.constantFrom(4, 5) as fc.Arbitrary<4 | 5>;
@@ -75,6 +75,15 @@ describe("packet-writer: the fast paths write what mqtt-packet writes", () => {
           writePlainPublish(out, 7, topic, payload, qos, retain, qos > 0 && dup, id, protocolVersion === 5);
           expect(out.subarray(7, 7 + expected.length).equals(expected)).toBe(true);
           expect([...out.subarray(0, 7), ...out.subarray(7 + expected.length)].every((b) => b === 0xee)).toBe(true);
+          // From a record's bytes (a delivery straight from a decoded batch): topic and payload
+          // at arbitrary places in one buffer, the same packet.
+          const topicBytes = Buffer.from(topic);
+          const src = Buffer.concat([Buffer.from("xx"), topicBytes, Buffer.from("yyy"), payload, Buffer.from("z")]);
+          expect(publishBytes(topicBytes.length, size, qos, protocolVersion === 5)).toBe(expected.length);
+          const fromBytes = Buffer.alloc(expected.length + 10, 0xee);
+          writePublishFromBytes(fromBytes, 3, src, 2, topicBytes.length, 5 + topicBytes.length, size, qos, retain, qos > 0 && dup, id, protocolVersion === 5);
+          expect(fromBytes.subarray(3, 3 + expected.length).equals(expected)).toBe(true);
+          expect([...fromBytes.subarray(0, 3), ...fromBytes.subarray(3 + expected.length)].every((b) => b === 0xee)).toBe(true);
         },
       ),
       { numRuns: 300, seed: 8 },

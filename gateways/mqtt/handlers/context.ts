@@ -11,7 +11,7 @@ import type { ParserSettings } from "../frame-parser.ts";
 import type { IngestOutcome } from "../ingest.ts";
 import type { BrokerMessage } from "../message.ts";
 import type { MqttMetrics } from "../metrics.ts";
-import { encodePacket, plainPublishBytes, writePlainPublish, type PacketReceiver } from "../packet-writer.ts";
+import { encodePacket, plainPublishBytes, publishBytes, writePlainPublish, writePublishFromBytes, type PacketReceiver } from "../packet-writer.ts";
 import type { PubackClient, PubackGroup } from "../puback-groups.ts";
 import type { TopicMemo } from "../publish-fast-path.ts";
 import type { Outgoing, Session, SessionConnection } from "../session.ts";
@@ -204,6 +204,13 @@ export class ClientContext implements PacketReceiver, TopicMemo, SessionConnecti
     const v5 = this.protocolVersion === 5;
     const at = this.#link.room(plainPublishBytes(topic, payload, qos, v5));
     writePlainPublish(this.#link.outbox, at, topic, payload, qos, retain, dup, packetId, v5);
+  }
+
+  sendPublishFromBytes(bytes: Uint8Array, topicAt: number, topicLength: number, payloadAt: number, payloadLength: number, qos: QoS, retain: boolean, dup: boolean, packetId: number): void {
+    if (this.state === "closed") return;
+    const v5 = this.protocolVersion === 5;
+    const at = this.#link.room(publishBytes(topicLength, payloadLength, qos, v5));
+    writePublishFromBytes(this.#link.outbox, at, bytes, topicAt, topicLength, payloadAt, payloadLength, qos, retain, dup, packetId, v5);
   }
 
   /** CONNECT accepted (CONNACK sent): other packets may follow. */
