@@ -120,18 +120,34 @@ function headerIndex(bytes: Uint8Array, at: number, length: number): number {
 const textCacheSlots = 256;
 const textCacheBytes: Array<Uint8Array | undefined> = new Array(textCacheSlots);
 const textCacheText: string[] = new Array(textCacheSlots);
+const textCacheExact = new Uint8Array(textCacheSlots);
 const textCacheLengthMax = 256;
+/** Whether the bytes of the last cachedText were valid UTF-8: then they are the string's own
+ * encoding, and a PUBLISH may carry them as they are (a Kafka producer's key may not be). */
+let lastTextExact = true;
 
 function cachedText(bytes: Uint8Array, at: number, length: number): string {
-  if (length > textCacheLengthMax) return Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString("utf8");
+  if (length > textCacheLengthMax) return decodeText(bytes, at, length);
   let hash = length;
   for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + bytes[at + i]) | 0;
   const slot = hash & (textCacheSlots - 1);
   const known = textCacheBytes[slot];
-  if (known !== undefined && known.length === length && sameBytes(bytes, at, known)) return textCacheText[slot];
-  const s = Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString("utf8");
+  if (known !== undefined && known.length === length && sameBytes(bytes, at, known)) {
+    lastTextExact = textCacheExact[slot] === 1;
+    return textCacheText[slot];
+  }
+  const s = decodeText(bytes, at, length);
   textCacheBytes[slot] = bytes.slice(at, at + length);
   textCacheText[slot] = s;
+  textCacheExact[slot] = lastTextExact ? 1 : 0;
+  return s;
+}
+
+function decodeText(bytes: Uint8Array, at: number, length: number): string {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset + at, length);
+  const s = view.toString("utf8");
+  // Invalid sequences decode to U+FFFD, which encodes to other bytes.
+  lastTextExact = Buffer.byteLength(s) === length && Buffer.from(s).equals(view);
   return s;
 }
 
@@ -144,8 +160,8 @@ export interface RecordView {
   origin: string | undefined;
   /** MQTT 5 properties and user properties; undefined when the record carries none. */
   properties: MessageProperties | undefined;
-  /** The topic is the key and there is no property: the PUBLISH is the key's bytes and the
-   * value's, written with no message object (send-publish.ts sendRecord). */
+  /** The topic is the key (valid UTF-8) and there is no property: the PUBLISH is the key's
+   * bytes and the value's, written with no message object (send-publish.ts sendRecord). */
   plain: boolean;
 }
 
@@ -163,7 +179,7 @@ export function readRecord(cols: BatchColumns, i: number, view: RecordView): boo
   const bytes = cols.records;
   const keyLength = cols.keyLength[i];
   let topic: string | undefined = keyLength < 0 ? undefined : cachedText(bytes, cols.keyPosition[i], keyLength);
-  let topicFromKey = true;
+  let keyBytesAreTopic = lastTextExact;
   let qos: QoS = 1;
   let retain = false;
   // Made only when a property is there: most records carry none.
@@ -192,7 +208,7 @@ export function readRecord(cols: BatchColumns, i: number, view: RecordView): boo
       case retainAt: retain = length === 4 && sameBytes(bytes, at, trueBytes); break;
       case topicAt:
         topic = length < 0 ? "" : cachedText(bytes, at, length);
-        topicFromKey = false;
+        keyBytesAreTopic = false;
         break;
       case clientIdAt: origin = length < 0 ? "" : cachedText(bytes, at, length); break;
       default: {
@@ -214,7 +230,7 @@ export function readRecord(cols: BatchColumns, i: number, view: RecordView): boo
   view.retain = retain;
   view.origin = origin;
   view.properties = p;
-  view.plain = topicFromKey && p === undefined;
+  view.plain = keyBytesAreTopic && p === undefined;
   return true;
 }
 

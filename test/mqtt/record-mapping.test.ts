@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { decodeBatchColumns, encodeBatch } from "../../runtime/core/index.ts";
 import type { RecordInput } from "../../runtime/core/types.ts";
 import type { BrokerMessage } from "../../gateways/mqtt/message.ts";
-import { messageAt, messageToRecord, offsetAt } from "../../gateways/mqtt/record-mapping.ts";
+import { messageAt, messageToRecord, newRecordView, offsetAt, readRecord } from "../../gateways/mqtt/record-mapping.ts";
 
 const h = (key: string, value: string | null) => ({ key, value: value === null ? null : Buffer.from(value) });
 
@@ -48,5 +48,26 @@ describe("record-mapping: messageAt", () => {
     expect(noKey).toBeUndefined();
     expect(emptyTopic).toBeUndefined();
     expect(odd).toEqual({ topic: "k", payload: Buffer.from("v"), qos: 2, retain: false, properties: { messageExpiryInterval: 60 }, expiresAtMs: 5000 + 60_000 });
+  });
+
+  it("calls a record plain (its PUBLISH is its key's and value's bytes) only when the key is the topic in valid UTF-8 and nothing else travels", () => {
+    const plain: BrokerMessage = { topic: "plant/ü/temp", payload: Buffer.from("21.5"), qos: 1, retain: true, originClientId: "sensor-1" };
+    const records: RecordInput[] = [
+      messageToRecord(plain, Buffer.from(plain.topic), true, 1000),
+      messageToRecord({ ...plain, properties: { contentType: "text/plain" } }, Buffer.from(plain.topic), true, 1000),
+      messageToRecord(plain, Buffer.from("plant"), false, 1000), // a route keyed by a level: topic in a header
+      { key: Buffer.from("k/t"), value: Buffer.from("v"), headers: [h("trace", "t1")], timestampMs: 5 },
+      { key: Buffer.from([0x6b, 0x2f, 0xff, 0xfe]), value: Buffer.from("v"), timestampMs: 5 }, // not UTF-8
+      { key: Buffer.from("k/t"), value: Buffer.from("v"), timestampMs: 5 },
+    ];
+    const cols = decodeBatchColumns(encodeBatch(records));
+    const view = newRecordView();
+    const plainness = records.map((_, i) => (readRecord(cols, i, view) ? view.plain : undefined));
+    expect(plainness).toEqual([true, false, false, false, false, true]);
+    // A key that is not UTF-8 still maps to a message, its topic decoded with U+FFFD (valid UTF-8
+    // on the wire), as before; the same bytes again come from the cache with the same answer.
+    expect(readRecord(cols, 4, view) && view.topic).toBe("k/\ufffd\ufffd");
+    expect(readRecord(cols, 4, view) && view.plain).toBe(false);
+    expect(readRecord(cols, 0, view) && [view.topic, view.qos, view.retain, view.origin]).toEqual([plain.topic, 1, true, "sensor-1"]);
   });
 });
