@@ -30,11 +30,12 @@ describe("persistent sessions across a crash", () => {
     let ledge = await startLedge(d.args);
     const topics = ["cc/a", "cc/b"];
     const perTopic = 15_000;
-    const first = await seqSubscriber(ledge.ports.mqtt!, { clientId: "catcher", clean: false, subscriptions: [{ topic: "cc/#", qos: 1 }] });
+    const first = await seqSubscriber(ledge.ports.mqtt!, { clientId: "catcher", clean: false, receiveMaximum: 20, subscriptions: [{ topic: "cc/#", qos: 1 }] });
     first.end();
     await first.closed;
     await publishSequences(ledge.ports.mqtt!, topics, perTopic, 100);
-    const before = await seqSubscriber(ledge.ports.mqtt!, { clientId: "catcher", clean: false });
+    // A small Receive Maximum: ledge cannot write the whole backlog into the socket before the kill.
+    const before = await seqSubscriber(ledge.ports.mqtt!, { clientId: "catcher", clean: false, receiveMaximum: 20 });
     await before.waitFor(5000);
     await kill(ledge);
     await before.closed;
@@ -43,7 +44,7 @@ describe("persistent sessions across a crash", () => {
     expect(gotBefore.size).toBeLessThan(2 * perTopic); // killed while catching up
 
     ledge = await startLedge(d.args);
-    const after = await seqSubscriber(ledge.ports.mqtt!, { clientId: "catcher", clean: false });
+    const after = await seqSubscriber(ledge.ports.mqtt!, { clientId: "catcher", clean: false, receiveMaximum: 20 });
     expect(after.sessionPresent).toBe(true);
     const all = () => new Set([...gotBefore, ...after.deliveries.map(key)]).size;
     const deadline = Date.now() + 30_000;
@@ -128,8 +129,10 @@ function mosquittoPub(port: number, topic: string, lines: string[]): Promise<voi
 const filter = "$share/k/kk/#";
 const ids = ["k-1", "k-2", "k-3"];
 
+// A small Receive Maximum keeps ledge from writing the whole backlog into the sockets before the
+// kill (catching up runs at hundreds of thousands a second): the kill lands mid-stream.
 function connectMembers(port: number, subscribe: boolean): Promise<SeqSubscriber[]> {
-  return Promise.all(ids.map((clientId) => seqSubscriber(port, { clientId, clean: false, subscriptions: subscribe ? [{ topic: filter, qos: 1 }] : undefined })));
+  return Promise.all(ids.map((clientId) => seqSubscriber(port, { clientId, clean: false, receiveMaximum: 20, subscriptions: subscribe ? [{ topic: filter, qos: 1 }] : undefined })));
 }
 
 describe("share groups across a crash", () => {

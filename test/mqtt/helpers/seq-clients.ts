@@ -101,10 +101,14 @@ export interface SeqSubscriberOptions {
   pubcomp?: boolean;
   /** Acknowledge QoS 1/2 deliveries (default true). */
   ack?: boolean;
+  /** Connect with MQTT 5 and this Receive Maximum: ledge keeps at most this many QoS 1/2
+   * deliveries unacknowledged (else 3.1.1, where it may run as far ahead as its write buffer). */
+  receiveMaximum?: number;
 }
 
 export async function seqSubscriber(port: number, o: SeqSubscriberOptions): Promise<SeqSubscriber> {
   const socket = await opened(port);
+  const v5 = o.receiveMaximum !== undefined;
   const deliveries: Delivery[] = [];
   const pubrels: number[] = [];
   let connack: { sessionPresent: boolean } | undefined;
@@ -128,6 +132,16 @@ export async function seqSubscriber(port: number, o: SeqSubscriberOptions): Prom
         packetId = buf.readUInt16BE(p);
         p += 2;
       }
+      if (v5) {
+        // The property block: a variable byte integer length, then the properties (skipped).
+        let length = 0;
+        for (let shift = 0; ; shift += 7) {
+          const b = buf[p++];
+          length |= (b & 0x7f) << shift;
+          if (b < 0x80) break;
+        }
+        p += length;
+      }
       deliveries.push({ topic, seq: Number(buf.toString("latin1", p, at + length)), dup: (first & 8) !== 0, qos, packetId });
       if (o.ack !== false && qos === 1) ack(typePuback, packetId);
       if (o.ack !== false && qos === 2) ack(5, packetId);
@@ -136,17 +150,21 @@ export async function seqSubscriber(port: number, o: SeqSubscriberOptions): Prom
   socket.on("data", (d: Buffer) => splitter.push(d));
   socket.on("error", () => {});
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-  socket.write(mqttPacket.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: o.clientId, clean: o.clean, keepalive: 0 }));
+  const protocolVersion = v5 ? 5 : 4;
+  socket.write(mqttPacket.generate({
+    cmd: "connect", protocolId: "MQTT", protocolVersion, clientId: o.clientId, clean: o.clean, keepalive: 0,
+    ...(v5 ? { properties: { receiveMaximum: o.receiveMaximum, sessionExpiryInterval: o.clean ? 0 : 0xffff_ffff } } : {}),
+  }, { protocolVersion }));
   await waitUntil("CONNACK", () => connack !== undefined, 5000);
   if (o.subscriptions?.length) {
-    socket.write(mqttPacket.generate({ cmd: "subscribe", messageId: 1, subscriptions: o.subscriptions }));
+    socket.write(mqttPacket.generate({ cmd: "subscribe", messageId: 1, subscriptions: o.subscriptions }, { protocolVersion }));
     await waitUntil("SUBACK", () => subacked, 5000);
   }
   return {
     socket, deliveries, pubrels, closed,
     sessionPresent: connack!.sessionPresent,
     waitFor: (n, timeoutMs = 30_000) => waitUntil(`${n} deliveries (have ${deliveries.length})`, () => deliveries.length >= n, timeoutMs),
-    send: (packet) => void socket.write(mqttPacket.generate(packet)),
+    send: (packet) => void socket.write(mqttPacket.generate(packet, { protocolVersion })),
     end: () => void socket.end(Buffer.from([0xe0, 0])),
   };
 }
