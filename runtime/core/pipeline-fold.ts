@@ -19,8 +19,9 @@ const C = {
   windowSlots: 28, windowSlotCapacity: 29, windowCount: 30, state: 31, slotCount: 32, sketches: 33,
   list: 34, listCapacity: 35, listCount: 36, nextRecord: 37, cursor: 38, maxTime: 39, events: 40,
   stopRecordEnd: 41, stopTime: 42, stopKeyId: 43, stopKeyAt: 44, stopKeyLength: 45, decimal: 46, stopRecord: 48,
+  keyLevel: 54, filter: 55, filterLength: 56,
 } as const;
-const CONTROL_F64S = 56;
+const CONTROL_F64S = 64;
 const LIST_F64S = 12;
 const KEY_ROW_BYTES = 16;
 const WINDOW_ROW_BYTES = 24;
@@ -31,13 +32,17 @@ const CELL_BYTES = 20;
 export const FoldStop = { done: 0, newKey: 1, newWindows: 2 } as const;
 
 /** What a listed record is. Must match LIST_* in pipeline-fold.ts. */
-export const FoldListed = { late: 0, document: 1, time: 2, field: 3, key: 4, keyFloat: 5 } as const;
+export const FoldListed = { late: 0, document: 1, time: 2, field: 3, key: 4, keyFloat: 5, keyLevel: 6 } as const;
 
 export interface FoldSpec {
   format: FieldFormat;
   /** Field paths the kernel extracts; keyPath/timePath/fieldPath0 index into them (timePath -1: the record timestamp). */
   paths: readonly JsonPath[];
+  /** The group key: the value of path keyPath, or (keyPath -1) level keyLevel of the record key (the MQTT topic). */
   keyPath: number;
+  keyLevel: number;
+  /** An MQTT topic filter the record key must match; other records are skipped (neither folded nor listed). */
+  filter?: string;
   timePath: number;
   fieldPath0: number;
   fieldCount: number;
@@ -135,6 +140,14 @@ export class BatchFolder {
     c[C.names] = tablePtr + table.length * 4;
     c[C.namesLength] = names.length;
     c[C.keyPath] = spec.keyPath;
+    c[C.keyLevel] = spec.keyLevel;
+    if (spec.filter !== undefined) {
+      const filter = new TextEncoder().encode(spec.filter);
+      const filterPtr = this.#region("filter", filter.length);
+      this.#core.bytes.set(filter, filterPtr);
+      c[C.filter] = filterPtr;
+      c[C.filterLength] = filter.length;
+    }
     c[C.timePath] = spec.timePath;
     c[C.fieldPath0] = spec.fieldPath0;
     c[C.fieldCount] = spec.fieldCount;

@@ -7,7 +7,7 @@
 // record except for rejected ones.
 import {
   BatchFolder, decodeBatchColumns, docReason, FoldListed, JsonDocStatus, JsonFieldExtractor, JsonKind,
-  type BatchColumns, type JsonFields, type ListedRecord, type OpenWindows, type WindowAccumulators,
+  type BatchColumns, type JsonFields, type JsonPath, type ListedRecord, type OpenWindows, type WindowAccumulators,
 } from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
 import { KeyTable } from "./key-table.ts";
@@ -55,8 +55,7 @@ export class FieldReader {
     this.#timePath = config.time !== undefined ? paths.push(config.time) - 1 : -1;
     this.#fieldPath0 = paths.length;
     paths.push(...config.fields);
-    // The kernel needs one path; a count-only pipeline keyed by topic level still validates the value.
-    this.#extractor = new JsonFieldExtractor(paths.length > 0 ? paths : [["\u0000"]], { format: config.format });
+    this.#extractor = new JsonFieldExtractor(paths.length > 0 ? paths : [noPath], { format: config.format });
     this.#filter = config.match !== undefined ? compileTopicFilter(config.match) : null;
   }
 
@@ -111,7 +110,7 @@ export class FieldReader {
     if ("topicLevel" in key) {
       const length = cols.keyLength[i];
       if (length < 0 || !topicLevel(cols.records, cols.keyPosition[i], length, key.topicLevel, this.#level)) {
-        return `the record key (the MQTT topic) has no level ${key.topicLevel} for the group key topic[${key.topicLevel}]`;
+        return keyLevelReason(key.topicLevel);
       }
       out.keyId[i] = this.keys.intern(cols.records, this.#level[0], this.#level[1] - this.#level[0]);
       return undefined;
@@ -141,16 +140,25 @@ export class FieldReader {
 
 const utf8 = new TextEncoder();
 
+/** The kernels need one path: a count-only pipeline keyed by topic level still validates the value. */
+const noPath: JsonPath = ["\u0000"];
+
 /**
  * The fused kernel for this pipeline, or null when the engine must assign windows itself (a
- * window type other than tumbling/hopping, emit: update, a topic-level key or a `match` filter).
+ * window type other than tumbling/hopping, or emit: update).
  */
 export function createFolder(config: PipelineConfig, accumulators: WindowAccumulators, openWindows: OpenWindows): BatchFolder | null {
   const w = config.window;
-  if ((w.type !== "tumbling" && w.type !== "hopping") || config.emit !== "final" || !("field" in config.key) || config.match !== undefined) return null;
-  const paths = [config.key.field, ...(config.time !== undefined ? [config.time] : []), ...config.fields];
+  if ((w.type !== "tumbling" && w.type !== "hopping") || config.emit !== "final") return null;
+  const key = config.key;
+  const byField = "field" in key;
+  const paths = [...("field" in key ? [key.field] : []), ...(config.time !== undefined ? [config.time] : []), ...config.fields];
+  const timePath = config.time !== undefined ? (byField ? 1 : 0) : -1;
   return new BatchFolder({
-    format: config.format, paths, keyPath: 0, timePath: config.time !== undefined ? 1 : -1, fieldPath0: config.time !== undefined ? 2 : 1,
+    // The kernel needs one path: a count-only pipeline keyed by topic level still validates the value.
+    format: config.format, paths: paths.length > 0 ? paths : [noPath],
+    keyPath: byField ? 0 : -1, keyLevel: "topicLevel" in key ? key.topicLevel : -1, filter: config.match,
+    timePath, fieldPath0: (byField ? 1 : 0) + (config.time !== undefined ? 1 : 0),
     fieldCount: config.fields.length, sizeMs: w.sizeMs, advanceMs: w.type === "hopping" ? w.advanceMs : w.sizeMs, graceMs: w.graceMs,
   }, accumulators, openWindows);
 }
@@ -162,6 +170,7 @@ export function listedReason(config: PipelineConfig, r: ListedRecord): string {
     case FoldListed.time: return timeReason(config, r.detail);
     case FoldListed.field: return fieldReason(config, r.detail >> 4, r.detail & 15);
     case FoldListed.keyFloat: return keyFloatReason(config);
+    case FoldListed.keyLevel: return keyLevelReason("topicLevel" in config.key ? config.key.topicLevel : -1);
     default: return keyReason(config, r.detail);
   }
 }
@@ -181,6 +190,10 @@ function fieldReason(config: PipelineConfig, f: number, kind: number): string {
 
 function keyReason(config: PipelineConfig, kind: number): string {
   return `the key field '${"field" in config.key ? config.key.field : ""}' is ${kindText(kind)}, not a string or number`;
+}
+
+function keyLevelReason(level: number): string {
+  return `the record key (the MQTT topic) has no level ${level} for the group key topic[${level}]`;
 }
 
 function keyFloatReason(config: PipelineConfig): string {

@@ -78,7 +78,7 @@ describe("window engine with format: msgpack vs a plain-JS reference", () => {
     expectSameAsReference(config({ window: { type: "session", gap: "1s", grace: "1s" } }), randomStream(25, 8_000, 50, 2), 64);
   });
 
-  it("match filter and key topic[1] (the column path)", () => {
+  it("match filter and key topic[1] (the fused kernel)", () => {
     const records = randomStream(23, 6_000, 40, 1).map((r, i) => (i % 10 === 0 ? { ...r, key: "other/x/telemetry" } : r));
     expectSameAsReference(config({ key: "topic[1]", match: "sensors/+/telemetry" }), records, 50);
   });

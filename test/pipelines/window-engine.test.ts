@@ -27,6 +27,19 @@ describe("window engine vs a plain-JS reference", () => {
     expectSameAsReference(config({ type: "tumbling", size: "1s" }, { key: "topic[1]", match: "sensors/+/telemetry" }), records, 50);
   });
 
+  it("match filters and topic-level keys at the edges (through the fused kernel): $-topics, no record key, too few levels, empty levels, #", () => {
+    const odd = [null, "sensors", "sensors/", "sensors//telemetry", "$sensors/dx/telemetry", "sensors/dq/telemetry/x", "other/dz"];
+    const records = randomStream(13, 8_000, 40, 2).map((r, i) => (i % 7 === 0 ? { ...r, key: odd[(i / 7) % odd.length] } : r));
+    for (const [match, level] of [["sensors/#", 1], ["+/+/telemetry", 1], ["$sensors/+/telemetry", 1], [undefined, 2]] as const) {
+      expectSameAsReference(config({ type: "tumbling", size: "1s" }, { key: `topic[${level}]`, ...(match !== undefined ? { match } : {}) }), records, 50);
+    }
+    // The dead-letter reason of a topic without the key's level.
+    const engine = new WindowEngine(config({ type: "tumbling", size: "1s" }, { key: "topic[1]", match: "sensors/#" }));
+    engine.processBatch(0, encodeBatch([{ key: utf8.encode("sensors"), value: utf8.encode('{"ts":1,"temp":1,"hum":2}'), timestampMs: 5 }]));
+    const [dead] = engine.take().dlq;
+    expect(text.decode(dead.headers!.find((h) => h.key === "reason")!.value!)).toBe("the record key (the MQTT topic) has no level 1 for the group key topic[1]");
+  });
+
   it("gives the same results whatever the batch boundaries (what replay after a crash relies on)", () => {
     const c = config({ type: "tumbling", size: "1s", grace: "1s" });
     const records = randomStream(11, 10_000, 100, 1);

@@ -24,6 +24,7 @@ import {
 import { walkMsgpack } from "./msgpack-extract";
 import { feedField, WINDOW_FIELD_F64S } from "./window-accumulate";
 import { sketchAddFinite } from "./quantile-sketch";
+import { levelEnd, levelStart, topicLevel, topicMatchesFilter } from "./topic-filter";
 
 // The control block (index of each f64).
 export const C_RECORDS: i32 = 0;
@@ -75,7 +76,12 @@ export const C_STOP_KEY_LENGTH: i32 = 45;
 export const C_DECIMAL: i32 = 46;
 /** At a stop: the record's key/value position and length, timestamp, offset delta (6 f64s). */
 export const C_STOP_RECORD: i32 = 48;
-export const CONTROL_F64S: i32 = 56;
+/** The group key is this level of the record key (the MQTT topic), or -1: the key path's value. */
+export const C_KEY_LEVEL: i32 = 54;
+/** An MQTT topic filter the record key must match (C_FILTER_LENGTH 0: none); others are skipped. */
+export const C_FILTER: i32 = 55;
+export const C_FILTER_LENGTH: i32 = 56;
+export const CONTROL_F64S: i32 = 64;
 
 export const FOLD_DONE: i32 = 0;
 export const FOLD_NEW_KEY: i32 = 1;
@@ -92,6 +98,8 @@ export const LIST_FIELD: i32 = 3;
 export const LIST_KEY: i32 = 4;
 /** A MessagePack float as the group key (detail unused). */
 export const LIST_KEY_FLOAT: i32 = 5;
+/** A record key (MQTT topic) without the key's level, or no record key (detail unused). */
+export const LIST_KEY_LEVEL: i32 = 6;
 
 /** Bytes per key cache id row (hash, arena offset, length) and per window cache entry. */
 export const KEY_ROW_BYTES: i32 = 12;
@@ -326,7 +334,8 @@ export function pipelineFold(ctl: usize): i32 {
     || !inMemory(at(ctl, C_KEY_SLOTS), <u64>at(ctl, C_KEY_SLOT_CAPACITY) << 4)
     || !inMemory(at(ctl, C_KEY_ARENA), <u64>at(ctl, C_KEY_ARENA_CAPACITY))
     || !inMemory(at(ctl, C_WINDOW_SLOTS), <u64>at(ctl, C_WINDOW_SLOT_CAPACITY) * <u64>WINDOW_ENTRY_BYTES)
-    || !inMemory(at(ctl, C_DECIMAL), <u64>DECIMAL_BYTES)) {
+    || !inMemory(at(ctl, C_DECIMAL), <u64>DECIMAL_BYTES)
+    || !inMemory(at(ctl, C_FILTER), <u64>at(ctl, C_FILTER_LENGTH))) {
     return status.ERR_REGION_OUT_OF_BOUNDS;
   }
   if (fieldCount < 0 || fieldCount > 64 || pathCount < 1 || unescapedCapacity < end - records) return status.ERR_WINDOW_ARGUMENTS;
@@ -335,13 +344,16 @@ export function pipelineFold(ctl: usize): i32 {
   const walk: DocumentWalker = msgpack ? walkMsgpack : walkDocument;
   const allPaths = pathBits(pathCount);
   const keyPath = <i32>get(ctl, C_KEY_PATH);
+  const keyLevel = <i32>get(ctl, C_KEY_LEVEL);
+  const filter = at(ctl, C_FILTER);
+  const filterLength = at(ctl, C_FILTER_LENGTH);
   const timePath = <i32>get(ctl, C_TIME_PATH);
   const fieldPath0 = <i32>get(ctl, C_FIELD_PATH0);
   const size = get(ctl, C_SIZE);
   const advance = get(ctl, C_ADVANCE);
   const grace = get(ctl, C_GRACE);
   const perRecord = <i32>(size / advance);
-  if (perRecord < 1 || perRecord > WINDOWS_MAX || keyPath < 0) return status.ERR_WINDOW_ARGUMENTS;
+  if (perRecord < 1 || perRecord > WINDOWS_MAX || (keyPath < 0) == (keyLevel < 0)) return status.ERR_WINDOW_ARGUMENTS;
   const partition = <i32>get(ctl, C_PARTITION);
   const baseTimestamp = get(ctl, C_BASE_TIMESTAMP);
   const appendTime = get(ctl, C_APPEND_TIME) != 0;
@@ -363,6 +375,12 @@ export function pipelineFold(ctl: usize): i32 {
     varintFailed = false;
     const recordEnd = readRecord(end, records, baseTimestamp, appendTime, maxTimestamp);
     if (recordEnd == 0) return status.ERR_RECORD_LENGTH;
+    const recordKeyAt = records + <usize>load<f64>(RECORD_INFO);
+    const recordKeyLength = <i32>load<f64>(RECORD_INFO, 8);
+    if (filterLength != 0 && (recordKeyLength < 0 || !topicMatchesFilter(recordKeyAt, <usize>recordKeyLength, filter, filterLength))) {
+      p = recordEnd; // not the pipeline's: neither counted nor dead-lettered
+      continue;
+    }
     beginDocuments(records, 1, cells, pathCount, unescaped, unescapedCapacity);
     const doc = extractDocument(0, <i32>load<f64>(RECORD_INFO, 16), <i32>load<f64>(RECORD_INFO, 24), allPaths, walk);
     if (doc < 0) return doc;
@@ -396,10 +414,18 @@ export function pipelineFold(ctl: usize): i32 {
       continue;
     }
     // The group key's bytes.
-    const keyKind = load<i32>(outKind + (<usize>keyPath << 2));
-    let keyAt = records + <usize>load<i32>(outPosition + (<usize>keyPath << 2));
-    let keyLength = <usize>load<i32>(outLength + (<usize>keyPath << 2));
-    if (keyKind == KIND_STRING_UNESCAPED) {
+    const keyKind = keyLevel >= 0 ? KIND_STRING : load<i32>(outKind + (<usize>keyPath << 2));
+    let keyAt: usize = keyLevel >= 0 ? 0 : records + <usize>load<i32>(outPosition + (<usize>keyPath << 2));
+    let keyLength: usize = keyLevel >= 0 ? 0 : <usize>load<i32>(outLength + (<usize>keyPath << 2));
+    if (keyLevel >= 0) {
+      if (recordKeyLength < 0 || !topicLevel(recordKeyAt, <usize>recordKeyLength, keyLevel)) {
+        list(ctl, i, LIST_KEY_LEVEL, 0, -1, timestamp, 0);
+        p = recordEnd;
+        continue;
+      }
+      keyAt = levelStart;
+      keyLength = levelEnd - levelStart;
+    } else if (keyKind == KIND_STRING_UNESCAPED) {
       keyAt = unescaped + <usize>load<i32>(outPosition + (<usize>keyPath << 2));
     } else if (keyKind == KIND_NUMBER && msgpack) {
       const length = msgpackIntegerText(keyAt, decimal);
