@@ -19,6 +19,14 @@ import { WindowEngine, type EngineCheckpoint, type EngineOutputs, type OutRecord
 /** Source bytes read per partition per step. */
 const STEP_BYTES_PER_PARTITION = 1 << 20;
 const CHECKPOINT_INTERVAL_MS = 1000;
+/**
+ * At the end of its source, a pipeline folds at most this often. A window's result waits for its
+ * end plus grace anyway; folding each group commit's few records as it lands costs several times
+ * the CPU per event in a busy ledge, because every step finds the kernel's working set (key and
+ * window caches, accumulators, sketches) evicted by everything else ledge did meanwhile. A
+ * backlog is read without pause.
+ */
+const TAIL_STEP_INTERVAL_MS = 100;
 const WAIT_MS = 1000;
 const RETRY_MS = 1000;
 const CHECKPOINT_VERSION = 1;
@@ -122,10 +130,12 @@ export class Pipeline {
           await sleep(WAIT_MS, signal);
           continue;
         }
+        const startedMs = Date.now();
         const consumed = this.#step(partitions);
         await this.#commitIfDue(consumed);
         this.#report();
         if (!consumed) await this.#waitForData(partitions, signal);
+        else if (this.#atEnd(partitions)) await sleep(startedMs + TAIL_STEP_INTERVAL_MS - Date.now(), signal);
         // A macrotask between steps: other work runs, and LMDB's read snapshot (renewed per
         // macrotask) catches up with a high watermark that just moved (else a read finds nothing
         // while the wait says data is there, and the loop would spin on microtasks).
@@ -173,6 +183,14 @@ export class Pipeline {
       this.#offsets.set(p, offset);
     }
     return consumed;
+  }
+
+  /** Every partition read up to its last stable offset. */
+  #atEnd(partitions: number): boolean {
+    for (let p = 0; p < partitions; p++) {
+      if (this.#offsets.get(p)! < this.#log.partitionState(this.config.from, p).lastStableOffset) return false;
+    }
+    return true;
   }
 
   async #commitIfDue(consumed: boolean): Promise<void> {

@@ -106,6 +106,30 @@ describe("pipelines over the log", () => {
     expect(readAll("temp-1s").map((r) => r.value)).toEqual(['{"key":"a","window":{"start":1000,"end":2000},"count":2}']);
   });
 
+  it("at the end of its source, folds a trickle of commits in steps about 100 ms apart, not a step per commit", async () => {
+    await log.createTopic("telemetry", 1);
+    await pipelines.addMapping({ ...mapping, aggregates: ["count"] });
+    const doc = (device: string, ts: number) => ({ key: null, value: utf8.encode(JSON.stringify({ device, ts, temp: 1, hum: 2 })), timestampMs: ts });
+    // Steps that found data: the pipeline's reads of its source that returned batches.
+    let steps = 0;
+    const read = log.readCommitted.bind(log);
+    log.readCommitted = (topic, partition, offset, maxBytes, into) => {
+      const r = read(topic, partition, offset, maxBytes, into);
+      if (topic === "telemetry" && r.batches.length > 0) steps++;
+      return r;
+    };
+    const commits = 40;
+    for (let i = 0; i < commits; i++) {
+      await log.append("telemetry", 0, encodeBatch([doc("a", 1000 + i)]));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const events = () => metrics.counters.get("ledge_pipeline_events_total")?.series.get('pipeline="temp1s"')?.value ?? 0;
+    await until("every record folded", () => events() === commits);
+    // 40 commits over >= 200 ms: a step per commit would be 40.
+    expect(steps).toBeGreaterThan(0);
+    expect(steps).toBeLessThanOrEqual(commits / 4);
+  });
+
   it("start: latest skips what was there, keeps its place across a restart, and starts afresh once removed", async () => {
     await log.createTopic("telemetry", 1);
     const doc = (device: string, ts: number) => ({ key: null, value: utf8.encode(JSON.stringify({ device, ts, temp: 1, hum: 2 })), timestampMs: ts });
