@@ -236,15 +236,22 @@ function measureColumns(columns: RecordColumns): Layout & { keyValueBytes: numbe
   let headerCount = 0;
   let keyValueBytes = 0;
   let headerBytesMax = 0;
+  const { headerCounts, headerLengths } = columns;
   for (let i = 0; i < columns.count; i++) {
     keyValueBytes += Math.max(columns.keyBytes[i], 0) + Math.max(columns.valueBytes[i], 0);
+    if (headerCounts !== undefined) {
+      headerCount += headerCounts[i];
+      continue;
+    }
     const headers = columns.headers[i];
     if (headers === undefined) continue;
     headerCount += headers.length;
     for (const header of headers) headerBytesMax += header.key.length * 3 + (header.value?.length ?? 0);
   }
+  // Header bytes given as bytes sit in `data` with the keys and values, and are copied with them.
+  if (headerLengths !== undefined) for (let h = 0; h < headerCount * 2; h++) keyValueBytes += Math.max(headerLengths[h], 0);
   if (keyValueBytes > columns.data.length) {
-    throw new RangeError(`ledge: encodeBatchColumns: the key and value lengths add up to ${keyValueBytes} bytes, data holds ${columns.data.length}`);
+    throw new RangeError(`ledge: encodeBatchColumns: the key${headerCounts ? ", value and header" : " and value"} lengths add up to ${keyValueBytes} bytes, data holds ${columns.data.length}`);
   }
   return { headerCount, dataBytesMax: keyValueBytes + headerBytesMax, keyValueBytes };
 }
@@ -261,18 +268,26 @@ function layOutColumns(ws: Workspace, columns: RecordColumns, dataBytesMax: numb
   let at = ws.data.ptr;
   let d = 0;
   let h = 0;
+  const { headerCounts, headerLengths } = columns;
   for (let i = 0; i < count; i++) {
-    const headers = columns.headers[i];
+    const headers = headerCounts === undefined ? columns.headers[i] : undefined;
     const delta = timestampsMs[i] - baseTimestampMs;
     const deltaHigh = Math.floor(delta / TWO_POW_32);
-    const kv = Math.max(keyBytes[i], 0) + Math.max(valueBytes[i], 0);
+    let kv = Math.max(keyBytes[i], 0) + Math.max(valueBytes[i], 0);
     desc[d] = keyBytes[i] < 0 ? -1 : keyBytes[i];
     desc[d + 1] = valueBytes[i] < 0 ? -1 : valueBytes[i];
-    desc[d + 2] = headers === undefined ? 0 : headers.length;
+    desc[d + 2] = headerCounts !== undefined ? headerCounts[i] : headers === undefined ? 0 : headers.length;
     desc[d + 3] = (delta - deltaHigh * TWO_POW_32) | 0;
     desc[d + 4] = deltaHigh;
     d += RECORD_DESC_INTS;
-    memory.copyWithin(at, from, from + kv); // key then value: already adjacent
+    if (headerCounts !== undefined) {
+      // Header bytes follow the value in `data`: laid out as the kernel reads them already.
+      for (let end = h + headerCounts[i] * HEADER_DESC_INTS; h < end; h++) {
+        headerDesc[h] = headerLengths![h];
+        kv += Math.max(headerLengths![h], 0);
+      }
+    }
+    memory.copyWithin(at, from, from + kv); // key then value (then headers): already adjacent
     from += kv;
     at += kv;
     if (headers === undefined) continue;

@@ -1,10 +1,10 @@
 // Re-batching a stored batch's records: into groups (the upstream partition each record's key
 // hashes to), and into pieces no larger than a byte bound (an upstream max.message.bytes). The
 // records are decoded once into columns in wasm and each piece is encoded from columns by the
-// wasm encoder: no object per record (headers only, where a record has them).
+// wasm encoder: no object per record or header, headers copied as bytes.
 import { decodeBatchColumns, type BatchColumns } from "./batch-decode.ts";
 import { encodeBatchColumns } from "./batch-encode.ts";
-import type { BatchOptions, EncodedBatch, RecordColumns, RecordHeader } from "./types.ts";
+import type { BatchOptions, EncodedBatch, RecordColumns } from "./types.ts";
 
 /** Per-record framing in the worst case (varints, attributes): what a piece's budget reserves. */
 const RECORD_OVERHEAD_BYTES = 32;
@@ -82,47 +82,50 @@ function recordBytes(c: BatchColumns, i: number): number {
   return bytes;
 }
 
-/** The records `which` (indexes into the whole) as one batch, laid out as encodeBatchColumns takes them. */
+/** The records `which` (indexes into the whole) as one batch, laid out as encodeBatchColumns
+ * takes them: headers as bytes, copied from the input with their records (no string or object
+ * per header: MQTT records carry three each). */
 function encodePiece(inputs: BatchColumns[], inputOf: Int32Array, recordOf: Int32Array, which: Int32Array, options: BatchOptions = {}): EncodedBatch {
   const count = which.length;
   let dataBytes = 0;
+  let headerCount = 0;
   for (const r of which) {
     const c = inputs[inputOf[r]];
     const i = recordOf[r];
     dataBytes += Math.max(c.keyLength[i], 0) + Math.max(c.valueLength[i], 0);
+    for (let h = c.headerStart[i]; h < c.headerStart[i + 1]; h++) dataBytes += c.headerKeyLength[h] + Math.max(c.headerValueLength[h], 0);
+    headerCount += c.headerStart[i + 1] - c.headerStart[i];
   }
-  const headers = new Array<readonly RecordHeader[] | undefined>(count);
   const columns: RecordColumns = {
     count, data: new Uint8Array(dataBytes), keyBytes: new Int32Array(count), valueBytes: new Int32Array(count),
-    headers, timestampsMs: new Float64Array(count),
+    headers: [], timestampsMs: new Float64Array(count), headerCounts: new Int32Array(count), headerLengths: new Int32Array(headerCount * 2),
   };
+  const { data, headerLengths } = columns;
   let at = 0;
+  let l = 0;
+  const copy = (src: Uint8Array, from: number, length: number) => {
+    if (length > 32) data.set(src.subarray(from, from + length), at);
+    else for (let k = 0; k < length; k++) data[at + k] = src[from + k]; // short: no view to make
+    at += Math.max(length, 0);
+  };
   for (let j = 0; j < count; j++) {
     const c = inputs[inputOf[which[j]]];
     const i = recordOf[which[j]];
-    const kl = c.keyLength[i];
-    const vl = c.valueLength[i];
-    columns.keyBytes[j] = kl;
-    columns.valueBytes[j] = vl;
-    if (kl > 0) columns.data.set(c.records.subarray(c.keyPosition[i], c.keyPosition[i] + kl), at);
-    at += Math.max(kl, 0);
-    if (vl > 0) columns.data.set(c.records.subarray(c.valuePosition[i], c.valuePosition[i] + vl), at);
-    at += Math.max(vl, 0);
+    columns.keyBytes[j] = c.keyLength[i];
+    columns.valueBytes[j] = c.valueLength[i];
+    copy(c.records, c.keyPosition[i], c.keyLength[i]);
+    copy(c.records, c.valuePosition[i], c.valueLength[i]);
     columns.timestampsMs[j] = c.header.baseTimestampMs + c.timestampDeltaMs[i];
     const h0 = c.headerStart[i];
     const h1 = c.headerStart[i + 1];
-    if (h1 > h0) {
-      const list: RecordHeader[] = [];
-      for (let h = h0; h < h1; h++) {
-        const key = utf8.decode(c.records.subarray(c.headerKeyPosition[h], c.headerKeyPosition[h] + c.headerKeyLength[h]));
-        const vLen = c.headerValueLength[h];
-        list.push({ key, value: vLen < 0 ? null : c.records.subarray(c.headerValuePosition[h], c.headerValuePosition[h] + vLen) });
-      }
-      headers[j] = list;
+    columns.headerCounts![j] = h1 - h0;
+    for (let h = h0; h < h1; h++) {
+      headerLengths![l++] = c.headerKeyLength[h];
+      headerLengths![l++] = c.headerValueLength[h];
+      copy(c.records, c.headerKeyPosition[h], c.headerKeyLength[h]);
+      copy(c.records, c.headerValuePosition[h], c.headerValueLength[h]);
     }
   }
   const first = inputs[0].header;
   return encodeBatchColumns(columns, { compression: first.compression, logAppendTime: first.logAppendTime, ...options });
 }
-
-const utf8 = new TextDecoder();

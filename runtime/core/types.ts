@@ -30,9 +30,17 @@ export interface RecordColumns {
   keyBytes: Int32Array;
   /** Value length of each record; -1 = null value. */
   valueBytes: Int32Array;
-  /** Each record's headers (shared lists are fine: they are only read). */
+  /** Each record's headers (shared lists are fine: they are only read). Unused when headerCounts is given. */
   headers: ReadonlyArray<readonly RecordHeader[] | undefined>;
   timestampsMs: Float64Array;
+  /**
+   * Headers as bytes instead (what a decoded batch's columns give, with no string or object per
+   * header): record i has headerCounts[i] headers, whose key bytes then value bytes follow its
+   * value in `data`, header after header; headerLengths holds each header's key length and
+   * value length (-1: null), in record order.
+   */
+  headerCounts?: Int32Array;
+  headerLengths?: Int32Array;
 }
 
 export interface BatchOptions {
