@@ -90,6 +90,11 @@ export class Broker implements BrokerServices {
       track: (write) => this.track(write),
     }, deps.log.openStore("mqtt-wills"));
     this.#tail = new LogTail(deps.log, deps.logger);
+    // How deliveries are written (send-publish.ts): for share groups, log delivery and sessions alike.
+    const senders: Pick<SessionHooks, "sendPublish" | "sendRecord"> = {
+      sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
+      sendRecord: (connection, batch, index, qos, retain, dup, packetId) => sendRecord(this.metrics, connection, batch, index, qos, retain, dup, packetId),
+    };
     this.shares = new ShareGroups({
       log: deps.log,
       tail: this.#tail,
@@ -97,7 +102,7 @@ export class Broker implements BrokerServices {
       logTopics: this.ingest.logTopics,
       metrics: this.metrics,
       logger: this.logger,
-      sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
+      sendPublish: senders.sendPublish,
       track: (write) => this.track(write),
     }, deps.log.openStore("mqtt-share-cursors"));
     this.delivery = new LogDelivery({
@@ -112,8 +117,7 @@ export class Broker implements BrokerServices {
       held: () => this.shares.held(),
       join: (session) => this.#plainInTrie(session, true),
       leave: (session) => this.#plainInTrie(session, false),
-      sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
-      sendRecord: (connection, batch, index, qos, retain, dup, packetId) => sendRecord(this.metrics, connection, batch, index, qos, retain, dup, packetId),
+      ...senders,
       track: (write) => this.track(write),
     }, deps.log.openStore("mqtt-cursors"));
     this.#hooks = {
@@ -122,16 +126,15 @@ export class Broker implements BrokerServices {
         this.delivery.catchUp(session);
         this.shares.room(session);
       },
-      acknowledged: (session, item) => item.share ? this.shares.acknowledged(item) : this.delivery.acknowledged(session, item.cursor!, item.offset!),
-      acknowledgedAt: (session, cursor, offset) => this.delivery.acknowledged(session, cursor, offset),
+      acknowledged: (session, cursor, offset) => this.delivery.acknowledged(session, cursor, offset),
+      shareAcknowledged: (item) => this.shares.acknowledged(item),
       persist: (session, item) => (item.storeKey = this.store.queue(session.clientId, item)),
       release: (item) => {
         if (item.storeKey === undefined) return;
         this.store.forget([item.storeKey]);
         item.storeKey = undefined;
       },
-      sendPublish: (connection, item, dup) => sendPublish(this.metrics, connection, item, dup),
-      sendRecord: (connection, batch, index, qos, retain, dup, packetId) => sendRecord(this.metrics, connection, batch, index, qos, retain, dup, packetId),
+      ...senders,
     };
   }
 

@@ -96,10 +96,10 @@ export interface SessionHooks {
   /** The window has room: read on from the session's cursors (log-delivery.ts) and from the
    * cursors of its share groups (share-groups.ts). */
   catchUp(session: Session): void;
-  /** A delivery from the log is done (acknowledged): its cursor (or share group's) may advance. */
-  acknowledged(session: Session, item: Outgoing): void;
-  /** The same for a delivery from the session's own cursor (log-inflight.ts). */
-  acknowledgedAt(session: Session, cursor: PartitionCursor, offset: number): void;
+  /** A delivery from the session's own cursor at `offset` is done (acknowledged): the cursor may pass it. */
+  acknowledged(session: Session, cursor: PartitionCursor, offset: number): void;
+  /** The same for a share group's delivery: the group's cursor may pass it. */
+  shareAcknowledged(item: Outgoing): void;
   /** A QoS 1/2 message for a persistent session: store it until the client has it. */
   persist(session: Session, item: Outgoing): void;
   /** The client has the message (PUBACK, PUBREC) or it was dropped: forget the stored copy. */
@@ -295,7 +295,7 @@ export class Session {
       const cursor = log.cursorOf(packetId);
       const offset = log.offsetOf(packetId);
       log.remove(packetId);
-      this.#hooks.acknowledgedAt(this, cursor, offset);
+      this.#hooks.acknowledged(this, cursor, offset);
       this.pump();
       return true;
     }
@@ -303,7 +303,8 @@ export class Session {
     if (!item || item.stage !== stage) return false;
     this.inflight.delete(packetId);
     this.#hooks.release(item);
-    if (item.cursor || item.share) this.#hooks.acknowledged(this, item);
+    if (item.share) this.#hooks.shareAcknowledged(item);
+    else if (item.cursor) this.#hooks.acknowledged(this, item.cursor, item.offset!);
     this.pump();
     return true;
   }
