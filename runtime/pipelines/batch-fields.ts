@@ -50,12 +50,11 @@ export class FieldReader {
   constructor(config: PipelineConfig, keys: KeyTable) {
     this.#config = config;
     this.keys = keys;
-    const paths: string[] = [];
-    this.#keyPath = "field" in config.key ? paths.push(config.key.field) - 1 : -1;
-    this.#timePath = config.time !== undefined ? paths.push(config.time) - 1 : -1;
-    this.#fieldPath0 = paths.length;
-    paths.push(...config.fields);
-    this.#extractor = new JsonFieldExtractor(paths.length > 0 ? paths : [noPath], { format: config.format });
+    const { paths, keyPath, timePath, fieldPath0 } = pipelinePaths(config);
+    this.#keyPath = keyPath;
+    this.#timePath = timePath;
+    this.#fieldPath0 = fieldPath0;
+    this.#extractor = new JsonFieldExtractor(paths, { format: config.format });
     this.#filter = config.match !== undefined ? compileTopicFilter(config.match) : null;
   }
 
@@ -140,8 +139,20 @@ export class FieldReader {
 
 const utf8 = new TextEncoder();
 
-/** The kernels need one path: a count-only pipeline keyed by topic level still validates the value. */
-const noPath: JsonPath = ["\u0000"];
+/**
+ * The field paths a pipeline extracts, as both paths (FieldReader, the fused kernel) index them:
+ * the key's when keyed by a field, the time's, then the fields (-1: none). Never no path: the
+ * kernels need one, and a count-only pipeline keyed by topic level still validates the value.
+ */
+function pipelinePaths(config: PipelineConfig): { paths: JsonPath[]; keyPath: number; timePath: number; fieldPath0: number } {
+  const paths: JsonPath[] = [];
+  const keyPath = "field" in config.key ? paths.push(config.key.field) - 1 : -1;
+  const timePath = config.time !== undefined ? paths.push(config.time) - 1 : -1;
+  const fieldPath0 = paths.length;
+  paths.push(...config.fields);
+  if (paths.length === 0) paths.push(["\u0000"]);
+  return { paths, keyPath, timePath, fieldPath0 };
+}
 
 /**
  * The fused kernel for this pipeline, or null when the engine must assign windows itself (a
@@ -150,15 +161,8 @@ const noPath: JsonPath = ["\u0000"];
 export function createFolder(config: PipelineConfig, accumulators: WindowAccumulators, openWindows: OpenWindows): BatchFolder | null {
   const w = config.window;
   if ((w.type !== "tumbling" && w.type !== "hopping") || config.emit !== "final") return null;
-  const key = config.key;
-  const byField = "field" in key;
-  const paths = [...("field" in key ? [key.field] : []), ...(config.time !== undefined ? [config.time] : []), ...config.fields];
-  const timePath = config.time !== undefined ? (byField ? 1 : 0) : -1;
   return new BatchFolder({
-    // The kernel needs one path: a count-only pipeline keyed by topic level still validates the value.
-    format: config.format, paths: paths.length > 0 ? paths : [noPath],
-    keyPath: byField ? 0 : -1, keyLevel: "topicLevel" in key ? key.topicLevel : -1, filter: config.match,
-    timePath, fieldPath0: (byField ? 1 : 0) + (config.time !== undefined ? 1 : 0),
+    format: config.format, ...pipelinePaths(config), keyLevel: "topicLevel" in config.key ? config.key.topicLevel : -1, filter: config.match,
     fieldCount: config.fields.length, sizeMs: w.sizeMs, advanceMs: w.type === "hopping" ? w.advanceMs : w.sizeMs, graceMs: w.graceMs,
   }, accumulators, openWindows);
 }
