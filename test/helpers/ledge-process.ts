@@ -38,7 +38,7 @@ export function startLedge(args: string[], readyTimeoutMs = 20_000, host: string
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
   const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)),
+    child.once("close", (code, signal) => resolve(code ?? signal ?? -1)), // after stderr drains
   );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -32,7 +32,7 @@ function runAndKill(sync: Sync, run: number, killAfterMs: number): Promise<Ack[]
     });
     proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
     proc.on("error", reject);
-    proc.on("exit", (code, signal) => {
+    proc.on("close", (code, signal) => { // after the pipes drain: every ack printed is read
       clearTimeout(guard);
       clearTimeout(killTimer);
       if (signal !== "SIGKILL") return reject(new Error(`child exited ${code} ${signal}: ${err}`));

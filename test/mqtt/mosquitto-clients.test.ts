@@ -23,7 +23,9 @@ function subscribe(filter: string, args: string[], count: number): { ready: Prom
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (debug += d));
   // -d prints the client's packet log to stdout: the message lines are those of the form "topic payload".
-  const lines = new Promise<string[]>((resolve) => child.on("exit", (code, signal) => {
+  // "close", not "exit": a process can exit before its last output has been read from the pipe
+  // (CI saw mosquitto_sub exit 0 after -C 3 with only two lines read).
+  const lines = new Promise<string[]>((resolve) => child.on("close", (code, signal) => {
     exit = `exit ${code ?? signal}`;
     resolve(out.split("\n").filter((l) => l.startsWith("mq/")));
   }));
@@ -57,7 +59,7 @@ describe("mosquitto_pub / mosquitto_sub", () => {
     const lines = Array.from({ length: 200 }, (_, i) => `line ${i}`);
     const child = spawn("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(f.port), "-t", "mq/lines", "-q", "1", "-l"]);
     child.stdin.end(`${lines.join("\n")}\n`);
-    await new Promise((resolve) => child.on("exit", resolve));
+    await new Promise((resolve) => child.on("close", resolve));
     const stored: string[] = [];
     for (const b of f.log.read("mqtt-messages", 0, 0, 1 << 26).batches) {
       for (const r of decodeBatch(b).records) if (Buffer.from(r.key!).toString() === "mq/lines") stored.push(Buffer.from(r.value!).toString());
