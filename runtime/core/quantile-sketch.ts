@@ -1,12 +1,15 @@
 // Mergeable quantile sketches in the wasm core (wasm-core/assembly/quantile-sketch.ts): DDSketch
-// with 1% relative accuracy, a fixed bucket cap per sketch, a byte form for checkpoints.
+// with 1% relative accuracy, a bucket cap per sketch, a byte form for checkpoints.
 import { checkStatus } from "./errors.ts";
 import { Region } from "./region.ts";
 import { core, type WasmCore } from "./wasm.ts";
 
 /** Every quantile is within this relative error of the exact value of its rank. */
 export const SKETCH_RELATIVE_ACCURACY = 0.01;
-/** Bucket cap per sign: a sketch takes 64 + 16 * binsMax bytes of wasm memory, whatever it holds. */
+/**
+ * Bucket cap per sign. A sketch takes a 64-byte header, and per sign seen a block of counters sized
+ * to the buckets it holds (a power of two from 16, 8 bytes each): the cap bounds the block.
+ */
 export const SKETCH_BINS_DEFAULT = 1024;
 export const SKETCH_BINS_MIN = 16;
 export const SKETCH_BINS_MAX = 32768;
@@ -18,6 +21,7 @@ interface SketchKernels {
   sketchBytes(binsMax: number): number;
   sketchInit(sketch: number, binsMax: number): number;
   sketchClear(sketch: number): number;
+  sketchRelease(sketch: number): number;
   sketchAdd(sketch: number, values: number, count: number): number;
   sketchMerge(into: number, from: number): number;
   sketchQuantiles(sketch: number, fractions: number, count: number, out: number): number;
@@ -27,14 +31,15 @@ interface SketchKernels {
   sketchDeserialize(sketch: number, src: number, length: number): number;
 }
 
-/** Per core: released sketch memory by cap, for any pool of that cap to reuse (the core never frees). */
+/** Per core: released sketch headers by cap, for any pool of that cap to reuse (the core never frees). */
 const released = new WeakMap<WasmCore, Map<number, number[]>>();
 /** Per core: one scratch region for all pools (values in, fractions and quantiles, bytes). */
 const scratchRegions = new WeakMap<WasmCore, Region>();
 
 /**
- * Sketches of one bucket cap. Memory: each live sketch holds 64 + 16 * binsMax bytes; released
- * ones are reused before more is reserved, so the total stays at the most ever live at once.
+ * Sketches of one bucket cap. Memory: each live sketch holds its header and the blocks its buckets
+ * need; released ones give their blocks to the core's free lists and their headers to this cap's
+ * pool, so the total stays at the most ever held at once.
  */
 export class QuantileSketches {
   readonly binsMax: number;
@@ -69,8 +74,8 @@ export class QuantileSketches {
   create(): SketchHandle {
     const reused = this.#free.pop();
     const sketch = reused ?? this.#core.alloc(this.sketchBytes);
-    // A released sketch is a valid one of this cap: clearing its runs is enough.
-    checkStatus(reused === undefined ? this.#kernels.sketchInit(sketch, this.binsMax) : this.#kernels.sketchClear(sketch));
+    // A released sketch is an empty one of this cap.
+    if (reused === undefined) checkStatus(this.#kernels.sketchInit(sketch, this.binsMax));
     this.#live.add(sketch);
     return sketch as SketchHandle;
   }
@@ -78,6 +83,7 @@ export class QuantileSketches {
   /** Gives the sketch's memory back for reuse; the handle is dead afterwards. */
   release(sketch: SketchHandle): void {
     this.#check(sketch);
+    checkStatus(this.#kernels.sketchRelease(sketch));
     this.#live.delete(sketch);
     this.#free.push(sketch);
   }

@@ -68,14 +68,16 @@ export class WindowAccumulators {
         for (let f = 0; f < this.fieldCount; f++) this.#sketchOf[slot * this.fieldCount + f] = this.#sketches.create();
         this.#writeSketchTable(slot * this.fieldCount, (slot + 1) * this.fieldCount);
       }
-    } else if (this.#sketches) {
-      for (let f = 0; f < this.fieldCount; f++) this.#sketches.clear(this.#sketchOf[slot * this.fieldCount + f] as SketchHandle);
     }
     new Float64Array(this.#core.exports.memory.buffer, this.#statePtr + slot * this.slotF64s * 8, this.slotF64s).fill(0);
     return slot;
   }
 
+  /** Frees a slot for reuse; its sketches are emptied now, while the results just read them into cache. */
   release(slot: number): void {
+    if (this.#sketches) {
+      for (let f = 0; f < this.fieldCount; f++) this.#sketches.clear(this.#sketchOf[slot * this.fieldCount + f] as SketchHandle);
+    }
     this.#free.push(slot);
   }
 

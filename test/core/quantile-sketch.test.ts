@@ -48,6 +48,27 @@ function misses(pool: QuantileSketches, sketch: SketchHandle, values: Float64Arr
   });
 }
 
+/** The two stores of a serialised sketch (layout in quantile-sketch.ts): low and counters each. */
+function storesOf(bytes: Uint8Array): { low: number; counts: number[] }[] {
+  let at = 24;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const b = bytes[at++];
+      v += (b & 0x7f) * shift;
+      if (b < 0x80) return v;
+    }
+  };
+  varint(); // count
+  varint(); // zeros
+  return [0, 1].map(() => {
+    const zigzag = varint();
+    const low = zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
+    const counts = Array.from({ length: varint() }, varint);
+    return { low: counts.length === 0 ? 0 : low, counts };
+  });
+}
+
 /** Adds values in random-sized bulk calls. */
 function addInChunks(pool: QuantileSketches, sketch: SketchHandle, values: Float64Array, rand: Random): void {
   for (let at = 0; at < values.length;) {
@@ -155,9 +176,24 @@ describe("merging and serialising", () => {
 });
 
 describe("bounded memory: the bucket cap and its collapsing rule", () => {
-  it("a sketch takes 64 + 16 * binsMax bytes however many values it holds", () => {
+  it("a sketch takes memory for the buckets it holds: 2,000 window-sized sketches in under 2 MiB", () => {
+    const pool = new QuantileSketches(); // the default cap, 1024 buckets per sign
+    const rand = seededRandom(8);
+    // Temperatures of one device in one window: ~40 buckets of the positive store.
+    const window = () => Float64Array.from({ length: 50 }, () => 15 + rand() * 15);
+    pool.release(pool.create()); // the scratch region for values, once
+    pool.add(pool.create(), window());
+    const before = core().exports.memory.buffer.byteLength;
+    const sketches = Array.from({ length: 2000 }, () => pool.create());
+    for (const sketch of sketches) pool.add(sketch, window());
+    // A dense store of the cap would take 2,000 x 16 KiB = 31 MiB.
+    expect(core().exports.memory.buffer.byteLength - before).toBeLessThan(2 << 20);
+    for (const sketch of sketches) expect(pool.count(sketch)).toBe(50);
+    for (const sketch of sketches) pool.release(sketch);
+  });
+
+  it("filled to its cap, a sketch reserves nothing more however many values it takes", () => {
     const pool = new QuantileSketches({ binsMax: 128 });
-    expect(pool.sketchBytes).toBe(64 + 16 * 128);
     const sketch = pool.create();
     const rand = seededRandom(9);
     const values = Float64Array.from({ length: 200_000 }, () => (rand() < 0.5 ? -1 : 1) * Math.exp(300 * normal(rand)));
@@ -167,6 +203,42 @@ describe("bounded memory: the bucket cap and its collapsing rule", () => {
     expect(core().exports.memory.buffer.byteLength).toBe(before);
     expect(pool.serialize(sketch).length).toBeLessThan(24 + 10 * (2 * 128 + 6));
     pool.release(sketch);
+  });
+
+  it("stores that grow, shift and fold hold what a plain model of the collapsing rule holds", () => {
+    // The model: per sign, every index counts in max(index, highest - binsMax + 1), so only the
+    // extremes decide the fold (negative values by their negated index, so the largest magnitudes
+    // fold). The sketch's own key of each value (a one-value sketch) is used,
+    // so this checks the stores, not the logarithm.
+    const rand = seededRandom(12);
+    const indexOf = (pool: QuantileSketches, x: number): number => {
+      const one = pool.create();
+      pool.add(one, Float64Array.of(x));
+      const bytes = pool.serialize(one);
+      pool.release(one);
+      return storesOf(bytes)[x > 0 ? 0 : 1].low;
+    };
+    for (let round = 0; round < 40; round++) {
+      const binsMax = SKETCH_BINS_MIN + Math.floor(rand() * 100);
+      const pool = new QuantileSketches({ binsMax });
+      const spread = 0.01 + rand() * 3; // from one bucket's width to far past the cap
+      const centre = rand() * 20 - 10;
+      const values = Float64Array.from({ length: 1 + Math.floor(rand() * 400) }, () => (rand() < 0.2 ? -1 : 1) * Math.exp(centre + spread * normal(rand)));
+      const sketch = pool.create();
+      for (const v of values) pool.add(sketch, Float64Array.of(v)); // one at a time: every growth step
+      const expected = [0, 1].map((side) => {
+        const keys = [...values].filter((v) => (side === 0 ? v > 0 : v < 0)).map((v) => indexOf(pool, v));
+        if (keys.length === 0) return { low: 0, counts: [] as number[] };
+        const high = Math.max(...keys);
+        const low = Math.max(Math.min(...keys), high - binsMax + 1);
+        const counts = new Array<number>(high - low + 1).fill(0);
+        for (const k of keys) counts[Math.max(k, low) - low]++;
+        return { low, counts };
+      });
+      const got = storesOf(pool.serialize(sketch));
+      expect(got, `round ${round}, binsMax ${binsMax}, ${values.length} values`).toEqual(expected);
+      pool.release(sketch);
+    }
   });
 
   it("past the cap, the smallest magnitudes fold first: quantiles within gamma^binsMax of the extremes stay within 1%", () => {
@@ -261,7 +333,7 @@ describe("bounded memory: the bucket cap and its collapsing rule", () => {
     expect(kernels.sketchAdd(scratch, scratch, 1)).toBe(Status.ERR_SKETCH_ARGUMENTS);
     expect(kernels.sketchCount(scratch)).toBe(Status.ERR_SKETCH_ARGUMENTS);
     expect(kernels.sketchInit(scratch, 8)).toBe(Status.ERR_SKETCH_ARGUMENTS);
-    expect(kernels.sketchInit(wasm.exports.memory.buffer.byteLength - 64, 16)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
+    expect(kernels.sketchInit(wasm.exports.memory.buffer.byteLength - 32, 16)).toBe(Status.ERR_REGION_OUT_OF_BOUNDS);
     expect(kernels.sketchInit(scratch, 16)).toBe(0);
     expect(kernels.sketchMerge(scratch, scratch)).toBe(Status.ERR_SKETCH_ARGUMENTS);
     expect(kernels.sketchSerialize(scratch, scratch + 2048, 10)).toBe(Status.ERR_SKETCH_ARGUMENTS);

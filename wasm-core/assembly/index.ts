@@ -9,7 +9,7 @@ export { snappyCompressBound, snappyCompress, snappyDecodedLength, snappyDecompr
 export { jsonExtract } from "./json-extract";
 export { msgpackExtract } from "./msgpack-extract";
 export {
-  sketchBytes, sketchInit, sketchClear, sketchAdd, sketchMerge, sketchQuantiles, sketchCount,
+  sketchBytes, sketchInit, sketchClear, sketchRelease, sketchAdd, sketchMerge, sketchQuantiles, sketchCount,
   sketchSerializedBound, sketchSerialize, sketchDeserialize,
 } from "./quantile-sketch";
 export { windowAccumulate, windowMergeSlots } from "./window-accumulate";

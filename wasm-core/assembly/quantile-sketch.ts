@@ -7,18 +7,26 @@
 // lower of the two neighbours), found by walking the buckets, and clamped to the exact [min, max]
 // (ranks 0 and n - 1 are the exact min and max).
 //
-// Memory: each store is a dense run of at most `binsMax` u64 counters, so a sketch takes
-// SKETCH_HEADER_BYTES + 16 * binsMax bytes whatever it holds. When a store would span more than
+// Memory: each store is a run of u64 counters of at most `binsMax` buckets, in a block sized to
+// what it holds: blocks come in power-of-two capacities from BLOCK_BINS_MIN, and a store moves to
+// a block twice as large when its run outgrows its own. A sketch of temperatures in one window
+// (a run of ~40 buckets) takes its 64-byte header and a 520-byte block; a sign never seen costs
+// nothing. Blocks left behind by growth, and those of released sketches, wait in free lists by
+// capacity for the next store that needs one; only when none waits does the core reserve more,
+// so a kernel that adds to a sketch may grow wasm memory (host views of memory are valid only
+// until the next wasm call, as everywhere in the core). When a store would span more than
 // binsMax buckets, the buckets of the smallest magnitudes (positive store) or of the largest
 // magnitudes (negative store, kept as negated indices) fold into the lowest bucket kept: the
 // low end of the distribution loses accuracy first, never p50..p99 of data that spans less than
 // gamma^binsMax (binsMax 1024: a factor of 8e8). The fold depends only on the smallest and
 // largest index seen, so adding in any order and merging give the same sketch.
 //
-// Layout at a sketch's address (SKETCH_HEADER_BYTES, then the stores):
+// Layout at a sketch's address (SKETCH_HEADER_BYTES):
 //   u32 mark | i32 binsMax | u64 count | u64 zeroCount | f64 min | f64 max
-//   | i32 positiveLow | i32 positiveLength | i32 negativeLow | i32 negativeLength | 8 spare
-//   | u64 positive[binsMax] | u64 negative[binsMax]
+//   | i32 positiveLow | i32 positiveLength | i32 negativeLow | i32 negativeLength
+//   | u32 positiveBlock | u32 negativeBlock (0: none yet)
+// A block: u32 capacity | u32 next free block (while free) | u64 counters[capacity]. Counters
+// past a store's run are always 0, and so are all of a free block's.
 import * as status from "./status";
 import { inMemory } from "./memory";
 
@@ -45,8 +53,16 @@ const MIN_AT: usize = 24;
 const MAX_AT: usize = 32;
 const LOW_AT: usize = 40; // + 8 * store
 const LENGTH_AT: usize = 44; // + 8 * store
+const BLOCK_AT: usize = 56; // + 4 * store
 const POSITIVE: i32 = 0;
 const NEGATIVE: i32 = 1;
+
+/** Block capacities: BLOCK_BINS_MIN << class, class < BLOCK_CLASSES (up to SKETCH_BINS_MAX). */
+const BLOCK_BINS_MIN: i32 = 16;
+const BLOCK_CLASSES: i32 = 12;
+const BLOCK_HEADER_BYTES: usize = 8;
+/** Free blocks by class: the first of each list (0: empty). */
+const FREE_BLOCKS: usize = memory.data(BLOCK_CLASSES * 4, 16);
 
 // @ts-ignore: decorator
 @inline
@@ -56,34 +72,85 @@ function binsMaxOf(sketch: usize): i32 {
 
 // @ts-ignore: decorator
 @inline
-function bins(sketch: usize, side: i32): usize {
-  return sketch + <usize>SKETCH_HEADER_BYTES + <usize>side * (<usize>binsMaxOf(sketch) << 3);
+function blockOf(sketch: usize, side: i32): usize {
+  return <usize>load<u32>(sketch + BLOCK_AT + (<usize>side << 2));
 }
 
-/** The bytes a sketch with this bucket cap takes, or ERR_SKETCH_ARGUMENTS for a cap out of range. */
+/** The counters of a store (only when its run is not empty, or its block is set). */
+// @ts-ignore: decorator
+@inline
+function bins(sketch: usize, side: i32): usize {
+  return blockOf(sketch, side) + BLOCK_HEADER_BYTES;
+}
+
+/** The smallest class whose blocks hold `length` counters. */
+function classFor(length: i32): i32 {
+  let c = 0;
+  while ((BLOCK_BINS_MIN << c) < length) c++;
+  return c;
+}
+
+/** A zeroed block of class c: a free one, else newly reserved (fresh memory is zero). */
+function takeBlock(c: i32): usize {
+  const head = FREE_BLOCKS + (<usize>c << 2);
+  const free = <usize>load<u32>(head);
+  if (free != 0) {
+    store<u32>(head, load<u32>(free, 4));
+    store<u32>(free, 0, 4);
+    return free;
+  }
+  const block = heap.alloc(BLOCK_HEADER_BYTES + (<usize>(BLOCK_BINS_MIN << c) << 3));
+  store<u32>(block, <u32>(BLOCK_BINS_MIN << c));
+  return block;
+}
+
+/** Zeroes the first `used` counters of a block and puts it on its free list. */
+function giveBlock(block: usize, used: i32): void {
+  memory.fill(block + BLOCK_HEADER_BYTES, 0, <usize>used << 3);
+  const head = FREE_BLOCKS + (<usize>classFor(<i32>load<u32>(block)) << 2);
+  store<u32>(block, load<u32>(head), 4);
+  store<u32>(head, <u32>block);
+}
+
+/** The bytes of a sketch's header (its stores' blocks are the core's), or ERR_SKETCH_ARGUMENTS for a cap out of range. */
 export function sketchBytes(binsMax: i32): i32 {
   if (binsMax < SKETCH_BINS_MIN || binsMax > SKETCH_BINS_MAX) return status.ERR_SKETCH_ARGUMENTS;
-  return SKETCH_HEADER_BYTES + 16 * binsMax;
+  return SKETCH_HEADER_BYTES;
 }
 
-/** A live sketch: inside memory, initialised, sane cap. */
+/** A live sketch: inside memory, initialised, sane cap, blocks inside memory. */
 function valid(sketch: usize): bool {
   if (!inMemory(sketch, <u64>SKETCH_HEADER_BYTES) || load<u32>(sketch + MARK_AT) != MARK) return false;
   const binsMax = binsMaxOf(sketch);
-  return binsMax >= SKETCH_BINS_MIN && binsMax <= SKETCH_BINS_MAX && inMemory(sketch, <u64>sketchBytes(binsMax));
+  if (binsMax < SKETCH_BINS_MIN || binsMax > SKETCH_BINS_MAX) return false;
+  for (let s = POSITIVE; s <= NEGATIVE; s++) {
+    const block = blockOf(sketch, s);
+    if (block != 0 && !inMemory(block, BLOCK_HEADER_BYTES + (<u64>load<u32>(block) << 3))) return false;
+  }
+  return true;
 }
 
 /**
- * Empties the sketch. `whole`: zero every counter (memory of unknown contents); else only each
- * store's run, since counters past the run are always 0 (storeAdd, foldLowest keep it so): a
- * window's sketch is cleared for reuse without touching its 16 KiB.
+ * Empties the sketch. `blocks`: keep (a window's sketch reused for the next window, which will
+ * likely need as many buckets), give back to the free lists, or forget (memory of unknown
+ * contents: sketchInit).
  */
-function clear(sketch: usize, whole: bool): void {
-  if (whole) memory.fill(sketch + <usize>SKETCH_HEADER_BYTES, 0, <usize>binsMaxOf(sketch) << 4);
-  for (let s: usize = 0; s < 2; s++) {
-    if (!whole) memory.fill(bins(sketch, <i32>s), 0, <usize>load<i32>(sketch + LENGTH_AT + (s << 3)) << 3);
-    store<i32>(sketch + LOW_AT + (s << 3), 0);
-    store<i32>(sketch + LENGTH_AT + (s << 3), 0);
+const KEEP_BLOCKS: i32 = 0;
+const GIVE_BLOCKS: i32 = 1;
+const NO_BLOCKS: i32 = 2;
+
+function clear(sketch: usize, blocks: i32): void {
+  for (let s = POSITIVE; s <= NEGATIVE; s++) {
+    const length = load<i32>(sketch + LENGTH_AT + (<usize>s << 3));
+    const block = blockOf(sketch, s);
+    if (blocks == KEEP_BLOCKS) {
+      if (block != 0) memory.fill(block + BLOCK_HEADER_BYTES, 0, <usize>length << 3);
+    } else {
+      if (blocks == GIVE_BLOCKS && block != 0) giveBlock(block, length);
+      store<u32>(sketch + BLOCK_AT + (<usize>s << 2), 0);
+    }
+    store<i32>(sketch + LOW_AT + (<usize>s << 3), 0);
+    store<i32>(sketch + LENGTH_AT + (<usize>s << 3), 0);
   }
   store<u64>(sketch + COUNT_AT, 0);
   store<u64>(sketch + ZERO_AT, 0);
@@ -98,72 +165,82 @@ export function sketchInit(sketch: usize, binsMax: i32): i32 {
   if (!inMemory(sketch, <u64>bytes)) return status.ERR_REGION_OUT_OF_BOUNDS;
   store<u32>(sketch + MARK_AT, MARK);
   store<i32>(sketch + BINS_MAX_AT, binsMax);
-  clear(sketch, true);
+  clear(sketch, NO_BLOCKS);
   return status.OK;
 }
 
-/** Empties a live sketch, keeping its cap. */
+/** Empties a live sketch, keeping its cap and its blocks. */
 export function sketchClear(sketch: usize): i32 {
   if (!valid(sketch)) return status.ERR_SKETCH_ARGUMENTS;
-  clear(sketch, false);
+  clear(sketch, KEEP_BLOCKS);
   return status.OK;
 }
 
-/** Folds counters [0, shift) of a store into counter `shift`, then moves the run down by `shift`. */
-function foldLowest(at: usize, length: i32, shift: i32, binsMax: i32): void {
-  if (shift >= length) {
-    let total: u64 = 0;
-    for (let i = 0; i < length; i++) total += load<u64>(at + (<usize>i << 3));
-    memory.fill(at, 0, <usize>binsMax << 3);
-    store<u64>(at, total);
-    return;
-  }
-  let folded: u64 = 0;
-  for (let i = 0; i < shift; i++) folded += load<u64>(at + (<usize>i << 3));
-  memory.copy(at, at + (<usize>shift << 3), <usize>(length - shift) << 3);
-  memory.fill(at + (<usize>(length - shift) << 3), 0, <usize>(binsMax - length + shift) << 3);
-  store<u64>(at, load<u64>(at) + folded);
+/** Empties a live sketch and gives its blocks to the free lists (the host is done with it). */
+export function sketchRelease(sketch: usize): i32 {
+  if (!valid(sketch)) return status.ERR_SKETCH_ARGUMENTS;
+  clear(sketch, GIVE_BLOCKS);
+  return status.OK;
 }
 
-/** Adds `n` to bucket `key` of a store, folding its lowest keys when the run would pass binsMax. */
+/**
+ * Adds `n` to bucket `key` of a store. The run grows to cover the key, up to binsMax buckets:
+ * past that, the lowest buckets fold into the lowest one kept (a key below the run counts in it).
+ */
 function storeAdd(sketch: usize, side: i32, key: i32, n: u64): void {
-  const binsMax = binsMaxOf(sketch);
-  const at = bins(sketch, side);
   const lowAt = sketch + LOW_AT + (<usize>side << 3);
   const lengthAt = sketch + LENGTH_AT + (<usize>side << 3);
   const length = load<i32>(lengthAt);
-  if (length == 0) {
-    store<i32>(lowAt, key);
-    store<i32>(lengthAt, 1);
-    store<u64>(at, n);
-    return;
-  }
-  let low = load<i32>(lowAt);
-  if (key >= low) {
-    let offset = key - low;
-    if (offset >= binsMax) {
-      const newLow = key - binsMax + 1;
-      foldLowest(at, length, newLow - low, binsMax);
-      low = newLow;
-      store<i32>(lowAt, low);
-      offset = binsMax - 1;
-    }
-    if (offset >= load<i32>(lengthAt)) store<i32>(lengthAt, offset + 1); // counters past the run are 0
-    const slot = at + (<usize>offset << 3);
+  const low = load<i32>(lowAt);
+  if (length != 0 && key >= low && key - low < length) {
+    const slot = bins(sketch, side) + (<usize>(key - low) << 3);
     store<u64>(slot, load<u64>(slot) + n);
     return;
   }
-  // key < low: grow the run downwards, as far as the cap allows below its highest key.
-  const high = low + length - 1;
-  const newLow = high - key + 1 <= binsMax ? key : high - binsMax + 1;
-  const shift = low - newLow;
-  if (shift > 0) {
-    memory.copy(at + (<usize>shift << 3), at, <usize>length << 3);
-    memory.fill(at, 0, <usize>shift << 3);
-    store<i32>(lowAt, newLow);
-    store<i32>(lengthAt, length + shift);
+  const binsMax = binsMaxOf(sketch);
+  let newLow = key;
+  let newHigh = key;
+  if (length != 0) {
+    const high = low + length - 1;
+    newLow = min(low, key);
+    newHigh = max(high, key);
+    if (newHigh - newLow + 1 > binsMax) {
+      newLow = newHigh - binsMax + 1;
+      if (key < newLow) key = newLow;
+    }
   }
-  store<u64>(at, load<u64>(at) + n);
+  const newLength = newHigh - newLow + 1;
+  const blockAt = sketch + BLOCK_AT + (<usize>side << 2);
+  let block = <usize>load<u32>(blockAt);
+  if (block == 0 || <i32>load<u32>(block) < newLength) {
+    const grown = takeBlock(classFor(newLength));
+    if (block != 0) {
+      memory.copy(grown + BLOCK_HEADER_BYTES, block + BLOCK_HEADER_BYTES, <usize>length << 3);
+      giveBlock(block, length);
+    }
+    block = grown;
+    store<u32>(blockAt, <u32>block);
+  }
+  const at = block + BLOCK_HEADER_BYTES;
+  if (length != 0 && newLow < low) {
+    // Room below: move the run up.
+    const shift = <usize>(low - newLow);
+    memory.copy(at + (shift << 3), at, <usize>length << 3);
+    memory.fill(at, 0, shift << 3);
+  } else if (length != 0 && newLow > low) {
+    // Past the cap: the lowest buckets fold into the lowest kept.
+    const shift = newLow - low;
+    let folded: u64 = 0;
+    for (let i = 0; i < min(shift, length); i++) folded += load<u64>(at + (<usize>i << 3));
+    if (shift < length) memory.copy(at, at + (<usize>shift << 3), <usize>(length - shift) << 3);
+    const kept = max(length - shift, 0);
+    memory.fill(at + (<usize>kept << 3), 0, <usize>(length - kept) << 3);
+    store<u64>(at, load<u64>(at) + folded);
+  }
+  store<i32>(lowAt, newLow);
+  store<i32>(lengthAt, newLength);
+  const slot = at + (<usize>(key - newLow) << 3);
+  store<u64>(slot, load<u64>(slot) + n);
 }
 
 // @ts-ignore: decorator
@@ -404,7 +481,7 @@ export function sketchDeserialize(sketch: usize, src: usize, length: i32): i32 {
   if (negative < 0 || readAt != readEnd || <u64>positive + <u64>negative + zeros != count) return status.ERR_SKETCH_CORRUPT;
   const empty = count == 0 && low == Infinity && high == -Infinity;
   if (!empty && !(isFinite(low) && isFinite(high) && low <= high)) return status.ERR_SKETCH_CORRUPT;
-  clear(sketch, false);
+  clear(sketch, KEEP_BLOCKS);
   readAt = src + <usize>SERIAL_FIXED_BYTES;
   readVarint();
   readVarint();
