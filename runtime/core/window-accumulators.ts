@@ -117,6 +117,21 @@ export class WindowAccumulators {
     }
   }
 
+  #stateView: Float64Array | null = null;
+
+  /**
+   * Every slot's f64s, slot s at s * slotF64s (a view: valid until the next wasm call or
+   * allocate, as every view of wasm memory).
+   */
+  get state(): Float64Array {
+    const buffer = this.#core.exports.memory.buffer;
+    const view = this.#stateView;
+    if (view === null || view.buffer !== buffer || view.byteOffset !== this.#statePtr || view.length !== this.#slotCapacity * this.slotF64s) {
+      return (this.#stateView = new Float64Array(buffer, this.#statePtr, this.#slotCapacity * this.slotF64s));
+    }
+    return view;
+  }
+
   /** The slot's count and per-field accumulators (a copy): [count, f0.sum, f0.min, ...]. */
   read(slot: number): Float64Array {
     return new Float64Array(this.#core.exports.memory.buffer, this.#statePtr + slot * this.slotF64s * 8, this.slotF64s).slice();

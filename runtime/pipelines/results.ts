@@ -51,16 +51,18 @@ function template(config: PipelineConfig): Template {
   return t;
 }
 
-/** The JSON text of one window's result. */
-export function renderResult(config: PipelineConfig, key: string, startMs: number, endMs: number, acc: Float64Array, slot: number, accumulators: WindowAccumulators): string {
+/** The JSON text of the result of the window in `slot`. */
+export function renderResult(config: PipelineConfig, key: string, startMs: number, endMs: number, slot: number, accumulators: WindowAccumulators): string {
   const t = template(config);
-  const count = acc[0];
+  const at = slot * accumulators.slotF64s;
+  const count = accumulators.state[at];
   let out = `{"key":${JSON.stringify(key)},"window":{"start":${startMs},"end":${endMs}}`;
   if (t.count) out += `,"count":${count}`;
   if (t.perField.length === 0) return out + "}";
   for (let f = 0; f < config.fields.length; f++) {
-    const base = 1 + f * WINDOW_FIELD_F64S;
+    const base = at + 1 + f * WINDOW_FIELD_F64S;
     const q = t.fractions.length > 0 ? accumulators.quantiles(slot, f, t.fractions) : none;
+    const acc = accumulators.state; // after the quantiles' wasm call
     let qi = 0;
     out += t.fieldOpen[f];
     for (let a = 0; a < t.perField.length; a++) {

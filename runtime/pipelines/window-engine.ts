@@ -68,6 +68,8 @@ export class WindowEngine implements WindowHost {
   #folder: BatchFolder | null = null;
   #aligned: AlignedWindows | null = null;
   #out: EngineOutputs = { results: [], late: [], dlq: [] };
+  /** Where results' keys and values are written: thousands of windows close at once. */
+  #slab = new Slab();
   /** Records queued for folding: entry e feeds slot #slots[e] with record #records[e] of #batch. */
   #slots = new Int32Array(1024);
   #records = new Int32Array(1024);
@@ -159,8 +161,8 @@ export class WindowEngine implements WindowHost {
   }
 
   result(partition: number, keyId: number, startMs: number, endMs: number, slot: number): void {
-    const value = renderResult(this.config, this.#keys.string(keyId), startMs, endMs, this.acc.read(slot), slot, this.acc);
-    this.#out.results.push({ partition, key: this.#keys.bytes(keyId).slice(), value: utf8.encode(value), timestampMs: endMs });
+    const value = renderResult(this.config, this.#keys.string(keyId), startMs, endMs, slot, this.acc);
+    this.#out.results.push({ partition, key: this.#slab.copy(this.#keys.bytes(keyId)), value: this.#slab.encode(value), timestampMs: endMs });
     this.counts.windowsEmitted++;
   }
 
@@ -241,6 +243,40 @@ export class WindowEngine implements WindowHost {
         this.#out.dlq.push(listedRecord(partition, r, listedReason(this.config, r)));
       }
     }
+  }
+}
+
+/**
+ * Bytes carved from shared 64 KiB buffers, so that a result's key and value cost no allocation of
+ * their own (a buffer each was a malloc and a free per result). A carved view keeps its buffer
+ * alive: these are short-lived, written to the output topic and dropped.
+ */
+class Slab {
+  static readonly BYTES = 64 * 1024;
+  #buffer = new Uint8Array(Slab.BYTES);
+  #at = 0;
+
+  copy(bytes: Uint8Array): Uint8Array {
+    const out = this.#room(bytes.length).subarray(0, bytes.length);
+    out.set(bytes);
+    this.#at += bytes.length;
+    return out;
+  }
+
+  encode(text: string): Uint8Array {
+    const { written } = utf8.encodeInto(text, this.#room(text.length * 3)); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const out = this.#buffer.subarray(this.#at, this.#at + written);
+    this.#at += written;
+    return out;
+  }
+
+  /** The free tail, at least `bytes` long (a new buffer when this one has less left). */
+  #room(bytes: number): Uint8Array {
+    if (this.#at + bytes > this.#buffer.length) {
+      this.#buffer = new Uint8Array(Math.max(Slab.BYTES, bytes));
+      this.#at = 0;
+    }
+    return this.#buffer.subarray(this.#at);
   }
 }
 
