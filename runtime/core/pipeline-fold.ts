@@ -23,10 +23,15 @@ const C = {
 } as const;
 const CONTROL_F64S = 64;
 const LIST_F64S = 12;
-const KEY_ROW_BYTES = 16;
+const KEY_ROW_BYTES = 32;
 const WINDOW_ROW_BYTES = 24;
 const DECIMAL_BYTES = 24;
 const CELL_BYTES = 20;
+
+/** The layout above, for the test that holds it to the kernel's (test/core/pipeline-fold.layout.test.ts). */
+export const FOLD_LAYOUT = {
+  control: C, CONTROL_F64S, LIST_F64S, KEY_ROW_BYTES, WINDOW_ENTRY_BYTES: WINDOW_ROW_BYTES, DECIMAL_BYTES, JSON_COLUMN_BYTES_PER_CELL: CELL_BYTES,
+} as const;
 
 /** Why the kernel returned. Must match FOLD_* in pipeline-fold.ts. */
 export const FoldStop = { done: 0, newKey: 1, newWindows: 2 } as const;

@@ -101,8 +101,13 @@ export const LIST_KEY_FLOAT: i32 = 5;
 /** A record key (MQTT topic) without the key's level, or no record key (detail unused). */
 export const LIST_KEY_LEVEL: i32 = 6;
 
-/** Bytes per key cache id row (hash, arena offset, length) and per window cache entry. */
-export const KEY_ROW_BYTES: i32 = 12;
+/**
+ * Bytes per key cache row: hash u32, arena offset i32, length i32, id i32, then the key's latest
+ * window as the window cache has it (start f64, partition i32, slot + 1 i32; 0: none), so the
+ * usual record (a key's current tumbling window) costs one cache row, not two. Bytes per window
+ * cache entry.
+ */
+export const KEY_ROW_BYTES: i32 = 32;
 export const WINDOW_ENTRY_BYTES: i32 = 24;
 export const DECIMAL_BYTES: i32 = 24;
 
@@ -143,21 +148,18 @@ function sameBytes(a: usize, b: usize, length: usize): bool {
   return true;
 }
 
-/**
- * The key cache: KEY_SLOTS holds per row (hash u32, arena offset i32, length i32, id i32: 16
- * bytes; hash 0 = empty). Returns the id of the key, or -1.
- */
-function keyLookup(ctl: usize, p: usize, length: usize, h: u32): i32 {
+/** The key cache (KEY_SLOTS, rows of KEY_ROW_BYTES; hash 0 = empty): the key's row, or 0. */
+function keyLookup(ctl: usize, p: usize, length: usize, h: u32): usize {
   const rows = at(ctl, C_KEY_SLOTS);
   const mask = at(ctl, C_KEY_SLOT_CAPACITY) - 1;
   const arena = at(ctl, C_KEY_ARENA);
   for (let s = <usize>h & mask; ; s = (s + 1) & mask) {
-    const row = rows + (s << 4);
+    const row = rows + s * <usize>KEY_ROW_BYTES;
     const rh = load<u32>(row);
-    if (rh == 0) return -1;
-    if (rh == h && <usize>load<i32>(row, 8) == length && sameBytes(arena + <usize>load<i32>(row, 4), p, length)) return load<i32>(row, 12);
+    if (rh == 0) return 0;
+    if (rh == h && <usize>load<i32>(row, 8) == length && sameBytes(arena + <usize>load<i32>(row, 4), p, length)) return row;
   }
-  return -1;
+  return 0;
 }
 
 /**
@@ -169,18 +171,19 @@ export function pipelineKeyPut(ctl: usize, p: usize, length: usize, id: i32): i3
   const capacity = at(ctl, C_KEY_SLOT_CAPACITY);
   const used = at(ctl, C_KEY_ARENA_USED);
   if (!inMemory(p, length) || (at(ctl, C_KEY_COUNT) + 1) * 2 > capacity || used + length > at(ctl, C_KEY_ARENA_CAPACITY)) return status.ERR_WINDOW_ARGUMENTS;
-  if (!inMemory(at(ctl, C_KEY_SLOTS), <u64>capacity << 4) || !inMemory(at(ctl, C_KEY_ARENA), <u64>used + length)) return status.ERR_REGION_OUT_OF_BOUNDS;
+  if (!inMemory(at(ctl, C_KEY_SLOTS), <u64>capacity * <u64>KEY_ROW_BYTES) || !inMemory(at(ctl, C_KEY_ARENA), <u64>used + length)) return status.ERR_REGION_OUT_OF_BOUNDS;
   const h = hashBytes(p, length);
   const rows = at(ctl, C_KEY_SLOTS);
   const mask = capacity - 1;
   let s = <usize>h & mask;
-  while (load<u32>(rows + (s << 4)) != 0) s = (s + 1) & mask;
-  const row = rows + (s << 4);
+  while (load<u32>(rows + s * <usize>KEY_ROW_BYTES) != 0) s = (s + 1) & mask;
+  const row = rows + s * <usize>KEY_ROW_BYTES;
   memory.copy(at(ctl, C_KEY_ARENA) + used, p, length);
   store<u32>(row, h);
   store<i32>(row, <i32>used, 4);
   store<i32>(row, <i32>length, 8);
   store<i32>(row, id, 12);
+  store<i32>(row, 0, 28); // no window yet
   set(ctl, C_KEY_ARENA_USED, <f64>(used + length));
   set(ctl, C_KEY_COUNT, get(ctl, C_KEY_COUNT) + 1);
   return 0;
@@ -331,7 +334,7 @@ export function pipelineFold(ctl: usize): i32 {
     || !inMemory(unescaped, unescapedCapacity) || !inMemory(state, <u64>slotCount * <u64>stride)
     || (sketches != 0 && !inMemory(sketches, (<u64>slotCount * <u64>fieldCount) << 2))
     || !inMemory(at(ctl, C_LIST), (<u64>count * <u64>LIST_F64S) << 3)
-    || !inMemory(at(ctl, C_KEY_SLOTS), <u64>at(ctl, C_KEY_SLOT_CAPACITY) << 4)
+    || !inMemory(at(ctl, C_KEY_SLOTS), <u64>at(ctl, C_KEY_SLOT_CAPACITY) * <u64>KEY_ROW_BYTES)
     || !inMemory(at(ctl, C_KEY_ARENA), <u64>at(ctl, C_KEY_ARENA_CAPACITY))
     || !inMemory(at(ctl, C_WINDOW_SLOTS), <u64>at(ctl, C_WINDOW_SLOT_CAPACITY) * <u64>WINDOW_ENTRY_BYTES)
     || !inMemory(at(ctl, C_DECIMAL), <u64>DECIMAL_BYTES)
@@ -441,14 +444,16 @@ export function pipelineFold(ctl: usize): i32 {
       p = recordEnd;
       continue;
     }
-    const keyId = keyLookup(ctl, keyAt, keyLength, hashBytes(keyAt, keyLength));
-    if (keyId < 0) {
+    const keyRow = keyLookup(ctl, keyAt, keyLength, hashBytes(keyAt, keyLength));
+    if (keyRow == 0) {
       set(ctl, C_STOP_KEY_AT, <f64>keyAt);
       set(ctl, C_STOP_KEY_LENGTH, <f64>keyLength);
       result = FOLD_NEW_KEY;
       break;
     }
-    // Windows [s, s + size) with s aligned to advance and s <= t < s + size, oldest first.
+    const keyId = load<i32>(keyRow, 12);
+    // Windows [s, s + size) with s aligned to advance and s <= t < s + size, oldest first. A
+    // window the watermark passed is never looked up, so a cached slot is never a closed one's.
     const watermark = maxTime - grace;
     const last = Math.floor(t / advance) * advance;
     const first = last - size + advance;
@@ -456,7 +461,17 @@ export function pipelineFold(ctl: usize): i32 {
     let missing = false;
     for (let s = first; s <= last; s += advance) {
       if (s + size <= watermark) continue;
-      const slot = windowLookup(ctl, partition, s, keyId);
+      let slot: i32 = -1;
+      if (s == last && load<i32>(keyRow, 28) != 0 && load<f64>(keyRow, 16) == s && load<i32>(keyRow, 24) == partition) {
+        slot = load<i32>(keyRow, 28) - 1;
+      } else {
+        slot = windowLookup(ctl, partition, s, keyId);
+        if (slot >= 0 && s == last) {
+          store<f64>(keyRow, s, 16);
+          store<i32>(keyRow, partition, 24);
+          store<i32>(keyRow, slot + 1, 28);
+        }
+      }
       if (slot < 0 || <u32>slot >= slotCount) {
         missing = true;
         break;
