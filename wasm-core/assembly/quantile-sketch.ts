@@ -183,20 +183,28 @@ export function sketchRelease(sketch: usize): i32 {
   return status.OK;
 }
 
+/** Adds `n` to bucket `key` of a store: inline when the run covers the key (the usual case). */
+// @ts-ignore: decorator
+@inline
+function storeAdd(sketch: usize, side: i32, key: i32, n: u64): void {
+  const low = load<i32>(sketch + LOW_AT + (<usize>side << 3));
+  if (<u32>(key - low) < <u32>load<i32>(sketch + LENGTH_AT + (<usize>side << 3))) {
+    const slot = bins(sketch, side) + (<usize>(key - low) << 3);
+    store<u64>(slot, load<u64>(slot) + n);
+  } else {
+    storeGrowAdd(sketch, side, key, n);
+  }
+}
+
 /**
- * Adds `n` to bucket `key` of a store. The run grows to cover the key, up to binsMax buckets:
+ * storeAdd for a key outside the run. The run grows to cover the key, up to binsMax buckets:
  * past that, the lowest buckets fold into the lowest one kept (a key below the run counts in it).
  */
-function storeAdd(sketch: usize, side: i32, key: i32, n: u64): void {
+function storeGrowAdd(sketch: usize, side: i32, key: i32, n: u64): void {
   const lowAt = sketch + LOW_AT + (<usize>side << 3);
   const lengthAt = sketch + LENGTH_AT + (<usize>side << 3);
   const length = load<i32>(lengthAt);
   const low = load<i32>(lowAt);
-  if (length != 0 && key >= low && key - low < length) {
-    const slot = bins(sketch, side) + (<usize>(key - low) << 3);
-    store<u64>(slot, load<u64>(slot) + n);
-    return;
-  }
   const binsMax = binsMaxOf(sketch);
   let newLow = key;
   let newHigh = key;
