@@ -116,8 +116,10 @@ function headerIndex(bytes: Uint8Array, at: number, length: number): number {
 }
 
 /** Decoded strings of topics and client ids seen lately, by a hash of their bytes: the same
- * few topics and clients repeat record after record, so most records decode no string. */
-const textCacheSlots = 256;
+ * topics and clients repeat record after record, so most records decode no string. 4,096 slots:
+ * a gateway's 500 device topics and 100 clients thrashed 256 (a decode and three buffers per
+ * record); at most 4,096 strings of up to textCacheLengthMax bytes are held. */
+const textCacheSlots = 4096;
 const textCacheBytes: Array<Uint8Array | undefined> = new Array(textCacheSlots);
 const textCacheText: string[] = new Array(textCacheSlots);
 const textCacheExact = new Uint8Array(textCacheSlots);
@@ -146,8 +148,9 @@ function cachedText(bytes: Uint8Array, at: number, length: number): string {
 function decodeText(bytes: Uint8Array, at: number, length: number): string {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset + at, length);
   const s = view.toString("utf8");
-  // Invalid sequences decode to U+FFFD, which encodes to other bytes.
-  lastTextExact = Buffer.byteLength(s) === length && Buffer.from(s).equals(view);
+  // Invalid sequences decode to U+FFFD, which encodes to other bytes; without one, the bytes
+  // were valid UTF-8. With one, it may be a real U+FFFD: compare.
+  lastTextExact = !s.includes("\uFFFD") || (Buffer.byteLength(s) === length && Buffer.from(s).equals(view));
   return s;
 }
 

@@ -59,11 +59,12 @@ describe("record-mapping: messageAt", () => {
       { key: Buffer.from("k/t"), value: Buffer.from("v"), headers: [h("trace", "t1")], timestampMs: 5 },
       { key: Buffer.from([0x6b, 0x2f, 0xff, 0xfe]), value: Buffer.from("v"), timestampMs: 5 }, // not UTF-8
       { key: Buffer.from("k/t"), value: Buffer.from("v"), timestampMs: 5 },
+      { key: Buffer.from("k/\ufffd"), value: Buffer.from("v"), timestampMs: 5 }, // U+FFFD itself is valid UTF-8
     ];
     const cols = decodeBatchColumns(encodeBatch(records));
     const view = newRecordView();
     const plainness = records.map((_, i) => (readRecord(cols, i, view) ? view.plain : undefined));
-    expect(plainness).toEqual([true, false, false, false, false, true]);
+    expect(plainness).toEqual([true, false, false, false, false, true, true]);
     // A key that is not UTF-8 still maps to a message, its topic decoded with U+FFFD (valid UTF-8
     // on the wire), as before; the same bytes again come from the cache with the same answer.
     expect(readRecord(cols, 4, view) && view.topic).toBe("k/\ufffd\ufffd");
