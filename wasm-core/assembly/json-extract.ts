@@ -18,7 +18,7 @@
 // KIND_NUMBER. errorPosition is -1, or the byte offset in the document where it stopped being JSON.
 import * as status from "./status";
 import { inMemory } from "./memory";
-import { parseJsonNumber } from "./json-number";
+import { numberFailedAt, scanJsonNumber, scannedNumber } from "./json-number";
 
 export const KIND_MISSING: i32 = 0;
 export const KIND_NUMBER: i32 = 1;
@@ -291,28 +291,6 @@ function isDigit(c: u32): bool {
   return c - 0x30 < 10;
 }
 
-/** Checks a number at p against JSON's grammar; returns its end or 0. */
-function scanNumber(p: usize): usize {
-  if (load<u8>(p) == 0x2d) p++;
-  if (p >= docEnd) return fail(DOC_NUMBER, p);
-  const first = <u32>load<u8>(p);
-  if (first == 0x30) p++;
-  else if (first - 0x31 < 9) while (p < docEnd && isDigit(load<u8>(p))) p++;
-  else return fail(DOC_NUMBER, p);
-  if (p < docEnd && load<u8>(p) == 0x2e) {
-    p++;
-    if (p >= docEnd || !isDigit(load<u8>(p))) return fail(DOC_NUMBER, p);
-    while (p < docEnd && isDigit(load<u8>(p))) p++;
-  }
-  if (p < docEnd && (load<u8>(p) | 0x20) == 0x65) {
-    p++;
-    if (p < docEnd && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) p++;
-    if (p >= docEnd || !isDigit(load<u8>(p))) return fail(DOC_NUMBER, p);
-    while (p < docEnd && isDigit(load<u8>(p))) p++;
-  }
-  return p;
-}
-
 /** Checks the literal `word` (4 or 5 ASCII bytes packed little-endian) at p; returns its end or 0. */
 function scanLiteral(p: usize, word: u64, length: usize): usize {
   if (p + length > docEnd) return fail(DOC_UNEXPECTED, p);
@@ -430,9 +408,9 @@ function scalar(p: usize, c: u32, targets: u32): usize {
     return close + 1;
   }
   if (c == 0x2d || isDigit(c)) {
-    const end = scanNumber(p);
-    if (end == 0) return 0;
-    if (targets != 0) setResult(targets, KIND_NUMBER, parseJsonNumber(p, end), <i32>(p - base), <i32>(end - p));
+    const end = scanJsonNumber(p, docEnd, targets != 0);
+    if (end == 0) return fail(DOC_NUMBER, numberFailedAt);
+    if (targets != 0) setResult(targets, KIND_NUMBER, scannedNumber, <i32>(p - base), <i32>(end - p));
     return end;
   }
   let end: usize = 0;

@@ -5,7 +5,7 @@
 // decimal: up to DIGITS_MAX digits plus a sticky "nonzero digits were dropped" flag, scaled by
 // powers of two into [1/2, 1), then its leading 53 bits rounded half to even. 800 digits hold
 // any halfway point between two doubles (at most 767 significant digits) exactly, so the sticky
-// flag decides every tie correctly. The text was checked against JSON's grammar by the caller.
+// flag decides every tie correctly. scanJsonNumber checks the grammar in the same pass.
 
 const DIGITS_MAX: i32 = 800;
 /** A left shift by at most SHIFT_MAX bits adds at most 19 digits. */
@@ -161,21 +161,6 @@ function decimalToDouble(): f64 {
   return reinterpret<f64>((biased << 52) | (mantissa & ((<u64>1 << 52) - 1)));
 }
 
-/** Reads the exponent after 'e'/'E' at [p, end), saturated at ±EXPONENT_CLAMP. */
-function readExponent(p: usize, end: usize): i32 {
-  let negative = false;
-  const sign = load<u8>(p);
-  if (sign == 0x2d) {
-    negative = true;
-    p++;
-  } else if (sign == 0x2b) {
-    p++;
-  }
-  let e: i32 = 0;
-  for (; p < end; p++) if (e < EXPONENT_CLAMP) e = e * 10 + <i32>(load<u8>(p) - 0x30);
-  return negative ? -e : e;
-}
-
 /** Fills the big decimal from the digits of [p, end) (no sign), stopping at the exponent. */
 function loadDecimal(p: usize, end: usize): usize {
   digitCount = 0;
@@ -206,39 +191,56 @@ function loadDecimal(p: usize, end: usize): usize {
   return p;
 }
 
-/** The double nearest the JSON number in [start, end) (grammar already checked). */
-export function parseJsonNumber(start: usize, end: usize): f64 {
+/** Set by scanJsonNumber: the number's double, or where its grammar broke. */
+export let scannedNumber: f64 = 0;
+export let numberFailedAt: usize = 0;
+
+// @ts-ignore: decorator
+@inline
+function digitAt(p: usize): u32 {
+  return <u32>load<u8>(p) - 0x30;
+}
+
+/**
+ * Checks the JSON number starting at p (text up to `end`) against JSON's grammar and, when
+ * `wanted`, reads the double nearest it into scannedNumber, in one pass over its digits. Returns
+ * the number's end, or 0 with numberFailedAt where a digit was missing.
+ */
+export function scanJsonNumber(start: usize, end: usize, wanted: bool): usize {
   let p = start;
   const negative = load<u8>(p) == 0x2d;
   if (negative) p++;
-  // One pass for the fast path: the first 19 significant digits and their power of ten.
-  // The grammar is checked: an integer part ("0" or digits from 1-9), maybe a fraction, maybe
-  // an exponent.
+  const unsigned = p;
+  // The first 19 significant digits and their power of ten, for the fast path.
   let mantissa: u64 = 0;
   let significant: i32 = 0;
   let scale: i32 = 0;
-  let q = p;
-  if (load<u8>(q) == 0x30) {
-    q++;
+  if (p >= end || digitAt(p) >= 10) {
+    numberFailedAt = p;
+    return 0;
+  }
+  if (digitAt(p) == 0) {
+    p++;
   } else {
-    for (; q < end; q++) {
-      const d = <u32>load<u8>(q) - 0x30;
+    for (; p < end; p++) {
+      const d = digitAt(p);
       if (d >= 10) break;
       if (significant < 19) mantissa = mantissa * 10 + <u64>d;
       else scale++;
       significant++;
     }
   }
-  if (q < end && load<u8>(q) == 0x2e) {
-    q++;
+  if (p < end && load<u8>(p) == 0x2e) {
+    p++;
+    const fraction = p;
     if (significant == 0) {
-      while (q < end && load<u8>(q) == 0x30) {
+      while (p < end && load<u8>(p) == 0x30) {
         scale--;
-        q++;
+        p++;
       }
     }
-    for (; q < end; q++) {
-      const d = <u32>load<u8>(q) - 0x30;
+    for (; p < end; p++) {
+      const d = digitAt(p);
       if (d >= 10) break;
       if (significant < 19) {
         mantissa = mantissa * 10 + <u64>d;
@@ -246,8 +248,37 @@ export function parseJsonNumber(start: usize, end: usize): f64 {
       }
       significant++;
     }
+    if (p == fraction) {
+      numberFailedAt = p;
+      return 0;
+    }
   }
-  const exponent = q < end ? readExponent(q + 1, end) : 0;
+  let exponent: i32 = 0;
+  if (p < end && (load<u8>(p) | 0x20) == 0x65) {
+    p++;
+    let negativeExponent = false;
+    if (p < end && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) {
+      negativeExponent = load<u8>(p) == 0x2d;
+      p++;
+    }
+    const digits = p;
+    for (; p < end; p++) {
+      const d = digitAt(p);
+      if (d >= 10) break;
+      if (exponent < EXPONENT_CLAMP) exponent = exponent * 10 + <i32>d; // saturated
+    }
+    if (p == digits) {
+      numberFailedAt = p;
+      return 0;
+    }
+    if (negativeExponent) exponent = -exponent;
+  }
+  if (wanted) scannedNumber = nearestDouble(unsigned, p, negative, mantissa, significant, scale, exponent);
+  return p;
+}
+
+/** The double of a checked number: Clinger's fast path when it is exact, else the big decimal. */
+function nearestDouble(unsigned: usize, end: usize, negative: bool, mantissa: u64, significant: i32, scale: i32, exponent: i32): f64 {
   if (significant == 0) return negative ? -0.0 : 0.0;
   if (significant <= FAST_DIGITS_MAX) {
     const power = scale + exponent;
@@ -264,7 +295,7 @@ export function parseJsonNumber(start: usize, end: usize): f64 {
     }
     if (exact) return negative ? -v : v;
   }
-  loadDecimal(p, end);
+  loadDecimal(unsigned, end);
   pointPosition += exponent;
   const magnitude = decimalToDouble();
   return negative ? -magnitude : magnitude;
