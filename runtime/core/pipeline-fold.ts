@@ -19,7 +19,7 @@ const C = {
   windowSlots: 28, windowSlotCapacity: 29, windowCount: 30, state: 31, slotCount: 32, sketches: 33,
   list: 34, listCapacity: 35, listCount: 36, nextRecord: 37, cursor: 38, maxTime: 39, events: 40,
   stopRecordEnd: 41, stopTime: 42, stopKeyId: 43, stopKeyAt: 44, stopKeyLength: 45, decimal: 46, stopRecord: 48,
-  keyLevel: 54, filter: 55, filterLength: 56,
+  keyLevel: 54, filter: 55, filterLength: 56, freeSlots: 57, freeCount: 58, openRoom: 59, opened: 60, openedCount: 61,
 } as const;
 const CONTROL_F64S = 64;
 const LIST_F64S = 12;
@@ -162,7 +162,7 @@ export class BatchFolder {
     c[C.cells] = this.#regions.get("cells")!.ptr;
     c[C.decimal] = this.#regions.get("decimal")!.ptr;
     this.#resetKeys(4096, 64 * 1024);
-    this.#resetWindows(4096);
+    this.#fillWindows();
   }
 
   #ctlView: Float64Array | null = null;
@@ -265,12 +265,38 @@ export class BatchFolder {
   /** At newWindows: the slot of window `startMs` of key `keyId` in this batch's partition. */
   putWindow(startMs: number, keyId: number, slot: number): void {
     const c = this.#ctl;
-    if ((c[C.windowCount] + 1) * 2 > c[C.windowSlotCapacity]) {
-      // Full: mostly windows that closed. Empty it, larger when the open windows need it.
-      const live = this.#acc.liveCount;
-      this.#resetWindows(live * 4 > c[C.windowSlotCapacity] ? c[C.windowSlotCapacity] * 2 : c[C.windowSlotCapacity]);
+    // Full: mostly of windows that closed. Start over with the open ones, this one among them.
+    if ((c[C.windowCount] + 1) * 2 > c[C.windowSlotCapacity]) return this.#fillWindows();
+    checkStatus(this.#kernels.pipelineWindowPut(this.#controlPtr, c[C.partition], startMs, keyId, slot), "caching a window slot");
+  }
+
+  /**
+   * Sets aside free slots (the caller's: allocated, empty) for the kernel to open missing windows
+   * with, at most `room` of them, instead of stopping for each. Replaces any earlier offer.
+   */
+  offerSlots(slots: readonly number[], room: number): void {
+    const n = slots.length;
+    const free = this.#region("freeSlots", Math.max(n, 1) * 4);
+    const opened = this.#region("opened", Math.max(n, 1) * 24);
+    new Int32Array(this.#core.exports.memory.buffer, free, n).set(slots);
+    const c = this.#ctl;
+    c[C.freeSlots] = free;
+    c[C.freeCount] = n;
+    c[C.openRoom] = Math.max(0, room);
+    c[C.opened] = opened;
+    c[C.openedCount] = 0;
+  }
+
+  /** Windows the kernel opened since the offer, in order: `adopt` each. Returns how many offered slots are left (the first ones). */
+  takeOpened(adopt: (startMs: number, keyId: number, slot: number) => void): number {
+    const c = this.#ctl;
+    const n = c[C.openedCount];
+    if (n > 0) {
+      const rows = new Float64Array(this.#core.exports.memory.buffer, c[C.opened], n * 3);
+      for (let i = 0; i < n * 3; i += 3) adopt(rows[i], rows[i + 1], rows[i + 2]);
+      c[C.openedCount] = 0;
     }
-    checkStatus(this.#kernels.pipelineWindowPut(this.#controlPtr, this.#ctl[C.partition], startMs, keyId, slot), "caching a window slot");
+    return c[C.freeCount];
   }
 
   /** At newWindows: skips the record (the caller routed it), raising the partition's largest event time to `maxTimeMs`. */
@@ -334,6 +360,21 @@ export class BatchFolder {
     c[C.keyArenaCapacity] = this.#regions.get("keyArena")!.bytes;
     c[C.keyArenaUsed] = 0;
     c[C.keyCount] = 0;
+  }
+
+  /**
+   * Empties the window cache and puts every open window in it, so that it holds all of them
+   * (the kernel opens a window it does not find): at most a quarter full, at least 4,096 rows.
+   */
+  #fillWindows(): void {
+    const open: number[] = [];
+    this.#openWindows((partition, startMs, keyId, slot) => open.push(partition, startMs, keyId, slot));
+    let capacity = 4096;
+    while (capacity < open.length) capacity *= 2; // 4 numbers per window
+    this.#resetWindows(capacity);
+    for (let i = 0; i < open.length; i += 4) {
+      checkStatus(this.#kernels.pipelineWindowPut(this.#controlPtr, open[i], open[i + 1], open[i + 2], open[i + 3]), "caching a window slot");
+    }
   }
 
   #resetWindows(capacity: number): void {

@@ -45,6 +45,8 @@ export interface EngineOutputs {
 }
 
 const utf8 = new TextEncoder();
+/** Slots set aside for the fused kernel to open windows with. */
+const FREE_SLOTS = 256;
 
 function windowKind(config: PipelineConfig): WindowKind {
   switch (config.window.type) {
@@ -70,6 +72,8 @@ export class WindowEngine implements WindowHost {
   #out: EngineOutputs = { results: [], late: [], dlq: [] };
   /** Where results' keys and values are written: thousands of windows close at once. */
   #slab = new Slab();
+  /** Empty slots set aside for the fused kernel (#offerSlots). */
+  #freeSlots: number[] = [];
   /** Records queued for folding: entry e feeds slot #slots[e] with record #records[e] of #batch. */
   #slots = new Int32Array(1024);
   #records = new Int32Array(1024);
@@ -140,6 +144,9 @@ export class WindowEngine implements WindowHost {
   restore(c: EngineCheckpoint): void {
     if (this.#kind.openCount > 0 || Number.isFinite(this.#kind.watermarkMs)) throw new Error("restore() needs a fresh window engine (a ledge bug)");
     this.#kind.restore(c, this);
+    // The restored windows are open: the fused kernel's window cache must hold them.
+    this.#folder?.dispose();
+    this.#startFolder();
   }
 
   // WindowHost: what the window types call back.
@@ -208,6 +215,20 @@ export class WindowEngine implements WindowHost {
     this.#startFolder();
   }
 
+  /**
+   * Tops up the slots set aside for the fused kernel to open windows with: a new window then costs
+   * no stop (1,000 devices open 1,000 windows at every window boundary), only every FREE_SLOTS.
+   */
+  #offerSlots(folder: BatchFolder, aligned: AlignedWindows, partition: number): void {
+    while (this.#freeSlots.length < FREE_SLOTS) this.#freeSlots.push(this.acc.allocate());
+    folder.offerSlots(this.#freeSlots, aligned.openRoom(partition));
+  }
+
+  /** Takes the windows the kernel opened as open; the slots it did not use stay set aside. */
+  #adoptOpened(folder: BatchFolder, aligned: AlignedWindows, partition: number): void {
+    this.#freeSlots.length = folder.takeOpened((start, keyId, slot) => aligned.adopt(partition, start, keyId, slot));
+  }
+
   #startFolder(): void {
     this.#aligned = this.#kind instanceof AlignedWindows ? this.#kind : null;
     this.#folder = this.#aligned ? createFolder(this.config, this.acc, (put) => this.#aligned!.eachOpen(put)) : null;
@@ -216,7 +237,11 @@ export class WindowEngine implements WindowHost {
   /** processBatch through the fused kernel: the aligned windows' rules, the host asked only for new keys and windows. */
   #processFused(folder: BatchFolder, aligned: AlignedWindows, partition: number, batch: Uint8Array): void {
     folder.begin(batch, partition, aligned.maxTimeMs(partition));
-    for (let stop = folder.run(); stop !== FoldStop.done; stop = folder.run()) {
+    this.#offerSlots(folder, aligned, partition);
+    for (let stop = folder.run(); ; stop = folder.run()) {
+      this.#adoptOpened(folder, aligned, partition);
+      if (stop === FoldStop.done) break;
+      this.#offerSlots(folder, aligned, partition);
       if (stop === FoldStop.newKey) {
         folder.putKey(this.internKey(folder.keyBytes()));
         continue;

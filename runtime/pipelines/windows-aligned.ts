@@ -104,6 +104,18 @@ export class AlignedWindows implements WindowKind {
     return true;
   }
 
+  /** How many more windows partition `partition` may open under openWindowCountMax. */
+  openRoom(partition: number): number {
+    return this.#config.openWindowCountMax - this.#state(partition).openCount;
+  }
+
+  /** Takes window `start` of key `keyId` as open in slot `slot` (the fused kernel opened it). */
+  adopt(partition: number, start: number, keyId: number, slot: number): void {
+    const pw = this.#state(partition);
+    partitionState(pw.open, start, () => new Map<number, number>()).set(keyId, slot);
+    pw.openCount++;
+  }
+
   /** Every open (partition, start, key id) → slot. */
   eachOpen(put: (partition: number, start: number, keyId: number, slot: number) => void): void {
     for (const [partition, pw] of this.#partitions) for (const [start, byKey] of pw.open) for (const [keyId, slot] of byKey) put(partition, start, keyId, slot);

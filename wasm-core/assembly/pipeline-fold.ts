@@ -3,14 +3,15 @@
 // id, its tumbling/hopping windows, and the fold into their accumulators. One call per batch; no
 // per-record host crossing. The host is called back (the kernel returns and is resumed) only
 // for what it owns: a group key the kernel's key cache has not seen (the host's KeyTable gives
-// it an id), and a (window, key) the window cache does not hold (the host opens the window and
-// enforces openWindowCountMax). Records that cannot be aggregated and late records are listed
-// for the host to route, with where their key and value lie.
+// it an id), and a window to open when the slots and room the host set aside for that are used
+// up (the host opens it and enforces openWindowCountMax). Records that cannot be aggregated and
+// late records are listed for the host to route, with where their key and value lie.
 //
-// Both caches are caches: the host may clear them at any time (on growth), and they refill
-// through the same callbacks. A window cache entry is for (partition, start, key id); once the
-// partition's watermark passes a window, no record looks it up again, so closed windows need
-// no eviction.
+// The key cache is a cache: the host may clear it at any time (on growth), and it refills through
+// the same stop. The window cache holds every open window (the host refills it whole when it
+// grows), so a window it does not hold is a window to open. An entry is for (partition, start,
+// key id); once the partition's watermark passes a window, no record looks it up again, so
+// closed windows need no eviction.
 //
 // All state crosses in one control block of f64s at `ctl` (C_* below; runtime/pipelines/
 // batch-fields.ts mirrors the layout).
@@ -81,6 +82,17 @@ export const C_KEY_LEVEL: i32 = 54;
 /** An MQTT topic filter the record key must match (C_FILTER_LENGTH 0: none); others are skipped. */
 export const C_FILTER: i32 = 55;
 export const C_FILTER_LENGTH: i32 = 56;
+/**
+ * Free slots the host set aside (i32 each, taken from the end) and how many windows the kernel
+ * may open with them (the partition's room under openWindowCountMax); each window it opens is
+ * listed in C_OPENED as (start, key id, slot) f64 triples for the host to adopt. With no free
+ * slot or no room left, a missing window stops the fold (FOLD_NEW_WINDOWS) as before.
+ */
+export const C_FREE_SLOTS: i32 = 57;
+export const C_FREE_COUNT: i32 = 58;
+export const C_OPEN_ROOM: i32 = 59;
+export const C_OPENED: i32 = 60;
+export const C_OPENED_COUNT: i32 = 61;
 export const CONTROL_F64S: i32 = 64;
 
 export const FOLD_DONE: i32 = 0;
@@ -199,6 +211,15 @@ function windowHash(partition: i32, start: f64, keyId: i32): u32 {
   return h ^ (h >> 15);
 }
 
+/** Keeps the key's latest window in its key cache row (KEY_ROW_BYTES). */
+// @ts-ignore: decorator
+@inline
+function rememberWindow(keyRow: usize, partition: i32, start: f64, slot: i32): void {
+  store<f64>(keyRow, start, 16);
+  store<i32>(keyRow, partition, 24);
+  store<i32>(keyRow, slot + 1, 28);
+}
+
 /** The window cache: rows of (start f64, key id i32, partition i32, slot + 1 i32, pad). Returns the slot or -1. */
 function windowLookup(ctl: usize, partition: i32, start: f64, keyId: i32): i32 {
   const rows = at(ctl, C_WINDOW_SLOTS);
@@ -217,9 +238,15 @@ export function pipelineWindowPut(ctl: usize, partition: i32, start: f64, keyId:
   if (!inMemory(ctl, <u64>CONTROL_F64S << 3)) return status.ERR_REGION_OUT_OF_BOUNDS;
   const capacity = at(ctl, C_WINDOW_SLOT_CAPACITY);
   if ((at(ctl, C_WINDOW_COUNT) + 1) * 2 > capacity || slot < 0) return status.ERR_WINDOW_ARGUMENTS;
+  if (!inMemory(at(ctl, C_WINDOW_SLOTS), <u64>capacity * <u64>WINDOW_ENTRY_BYTES)) return status.ERR_REGION_OUT_OF_BOUNDS;
+  windowPut(ctl, partition, start, keyId, slot);
+  return 0;
+}
+
+/** pipelineWindowPut once checked (the cache has room). */
+function windowPut(ctl: usize, partition: i32, start: f64, keyId: i32, slot: i32): void {
   const rows = at(ctl, C_WINDOW_SLOTS);
-  if (!inMemory(rows, <u64>capacity * <u64>WINDOW_ENTRY_BYTES)) return status.ERR_REGION_OUT_OF_BOUNDS;
-  const mask = capacity - 1;
+  const mask = at(ctl, C_WINDOW_SLOT_CAPACITY) - 1;
   let s = <usize>windowHash(partition, start, keyId) & mask;
   while (load<i32>(rows + s * <usize>WINDOW_ENTRY_BYTES, 16) != 0) s = (s + 1) & mask;
   const row = rows + s * <usize>WINDOW_ENTRY_BYTES;
@@ -228,7 +255,29 @@ export function pipelineWindowPut(ctl: usize, partition: i32, start: f64, keyId:
   store<i32>(row, partition, 12);
   store<i32>(row, slot + 1, 16);
   set(ctl, C_WINDOW_COUNT, get(ctl, C_WINDOW_COUNT) + 1);
-  return 0;
+}
+
+/** Whether `count` windows can be opened here: free slots, room under the bound, cache room. */
+function canOpen(ctl: usize, count: i32): bool {
+  return <f64>count <= get(ctl, C_FREE_COUNT) && <f64>count <= get(ctl, C_OPEN_ROOM)
+    && (get(ctl, C_WINDOW_COUNT) + <f64>count) * 2 <= get(ctl, C_WINDOW_SLOT_CAPACITY);
+}
+
+/** Opens window `start` of the key with a free slot the host set aside (canOpen said so): cached and listed for the host. */
+function openWindow(ctl: usize, partition: i32, start: f64, keyId: i32): i32 {
+  const free = <i32>get(ctl, C_FREE_COUNT);
+  const room = get(ctl, C_OPEN_ROOM);
+  const slot = load<i32>(at(ctl, C_FREE_SLOTS) + (<usize>(free - 1) << 2));
+  set(ctl, C_FREE_COUNT, <f64>(free - 1));
+  set(ctl, C_OPEN_ROOM, room - 1);
+  windowPut(ctl, partition, start, keyId, slot);
+  const opened = <i32>get(ctl, C_OPENED_COUNT);
+  const row = at(ctl, C_OPENED) + (<usize>opened * 3 << 3);
+  store<f64>(row, start);
+  store<f64>(row, <f64>keyId, 8);
+  store<f64>(row, <f64>slot, 16);
+  set(ctl, C_OPENED_COUNT, <f64>(opened + 1));
+  return slot;
 }
 
 /** Writes the decimal text of a MessagePack integer encoded at p into `out`; returns its length, or -1 for a float. */
@@ -338,10 +387,15 @@ export function pipelineFold(ctl: usize): i32 {
     || !inMemory(at(ctl, C_KEY_ARENA), <u64>at(ctl, C_KEY_ARENA_CAPACITY))
     || !inMemory(at(ctl, C_WINDOW_SLOTS), <u64>at(ctl, C_WINDOW_SLOT_CAPACITY) * <u64>WINDOW_ENTRY_BYTES)
     || !inMemory(at(ctl, C_DECIMAL), <u64>DECIMAL_BYTES)
-    || !inMemory(at(ctl, C_FILTER), <u64>at(ctl, C_FILTER_LENGTH))) {
+    || !inMemory(at(ctl, C_FILTER), <u64>at(ctl, C_FILTER_LENGTH))
+    || !inMemory(at(ctl, C_FREE_SLOTS), <u64>at(ctl, C_FREE_COUNT) << 2)
+    || !inMemory(at(ctl, C_OPENED), (<u64>(at(ctl, C_OPENED_COUNT) + at(ctl, C_FREE_COUNT)) * 3) << 3)) {
     return status.ERR_REGION_OUT_OF_BOUNDS;
   }
   if (fieldCount < 0 || fieldCount > 64 || pathCount < 1 || unescapedCapacity < end - records) return status.ERR_WINDOW_ARGUMENTS;
+  for (let f: usize = 0; f < at(ctl, C_FREE_COUNT); f++) {
+    if (<u32>load<i32>(at(ctl, C_FREE_SLOTS) + (f << 2)) >= slotCount) return status.ERR_WINDOW_ARGUMENTS;
+  }
   if (!loadPaths(at(ctl, C_PATH_TABLE), pathCount, at(ctl, C_NAMES), at(ctl, C_NAMES_LENGTH))) return status.ERR_JSON_ARGUMENTS;
   const msgpack = get(ctl, C_FORMAT) == 1;
   const walk: DocumentWalker = msgpack ? walkMsgpack : walkDocument;
@@ -458,7 +512,7 @@ export function pipelineFold(ctl: usize): i32 {
     const last = Math.floor(t / advance) * advance;
     const first = last - size + advance;
     let open = 0;
-    let missing = false;
+    let unopened = 0;
     for (let s = first; s <= last; s += advance) {
       if (s + size <= watermark) continue;
       let slot: i32 = -1;
@@ -466,19 +520,28 @@ export function pipelineFold(ctl: usize): i32 {
         slot = load<i32>(keyRow, 28) - 1;
       } else {
         slot = windowLookup(ctl, partition, s, keyId);
-        if (slot >= 0 && s == last) {
-          store<f64>(keyRow, s, 16);
-          store<i32>(keyRow, partition, 24);
-          store<i32>(keyRow, slot + 1, 28);
-        }
+        if (slot >= 0 && s == last) rememberWindow(keyRow, partition, s, slot);
       }
-      if (slot < 0 || <u32>slot >= slotCount) {
-        missing = true;
-        break;
-      }
+      if (slot < 0) unopened++;
       store<i32>(RECORD_SLOTS + (<usize>open << 2), slot);
       open++;
     }
+    // The record's windows the cache does not hold are not open: all of them are opened here
+    // from the slots set aside, or none (the host then opens them, or refuses the record whole).
+    let missing = unopened > 0 && !canOpen(ctl, unopened);
+    if (unopened > 0 && !missing) {
+      let w = 0;
+      for (let s = first; s <= last; s += advance) {
+        if (s + size <= watermark) continue;
+        if (load<i32>(RECORD_SLOTS + (<usize>w << 2)) < 0) {
+          const slot = openWindow(ctl, partition, s, keyId);
+          store<i32>(RECORD_SLOTS + (<usize>w << 2), slot);
+          if (s == last) rememberWindow(keyRow, partition, s, slot);
+        }
+        w++;
+      }
+    }
+    for (let w = 0; w < open && !missing; w++) missing = <u32>load<i32>(RECORD_SLOTS + (<usize>w << 2)) >= slotCount;
     if (missing) {
       set(ctl, C_STOP_TIME, t);
       set(ctl, C_STOP_KEY_ID, <f64>keyId);
