@@ -53,11 +53,6 @@ export class WindowAccumulators {
     this.#grow(64);
   }
 
-  /** Slots live now. */
-  get liveCount(): number {
-    return this.#slotsUsed - this.#free.length;
-  }
-
   /** An empty slot (count 0). */
   allocate(): number {
     let slot = this.#free.pop();
