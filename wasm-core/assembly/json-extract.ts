@@ -437,11 +437,11 @@ let keyWithin: u32 = 0;
 // The top-level members' names of the last document, by position: documents from one producer
 // name their members alike, in the same order, so a name that is byte for byte the one before
 // (and then necessarily as valid, and unescaped) skips its scan and its match. Entry: i32 name
-// length (-1: none) | u32 matched paths | name bytes. A top-level name is matched against every
+// length (-1: none) | u32 paths its value is the target of | u32 paths inside it | name bytes. A top-level name is matched against every
 // path's first segment, so the cache holds while the paths do: loadPaths empties it.
 const MEMBERS_CACHED: i32 = 16;
 const MEMBER_ENTRY_BYTES: usize = 32;
-const MEMBER_NAME_BYTES_MAX: usize = 24;
+const MEMBER_NAME_BYTES_MAX: usize = 20;
 const MEMBER_NAMES: usize = memory.data(MEMBERS_CACHED * <i32>MEMBER_ENTRY_BYTES, 16);
 /** Top-level members read so far in the current document. */
 let rootMember: i32 = 0;
@@ -457,7 +457,7 @@ function cachedName(entry: usize, p: usize): usize {
   const length = load<i32>(entry);
   if (length < 0) return 0;
   const close = p + 1 + <usize>length;
-  if (close >= docEnd || load<u8>(close) != 0x22 || !sameBytes(p + 1, entry + 8, <usize>length)) return 0;
+  if (close >= docEnd || load<u8>(close) != 0x22 || !sameBytes(p + 1, entry + 12, <usize>length)) return 0;
   return close;
 }
 
@@ -465,37 +465,36 @@ function cachedName(entry: usize, p: usize): usize {
 function readKey(p: usize, depth: i32): usize {
   p = skipSpace(p);
   if (p >= docEnd || load<u8>(p) != 0x22) return fail(DOC_UNEXPECTED, p);
-  const candidates = depth < TRACKED_DEPTH ? load<u32>(WANT + (<usize>depth << 2)) : 0;
   const entry = depth == 1 && rootMember < MEMBERS_CACHED ? MEMBER_NAMES + <usize>rootMember * MEMBER_ENTRY_BYTES : 0;
   if (depth == 1) rootMember++;
   let close = entry != 0 ? cachedName(entry, p) : 0;
-  let matched: u32 = 0;
+  let targets: u32 = 0;
+  let within: u32 = 0;
   if (close != 0) {
     stringHasEscape = false;
-    matched = load<u32>(entry, 4);
+    targets = load<u32>(entry, 4);
+    within = load<u32>(entry, 8);
   } else {
     close = scanString(p + 1);
     if (close == 0) return 0;
-    if (candidates != 0) matched = matchKey(candidates, depth - 1, p + 1, close);
-    if (entry != 0) {
-      const length = close - p - 1;
-      const cacheable = !stringHasEscape && length <= MEMBER_NAME_BYTES_MAX;
-      store<i32>(entry, cacheable ? <i32>length : -1);
-      store<u32>(entry, matched, 4);
-      if (cacheable) memory.copy(entry + 8, p + 1, length);
-    }
-  }
-  let targets: u32 = 0;
-  let within: u32 = 0;
-  if (candidates != 0) {
+    const candidates = depth < TRACKED_DEPTH ? load<u32>(WANT + (<usize>depth << 2)) : 0;
+    const matched = candidates != 0 ? matchKey(candidates, depth - 1, p + 1, close) : 0;
     // Paths ending at this depth take the value; longer ones look inside it.
     for (let bits = matched; bits != 0; bits &= bits - 1) {
       const path = <i32>ctz(bits);
       if (segmentCount(path) == depth) targets |= <u32>1 << path;
       else within |= <u32>1 << path;
     }
-    forgetEarlier(matched);
+    if (entry != 0) {
+      const length = close - p - 1;
+      const cacheable = !stringHasEscape && length <= MEMBER_NAME_BYTES_MAX;
+      store<i32>(entry, cacheable ? <i32>length : -1);
+      store<u32>(entry, targets, 4);
+      store<u32>(entry, within, 8);
+      if (cacheable) memory.copy(entry + 12, p + 1, length);
+    }
   }
+  forgetEarlier(targets | within);
   keyTargets = targets;
   keyWithin = within;
   p = skipSpace(close + 1);
