@@ -369,8 +369,9 @@ export class BatchFolder {
   #fillWindows(): void {
     const open: number[] = [];
     this.#openWindows((partition, startMs, keyId, slot) => open.push(partition, startMs, keyId, slot));
+    const windows = open.length / 4;
     let capacity = 4096;
-    while (capacity < open.length) capacity *= 2; // 4 numbers per window
+    while (capacity < 4 * windows) capacity *= 2;
     this.#resetWindows(capacity);
     for (let i = 0; i < open.length; i += 4) {
       checkStatus(this.#kernels.pipelineWindowPut(this.#controlPtr, open[i], open[i + 1], open[i + 2], open[i + 3]), "caching a window slot");

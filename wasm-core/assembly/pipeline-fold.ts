@@ -13,8 +13,8 @@
 // key id); once the partition's watermark passes a window, no record looks it up again, so
 // closed windows need no eviction.
 //
-// All state crosses in one control block of f64s at `ctl` (C_* below; runtime/pipelines/
-// batch-fields.ts mirrors the layout).
+// All state crosses in one control block of f64s at `ctl` (C_* below; runtime/core/
+// pipeline-fold.ts mirrors the layout, test/core/pipeline-fold.layout.test.ts holds the two equal).
 import * as status from "./status";
 import { inMemory } from "./memory";
 import { cursor, readVarint, readVarlong, varintFailed } from "./varint";
@@ -513,6 +513,7 @@ export function pipelineFold(ctl: usize): i32 {
     const first = last - size + advance;
     let open = 0;
     let unopened = 0;
+    let missing = false;
     for (let s = first; s <= last; s += advance) {
       if (s + size <= watermark) continue;
       let slot: i32 = -1;
@@ -523,12 +524,14 @@ export function pipelineFold(ctl: usize): i32 {
         if (slot >= 0 && s == last) rememberWindow(keyRow, partition, s, slot);
       }
       if (slot < 0) unopened++;
+      else if (<u32>slot >= slotCount) missing = true;
       store<i32>(RECORD_SLOTS + (<usize>open << 2), slot);
       open++;
     }
     // The record's windows the cache does not hold are not open: all of them are opened here
-    // from the slots set aside, or none (the host then opens them, or refuses the record whole).
-    let missing = unopened > 0 && !canOpen(ctl, unopened);
+    // from the slots set aside (checked on entry), or none (the host then opens them, or refuses
+    // the record whole).
+    if (unopened > 0 && !missing) missing = !canOpen(ctl, unopened);
     if (unopened > 0 && !missing) {
       let w = 0;
       for (let s = first; s <= last; s += advance) {
@@ -541,7 +544,6 @@ export function pipelineFold(ctl: usize): i32 {
         w++;
       }
     }
-    for (let w = 0; w < open && !missing; w++) missing = <u32>load<i32>(RECORD_SLOTS + (<usize>w << 2)) >= slotCount;
     if (missing) {
       set(ctl, C_STOP_TIME, t);
       set(ctl, C_STOP_KEY_ID, <f64>keyId);
