@@ -218,24 +218,26 @@ function storeGrowAdd(sketch: usize, side: i32, key: i32, n: u64): void {
     }
   }
   const newLength = newHigh - newLow + 1;
+  // Room below: the run moves up by this much.
+  const up: usize = length != 0 && newLow < low ? <usize>(low - newLow) : 0;
   const blockAt = sketch + BLOCK_AT + (<usize>side << 2);
   let block = <usize>load<u32>(blockAt);
   if (block == 0 || <i32>load<u32>(block) < newLength) {
+    // A larger block (zeroed): the run goes straight to its new place.
     const grown = takeBlock(classFor(newLength));
     if (block != 0) {
-      memory.copy(grown + BLOCK_HEADER_BYTES, block + BLOCK_HEADER_BYTES, <usize>length << 3);
+      memory.copy(grown + BLOCK_HEADER_BYTES + (up << 3), block + BLOCK_HEADER_BYTES, <usize>length << 3);
       giveBlock(block, length);
     }
     block = grown;
     store<u32>(blockAt, <u32>block);
+  } else if (up != 0) {
+    const at = block + BLOCK_HEADER_BYTES;
+    memory.copy(at + (up << 3), at, <usize>length << 3);
+    memory.fill(at, 0, up << 3);
   }
   const at = block + BLOCK_HEADER_BYTES;
-  if (length != 0 && newLow < low) {
-    // Room below: move the run up.
-    const shift = <usize>(low - newLow);
-    memory.copy(at + (shift << 3), at, <usize>length << 3);
-    memory.fill(at, 0, shift << 3);
-  } else if (length != 0 && newLow > low) {
+  if (length != 0 && newLow > low) {
     // Past the cap: the lowest buckets fold into the lowest kept.
     const shift = newLow - low;
     let folded: u64 = 0;
