@@ -1,7 +1,7 @@
 // The window engine of one pipeline: stored batches in, window results out. Tumbling and hopping
-// windows keyed by a field with emit: final go through the fused kernel (batch-fields.ts
-// createFolder): one wasm call per batch decodes, extracts, keys and folds, and comes back only
-// for a new group key or a window it has no slot cached for. Otherwise, per batch, record
+// windows with emit: final go through the fused kernel (batch-fields.ts createFolder): one wasm
+// call per batch decodes, extracts, keys and folds, opening windows from slots set aside here,
+// and comes back only for a new group key or when those run out. Otherwise, per batch, record
 // decode and field extraction run in wasm (batch-fields.ts), the window type assigns each record
 // its windows (host-side bookkeeping: windows-aligned.ts, windows-session.ts, windows-count.ts,
 // windows-sliding.ts), and one wasm call folds the values into the open windows' accumulators
