@@ -116,13 +116,21 @@ export class QuantileSketches {
 
   /** quantile() for several fractions in one call. */
   quantiles(sketch: SketchHandle, fractions: readonly number[]): Float64Array {
+    const out = new Float64Array(fractions.length);
+    this.quantilesInto(sketch, fractions, out);
+    return out;
+  }
+
+  /** quantiles() into `out` (one per fraction), allocating nothing: a result per closed window reads them. */
+  quantilesInto(sketch: SketchHandle, fractions: readonly number[], out: Float64Array): void {
     this.#check(sketch);
     const n = fractions.length;
-    const ptr = this.#scratch.ensure(n * 16);
-    const memory = this.#core.exports.memory.buffer;
-    new Float64Array(memory, ptr, n).set(fractions);
+    const ptr = this.#scratch.ensure(n * 16); // the core's allocations are 16-byte aligned
+    const at = ptr / 8;
+    const f64 = this.#core.f64;
+    for (let i = 0; i < n; i++) f64[at + i] = fractions[i];
     checkStatus(this.#kernels.sketchQuantiles(sketch, ptr, n, ptr + n * 8));
-    return new Float64Array(this.#core.exports.memory.buffer, ptr + n * 8, n).slice();
+    for (let i = 0; i < n; i++) out[i] = f64[at + n + i]; // the call allocates nothing: the view holds
   }
 
   count(sketch: SketchHandle): number {

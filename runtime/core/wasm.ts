@@ -46,6 +46,7 @@ export class WasmCore {
   readonly build: WasmBuild;
   readonly exports: CoreExports;
   #bytes: Uint8Array;
+  #f64: Float64Array;
 
   constructor(build: WasmBuild = defaultBuild()) {
     this.build = build;
@@ -70,6 +71,7 @@ export class WasmCore {
     this.exports = instance.exports as unknown as CoreExports;
     this.exports._initialize?.();
     this.#bytes = new Uint8Array(this.exports.memory.buffer);
+    this.#f64 = new Float64Array(this.exports.memory.buffer);
   }
 
   /** A view of all of linear memory; re-read after any call that may grow memory. */
@@ -78,6 +80,14 @@ export class WasmCore {
       this.#bytes = new Uint8Array(this.exports.memory.buffer);
     }
     return this.#bytes;
+  }
+
+  /** All of linear memory as f64s (address / 8); re-read as `bytes`. */
+  get f64(): Float64Array {
+    if (this.#f64.buffer !== this.exports.memory.buffer) {
+      this.#f64 = new Float64Array(this.exports.memory.buffer);
+    }
+    return this.#f64;
   }
 
   /** Reserves a region for the life of the instance (the core never frees). */

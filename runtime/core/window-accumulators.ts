@@ -134,8 +134,15 @@ export class WindowAccumulators {
 
   /** Quantiles of one field's values in the slot, within the sketch's 1%. */
   quantiles(slot: number, field: number, fractions: readonly number[]): Float64Array {
+    const out = new Float64Array(fractions.length);
+    this.quantilesInto(slot, field, fractions, out);
+    return out;
+  }
+
+  /** quantiles() into `out`, allocating nothing. */
+  quantilesInto(slot: number, field: number, fractions: readonly number[], out: Float64Array): void {
     if (!this.#sketches) throw new RangeError("these window accumulators keep no quantile sketches");
-    return this.#sketches.quantiles(this.#sketchOf[slot * this.fieldCount + field] as SketchHandle, fractions);
+    this.#sketches.quantilesInto(this.#sketchOf[slot * this.fieldCount + field] as SketchHandle, fractions, out);
   }
 
   /** The slot as bytes for a checkpoint: its f64s, then per field a u32 length and the sketch. */

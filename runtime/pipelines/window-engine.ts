@@ -20,7 +20,7 @@ import { FoldListed, FoldStop, WindowAccumulators } from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
 import { createFolder, FieldReader, listedReason, type BatchFields } from "./batch-fields.ts";
 import { KeyTable } from "./key-table.ts";
-import { quantileFractions, renderResult } from "./results.ts";
+import { plainJsonText, quantileFractions, resultBytesMax, resultTemplate, writeResult, type ResultTemplate } from "./results.ts";
 import { boundReason, lateReason, type EngineCheckpoint, type EngineCounts, type WindowHost, type WindowKind } from "./window-kind.ts";
 import { AlignedWindows } from "./windows-aligned.ts";
 import { CountWindows } from "./windows-count.ts";
@@ -72,6 +72,7 @@ export class WindowEngine implements WindowHost {
   #out: EngineOutputs = { results: [], late: [], dlq: [] };
   /** Where results' keys and values are written: thousands of windows close at once. */
   #slab = new Slab();
+  readonly #result: ResultTemplate;
   /** Empty slots set aside for the fused kernel (#offerSlots). */
   #freeSlots: number[] = [];
   /** Records queued for folding: entry e feeds slot #slots[e] with record #records[e] of #batch. */
@@ -85,6 +86,7 @@ export class WindowEngine implements WindowHost {
     this.updates = config.emit === "update";
     this.#reader = new FieldReader(config, this.#keys);
     this.acc = new WindowAccumulators(config.fields.length, { quantiles: quantileFractions(config).length > 0 });
+    this.#result = resultTemplate(config);
     this.#kind = windowKind(config);
     this.#startFolder();
   }
@@ -168,8 +170,15 @@ export class WindowEngine implements WindowHost {
   }
 
   result(partition: number, keyId: number, startMs: number, endMs: number, slot: number): void {
-    const value = renderResult(this.config, this.#keys.string(keyId), startMs, endMs, slot, this.acc);
-    this.#out.results.push({ partition, key: this.#slab.copy(this.#keys.bytes(keyId)), value: this.#slab.encode(value), timestampMs: endMs });
+    const keys = this.#keys;
+    const slab = this.#slab;
+    const keyLength = keys.length(keyId);
+    const out = slab.room(keyLength + resultBytesMax(this.#result, keyLength));
+    const keyAt = slab.at;
+    const valueAt = keys.copyInto(keyId, out, keyAt);
+    const keyJson = plainJsonText(out, keyAt, valueAt) ? null : JSON.stringify(keys.string(keyId));
+    const end = writeResult(this.#result, out, valueAt, keyAt, keyLength, keyJson, startMs, endMs, slot, this.acc);
+    this.#out.results.push({ partition, key: slab.take(valueAt), value: slab.take(end), timestampMs: endMs });
     this.counts.windowsEmitted++;
   }
 
@@ -184,9 +193,11 @@ export class WindowEngine implements WindowHost {
   }
 
   compareKeys(a: number, b: number): number {
-    const x = this.#keys.string(a);
-    const y = this.#keys.string(b);
-    return x < y ? -1 : x > y ? 1 : 0;
+    return this.#keys.compare(a, b);
+  }
+
+  sortKeys(ids: number[]): void {
+    this.#keys.sort(ids);
   }
 
   keyBytes(keyId: number): Uint8Array {
@@ -279,29 +290,23 @@ export class WindowEngine implements WindowHost {
 class Slab {
   static readonly BYTES = 64 * 1024;
   #buffer = new Uint8Array(Slab.BYTES);
-  #at = 0;
+  /** Where the free tail starts. */
+  at = 0;
 
-  copy(bytes: Uint8Array): Uint8Array {
-    const out = this.#room(bytes.length).subarray(0, bytes.length);
-    out.set(bytes);
-    this.#at += bytes.length;
-    return out;
-  }
-
-  encode(text: string): Uint8Array {
-    const { written } = utf8.encodeInto(text, this.#room(text.length * 3)); // UTF-8 takes at most 3 bytes per UTF-16 unit
-    const out = this.#buffer.subarray(this.#at, this.#at + written);
-    this.#at += written;
-    return out;
-  }
-
-  /** The free tail, at least `bytes` long (a new buffer when this one has less left). */
-  #room(bytes: number): Uint8Array {
-    if (this.#at + bytes > this.#buffer.length) {
+  /** The buffer to write at `at`, with at least `bytes` free there (a new one when this one has less left). */
+  room(bytes: number): Uint8Array {
+    if (this.at + bytes > this.#buffer.length) {
       this.#buffer = new Uint8Array(Math.max(Slab.BYTES, bytes));
-      this.#at = 0;
+      this.at = 0;
     }
-    return this.#buffer.subarray(this.#at);
+    return this.#buffer;
+  }
+
+  /** Carves what was written from `at` to `end`. */
+  take(end: number): Uint8Array {
+    const out = this.#buffer.subarray(this.at, end);
+    this.at = end;
+    return out;
   }
 }
 

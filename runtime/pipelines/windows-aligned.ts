@@ -135,7 +135,8 @@ export class AlignedWindows implements WindowKind {
       const due = [...pw.open.keys()].filter((s) => s + this.#sizeMs <= watermark).sort((a, b) => a - b);
       for (const start of due) {
         const byKey = pw.open.get(start)!;
-        const ids = [...byKey.keys()].sort((a, b) => host.compareKeys(a, b));
+        const ids = [...byKey.keys()];
+        host.sortKeys(ids);
         for (const keyId of ids) {
           const slot = byKey.get(keyId)!;
           if (!host.updates) host.result(partition, keyId, start, start + this.#sizeMs, slot);
