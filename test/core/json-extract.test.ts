@@ -136,6 +136,31 @@ describe("refused documents", () => {
     expect(json.jsonDocReasons[status]).toMatch(/\w/);
   });
 
+  it("strings and digits read eight bytes at a time still stop at each byte that ends or breaks them", () => {
+    // Every position inside and past the first 8-byte chunks, for each byte the word-wide checks must catch.
+    for (let at = 0; at < 20; at++) {
+      const before = "abcdefghijklmnopqrstuvwxyz".slice(0, at);
+      for (const bad of [0x00, 0x01, 0x0a, 0x1f]) {
+        const doc = utf8.encode(`{"a":"${before}?tail"}`);
+        doc[6 + at] = bad;
+        const { fields } = extract(["a"], [doc]);
+        expect([fields.docStatus[0], fields.errorPosition[0]], `byte ${bad} at ${at}`).toEqual([JsonDocStatus.string, 6 + at]);
+      }
+      expect(one("a", `{"a":"${before}\\"${before}"}`)).toBe(`${before}"${before}`);
+      expect(one("a", `{"a":"${before}\\\\${before}"}`)).toBe(`${before}\\${before}`);
+      expect(one("a", `{"a":"${before}é${before}"}`)).toBe(`${before}é${before}`);
+      const digits = "1234567890123456789012".slice(0, at + 1);
+      expect(one("a", `{"a":${digits}}`)).toBe(JSON.parse(digits));
+      expect(one("a", `{"a":0.${digits}}`)).toBe(JSON.parse(`0.${digits}`));
+      expect(one("a", `{"a":9.${digits}e-3}`)).toBe(JSON.parse(`9.${digits}e-3`));
+      // A byte just past '9' (':' to '?') or before '0' ('/') right after a run of digits is not a digit.
+      for (const next of ":;<=>?/") {
+        const { fields } = extract(["a"], [`{"a":${digits}${next}1}`]);
+        expect(fields.docStatus[0], `${digits}${next}`).not.toBe(JsonDocStatus.ok);
+      }
+    }
+  });
+
   it("reports where the document stopped being JSON", () => {
     expect(extract(["a"], ['{"a":1,}']).fields.errorPosition[0]).toBe(7);
     expect(extract(["a"], ['{"a":"\\q"}']).fields.errorPosition[0]).toBe(7);

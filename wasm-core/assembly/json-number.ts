@@ -201,6 +201,20 @@ function digitAt(p: usize): u32 {
   return <u32>load<u8>(p) - 0x30;
 }
 
+/** Whether the 8 bytes of `x` are all ASCII digits (each high nibble 3, and no low nibble past 9). */
+@inline
+function eightDigits(x: u64): bool {
+  return ((x & 0xf0f0_f0f0_f0f0_f0f0) | (((x + 0x0606_0606_0606_0606) & 0xf0f0_f0f0_f0f0_f0f0) >> 4)) == 0x3333_3333_3333_3333;
+}
+
+/** The value of 8 ASCII digits read as a little-endian u64 (the first digit in the low byte): pairs, then fours, then eight. */
+@inline
+function eightDigitsValue(x: u64): u64 {
+  x = ((x & 0x0f0f_0f0f_0f0f_0f0f) * (10 * 256 + 1)) >> 8;
+  x = ((x & 0x00ff_00ff_00ff_00ff) * (100 * 65536 + 1)) >> 16;
+  return ((x & 0x0000_ffff_0000_ffff) * (10000 * 0x1_0000_0000 + 1)) >> 32;
+}
+
 /**
  * Checks the JSON number starting at p (text up to `end`) against JSON's grammar and, when
  * `wanted`, reads the double nearest it into scannedNumber, in one pass over its digits. Returns
@@ -222,6 +236,12 @@ export function scanJsonNumber(start: usize, end: usize, wanted: bool): usize {
   if (digitAt(p) == 0) {
     p++;
   } else {
+    // Long integer parts (epoch milliseconds) eight digits at a time while the mantissa holds them.
+    while (p + 8 <= end && significant <= 11 && eightDigits(load<u64>(p))) {
+      mantissa = mantissa * 100_000_000 + eightDigitsValue(load<u64>(p));
+      significant += 8;
+      p += 8;
+    }
     for (; p < end; p++) {
       const d = digitAt(p);
       if (d >= 10) break;
@@ -238,6 +258,12 @@ export function scanJsonNumber(start: usize, end: usize, wanted: bool): usize {
         scale--;
         p++;
       }
+    }
+    while (p + 8 <= end && significant <= 11 && eightDigits(load<u64>(p))) {
+      mantissa = mantissa * 100_000_000 + eightDigitsValue(load<u64>(p));
+      scale -= 8;
+      significant += 8;
+      p += 8;
     }
     for (; p < end; p++) {
       const d = digitAt(p);
