@@ -7,7 +7,10 @@
 // Holds only what is committed and durable: batches are added in the turn their commit is
 // published, before the high watermark moves. A partition's entries are contiguous and end at its
 // high watermark, or that partition is not served from here (read.ts falls back to LMDB).
-// Bounded in bytes; the oldest batches leave first.
+// Bounded in bytes; the oldest batches leave first. The batches sit one after another in a ring
+// of that many bytes, allocated once: a Buffer of its own per batch (~13 KB each at the footprint
+// bench's load, 3 MB/s of them living ~1 s) left glibc's heap fragmented around the long-lived
+// ones, and the cache cost about twice its bytes in RSS.
 import type { Partition } from "./partition.ts";
 import { readNextOffset } from "../core/index.ts";
 import type { ReadResult } from "./types.ts";
@@ -28,7 +31,10 @@ interface Recent {
   p: Partition;
   baseOffset: number;
   nextOffset: number;
+  /** A view of the ring, valid while the entry is held. */
   bytes: Uint8Array;
+  /** Where `bytes` starts in the ring. */
+  at: number;
 }
 
 /** A partition's entries in offset order; those before `first` have left. */
@@ -48,6 +54,11 @@ export interface StagedBatch {
 export class RecentBatches {
   readonly #bytesMax: number;
   #bytes = 0;
+  /** Entries in the order added, laid out in this order and wrapping to 0 when the next one does
+   * not fit before the end; allocated with the first entry. */
+  #ring: Uint8Array | null = null;
+  /** Where the next entry goes (before wrapping). */
+  #ringEnd = 0;
   /** Every entry in the order added: eviction order (per partition it is offset order). */
   #order: Recent[] = [];
   #head = 0;
@@ -158,15 +169,37 @@ export class RecentBatches {
     if (t && t.first < t.entries.length && t.entries[t.entries.length - 1].nextOffset !== s.baseOffset) this.forget(s.p);
     const tail = this.#tails.get(s.p) ?? { entries: [], first: 0 };
     this.#tails.set(s.p, tail);
-    const entry: Recent = { p: s.p, baseOffset: s.baseOffset, nextOffset: readNextOffset(s.bytes), bytes: s.bytes };
+    const at = this.#place(s.bytes.byteLength);
+    const bytes = this.#ring!.subarray(at, at + s.bytes.byteLength);
+    bytes.set(s.bytes);
+    const entry: Recent = { p: s.p, baseOffset: s.baseOffset, nextOffset: readNextOffset(bytes), bytes, at };
     tail.entries.push(entry);
     this.#order.push(entry);
-    this.#bytes += s.bytes.byteLength;
-    while (this.#bytes > this.#bytesMax) this.#evictOldest();
+    this.#bytes += bytes.byteLength;
     if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
       this.#order = this.#order.slice(this.#head);
       this.#head = 0;
     }
+  }
+
+  /** Makes room for `length` bytes after the newest entry, or at the ring's start when they do not
+   * fit before its end, by evicting the oldest entries that lie there; returns where they go. */
+  #place(length: number): number {
+    // Not zero-filled: every byte is written before it is read.
+    this.#ring ??= Buffer.allocUnsafeSlow(this.#bytesMax);
+    let at = this.#ringEnd;
+    if (at + length > this.#bytesMax) {
+      // The entries from here to the end are the oldest (the layout wraps in insertion order).
+      while (this.count > 0 && this.#order[this.#head].at >= at) this.#evictOldest();
+      at = 0;
+    }
+    while (this.count > 0 && this.#overlaps(this.#order[this.#head], at, length)) this.#evictOldest();
+    this.#ringEnd = at + length;
+    return at;
+  }
+
+  #overlaps(e: Recent, at: number, length: number): boolean {
+    return e.at < at + length && at < e.at + e.bytes.byteLength;
   }
 
   #evictOldest(): void {

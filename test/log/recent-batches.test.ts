@@ -8,6 +8,7 @@ import type { Partition } from "../../runtime/log/partition.ts";
 import type { ReadResult } from "../../runtime/log/types.ts";
 import type { Log } from "../../runtime/log/index.ts";
 import { batch, openLog, tempDir } from "./helpers.ts";
+import { readBaseOffset, readNextOffset } from "../../runtime/core/index.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -183,6 +184,38 @@ describe("RecentBatches", () => {
     recent.published([recent.stage(q, 2, big)], new Map());
     q.highWatermark = 3;
     expect(collect(recent, q, 0)).toBeNull();
+  });
+
+  it("keeps batches of mixed sizes intact as they wrap around its ring, across partitions", () => {
+    const bound = 4096;
+    const recent = new RecentBatches(counters().reads, bound);
+    const parts = [partition(), partition(), partition()];
+    const sent = parts.map(() => [] as Uint8Array[]);
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 300; i++) {
+      const k = next() % parts.length;
+      const p = parts[k];
+      const b = batch(1 + (next() % 4), { baseOffset: p.highWatermark, valueBytes: 20 + (next() % 400), prefix: `b${i}` });
+      const s = recent.stage(p, p.highWatermark, b);
+      p.highWatermark = readNextOffset(b);
+      recent.published([s], new Map());
+      sent[k].push(b);
+      expect(recent.bytes).toBeLessThanOrEqual(bound);
+      // Whatever a partition serves from memory is its newest batches, byte for byte.
+      for (let j = 0; j < parts.length; j++) {
+        for (const back of [1, 3, 8, 20]) {
+          const from = sent[j].length - back;
+          if (from < 0) break;
+          const q = parts[j];
+          const out: ReadResult = { batches: [], totalBytes: 0, highWatermark: q.highWatermark, logStartOffset: 0 };
+          if (!recent.collect(q, readBaseOffset(sent[j][from]), q.highWatermark, 1 << 20, undefined, out)) break;
+          expect(out.batches.map(hex)).toEqual(sent[j].slice(from).map(hex));
+        }
+      }
+    }
+    // The newest batch is always held.
+    expect(recent.count).toBeGreaterThan(0);
   });
 
   it("holds no more than its bound however often partitions are forgotten", () => {
