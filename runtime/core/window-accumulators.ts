@@ -64,7 +64,7 @@ export class WindowAccumulators {
         this.#writeSketchTable(slot * this.fieldCount, (slot + 1) * this.fieldCount);
       }
     }
-    new Float64Array(this.#core.exports.memory.buffer, this.#statePtr + slot * this.slotF64s * 8, this.slotF64s).fill(0);
+    this.state.fill(0, slot * this.slotF64s, (slot + 1) * this.slotF64s);
     return slot;
   }
 
@@ -129,7 +129,7 @@ export class WindowAccumulators {
 
   /** The slot's count and per-field accumulators (a copy): [count, f0.sum, f0.min, ...]. */
   read(slot: number): Float64Array {
-    return new Float64Array(this.#core.exports.memory.buffer, this.#statePtr + slot * this.slotF64s * 8, this.slotF64s).slice();
+    return this.state.slice(slot * this.slotF64s, (slot + 1) * this.slotF64s);
   }
 
   /** Quantiles of one field's values in the slot, within the sketch's 1%. */
@@ -171,7 +171,7 @@ export class WindowAccumulators {
     const stateBytes = this.slotF64s * 8;
     if (bytes.length < stateBytes) throw new RangeError(`a window slot checkpoint of ${bytes.length} bytes is shorter than the ${stateBytes} its fields need`);
     const copy = bytes.slice(0, stateBytes);
-    new Float64Array(this.#core.exports.memory.buffer, this.#statePtr + slot * stateBytes, this.slotF64s).set(new Float64Array(copy.buffer));
+    this.state.set(new Float64Array(copy.buffer), slot * this.slotF64s);
     let at = stateBytes;
     if (this.#sketches) {
       for (let f = 0; f < this.fieldCount; f++) {

@@ -5,6 +5,7 @@
 // (then encoded) cost more than the aggregation of its events.
 import { WINDOW_FIELD_F64S, WindowField, type WindowAccumulators } from "../core/index.ts";
 import type { PipelineAggregate, PipelineConfig } from "../config/pipelines.ts";
+import type { KeyTable } from "./key-table.ts";
 
 const quantileOf: Partial<Record<PipelineAggregate, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 
@@ -79,21 +80,22 @@ export function resultBytesMax(t: ResultTemplate, keyBytes: number): number {
 
 /**
  * Writes the JSON of the result of the window in `slot` into `out` at `at` (resultBytesMax bytes
- * free); returns where it ends. The key is `out[keyAt, keyAt + keyLength)` when those bytes need
- * no escaping in JSON, else `keyJson` (its JSON text).
+ * free); returns where it ends. Key `keyId`'s bytes are already in `out` at `keyAt` (the output
+ * record's key): copied as they are when JSON needs no escape in them, else its string escaped.
  */
-export function writeResult(t: ResultTemplate, out: Uint8Array, at: number, keyAt: number, keyLength: number, keyJson: string | null,
+export function writeResult(t: ResultTemplate, out: Uint8Array, at: number, keys: KeyTable, keyId: number, keyAt: number,
   startMs: number, endMs: number, slot: number, accumulators: WindowAccumulators): number {
   const at0 = accumulators.slotF64s * slot;
   const count = accumulators.state[at0];
+  const keyEnd = keyAt + keys.length(keyId);
   at = put(out, at, KEY_OPEN);
-  if (keyJson === null) {
+  if (plainJsonText(out, keyAt, keyEnd)) {
     out[at++] = 0x22;
-    out.copyWithin(at, keyAt, keyAt + keyLength);
-    at += keyLength;
+    out.copyWithin(at, keyAt, keyEnd);
+    at += keyEnd - keyAt;
     out[at++] = 0x22;
   } else {
-    at += utf8.encodeInto(keyJson, out.subarray(at)).written;
+    at += utf8.encodeInto(JSON.stringify(keys.string(keyId)), out.subarray(at)).written;
   }
   at = writeNumber(out, put(out, at, WINDOW_OPEN), startMs);
   at = writeNumber(out, put(out, at, WINDOW_END), endMs);

@@ -20,7 +20,7 @@ import { FoldListed, FoldStop, WindowAccumulators } from "../core/index.ts";
 import type { PipelineConfig } from "../config/pipelines.ts";
 import { createFolder, FieldReader, listedReason, type BatchFields } from "./batch-fields.ts";
 import { KeyTable } from "./key-table.ts";
-import { plainJsonText, quantileFractions, resultBytesMax, resultTemplate, writeResult, type ResultTemplate } from "./results.ts";
+import { quantileFractions, resultBytesMax, resultTemplate, writeResult, type ResultTemplate } from "./results.ts";
 import { boundReason, lateReason, type EngineCheckpoint, type EngineCounts, type WindowHost, type WindowKind } from "./window-kind.ts";
 import { AlignedWindows } from "./windows-aligned.ts";
 import { CountWindows } from "./windows-count.ts";
@@ -176,8 +176,7 @@ export class WindowEngine implements WindowHost {
     const out = slab.room(keyLength + resultBytesMax(this.#result, keyLength));
     const keyAt = slab.at;
     const valueAt = keys.copyInto(keyId, out, keyAt);
-    const keyJson = plainJsonText(out, keyAt, valueAt) ? null : JSON.stringify(keys.string(keyId));
-    const end = writeResult(this.#result, out, valueAt, keyAt, keyLength, keyJson, startMs, endMs, slot, this.acc);
+    const end = writeResult(this.#result, out, valueAt, keys, keyId, keyAt, startMs, endMs, slot, this.acc);
     this.#out.results.push({ partition, key: slab.take(valueAt), value: slab.take(end), timestampMs: endMs });
     this.counts.windowsEmitted++;
   }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { WINDOW_FIELD_F64S, WindowAccumulators, WindowField } from "../../runtime/core/index.ts";
 import { readPipelineConfig, type PipelineAggregate } from "../../runtime/config/pipelines.ts";
+import { KeyTable } from "../../runtime/pipelines/key-table.ts";
 import { plainJsonText, resultBytesMax, resultTemplate, writeResult } from "../../runtime/pipelines/results.ts";
 import { seededRandom } from "../../bench/lib/telemetry-lines.ts";
 
@@ -65,12 +66,12 @@ describe("window results as bytes", () => {
       });
 
       const keyBytes = utf8.encode(key);
+      const keys = new KeyTable();
+      const keyId = keys.intern(keyBytes, 0, keyBytes.length);
       const template = resultTemplate(config);
       const out = new Uint8Array(8 + keyBytes.length + resultBytesMax(template, keyBytes.length));
-      out.set(keyBytes, 3);
-      const keyJson = plainJsonText(out, 3, 3 + keyBytes.length) ? null : JSON.stringify(key);
-      const valueAt = 3 + keyBytes.length;
-      const end = writeResult(template, out, valueAt, 3, keyBytes.length, keyJson, startMs, startMs + 1000, slot, acc);
+      const valueAt = keys.copyInto(keyId, out, 3);
+      const end = writeResult(template, out, valueAt, keys, keyId, 3, startMs, startMs + 1000, slot, acc);
       expect(decode.decode(out.subarray(valueAt, end))).toBe(JSON.stringify(want));
       acc.dispose();
     }
