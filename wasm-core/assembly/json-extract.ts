@@ -207,16 +207,16 @@ function scanString(p: usize): usize {
   // Eight plain bytes at a time, then byte by byte from the first chunk that has anything else.
   const end = docEnd;
   while (p + 8 <= end && plainStringBytes(load<u64>(p))) p += 8;
-  while (p < docEnd) {
+  while (p < end) {
     const c = <u32>load<u8>(p);
     if (c == 0x22) return p;
     if (c < 0x20) return fail(DOC_STRING, p);
     if (c == 0x5c) {
       stringHasEscape = true;
-      if (p + 1 >= docEnd) return fail(DOC_STRING, p);
+      if (p + 1 >= end) return fail(DOC_STRING, p);
       const e = <u32>load<u8>(p + 1);
       if (e == 0x75) {
-        if (p + 6 > docEnd) return fail(DOC_STRING, p);
+        if (p + 6 > end) return fail(DOC_STRING, p);
         for (let i: usize = 2; i < 6; i++) if (hexValue(load<u8>(p + i)) < 0) return fail(DOC_STRING, p + i);
         p += 6;
       } else if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
@@ -454,8 +454,9 @@ let keyWithin: u32 = 0;
 // The top-level members' names of the last document, by position: documents from one producer
 // name their members alike, in the same order, so a name that is byte for byte the one before
 // (and then necessarily as valid, and unescaped) skips its scan and its match. Entry: i32 name
-// length (-1: none) | u32 paths its value is the target of | u32 paths inside it | name bytes. A top-level name is matched against every
-// path's first segment, so the cache holds while the paths do: loadPaths empties it.
+// length (-1: none) | u32 paths its value is the target of | u32 paths inside it | name bytes.
+// A top-level name is matched against every path's first segment, so the cache holds while the
+// paths do: loadPaths empties it.
 const MEMBERS_CACHED: i32 = 16;
 const MEMBER_ENTRY_BYTES: usize = 32;
 const MEMBER_NAME_BYTES_MAX: usize = 20;
