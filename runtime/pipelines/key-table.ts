@@ -1,6 +1,6 @@
 // Group keys as small integers: a key's bytes are interned once (open addressing over a byte
 // arena, FNV-1a), so the hot loop never makes a string per record. A key's string is decoded
-// once, when a window of it is emitted.
+// once, when keys are first ranked for emission (or its result needs it escaped).
 
 const EMPTY = -1;
 /** Ranks below this pack with an id into a double exactly (rank * 2^32 + id < 2^53). */
